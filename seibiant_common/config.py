@@ -1,0 +1,12 @@
+"""Reading settings from a nameko config dict (filled from the environment by config.yaml)."""
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def database_url(config, service_name):
+    return config["DATABASES"][service_name]
+
+
+def setting(config, key, default, cast):
+    value = config.get(key)
+    return default if value in (None, "") else cast(value)

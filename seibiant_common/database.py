@@ -1,0 +1,136 @@
+"""The database dependency every service uses: its own engine, migrations on start, units of
+work with the outbox, and the periodic outbox sweep."""
+import contextlib
+import logging
+import os
+
+import eventlet
+from eventlet.semaphore import Semaphore
+from nameko.amqp.publish import Publisher
+from nameko.extensions import DependencyProvider
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from .config import database_url, setting
+from .migrations import upgrade
+from .outbox import OutboxRelay, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def make_engine(url, pool_size=10):
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                             pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see "begin" below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        # Take the write lock at the start, so two processes never deadlock upgrading
+        # read locks; SQLite has no SELECT ... FOR UPDATE.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Store:
+    """An engine with the service's outbox: what a unit of work and the relay need."""
+
+    def __init__(self, engine, outbox, processed_events):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.outbox = outbox
+        self.processed_events = processed_events
+        self.relay = None
+        # sqlite3 is not green: a greenlet yielding inside a write transaction (say, to
+        # publish) would let another block the whole process on the file lock. So within a
+        # process, SQLite units of work take turns.
+        self._sqlite_lock = Semaphore(1) if self.dialect == "sqlite" else None
+
+    def write_lock(self):
+        return self._sqlite_lock if self._sqlite_lock else contextlib.nullcontext()
+
+    def unit_of_work(self, **context):
+        return UnitOfWork(self, **context)
+
+
+class DatabaseAccess:
+    """What a worker gets: units of work and a health check, nothing else."""
+
+    def __init__(self, store, worker_ctx):
+        self._store = store
+        self._worker_ctx = worker_ctx
+
+    def unit_of_work(self):
+        ctx = self._worker_ctx
+        return self._store.unit_of_work(
+            handler_name="{}.{}".format(ctx.service_name, ctx.entrypoint.method_name),
+            # read now, not at injection: the Correlation dependency sets it in worker_setup
+            correlation_id=ctx.data.get("correlation_id"),
+            call_id_stack=ctx.call_id_stack,
+        )
+
+    def ping(self):
+        with self._store.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+
+
+class Database(DependencyProvider):
+    """`db = Database(metadata_module.outbox, ..., migrations_dir)` on a service class.
+
+    The URL comes from `DATABASES[<service name>]` in the config (environment variable
+    `<SERVICE>_DATABASE_URL`); migrations in `migrations_dir` are applied in `setup`.
+    """
+
+    def __init__(self, tables, migrations_dir):
+        self.outbox, self.processed_events = tables
+        self.migrations_dir = migrations_dir
+
+    def setup(self):
+        config = self.container.config
+        service_name = self.container.service_name
+        engine = make_engine(database_url(config, service_name),
+                             pool_size=int(config.get("max_workers", 10)) + 5)
+        upgrade(engine, self.migrations_dir)
+        self.store = Store(engine, self.outbox, self.processed_events)
+        exchange = get_event_exchange(service_name, config)
+        publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[exchange],
+                              serializer="json")
+        self.store.relay = OutboxRelay(self.store, publisher, exchange)
+        self.sweep_seconds = setting(config, "OUTBOX_SWEEP_SECONDS", 1.0, float)
+
+    def start(self):
+        self._sweeper = self.container.spawn_managed_thread(self._sweep_forever)
+
+    def _sweep_forever(self):
+        while True:
+            try:
+                self.store.relay.sweep()
+            except Exception:
+                log.warning("outbox sweep failed; will try again", exc_info=True)
+            eventlet.sleep(self.sweep_seconds)
+
+    def stop(self):
+        self._sweeper.kill()
+        self.store.engine.dispose()
+
+    def kill(self):
+        self._sweeper.kill()
+
+    def get_dependency(self, worker_ctx):
+        return DatabaseAccess(self.store, worker_ctx)

@@ -1,0 +1,49 @@
+"""Errors that cross RPC as themselves (not as nameko's RemoteError).
+
+They are part of the wire contract: the gateway maps each one to an HTTP status in one table
+(`gateway/errors.py`). Their args must stay JSON-serialisable because nameko sends them as such.
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+class SeibiantError(Exception):
+    """Base of every error a service raises on purpose."""
+
+
+@deserialize_to_instance
+class NotFound(SeibiantError):
+    """The thing does not exist, or is not the caller's to see (existence must not leak)."""
+
+    def __init__(self, detail="not found"):
+        super().__init__(detail)
+        self.detail = detail
+
+
+@deserialize_to_instance
+class InvalidInput(SeibiantError):
+    """Input broke a rule; `errors` maps each field to its messages."""
+
+    def __init__(self, errors, detail="the request has invalid fields"):
+        super().__init__(errors, detail)
+        self.errors = errors
+        self.detail = detail
+
+
+@deserialize_to_instance
+class Conflict(SeibiantError):
+    """The request clashes with the current state (for example an idempotency key reused
+    with another body, or a booking that can no longer be cancelled)."""
+
+    def __init__(self, code, detail):
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+@deserialize_to_instance
+class Forbidden(SeibiantError):
+    """The actor's role may not do this at all (a 403, not a 404: nothing leaks by it)."""
+
+    def __init__(self, detail="not allowed for this role"):
+        super().__init__(detail)
+        self.detail = detail

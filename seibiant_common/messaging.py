@@ -1,0 +1,84 @@
+"""Event handlers that retry with back-off and then dead-letter, instead of dropping.
+
+nameko's own `event_handler` acknowledges and forgets a message whose handler raised. Here a
+failed message is republished to a per-handler retry queue whose per-message TTL dead-letters
+it back to the handler's queue (so it waits without blocking the messages behind it); after
+`EVENT_MAX_ATTEMPTS` attempts it goes to the service's dead-letter queue,
+`<service>.dead_letters`, where `python -m seibiant_common.dead_letters` lists and replays it.
+"""
+import logging
+import traceback
+
+from kombu import Exchange, Queue
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+
+from .config import setting
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-seibiant-attempts"
+ORIGIN_QUEUE_HEADER = "x-seibiant-origin-queue"
+ERROR_HEADER = "x-seibiant-error"
+DEFAULT_EXCHANGE = Exchange("")
+
+
+def dead_letter_queue_name(service_name):
+    return "{}.dead_letters".format(service_name)
+
+
+def dead_letter_queue(service_name):
+    return Queue(dead_letter_queue_name(service_name), exchange=DEFAULT_EXCHANGE,
+                 routing_key=dead_letter_queue_name(service_name), durable=True)
+
+
+class ReliableEventHandler(EventHandler):
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.max_attempts = setting(config, "EVENT_MAX_ATTEMPTS", 5, int)
+        self.backoff_ms = setting(config, "EVENT_RETRY_BACKOFF_MS", 200, int)
+        self.retry_queue = Queue(
+            "{}.retry".format(self.queue.name), exchange=DEFAULT_EXCHANGE,
+            routing_key="{}.retry".format(self.queue.name), durable=True,
+            queue_arguments={"x-dead-letter-exchange": "",
+                             "x-dead-letter-routing-key": self.queue.name},
+        )
+        self.dead_letters = dead_letter_queue(self.container.service_name)
+        self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, serializer="json",
+                                   declare=[self.retry_queue, self.dead_letters])
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        headers = dict(message.headers or {})
+        attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
+        headers[ATTEMPTS_HEADER] = attempts
+        headers[ORIGIN_QUEUE_HEADER] = self.queue.name
+        try:
+            if attempts < self.max_attempts:
+                self.publisher.publish(
+                    message.payload, exchange=DEFAULT_EXCHANGE,
+                    routing_key=self.retry_queue.name, headers=headers,
+                    expiration=self.backoff_ms * 2 ** (attempts - 1) / 1000.0,
+                )
+            else:
+                headers[ERROR_HEADER] = "".join(
+                    traceback.format_exception_only(exc_info[0], exc_info[1])).strip()[:2000]
+                self.publisher.publish(
+                    message.payload, exchange=DEFAULT_EXCHANGE,
+                    routing_key=self.dead_letters.name, headers=headers,
+                )
+                log.error("event dead-lettered after %s attempts: %s %s", attempts,
+                          self.queue.name, headers[ERROR_HEADER])
+        except Exception:
+            # The broker would not take it: leave it with the broker rather than lose it.
+            log.warning("could not republish a failed event; requeueing", exc_info=True)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+event_handler = ReliableEventHandler.decorator
