@@ -1,0 +1,28 @@
+"""The public vocabularies of design.md, in one place. Values may be added, never renamed."""
+
+SHORT_BREAK_CATEGORIES = (
+    "overnight_stay", "family_based_care", "group_specialist", "group_non_specialist",
+    "home_based_care",
+)
+HOSPITALITY_CATEGORIES = ("hospitality_stay", "hospitality_meal", "hospitality_activity")
+CATEGORIES = SHORT_BREAK_CATEGORIES + HOSPITALITY_CATEGORIES
+
+# Accessibility features of a place.
+ACCESSIBILITY_FEATURES = (
+    "wheelchair_access", "hoist", "changing_places_toilet", "quiet_space", "sensory_friendly",
+    "ground_floor", "hearing_loop", "assistance_dogs",
+)
+
+# Care needs a provider supports, and a family may record.
+CARE_NEEDS = (
+    "complex_health", "challenging_behaviour", "autism", "learning_disability",
+    "physical_disability", "sensory_impairment", "dementia", "mental_health",
+)
+
+PROVIDER_KINDS = ("hospitality", "short_break")
+
+# Booking rejection reasons of api-v1.md.
+REJECTION_REASONS = (
+    "sold_out", "insufficient_funds", "declined", "budget_inactive", "provider_not_approved",
+    "slot_not_bookable",
+)
