@@ -20,7 +20,8 @@ class ServiceProcess:
     def __init__(self, name, env=None, log_dir=None):
         self.name = name
         self.env = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))
-        self.log_path = os.path.join(log_dir or os.path.join(ROOT, "var", "log"),
+        log_dir = log_dir or os.environ.get("SEIBIANT_LOG_DIR") or os.path.join(ROOT, "var", "log")
+        self.log_path = os.path.join(log_dir,
                                      "{}.log".format(name))
         self.process = None
 

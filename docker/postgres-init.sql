@@ -1,0 +1,5 @@
+-- One database per service: no service reads another's tables.
+CREATE DATABASE budgets;
+CREATE DATABASE providers;
+CREATE DATABASE bookings;
+CREATE DATABASE gateway;

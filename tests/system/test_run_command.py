@@ -1,0 +1,68 @@
+"""The run command as a newcomer uses it, and the gateway's health check naming what is down."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def system_env(amqp_uri, tmp_path):
+    env = {"AMQP_URI": amqp_uri, "GATEWAY_ADDRESS": "127.0.0.1:{}".format(free_port()),
+           "SEIBIANT_LOG_DIR": str(tmp_path / "log"),
+           "SEIBIANT_ADMIN_PASSWORD": "test-admin-password",
+           "SEIBIANT_TOKEN_SECRET": "test-secret-" + "x" * 32}
+    for name in SERVICE_MODULES:
+        env[name.upper() + "_DATABASE_URL"] = "sqlite:///{}".format(tmp_path / (name + ".db"))
+    return env
+
+
+def health(env):
+    return requests.get("http://{}/api/v1/health".format(env["GATEWAY_ADDRESS"]), timeout=5)
+
+
+def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c(
+        amqp_uri, tmp_path):
+    env = system_env(amqp_uri, tmp_path)
+    started = time.monotonic()
+    run = subprocess.Popen([sys.executable, "-m", "tools.run_all"], cwd=ROOT,
+                           env=dict(os.environ, PYTHONPATH=ROOT, **env),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: health(env).status_code == 200, 30, interval=0.2,
+                   message="health 200")
+        assert time.monotonic() - started < 30
+        assert health(env).json()["status"] == "ok"
+    finally:
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=60)
+    assert run.returncode == 0, output
+    assert "Stopped." in output
+    host, port = env["GATEWAY_ADDRESS"].split(":")
+    with socket.socket() as sock:  # the gateway's port is free again: nothing left running
+        sock.bind((host, int(port)))
+
+
+def test_health_names_the_service_that_is_down(amqp_uri, tmp_path):
+    env = system_env(amqp_uri, tmp_path)
+    processes = {name: ServiceProcess(name, env=env).start() for name in SERVICE_MODULES}
+    try:
+        wait_until(lambda: health(env).status_code == 200, 30, interval=0.2,
+                   message="health 200")
+        processes["bookings"].kill()
+        response = health(env)
+        assert response.status_code == 503
+        assert response.json()["down"] == ["bookings"]
+    finally:
+        for process in processes.values():
+            process.stop()

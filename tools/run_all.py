@@ -1,0 +1,106 @@
+"""`make run`: start RabbitMQ if needed, the three services and the gateway as processes,
+seed demo data on an empty system, and stop everything cleanly on Ctrl-C."""
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+from kombu import Connection
+
+from seibiant_common.config import DEFAULT_AMQP_URI
+from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
+
+DEMO_ADMIN_PASSWORD = "seibiant-demo-admin"
+
+
+def broker_answers(amqp_uri):
+    try:
+        with Connection(amqp_uri, connect_timeout=2) as connection:
+            connection.connect()
+        return True
+    except Exception:
+        return False
+
+
+def ensure_broker(amqp_uri):
+    if broker_answers(amqp_uri):
+        return
+    local = "127.0.0.1" in amqp_uri or "localhost" in amqp_uri
+    if local and shutil.which("rabbitmq-server"):
+        print("No RabbitMQ answers at {}; starting the local rabbitmq-server...".format(amqp_uri))
+        subprocess.run(["rabbitmq-server", "-detached"], check=False)
+        try:
+            wait_until(lambda: broker_answers(amqp_uri), 90, interval=0.5, message="RabbitMQ")
+            return
+        except TimeoutError:
+            pass
+    sys.exit(
+        "No RabbitMQ answers at {}.\nStart one with `docker compose up -d rabbitmq`, or install "
+        "Debian's package (`apt-get install rabbitmq-server`) and run `rabbitmq-server -detached`,"
+        "\nor point AMQP_URI at a broker you have.".format(amqp_uri))
+
+
+def gateway_url():
+    return "http://{}".format(os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000"))
+
+
+def healthy():
+    return requests.get(gateway_url() + "/api/v1/health", timeout=3).status_code == 200
+
+
+def main():
+    started = time.monotonic()
+    amqp_uri = os.environ.setdefault("AMQP_URI", DEFAULT_AMQP_URI)
+    ensure_broker(amqp_uri)
+    if not os.environ.get("SEIBIANT_ADMIN_PASSWORD"):
+        os.environ["SEIBIANT_ADMIN_PASSWORD"] = DEMO_ADMIN_PASSWORD
+        print("SEIBIANT_ADMIN_PASSWORD is not set: using the demo value '{}'."
+              .format(DEMO_ADMIN_PASSWORD))
+    if not os.environ.get("SEIBIANT_TOKEN_SECRET"):
+        # A fresh secret per run: tokens simply stop working after a restart.
+        os.environ["SEIBIANT_TOKEN_SECRET"] = secrets.token_urlsafe(32)
+        print("SEIBIANT_TOKEN_SECRET is not set: generated one for this run.")
+
+    processes = [ServiceProcess(name) for name in SERVICE_MODULES]
+    stopping = []
+
+    def stop(*_):
+        if not stopping:
+            stopping.append(True)
+            print("\nStopping Seibiant...")
+            for process in reversed(processes):
+                process.stop()
+            print("Stopped.")
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for process in processes:
+        process.start()
+    print("Started {}; logs in var/log/.".format(", ".join(SERVICE_MODULES)))
+    try:
+        wait_until(healthy, 90, interval=0.2, message="the gateway's health check")
+    except TimeoutError:
+        print("The system did not become healthy within 90 s; see var/log/*.log.")
+        stop()
+    subprocess.run([sys.executable, "-m", "gateway.seed"], cwd=ROOT, check=False,
+                   env=dict(os.environ, PYTHONPATH=ROOT))
+    print("\nSeibiant is running at {}/ (healthy after {:.1f} s). Ctrl-C stops it."
+          .format(gateway_url(), time.monotonic() - started))
+    reported = set()
+    while True:
+        # A dead service is reported, not fatal: the others keep serving and /health says 503.
+        for process in processes:
+            if not process.alive() and process.name not in reported:
+                reported.add(process.name)
+                print("{} stopped unexpectedly (exit {}); see {}".format(
+                    process.name, process.process.returncode, process.log_path))
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()
