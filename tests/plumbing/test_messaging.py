@@ -1,4 +1,6 @@
 """The shared plumbing against the real broker: outbox relay, dead letters, idempotency."""
+import json
+
 import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -95,3 +97,19 @@ def test_the_same_event_delivered_twice_changes_state_once(
     dispatch("notes", "note_added", envelope("note_added", {"note_id": "e", "text": "last"}, "e", None))
     wait_until(lambda: "last" in texts(listener_url), 10, message="delivery")
     assert texts(listener_url) == ["twice", "last"]
+
+
+def test_the_correlation_id_of_a_call_travels_with_the_events_it_causes(
+        start_service, make_database_url, service_config):
+    notes, notes_url, listener_url, _ = start_pair(start_service, make_database_url, "sqlite")
+    with ServiceRpcProxy("notes", service_config,
+                         context_data={"correlation_id": "req-42"}) as proxy:
+        proxy.add_note("c", "correlated")
+    wait_until(lambda: "correlated" in texts(listener_url), 10, message="delivery")
+    engine = sa.create_engine(notes_url)
+    with engine.connect() as connection:
+        body = json.loads(connection.execute(sa.select(OUTBOX.c.body)).scalar())
+        headers = json.loads(connection.execute(sa.select(OUTBOX.c.headers)).scalar())
+    engine.dispose()
+    assert body["correlation_id"] == "req-42"
+    assert headers["nameko.correlation_id"] == "req-42"
