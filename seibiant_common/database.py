@@ -18,6 +18,9 @@ from .outbox import OutboxRelay, UnitOfWork
 
 log = logging.getLogger(__name__)
 
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2,
+                        "interval_max": 0.5}
+
 
 def make_engine(url, pool_size=10):
     url = make_url(url)
@@ -109,8 +112,9 @@ class Database(DependencyProvider):
         upgrade(engine, self.migrations_dir)
         self.store = Store(engine, self.outbox, self.processed_events)
         exchange = get_event_exchange(service_name, config)
+        # Fail fast after a commit when the broker is away: the sweep publishes later.
         publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[exchange],
-                              serializer="json")
+                              serializer="json", retry_policy=PUBLISH_RETRY_POLICY)
         self.store.relay = OutboxRelay(self.store, publisher, exchange)
         self.sweep_seconds = setting(config, "OUTBOX_SWEEP_SECONDS", 1.0, float)
 
