@@ -1,7 +1,11 @@
-"""SQLAlchemy tables of the gateway (users and their roles) (its own database; no other service reads it)."""
+"""SQLAlchemy tables of the gateway (its own database; no other service reads it): users and
+their roles, login attempts (for rate limiting across gateway instances) and idempotency
+records of POST requests."""
+import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
 from seibiant_common.plumbing_tables import add_plumbing_tables
+from seibiant_common.types import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -9,3 +13,47 @@ class Base(DeclarativeBase):
 
 
 PLUMBING_TABLES = add_plumbing_tables(Base.metadata)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id = sa.Column(sa.String(32), primary_key=True)
+    username = sa.Column(sa.String(64), nullable=False, unique=True)  # stored lower-case
+    role = sa.Column(sa.String(16), nullable=False)  # admin, officer, family, provider
+    council = sa.Column(sa.String(64), nullable=True)  # officers and families
+    display_name = sa.Column(sa.String(120), nullable=False)
+    needs = sa.Column(sa.JSON, nullable=False, default=list)  # families' recorded care needs
+    provider_id = sa.Column(sa.String(64), nullable=True)  # providers' profile id
+    language = sa.Column(sa.String(2), nullable=False, default="en")  # 'en' or 'cy'
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    created_at = sa.Column(UtcDateTime, nullable=False)
+    created_by = sa.Column(sa.String(32), nullable=True)  # None for the bootstrap admin
+    updated_at = sa.Column(UtcDateTime, nullable=False)
+
+    __table_args__ = (sa.Index("ix_users_council_role", "council", "role", "id"),)
+
+
+class LoginAttempt(Base):
+    """Failed sign-ins per username (whether or not it exists), for rate limiting."""
+    __tablename__ = "login_attempts"
+
+    id = sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+                   autoincrement=True)
+    username = sa.Column(sa.String(64), nullable=False)
+    attempted_at = sa.Column(UtcDateTime, nullable=False)
+
+    __table_args__ = (sa.Index("ix_login_attempts_username", "username", "attempted_at"),)
+
+
+class IdempotencyRecord(Base):
+    """The answer given to a POST with an Idempotency-Key, replayed for the same request."""
+    __tablename__ = "idempotency_records"
+
+    owner = sa.Column(sa.String(64), primary_key=True)  # user id, or "anonymous"
+    key = sa.Column(sa.String(255), primary_key=True)
+    fingerprint = sa.Column(sa.String(64), nullable=False)  # sha256 of method, path and body
+    status = sa.Column(sa.Integer, nullable=True)  # None while the first request runs
+    body = sa.Column(sa.Text, nullable=True)
+    location = sa.Column(sa.String(255), nullable=True)
+    created_at = sa.Column(UtcDateTime, nullable=False)

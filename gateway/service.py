@@ -1,26 +1,39 @@
-"""The gateway: the one public door. HTTP entrypoints only; it holds no business rule."""
-import json
+"""The gateway: the one public door (docs: ../shared/docs/api-v1.md, served as OpenAPI at
+/api/v1/openapi.json). HTTP entrypoints only; it holds no business rule of the services.
+
+Each `@api` declares who may call an operation and the schemas of what it takes and answers;
+`gateway.http` authenticates, authorises and validates before the method body runs, so the
+bodies below only call the service that owns the thing. Services check again that the thing
+is the actor's (docs/contracts.md) and answer NotFound when it is not.
+"""
+import logging
 import os
 import time
 
 import eventlet
-from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 
-from . import models
+from . import accounts, errors, models, openapi, statements
+from . import schemas as s
+from .dependencies import Accounts, Idempotency, TimedRpcProxy
+from .http import PUBLIC, api
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 SERVICES = ("budgets", "providers", "bookings")
 HEALTH_TIMEOUT_SECONDS = 2
+ADMIN, OFFICER, FAMILY, PROVIDER = ("admin",), ("officer",), ("family",), ("provider",)
 
 
-def json_response(body, status=200, headers=None):
-    return Response(json.dumps(body), status=status, mimetype="application/json",
-                    headers=headers)
+def page(result):
+    """A service's list answer; tolerates a bare list from a service."""
+    if isinstance(result, list):
+        return {"items": result, "next_cursor": None}
+    return result
 
 
 class GatewayService:
@@ -28,12 +41,18 @@ class GatewayService:
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
     correlation = Correlation()
-    budgets = RpcProxy("budgets")
-    providers = RpcProxy("providers")
-    bookings = RpcProxy("bookings")
+    accounts = Accounts()
+    idempotency = Idempotency()
+    budgets = TimedRpcProxy("budgets")
+    providers = TimedRpcProxy("providers")
+    bookings = TimedRpcProxy("bookings")
 
-    @http("GET", "/api/v1/health")
-    def health(self, request):
+    # ---- health and description ----------------------------------------------------------
+
+    @api("GET", "/health", "Whether the gateway and every service answer", roles=PUBLIC,
+         response=s.HealthSchema, tag="system",
+         responses={503: "a service does not answer; `down` lists which"})
+    def health(self, call):
         replies = {name: getattr(self, name).health.call_async() for name in SERVICES}
         down = []
         deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
@@ -44,5 +63,218 @@ class GatewayService:
             except (Exception, eventlet.Timeout):
                 down.append(name)
         if down:
-            return json_response({"status": "unavailable", "down": down}, status=503)
-        return json_response({"status": "ok", "services": list(SERVICES)})
+            raise errors.Problem(503, "service-unavailable", "Service unavailable",
+                                 "not answering: " + ", ".join(down), down=down)
+        return {"status": "ok", "services": list(SERVICES)}
+
+    @api("GET", "/openapi.json", "This API's OpenAPI 3 description", roles=PUBLIC,
+         tag="system")
+    def openapi_json(self, call):
+        return Response(openapi.spec_json(), mimetype="application/json")
+
+    @api("GET", "/docs", "A browsable page of this API's operations", roles=PUBLIC,
+         tag="system", content_types=("text/html",))
+    def docs(self, call):
+        return Response(openapi.docs_html(), mimetype="text/html")
+
+    # ---- accounts ---------------------------------------------------------------------------
+
+    @api("POST", "/auth/token", "Sign in: a bearer token for a username and password",
+         roles=PUBLIC, body=s.LoginSchema, response=s.TokenSchema, idempotent=False,
+         tag="accounts", responses={401: "bad credentials (the same for unknown usernames)",
+                                    429: "too many failed sign-ins for this username"})
+    def sign_in(self, call):
+        return self.accounts.sign_in(call.body["username"], call.body["password"])
+
+    @api("GET", "/me", "The caller's user record", response=s.UserSchema, tag="accounts")
+    def me(self, call):
+        return call.user
+
+    @api("GET", "/users/<user_id>", "A user record: your own; an officer's families; any "
+         "for admin", response=s.UserSchema, tag="accounts")
+    def get_user(self, call, user_id):
+        user = self.accounts.get_user(user_id)
+        if user is None or not accounts.may_see(call.user, user):
+            raise errors.not_found()
+        return user
+
+    @api("POST", "/officers", "Create an officer of a council", roles=ADMIN,
+         body=s.CreateOfficerSchema, response=s.UserSchema, status=201,
+         location="/users/{id}", tag="accounts",
+         responses={409: "`username_unavailable`: choose another username"})
+    def create_officer(self, call):
+        return self._new_account(call, role="officer", council=call.body.pop("council"))
+
+    @api("POST", "/families", "Create a family account in the officer's council",
+         roles=OFFICER, body=s.CreateFamilySchema, response=s.UserSchema, status=201,
+         location="/users/{id}", tag="accounts",
+         responses={409: "`username_unavailable`: choose another username"})
+    def create_family(self, call):
+        return self._new_account(call, role="family", council=call.actor["council"])
+
+    @api("GET", "/families", "The families of the officer's council", roles=OFFICER,
+         query=s.PageQuery, response=s.UserPageSchema, tag="accounts")
+    def list_families(self, call):
+        return self.accounts.list_users(call.actor["council"], "family", call.query["limit"],
+                                        call.query["cursor"])
+
+    def _new_account(self, call, role, council):
+        body = call.body
+        try:
+            return self.accounts.create_user(
+                call.actor["user_id"], body.pop("password"), role=role, council=council,
+                **body)
+        except accounts.UsernameTaken:
+            raise errors.conflict("username_unavailable", "choose another username")
+
+    # ---- budgets ----------------------------------------------------------------------------
+
+    @api("POST", "/budgets", "A Direct Payment budget for a family of the officer's council",
+         roles=OFFICER, body=s.CreateBudgetSchema, response=s.BudgetSchema, status=201,
+         location="/budgets/{id}", tag="budgets")
+    def create_budget(self, call):
+        council = call.actor["council"]
+        if not self.accounts.family_in_council(call.body["family_id"], council):
+            raise errors.invalid({"family_id": ["No family of your council has this id."]})
+        return self.budgets.create_budget(call.actor, dict(call.body, family_council=council))
+
+    @api("GET", "/budgets/<budget_id>", "A budget with its balances",
+         roles=OFFICER + FAMILY, response=s.BudgetSchema, tag="budgets")
+    def get_budget(self, call, budget_id):
+        return self.budgets.get_budget(call.actor, budget_id)
+
+    @api("GET", "/budgets", "Budgets: a family's own, an officer's council's",
+         roles=OFFICER + FAMILY, query=s.BudgetsQuery, response=s.BudgetPageSchema,
+         tag="budgets")
+    def list_budgets(self, call):
+        return page(self.budgets.list_budgets(call.actor, **call.query))
+
+    @api("GET", "/budgets/<budget_id>/statement", "The ledger with a running balance; "
+         "`Accept: text/csv` (or `?format=csv`) for the audit CSV",
+         roles=OFFICER + FAMILY, query=s.StatementQuery, response=s.StatementSchema,
+         content_types=("text/csv",), tag="budgets")
+    def get_statement(self, call, budget_id):
+        statement = self.budgets.get_statement(call.actor, budget_id)
+        wanted = call.query["format"] or call.request.accept_mimetypes.best_match(
+            ["application/json", "text/csv"], default="application/json")
+        if wanted in ("csv", "text/csv"):
+            return statements.csv_response(statement, budget_id)
+        return statement
+
+    # ---- providers and offers ---------------------------------------------------------------
+
+    @api("POST", "/providers", "Provider self-registration (starts `pending`)",
+         roles=PUBLIC, body=s.RegisterProviderSchema, response=s.ProviderSchema, status=201,
+         location="/providers/{id}", tag="providers",
+         description="When the username is already taken the answer is the same (so that no "
+         "one learns which usernames exist): the profile is registered, but no sign-in is "
+         "made for it, and signing in with the new password fails.")
+    def register_provider(self, call):
+        profile = dict(call.body)
+        username, password = profile.pop("username"), profile.pop("password")
+        display_name = profile.pop("display_name", None) or profile["name"]
+        provider = self.providers.register_provider(profile)
+        try:
+            self.accounts.create_user(None, password, username=username, role="provider",
+                                      council=None, display_name=display_name,
+                                      provider_id=provider["id"], needs=[])
+        except accounts.UsernameTaken:
+            log.info("provider registered under a taken username; no sign-in made for it")
+        return provider
+
+    @api("GET", "/providers", "Providers, by status (officers: to approve the pending)",
+         roles=OFFICER, query=s.ProvidersQuery, response=s.ProviderPageSchema,
+         tag="providers")
+    def list_providers(self, call):
+        return page(self.providers.list_providers(call.actor, **call.query))
+
+    @api("POST", "/providers/<provider_id>/approve", "Approve a provider for booking",
+         roles=OFFICER, body=s.ApproveProviderSchema, response=s.ProviderSchema,
+         tag="providers")
+    def approve_provider(self, call, provider_id):
+        return self.providers.approve_provider(call.actor, provider_id)
+
+    @api("GET", "/providers/<provider_id>", "A provider's public profile",
+         response=s.ProviderSchema, tag="providers")
+    def get_provider(self, call, provider_id):
+        return self.providers.get_provider(provider_id)
+
+    @api("POST", "/offers", "An offer of the (approved) provider; price 0 is a gifted break",
+         roles=PROVIDER, body=s.CreateOfferSchema, response=s.OfferSchema, status=201,
+         location="/offers/{id}", tag="offers")
+    def create_offer(self, call):
+        return self.providers.create_offer(call.actor, call.body)
+
+    @api("POST", "/offers/<offer_id>/slots", "Publish slots of one's own offer",
+         roles=PROVIDER, body=s.PublishSlotsSchema, response=s.SlotListSchema, status=201,
+         location="/offers/{offer_id}", tag="offers")
+    def publish_slots(self, call, offer_id):
+        return page(self.providers.publish_slots(call.actor, offer_id, call.body))
+
+    @api("GET", "/offers", "Search offers; each carries its slots in the window",
+         query=s.OffersQuery, response=s.OfferPageSchema, tag="offers")
+    def search_offers(self, call):
+        filters = dict(call.query)
+        limit, cursor = filters.pop("limit"), filters.pop("cursor")
+        if "from_" in filters:
+            filters["from"] = filters.pop("from_")
+        return page(self.providers.search(filters, limit, cursor))
+
+    @api("GET", "/offers/<offer_id>", "One offer with its future slots",
+         response=s.OfferSchema, tag="offers")
+    def get_offer(self, call, offer_id):
+        return self.providers.get_offer(offer_id)
+
+    # ---- bookings and approvals -------------------------------------------------------------
+
+    @api("POST", "/bookings", "Request a booking (completes asynchronously)", roles=FAMILY,
+         body=s.CreateBookingSchema, response=s.BookingSchema, status=202,
+         location="/bookings/{id}", tag="bookings",
+         description="Send an `Idempotency-Key` header: the same key with the same body "
+         "answers the same booking; with another body, 409.")
+    def request_booking(self, call):
+        return self.bookings.request_booking(call.actor, call.idempotency_key, call.body)
+
+    @api("GET", "/bookings/<booking_id>", "A booking", roles=FAMILY + PROVIDER + OFFICER,
+         response=s.BookingSchema, tag="bookings")
+    def get_booking(self, call, booking_id):
+        return self.bookings.get_booking(call.actor, booking_id)
+
+    @api("GET", "/bookings", "Bookings: a family's own, on a provider's offers, of an "
+         "officer's council", roles=FAMILY + PROVIDER + OFFICER, query=s.BookingsQuery,
+         response=s.BookingPageSchema, tag="bookings")
+    def list_bookings(self, call):
+        return page(self.bookings.list_bookings(call.actor, **call.query))
+
+    @api("POST", "/bookings/<booking_id>/cancel", "Cancel a booking that has not started",
+         roles=FAMILY + PROVIDER, body=s.CancelBookingSchema, response=s.BookingSchema,
+         tag="bookings")
+    def cancel_booking(self, call, booking_id):
+        return self.bookings.cancel_booking(call.actor, booking_id)
+
+    @api("POST", "/bookings/<booking_id>/complete", "The break was delivered: spend the "
+         "held funds (or a lower final amount)", roles=PROVIDER,
+         body=s.CompleteBookingSchema, response=s.BookingSchema, tag="bookings")
+    def complete_booking(self, call, booking_id):
+        return self.bookings.complete_booking(
+            call.actor, booking_id, call.body.get("final_amount_pence"))
+
+    @api("GET", "/approvals", "Bookings of the officer's council awaiting approval",
+         roles=OFFICER, query=s.PageQuery, response=s.BookingPageSchema, tag="approvals")
+    def list_approvals(self, call):
+        return page(self.bookings.list_awaiting_approval(call.actor, **call.query))
+
+    @api("POST", "/approvals/<booking_id>/approve", "Approve a spend", roles=OFFICER,
+         body=s.ApproveSpendSchema, response=s.SpendDecisionSchema, tag="approvals")
+    def approve_spend(self, call, booking_id):
+        self.budgets.approve_spend(call.actor, booking_id, call.body["reason"])
+        return {"booking_id": booking_id, "decision": "approved",
+                "reason": call.body["reason"]}
+
+    @api("POST", "/approvals/<booking_id>/decline", "Decline a spend", roles=OFFICER,
+         body=s.DeclineSpendSchema, response=s.SpendDecisionSchema, tag="approvals")
+    def decline_spend(self, call, booking_id):
+        self.budgets.decline_spend(call.actor, booking_id, call.body["reason"])
+        return {"booking_id": booking_id, "decision": "declined",
+                "reason": call.body["reason"]}
+

@@ -1,0 +1,232 @@
+"""The gateway's dependency providers: accounts and tokens, idempotency records, and RPC
+proxies that give up after a deadline. They share the gateway's `Database` store (one engine,
+one SQLite write lock per process)."""
+import datetime
+import os
+
+import eventlet
+from eventlet import tpool
+from nameko.exceptions import ConfigurationError, RpcTimeout
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
+from werkzeug.wrappers import Response
+
+from seibiant_common.config import setting
+from seibiant_common.database import Database
+
+from . import accounts, passwords, tokens
+from . import errors
+
+DEV_SECRET_HINT = ("set SEIBIANT_TOKEN_SECRET to a random string of at least {} characters, "
+                   "for example `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+                   .format(tokens.MIN_SECRET_BYTES))
+
+
+def _config_or_env(config, key, env_name):
+    value = config.get(key)
+    return value if value not in (None, "") else os.environ.get(env_name, "")
+
+
+def _store(container):
+    """The store of the service's `Database` dependency (set up before any `start`)."""
+    for dependency in container.dependencies:
+        if isinstance(dependency, Database):
+            return dependency.store
+    raise ConfigurationError("the gateway needs a Database dependency")
+
+
+class AccountsAccess:
+    """What a worker gets: sign-in, authorisation of a request, and user records."""
+
+    def __init__(self, provider):
+        self._provider = provider
+        self._store = provider.store
+
+    def _unit(self):
+        return self._store.unit_of_work()
+
+    def sign_in(self, username, password):
+        """A token answer, or a Problem (401 for any bad credentials, 429 when rate limited).
+        An unknown username costs the same hash as a known one."""
+        provider = self._provider
+        username = username.lower()
+        with self._unit() as uow:
+            wait = accounts.record_attempt(uow.session, username, provider.max_failures,
+                                           provider.window)
+            found = None if wait else accounts.credentials(uow.session, username)
+        if wait:
+            raise errors.too_many_requests(wait)
+        user_id, stored = found or (None, provider.dummy_hash)
+        if not (tpool.execute(passwords.verify_password, password, stored) and user_id):
+            raise errors.unauthenticated("the username or password is not right")
+        with self._unit() as uow:
+            accounts.clear_attempts(uow.session, username)
+            user = accounts.get_user(uow.session, user_id)
+        return {"access_token": tokens.issue(provider.secret, user_id, provider.ttl),
+                "token_type": "Bearer", "expires_in": provider.ttl, "role": user["role"],
+                "user_id": user_id}
+
+    def authorise(self, request, roles):
+        """(user, actor) of the bearer token; 401 without a valid one, 403 for another role."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise errors.unauthenticated()
+        try:
+            claims = tokens.verify(self._provider.secret, token.strip())
+        except tokens.InvalidToken:
+            raise errors.unauthenticated("the token is invalid or has expired")
+        with self._unit() as uow:
+            user = accounts.get_user(uow.session, claims["sub"])
+        if user is None:
+            raise errors.unauthenticated("the token is invalid or has expired")
+        if user["role"] not in roles:
+            raise errors.forbidden()
+        return user, accounts.actor_of(user)
+
+    def create_user(self, created_by, password, **fields):
+        """The new user; raises accounts.UsernameTaken."""
+        password_hash = tpool.execute(passwords.hash_password, password,
+                                      self._provider.cost)
+        with self._unit() as uow:
+            return accounts.create_user(uow.session, password_hash, created_by, **fields)
+
+    def hash_only(self, password):
+        """Spends the time a new account would, so a refusal takes as long as a success."""
+        tpool.execute(passwords.hash_password, password, self._provider.cost)
+
+    def get_user(self, user_id):
+        with self._unit() as uow:
+            return accounts.get_user(uow.session, user_id)
+
+    def family_in_council(self, family_id, council):
+        with self._unit() as uow:
+            return accounts.family_in_council(uow.session, family_id, council)
+
+    def list_users(self, council, role, limit, cursor):
+        with self._unit() as uow:
+            try:
+                return accounts.list_users(uow.session, council, role, limit, cursor)
+            except ValueError:
+                raise errors.invalid({"cursor": ["Not a valid cursor."]})
+
+    def set_language(self, user_id, language):
+        with self._unit() as uow:
+            return accounts.set_language(uow.session, user_id, language)
+
+
+class Accounts(DependencyProvider):
+    """Users, passwords and tokens. Settings (config key, or environment variable):
+    TOKEN_SECRET (SEIBIANT_TOKEN_SECRET, required), ADMIN_PASSWORD (SEIBIANT_ADMIN_PASSWORD,
+    required), TOKEN_TTL_SECONDS (3600), PASSWORD_COST (scrypt n, 16384),
+    LOGIN_MAX_FAILURES (5) within LOGIN_WINDOW_SECONDS (900)."""
+
+    def setup(self):
+        config = self.container.config
+        self.secret = _config_or_env(config, "TOKEN_SECRET", "SEIBIANT_TOKEN_SECRET")
+        if len(self.secret) < tokens.MIN_SECRET_BYTES:
+            raise ConfigurationError("the gateway will not start without a token secret: "
+                                     + DEV_SECRET_HINT)
+        self.admin_password = _config_or_env(config, "ADMIN_PASSWORD",
+                                             "SEIBIANT_ADMIN_PASSWORD")
+        if not self.admin_password:
+            raise ConfigurationError("the gateway will not start without "
+                                     "SEIBIANT_ADMIN_PASSWORD (the password of `admin`)")
+        self.ttl = setting(config, "TOKEN_TTL_SECONDS", 3600, int)
+        self.cost = setting(config, "PASSWORD_COST", passwords.DEFAULT_COST, int)
+        self.max_failures = setting(config, "LOGIN_MAX_FAILURES", 5, int)
+        self.window = datetime.timedelta(
+            seconds=setting(config, "LOGIN_WINDOW_SECONDS", 900, int))
+        self.dummy_hash = passwords.hash_password(os.urandom(16).hex(), self.cost)
+
+    def start(self):
+        self.store = _store(self.container)
+
+        def password_hash_for(current):
+            if current and passwords.verify_password(self.admin_password, current) and \
+                    not passwords.needs_rehash(current, self.cost):
+                return None
+            return passwords.hash_password(self.admin_password, self.cost)
+
+        with self.store.unit_of_work() as uow:
+            accounts.set_admin_password(uow.session, password_hash_for)
+
+    def get_dependency(self, worker_ctx):
+        return AccountsAccess(self)
+
+
+class IdempotencyAccess:
+    def __init__(self, store):
+        self._store = store
+
+    def claim(self, owner, key, fingerprint):
+        """None to go ahead, or the Response first given for this key."""
+        with self._store.unit_of_work() as uow:
+            try:
+                stored = accounts.claim_key(uow.session, owner, key, fingerprint)
+            except accounts.IdempotencyClash as clash:
+                raise errors.conflict(clash.code, clash.detail)
+        if stored is None:
+            return None
+        status, body, location = stored
+        headers = {"Idempotent-Replayed": "true"}
+        if location:
+            headers["Location"] = location
+        return Response(body, status=status, headers=headers, mimetype="application/json")
+
+    def store(self, owner, key, response):
+        with self._store.unit_of_work() as uow:
+            accounts.store_answer(uow.session, owner, key, response.status_code,
+                                  response.get_data(as_text=True),
+                                  response.headers.get("Location"))
+
+    def release(self, owner, key):
+        with self._store.unit_of_work() as uow:
+            accounts.release_key(uow.session, owner, key)
+
+
+class Idempotency(DependencyProvider):
+    """Answers of POSTs made with an Idempotency-Key, kept for 24 hours."""
+
+    def start(self):
+        self.store = _store(self.container)
+
+    def get_dependency(self, worker_ctx):
+        return IdempotencyAccess(self.store)
+
+
+class TimedMethod:
+    def __init__(self, method, timeout):
+        self._method = method
+        self._timeout = timeout
+
+    def __call__(self, *args, **kwargs):
+        reply = self._method.call_async(*args, **kwargs)
+        return self.result(reply)
+
+    def call_async(self, *args, **kwargs):
+        return self._method.call_async(*args, **kwargs)
+
+    def result(self, reply):
+        with eventlet.Timeout(self._timeout, RpcTimeout(self._method.method_name)):
+            return reply.result()
+
+
+class TimedServiceProxy:
+    def __init__(self, proxy, timeout):
+        self._proxy = proxy
+        self._timeout = timeout
+
+    def __getattr__(self, name):
+        return TimedMethod(getattr(self._proxy, name), self._timeout)
+
+
+class TimedRpcProxy(RpcProxy):
+    """An RpcProxy whose calls raise RpcTimeout (a 503) after RPC_TIMEOUT_SECONDS (10)
+    instead of waiting for ever on a service that is down."""
+
+    def setup(self):
+        super().setup()
+        self.timeout = setting(self.container.config, "RPC_TIMEOUT_SECONDS", 10.0, float)
+
+    def get_dependency(self, worker_ctx):
+        return TimedServiceProxy(super().get_dependency(worker_ctx), self.timeout)

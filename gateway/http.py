@@ -1,0 +1,285 @@
+"""The gateway's HTTP entrypoint: one declaration per operation of the public API.
+
+`@api(...)` declares an operation (method, path, who may call it, the schemas of its query,
+body and answer) and wraps the service method so that, before it runs, the caller is
+authenticated and authorised and the query and body are validated; after it, the answer is
+dumped through its schema. Every failure becomes problem details; nothing escapes as a bare
+500. The OpenAPI description is generated from the same declarations (`openapi.py`).
+
+The service class using it must have the dependencies `accounts` (gateway.dependencies.Accounts)
+and `idempotency` (gateway.dependencies.Idempotency).
+"""
+import functools
+import hashlib
+import json
+import logging
+import re
+import uuid
+
+from marshmallow import ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from . import errors
+from .errors import Problem
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+MAX_BODY_BYTES = 256 * 1024
+PUBLIC = "public"  # no token needed
+SIGNED_IN = ("admin", "officer", "family", "provider")
+PATH_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+CORRELATION_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+JSON_TYPES = ("application/json",)
+
+OPERATIONS = []  # every declared operation, in declaration order, for the OpenAPI description
+
+
+class Operation:
+    def __init__(self, method, path, summary, roles, query, body, response, status,
+                 location, description, responses, tag, content_types, idempotent):
+        self.method = method
+        self.path = path
+        self.summary = summary
+        self.roles = roles
+        self.query = query() if query else None
+        self.body = body() if body else None
+        self.response = response() if response else None
+        self.status = status
+        self.location = location
+        self.description = description
+        self.responses = responses  # extra documented statuses: {status: description}
+        self.tag = tag
+        self.content_types = content_types  # extra answer media types (CSV)
+        self.idempotent = idempotent and method == "POST"  # honours Idempotency-Key
+
+    @property
+    def rule(self):
+        return PREFIX + self.path
+
+
+class Call:
+    """What an operation's method gets: who is calling and what they sent, validated."""
+
+    def __init__(self, request, actor, user, query, body, idempotency_key):
+        self.request = request
+        self.actor = actor
+        self.user = user
+        self.query = query
+        self.body = body
+        self.idempotency_key = idempotency_key
+
+
+def api(method, path, summary, roles=SIGNED_IN, query=None, body=None, response=None,
+        status=200, location=None, description=None, responses=None, tag=None,
+        content_types=(), idempotent=True):
+    """Declares an operation; the decorated method is `fn(self, call, **path_values)` and
+    returns a dict (dumped through `response`) or a werkzeug Response."""
+    operation = Operation(method, path, summary, roles, query, body, response, status,
+                          location, description, responses or {}, tag, content_types,
+                          idempotent)
+    OPERATIONS.append(operation)
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def entrypoint(self, request, **path_values):
+            try:
+                return _run(self, operation, fn, request, path_values)
+            except Problem as problem:
+                return problem.response()
+            except Exception as error:
+                response = errors.problem_for(error)
+                if response is None:
+                    log.exception("unexpected error in %s %s", method, path)
+                    response = errors.internal_error()
+                return response
+
+        entrypoint.operation = operation
+        return ApiEntrypoint.decorator(method, operation.rule)(entrypoint)
+
+    return decorate
+
+
+def _run(service, operation, fn, request, path_values):
+    for value in path_values.values():
+        if not PATH_ID.fullmatch(value):
+            raise errors.not_found()  # an id that cannot exist
+    user = actor = None
+    if operation.roles != PUBLIC:
+        user, actor = service.accounts.authorise(request, operation.roles)
+    query = load_query(operation.query, request.args) if operation.query else {}
+    if not operation.query and request.args:
+        raise errors.invalid({name: ["Unknown field."] for name in request.args})
+    body = load_body(operation.body, request) if operation.body else None
+    key = idempotency_key(request) if operation.method == "POST" else None
+    call = Call(request, actor, user, query, body, key)
+    if key is None or not operation.idempotent:
+        return render(operation, fn(service, call, **path_values), path_values)
+
+    # The same key from the same caller with the same request gets the first answer again.
+    owner = actor["user_id"] if actor else "anonymous"
+    fingerprint = hashlib.sha256(json.dumps(
+        [operation.method, request.path, body], sort_keys=True, default=str,
+    ).encode()).hexdigest()
+    replay = service.idempotency.claim(owner, key, fingerprint)
+    if replay is not None:
+        return replay
+    try:
+        response = render(operation, fn(service, call, **path_values), path_values)
+    except BaseException:
+        service.idempotency.release(owner, key)
+        raise
+    if 200 <= response.status_code < 300:
+        service.idempotency.store(owner, key, response)
+    else:
+        service.idempotency.release(owner, key)
+    return response
+
+
+def render(operation, result, path_values):
+    if isinstance(result, Response):
+        return result
+    body = operation.response.dump(result) if operation.response else result
+    headers = {}
+    if operation.location:
+        headers["Location"] = PREFIX + operation.location.format_map(dict(body, **path_values))
+    return Response(json.dumps(body), status=operation.status, headers=headers,
+                    mimetype="application/json")
+
+
+def _no_constants(name):
+    raise ValueError("{} is not JSON".format(name))
+
+
+def parse_json(request):
+    """The request body as JSON; None when there is none. Problems name the body."""
+    content_type = request.mimetype
+    data = request.get_data(cache=True)
+    if not data.strip():
+        return None
+    if content_type and content_type not in JSON_TYPES and not content_type.endswith("+json"):
+        raise Problem(415, "unsupported-media-type", "Unsupported media type",
+                      "send the body as application/json")
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+    except (ValueError, RecursionError) as error:
+        raise errors.bad_request("the body is not valid JSON",
+                                 {"body": ["Malformed JSON: {}".format(str(error)[:200])]})
+
+
+def load_body(schema, request):
+    try:
+        if request.content_length and request.content_length > MAX_BODY_BYTES:
+            raise RequestEntityTooLarge()
+        request.max_content_length = MAX_BODY_BYTES
+        data = parse_json(request)
+    except RequestEntityTooLarge:
+        raise Problem(413, "payload-too-large", "Payload too large",
+                      "the body may be at most {} bytes".format(MAX_BODY_BYTES))
+    if data is None:
+        data = {}  # an empty body is an empty object: the schema says what is missing
+    if not isinstance(data, dict):
+        raise errors.invalid({"body": ["Must be a JSON object."]})
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise errors.invalid(error.normalized_messages())
+
+
+def load_query(schema, args):
+    """Query parameters: a list field takes repeated or comma-separated values; any other
+    field must be given once."""
+    data, messages = {}, {}
+    for name in args:
+        values = args.getlist(name)
+        field = schema.fields.get(_attribute_for(schema, name))
+        if field is not None and hasattr(field, "inner"):
+            data[name] = [part for value in values for part in value.split(",") if part]
+        elif len(values) > 1:
+            messages[name] = ["Give this parameter once."]
+        else:
+            data[name] = values[0]
+    if messages:
+        raise errors.invalid(messages)
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise errors.invalid(error.normalized_messages())
+
+
+def _attribute_for(schema, data_key):
+    for attribute, field in schema.fields.items():
+        if (field.data_key or attribute) == data_key:
+            return attribute
+    return None
+
+
+def idempotency_key(request):
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise errors.invalid({"Idempotency-Key": ["1 to 255 visible ASCII characters."]})
+    return key
+
+
+class ApiWsgiApp(WsgiApp):
+    """nameko's WsgiApp, except that an unknown path or method under /api/ is answered with
+    problem details (other paths keep werkzeug's pages)."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as error:
+            response = error
+            if environ.get("PATH_INFO", "").startswith("/api/"):
+                response = routing_problem(error)
+        return response(environ, start_response)
+
+
+def routing_problem(error):
+    headers = None
+    if isinstance(error, MethodNotAllowed):
+        headers = {"Allow": ", ".join(sorted(error.valid_methods or ()))}
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(error.code, "bad-request")
+    title = {404: "Not found", 405: "Method not allowed"}.get(error.code, "Bad request")
+    return errors.problem(error.code or 400, slug, title, headers=headers)
+
+
+class ApiServer(WebServer):
+    """nameko's WebServer with ApiWsgiApp, and a correlation id per request taken from
+    `X-Correlation-Id` when the caller sends a sane one (given back in the answer)."""
+
+    def get_wsgi_app(self):
+        return ApiWsgiApp(self)
+
+    def context_data_from_headers(self, request):
+        supplied = request.headers.get("X-Correlation-Id", "")
+        request.correlation_id = (supplied if CORRELATION_ID.fullmatch(supplied)
+                                  else uuid.uuid4().hex)
+        return {"correlation_id": request.correlation_id}
+
+
+class ApiEntrypoint(HttpRequestHandler):
+    """nameko's @http on ApiServer, with problem details for failures outside the worker."""
+
+    server = ApiServer()
+
+    def handle_request(self, request):
+        response = super().handle_request(request)
+        correlation_id = getattr(request, "correlation_id", None)
+        if correlation_id:
+            response.headers["X-Correlation-Id"] = correlation_id
+        return response
+
+    def response_from_exception(self, exc):
+        log.error("request failed outside its worker: %r", exc)
+        return errors.internal_error()
