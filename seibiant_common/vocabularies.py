@@ -21,8 +21,12 @@ CARE_NEEDS = (
 
 PROVIDER_KINDS = ("hospitality", "short_break")
 
-# Booking rejection reasons of api-v1.md.
+# Booking rejection reasons of api-v1.md, then the ones the saga added (docs/contracts.md):
+# the budget's period does not cover the break, the budget does not exist or is not the
+# family's, the provider's price changed between the request and the reservation, and a step
+# of the saga got no answer after its retries.
 REJECTION_REASONS = (
     "sold_out", "insufficient_funds", "declined", "budget_inactive", "provider_not_approved",
     "slot_not_bookable",
+    "outside_budget_period", "budget_not_found", "price_changed", "timed_out",
 )

@@ -1,7 +1,15 @@
-"""SQLAlchemy tables of the bookings service (its own database; no other service reads it)."""
-from sqlalchemy.orm import DeclarativeBase
+"""SQLAlchemy tables of the bookings service (its own database; no other service reads it).
+
+The domain classes (`domain.Booking`, `domain.Transition`) are mapped onto these tables
+imperatively, so the rules stay plain Python and the tables stay here.
+"""
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, relationship
 
 from seibiant_common.plumbing_tables import add_plumbing_tables
+from seibiant_common.types import UtcDateTime
+
+from . import domain
 
 
 class Base(DeclarativeBase):
@@ -9,3 +17,63 @@ class Base(DeclarativeBase):
 
 
 PLUMBING_TABLES = add_plumbing_tables(Base.metadata)
+
+bookings = sa.Table(
+    "bookings", Base.metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("family_id", sa.String(64), nullable=False),
+    sa.Column("council", sa.String(64), nullable=True),
+    sa.Column("idempotency_key", sa.String(200), nullable=False),
+    sa.Column("request_fingerprint", sa.String(64), nullable=False),
+    sa.Column("slot_id", sa.String(64), nullable=False),
+    sa.Column("offer_id", sa.String(64), nullable=False),
+    sa.Column("provider_id", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("places", sa.Integer, nullable=False),
+    sa.Column("unit_price_pence", sa.BigInteger, nullable=False),
+    sa.Column("total_pence", sa.BigInteger, nullable=False),
+    sa.Column("budget_id", sa.String(64), nullable=True),
+    sa.Column("slot_start", UtcDateTime, nullable=False),
+    sa.Column("slot_end", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=True),
+    sa.Column("step", sa.String(16), nullable=True),
+    sa.Column("step_attempts", sa.Integer, nullable=False),
+    sa.Column("step_deadline", UtcDateTime, nullable=True),
+    sa.Column("approval_deadline", UtcDateTime, nullable=True),
+    sa.Column("final_amount_pence", sa.BigInteger, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("family_id", "idempotency_key", name="uq_bookings_family_key"),
+    sa.CheckConstraint("places > 0", name="ck_bookings_places"),
+    sa.CheckConstraint("total_pence >= 0", name="ck_bookings_total"),
+)
+# Lists, newest first, per kind of reader.
+sa.Index("ix_bookings_family", bookings.c.family_id, bookings.c.created_at, bookings.c.id)
+sa.Index("ix_bookings_provider", bookings.c.provider_id, bookings.c.created_at, bookings.c.id)
+sa.Index("ix_bookings_council", bookings.c.council, bookings.c.status, bookings.c.created_at,
+         bookings.c.id)
+sa.Index("ix_bookings_slot", bookings.c.slot_id, bookings.c.status)
+# The timers' scans.
+sa.Index("ix_bookings_step_deadline", bookings.c.status, bookings.c.step_deadline)
+sa.Index("ix_bookings_approval_deadline", bookings.c.status, bookings.c.approval_deadline)
+
+booking_transitions = sa.Table(
+    "booking_transitions", Base.metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+              primary_key=True, autoincrement=True),
+    sa.Column("booking_id", sa.String(32), sa.ForeignKey("bookings.id"), nullable=False,
+              index=True),
+    sa.Column("from_status", sa.String(32), nullable=True),
+    sa.Column("to_status", sa.String(32), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("why", sa.Text, nullable=False),
+    sa.Column("by", sa.String(128), nullable=False),
+)
+
+Base.registry.map_imperatively(domain.Transition, booking_transitions)
+Base.registry.map_imperatively(domain.Booking, bookings, properties={
+    # Append-only history, loaded with its booking (a booking has a handful of rows).
+    "transitions": relationship(domain.Transition, order_by=booking_transitions.c.seq,
+                                lazy="selectin", cascade="save-update, merge"),
+})

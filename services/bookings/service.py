@@ -1,12 +1,48 @@
-"""The bookings service: nameko entrypoints only; the rules live in the domain modules."""
+"""The bookings service: nameko entrypoints only; the rules live in the domain modules.
+
+Contract (docs/contracts.md, "bookings" and "The booking saga"):
+
+RPC (every one takes `actor` first; something not the actor's is NotFound):
+- `health()`
+- `request_booking(actor, idempotency_key, data)` family; data `{slot_id, places, budget_id?}`
+  -> booking (status `requested`). The same key and body gives back the same booking; the
+  same key with another body is `Conflict("idempotency_key_reused")`. An unknown slot is
+  `InvalidInput({"slot_id"})`, a missing budget for a priced offer `InvalidInput({"budget_id"})`,
+  a slot that cannot be booked `Conflict("slot_not_bookable")`.
+- `get_booking(actor, booking_id)`: its family, the offer's provider, officers of the family's
+  council.
+- `list_bookings(actor, status=None, limit=50, cursor=None)`: family (own), provider (own
+  offers), officer (own council); newest first -> `{items, next_cursor}`.
+- `cancel_booking(actor, booking_id)`: the family or the provider, before the break starts
+  (`Conflict("already_started" | "not_cancellable")`).
+- `complete_booking(actor, booking_id, final_amount_pence=None)`: the provider, after the break
+  has started (`Conflict("not_started" | "not_confirmed")`); charges all the held money or
+  the lower `final_amount_pence`.
+- `list_awaiting_approval(actor, limit=50, cursor=None)`: officer, own council, oldest first.
+
+A booking: `{id, status, reason, slot_id, offer_id, places, total_pence, budget_id,
+created_at, updated_at, family_id, provider_id, council, category, unit_price_pence,
+slot_start, slot_end, final_amount_pence, transitions: [{from_status, to_status, at, why,
+by}]}`. `reason` (on rejected) is one of `seibiant_common.vocabularies.REJECTION_REASONS`.
+
+Events emitted: booking_requested, funds_hold_requested, booking_confirmed, booking_rejected
+`{booking_id, reason}`, booking_cancelled `{booking_id, by}` (`by` is the user id of whoever
+cancelled, or `system` when the provider withdrew the slot), booking_expired,
+booking_completed. Handled: providers' places_reserved, reservation_refused, slot_withdrawn;
+budgets' funds_held, approval_required, spend_approved, spend_declined, hold_refused.
+Timeouts: see `dependencies.py`.
+"""
 import os
 
 from nameko.rpc import rpc
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
+from seibiant_common.messaging import event_handler
+from seibiant_common.types import utcnow
 
-from . import models
+from . import application, events, models, schemas
+from .dependencies import ProvidersSlots, SagaSettings, timer
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -16,8 +52,145 @@ class BookingsService:
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
     correlation = Correlation()
+    slots = ProvidersSlots()
+    timeouts = SagaSettings()
 
     @rpc
     def health(self):
         self.db.ping()
         return {"service": self.name, "status": "ok"}
+
+    # --- requests -----------------------------------------------------------------------
+
+    @rpc
+    def request_booking(self, actor, idempotency_key, data):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        request = schemas.parse(schemas.RequestBookingSchema(),
+                                dict(data or {}, idempotency_key=idempotency_key)
+                                if isinstance(data, dict) else data)
+        with self.db.unit_of_work() as uow:
+            booking = application.earlier_request(uow, actor, request)
+        if booking is None:
+            # Ask providers outside any transaction: no lock is held while it answers.
+            slot = self.slots.get(request["slot_id"])
+            with self.db.unit_of_work() as uow:
+                booking = application.request_booking(uow, actor, request, slot, utcnow(),
+                                                      self.timeouts)
+        return schemas.booking_schema.dump(booking)
+
+    @rpc
+    def cancel_booking(self, actor, booking_id):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        booking_id = schemas.parse(schemas.BookingIdSchema(), {"booking_id": booking_id})
+        with self.db.unit_of_work() as uow:
+            booking = application.cancel_booking(uow, actor, booking_id["booking_id"], utcnow())
+        return schemas.booking_schema.dump(booking)
+
+    @rpc
+    def complete_booking(self, actor, booking_id, final_amount_pence=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        request = schemas.parse(schemas.CompleteBookingSchema(), {
+            "booking_id": booking_id, "final_amount_pence": final_amount_pence})
+        with self.db.unit_of_work() as uow:
+            booking = application.complete_booking(
+                uow, actor, request["booking_id"], request["final_amount_pence"], utcnow())
+        return schemas.booking_schema.dump(booking)
+
+    # --- queries ------------------------------------------------------------------------
+
+    @rpc
+    def get_booking(self, actor, booking_id):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        booking_id = schemas.parse(schemas.BookingIdSchema(), {"booking_id": booking_id})
+        with self.db.unit_of_work() as uow:
+            booking = application.get_booking(uow, actor, booking_id["booking_id"])
+            return schemas.booking_schema.dump(booking)
+
+    @rpc
+    def list_bookings(self, actor, status=None, limit=50, cursor=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        query = schemas.parse(schemas.ListBookingsSchema(),
+                              {"status": status, "limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            page = application.list_bookings(uow, actor, **query)
+            return schemas.page_schema.dump(page)
+
+    @rpc
+    def list_awaiting_approval(self, actor, limit=50, cursor=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        query = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            page = application.list_awaiting_approval(uow, actor, **query)
+            return schemas.page_schema.dump(page)
+
+    # --- the saga: providers' answers ---------------------------------------------------
+
+    @event_handler("providers", events.PLACES_RESERVED)
+    def handle_places_reserved(self, event):
+        answer = events.load(events.PlacesReservedSchema(), event)
+        self._react(event, answer["booking_id"], lambda booking, now: booking.places_reserved(
+            answer["unit_price_pence"], answer["slot_start"], answer["slot_end"], now,
+            self.timeouts))
+
+    @event_handler("providers", events.RESERVATION_REFUSED)
+    def handle_reservation_refused(self, event):
+        answer = events.load(events.ReservationRefusedSchema(), event)
+        self._react(event, answer["booking_id"],
+                    lambda booking, now: booking.reservation_refused(answer["reason"], now))
+
+    @event_handler("providers", events.SLOT_WITHDRAWN)
+    def handle_slot_withdrawn(self, event):
+        fact = events.load(events.SlotWithdrawnSchema(), event)
+        with self.db.unit_of_work() as uow:
+            if uow.seen(event):
+                return
+            application.slot_withdrawn(uow, fact["slot_id"], fact["booking_ids"], utcnow())
+
+    # --- the saga: budgets' answers -----------------------------------------------------
+
+    @event_handler("budgets", events.FUNDS_HELD)
+    def handle_funds_held(self, event):
+        answer = events.load(events.FundsHeldSchema(), event)
+        self._react(event, answer["booking_id"], lambda booking, now: booking.funds_held(
+            answer["approval"], now, self.timeouts))
+
+    @event_handler("budgets", events.APPROVAL_REQUIRED)
+    def handle_approval_required(self, event):
+        answer = events.load(events.BookingOnlySchema(), event)
+        self._react(event, answer["booking_id"],
+                    lambda booking, now: booking.approval_required(now, self.timeouts))
+
+    @event_handler("budgets", events.SPEND_APPROVED)
+    def handle_spend_approved(self, event):
+        answer = events.load(events.SpendDecisionSchema(), event)
+        self._react(event, answer["booking_id"], lambda booking, now: booking.spend_approved(
+            answer["decided_by"], answer["reason"], now))
+
+    @event_handler("budgets", events.SPEND_DECLINED)
+    def handle_spend_declined(self, event):
+        answer = events.load(events.SpendDecisionSchema(), event)
+        self._react(event, answer["booking_id"], lambda booking, now: booking.spend_declined(
+            answer["decided_by"], answer["reason"], now))
+
+    @event_handler("budgets", events.HOLD_REFUSED)
+    def handle_hold_refused(self, event):
+        answer = events.load(events.HoldRefusedSchema(), event)
+        self._react(event, answer["booking_id"],
+                    lambda booking, now: booking.hold_refused(answer["reason"], now))
+
+    def _react(self, event, booking_id, reaction):
+        with self.db.unit_of_work() as uow:
+            if uow.seen(event):
+                return
+            application.react(uow, booking_id, lambda booking: reaction(booking, utcnow()))
+
+    # --- time ---------------------------------------------------------------------------
+
+    @timer("BOOKING_TIMER_SECONDS", 5)
+    def handle_timeouts(self):
+        """Late steps are asked again or given up; approvals waiting too long expire."""
+        for sweep in (application.retry_late_steps, application.expire_approvals):
+            done = application.TIMER_BATCH
+            while done == application.TIMER_BATCH:  # a full batch: there may be more
+                with self.db.unit_of_work() as uow:
+                    done = sweep(uow, utcnow(), self.timeouts)

@@ -1,0 +1,230 @@
+"""The bookings use cases: load bookings from the unit of work's session (locking what they
+change), apply the domain's rules, and write the events those rules return to the outbox of
+the same unit of work.
+
+Locking: on PostgreSQL a booking is changed only under its row lock (`FOR UPDATE`), so two
+handlers for one booking (say, funds_held and a cancellation) take turns; the timers claim
+rows with `SKIP LOCKED`, so two instances share the work instead of doing it twice. SQLite
+serialises writers anyway (BEGIN IMMEDIATE).
+"""
+import contextlib
+import datetime
+import logging
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from seibiant_common.cursors import decode_cursor, encode_cursor
+from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+from . import domain, events, state_machine
+from .domain import Booking
+from .models import bookings
+
+log = logging.getLogger(__name__)
+
+TIMER_BATCH = 200
+
+
+@contextlib.contextmanager
+def wire_errors():
+    """The domain's refusals as the errors of the wire contract."""
+    try:
+        yield
+    except domain.InvalidRequest as error:
+        raise InvalidInput(error.errors)
+    except domain.NotAllowed as error:
+        raise Conflict(error.code, error.detail)
+    except domain.WrongRole as error:
+        raise Forbidden(str(error))
+
+
+def _emit(uow, booking, booking_events):
+    for event in booking_events:
+        uow.emit(event.type, events.dump(event.type, event.payload), aggregate_id=booking.id)
+
+
+def _locked(uow, booking_id):
+    return uow.session.execute(
+        sa.select(Booking).where(bookings.c.id == booking_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+# --- requests ---------------------------------------------------------------------------
+
+def _by_key(uow, family_id, idempotency_key):
+    return uow.session.execute(
+        sa.select(Booking).where(bookings.c.family_id == family_id,
+                                 bookings.c.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
+
+
+def earlier_request(uow, actor, request):
+    """The booking an earlier request with this idempotency key made, if any; a Conflict if
+    that request had another body."""
+    with wire_errors():
+        domain.require_role(actor, "family")
+    booking = _by_key(uow, actor["user_id"], request["idempotency_key"])
+    if booking is not None and not domain.same_request(
+            booking, request["slot_id"], request["places"], request["budget_id"]):
+        raise Conflict("idempotency_key_reused",
+                       "this idempotency key was used for another booking request")
+    return booking
+
+
+def request_booking(uow, actor, request, slot, now, timeouts):
+    """A new booking (status requested) whose saga starts with booking_requested; or, if a
+    request with the same key got in first, that one's booking."""
+    if slot is None:
+        raise InvalidInput({"slot_id": ["no such slot"]})
+    booking = earlier_request(uow, actor, request)
+    if booking is not None:
+        return booking
+    with wire_errors():
+        booking, booking_events = domain.new_booking(
+            uuid.uuid4().hex, actor, request["idempotency_key"], slot, request["places"],
+            request["budget_id"], now, timeouts)
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(booking)
+    except IntegrityError:
+        # The same key raced us from another worker and committed first.
+        return earlier_request(uow, actor, request)
+    _emit(uow, booking, booking_events)
+    return booking
+
+
+# --- the saga's answers -----------------------------------------------------------------
+
+def react(uow, booking_id, reaction):
+    """Applies `reaction(booking)` (a domain method returning events) to a locked booking.
+    An answer about a booking this service never made is logged and dropped."""
+    booking = _locked(uow, booking_id)
+    if booking is None:
+        log.warning("saga answer for an unknown booking %s ignored", booking_id)
+        return None
+    _emit(uow, booking, reaction(booking))
+    return booking
+
+
+def slot_withdrawn(uow, slot_id, booking_ids, now):
+    """Cancels the live bookings on a withdrawn slot (those providers named, and any it had
+    not reserved yet)."""
+    affected = uow.session.execute(
+        sa.select(Booking)
+        .where(sa.or_(bookings.c.slot_id == slot_id, bookings.c.id.in_(booking_ids)),
+               bookings.c.status.in_(state_machine.LIVE))
+        .order_by(bookings.c.id)
+        .with_for_update()
+    ).scalars().all()
+    for booking in affected:
+        _emit(uow, booking, booking.slot_withdrawn(now))
+    return affected
+
+
+# --- people's requests ------------------------------------------------------------------
+
+def _visible_locked(uow, actor, booking_id):
+    booking = _locked(uow, booking_id)
+    if booking is None or not domain.visible_to(booking, actor):
+        raise NotFound("no such booking")
+    return booking
+
+
+def cancel_booking(uow, actor, booking_id, now):
+    booking = _visible_locked(uow, actor, booking_id)
+    with wire_errors():
+        _emit(uow, booking, booking.cancel(actor, now))
+    return booking
+
+
+def complete_booking(uow, actor, booking_id, final_amount_pence, now):
+    booking = _visible_locked(uow, actor, booking_id)
+    with wire_errors():
+        _emit(uow, booking, booking.complete(actor, final_amount_pence, now))
+    return booking
+
+
+# --- time -------------------------------------------------------------------------------
+
+def _due(uow, deadline_column, status, now):
+    return uow.session.execute(
+        sa.select(Booking)
+        .where(bookings.c.status == status, deadline_column <= now)
+        .order_by(deadline_column)
+        .limit(TIMER_BATCH)
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+
+
+def retry_late_steps(uow, now, timeouts):
+    """Asks again for the answers that are late, or gives up on them. Returns how many
+    bookings it looked at (TIMER_BATCH means: call again)."""
+    due = _due(uow, bookings.c.step_deadline, state_machine.REQUESTED, now)
+    for booking in due:
+        _emit(uow, booking, booking.step_timed_out(now, timeouts))
+    return len(due)
+
+
+def expire_approvals(uow, now, timeouts):
+    """Expires the approvals that waited too long (their deadline was set from `timeouts`
+    when they began)."""
+    due = _due(uow, bookings.c.approval_deadline, state_machine.AWAITING_APPROVAL, now)
+    for booking in due:
+        _emit(uow, booking, booking.approval_timed_out(now))
+    return len(due)
+
+
+# --- queries ----------------------------------------------------------------------------
+
+def get_booking(uow, actor, booking_id):
+    booking = uow.session.get(Booking, booking_id)
+    if booking is None or not domain.visible_to(booking, actor):
+        raise NotFound("no such booking")
+    return booking
+
+
+def _page(uow, query, limit, cursor, newest_first):
+    created, ident = bookings.c.created_at, bookings.c.id
+    if cursor is not None:
+        try:
+            after_created, after_id = decode_cursor(cursor, 2)
+            after_created = datetime.datetime.fromisoformat(after_created)
+        except (TypeError, ValueError):
+            raise InvalidInput({"cursor": ["not a cursor from this list"]})
+        if newest_first:
+            query = query.where(sa.or_(created < after_created,
+                                       sa.and_(created == after_created, ident < after_id)))
+        else:
+            query = query.where(sa.or_(created > after_created,
+                                       sa.and_(created == after_created, ident > after_id)))
+    order = (created.desc(), ident.desc()) if newest_first else (created.asc(), ident.asc())
+    rows = uow.session.execute(query.order_by(*order).limit(limit + 1)).scalars().all()
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def list_bookings(uow, actor, status, limit, cursor):
+    """The actor's bookings (family: own; provider: on own offers; officer: own council),
+    newest first."""
+    rule = domain.scope(actor)
+    if rule is None:
+        raise Forbidden("this role has no bookings to list")
+    query = sa.select(Booking).where(bookings.c[rule[0]] == rule[1])
+    if status is not None:
+        query = query.where(bookings.c.status == status)
+    return _page(uow, query, limit, cursor, newest_first=True)
+
+
+def list_awaiting_approval(uow, actor, limit, cursor):
+    """The officer's council's bookings waiting for a decision, oldest first."""
+    with wire_errors():
+        domain.require_role(actor, "officer")
+    query = sa.select(Booking).where(bookings.c.council == actor["council"],
+                                     bookings.c.status == state_machine.AWAITING_APPROVAL)
+    return _page(uow, query, limit, cursor, newest_first=False)

@@ -1,0 +1,88 @@
+"""The bookings service's own extensions: its settings, its question to providers, its timer.
+
+Settings (nameko config keys, filled from the environment by config.yaml):
+- `APPROVAL_TIMEOUT_SECONDS` (default 72 hours): how long a spend may wait for an officer
+  before the booking expires and everything is released;
+- `STEP_TIMEOUT_SECONDS` (default 30) and `STEP_MAX_RETRIES` (default 5): how long the saga
+  waits for providers' or budgets' answer before asking again, and how many times it asks
+  again before rejecting the booking `timed_out`;
+- `BOOKING_TIMER_SECONDS` (default 5): how often the timer looks for late steps and approvals;
+- `RPC_TIMEOUT_SECONDS` (default 10): how long `request_booking` waits for providers' slot.
+"""
+import datetime
+
+import eventlet
+from nameko.exceptions import RpcTimeout
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
+from nameko.timer import Timer
+
+from seibiant_common.config import setting
+from seibiant_common.errors import NotFound
+
+from . import domain, schemas
+
+DEFAULT_APPROVAL_TIMEOUT_SECONDS = 72 * 3600
+
+
+class SagaSettings(DependencyProvider):
+    """The worker gets the saga's `domain.Timeouts`."""
+
+    def setup(self):
+        config = self.container.config
+        self.timeouts = domain.Timeouts(
+            step=datetime.timedelta(seconds=setting(config, "STEP_TIMEOUT_SECONDS", 30, float)),
+            max_retries=setting(config, "STEP_MAX_RETRIES", 5, int),
+            approval=datetime.timedelta(seconds=setting(
+                config, "APPROVAL_TIMEOUT_SECONDS", DEFAULT_APPROVAL_TIMEOUT_SECONDS, float)),
+        )
+
+    def get_dependency(self, worker_ctx):
+        return self.timeouts
+
+
+class SlotLookup:
+    def __init__(self, providers, timeout):
+        self._providers = providers
+        self._timeout = timeout
+
+    def get(self, slot_id):
+        """The slot as providers describe it now, or None if there is no such slot."""
+        with eventlet.Timeout(self._timeout, RpcTimeout("providers did not answer get_slot")):
+            try:
+                data = self._providers.get_slot(slot_id)
+            except NotFound:
+                return None
+        return domain.Slot(**schemas.SlotSchema().load(data))
+
+
+class ProvidersSlots(RpcProxy):
+    """providers' `get_slot` over RPC, with a deadline (a request must not hang when
+    providers is down)."""
+
+    def __init__(self):
+        super().__init__("providers")
+
+    def setup(self):
+        super().setup()
+        self.timeout = setting(self.container.config, "RPC_TIMEOUT_SECONDS", 10, float)
+
+    def get_dependency(self, worker_ctx):
+        return SlotLookup(super().get_dependency(worker_ctx), self.timeout)
+
+
+class ConfiguredTimer(Timer):
+    """nameko's timer, with its interval read from the config (so tests can make it short)."""
+
+    def __init__(self, setting_key, default_seconds, **kwargs):
+        self.setting_key = setting_key
+        self.default_seconds = default_seconds
+        super().__init__(interval=default_seconds, **kwargs)
+
+    def setup(self):
+        super().setup()
+        self.interval = setting(self.container.config, self.setting_key,
+                                self.default_seconds, float)
+
+
+timer = ConfiguredTimer.decorator

@@ -1,0 +1,150 @@
+"""Events of the booking saga (docs/contracts.md): the names, and the payload schemas of what
+bookings emits and what it consumes. Every payload is schema_version 1.
+
+Schemas of consumed events ignore fields they do not know, so the other services can add
+fields without breaking the saga; a missing or mistyped field fails the handler, which retries
+and then dead-letters the event where an operator can see it.
+"""
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+SCHEMA_VERSION = 1
+
+# Emitted by bookings.
+BOOKING_REQUESTED = "booking_requested"
+FUNDS_HOLD_REQUESTED = "funds_hold_requested"
+BOOKING_CONFIRMED = "booking_confirmed"
+BOOKING_REJECTED = "booking_rejected"
+BOOKING_CANCELLED = "booking_cancelled"
+BOOKING_EXPIRED = "booking_expired"
+BOOKING_COMPLETED = "booking_completed"
+
+# Consumed from providers.
+PLACES_RESERVED = "places_reserved"
+RESERVATION_REFUSED = "reservation_refused"
+SLOT_WITHDRAWN = "slot_withdrawn"
+
+# Consumed from budgets.
+FUNDS_HELD = "funds_held"
+APPROVAL_REQUIRED = "approval_required"
+SPEND_APPROVED = "spend_approved"
+SPEND_DECLINED = "spend_declined"
+HOLD_REFUSED = "hold_refused"
+
+
+class _Payload(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+# --- emitted -------------------------------------------------------------------------------
+
+class BookingRequestedSchema(_Payload):
+    booking_id = fields.String(required=True)
+    family_id = fields.String(required=True)
+    council = fields.String(required=True, allow_none=True)
+    slot_id = fields.String(required=True)
+    places = fields.Integer(required=True, strict=True)
+    budget_id = fields.String(required=True, allow_none=True)
+
+
+class FundsHoldRequestedSchema(_Payload):
+    booking_id = fields.String(required=True)
+    budget_id = fields.String(required=True)
+    family_id = fields.String(required=True)
+    amount_pence = fields.Integer(required=True, strict=True)
+    category = fields.String(required=True)
+    break_start = fields.DateTime(required=True)
+    break_end = fields.DateTime(required=True)
+
+
+class BookingConfirmedSchema(_Payload):
+    booking_id = fields.String(required=True)
+
+
+class BookingRejectedSchema(_Payload):
+    booking_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class BookingCancelledSchema(_Payload):
+    booking_id = fields.String(required=True)
+    by = fields.String(required=True)
+
+
+class BookingExpiredSchema(_Payload):
+    booking_id = fields.String(required=True)
+
+
+class BookingCompletedSchema(_Payload):
+    booking_id = fields.String(required=True)
+    final_amount_pence = fields.Integer(required=True, strict=True)
+
+
+EMITTED = {
+    BOOKING_REQUESTED: BookingRequestedSchema(),
+    FUNDS_HOLD_REQUESTED: FundsHoldRequestedSchema(),
+    BOOKING_CONFIRMED: BookingConfirmedSchema(),
+    BOOKING_REJECTED: BookingRejectedSchema(),
+    BOOKING_CANCELLED: BookingCancelledSchema(),
+    BOOKING_EXPIRED: BookingExpiredSchema(),
+    BOOKING_COMPLETED: BookingCompletedSchema(),
+}
+
+
+def dump(event_type, payload):
+    """The wire form of an event bookings emits (times as ISO 8601 strings)."""
+    return EMITTED[event_type].dump(payload)
+
+
+# --- consumed ------------------------------------------------------------------------------
+
+class PlacesReservedSchema(_Payload):
+    booking_id = fields.String(required=True)
+    slot_id = fields.String(required=True)
+    places = fields.Integer(required=True, strict=True)
+    unit_price_pence = fields.Integer(required=True, strict=True)
+    total_pence = fields.Integer(required=True, strict=True)
+    slot_start = fields.AwareDateTime(required=True, default_timezone=None)
+    slot_end = fields.AwareDateTime(required=True, default_timezone=None)
+
+
+class ReservationRefusedSchema(_Payload):
+    booking_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class SlotWithdrawnSchema(_Payload):
+    slot_id = fields.String(required=True)
+    booking_ids = fields.List(fields.String(), load_default=list)
+
+
+class FundsHeldSchema(_Payload):
+    booking_id = fields.String(required=True)
+    approval = fields.String(required=True, validate=validate.OneOf(["auto", "required"]))
+
+
+class BookingOnlySchema(_Payload):
+    booking_id = fields.String(required=True)
+
+
+class SpendDecisionSchema(_Payload):
+    booking_id = fields.String(required=True)
+    decided_by = fields.String(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class HoldRefusedSchema(_Payload):
+    booking_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class UnsupportedVersion(Exception):
+    pass
+
+
+def load(schema, event):
+    """The payload of a consumed event envelope, checked against its schema."""
+    if event.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise UnsupportedVersion("{} schema_version {}".format(
+            event.get("event_type"), event.get("schema_version")))
+    return schema.load(event["payload"])

@@ -1,0 +1,111 @@
+"""What the bookings RPCs take (input schemas) and give back (output schemas)."""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from seibiant_common.errors import InvalidInput
+
+from .domain import MAX_PLACES
+from .state_machine import STATUSES
+
+ROLES = ("admin", "officer", "family", "provider")
+
+
+class ActorSchema(Schema):
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    council = fields.String(load_default=None, allow_none=True)
+    provider_id = fields.String(load_default=None, allow_none=True)
+
+
+class RequestBookingSchema(Schema):
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    places = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=1, max=MAX_PLACES))
+    budget_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
+
+
+class BookingIdSchema(Schema):
+    booking_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class CompleteBookingSchema(BookingIdSchema):
+    final_amount_pence = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                        validate=validate.Range(min=0))
+
+
+class PageSchema(Schema):
+    limit = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, allow_none=True)
+
+
+class ListBookingsSchema(PageSchema):
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(STATUSES))
+
+
+class TransitionSchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    at = fields.AwareDateTime()
+    why = fields.String()
+    by = fields.String()
+
+
+class BookingSchema(Schema):
+    """A booking as api-v1.md shows it, plus who it belongs to, its snapshot of the offer and
+    its recorded history."""
+    id = fields.String()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    slot_id = fields.String()
+    offer_id = fields.String()
+    places = fields.Integer()
+    total_pence = fields.Integer()
+    budget_id = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    family_id = fields.String()
+    provider_id = fields.String()
+    council = fields.String(allow_none=True)
+    category = fields.String()
+    unit_price_pence = fields.Integer()
+    slot_start = fields.AwareDateTime()
+    slot_end = fields.AwareDateTime()
+    final_amount_pence = fields.Integer(allow_none=True)
+    transitions = fields.List(fields.Nested(TransitionSchema))
+
+
+class BookingPageSchema(Schema):
+    items = fields.List(fields.Nested(BookingSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class SlotSchema(Schema):
+    """The part of providers' get_slot answer a booking needs."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(required=True)
+    offer_id = fields.String(required=True)
+    provider_id = fields.String(required=True)
+    category = fields.String(required=True)
+    price_pence = fields.Integer(required=True, strict=True)
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    bookable = fields.Boolean(required=True)
+
+
+def parse(schema, data):
+    """`schema.load(data)`, with bad input as InvalidInput naming the fields."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {
+            "_schema": error.messages}
+        raise InvalidInput(messages)
+
+
+booking_schema = BookingSchema()
+page_schema = BookingPageSchema()

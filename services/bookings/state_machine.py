@@ -1,0 +1,54 @@
+"""The booking lifecycle of api-v1.md as data: which status may follow which.
+
+    requested         -> awaiting_approval | confirmed | rejected | cancelled
+    awaiting_approval -> confirmed | rejected | expired | cancelled
+    confirmed         -> completed | cancelled
+    completed, rejected, cancelled, expired: final
+
+Pure rules: no nameko, no SQLAlchemy.
+"""
+
+REQUESTED = "requested"
+AWAITING_APPROVAL = "awaiting_approval"
+CONFIRMED = "confirmed"
+COMPLETED = "completed"
+REJECTED = "rejected"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+
+STATUSES = (REQUESTED, AWAITING_APPROVAL, CONFIRMED, COMPLETED, REJECTED, CANCELLED, EXPIRED)
+
+TRANSITIONS = {
+    REQUESTED: frozenset({AWAITING_APPROVAL, CONFIRMED, REJECTED, CANCELLED}),
+    AWAITING_APPROVAL: frozenset({CONFIRMED, REJECTED, EXPIRED, CANCELLED}),
+    CONFIRMED: frozenset({COMPLETED, CANCELLED}),
+    COMPLETED: frozenset(),
+    REJECTED: frozenset(),
+    CANCELLED: frozenset(),
+    EXPIRED: frozenset(),
+}
+
+FINAL = frozenset(status for status, following in TRANSITIONS.items() if not following)
+
+# Bookings whose places (and, until completion, funds) are taken: everything not undone.
+HOLDING_PLACES = frozenset({REQUESTED, AWAITING_APPROVAL, CONFIRMED, COMPLETED})
+# Bookings a cancellation, a withdrawal or a late compensation can still act on.
+LIVE = frozenset({REQUESTED, AWAITING_APPROVAL, CONFIRMED})
+# Undone bookings: whatever the other services still hold for them must be given back.
+UNDONE = frozenset({REJECTED, CANCELLED, EXPIRED})
+
+
+class TransitionRefused(Exception):
+    def __init__(self, from_status, to_status):
+        super().__init__("a booking cannot go from {} to {}".format(from_status, to_status))
+        self.from_status = from_status
+        self.to_status = to_status
+
+
+def allowed(from_status, to_status):
+    return to_status in TRANSITIONS.get(from_status, ())
+
+
+def check(from_status, to_status):
+    if not allowed(from_status, to_status):
+        raise TransitionRefused(from_status, to_status)

@@ -1,0 +1,277 @@
+"""The saga's rules in the booking aggregate: requests, answers, compensation, timeouts,
+who sees what (no broker, no database)."""
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+
+from seibiant_common.vocabularies import REJECTION_REASONS
+from services.bookings import domain
+from services.bookings.domain import HOLD, RESERVE, Event
+
+from .factories import (
+    FAMILY, HOUR, NOW, OFFICER, PROVIDER, TIMEOUTS, booking_in, new, slot, state_of,
+)
+
+LATER = NOW + 100 * HOUR
+
+
+def types(events):
+    return [event.type for event in events]
+
+
+# --- requesting -------------------------------------------------------------------------
+
+def test_a_request_snapshots_the_slot_and_asks_providers_for_places():
+    booking, events = domain.new_booking("b1", FAMILY, "key", slot(1500), 3, "budget-1", NOW,
+                                         TIMEOUTS)
+    assert (booking.status, booking.step, booking.step_attempts) == ("requested", RESERVE, 0)
+    assert (booking.offer_id, booking.provider_id, booking.category) == (
+        "offer-1", "provider-1", "overnight_stay")
+    assert (booking.unit_price_pence, booking.total_pence) == (1500, 4500)
+    assert booking.council == "powys" and booking.family_id == "family-1"
+    assert booking.step_deadline == NOW + TIMEOUTS.step
+    assert events == [Event("booking_requested", {
+        "booking_id": "b1", "family_id": "family-1", "council": "powys", "slot_id": "slot-1",
+        "places": 3, "budget_id": "budget-1"})]
+
+
+def test_only_a_family_requests():
+    with pytest.raises(domain.WrongRole):
+        domain.new_booking("b1", OFFICER, "key", slot(), 1, "budget-1", NOW, TIMEOUTS)
+
+
+def test_a_priced_offer_needs_a_budget_but_a_gifted_one_does_not():
+    with pytest.raises(domain.InvalidRequest) as refused:
+        domain.new_booking("b1", FAMILY, "key", slot(1500), 1, None, NOW, TIMEOUTS)
+    assert "budget_id" in refused.value.errors
+    booking, _ = domain.new_booking("b1", FAMILY, "key", slot(0), 1, None, NOW, TIMEOUTS)
+    assert booking.total_pence == 0 and booking.budget_id is None
+
+
+@pytest.mark.parametrize("unbookable", [slot(bookable=False), slot(start=NOW),
+                                        slot(start=NOW - HOUR)])
+def test_a_slot_that_cannot_be_booked_is_refused_at_once(unbookable):
+    with pytest.raises(domain.NotAllowed) as refused:
+        domain.new_booking("b1", FAMILY, "key", unbookable, 1, "budget-1", NOW, TIMEOUTS)
+    assert refused.value.code == "slot_not_bookable"
+
+
+def test_a_request_is_recognised_by_its_body():
+    booking = new(places=2)
+    assert domain.same_request(booking, "slot-1", 2, "budget-1")
+    assert not domain.same_request(booking, "slot-1", 3, "budget-1")
+    assert not domain.same_request(booking, "slot-2", 2, "budget-1")
+    assert not domain.same_request(booking, "slot-1", 2, None)
+
+
+# --- the saga's answers -----------------------------------------------------------------
+
+def test_reserved_places_lead_to_a_hold_request_for_the_total():
+    booking = new(places=2)
+    events = booking.places_reserved(1500, booking.slot_start, booking.slot_end, NOW, TIMEOUTS)
+    assert (booking.status, booking.step, booking.step_deadline) == (
+        "requested", HOLD, NOW + TIMEOUTS.step)
+    assert events == [Event("funds_hold_requested", {
+        "booking_id": "booking-1", "budget_id": "budget-1", "family_id": "family-1",
+        "amount_pence": 3000, "category": "overnight_stay",
+        "break_start": booking.slot_start, "break_end": booking.slot_end})]
+
+
+def test_a_gifted_break_without_a_budget_is_confirmed_once_places_are_reserved():
+    booking = new(price_pence=0, budget_id=None)
+    events = booking.places_reserved(0, booking.slot_start, booking.slot_end, NOW, TIMEOUTS)
+    assert booking.status == "confirmed"
+    assert types(events) == ["booking_confirmed"]
+
+
+def test_a_gifted_break_charged_to_a_budget_still_asks_budgets():
+    booking = new(price_pence=0, budget_id="budget-1")
+    events = booking.places_reserved(0, booking.slot_start, booking.slot_end, NOW, TIMEOUTS)
+    assert booking.step == HOLD and types(events) == ["funds_hold_requested"]
+
+
+def test_a_price_changed_since_the_request_rejects_and_gives_the_places_back():
+    booking = new(price_pence=1500)
+    events = booking.places_reserved(2000, booking.slot_start, booking.slot_end, NOW, TIMEOUTS)
+    assert (booking.status, booking.reason) == ("rejected", "price_changed")
+    assert events == [Event("booking_rejected", {"booking_id": "booking-1",
+                                                 "reason": "price_changed"})]
+
+
+@pytest.mark.parametrize("reason,shown", [
+    ("sold_out", "sold_out"), ("slot_not_bookable", "slot_not_bookable"),
+    ("provider_not_approved", "provider_not_approved"), ("on_fire", "slot_not_bookable")])
+def test_a_refused_reservation_rejects_with_a_reason_from_the_list(reason, shown):
+    booking = new()
+    events = booking.reservation_refused(reason, NOW)
+    assert (booking.status, booking.reason) == ("rejected", shown)
+    assert shown in REJECTION_REASONS
+    assert events == [Event("booking_rejected", {"booking_id": "booking-1", "reason": shown})]
+    assert reason in booking.transitions[-1].why
+
+
+@pytest.mark.parametrize("reason,shown", [
+    ("insufficient_funds", "insufficient_funds"), ("budget_inactive", "budget_inactive"),
+    ("outside_budget_period", "outside_budget_period"),
+    ("budget_not_found", "budget_not_found"), ("frozen", "budget_inactive")])
+def test_a_refused_hold_rejects_and_releases_the_places(reason, shown):
+    booking = booking_in("requested", HOLD)
+    events = booking.hold_refused(reason, NOW)
+    assert (booking.status, booking.reason) == ("rejected", shown)
+    assert shown in REJECTION_REASONS
+    assert types(events) == ["booking_rejected"]
+
+
+def test_an_approval_waits_with_a_deadline_and_is_then_confirmed():
+    booking = booking_in("requested", HOLD)
+    assert booking.approval_required(NOW, TIMEOUTS) == []
+    assert (booking.status, booking.approval_deadline) == (
+        "awaiting_approval", NOW + TIMEOUTS.approval)
+    # budgets may announce it twice (funds_held "required" and approval_required)
+    assert booking.funds_held("required", NOW, TIMEOUTS) == []
+    events = booking.spend_approved("officer-1", "within plan", NOW)
+    assert booking.status == "confirmed" and booking.approval_deadline is None
+    assert types(events) == ["booking_confirmed"]
+    assert "within plan" in booking.transitions[-1].why
+
+
+def test_a_declined_spend_rejects_declined_and_releases_everything():
+    booking = booking_in("awaiting_approval")
+    events = booking.spend_declined("officer-1", "not in the plan", NOW)
+    assert (booking.status, booking.reason) == ("rejected", "declined")
+    assert events == [Event("booking_rejected", {"booking_id": "booking-1",
+                                                 "reason": "declined"})]
+
+
+@pytest.mark.parametrize("status", ["rejected", "cancelled", "expired"])
+@pytest.mark.parametrize("answer", [
+    lambda b: b.places_reserved(1500, b.slot_start, b.slot_end, NOW, TIMEOUTS),
+    lambda b: b.funds_held("auto", NOW, TIMEOUTS),
+    lambda b: b.approval_required(NOW, TIMEOUTS),
+    lambda b: b.spend_approved("officer-1", "ok", NOW),
+])
+def test_something_taken_for_an_undone_booking_is_given_back_again(status, answer):
+    """A reservation or a hold that raced the compensation: the booking stays as it is and
+    announces again that it is undone, so providers and budgets release what they took."""
+    booking = booking_in(status)
+    undone = booking.undone_event()
+    before = state_of(booking)
+    assert answer(booking) == [undone]
+    assert state_of(booking) == before
+    assert undone.type == "booking_" + status
+    assert undone.payload["booking_id"] == "booking-1"
+
+
+def test_the_undone_events_carry_the_contract_payloads():
+    assert booking_in("rejected").undone_event().payload == {
+        "booking_id": "booking-1", "reason": "sold_out"}
+    assert booking_in("cancelled").undone_event().payload == {
+        "booking_id": "booking-1", "by": "family-1"}
+    assert booking_in("expired").undone_event().payload == {"booking_id": "booking-1"}
+
+
+# --- people -----------------------------------------------------------------------------
+
+def test_the_provider_may_cancel_but_not_once_the_break_has_started():
+    booking = booking_in("confirmed")
+    with pytest.raises(domain.NotAllowed) as refused:
+        booking.cancel(PROVIDER, booking.slot_start)
+    assert refused.value.code == "already_started"
+    events = booking.cancel(PROVIDER, NOW)
+    assert events == [Event("booking_cancelled", {"booking_id": "booking-1",
+                                                  "by": "provider-user-1"})]
+
+
+def test_completion_charges_all_or_less_but_never_more_and_not_before_the_start():
+    booking = booking_in("confirmed")
+    with pytest.raises(domain.NotAllowed) as refused:
+        booking.complete(PROVIDER, None, booking.slot_start - HOUR)
+    assert refused.value.code == "not_started"
+    with pytest.raises(domain.InvalidRequest) as invalid:
+        booking.complete(PROVIDER, booking.total_pence + 1, booking.slot_start)
+    assert "final_amount_pence" in invalid.value.errors
+    assert booking.status == "confirmed"
+    events = booking.complete(PROVIDER, 1000, booking.slot_start)
+    assert (booking.status, booking.final_amount_pence) == ("completed", 1000)
+    assert events == [Event("booking_completed", {"booking_id": "booking-1",
+                                                  "final_amount_pence": 1000})]
+
+
+def test_completion_without_an_amount_charges_the_total():
+    booking = booking_in("confirmed")
+    assert booking.complete(PROVIDER, None, LATER)[0].payload["final_amount_pence"] == 3000
+
+
+def test_a_withdrawn_slot_cancels_a_live_booking_by_the_system():
+    booking = booking_in("awaiting_approval")
+    events = booking.slot_withdrawn(NOW)
+    assert booking.status == "cancelled"
+    assert events == [Event("booking_cancelled", {"booking_id": "booking-1", "by": "system"})]
+
+
+# --- time -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("step,command", [(RESERVE, "booking_requested"),
+                                          (HOLD, "funds_hold_requested")])
+def test_a_late_step_is_asked_again_then_rejected_timed_out(step, command):
+    booking = booking_in("requested", step)
+    assert booking.step_timed_out(booking.step_deadline - HOUR / 3600, TIMEOUTS) == []
+    for attempt in range(1, TIMEOUTS.max_retries + 1):
+        late = booking.step_deadline
+        assert types(booking.step_timed_out(late, TIMEOUTS)) == [command]
+        assert (booking.status, booking.step_attempts, booking.step_deadline) == (
+            "requested", attempt, late + TIMEOUTS.step)
+    events = booking.step_timed_out(booking.step_deadline, TIMEOUTS)
+    assert (booking.status, booking.reason, booking.step) == ("rejected", "timed_out", None)
+    assert events == [Event("booking_rejected", {"booking_id": "booking-1",
+                                                 "reason": "timed_out"})]
+
+
+def test_an_answer_starts_the_next_step_with_fresh_retries():
+    booking = new()
+    booking.step_timed_out(booking.step_deadline, TIMEOUTS)
+    assert booking.step_attempts == 1
+    late = booking.step_deadline
+    booking.places_reserved(1500, booking.slot_start, booking.slot_end, late, TIMEOUTS)
+    assert (booking.step, booking.step_attempts, booking.step_deadline) == (
+        HOLD, 0, late + TIMEOUTS.step)
+
+
+def test_an_approval_that_waits_too_long_expires_and_releases_everything():
+    booking = booking_in("awaiting_approval")
+    deadline = booking.approval_deadline
+    assert booking.approval_timed_out(deadline - HOUR) == []
+    events = booking.approval_timed_out(deadline)
+    assert booking.status == "expired"
+    assert events == [Event("booking_expired", {"booking_id": "booking-1"})]
+
+
+def test_the_timeouts_are_configuration_not_rules():
+    short = dataclasses.replace(TIMEOUTS, approval=HOUR)
+    booking = booking_in("requested", HOLD)
+    booking.approval_required(NOW, short)
+    assert booking.approval_deadline == NOW + HOUR
+
+
+# --- who sees what ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("actor,sees", [
+    (FAMILY, True), (dict(FAMILY, user_id="family-2"), False),
+    (PROVIDER, True), (dict(PROVIDER, provider_id="provider-2"), False),
+    (OFFICER, True), (dict(OFFICER, council="flintshire"), False),
+    ({"user_id": "admin", "role": "admin", "council": None, "provider_id": None}, False),
+    (dict(PROVIDER, provider_id=None), False),
+])
+def test_a_booking_is_seen_by_its_family_its_provider_and_its_councils_officers(actor, sees):
+    assert domain.visible_to(new(), actor) is sees
+
+
+def test_the_rules_import_neither_nameko_nor_sqlalchemy():
+    code = ("import sys, services.bookings.domain, services.bookings.state_machine; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('nameko', 'sqlalchemy', 'eventlet')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
