@@ -1,14 +1,102 @@
-"""The budgets service: nameko entrypoints only; the rules live in the domain modules."""
+"""The budgets service: Direct Payment budgets on an append-only ledger, two-phase holds,
+officer approvals and statements. nameko entrypoints only; the rules live in `domain.py` and
+`statements.py`, the use cases in `application.py`.
+
+Contract (docs/contracts.md, "budgets"; this docstring repeats it, fix both together)
+------------------------------------------------------------------------------------
+RPC. `actor` = `{"user_id", "role", "council", "provider_id"}` from the gateway. Errors:
+`InvalidInput(errors)` names each bad field and nothing is stored; `NotFound` for what does not
+exist *or is not the actor's* (another council's budget or approval, another family's budget);
+`Forbidden` for a role that may never do it; `Conflict(code, detail)` when a rule refuses
+(`insufficient_funds`, `approval_not_pending`, `budget_inactive`, `budget_closed`,
+`hold_mismatch`, `capture_exceeds_hold`, `approval_pending`).
+- `health()`
+- `create_budget(actor, data)` officer. `data` = `{family_id, family_council?, allocated_pence,
+  period_start, period_end, allowed_categories, auto_approve_limit_pence}`; the budget's council
+  is the officer's; a `family_council` other than it is NotFound. -> budget
+- `get_budget(actor, budget_id)` its family, officers of its council -> budget
+  `{id, family_id, council, allocated_pence, held_pence, spent_pence, available_pence,
+  allowed_categories, auto_approve_limit_pence, period_start, period_end, status, created_by,
+  created_at}`
+- `list_budgets(actor, family_id=None, limit=50, cursor=None)` -> `{items, next_cursor}`
+- `get_statement(actor, budget_id)` -> `{budget, entries: [{id, kind, amount_pence, booking_id,
+  reason, created_by, created_at, balance: {allocated_pence, held_pence, spent_pence,
+  available_pence}}]}`, oldest first, `balance` running. Kinds: allocation, top_up,
+  adjustment, hold, hold_release, capture.
+- `get_statement_csv(actor, budget_id)` -> the same as CSV text (for the audit).
+- `get_monitoring_summary(actor, budget_id, as_of=None)` -> spend by category, allocation to
+  date, surplus and `surplus_over_threshold` (more than 8 weeks' worth: councils reclaim it).
+- `get_monitoring_return(actor, as_of=None, limit=50, cursor=None)` officer -> the summaries of
+  the council's budgets, `{items, next_cursor}`.
+- `top_up(actor, budget_id, amount_pence, reason=None)`, `adjust(actor, budget_id,
+  amount_pence, reason)` (signed; may not take available below zero), `suspend(actor,
+  budget_id, reason)`: officers of the budget's council -> budget.
+- `hold_funds(booking_id, budget_id, family_id, amount_pence, category, break_start,
+  break_end)` -> `{booking_id, budget_id, hold_id, status: held|refused|captured|released|void,
+  amount_pence, refusal_reason, approval: auto|required|None, approval_status}`. Idempotent by
+  booking id; the same id with another amount, budget or family is Conflict `hold_mismatch`.
+- `capture_funds(booking_id, amount_pence=None)`, `release_funds(booking_id)` ->
+  `{booking_id, budget_id, outcome, captured_pence, released_pence}`; `outcome` is
+  `captured`/`released`, or says why nothing changed: `already_captured`, `already_released`,
+  `not_held`.
+- `approve_spend(actor, booking_id, reason=None)`, `decline_spend(actor, booking_id, reason)`
+  officer of the budget's council -> the approval `{booking_id, budget_id, hold_id, family_id,
+  council, amount_pence, category, break_start, break_end, status, reasons, requested_at,
+  decided_by, decided_at, reason}`. A declined spend's money is released at once.
+- `list_pending_approvals(actor, limit=50, cursor=None)` officer -> approvals awaiting the
+  officer's council, oldest first, each with the budget's `available_pence`,
+  `allocated_pence`, `allowed_categories`, `auto_approve_limit_pence` and `period_end`.
+
+Events consumed (from `bookings`), each applied once per event id:
+- `funds_hold_requested` -> hold (the same path as `hold_funds`)
+- `booking_rejected`, `booking_cancelled`, `booking_expired` -> release the hold if any; a
+  booking that ended before its hold request arrived gets a `void` marker so the late request
+  holds nothing; a released approval is `withdrawn` and can no longer be approved.
+- `booking_completed` -> capture `final_amount_pence` (all of the hold if absent).
+A payload that breaks the contract (or a `hold_mismatch`) is retried, then dead-lettered for
+an operator, never silently dropped.
+
+Events emitted (on `budgets.events`, schema_version 1, aggregate id = booking id):
+`funds_held {booking_id, budget_id, hold_id, amount_pence, approval: auto|required}`,
+`approval_required {booking_id, budget_id, council, amount_pence, category}`,
+`spend_approved` / `spend_declined {booking_id, budget_id, decided_by, reason}`,
+`hold_refused {booking_id, budget_id, reason}` reason in insufficient_funds, budget_inactive,
+outside_budget_period, budget_not_found,
+`funds_captured {booking_id, budget_id, amount_pence, released_pence}`,
+`funds_released {booking_id, budget_id, amount_pence}`.
+A repeated hold request is answered again with where the hold stands (`funds_held`, then
+`approval_required` or `spend_approved`; or `hold_refused`); a resolved one with nothing.
+
+Concurrency: every change of money locks the budget's row first (`SELECT ... FOR UPDATE` on
+PostgreSQL; SQLite units of work are serialised), so racing holds never spend a pound twice;
+a unique booking id in `holds` settles racing requests for one booking (the loser's unit of
+work is retried once and then sees the winner's row).
+"""
 import os
 
 from nameko.rpc import rpc
+from sqlalchemy.exc import IntegrityError
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
+from seibiant_common.messaging import event_handler
 
-from . import models
+from . import application as app
+from . import domain, events, models, schemas, statements
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+UNIQUE_RACE_ATTEMPTS = 3
+
+BUDGET = schemas.BudgetSchema()
+RESOLUTION = schemas.ResolutionSchema()
+APPROVAL = schemas.ApprovalSchema()
+
+
+def _resolution(hold, resolution):
+    return RESOLUTION.dump({"booking_id": hold.booking_id, "budget_id": hold.budget_id,
+                            "outcome": resolution.outcome,
+                            "captured_pence": resolution.captured_pence,
+                            "released_pence": resolution.released_pence})
 
 
 class BudgetsService:
@@ -17,7 +105,212 @@ class BudgetsService:
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
     correlation = Correlation()
 
+    def _transact(self, work):
+        """Runs `work(uow)` in a unit of work. On PostgreSQL two writers for one booking
+        can race to insert its row; the loser's transaction is rolled back whole (events
+        included) and run again, when it sees the winner's row."""
+        for attempt in range(1, UNIQUE_RACE_ATTEMPTS + 1):
+            try:
+                with self.db.unit_of_work() as uow:
+                    return work(uow)
+            except IntegrityError:
+                if attempt == UNIQUE_RACE_ATTEMPTS:
+                    raise
+
+    def _actor(self, actor):
+        return schemas.parse(schemas.ActorSchema(), actor)
+
     @rpc
     def health(self):
         self.db.ping()
         return {"service": self.name, "status": "ok"}
+
+    # Budgets -------------------------------------------------------------------------
+
+    @rpc
+    def create_budget(self, actor, data):
+        actor = self._actor(actor)
+        data = schemas.parse(schemas.CreateBudgetSchema(), data)
+        return BUDGET.dump(self._transact(lambda uow: app.create_budget(uow, actor, data)))
+
+    @rpc
+    def get_budget(self, actor, budget_id):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.BudgetRefSchema(), {"budget_id": budget_id})
+        with self.db.unit_of_work() as uow:
+            return BUDGET.dump(app.get_budget(uow, actor, **args))
+
+    @rpc
+    def list_budgets(self, actor, family_id=None, limit=50, cursor=None):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.ListBudgetsSchema(),
+                             {"family_id": family_id, "limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            budgets = app.list_budgets(uow, actor, args["family_id"], args["limit"],
+                                       args["cursor"])
+        return schemas.BudgetPageSchema().dump({
+            "items": budgets,
+            "next_cursor": schemas.next_cursor(budgets, args["limit"],
+                                               lambda b: (b.created_at, b.id))})
+
+    @rpc
+    def get_statement(self, actor, budget_id):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.BudgetRefSchema(), {"budget_id": budget_id})
+        with self.db.unit_of_work() as uow:
+            budget, entries = app.get_statement(uow, actor, **args)
+        return schemas.StatementSchema().dump({
+            "budget": budget,
+            "entries": [{"entry": entry, "balance": balance.as_dict()}
+                        for entry, balance in statements.running_balances(entries)]})
+
+    @rpc
+    def get_statement_csv(self, actor, budget_id):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.BudgetRefSchema(), {"budget_id": budget_id})
+        with self.db.unit_of_work() as uow:
+            _, entries = app.get_statement(uow, actor, **args)
+        return statements.statement_csv(entries)
+
+    @rpc
+    def get_monitoring_summary(self, actor, budget_id, as_of=None):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.MonitoringQuerySchema(),
+                             {"budget_id": budget_id, "as_of": as_of})
+        with self.db.unit_of_work() as uow:
+            summary = app.monitoring_summary(uow, actor, **args)
+        return schemas.MonitoringSummarySchema().dump(summary)
+
+    @rpc
+    def get_monitoring_return(self, actor, as_of=None, limit=50, cursor=None):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.MonitoringReturnQuerySchema(),
+                             {"as_of": as_of, "limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            budgets, summaries = app.monitoring_return(uow, actor, args["as_of"],
+                                                       args["limit"], args["cursor"])
+        return schemas.MonitoringReturnSchema().dump({
+            "items": summaries,
+            "next_cursor": schemas.next_cursor(budgets, args["limit"],
+                                               lambda b: (b.created_at, b.id))})
+
+    @rpc
+    def top_up(self, actor, budget_id, amount_pence, reason=None):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.TopUpSchema(), {
+            "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason})
+        return BUDGET.dump(self._transact(lambda uow: app.top_up(uow, actor, **args)))
+
+    @rpc
+    def adjust(self, actor, budget_id, amount_pence, reason):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.AdjustSchema(), {
+            "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason})
+        return BUDGET.dump(self._transact(lambda uow: app.adjust(uow, actor, **args)))
+
+    @rpc
+    def suspend(self, actor, budget_id, reason):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.SuspendSchema(), {"budget_id": budget_id,
+                                                       "reason": reason})
+        return BUDGET.dump(self._transact(lambda uow: app.suspend(uow, actor, **args)))
+
+    # Holds ---------------------------------------------------------------------------
+
+    @rpc
+    def hold_funds(self, booking_id, budget_id, family_id, amount_pence, category,
+                   break_start, break_end):
+        request = domain.HoldRequest(**schemas.parse(events.FundsHoldRequested(), {
+            "booking_id": booking_id, "budget_id": budget_id, "family_id": family_id,
+            "amount_pence": amount_pence, "category": category, "break_start": break_start,
+            "break_end": break_end}))
+        return schemas.HoldSchema().dump(
+            self._transact(lambda uow: app.hold_funds(uow, request)))
+
+    @rpc
+    def capture_funds(self, booking_id, amount_pence=None):
+        args = schemas.parse(schemas.CaptureFundsSchema(), {"booking_id": booking_id,
+                                                            "amount_pence": amount_pence})
+        return _resolution(*self._transact(lambda uow: app.capture_funds(uow, **args)))
+
+    @rpc
+    def release_funds(self, booking_id):
+        args = schemas.parse(schemas.ReleaseFundsSchema(), {"booking_id": booking_id})
+        return _resolution(*self._transact(
+            lambda uow: app.release_funds(uow, args["booking_id"], "released on request")))
+
+    @event_handler(events.BOOKINGS, events.FUNDS_HOLD_REQUESTED)
+    def handle_funds_hold_requested(self, event):
+        request = domain.HoldRequest(
+            **schemas.parse(events.FundsHoldRequested(), event["payload"]))
+
+        def work(uow):
+            if uow.seen(event):
+                return
+            app.hold_funds(uow, request)
+        self._transact(work)
+
+    def _release_for(self, event, why):
+        booking_id = schemas.parse(events.BookingEnded(), event["payload"])["booking_id"]
+
+        def work(uow):
+            if uow.seen(event):
+                return
+            app.release_funds(uow, booking_id, why)
+        self._transact(work)
+
+    @event_handler(events.BOOKINGS, events.BOOKING_REJECTED)
+    def handle_booking_rejected(self, event):
+        self._release_for(event, "booking rejected: {}".format(
+            event["payload"].get("reason")))
+
+    @event_handler(events.BOOKINGS, events.BOOKING_CANCELLED)
+    def handle_booking_cancelled(self, event):
+        self._release_for(event, "booking cancelled by {}".format(
+            event["payload"].get("by")))
+
+    @event_handler(events.BOOKINGS, events.BOOKING_EXPIRED)
+    def handle_booking_expired(self, event):
+        self._release_for(event, "booking expired awaiting approval")
+
+    @event_handler(events.BOOKINGS, events.BOOKING_COMPLETED)
+    def handle_booking_completed(self, event):
+        payload = schemas.parse(events.BookingCompleted(), event["payload"])
+
+        def work(uow):
+            if uow.seen(event):
+                return
+            app.capture_funds(uow, payload["booking_id"], payload["final_amount_pence"])
+        self._transact(work)
+
+    # Approvals -----------------------------------------------------------------------
+
+    @rpc
+    def approve_spend(self, actor, booking_id, reason=None):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.ApproveSpendSchema(), {"booking_id": booking_id,
+                                                            "reason": reason})
+        hold, budget = self._transact(
+            lambda uow: app.decide_spend(uow, actor, approve=True, **args))
+        return APPROVAL.dump({"hold": hold, "budget": budget})
+
+    @rpc
+    def decline_spend(self, actor, booking_id, reason):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.DeclineSpendSchema(), {"booking_id": booking_id,
+                                                            "reason": reason})
+        hold, budget = self._transact(
+            lambda uow: app.decide_spend(uow, actor, approve=False, **args))
+        return APPROVAL.dump({"hold": hold, "budget": budget})
+
+    @rpc
+    def list_pending_approvals(self, actor, limit=50, cursor=None):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            pending = app.pending_approvals(uow, actor, args["limit"], args["cursor"])
+        return schemas.PendingApprovalPageSchema().dump({
+            "items": [{"hold": hold, "budget": budget} for hold, budget in pending],
+            "next_cursor": schemas.next_cursor(
+                pending, args["limit"],
+                lambda pair: (pair[0].approval.requested_at, pair[0].id))})

@@ -1,0 +1,261 @@
+"""The use cases of the budgets service, each run inside the caller's unit of work: check who
+is asking, load (locking what will change), apply one rule of the domain, store, and announce
+the outcome through the outbox in the same transaction.
+
+Scoping is enforced here, not only in the gateway: a budget, hold or approval that is not the
+actor's is `NotFound`; a role that may never do the thing is `Forbidden`.
+"""
+import functools
+
+from seibiant_common.errors import Conflict, Forbidden, NotFound
+from seibiant_common.types import utcnow
+
+from . import domain, events, statements
+from .repository import Repository
+
+# `created_by` of what the booking saga asks for; the entry's booking_id says which booking.
+BOOKINGS = "service:bookings"
+
+
+def refusals_as_conflicts(use_case):
+    """A rule's refusal crosses RPC as `Conflict(code, detail)`."""
+    @functools.wraps(use_case)
+    def run(*args, **kwargs):
+        try:
+            return use_case(*args, **kwargs)
+        except domain.Refused as refused:
+            raise Conflict(refused.code, refused.detail) from None
+    return run
+
+
+def _announce(uow, event_type, payload):
+    # Events about a hold are ordered per booking, which is what the saga consumes them by.
+    data = events.EMITTED[event_type].load(payload)
+    uow.emit(event_type, data, aggregate_id=data["booking_id"],
+             schema_version=events.SCHEMA_VERSION)
+
+
+def _require(allowed):
+    if not allowed:
+        raise Forbidden()
+
+
+def _visible_budget(repo, actor, budget_id, lock=False):
+    _require(domain.may_read_budgets(actor))
+    budget = repo.budget(budget_id, lock=lock)
+    if budget is None or not domain.visible_to(actor, budget):
+        raise NotFound("budget not found")
+    return budget
+
+
+# Budgets -------------------------------------------------------------------------------
+
+@refusals_as_conflicts
+def create_budget(uow, actor, data):
+    _require(domain.may_manage_budgets(actor))
+    if data["family_council"] not in (None, actor["council"]):
+        raise NotFound("family not found")  # a family of another council is not the officer's
+    budget = domain.Budget.open(
+        family_id=data["family_id"], council=actor["council"],
+        allocated_pence=data["allocated_pence"], period_start=data["period_start"],
+        period_end=data["period_end"], allowed_categories=data["allowed_categories"],
+        auto_approve_limit_pence=data["auto_approve_limit_pence"], by=actor["user_id"],
+        now=utcnow())
+    Repository(uow.session).save_budget(budget)
+    return budget
+
+
+def get_budget(uow, actor, budget_id):
+    return _visible_budget(Repository(uow.session), actor, budget_id)
+
+
+def list_budgets(uow, actor, family_id, limit, after):
+    _require(domain.may_read_budgets(actor))
+    if actor["role"] == "family":
+        if family_id not in (None, actor["user_id"]):
+            return []
+        return Repository(uow.session).budgets(family_id=actor["user_id"], after=after,
+                                               limit=limit)
+    return Repository(uow.session).budgets(council=actor["council"], family_id=family_id,
+                                           after=after, limit=limit)
+
+
+def get_statement(uow, actor, budget_id):
+    repo = Repository(uow.session)
+    budget = _visible_budget(repo, actor, budget_id)
+    return budget, repo.entries(budget.id)
+
+
+def _officer_change(uow, actor, budget_id, change):
+    _require(domain.may_manage_budgets(actor))
+    repo = Repository(uow.session)
+    budget = _visible_budget(repo, actor, budget_id, lock=True)
+    change(budget, actor["user_id"], utcnow())
+    repo.save_budget(budget)
+    return budget
+
+
+@refusals_as_conflicts
+def top_up(uow, actor, budget_id, amount_pence, reason):
+    return _officer_change(uow, actor, budget_id, lambda budget, by, now: budget.top_up(
+        amount_pence, reason, by, now))
+
+
+@refusals_as_conflicts
+def adjust(uow, actor, budget_id, amount_pence, reason):
+    return _officer_change(uow, actor, budget_id, lambda budget, by, now: budget.adjust(
+        amount_pence, reason, by, now))
+
+
+@refusals_as_conflicts
+def suspend(uow, actor, budget_id, reason):
+    return _officer_change(uow, actor, budget_id, lambda budget, by, now: budget.suspend(
+        reason, by, now))
+
+
+def monitoring_summary(uow, actor, budget_id, as_of):
+    repo = Repository(uow.session)
+    budget = _visible_budget(repo, actor, budget_id)
+    return statements.monitoring_summary(budget, repo.spent_by_category(budget.id),
+                                         as_of or utcnow())
+
+
+def monitoring_return(uow, actor, as_of, limit, after):
+    """The summaries of the officer's council's budgets, a page at a time."""
+    _require(domain.may_manage_budgets(actor))
+    repo = Repository(uow.session)
+    as_of = as_of or utcnow()
+    budgets = repo.budgets(council=actor["council"], after=after, limit=limit)
+    return budgets, [statements.monitoring_summary(budget, repo.spent_by_category(budget.id),
+                                                   as_of) for budget in budgets]
+
+
+# Holds (asked for by the booking saga) ---------------------------------------------------
+
+def _announce_hold(uow, hold, council):
+    """The events that tell the saga where a hold stands."""
+    if hold.status == domain.REFUSED:
+        _announce(uow, events.HOLD_REFUSED, {"booking_id": hold.booking_id,
+                                             "budget_id": hold.budget_id,
+                                             "reason": hold.refusal_reason})
+        return
+    if hold.status != domain.HELD:
+        return  # resolved since: the saga has moved on
+    approval = hold.approval.status
+    _announce(uow, events.FUNDS_HELD, {
+        "booking_id": hold.booking_id, "budget_id": hold.budget_id, "hold_id": hold.id,
+        "amount_pence": hold.amount_pence,
+        "approval": "auto" if approval == domain.AUTO else "required"})
+    if approval == domain.PENDING:
+        _announce(uow, events.APPROVAL_REQUIRED, {
+            "booking_id": hold.booking_id, "budget_id": hold.budget_id, "council": council,
+            "amount_pence": hold.amount_pence, "category": hold.category})
+    elif approval == domain.APPROVED:
+        _announce_decision(uow, hold)
+
+
+def _announce_decision(uow, hold):
+    approval = hold.approval
+    _announce(uow, events.SPEND_APPROVED if approval.status == domain.APPROVED
+              else events.SPEND_DECLINED,
+              {"booking_id": hold.booking_id, "budget_id": hold.budget_id,
+               "decided_by": approval.decided_by, "reason": approval.reason})
+
+
+@refusals_as_conflicts
+def hold_funds(uow, request):
+    """Holds a booking's money, or refuses with a reason. Idempotent by booking id: a repeated
+    request holds nothing more and is answered again with where the hold stands."""
+    repo = Repository(uow.session)
+    budget = repo.budget(request.budget_id, lock=True)
+    existing = repo.hold_for_booking(request.booking_id)
+    if existing is not None:
+        domain.check_repeat(existing, request)
+        _announce_hold(uow, existing, budget.council if budget else None)
+        return existing
+    now = utcnow()
+    if budget is None:
+        hold = domain.Hold.refused(request, domain.BUDGET_NOT_FOUND, now)
+    else:
+        hold = budget.place_hold(request, BOOKINGS, now)
+        repo.save_budget(budget)
+    repo.save_hold(hold, council=budget.council if budget else None)
+    _announce_hold(uow, hold, budget.council if budget else None)
+    return hold
+
+
+def _resolve(uow, booking_id, resolve, why_void):
+    """Loads the booking's hold with its budget locked and applies `resolve(budget, hold,
+    now)`. With no hold at all, leaves a `void` marker so that a hold request still on its
+    way can never hold the money of a booking that has ended."""
+    repo = Repository(uow.session)
+    now = utcnow()
+    hold = repo.hold_for_booking(booking_id)
+    if hold is None:
+        hold = domain.Hold.void(booking_id, BOOKINGS, now, why_void)
+        repo.save_hold(hold)
+        return hold, domain.Resolution(domain.NOT_HELD)
+    outcome = domain.unchanged(hold)
+    if outcome:  # final states never change, so no lock is needed to say so
+        return hold, domain.Resolution(outcome)
+    budget = repo.budget(hold.budget_id, lock=True)
+    hold = repo.hold_for_booking(booking_id, lock=True)  # as it is now, under the lock
+    resolution = resolve(budget, hold, now)
+    if resolution.changed:
+        repo.save_budget(budget)
+        repo.save_hold(hold)
+    return hold, resolution
+
+
+@refusals_as_conflicts
+def capture_funds(uow, booking_id, amount_pence):
+    """The break was delivered: spends `amount_pence` (all if None), releases the rest."""
+    hold, resolution = _resolve(
+        uow, booking_id,
+        lambda budget, hold, now: budget.capture(hold, amount_pence, BOOKINGS, now),
+        "completed before any hold")
+    if resolution.changed:
+        _announce(uow, events.FUNDS_CAPTURED, {
+            "booking_id": booking_id, "budget_id": hold.budget_id,
+            "amount_pence": resolution.captured_pence,
+            "released_pence": resolution.released_pence})
+    return hold, resolution
+
+
+def release_funds(uow, booking_id, why):
+    hold, resolution = _resolve(
+        uow, booking_id, lambda budget, hold, now: budget.release(hold, BOOKINGS, now, why),
+        "ended before any hold: {}".format(why))
+    if resolution.changed:
+        _announce(uow, events.FUNDS_RELEASED, {
+            "booking_id": booking_id, "budget_id": hold.budget_id,
+            "amount_pence": resolution.released_pence})
+    return hold, resolution
+
+
+# Approvals (officers of the budget's council) ---------------------------------------------
+
+@refusals_as_conflicts
+def decide_spend(uow, actor, booking_id, approve, reason):
+    _require(domain.may_manage_budgets(actor))
+    repo = Repository(uow.session)
+    hold = repo.hold_for_booking(booking_id)
+    budget = repo.budget(hold.budget_id, lock=True) if hold and hold.approval else None
+    if budget is None or budget.council != actor["council"]:
+        raise NotFound("approval not found")
+    hold = repo.hold_for_booking(booking_id, lock=True)
+    resolution = budget.decide(hold, approve, actor["user_id"], reason, utcnow())
+    repo.save_budget(budget)
+    repo.save_hold(hold)
+    _announce_decision(uow, hold)
+    if resolution and resolution.changed:
+        _announce(uow, events.FUNDS_RELEASED, {
+            "booking_id": booking_id, "budget_id": hold.budget_id,
+            "amount_pence": resolution.released_pence})
+    return hold, budget
+
+
+def pending_approvals(uow, actor, limit, after):
+    _require(domain.may_manage_budgets(actor))
+    return Repository(uow.session).pending_approvals(actor["council"], after=after,
+                                                     limit=limit)

@@ -1,0 +1,442 @@
+"""The rules of a Direct Payment budget: an append-only ledger, two-phase holds, spend approval.
+
+Plain Python (no nameko, no SQLAlchemy), so every rule here is tested without a broker or a
+database. The application layer loads a `Budget` (its row locked), calls one method, then
+writes `budget.new_entries`, `budget.new_audit` and the holds it touched.
+
+Balances are never stored as facts: each ledger entry moves pence between allocated, held
+and spent (see `EFFECTS`), and a balance is the sum of its entries. The cached balance on the
+budget row is that sum, kept in step in the same transaction.
+
+Holds work like TigerBeetle's pending transfers or a card authorisation: `place_hold` moves
+money from available to held; `capture` posts all or part of it to spent and returns the
+rest; `release` returns all of it. A hold is resolved (captured or released) at most once;
+a late or repeated capture or release changes nothing and its outcome says so.
+"""
+import uuid
+from dataclasses import dataclass, field
+
+# Ledger entry kinds.
+ALLOCATION = "allocation"
+TOP_UP = "top_up"
+ADJUSTMENT = "adjustment"
+HOLD = "hold"
+HOLD_RELEASE = "hold_release"
+CAPTURE = "capture"
+
+# What one penny of each kind does to (allocated, held, spent).
+EFFECTS = {
+    ALLOCATION: (1, 0, 0),
+    TOP_UP: (1, 0, 0),
+    ADJUSTMENT: (1, 0, 0),  # signed: a negative adjustment reduces the allocation
+    HOLD: (0, 1, 0),
+    HOLD_RELEASE: (0, -1, 0),
+    CAPTURE: (0, -1, 1),
+}
+ENTRY_KINDS = tuple(EFFECTS)
+
+# Budget statuses.
+ACTIVE = "active"
+SUSPENDED = "suspended"
+CLOSED = "closed"
+BUDGET_STATUSES = (ACTIVE, SUSPENDED, CLOSED)
+
+# Hold statuses. `void` marks a booking that ended before its hold request arrived (the
+# booking's events travel on separate queues), so a late request can never hold its money.
+HELD = "held"
+CAPTURED = "captured"
+RELEASED = "released"
+REFUSED = "refused"
+VOID = "void"
+HOLD_STATUSES = (HELD, CAPTURED, RELEASED, REFUSED, VOID)
+
+# Reasons a hold is refused (the `hold_refused` event of docs/contracts.md).
+INSUFFICIENT_FUNDS = "insufficient_funds"
+BUDGET_INACTIVE = "budget_inactive"
+OUTSIDE_BUDGET_PERIOD = "outside_budget_period"
+BUDGET_NOT_FOUND = "budget_not_found"
+REFUSAL_REASONS = (INSUFFICIENT_FUNDS, BUDGET_INACTIVE, OUTSIDE_BUDGET_PERIOD, BUDGET_NOT_FOUND)
+
+# Approval statuses. `withdrawn`: the hold was released (booking cancelled, expired) before
+# an officer decided, so there is nothing left to approve.
+AUTO = "auto"
+PENDING = "pending"
+APPROVED = "approved"
+DECLINED = "declined"
+WITHDRAWN = "withdrawn"
+APPROVAL_STATUSES = (AUTO, PENDING, APPROVED, DECLINED, WITHDRAWN)
+
+# Why a spend waits for an officer.
+CATEGORY_NOT_ALLOWED = "category_not_allowed"
+OVER_AUTO_APPROVE_LIMIT = "over_auto_approve_limit"
+
+# Outcomes of capture and release: the first changes money, the others say why nothing did.
+OUTCOME_CAPTURED = "captured"
+OUTCOME_RELEASED = "released"
+ALREADY_CAPTURED = "already_captured"
+ALREADY_RELEASED = "already_released"
+NOT_HELD = "not_held"  # refused, or the booking ended before any hold
+
+SYSTEM = "system"  # `created_by` of what no person did (automatic approval, a late release)
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+class Refused(Exception):
+    """The rules turn the request down; `code` is part of the wire contract."""
+
+    def __init__(self, code, detail):
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Balance:
+    allocated_pence: int = 0
+    held_pence: int = 0
+    spent_pence: int = 0
+
+    @property
+    def available_pence(self):
+        return self.allocated_pence - self.held_pence - self.spent_pence
+
+    def after(self, kind, amount_pence):
+        allocated, held, spent = EFFECTS[kind]
+        return Balance(self.allocated_pence + allocated * amount_pence,
+                       self.held_pence + held * amount_pence,
+                       self.spent_pence + spent * amount_pence)
+
+    @classmethod
+    def of(cls, entries):
+        balance = cls()
+        for entry in entries:
+            balance = balance.after(entry.kind, entry.amount_pence)
+        return balance
+
+    def is_sound(self):
+        return min(self.held_pence, self.spent_pence, self.available_pence) >= 0
+
+    def as_dict(self):
+        return {"allocated_pence": self.allocated_pence, "held_pence": self.held_pence,
+                "spent_pence": self.spent_pence, "available_pence": self.available_pence}
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: str
+    budget_id: str
+    kind: str
+    amount_pence: int
+    created_by: str
+    created_at: object
+    reason: str = None
+    booking_id: str = None
+    hold_id: str = None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """A change to a budget that moves no money (created, suspended), with who, when, why."""
+    budget_id: str
+    action: str
+    actor: str
+    at: object
+    reason: str = None
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    booking_id: str
+    budget_id: str
+    family_id: str
+    amount_pence: int
+    category: str
+    break_start: object
+    break_end: object
+
+    def matches(self, hold):
+        """The same request again (a retry), as opposed to another request reusing the id."""
+        return (hold.budget_id, hold.family_id, hold.amount_pence) == (
+            self.budget_id, self.family_id, self.amount_pence)
+
+
+@dataclass
+class Approval:
+    status: str
+    reasons: tuple
+    requested_at: object
+    decided_by: str = None
+    decided_at: object = None
+    reason: str = None
+
+    def decide(self, status, by, now, reason):
+        self.status, self.decided_by, self.decided_at, self.reason = status, by, now, reason
+
+
+@dataclass
+class Hold:
+    id: str
+    booking_id: str
+    budget_id: str
+    family_id: str
+    amount_pence: int
+    category: str
+    break_start: object
+    break_end: object
+    status: str
+    created_at: object
+    refusal_reason: str = None
+    approval: Approval = None
+    captured_pence: int = 0
+    released_pence: int = 0
+    resolved_at: object = None
+    resolved_by: str = None
+    resolution_reason: str = None
+
+    @classmethod
+    def refused(cls, request, reason, now):
+        return cls(id=new_id(), booking_id=request.booking_id, budget_id=request.budget_id,
+                   family_id=request.family_id, amount_pence=request.amount_pence,
+                   category=request.category, break_start=request.break_start,
+                   break_end=request.break_end, status=REFUSED, refusal_reason=reason,
+                   created_at=now)
+
+    @classmethod
+    def void(cls, booking_id, by, now, why):
+        return cls(id=new_id(), booking_id=booking_id, budget_id=None, family_id=None,
+                   amount_pence=0, category=None, break_start=None, break_end=None,
+                   status=VOID, created_at=now, resolved_at=now, resolved_by=by,
+                   resolution_reason=why)
+
+    @property
+    def needs_approval(self):
+        return self.approval is not None and self.approval.status != AUTO
+
+    @property
+    def awaiting_approval(self):
+        return self.status == HELD and self.approval is not None and \
+            self.approval.status == PENDING
+
+    def _resolve(self, status, by, now, why):
+        self.status, self.resolved_by, self.resolved_at = status, by, now
+        self.resolution_reason = why
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a capture or release did: `outcome` is one of the OUTCOME_* / ALREADY_* / NOT_HELD."""
+    outcome: str
+    captured_pence: int = 0
+    released_pence: int = 0
+
+    @property
+    def changed(self):
+        return self.outcome in (OUTCOME_CAPTURED, OUTCOME_RELEASED)
+
+
+def unchanged(hold):
+    """Why a capture or release of `hold` changes nothing, or None if it would change money."""
+    return {CAPTURED: ALREADY_CAPTURED, RELEASED: ALREADY_RELEASED, REFUSED: NOT_HELD,
+            VOID: NOT_HELD}.get(hold.status)
+
+
+@dataclass
+class Budget:
+    id: str
+    family_id: str
+    council: str
+    period_start: object
+    period_end: object
+    allowed_categories: tuple
+    auto_approve_limit_pence: int
+    status: str
+    created_by: str
+    created_at: object
+    balance: Balance = Balance()
+    new_entries: list = field(default_factory=list, repr=False)
+    new_audit: list = field(default_factory=list, repr=False)
+
+    @classmethod
+    def open(cls, *, family_id, council, allocated_pence, period_start, period_end,
+             allowed_categories, auto_approve_limit_pence, by, now):
+        if period_end <= period_start:
+            raise Refused("invalid_period", "the period must end after it starts")
+        budget = cls(id=new_id(), family_id=family_id, council=council,
+                     period_start=period_start, period_end=period_end,
+                     allowed_categories=tuple(dict.fromkeys(allowed_categories)),
+                     auto_approve_limit_pence=auto_approve_limit_pence, status=ACTIVE,
+                     created_by=by, created_at=now)
+        budget.new_audit.append(AuditRecord(budget.id, "created", by, now))
+        budget._post(ALLOCATION, allocated_pence, by, now, reason="initial allocation")
+        return budget
+
+    # Officers' changes ---------------------------------------------------------------
+
+    def top_up(self, amount_pence, reason, by, now):
+        self._require_open()
+        if amount_pence <= 0:
+            raise Refused("invalid_amount", "a top-up adds at least one penny")
+        self._post(TOP_UP, amount_pence, by, now, reason=reason)
+
+    def adjust(self, amount_pence, reason, by, now):
+        """A correction of the allocation, up or down; it may not take `available` below 0."""
+        self._require_open()
+        if amount_pence == 0:
+            raise Refused("invalid_amount", "an adjustment moves at least one penny")
+        if not reason:
+            raise Refused("reason_required", "an adjustment needs a reason")
+        if self.balance.available_pence + amount_pence < 0:
+            raise Refused(INSUFFICIENT_FUNDS,
+                          "only {} pence are available to adjust down".format(
+                              self.balance.available_pence))
+        self._post(ADJUSTMENT, amount_pence, by, now, reason=reason)
+
+    def suspend(self, reason, by, now):
+        """True if the budget was active and is now suspended; suspending again is a no-op."""
+        self._require_open()
+        if self.status == SUSPENDED:
+            return False
+        self.status = SUSPENDED
+        self.new_audit.append(AuditRecord(self.id, "suspended", by, now, reason))
+        return True
+
+    # Holds ---------------------------------------------------------------------------
+
+    def refusal_for(self, request):
+        """Why this budget cannot hold the request's money, or None if it can."""
+        if request.family_id != self.family_id:
+            return BUDGET_NOT_FOUND  # another family's budget: as if it did not exist
+        if self.status != ACTIVE:
+            return BUDGET_INACTIVE
+        if request.break_start < self.period_start or request.break_end > self.period_end:
+            return OUTSIDE_BUDGET_PERIOD
+        if request.amount_pence > self.balance.available_pence:
+            return INSUFFICIENT_FUNDS
+        return None
+
+    def approval_reasons(self, category, amount_pence):
+        """Why a spend needs an officer; empty when it is within the agreed plan."""
+        reasons = []
+        if category not in self.allowed_categories:
+            reasons.append(CATEGORY_NOT_ALLOWED)
+        if amount_pence > self.auto_approve_limit_pence:
+            reasons.append(OVER_AUTO_APPROVE_LIMIT)
+        return tuple(reasons)
+
+    def place_hold(self, request, by, now):
+        """A new hold for the request: `held` (approval auto or pending) or `refused`."""
+        reason = self.refusal_for(request)
+        if reason:
+            return Hold.refused(request, reason, now)
+        reasons = self.approval_reasons(request.category, request.amount_pence)
+        approval = Approval(PENDING, reasons, now) if reasons else Approval(
+            AUTO, (), now, decided_by=SYSTEM, decided_at=now,
+            reason="allowed category within the auto-approve limit")
+        hold = Hold(id=new_id(), booking_id=request.booking_id, budget_id=self.id,
+                    family_id=request.family_id, amount_pence=request.amount_pence,
+                    category=request.category, break_start=request.break_start,
+                    break_end=request.break_end, status=HELD, created_at=now,
+                    approval=approval)
+        self._post(HOLD, hold.amount_pence, by, now, hold=hold)
+        return hold
+
+    def capture(self, hold, amount_pence, by, now):
+        """Posts `amount_pence` (all of the hold if None) as spent and returns the rest."""
+        self._require_own(hold)
+        outcome = unchanged(hold)
+        if outcome:
+            return Resolution(outcome)
+        if hold.approval.status not in (AUTO, APPROVED):
+            raise Refused("approval_pending", "a spend awaiting approval cannot be captured")
+        amount = hold.amount_pence if amount_pence is None else amount_pence
+        if not 0 <= amount <= hold.amount_pence:
+            raise Refused("capture_exceeds_hold",
+                          "{} pence are held; cannot capture {}".format(hold.amount_pence,
+                                                                        amount))
+        rest = hold.amount_pence - amount
+        self._post(CAPTURE, amount, by, now, hold=hold, reason="break delivered")
+        self._post(HOLD_RELEASE, rest, by, now, hold=hold, reason="charged less than held")
+        hold.captured_pence, hold.released_pence = amount, rest
+        hold._resolve(CAPTURED, by, now, "break delivered")
+        return Resolution(OUTCOME_CAPTURED, amount, rest)
+
+    def release(self, hold, by, now, why):
+        """Returns the whole hold to available. An approval still pending is withdrawn."""
+        self._require_own(hold)
+        outcome = unchanged(hold)
+        if outcome:
+            return Resolution(outcome)
+        self._post(HOLD_RELEASE, hold.amount_pence, by, now, hold=hold, reason=why)
+        hold.released_pence = hold.amount_pence
+        hold._resolve(RELEASED, by, now, why)
+        if hold.approval.status == PENDING:
+            hold.approval.decide(WITHDRAWN, by, now, why)
+        return Resolution(OUTCOME_RELEASED, released_pence=hold.amount_pence)
+
+    def decide(self, hold, approve, by, reason, now):
+        """An officer's decision on a spend awaiting approval. A declined spend's money is
+        released at once; a decision is taken at most once."""
+        self._require_own(hold)
+        if not hold.awaiting_approval:
+            raise Refused("approval_not_pending", "this spend is not awaiting a decision")
+        if not approve:
+            hold.approval.decide(DECLINED, by, now, reason)
+            return self.release(hold, by, now, "declined: {}".format(reason))
+        if self.status != ACTIVE:
+            raise Refused(BUDGET_INACTIVE, "the budget is {}".format(self.status))
+        hold.approval.decide(APPROVED, by, now, reason)
+        return None
+
+    # Ledger --------------------------------------------------------------------------
+
+    def _post(self, kind, amount_pence, by, now, reason=None, hold=None):
+        if amount_pence == 0:
+            return  # moves no money: the hold or budget row records the event
+        balance = self.balance.after(kind, amount_pence)
+        if not balance.is_sound():
+            # Every operation checks its own rule first; this guards the ledger itself.
+            raise Refused(INSUFFICIENT_FUNDS, "the ledger would go below zero")
+        self.balance = balance
+        self.new_entries.append(LedgerEntry(
+            id=new_id(), budget_id=self.id, kind=kind, amount_pence=amount_pence,
+            created_by=by, created_at=now, reason=reason,
+            booking_id=hold.booking_id if hold else None, hold_id=hold.id if hold else None))
+
+    def _require_open(self):
+        if self.status == CLOSED:
+            raise Refused("budget_closed", "the budget is closed")
+
+    def _require_own(self, hold):
+        if hold.budget_id != self.id:
+            raise ValueError("hold {} is not on budget {}".format(hold.id, self.id))
+
+
+# Who may see and change what -----------------------------------------------------------
+
+def visible_to(actor, budget):
+    """Officers see their council's budgets, a family its own; anything else does not exist."""
+    if actor["role"] == "officer":
+        return budget.council == actor["council"]
+    if actor["role"] == "family":
+        return budget.family_id == actor["user_id"]
+    return False
+
+
+def may_read_budgets(actor):
+    return actor["role"] in ("officer", "family")
+
+
+def may_manage_budgets(actor):
+    return actor["role"] == "officer"
+
+
+def check_repeat(hold, request):
+    """A second request for a booking that has a hold must be the same request again (a
+    retry: answered, never held twice); the id reused with other terms is refused."""
+    if hold.status != VOID and not request.matches(hold):
+        raise Refused("hold_mismatch",
+                      "booking {} already has a hold of {} pence on budget {}".format(
+                          hold.booking_id, hold.amount_pence, hold.budget_id))

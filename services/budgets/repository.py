@@ -1,0 +1,161 @@
+"""Rows in and out: the budgets service's tables as the domain's objects.
+
+Concurrency: whatever changes money first locks the budget's row (`SELECT ... FOR UPDATE` on
+PostgreSQL; SQLite's units of work are already serialised by BEGIN IMMEDIATE), and only then
+reads the holds it will change, so two holds can never both see the same available pound.
+Locks are always taken budget first, hold second, so two writers never deadlock.
+"""
+import sqlalchemy as sa
+
+from seibiant_common.types import utcnow
+
+from . import domain
+from .models import ApprovalRow, BudgetAuditRow, BudgetRow, HoldRow, LedgerEntryRow
+
+
+class Repository:
+    def __init__(self, session):
+        self.session = session
+
+    # Budgets -----------------------------------------------------------------------------
+
+    def budget(self, budget_id, lock=False):
+        query = sa.select(BudgetRow).where(BudgetRow.id == budget_id)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        row = self.session.scalars(query).one_or_none()
+        return _budget(row) if row else None
+
+    def budgets(self, council=None, family_id=None, after=None, limit=50):
+        """Oldest first, keyset-paginated on (created_at, id)."""
+        query = sa.select(BudgetRow).order_by(BudgetRow.created_at, BudgetRow.id).limit(limit)
+        if council is not None:
+            query = query.where(BudgetRow.council == council)
+        if family_id is not None:
+            query = query.where(BudgetRow.family_id == family_id)
+        if after is not None:
+            query = query.where(_after((BudgetRow.created_at, BudgetRow.id), after))
+        return [_budget(row) for row in self.session.scalars(query)]
+
+    def save_budget(self, budget):
+        """Writes the budget's status and cached balance with its new entries and audit."""
+        now = utcnow()
+        row = self.session.get(BudgetRow, budget.id)
+        if row is None:
+            row = BudgetRow(
+                id=budget.id, family_id=budget.family_id, council=budget.council,
+                period_start=budget.period_start, period_end=budget.period_end,
+                allowed_categories=list(budget.allowed_categories),
+                auto_approve_limit_pence=budget.auto_approve_limit_pence,
+                created_by=budget.created_by, created_at=budget.created_at)
+            self.session.add(row)
+        row.status = budget.status
+        row.allocated_pence = budget.balance.allocated_pence
+        row.held_pence = budget.balance.held_pence
+        row.spent_pence = budget.balance.spent_pence
+        row.updated_at = now
+        self.session.flush()  # the budget row before the rows that refer to it
+        self.session.add_all(LedgerEntryRow(**vars(entry)) for entry in budget.new_entries)
+        self.session.add_all(BudgetAuditRow(**vars(record)) for record in budget.new_audit)
+        budget.new_entries.clear()
+        budget.new_audit.clear()
+
+    def entries(self, budget_id):
+        rows = self.session.scalars(sa.select(LedgerEntryRow)
+                                    .where(LedgerEntryRow.budget_id == budget_id)
+                                    .order_by(LedgerEntryRow.seq))
+        return [domain.LedgerEntry(
+            id=row.id, budget_id=row.budget_id, kind=row.kind, amount_pence=row.amount_pence,
+            created_by=row.created_by, created_at=row.created_at, reason=row.reason,
+            booking_id=row.booking_id, hold_id=row.hold_id) for row in rows]
+
+    def spent_by_category(self, budget_id):
+        rows = self.session.execute(
+            sa.select(HoldRow.category, sa.func.sum(HoldRow.captured_pence))
+            .where(HoldRow.budget_id == budget_id, HoldRow.status == domain.CAPTURED)
+            .group_by(HoldRow.category))
+        return {category: int(total) for category, total in rows if total}
+
+    # Holds -------------------------------------------------------------------------------
+
+    def hold_for_booking(self, booking_id, lock=False):
+        query = (sa.select(HoldRow, ApprovalRow)
+                 .outerjoin(ApprovalRow, ApprovalRow.hold_id == HoldRow.id)
+                 .where(HoldRow.booking_id == booking_id))
+        if lock:
+            query = query.with_for_update(of=HoldRow).execution_options(populate_existing=True)
+        found = self.session.execute(query).one_or_none()
+        return _hold(*found) if found else None
+
+    def save_hold(self, hold, council=None):
+        """Inserts or updates the hold and its approval (`council` is needed on insert)."""
+        row = self.session.get(HoldRow, hold.id)
+        if row is None:
+            row = HoldRow(id=hold.id, booking_id=hold.booking_id)
+            self.session.add(row)
+        for name in ("budget_id", "family_id", "amount_pence", "category", "break_start",
+                     "break_end", "status", "refusal_reason", "captured_pence",
+                     "released_pence", "created_at", "resolved_at", "resolved_by",
+                     "resolution_reason"):
+            setattr(row, name, getattr(hold, name))
+        if hold.approval is None:
+            return
+        self.session.flush()  # the hold before its approval
+        approval = self.session.get(ApprovalRow, hold.id)
+        if approval is None:
+            approval = ApprovalRow(hold_id=hold.id, booking_id=hold.booking_id,
+                                   budget_id=hold.budget_id, council=council,
+                                   reasons=list(hold.approval.reasons),
+                                   requested_at=hold.approval.requested_at)
+            self.session.add(approval)
+        approval.status = hold.approval.status
+        approval.decided_by = hold.approval.decided_by
+        approval.decided_at = hold.approval.decided_at
+        approval.reason = hold.approval.reason
+
+    def pending_approvals(self, council, after=None, limit=50):
+        """(hold, budget) pairs awaiting an officer of `council`, oldest request first."""
+        query = (sa.select(HoldRow, ApprovalRow, BudgetRow)
+                 .join(ApprovalRow, ApprovalRow.hold_id == HoldRow.id)
+                 .join(BudgetRow, BudgetRow.id == ApprovalRow.budget_id)
+                 .where(ApprovalRow.council == council, ApprovalRow.status == domain.PENDING)
+                 .order_by(ApprovalRow.requested_at, ApprovalRow.hold_id)
+                 .limit(limit))
+        if after is not None:
+            query = query.where(_after((ApprovalRow.requested_at, ApprovalRow.hold_id), after))
+        return [(_hold(hold, approval), _budget(budget))
+                for hold, approval, budget in self.session.execute(query)]
+
+
+def _after(columns, values):
+    """Keyset condition: rows sorting after `values`. Each value is bound with its column's
+    type, so times compare as the column stores them (SQLite keeps them as text)."""
+    return sa.tuple_(*columns) > sa.tuple_(
+        *(sa.literal(value, column.type) for column, value in zip(columns, values)))
+
+
+def _budget(row):
+    return domain.Budget(
+        id=row.id, family_id=row.family_id, council=row.council,
+        period_start=row.period_start, period_end=row.period_end,
+        allowed_categories=tuple(row.allowed_categories),
+        auto_approve_limit_pence=row.auto_approve_limit_pence, status=row.status,
+        created_by=row.created_by, created_at=row.created_at,
+        balance=domain.Balance(row.allocated_pence, row.held_pence, row.spent_pence))
+
+
+def _hold(row, approval_row):
+    approval = None
+    if approval_row is not None:
+        approval = domain.Approval(
+            status=approval_row.status, reasons=tuple(approval_row.reasons),
+            requested_at=approval_row.requested_at, decided_by=approval_row.decided_by,
+            decided_at=approval_row.decided_at, reason=approval_row.reason)
+    return domain.Hold(
+        id=row.id, booking_id=row.booking_id, budget_id=row.budget_id,
+        family_id=row.family_id, amount_pence=row.amount_pence, category=row.category,
+        break_start=row.break_start, break_end=row.break_end, status=row.status,
+        created_at=row.created_at, refusal_reason=row.refusal_reason, approval=approval,
+        captured_pence=row.captured_pence, released_pence=row.released_pence,
+        resolved_at=row.resolved_at, resolved_by=row.resolved_by,
+        resolution_reason=row.resolution_reason)

@@ -1,0 +1,285 @@
+"""marshmallow schemas of the budgets service: input schemas (named for the request they
+check) reject bad input with `InvalidInput` naming the field; output schemas (named for what
+they carry) turn domain objects into the dicts of docs/contracts.md."""
+import datetime
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from seibiant_common.cursors import decode_cursor, encode_cursor
+from seibiant_common.errors import InvalidInput
+from seibiant_common.vocabularies import CATEGORIES
+
+from . import domain
+from .events import MAX_PENCE
+
+ROLES = ("admin", "officer", "family", "provider")
+REASON_LENGTH = 500
+
+
+def parse(schema, data):
+    """The loaded data, or InvalidInput naming each bad field (nothing is stored before)."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise InvalidInput(error.messages) from None
+
+
+def _id(**kwargs):
+    return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
+
+
+def _pence(minimum=0, **kwargs):
+    # strict: 12.5 or "12" is not money; booleans are refused by marshmallow itself
+    return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=MAX_PENCE),
+                          **kwargs)
+
+
+def _reason(**kwargs):
+    return fields.String(validate=validate.Length(min=1, max=REASON_LENGTH), **kwargs)
+
+
+class TimeIdCursor(fields.String):
+    """An opaque cursor carrying the (time, id) sort key of the last item of a page."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment, item_id = decode_cursor(text, 2)
+            return datetime.datetime.fromisoformat(moment), str(item_id)
+        except (TypeError, ValueError):
+            raise ValidationError("Not a valid cursor.") from None
+
+
+def next_cursor(items, limit, key):
+    """The cursor after the last item when the page is full (there may be more)."""
+    if len(items) < limit:
+        return None
+    moment, item_id = key(items[-1])
+    return encode_cursor(moment.isoformat(), item_id)
+
+
+# Input ---------------------------------------------------------------------------------
+
+class ActorSchema(Schema):
+    """Who the gateway acts for; extra keys the gateway may add are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    user_id = _id(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    council = fields.String(load_default=None, allow_none=True)
+    provider_id = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def officers_belong_to_a_council(self, data, **kwargs):
+        if data["role"] == "officer" and not data.get("council"):
+            raise ValidationError("An officer belongs to a council.", "council")
+
+
+class CreateBudgetSchema(Schema):
+    family_id = _id(required=True)
+    family_council = fields.String(load_default=None, allow_none=True)
+    allocated_pence = _pence(required=True)
+    period_start = fields.AwareDateTime(required=True)
+    period_end = fields.AwareDateTime(required=True)
+    allowed_categories = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)),
+                                     required=True)
+    auto_approve_limit_pence = _pence(required=True)
+
+    @validates_schema
+    def period_ends_after_it_starts(self, data, **kwargs):
+        if data.get("period_start") and data.get("period_end") and \
+                data["period_end"] <= data["period_start"]:
+            raise ValidationError("Must be after period_start.", "period_end")
+
+
+class BudgetRefSchema(Schema):
+    budget_id = _id(required=True)
+
+
+class ListBudgetsSchema(Schema):
+    family_id = _id(load_default=None, allow_none=True)
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = TimeIdCursor(load_default=None, allow_none=True)
+
+
+class PageSchema(Schema):
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = TimeIdCursor(load_default=None, allow_none=True)
+
+
+class TopUpSchema(BudgetRefSchema):
+    amount_pence = _pence(minimum=1, required=True)
+    reason = _reason(load_default=None, allow_none=True)
+
+
+class AdjustSchema(BudgetRefSchema):
+    amount_pence = fields.Integer(
+        strict=True, required=True,
+        validate=[validate.Range(min=-MAX_PENCE, max=MAX_PENCE),
+                  validate.NoneOf([0], error="An adjustment moves at least one penny.")])
+    reason = _reason(required=True)
+
+
+class SuspendSchema(BudgetRefSchema):
+    reason = _reason(required=True)
+
+
+class MonitoringQuerySchema(BudgetRefSchema):
+    as_of = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class MonitoringReturnQuerySchema(PageSchema):
+    as_of = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class CaptureFundsSchema(Schema):
+    booking_id = _id(required=True)
+    amount_pence = _pence(load_default=None, allow_none=True)
+
+
+class ReleaseFundsSchema(Schema):
+    booking_id = _id(required=True)
+
+
+class ApproveSpendSchema(Schema):
+    booking_id = _id(required=True)
+    reason = _reason(load_default=None, allow_none=True)
+
+
+class DeclineSpendSchema(Schema):
+    booking_id = _id(required=True)
+    reason = _reason(required=True)
+
+
+# Output --------------------------------------------------------------------------------
+
+class BalanceSchema(Schema):
+    allocated_pence = fields.Integer()
+    held_pence = fields.Integer()
+    spent_pence = fields.Integer()
+    available_pence = fields.Integer()
+
+
+class BudgetSchema(Schema):
+    id = fields.String()
+    family_id = fields.String()
+    council = fields.String()
+    allocated_pence = fields.Integer(attribute="balance.allocated_pence")
+    held_pence = fields.Integer(attribute="balance.held_pence")
+    spent_pence = fields.Integer(attribute="balance.spent_pence")
+    available_pence = fields.Integer(attribute="balance.available_pence")
+    allowed_categories = fields.List(fields.String())
+    auto_approve_limit_pence = fields.Integer()
+    period_start = fields.AwareDateTime()
+    period_end = fields.AwareDateTime()
+    status = fields.String()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class BudgetPageSchema(Schema):
+    items = fields.List(fields.Nested(BudgetSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class StatementEntrySchema(Schema):
+    id = fields.String(attribute="entry.id")
+    kind = fields.String(attribute="entry.kind")
+    amount_pence = fields.Integer(attribute="entry.amount_pence")
+    booking_id = fields.String(attribute="entry.booking_id", allow_none=True)
+    reason = fields.String(attribute="entry.reason", allow_none=True)
+    created_by = fields.String(attribute="entry.created_by")
+    created_at = fields.AwareDateTime(attribute="entry.created_at")
+    balance = fields.Nested(BalanceSchema)
+
+
+class StatementSchema(Schema):
+    budget = fields.Nested(BudgetSchema)
+    entries = fields.List(fields.Nested(StatementEntrySchema))
+
+
+class HoldSchema(Schema):
+    """The answer to `hold_funds`: the hold as it stands (a retry gets the same answer)."""
+    booking_id = fields.String()
+    budget_id = fields.String(allow_none=True)
+    hold_id = fields.String(attribute="id")
+    status = fields.String()
+    amount_pence = fields.Integer()
+    refusal_reason = fields.String(allow_none=True)
+    approval = fields.Method("approval_kind", allow_none=True)
+    approval_status = fields.Function(
+        lambda hold: hold.approval.status if hold.approval else None, allow_none=True)
+
+    def approval_kind(self, hold):
+        """As in the `funds_held` event: "auto", or "required" when an officer decides."""
+        if hold.approval is None:
+            return None
+        return "auto" if hold.approval.status == domain.AUTO else "required"
+
+
+class ResolutionSchema(Schema):
+    """The answer to `capture_funds` and `release_funds`: what happened, or why nothing did."""
+    booking_id = fields.String()
+    budget_id = fields.String(allow_none=True)
+    outcome = fields.String()
+    captured_pence = fields.Integer()
+    released_pence = fields.Integer()
+
+
+class ApprovalSchema(Schema):
+    booking_id = fields.String(attribute="hold.booking_id")
+    budget_id = fields.String(attribute="hold.budget_id")
+    hold_id = fields.String(attribute="hold.id")
+    family_id = fields.String(attribute="hold.family_id")
+    council = fields.String(attribute="budget.council")
+    amount_pence = fields.Integer(attribute="hold.amount_pence")
+    category = fields.String(attribute="hold.category")
+    break_start = fields.AwareDateTime(attribute="hold.break_start")
+    break_end = fields.AwareDateTime(attribute="hold.break_end")
+    status = fields.String(attribute="hold.approval.status")
+    reasons = fields.List(fields.String(), attribute="hold.approval.reasons")
+    requested_at = fields.AwareDateTime(attribute="hold.approval.requested_at")
+    decided_by = fields.String(attribute="hold.approval.decided_by", allow_none=True)
+    decided_at = fields.AwareDateTime(attribute="hold.approval.decided_at", allow_none=True)
+    reason = fields.String(attribute="hold.approval.reason", allow_none=True)
+
+
+class PendingApprovalSchema(ApprovalSchema):
+    """What an officer needs beside a request to decide it: the budget's position and plan."""
+    available_pence = fields.Integer(attribute="budget.balance.available_pence")
+    allocated_pence = fields.Integer(attribute="budget.balance.allocated_pence")
+    allowed_categories = fields.List(fields.String(), attribute="budget.allowed_categories")
+    auto_approve_limit_pence = fields.Integer(attribute="budget.auto_approve_limit_pence")
+    period_end = fields.AwareDateTime(attribute="budget.period_end")
+
+
+class PendingApprovalPageSchema(Schema):
+    items = fields.List(fields.Nested(PendingApprovalSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MonitoringSummarySchema(Schema):
+    budget_id = fields.String()
+    family_id = fields.String()
+    council = fields.String()
+    status = fields.String()
+    as_of = fields.AwareDateTime()
+    period_start = fields.AwareDateTime()
+    period_end = fields.AwareDateTime()
+    allocated_pence = fields.Integer()
+    held_pence = fields.Integer()
+    spent_pence = fields.Integer()
+    available_pence = fields.Integer()
+    spent_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    weekly_allocation_pence = fields.Integer()
+    allocation_to_date_pence = fields.Integer()
+    surplus_pence = fields.Integer()
+    reclaim_threshold_pence = fields.Integer()
+    surplus_over_threshold = fields.Boolean()
+
+
+class MonitoringReturnSchema(Schema):
+    items = fields.List(fields.Nested(MonitoringSummarySchema))
+    next_cursor = fields.String(allow_none=True)

@@ -1,0 +1,84 @@
+"""Statements and the monitoring summary of a budget, for the council's audit.
+
+Plain Python: the ledger's entries in, figures out.
+
+Monitoring (the councils' "monitoring return"): a Direct Payment is paid pro rata over its
+period, so by a date the family has been given `allocated * elapsed / period`. What of that is
+neither spent nor held for a booked break is the surplus; councils reclaim a surplus larger than
+8 weeks' worth of the allocation (`allocated * 8 weeks / period`), so such budgets are flagged.
+"""
+import csv
+import datetime
+import io
+
+from .domain import Balance
+
+RECLAIM_WEEKS = 8
+WEEK_SECONDS = 7 * 24 * 3600
+
+CSV_COLUMNS = ("entry_id", "created_at", "kind", "amount_pence", "booking_id", "reason",
+               "created_by", "allocated_pence", "held_pence", "spent_pence", "available_pence")
+# A spreadsheet would run a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def running_balances(entries):
+    """Each entry (oldest first) with the balance just after it."""
+    balance = Balance()
+    rows = []
+    for entry in entries:
+        balance = balance.after(entry.kind, entry.amount_pence)
+        rows.append((entry, balance))
+    return rows
+
+
+def _text_cell(value):
+    if value is None:
+        return ""
+    value = str(value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def statement_csv(entries):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry, balance in running_balances(entries):
+        writer.writerow([
+            entry.id, entry.created_at.isoformat(), entry.kind, entry.amount_pence,
+            _text_cell(entry.booking_id), _text_cell(entry.reason), _text_cell(entry.created_by),
+            balance.allocated_pence, balance.held_pence, balance.spent_pence,
+            balance.available_pence,
+        ])
+    return out.getvalue()
+
+
+def _seconds(delta):
+    return int(delta / datetime.timedelta(seconds=1))
+
+
+def monitoring_summary(budget, spent_by_category, as_of):
+    """`spent_by_category`: pence captured per category of break. Integer pence throughout
+    (rounded down), so the figures add up in a spreadsheet."""
+    balance = budget.balance
+    period = _seconds(budget.period_end - budget.period_start)
+    elapsed = min(max(_seconds(as_of - budget.period_start), 0), period)
+    paid_to_date = balance.allocated_pence * elapsed // period
+    surplus = max(0, paid_to_date - balance.spent_pence - balance.held_pence)
+    threshold = balance.allocated_pence * RECLAIM_WEEKS * WEEK_SECONDS // period
+    return {
+        "budget_id": budget.id,
+        "family_id": budget.family_id,
+        "council": budget.council,
+        "status": budget.status,
+        "as_of": as_of,
+        "period_start": budget.period_start,
+        "period_end": budget.period_end,
+        **balance.as_dict(),
+        "spent_by_category": dict(sorted(spent_by_category.items())),
+        "weekly_allocation_pence": balance.allocated_pence * WEEK_SECONDS // period,
+        "allocation_to_date_pence": paid_to_date,
+        "surplus_pence": surplus,
+        "reclaim_threshold_pence": threshold,
+        "surplus_over_threshold": surplus > threshold,
+    }
