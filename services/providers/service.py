@@ -1,14 +1,54 @@
-"""The providers service: nameko entrypoints only; the rules live in the domain modules."""
+"""The providers service: providers, offers, slots, places and search. nameko entrypoints
+only; the rules live in `domain`, the use cases in `application` and `search`.
+
+RPC (docs/contracts.md, "providers"); `actor` is `{user_id, role, council, provider_id}`:
+- `health()`
+- `register_provider(data)` -> provider, `pending`; `data` = `{user_id, name, kind, regions,
+  accessibility, supports_needs, description}` (regions are council slugs)
+- `approve_provider(actor, provider_id)`, `suspend_provider(actor, provider_id, reason)`:
+  an officer of a council the provider serves
+- `get_provider(provider_id)`; `list_providers(actor, status=None, limit=50, cursor=None)`
+- `create_offer(actor, data)` (an approved provider), `get_offer(offer_id)` (with its future
+  slots)
+- `publish_slots(actor, offer_id, data)`: `{slots: [{start, end, capacity}]}` or
+  `{pattern: {start_date, weekdays, start_time, end_time, nights, weeks, capacity}}` (UTC)
+  -> `{items: [slot]}`
+- `change_capacity(actor, slot_id, capacity)`, `withdraw_slot(actor, slot_id)` -> slot (+
+  `booking_ids` affected); another provider's offer or slot is NotFound
+- `get_slot(slot_id)` -> `{id, offer_id, provider_id, start, end, capacity, remaining,
+  price_pence, category, bookable, status}`
+- `search(filters, limit=50, cursor=None)`, filters `{region, category, from, to,
+  accessibility, needs, max_price_pence, q}` -> `{items: [offer + slots], next_cursor}`
+- `reserve_places(booking_id, slot_id, places)`, `release_places(booking_id)` -> the
+  booking's reservation `{booking_id, status: reserved|refused|released, reason, ...}`
+
+Events published: places_reserved, reservation_refused, places_released, slot_withdrawn,
+provider_approved, provider_suspended. Handled: bookings.booking_requested (reserve) and
+bookings.booking_rejected / booking_cancelled / booking_expired (release).
+"""
 import os
 
 from nameko.rpc import rpc
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
+from seibiant_common.messaging import event_handler
 
-from . import models
+from . import application, events, models, schemas
+from .schemas import load
+from .search import search
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
+provider_out = schemas.ProviderSchema()
+offer_out = schemas.OfferSchema()
+offer_with_slots_out = schemas.OfferWithSlotsSchema()
+slot_out = schemas.SlotSchema()
+reservation_out = schemas.ReservationSchema()
+
+
+def actor_in(actor):
+    return load(schemas.ActorSchema(), actor)
 
 
 class ProvidersService:
@@ -21,3 +61,139 @@ class ProvidersService:
     def health(self):
         self.db.ping()
         return {"service": self.name, "status": "ok"}
+
+    # --- providers ---------------------------------------------------------------------
+
+    @rpc
+    def register_provider(self, data):
+        data = load(schemas.RegisterProviderSchema(), data)
+        with self.db.unit_of_work() as uow:
+            provider = application.register_provider(uow, data)
+        return provider_out.dump(provider)
+
+    @rpc
+    def approve_provider(self, actor, provider_id):
+        actor = actor_in(actor)
+        with self.db.unit_of_work() as uow:
+            provider = application.decide_provider(uow, actor, provider_id, "approve")
+        return provider_out.dump(provider)
+
+    @rpc
+    def suspend_provider(self, actor, provider_id, reason):
+        actor = actor_in(actor)
+        reason = load(schemas.SuspendProviderSchema(), {"reason": reason})["reason"]
+        with self.db.unit_of_work() as uow:
+            provider = application.decide_provider(uow, actor, provider_id, "suspend", reason)
+        return provider_out.dump(provider)
+
+    @rpc
+    def get_provider(self, provider_id):
+        with self.db.unit_of_work() as uow:
+            provider = application.get_provider(uow, provider_id)
+        return provider_out.dump(provider)
+
+    @rpc
+    def list_providers(self, actor, status=None, limit=50, cursor=None):
+        actor = actor_in(actor)
+        query = load(schemas.ListProvidersSchema(),
+                     {"status": status, "limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            page = application.list_providers(uow, actor, **query)
+        return schemas.ProviderPageSchema().dump(page)
+
+    # --- offers and slots --------------------------------------------------------------
+
+    @rpc
+    def create_offer(self, actor, data):
+        actor = actor_in(actor)
+        data = load(schemas.CreateOfferSchema(), data)
+        with self.db.unit_of_work() as uow:
+            offer = application.create_offer(uow, actor, data)
+        return offer_out.dump(offer)
+
+    @rpc
+    def get_offer(self, offer_id):
+        with self.db.unit_of_work() as uow:
+            offer = application.get_offer(uow, offer_id)
+        return offer_with_slots_out.dump(offer)
+
+    @rpc
+    def publish_slots(self, actor, offer_id, data):
+        actor = actor_in(actor)
+        data = load(schemas.PublishSlotsSchema(), data)
+        with self.db.unit_of_work() as uow:
+            slots = application.publish_slots(uow, actor, offer_id, data)
+        return schemas.SlotListSchema().dump(slots)
+
+    @rpc
+    def change_capacity(self, actor, slot_id, capacity):
+        actor = actor_in(actor)
+        capacity = load(schemas.ChangeCapacitySchema(), {"capacity": capacity})["capacity"]
+        with self.db.unit_of_work() as uow:
+            slot = application.change_capacity(uow, actor, slot_id, capacity)
+        return slot_out.dump(slot)
+
+    @rpc
+    def withdraw_slot(self, actor, slot_id):
+        actor = actor_in(actor)
+        with self.db.unit_of_work() as uow:
+            slot = application.withdraw_slot(uow, actor, slot_id)
+        return schemas.WithdrawnSlotSchema().dump(slot)
+
+    @rpc
+    def get_slot(self, slot_id):
+        with self.db.unit_of_work() as uow:
+            slot = application.get_slot(uow, slot_id)
+        return schemas.SlotDetailSchema().dump(slot)
+
+    @rpc
+    def search(self, filters, limit=50, cursor=None):
+        filters = load(schemas.SearchSchema(), filters or {})
+        page = load(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            found = search(uow, filters, **page)
+        return schemas.SearchPageSchema().dump(found)
+
+    # --- places ------------------------------------------------------------------------
+
+    @rpc
+    def reserve_places(self, booking_id, slot_id, places):
+        request = load(schemas.ReservePlacesSchema(),
+                       {"booking_id": booking_id, "slot_id": slot_id, "places": places})
+        with self.db.unit_of_work() as uow:
+            reservation = application.reserve_places(uow, **request)
+        return reservation_out.dump(reservation)
+
+    @rpc
+    def release_places(self, booking_id):
+        request = load(schemas.ReleasePlacesSchema(), {"booking_id": booking_id})
+        with self.db.unit_of_work() as uow:
+            reservation = application.release_places(uow, **request)
+        return reservation_out.dump(reservation)
+
+    @event_handler(events.BOOKINGS, events.BOOKING_REQUESTED)
+    def handle_booking_requested(self, event):
+        request = events.BookingRequestedPayload().load(event["payload"])
+        with self.db.unit_of_work() as uow:
+            if uow.seen(event):
+                return
+            application.reserve_places(uow, **request)
+
+    @event_handler(events.BOOKINGS, events.BOOKING_REJECTED)
+    def handle_booking_rejected(self, event):
+        self._release(event)
+
+    @event_handler(events.BOOKINGS, events.BOOKING_CANCELLED)
+    def handle_booking_cancelled(self, event):
+        self._release(event)
+
+    @event_handler(events.BOOKINGS, events.BOOKING_EXPIRED)
+    def handle_booking_expired(self, event):
+        self._release(event)
+
+    def _release(self, event):
+        request = events.BookingEndedPayload().load(event["payload"])
+        with self.db.unit_of_work() as uow:
+            if uow.seen(event):
+                return
+            application.release_places(uow, **request)

@@ -1,0 +1,371 @@
+"""The use cases of the providers service. Each runs inside the caller's unit of work: it
+loads what it needs (locking what it will change), asks `domain` what may happen, stores the
+answer with who and when, and emits the events that announce it in the same transaction.
+
+Domain refusals become the errors that cross RPC (`seibiant_common.errors`) here, once.
+"""
+import functools
+import uuid
+
+import sqlalchemy as sa
+
+from seibiant_common.cursors import encode_cursor
+from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seibiant_common.types import utcnow
+
+from . import domain, events
+from .domain import APPROVED, OPEN, RELEASED, RESERVED, REFUSED, WITHDRAWN
+from .models import AuditEntry, Offer, Provider, ProviderRegion, Reservation, Slot
+
+# An offer in a list carries at most this many slots; `more_slots` says there are more.
+SLOTS_PER_OFFER = 50
+# `get_offer` shows this many future slots at most.
+SLOTS_PER_OFFER_PAGE = 500
+
+
+def use_case(function):
+    """Turns the domain's refusals into the errors of the wire contract."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except domain.RuleBroken as broken:
+            raise InvalidInput(broken.errors) from None
+        except domain.NotNow as refusal:
+            raise Conflict(refusal.code, refusal.detail) from None
+        except domain.NotPermitted as refusal:
+            raise Forbidden(str(refusal)) from None
+    return wrapper
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+def audit(uow, subject, subject_id, action, actor, now, **detail):
+    uow.session.add(AuditEntry(
+        subject=subject, subject_id=subject_id, action=action, actor_user_id=actor["user_id"],
+        actor_role=actor["role"], detail=detail, at=now))
+
+
+# --- views: what the output schemas dump ----------------------------------------------
+
+def provider_view(provider):
+    return {
+        "id": provider.id, "user_id": provider.user_id, "name": provider.name,
+        "kind": provider.kind, "regions": provider.regions,
+        "accessibility": provider.accessibility, "supports_needs": provider.supports_needs,
+        "description": provider.description, "status": provider.status,
+        "created_at": provider.created_at, "updated_at": provider.updated_at,
+    }
+
+
+def offer_view(offer, provider):
+    return {
+        "id": offer.id, "provider_id": offer.provider_id, "provider_name": provider.name,
+        "title": offer.title, "description": offer.description, "title_cy": offer.title_cy,
+        "description_cy": offer.description_cy, "category": offer.category,
+        "price_pence": offer.price_pence, "region": offer.region,
+        "accessibility": offer.accessibility, "supports_needs": offer.supports_needs,
+        "bookable": provider.status == APPROVED, "created_at": offer.created_at,
+    }
+
+
+def slot_view(slot):
+    return {
+        "id": slot.id, "offer_id": slot.offer_id, "start": slot.starts_at, "end": slot.ends_at,
+        "capacity": slot.capacity, "remaining": domain.remaining(slot.capacity, slot.reserved),
+        "status": slot.status,
+    }
+
+
+def reservation_view(reservation):
+    return {column: getattr(reservation, column) for column in (
+        "booking_id", "slot_id", "status", "reason", "places", "offer_id", "provider_id",
+        "unit_price_pence", "total_pence", "category", "slot_start", "slot_end")}
+
+
+# --- providers -------------------------------------------------------------------------
+
+@use_case
+def register_provider(uow, data):
+    session, now = uow.session, utcnow()
+    if session.scalar(sa.select(Provider.id).where(Provider.user_id == data["user_id"])):
+        raise Conflict("provider_exists", "this account has registered a provider already")
+    regions = data.pop("regions")
+    provider = Provider(id=new_id(), status=domain.PENDING, created_at=now, updated_at=now,
+                        regions_served=[ProviderRegion(region=region) for region in regions],
+                        **data)
+    session.add(provider)
+    audit(uow, "provider", provider.id, "registered",
+          {"user_id": data["user_id"], "role": "provider"}, now)
+    return provider_view(provider)
+
+
+def _officers_provider(uow, actor, provider_id):
+    domain.require_role(actor["role"], "officer")
+    provider = uow.session.get(Provider, provider_id, with_for_update=True)
+    if provider is None or not domain.officer_covers(actor["council"], provider.regions):
+        raise NotFound("no such provider")
+    return provider
+
+
+@use_case
+def decide_provider(uow, actor, provider_id, action, reason=None):
+    """An officer approves (`action` "approve") or suspends ("suspend") a provider serving
+    their council. Repeating a decision changes nothing and announces nothing."""
+    now = utcnow()
+    provider = _officers_provider(uow, actor, provider_id)
+    status = domain.provider_transition(provider.status, action)
+    if status is not None:
+        previous, provider.status, provider.updated_at = provider.status, status, now
+        audit(uow, "provider", provider.id, action + "d", actor, now, reason=reason,
+              previous_status=previous)
+        if status == APPROVED:
+            events.emit(uow, events.PROVIDER_APPROVED, {"provider_id": provider.id}, provider.id)
+        else:
+            events.emit(uow, events.PROVIDER_SUSPENDED,
+                        {"provider_id": provider.id, "reason": reason}, provider.id)
+    return provider_view(provider)
+
+
+@use_case
+def get_provider(uow, provider_id):
+    provider = uow.session.get(Provider, provider_id)
+    if provider is None:
+        raise NotFound("no such provider")
+    return provider_view(provider)
+
+
+@use_case
+def list_providers(uow, actor, status, limit, cursor):
+    """Officers see the providers serving their council, an admin all, a provider itself."""
+    query = sa.select(Provider)
+    if actor["role"] == "officer":
+        query = query.where(Provider.id.in_(
+            sa.select(ProviderRegion.provider_id).where(ProviderRegion.region == actor["council"])))
+    elif actor["role"] == "provider":
+        query = query.where(Provider.id == actor["provider_id"])
+    else:
+        domain.require_role(actor["role"], "admin", "officer", "provider")
+    if status is not None:
+        query = query.where(Provider.status == status)
+    if cursor is not None:
+        created_at, provider_id = domain.decode_position(cursor)
+        query = query.where(sa.or_(
+            Provider.created_at > created_at,
+            sa.and_(Provider.created_at == created_at, Provider.id > provider_id)))
+    providers = uow.session.scalars(
+        query.order_by(Provider.created_at, Provider.id).limit(limit + 1)).all()
+    next_cursor = None
+    if len(providers) > limit:
+        last = providers[limit - 1]
+        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
+    return {"items": [provider_view(p) for p in providers[:limit]], "next_cursor": next_cursor}
+
+
+# --- offers and slots ------------------------------------------------------------------
+
+def _actors_provider(uow, actor):
+    domain.require_role(actor["role"], "provider")
+    provider = actor["provider_id"] and uow.session.get(Provider, actor["provider_id"])
+    if not provider:
+        raise NotFound("no provider for this account")
+    return provider
+
+
+def _own_offer(uow, actor, offer_id):
+    """The actor's offer, locked; another provider's is not found (existence must not leak)."""
+    domain.require_role(actor["role"], "provider")
+    offer = uow.session.scalar(
+        sa.select(Offer).where(Offer.id == offer_id, Offer.provider_id == actor["provider_id"])
+        .with_for_update())
+    if offer is None:
+        raise NotFound("no such offer")
+    return offer
+
+
+def _own_slot(uow, actor, slot_id):
+    domain.require_role(actor["role"], "provider")
+    slot = uow.session.scalar(
+        sa.select(Slot).join(Slot.offer)
+        .where(Slot.id == slot_id, Offer.provider_id == actor["provider_id"])
+        .with_for_update(of=Slot))
+    if slot is None:
+        raise NotFound("no such slot")
+    return slot
+
+
+@use_case
+def create_offer(uow, actor, data):
+    now = utcnow()
+    provider = _actors_provider(uow, actor)
+    domain.check_may_publish(provider.status)
+    domain.check_offer_region(data["region"], provider.regions)
+    offer = Offer(
+        id=new_id(), provider_id=provider.id, created_by=actor["user_id"], created_at=now,
+        accessibility_mask=domain.accessibility_mask(data["accessibility"]),
+        needs_mask=domain.needs_mask(data["supports_needs"]),
+        search_text=domain.searchable_text(data["title"], data["description"],
+                                           data["title_cy"], data["description_cy"]),
+        **data)
+    uow.session.add(offer)
+    audit(uow, "offer", offer.id, "created", actor, now)
+    return offer_view(offer, provider)
+
+
+@use_case
+def get_offer(uow, offer_id):
+    """An offer with its future open slots (sold-out ones too, with no places remaining)."""
+    offer = uow.session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound("no such offer")
+    slots = uow.session.scalars(
+        sa.select(Slot).where(Slot.offer_id == offer.id, Slot.status == OPEN,
+                              Slot.starts_at > utcnow())
+        .order_by(Slot.starts_at).limit(SLOTS_PER_OFFER_PAGE + 1)).all()
+    return dict(offer_view(offer, offer.provider),
+                slots=[slot_view(slot) for slot in slots[:SLOTS_PER_OFFER_PAGE]],
+                more_slots=len(slots) > SLOTS_PER_OFFER_PAGE)
+
+
+@use_case
+def publish_slots(uow, actor, offer_id, data):
+    """Many slots in one go, as a list or a weekly pattern: all of them, or none."""
+    now = utcnow()
+    offer = _own_offer(uow, actor, offer_id)  # locked: publications of an offer take turns
+    domain.check_may_publish(offer.provider.status)
+    if data["slots"] is not None:
+        new = [(slot["start"].astimezone(domain.UTC), slot["end"].astimezone(domain.UTC),
+                slot["capacity"]) for slot in data["slots"]]
+        domain.check_new_slots(new, _open_starts(uow, offer, new), now)
+    else:
+        new = domain.expand_pattern(**data["pattern"])
+        domain.check_pattern_slots(new, _open_starts(uow, offer, new), now)
+    slots = [Slot(id=new_id(), offer_id=offer.id, starts_at=start, ends_at=end,
+                  capacity=capacity, reserved=0, status=OPEN, created_at=now)
+             for start, end, capacity in new]
+    uow.session.add_all(slots)
+    audit(uow, "offer", offer.id, "slots_published", actor, now,
+          slot_ids=[slot.id for slot in slots])
+    return {"items": [slot_view(slot) for slot in slots]}
+
+
+def _open_starts(uow, offer, new):
+    return set(uow.session.scalars(sa.select(Slot.starts_at).where(
+        Slot.offer_id == offer.id, Slot.status == OPEN,
+        Slot.starts_at.in_({start for start, _end, _capacity in new}))))
+
+
+@use_case
+def change_capacity(uow, actor, slot_id, capacity):
+    now = utcnow()
+    slot = _own_slot(uow, actor, slot_id)
+    domain.check_capacity_change(capacity=capacity, reserved=slot.reserved,
+                                 slot_status=slot.status, slot_start=slot.starts_at, now=now)
+    if capacity != slot.capacity:
+        audit(uow, "slot", slot.id, "capacity_changed", actor, now,
+              previous=slot.capacity, capacity=capacity)
+        slot.capacity = capacity
+    return slot_view(slot)
+
+
+@use_case
+def withdraw_slot(uow, actor, slot_id):
+    """Withdraws a slot and announces the bookings holding places on it; bookings cancels
+    them, and their cancellations release the places."""
+    now = utcnow()
+    slot = _own_slot(uow, actor, slot_id)
+    booking_ids = list(uow.session.scalars(
+        sa.select(Reservation.booking_id)
+        .where(Reservation.slot_id == slot.id, Reservation.status == RESERVED)
+        .order_by(Reservation.created_at, Reservation.booking_id)))
+    if domain.withdrawal_needed(slot_status=slot.status, slot_start=slot.starts_at, now=now):
+        slot.status = WITHDRAWN
+        audit(uow, "slot", slot.id, "withdrawn", actor, now, booking_ids=booking_ids)
+        events.emit(uow, events.SLOT_WITHDRAWN, {
+            "slot_id": slot.id, "offer_id": slot.offer_id,
+            "provider_id": slot.offer.provider_id, "booking_ids": booking_ids}, slot.id)
+    return dict(slot_view(slot), booking_ids=booking_ids)
+
+
+@use_case
+def get_slot(uow, slot_id):
+    row = uow.session.execute(
+        sa.select(Slot, Offer, Provider.status).join(Slot.offer).join(Offer.provider)
+        .where(Slot.id == slot_id)).first()
+    if row is None:
+        raise NotFound("no such slot")
+    slot, offer, provider_status = row
+    return dict(slot_view(slot), provider_id=offer.provider_id, price_pence=offer.price_pence,
+                category=offer.category,
+                bookable=domain.bookable(provider_status=provider_status,
+                                         slot_status=slot.status, slot_start=slot.starts_at,
+                                         now=utcnow()))
+
+
+# --- places ----------------------------------------------------------------------------
+
+@use_case
+def reserve_places(uow, booking_id, slot_id, places):
+    """Reserves a booking's places, or refuses them with a reason; either way the outcome is
+    stored and announced once, and asking again returns it unchanged."""
+    now = utcnow()
+    session = uow.session
+    # The slot's row lock makes reservations of one slot take turns (on SQLite the whole
+    # unit of work does); the booking's earlier outcome is read after taking it.
+    row = session.execute(
+        sa.select(Slot, Offer, Provider.status).join(Slot.offer).join(Offer.provider)
+        .where(Slot.id == slot_id).with_for_update(of=Slot)).first()
+    earlier = session.get(Reservation, booking_id)
+    if earlier is not None:
+        return reservation_view(earlier)
+    reservation = Reservation(booking_id=booking_id, slot_id=slot_id, places=places,
+                              created_at=now)
+    if row is None:
+        reason = domain.SLOT_NOT_BOOKABLE
+    else:
+        slot, offer, provider_status = row
+        reason = domain.refusal_reason(
+            provider_status=provider_status, slot_status=slot.status,
+            slot_start=slot.starts_at, capacity=slot.capacity, reserved=slot.reserved,
+            places=places, now=now)
+    if reason is not None:
+        reservation.status, reservation.reason = REFUSED, reason
+        session.add(reservation)
+        events.emit(uow, events.RESERVATION_REFUSED,
+                    {"booking_id": booking_id, "slot_id": slot_id, "reason": reason}, booking_id)
+        return reservation_view(reservation)
+    slot.reserved += places
+    reservation.status = RESERVED
+    reservation.offer_id, reservation.provider_id = offer.id, offer.provider_id
+    reservation.category, reservation.unit_price_pence = offer.category, offer.price_pence
+    reservation.total_pence = offer.price_pence * places
+    reservation.slot_start, reservation.slot_end = slot.starts_at, slot.ends_at
+    session.add(reservation)
+    view = reservation_view(reservation)
+    events.emit(uow, events.PLACES_RESERVED, view, booking_id)  # the payload's fields of it
+    return view
+
+
+@use_case
+def release_places(uow, booking_id):
+    """Gives a booking's places back, once; releasing again, or a refused booking's places,
+    changes nothing."""
+    now = utcnow()
+    session = uow.session
+    reservation = session.get(Reservation, booking_id, with_for_update=True)
+    status = domain.places_to_release(reservation.status if reservation else None)
+    if status is None:
+        return reservation_view(reservation)
+    if reservation is None:
+        reservation = Reservation(booking_id=booking_id, status=RELEASED, places=0,
+                                  created_at=now, released_at=now)
+        session.add(reservation)
+        return reservation_view(reservation)
+    slot = session.get(Slot, reservation.slot_id, with_for_update=True)
+    slot.reserved -= reservation.places
+    reservation.status, reservation.released_at = status, now
+    events.emit(uow, events.PLACES_RELEASED, {
+        "booking_id": booking_id, "slot_id": slot.id, "places": reservation.places}, booking_id)
+    return reservation_view(reservation)

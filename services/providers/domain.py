@@ -1,0 +1,280 @@
+"""The rules of providers, offers, slots and places.
+
+Plain Python: no nameko, no SQLAlchemy. The application layer loads the state, asks these
+functions what may happen, and stores the answer; `now` is always passed in.
+"""
+import datetime
+import unicodedata
+
+from seibiant_common.cursors import decode_cursor
+from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS
+
+UTC = datetime.timezone.utc
+
+# Provider statuses: registered providers wait for an officer; only approved ones are booked.
+PENDING, APPROVED, SUSPENDED = "pending", "approved", "suspended"
+PROVIDER_STATUSES = (PENDING, APPROVED, SUSPENDED)
+
+# Slot statuses.
+OPEN, WITHDRAWN = "open", "withdrawn"
+
+# The outcome of a booking's reservation. A booking has at most one, and it moves at most
+# once more (reserved -> released): redelivered or repeated requests change nothing.
+RESERVED, REFUSED, RELEASED = "reserved", "refused", "released"
+
+# Why places are refused (each is also a booking rejection reason of api-v1.md).
+SOLD_OUT, SLOT_NOT_BOOKABLE, PROVIDER_NOT_APPROVED = (
+    "sold_out", "slot_not_bookable", "provider_not_approved")
+REFUSAL_REASONS = (SOLD_OUT, SLOT_NOT_BOOKABLE, PROVIDER_NOT_APPROVED)
+
+MAX_CAPACITY = 10_000
+MAX_PLACES_PER_BOOKING = 100
+MAX_SLOT_LENGTH = datetime.timedelta(days=31)
+MAX_SLOTS_PER_PUBLICATION = 500
+MAX_PATTERN_NIGHTS = 30
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_SEARCH_TERMS = 10
+
+
+class RuleBroken(Exception):
+    """The input breaks a rule; `errors` maps each field to its messages."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class NotNow(Exception):
+    """The input is well formed but the current state does not allow it."""
+
+    def __init__(self, code, detail):
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+class NotPermitted(Exception):
+    """The actor's role may not do this at all."""
+
+
+# --- who may do what -------------------------------------------------------------------
+
+def require_role(role, *allowed):
+    if role not in allowed:
+        raise NotPermitted("only {} may do this".format(" or ".join(allowed)))
+
+
+def officer_covers(council, regions):
+    """An officer looks after the providers serving their council (regions are council slugs)."""
+    return council is not None and council in regions
+
+
+# --- providers -------------------------------------------------------------------------
+
+_PROVIDER_TRANSITIONS = {
+    ("approve", PENDING): APPROVED,
+    ("approve", SUSPENDED): APPROVED,
+    ("suspend", PENDING): SUSPENDED,
+    ("suspend", APPROVED): SUSPENDED,
+}
+
+
+def provider_transition(status, action):
+    """The provider's status after `action` ("approve" or "suspend"), or None when it is
+    there already (repeating a decision changes nothing and announces nothing)."""
+    return _PROVIDER_TRANSITIONS.get((action, status))
+
+
+def check_may_publish(provider_status):
+    if provider_status != APPROVED:
+        raise NotNow(PROVIDER_NOT_APPROVED,
+                     "only an approved provider publishes offers and slots")
+
+
+def check_offer_region(region, provider_regions):
+    if region not in provider_regions:
+        raise RuleBroken({"region": ["must be one of the regions the provider serves: {}"
+                                     .format(", ".join(sorted(provider_regions)))]})
+
+
+# --- slots -----------------------------------------------------------------------------
+
+def _slot_errors(start, end, now):
+    errors = {}
+    if start <= now:
+        errors["start"] = ["must be in the future"]
+    if end <= start:
+        errors["end"] = ["must be after start"]
+    elif end - start > MAX_SLOT_LENGTH:
+        errors["end"] = ["must be at most {} days after start".format(MAX_SLOT_LENGTH.days)]
+    return errors
+
+
+def check_new_slots(slots, existing_starts, now):
+    """`slots` are (start, end, capacity) about to be published on one offer whose slots
+    already start at `existing_starts`. Two slots of an offer never start together: a
+    repeated publication must not double the places."""
+    if not slots:
+        raise RuleBroken({"slots": ["give at least one slot"]})
+    if len(slots) > MAX_SLOTS_PER_PUBLICATION:
+        raise RuleBroken({"slots": ["at most {} slots in one publication"
+                                    .format(MAX_SLOTS_PER_PUBLICATION)]})
+    errors = {}
+    starts = set(existing_starts)
+    for index, (start, end, _capacity) in enumerate(slots):
+        slot_errors = _slot_errors(start, end, now)
+        if start in starts:
+            slot_errors.setdefault("start", []).append(
+                "another slot of this offer starts at {}".format(start.isoformat()))
+        starts.add(start)
+        if slot_errors:
+            errors[index] = slot_errors
+    if errors:
+        raise RuleBroken({"slots": errors})
+
+
+_PATTERN_FIELD = {"start": "start_date", "end": "end_time"}
+
+
+def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacity, nights=0):
+    """The (start, end, capacity) of a recurring pattern, in UTC: on each of `weekdays` of
+    `weeks` weeks from `start_date`, from `start_time` to `end_time` `nights` days later."""
+    errors = {}
+    if nights == 0 and end_time <= start_time:
+        errors["end_time"] = ["must be after start_time (give nights for an overnight slot)"]
+    if weeks * len(set(weekdays)) > MAX_SLOTS_PER_PUBLICATION:
+        errors["weeks"] = ["the pattern makes more than {} slots"
+                           .format(MAX_SLOTS_PER_PUBLICATION)]
+    if errors:
+        raise RuleBroken({"pattern": errors})
+    occurrences = []
+    for offset in range(weeks * 7):
+        day = start_date + datetime.timedelta(days=offset)
+        if WEEKDAYS[day.weekday()] in weekdays:
+            start = datetime.datetime.combine(day, start_time, UTC)
+            end = datetime.datetime.combine(day + datetime.timedelta(days=nights), end_time, UTC)
+            occurrences.append((start, end, capacity))
+    return occurrences
+
+
+def check_pattern_slots(occurrences, existing_starts, now):
+    """`check_new_slots` for a pattern's occurrences, reporting under the pattern's fields."""
+    try:
+        check_new_slots(occurrences, existing_starts, now)
+    except RuleBroken as broken:
+        by_index = broken.errors["slots"]
+        if not isinstance(by_index, dict):
+            raise RuleBroken({"pattern": {"weeks": by_index}}) from None
+        index = min(by_index)
+        when = occurrences[index][0].isoformat()
+        raise RuleBroken({"pattern": {
+            _PATTERN_FIELD[field]: ["the occurrence at {}: {}".format(when, message)
+                                    for message in messages]
+            for field, messages in by_index[index].items()}}) from None
+
+
+def check_capacity_change(*, capacity, reserved, slot_status, slot_start, now):
+    if slot_status == WITHDRAWN:
+        raise NotNow("slot_withdrawn", "the slot has been withdrawn")
+    if slot_start <= now:
+        raise NotNow("slot_started", "the slot has started")
+    if capacity < reserved:
+        raise RuleBroken({"capacity": ["cannot be below the {} places already reserved"
+                                       .format(reserved)]})
+
+
+def withdrawal_needed(*, slot_status, slot_start, now):
+    """True when the slot is to be withdrawn now; False if it was already."""
+    if slot_status == WITHDRAWN:
+        return False
+    if slot_start <= now:
+        raise NotNow("slot_started", "a slot that has started cannot be withdrawn")
+    return True
+
+
+# --- places ----------------------------------------------------------------------------
+
+def remaining(capacity, reserved):
+    return max(0, capacity - reserved)
+
+
+def bookable(*, provider_status, slot_status, slot_start, now):
+    """A slot can take bookings: its provider is approved, it is open and has not started."""
+    return provider_status == APPROVED and slot_status == OPEN and slot_start > now
+
+
+def refusal_reason(*, provider_status, slot_status, slot_start, capacity, reserved, places, now):
+    """Why `places` more places cannot be reserved on the slot, or None if they can."""
+    if provider_status != APPROVED:
+        return PROVIDER_NOT_APPROVED
+    if not bookable(provider_status=provider_status, slot_status=slot_status,
+                    slot_start=slot_start, now=now):
+        return SLOT_NOT_BOOKABLE
+    if reserved + places > capacity:
+        return SOLD_OUT
+    return None
+
+
+def places_to_release(outcome):
+    """The status a booking's reservation moves to on release, or None to leave it alone.
+
+    A release that arrives before the reservation (the events travel on different queues)
+    leaves a `released` mark, so the late request reserves nothing that nobody would free."""
+    if outcome in (None, RESERVED):
+        return RELEASED
+    return None
+
+
+# --- search ----------------------------------------------------------------------------
+
+def vocabulary_mask(values, vocabulary):
+    """A bit per value, by its position in the vocabulary (which only ever grows at the
+    end), so "has all of these" is one integer comparison an index-friendly query can make."""
+    mask = 0
+    for value in values:
+        mask |= 1 << vocabulary.index(value)
+    return mask
+
+
+def accessibility_mask(features):
+    return vocabulary_mask(features, ACCESSIBILITY_FEATURES)
+
+
+def needs_mask(needs):
+    return vocabulary_mask(needs, CARE_NEEDS)
+
+
+def normalise_text(text):
+    """Lower case without accents, so "Caffi'r Ŵyl" is found by "caffi'r wyl"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def searchable_text(*parts):
+    return normalise_text(" ".join(part for part in parts if part))
+
+
+def search_terms(q):
+    """The words every match must contain (English or Welsh text alike)."""
+    terms = normalise_text(q).split()
+    if len(terms) > MAX_SEARCH_TERMS:
+        raise RuleBroken({"q": ["at most {} words".format(MAX_SEARCH_TERMS)]})
+    return terms
+
+
+def check_window(window_from, window_to):
+    if window_to is not None and window_to <= window_from:
+        raise RuleBroken({"to": ["must be after from"]})
+
+
+def decode_position(cursor):
+    """The (time, id) of the last item of the previous page, from its cursor."""
+    try:
+        start, offer_id = decode_cursor(cursor, 2)
+        start = datetime.datetime.fromisoformat(start)
+        if start.tzinfo is None or not isinstance(offer_id, str):
+            raise ValueError("not a cursor")
+        return start.astimezone(UTC), offer_id
+    except (ValueError, TypeError):
+        raise RuleBroken({"cursor": ["is not a cursor this service gave"]}) from None

@@ -1,0 +1,97 @@
+"""The events the providers service publishes (on `providers.events`) and the events of
+bookings it handles, with their payload schemas (schema_version 1, docs/contracts.md)."""
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+SCHEMA_VERSION = 1
+
+# Published.
+PLACES_RESERVED = "places_reserved"
+RESERVATION_REFUSED = "reservation_refused"
+PLACES_RELEASED = "places_released"
+SLOT_WITHDRAWN = "slot_withdrawn"
+PROVIDER_APPROVED = "provider_approved"
+PROVIDER_SUSPENDED = "provider_suspended"
+
+# Handled: the booking saga's requests to this service.
+BOOKINGS = "bookings"
+BOOKING_REQUESTED = "booking_requested"
+BOOKING_REJECTED = "booking_rejected"
+BOOKING_CANCELLED = "booking_cancelled"
+BOOKING_EXPIRED = "booking_expired"
+
+
+class PlacesReservedPayload(Schema):
+    booking_id = fields.String()
+    slot_id = fields.String()
+    offer_id = fields.String()
+    provider_id = fields.String()
+    places = fields.Integer()
+    unit_price_pence = fields.Integer()
+    total_pence = fields.Integer()
+    category = fields.String()
+    slot_start = fields.AwareDateTime()
+    slot_end = fields.AwareDateTime()
+
+
+class ReservationRefusedPayload(Schema):
+    booking_id = fields.String()
+    slot_id = fields.String()
+    reason = fields.String()
+
+
+class PlacesReleasedPayload(Schema):
+    booking_id = fields.String()
+    slot_id = fields.String()
+    places = fields.Integer()
+
+
+class SlotWithdrawnPayload(Schema):
+    slot_id = fields.String()
+    offer_id = fields.String()
+    provider_id = fields.String()
+    booking_ids = fields.List(fields.String())
+
+
+class ProviderApprovedPayload(Schema):
+    provider_id = fields.String()
+
+
+class ProviderSuspendedPayload(Schema):
+    provider_id = fields.String()
+    reason = fields.String()
+
+
+PAYLOADS = {
+    PLACES_RESERVED: PlacesReservedPayload(),
+    RESERVATION_REFUSED: ReservationRefusedPayload(),
+    PLACES_RELEASED: PlacesReleasedPayload(),
+    SLOT_WITHDRAWN: SlotWithdrawnPayload(),
+    PROVIDER_APPROVED: ProviderApprovedPayload(),
+    PROVIDER_SUSPENDED: ProviderSuspendedPayload(),
+}
+
+
+def emit(uow, event_type, payload, aggregate_id):
+    """Writes the event into the unit of work's outbox, its payload dumped by its schema."""
+    uow.emit(event_type, PAYLOADS[event_type].dump(payload), aggregate_id=aggregate_id,
+             schema_version=SCHEMA_VERSION)
+
+
+class BookingRequestedPayload(Schema):
+    """What providers reads of `bookings.booking_requested` (the rest is not its business)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    booking_id = fields.String(required=True, validate=validate.Length(1, 64))
+    slot_id = fields.String(required=True, validate=validate.Length(1, 64))
+    places = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+
+
+class BookingEndedPayload(Schema):
+    """`booking_rejected`, `booking_cancelled` and `booking_expired`: the places go back."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    booking_id = fields.String(required=True, validate=validate.Length(1, 64))

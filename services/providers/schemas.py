@@ -1,0 +1,265 @@
+"""What crosses the providers service's RPC boundary: input schemas (named for the request
+they parse) and output schemas (named for what they carry).
+
+Input schemas check shape, types and the public vocabularies, so an unknown category or
+feature is refused naming the field; the rules that need state or time are in `domain`.
+"""
+from marshmallow import (EXCLUDE, Schema, ValidationError, fields, validate, validates,
+                         validates_schema)
+
+from seibiant_common.errors import InvalidInput
+from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
+                                         PROVIDER_KINDS)
+
+from .domain import MAX_CAPACITY, MAX_PATTERN_NIGHTS, MAX_PLACES_PER_BOOKING, WEEKDAYS
+
+ROLES = ("admin", "officer", "family", "provider")
+MAX_PRICE_PENCE = 10_000_000
+MAX_PAGE = 200
+
+# Regions are council slugs (`powys`, `flintshire`), the same values as an officer's council.
+REGION_SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$",
+                              error="must be a lower-case council slug such as 'powys'")
+
+
+def unique(values):
+    """A list validator: the same value twice is a mistake worth telling about."""
+    if len(set(values)) != len(values):
+        raise ValidationError("contains the same value more than once")
+
+
+def pence_field(**kwargs):
+    """Whole pence: floats (and booleans) are refused, not rounded."""
+    return fields.Integer(strict=True, validate=validate.Range(0, MAX_PRICE_PENCE), **kwargs)
+
+
+def capacity_field(minimum, **kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(minimum, MAX_CAPACITY), **kwargs)
+
+
+def vocabulary_list(vocabulary, **kwargs):
+    return fields.List(fields.String(validate=validate.OneOf(vocabulary)), validate=unique,
+                       **kwargs)
+
+
+class ActorSchema(Schema):
+    """Who is acting, as the gateway vouches for it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    user_id = fields.String(required=True, validate=validate.Length(1, 64))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    council = fields.String(load_default=None, allow_none=True)
+    provider_id = fields.String(load_default=None, allow_none=True)
+
+
+class RegisterProviderSchema(Schema):
+    user_id = fields.String(required=True, validate=validate.Length(1, 64))
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    kind = fields.String(required=True, validate=validate.OneOf(PROVIDER_KINDS))
+    regions = fields.List(fields.String(validate=REGION_SLUG), required=True,
+                          validate=[validate.Length(1, 50), unique])
+    accessibility = vocabulary_list(ACCESSIBILITY_FEATURES, load_default=list)
+    supports_needs = vocabulary_list(CARE_NEEDS, load_default=list)
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class SuspendProviderSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+
+
+class ListProvidersSchema(Schema):
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(("pending", "approved", "suspended")))
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, MAX_PAGE))
+    cursor = fields.String(load_default=None, allow_none=True)
+
+
+class CreateOfferSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    title_cy = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(1, 200))
+    description_cy = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=5000))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    price_pence = pence_field(required=True)
+    region = fields.String(required=True, validate=REGION_SLUG)
+    accessibility = vocabulary_list(ACCESSIBILITY_FEATURES, load_default=list)
+    supports_needs = vocabulary_list(CARE_NEEDS, load_default=list)
+
+
+class NewSlotSchema(Schema):
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    capacity = capacity_field(1, required=True)
+
+
+class SlotPatternSchema(Schema):
+    """"Every Saturday 10:00-16:00 for 12 weeks from 2027-03-06", in UTC."""
+
+    start_date = fields.Date(required=True)
+    weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
+                           validate=[validate.Length(1, 7), unique])
+    start_time = fields.Time(required=True)
+    end_time = fields.Time(required=True)
+    # Days from a slot's start to its end: 0 for a day slot, 1 for one night, ...
+    nights = fields.Integer(strict=True, load_default=0,
+                            validate=validate.Range(0, MAX_PATTERN_NIGHTS))
+    weeks = fields.Integer(strict=True, required=True, validate=validate.Range(1, 104))
+    capacity = capacity_field(1, required=True)
+
+    @validates("start_time", "end_time")
+    def utc_times(self, value, data_key):
+        if value.tzinfo is not None:
+            raise ValidationError("give the time in UTC, without an offset")
+
+
+class PublishSlotsSchema(Schema):
+    """Either a list of slots or one recurring pattern."""
+
+    slots = fields.List(fields.Nested(NewSlotSchema), load_default=None)
+    pattern = fields.Nested(SlotPatternSchema, load_default=None)
+
+    @validates_schema
+    def one_of_them(self, data, **kwargs):
+        if (data.get("slots") is None) == (data.get("pattern") is None):
+            raise ValidationError("give either slots or pattern", "slots")
+
+
+class ChangeCapacitySchema(Schema):
+    # Zero is allowed here: it stops sales without withdrawing the slot's bookings.
+    capacity = capacity_field(0, required=True)
+
+
+class SearchSchema(Schema):
+    """Search filters; every one is optional and None means "any"."""
+
+    region = fields.String(load_default=None, allow_none=True, validate=REGION_SLUG)
+    category = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(CATEGORIES))
+    window_from = fields.AwareDateTime(data_key="from", load_default=None, allow_none=True)
+    window_to = fields.AwareDateTime(data_key="to", load_default=None, allow_none=True)
+    accessibility = vocabulary_list(ACCESSIBILITY_FEATURES, load_default=list, allow_none=True)
+    needs = vocabulary_list(CARE_NEEDS, load_default=list, allow_none=True)
+    max_price_pence = pence_field(load_default=None, allow_none=True)
+    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class PageSchema(Schema):
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, MAX_PAGE))
+    cursor = fields.String(load_default=None, allow_none=True)
+
+
+class ReservePlacesSchema(Schema):
+    booking_id = fields.String(required=True, validate=validate.Length(1, 64))
+    slot_id = fields.String(required=True, validate=validate.Length(1, 64))
+    places = fields.Integer(strict=True, required=True,
+                            validate=validate.Range(1, MAX_PLACES_PER_BOOKING))
+
+
+class ReleasePlacesSchema(Schema):
+    booking_id = fields.String(required=True, validate=validate.Length(1, 64))
+
+
+# --- output ----------------------------------------------------------------------------
+
+class ProviderSchema(Schema):
+    id = fields.String()
+    user_id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    regions = fields.List(fields.String())
+    accessibility = fields.List(fields.String())
+    supports_needs = fields.List(fields.String())
+    description = fields.String()
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class SlotSchema(Schema):
+    id = fields.String()
+    offer_id = fields.String()
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+    capacity = fields.Integer()
+    remaining = fields.Integer()
+    status = fields.String()
+
+
+class SlotDetailSchema(SlotSchema):
+    """A slot with what a booking needs to know about it at request time."""
+
+    provider_id = fields.String()
+    price_pence = fields.Integer()
+    category = fields.String()
+    bookable = fields.Boolean()
+
+
+class WithdrawnSlotSchema(SlotSchema):
+    booking_ids = fields.List(fields.String())
+
+
+class SlotListSchema(Schema):
+    items = fields.List(fields.Nested(SlotSchema))
+
+
+class OfferSchema(Schema):
+    id = fields.String()
+    provider_id = fields.String()
+    provider_name = fields.String()
+    title = fields.String()
+    description = fields.String()
+    title_cy = fields.String(allow_none=True)
+    description_cy = fields.String(allow_none=True)
+    category = fields.String()
+    price_pence = fields.Integer()
+    region = fields.String()
+    accessibility = fields.List(fields.String())
+    supports_needs = fields.List(fields.String())
+    # False while the provider is not approved: its slots take no bookings.
+    bookable = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class OfferWithSlotsSchema(OfferSchema):
+    slots = fields.List(fields.Nested(SlotSchema))
+    # True when the offer has more slots than an answer carries (see application).
+    more_slots = fields.Boolean()
+
+
+class ProviderPageSchema(Schema):
+    items = fields.List(fields.Nested(ProviderSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class SearchPageSchema(Schema):
+    items = fields.List(fields.Nested(OfferWithSlotsSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ReservationSchema(Schema):
+    """The one outcome of a booking's request for places."""
+
+    booking_id = fields.String()
+    slot_id = fields.String(allow_none=True)
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    places = fields.Integer()
+    offer_id = fields.String(allow_none=True)
+    provider_id = fields.String(allow_none=True)
+    unit_price_pence = fields.Integer(allow_none=True)
+    total_pence = fields.Integer(allow_none=True)
+    category = fields.String(allow_none=True)
+    slot_start = fields.AwareDateTime(allow_none=True)
+    slot_end = fields.AwareDateTime(allow_none=True)
+
+
+def load(schema, data):
+    """Parses `data` with `schema`; anything wrong becomes InvalidInput naming the fields."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise InvalidInput(error.messages) from None
