@@ -122,6 +122,16 @@ def list_users(session, council, role, limit, cursor):
     return {"items": users[:limit], "next_cursor": next_cursor}
 
 
+def link_provider(session, user_id, provider_id):
+    user = session.get(User, user_id)
+    user.provider_id = provider_id
+    user.updated_at = utcnow()
+
+
+def delete_user(session, user_id):
+    session.execute(sa.delete(User).where(User.id == user_id))
+
+
 def set_language(session, user_id, language):
     user = session.get(User, user_id)
     user.language = language

@@ -90,10 +90,6 @@ class AccountsAccess:
         with self._unit() as uow:
             return accounts.create_user(uow.session, password_hash, created_by, **fields)
 
-    def hash_only(self, password):
-        """Spends the time a new account would, so a refusal takes as long as a success."""
-        tpool.execute(passwords.hash_password, password, self._provider.cost)
-
     def get_user(self, user_id):
         with self._unit() as uow:
             return accounts.get_user(uow.session, user_id)
@@ -108,6 +104,14 @@ class AccountsAccess:
                 return accounts.list_users(uow.session, council, role, limit, cursor)
             except ValueError:
                 raise errors.invalid({"cursor": ["Not a valid cursor."]})
+
+    def link_provider(self, user_id, provider_id):
+        with self._unit() as uow:
+            accounts.link_provider(uow.session, user_id, provider_id)
+
+    def delete_user(self, user_id):
+        with self._unit() as uow:
+            accounts.delete_user(uow.session, user_id)
 
     def set_language(self, user_id, language):
         with self._unit() as uow:

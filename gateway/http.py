@@ -33,7 +33,7 @@ PUBLIC = "public"  # no token needed
 SIGNED_IN = ("admin", "officer", "family", "provider")
 PATH_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CORRELATION_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 JSON_TYPES = ("application/json",)
 
 OPERATIONS = []  # every declared operation, in declaration order, for the OpenAPI description
@@ -223,7 +223,7 @@ def idempotency_key(request):
     if key is None:
         return None
     if not IDEMPOTENCY_KEY.fullmatch(key):
-        raise errors.invalid({"Idempotency-Key": ["1 to 255 visible ASCII characters."]})
+        raise errors.invalid({"Idempotency-Key": ["1 to 200 visible ASCII characters."]})
     return key
 
 

@@ -9,7 +9,7 @@ Output schemas name exactly what the API answers; fields a service adds are not 
 import datetime
 import re
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES, PROVIDER_KINDS,
@@ -17,12 +17,13 @@ from seibiant_common.vocabularies import (
 
 ROLES = ("admin", "officer", "family", "provider")
 LANGUAGES = ("en", "cy")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 BOOKING_STATUSES = ("requested", "awaiting_approval", "confirmed", "completed", "rejected",
                     "cancelled", "expired")
 PROVIDER_STATUSES = ("pending", "approved", "suspended")
 MAX_PENCE = 10 ** 11  # a billion pounds: far above any budget, far below a 64-bit overflow
 MAX_LIST = 50
-SLUG = r"^[a-z][a-z0-9-]{0,63}$"
+SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`
 ID = r"^[A-Za-z0-9_-]{1,64}$"
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
 EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -175,6 +176,10 @@ class CreateFamilySchema(NewAccount):
     language = fields.String(validate=validate.OneOf(LANGUAGES), load_default="en")
 
 
+class UpdateMeSchema(Strict):
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+
+
 class CreateBudgetSchema(Strict):
     family_id = Id(required=True)
     allocated_pence = Pence(required=True)
@@ -212,9 +217,34 @@ class NewSlotSchema(Strict):
     capacity = WholeNumber(maximum=10000, required=True)
 
 
+class SlotPatternSchema(Strict):
+    """A recurring pattern, in UTC: "every Saturday 10:00-16:00 for 12 weeks from a date"."""
+    start_date = fields.Date(required=True)
+    weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
+                           validate=validate.Length(min=1, max=7))
+    start_time = Text(max_length=8, min_length=5, required=True, validate=[validate.Regexp(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", error="HH:MM in UTC.")])
+    end_time = Text(max_length=8, min_length=5, required=True, validate=[validate.Regexp(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", error="HH:MM in UTC.")])
+    nights = WholeNumber(maximum=30, load_default=0)
+    weeks = WholeNumber(minimum=1, maximum=104, required=True)
+    capacity = WholeNumber(maximum=10000, required=True)
+
+    @post_load
+    def wire_date(self, data, **kwargs):
+        data["start_date"] = data["start_date"].isoformat()
+        return data
+
+
 class PublishSlotsSchema(Strict):
-    slots = fields.List(fields.Nested(NewSlotSchema), required=True,
-                        validate=validate.Length(min=1, max=500))
+    """Either `slots` or one recurring `pattern`."""
+    slots = fields.List(fields.Nested(NewSlotSchema), validate=validate.Length(min=1, max=500))
+    pattern = fields.Nested(SlotPatternSchema)
+
+    @validates_schema
+    def one_of_them(self, data, **kwargs):
+        if ("slots" in data) == ("pattern" in data):
+            raise ValidationError("Give either slots or pattern.", "slots")
 
 
 class CreateBookingSchema(Strict):
@@ -232,7 +262,7 @@ class CompleteBookingSchema(Strict):
 
 
 class ApproveSpendSchema(Strict):
-    reason = Text(max_length=500, load_default="")
+    reason = Text(max_length=500, min_length=1, allow_none=True, load_default=None)
 
 
 class DeclineSpendSchema(Strict):
@@ -322,6 +352,8 @@ class BudgetSchema(Schema):
     period_start = Timestamp()
     period_end = Timestamp()
     status = fields.String()
+    created_by = fields.String(allow_none=True)
+    created_at = Timestamp()
 
 
 class BalanceSchema(Schema):
@@ -357,6 +389,8 @@ class ProviderSchema(Schema):
     accessibility = fields.List(fields.String())
     supports_needs = fields.List(fields.String())
     description = fields.String(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class SlotSchema(Schema):
@@ -366,11 +400,13 @@ class SlotSchema(Schema):
     end = Timestamp()
     capacity = fields.Integer()
     remaining = fields.Integer()
+    status = fields.String()
 
 
 class OfferSchema(Schema):
     id = fields.String(required=True)
     provider_id = fields.String()
+    provider_name = fields.String(allow_none=True)
     title = fields.String()
     title_cy = fields.String(allow_none=True)
     category = fields.String()
@@ -380,7 +416,10 @@ class OfferSchema(Schema):
     supports_needs = fields.List(fields.String())
     description = fields.String(allow_none=True)
     description_cy = fields.String(allow_none=True)
+    bookable = fields.Boolean()  # false while the provider is not approved
+    created_at = Timestamp()
     slots = fields.List(fields.Nested(SlotSchema))
+    more_slots = fields.Boolean()  # the offer has more slots than this answer carries
 
 
 class BookingSchema(Schema):
@@ -394,11 +433,32 @@ class BookingSchema(Schema):
     budget_id = fields.String(allow_none=True)
     created_at = Timestamp()
     updated_at = Timestamp()
+    family_id = fields.String()
+    provider_id = fields.String(allow_none=True)
+    council = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    unit_price_pence = fields.Integer(allow_none=True)
+    final_amount_pence = fields.Integer(allow_none=True)
+    slot_start = Timestamp(allow_none=True)
+    slot_end = Timestamp(allow_none=True)
 
 
-class SpendDecisionSchema(Schema):
+class ApprovalSchema(Schema):
+    """An officer's decision on a spend, as recorded by budgets."""
     booking_id = fields.String(required=True)
-    decision = fields.String(required=True, validate=validate.OneOf(["approved", "declined"]))
+    budget_id = fields.String()
+    hold_id = fields.String()
+    family_id = fields.String()
+    council = fields.String(allow_none=True)
+    amount_pence = fields.Integer()
+    category = fields.String()
+    break_start = Timestamp()
+    break_end = Timestamp()
+    status = fields.String()
+    reasons = fields.List(fields.String())
+    requested_at = Timestamp(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_at = Timestamp(allow_none=True)
     reason = fields.String(allow_none=True)
 
 

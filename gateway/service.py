@@ -9,6 +9,7 @@ is the actor's (docs/contracts.md) and answer NotFound when it is not.
 import logging
 import os
 import time
+import uuid
 
 import eventlet
 from werkzeug.wrappers import Response
@@ -16,7 +17,7 @@ from werkzeug.wrappers import Response
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 
-from . import accounts, errors, models, openapi, statements
+from . import accounts, errors, models, openapi
 from . import schemas as s
 from .dependencies import Accounts, Idempotency, TimedRpcProxy
 from .http import PUBLIC, api
@@ -90,6 +91,11 @@ class GatewayService:
     def me(self, call):
         return call.user
 
+    @api("PATCH", "/me", "Change the caller's preferred language ('en' or 'cy')",
+         body=s.UpdateMeSchema, response=s.UserSchema, tag="accounts")
+    def update_me(self, call):
+        return self.accounts.set_language(call.actor["user_id"], call.body["language"])
+
     @api("GET", "/users/<user_id>", "A user record: your own; an officer's families; any "
          "for admin", response=s.UserSchema, tag="accounts")
     def get_user(self, call, user_id):
@@ -154,12 +160,13 @@ class GatewayService:
          roles=OFFICER + FAMILY, query=s.StatementQuery, response=s.StatementSchema,
          content_types=("text/csv",), tag="budgets")
     def get_statement(self, call, budget_id):
-        statement = self.budgets.get_statement(call.actor, budget_id)
         wanted = call.query["format"] or call.request.accept_mimetypes.best_match(
             ["application/json", "text/csv"], default="application/json")
         if wanted in ("csv", "text/csv"):
-            return statements.csv_response(statement, budget_id)
-        return statement
+            return Response(self.budgets.get_statement_csv(call.actor, budget_id),
+                            mimetype="text/csv", headers={"Content-Disposition":
+                            'attachment; filename="statement-{}.csv"'.format(budget_id)})
+        return self.budgets.get_statement(call.actor, budget_id)
 
     # ---- providers and offers ---------------------------------------------------------------
 
@@ -173,13 +180,19 @@ class GatewayService:
         profile = dict(call.body)
         username, password = profile.pop("username"), profile.pop("password")
         display_name = profile.pop("display_name", None) or profile["name"]
-        provider = self.providers.register_provider(profile)
         try:
-            self.accounts.create_user(None, password, username=username, role="provider",
-                                      council=None, display_name=display_name,
-                                      provider_id=provider["id"], needs=[])
+            user = self.accounts.create_user(None, password, username=username,
+                                             role="provider", council=None, needs=[],
+                                             display_name=display_name)
         except accounts.UsernameTaken:
             log.info("provider registered under a taken username; no sign-in made for it")
+            return self.providers.register_provider(dict(profile, user_id=uuid.uuid4().hex))
+        try:
+            provider = self.providers.register_provider(dict(profile, user_id=user["id"]))
+        except BaseException:
+            self.accounts.delete_user(user["id"])  # the username is free to try again
+            raise
+        self.accounts.link_provider(user["id"], provider["id"])
         return provider
 
     @api("GET", "/providers", "Providers, by status (officers: to approve the pending)",
@@ -233,7 +246,9 @@ class GatewayService:
          description="Send an `Idempotency-Key` header: the same key with the same body "
          "answers the same booking; with another body, 409.")
     def request_booking(self, call):
-        return self.bookings.request_booking(call.actor, call.idempotency_key, call.body)
+        # Without a key from the caller, a fresh one: the request is simply not repeatable.
+        key = call.idempotency_key or uuid.uuid4().hex
+        return self.bookings.request_booking(call.actor, key, call.body)
 
     @api("GET", "/bookings/<booking_id>", "A booking", roles=FAMILY + PROVIDER + OFFICER,
          response=s.BookingSchema, tag="bookings")
@@ -265,16 +280,12 @@ class GatewayService:
         return page(self.bookings.list_awaiting_approval(call.actor, **call.query))
 
     @api("POST", "/approvals/<booking_id>/approve", "Approve a spend", roles=OFFICER,
-         body=s.ApproveSpendSchema, response=s.SpendDecisionSchema, tag="approvals")
+         body=s.ApproveSpendSchema, response=s.ApprovalSchema, tag="approvals")
     def approve_spend(self, call, booking_id):
-        self.budgets.approve_spend(call.actor, booking_id, call.body["reason"])
-        return {"booking_id": booking_id, "decision": "approved",
-                "reason": call.body["reason"]}
+        return self.budgets.approve_spend(call.actor, booking_id, call.body["reason"])
 
     @api("POST", "/approvals/<booking_id>/decline", "Decline a spend", roles=OFFICER,
-         body=s.DeclineSpendSchema, response=s.SpendDecisionSchema, tag="approvals")
+         body=s.DeclineSpendSchema, response=s.ApprovalSchema, tag="approvals")
     def decline_spend(self, call, booking_id):
-        self.budgets.decline_spend(call.actor, booking_id, call.body["reason"])
-        return {"booking_id": booking_id, "decision": "declined",
-                "reason": call.body["reason"]}
+        return self.budgets.decline_spend(call.actor, booking_id, call.body["reason"])
 

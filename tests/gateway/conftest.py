@@ -1,0 +1,118 @@
+"""A live Seibiant per test module: the three services and the gateway as real nameko
+containers on the real broker (a fresh vhost), SQLite files, the gateway on a free port."""
+import socket
+import uuid
+
+import pytest
+import requests
+from nameko.containers import ServiceContainer
+
+from gateway.service import GatewayService
+from seibiant_common.processes import wait_until
+from services.bookings.service import BookingsService
+from services.budgets.service import BudgetsService
+from services.providers.service import ProvidersService
+from tests.conftest import RABBIT_HOST, RABBIT_MANAGEMENT
+
+ADMIN_PASSWORD = "admin-password-for-tests"
+TOKEN_SECRET = "a-test-token-secret-that-is-long-enough-" + uuid.uuid4().hex
+AUTH = ("guest", "guest")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Api:
+    """requests against the live gateway, with sign-in helpers."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def url(self, path):
+        return self.base_url + "/api/v1" + path
+
+    def call(self, method, path, token=None, headers=None, **kwargs):
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        return self.http.request(method, self.url(path), headers=headers, timeout=30,
+                                 **kwargs)
+
+    def get(self, path, token=None, **kwargs):
+        return self.call("GET", path, token, **kwargs)
+
+    def post(self, path, token=None, **kwargs):
+        return self.call("POST", path, token, **kwargs)
+
+    def token(self, username, password):
+        response = self.post("/auth/token", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def admin(self):
+        return self.token("admin", ADMIN_PASSWORD)
+
+
+class Live:
+    def __init__(self, api, config, containers):
+        self.api = api
+        self.config = config
+        self.containers = containers
+
+
+def gateway_config(amqp_uri, databases, port, **overrides):
+    config = {
+        "AMQP_URI": amqp_uri, "max_workers": 20, "serializer": "json",
+        "DATABASES": databases, "OUTBOX_SWEEP_SECONDS": 0.2, "EVENT_MAX_ATTEMPTS": 3,
+        "EVENT_RETRY_BACKOFF_MS": 50, "WEB_SERVER_ADDRESS": "127.0.0.1:{}".format(port),
+        "TOKEN_SECRET": TOKEN_SECRET, "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        # a cheap scrypt keeps the tests fast; production uses passwords.DEFAULT_COST
+        "PASSWORD_COST": 1024, "RPC_TIMEOUT_SECONDS": 5,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="module")
+def vhost_uri():
+    vhost = "seibiant-gw-" + uuid.uuid4().hex[:12]
+    requests.put("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=AUTH,
+                 timeout=10).raise_for_status()
+    requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=AUTH,
+                 json={"configure": ".*", "write": ".*", "read": ".*"},
+                 timeout=10).raise_for_status()
+    yield "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost)
+    requests.delete("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=AUTH, timeout=30)
+
+
+def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService,
+                                               BookingsService), **overrides):
+    databases = {name: "sqlite:///{}".format(directory / "{}.sqlite3".format(name))
+                 for name in ("budgets", "providers", "bookings", "gateway")}
+    port = free_port()
+    config = gateway_config(amqp_uri, databases, port, **overrides)
+    containers = []
+    for service_cls in tuple(services) + (GatewayService,):
+        container = ServiceContainer(service_cls, config)
+        container.start()
+        containers.append(container)
+    api = Api("http://127.0.0.1:{}".format(port))
+    wait_until(lambda: api.get("/openapi.json").status_code == 200, 10, message="gateway")
+    return Live(api, config, containers)
+
+
+@pytest.fixture(scope="module")
+def live(vhost_uri, tmp_path_factory):
+    system = start_system(vhost_uri, tmp_path_factory.mktemp("live"))
+    yield system
+    for container in reversed(system.containers):
+        container.stop()
+
+
+@pytest.fixture(scope="module")
+def api(live):
+    return live.api
