@@ -1,10 +1,12 @@
 """Every endpoint over real HTTP against the live services on the real broker."""
 import csv
+import datetime
 import io
 
 import pytest
 
 from gateway.client import ApiError
+from seibiant_common.processes import wait_until
 
 from .world import PASSWORD, World, soon
 
@@ -24,3 +26,169 @@ def test_a_provider_publishes_a_family_books_and_it_is_confirmed_within_the_rule
     assert (budget["held_pence"], budget["available_pence"]) == (8000, 192000)
     offer = world.family.get("/offers/" + world.offer["id"])
     assert [s["remaining"] for s in offer["slots"] if s["id"] == world.slot["id"]] == [1]
+
+
+def test_a_spend_outside_the_plan_waits_for_the_officer_who_approves_it(world):
+    family = world.new_family(world.officer)
+    budget = world.new_budget(world.officer, family.user_id, limit=1000)
+    slot = world.new_slots(world.provider, world.offer["id"], 5, days=(12,))[0]
+    booking = world.book(family, slot["id"], budget["id"])
+    waiting = family.wait_for_booking(booking["id"], {"awaiting_approval", "rejected"})
+    assert waiting["status"] == "awaiting_approval", waiting
+    queue = world.officer.get("/approvals")["items"]
+    assert booking["id"] in [item["id"] for item in queue]
+    assert world.other_officer.get("/approvals")["items"] == []
+    decision = world.officer.post("/approvals/{}/approve".format(booking["id"]),
+                                  {"reason": "within the plan's spirit"})
+    assert decision["booking_id"] == booking["id"] and decision["status"] == "approved"
+    assert family.wait_for_booking(booking["id"], {"confirmed"})["status"] == "confirmed"
+
+
+def test_a_declined_spend_is_rejected_and_its_money_released(world):
+    family = world.new_family(world.officer)
+    budget = world.new_budget(world.officer, family.user_id, limit=0)
+    slot = world.new_slots(world.provider, world.offer["id"], 5, days=(13,))[0]
+    booking = world.book(family, slot["id"], budget["id"])
+    assert family.wait_for_booking(booking["id"], {"awaiting_approval", "rejected"})[
+        "status"] == "awaiting_approval"
+    with pytest.raises(ApiError) as refused:
+        world.officer.post("/approvals/{}/decline".format(booking["id"]), {})
+    assert refused.value.status == 422 and "reason" in refused.value.response.json()["errors"]
+    world.officer.post("/approvals/{}/decline".format(booking["id"]), {"reason": "too dear"})
+    rejected = family.wait_for_booking(booking["id"], {"rejected"})
+    assert rejected["reason"] == "declined"
+    wait_until(lambda: family.get("/budgets/" + budget["id"])["held_pence"] == 0, 10,
+               message="funds released")
+
+
+def test_a_family_cancels_and_gets_places_and_money_back(world):
+    family = world.new_family(world.officer)
+    budget = world.new_budget(world.officer, family.user_id)
+    slot = world.new_slots(world.provider, world.offer["id"], 1, days=(20,))[0]
+    booking = world.book(family, slot["id"], budget["id"])
+    family.wait_for_booking(booking["id"], {"confirmed"})
+    cancelled = family.post("/bookings/{}/cancel".format(booking["id"]))
+    assert cancelled["status"] == "cancelled"
+    wait_until(lambda: family.get("/budgets/" + budget["id"])["held_pence"] == 0, 10,
+               message="funds released")
+    wait_until(lambda: [s["remaining"] for s in world.family.get(
+        "/offers/" + world.offer["id"])["slots"] if s["id"] == slot["id"]] == [1], 10,
+        message="places released")
+
+
+def test_a_provider_completes_a_break_that_has_started_and_the_money_is_spent(world):
+    family = world.new_family(world.officer)
+    budget = world.new_budget(world.officer, family.user_id)
+    start = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
+    slot = world.provider.post("/offers/{}/slots".format(world.offer["id"]), {"slots": [{
+        "start": start.isoformat(), "end": (start + datetime.timedelta(hours=3)).isoformat(),
+        "capacity": 2}]})["items"][0]
+    booking = world.book(family, slot["id"], budget["id"])
+    family.wait_for_booking(booking["id"], {"confirmed"})
+
+    def complete():
+        response = world.provider.request(
+            "POST", "/bookings/{}/complete".format(booking["id"]), json={"final_amount_pence": 3000},
+            expect=(200, 409))
+        return response.json() if response.status_code == 200 else None
+    completed = wait_until(complete, 10, interval=0.2, message="the break to start")
+    assert completed["status"] == "completed"
+    wait_until(lambda: family.get("/budgets/" + budget["id"])["spent_pence"] == 3000, 10,
+               message="funds captured")
+
+
+def test_a_gifted_break_needs_no_budget_and_refusals_carry_their_reason(world):
+    gift = world.new_offer(world.provider, "hospitality_meal", 0, "powys")
+    gift_slot = world.new_slots(world.provider, gift["id"], 1)[0]
+    booking = world.book(world.family, gift_slot["id"], None)
+    assert world.family.wait_for_booking(booking["id"], {"confirmed"})["total_pence"] == 0
+    sold_out = world.book(world.other_family, gift_slot["id"], None)
+    assert world.other_family.wait_for_booking(
+        sold_out["id"], {"rejected"})["reason"] == "sold_out"
+    poor = world.new_family(world.officer)
+    budget = world.new_budget(world.officer, poor.user_id, allocated=100)
+    too_dear = world.book(poor, world.other_slots[0]["id"], budget["id"])
+    assert poor.wait_for_booking(too_dear["id"], {"rejected"})["reason"] == \
+        "insufficient_funds"
+
+
+def test_statements_as_json_and_csv(world):
+    statement = world.family.get("/budgets/{}/statement".format(world.budget["id"]))
+    assert statement["budget"]["id"] == world.budget["id"]
+    assert statement["entries"][0]["kind"] == "allocation"
+    assert statement["entries"][0]["balance"]["allocated_pence"] == 200000
+    response = world.officer.request("GET", "/budgets/{}/statement".format(world.budget["id"]),
+                                     headers={"Accept": "text/csv"})
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert len(rows) == len(statement["entries"]) + 1
+    same = world.officer.request("GET", "/budgets/{}/statement?format=csv".format(
+        world.budget["id"]))
+    assert same.text == response.text
+
+
+def test_lists_page_with_limit_and_cursor(world):
+    families = world.officer.get("/families?limit=1")
+    assert len(families["items"]) == 1 and families["next_cursor"]
+    second = world.officer.get("/families", params={"limit": 1,
+                                                    "cursor": families["next_cursor"]})
+    assert second["items"][0]["id"] != families["items"][0]["id"]
+    budgets = world.officer.get("/budgets")["items"]
+    assert world.budget["id"] in [b["id"] for b in budgets]
+    assert world.far_budget["id"] not in [b["id"] for b in budgets]
+    assert [b["id"] for b in world.family.get("/budgets")["items"]] == [world.budget["id"]]
+    assert [b["id"] for b in world.officer.get(
+        "/budgets", params={"family_id": world.family.user_id})["items"]] == [world.budget["id"]]
+    mine = world.family.get("/bookings", params={"status": "confirmed"})["items"]
+    assert mine and all(b["status"] == "confirmed" for b in mine)
+    theirs = world.provider.get("/bookings")["items"]
+    assert {b["offer_id"] for b in theirs} <= {o["id"] for o in world.provider.get(
+        "/offers", params={"region": "powys", "limit": 200})["items"]}
+
+
+def test_search_filters_offers(world):
+    found = world.family.get("/offers", params={
+        "region": "powys", "category": "overnight_stay", "from": soon(1), "to": soon(30),
+        "accessibility": "ground_floor", "needs": ["autism"], "max_price_pence": 4000,
+        "q": "offer"})["items"]
+    assert world.offer["id"] in [offer["id"] for offer in found]
+    assert all(offer["region"] == "powys" for offer in found)
+    assert world.family.get("/offers", params={"region": "powys",
+                                               "max_price_pence": 100,
+                                               "category": "overnight_stay"})["items"] == []
+
+
+def test_providers_register_are_approved_and_show_a_public_profile(world):
+    pending = world.officer.get("/providers", params={"status": "pending"})["items"]
+    assert world.pending_provider.provider_id in [p["id"] for p in pending]
+    profile = world.family.get("/providers/" + world.provider.provider_id)
+    assert profile["status"] == "approved" and "user_id" not in profile
+    me = world.pending_provider.get("/me")
+    assert me["role"] == "provider" and me["provider_id"] == world.pending_provider.provider_id
+    with pytest.raises(ApiError) as not_yet:
+        world.new_offer(world.pending_provider, "hospitality_meal", 100, "powys")
+    assert not_yet.value.status in (403, 409)
+
+
+def test_accounts_me_and_users(world):
+    me = world.family.get("/me")
+    assert (me["role"], me["council"], me["needs"]) == ("family", "powys", ["autism"])
+    assert world.family.request("PATCH", "/me", json={"language": "cy"}).json()["language"] \
+        == "cy"
+    assert world.officer.get("/users/" + world.family.user_id)["id"] == world.family.user_id
+    for viewer in (world.other_officer, world.other_family, world.provider):
+        with pytest.raises(ApiError) as hidden:
+            viewer.get("/users/" + world.family.user_id)
+        assert hidden.value.status == 404
+    assert world.admin.get("/users/" + world.officer.user_id)["role"] == "officer"
+
+
+def test_health_and_the_description_are_public(api):
+    assert api.get("/health").json() == {"status": "ok",
+                                         "services": ["budgets", "providers", "bookings"]}
+    spec = api.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    page = api.get("/docs")
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "/api/v1/bookings/{booking_id}/cancel" in page.text
+    assert "://" not in page.text  # nothing is loaded from elsewhere

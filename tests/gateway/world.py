@@ -36,7 +36,8 @@ class World:
         self.other_provider = self.new_provider(["flintshire"], approve_by=self.other_officer)
         self.pending_provider = self.new_provider(["powys"])
         self.offer = self.new_offer(self.provider, "overnight_stay", 4000, "powys")
-        self.slot = self.new_slots(self.provider, self.offer["id"], 3)[0]
+        self.slot, *self.other_slots = self.new_slots(self.provider, self.offer["id"], 3,
+                                                     days=(10, 11, 14))
         self.other_offer = self.new_offer(self.other_provider, "hospitality_meal", 1500,
                                           "flintshire")
         self.other_slot = self.new_slots(self.other_provider, self.other_offer["id"], 5)[0]

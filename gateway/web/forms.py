@@ -1,0 +1,159 @@
+"""From what a person typed to what the API takes, and from the API's complaints back to words
+beside the right field.
+
+The pages do not validate on their own: they convert (pounds to pence, a date in three boxes
+to an ISO time) and hand the body to the gateway's schemas and the services' rules. Whatever
+those refuse comes back as `FormErrors`, keyed by the form's fields, each with one message a
+person understands.
+"""
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from .i18n import N_, local_moment
+
+MISSING_MARKERS = ("Missing data for required field", "Field may not be null",
+                   "Shorter than minimum length 1")
+TIME = re.compile(r"^\s*([01]?[0-9]|2[0-3])[:.]([0-5][0-9])\s*$")
+MONEY = re.compile(r"^\s*£?\s*([0-9]{1,9})(\.[0-9]{1,2})?\s*$")
+
+
+class FormErrors(Exception):
+    """`errors`: {form field: message (English, marked for translation)}."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class Messages:
+    """A form's words for a missing and for a wrong answer, per field, and which form field
+    each API field (a dotted path, `slots.0.start`) belongs to."""
+
+    def __init__(self, fields, api_fields=None, fallback=N_("Check this answer.")):
+        self.fields = fields  # {form field: (when missing, when wrong)}
+        self.api_fields = api_fields or {}
+        self.fallback = fallback
+
+    def missing(self, field):
+        return self.fields.get(field, (self.fallback,) * 2)[0]
+
+    def wrong(self, field):
+        return self.fields.get(field, (self.fallback,) * 2)[1]
+
+    def explain(self, api_errors):
+        """FormErrors for the `errors` of a problem document or a marshmallow error."""
+        explained = {}
+        for path, problems in flatten(api_errors):
+            field = self.api_fields.get(path) or self.api_fields.get(path.split(".")[0]) \
+                or path.split(".")[0]
+            if field not in self.fields:
+                field = next(iter(self.fields)) if field == "_schema" and self.fields else field
+            missing = any(marker in str(problem) for problem in problems
+                          for marker in MISSING_MARKERS)
+            message = self.missing(field) if missing else self.wrong(field)
+            explained.setdefault(field, message)
+        return FormErrors(explained)
+
+
+def flatten(errors, prefix=""):
+    """[(dotted path, [messages])] of marshmallow's nested error dicts."""
+    if isinstance(errors, dict):
+        pairs = []
+        for key, value in errors.items():
+            pairs.extend(flatten(value, "{}{}".format(prefix + "." if prefix else "", key)))
+        return pairs
+    if isinstance(errors, (list, tuple)) and all(isinstance(item, str) for item in errors):
+        return [(prefix, list(errors))]
+    if isinstance(errors, (list, tuple)):
+        return [pair for item in errors for pair in flatten(item, prefix)]
+    return [(prefix, [str(errors)])]
+
+
+class Reader:
+    """Reads a submitted form field by field, collecting what cannot be converted."""
+
+    def __init__(self, form, messages):
+        self.form = form
+        self.messages = messages
+        self.errors = {}
+
+    def text(self, name):
+        return (self.form.get(name) or "").strip()
+
+    def choices(self, name):
+        return [value for value in self.form.getlist(name) if value]
+
+    def _fail(self, name, missing=False):
+        self.errors.setdefault(
+            name, self.messages.missing(name) if missing else self.messages.wrong(name))
+
+    def pence(self, name, required=True):
+        """Pounds and pence as typed (`12`, `12.5`, `£12.50`) in pence."""
+        value = self.text(name)
+        if not value:
+            if required:
+                self._fail(name, missing=True)
+            return None
+        match = MONEY.match(value)
+        if not match:
+            self._fail(name)
+            return None
+        try:
+            return int((Decimal(value.replace("£", "").strip()) * 100).to_integral_exact())
+        except InvalidOperation:
+            self._fail(name)
+            return None
+
+    def whole_number(self, name, required=True):
+        value = self.text(name)
+        if not value:
+            if required:
+                self._fail(name, missing=True)
+            return None
+        if not re.fullmatch(r"[0-9]{1,6}", value):
+            self._fail(name)
+            return None
+        return int(value)
+
+    def date(self, name, required=True):
+        """A date typed in GOV.UK's three boxes: `<name>-day`, `<name>-month`, `<name>-year`."""
+        parts = [self.text("{}-{}".format(name, part)) for part in ("day", "month", "year")]
+        if not any(parts):
+            if required:
+                self._fail(name, missing=True)
+            return None
+        try:
+            day, month, year = (int(part) for part in parts)
+            if year < 1000:
+                raise ValueError(year)
+            return datetime.date(year, month, day)
+        except ValueError:
+            self._fail(name)
+            return None
+
+    def time(self, name, required=True):
+        value = self.text(name)
+        if not value:
+            if required:
+                self._fail(name, missing=True)
+            return None
+        match = TIME.match(value)
+        if not match:
+            self._fail(name)
+            return None
+        return datetime.time(int(match.group(1)), int(match.group(2)))
+
+    def check(self):
+        if self.errors:
+            raise FormErrors(self.errors)
+
+
+def moment(day, clock):
+    """ISO time in UTC of a UK date and time of day."""
+    return local_moment(day, clock).isoformat()
+
+
+def utc_clock(day, clock):
+    """'HH:MM' in UTC of a UK time of day on a given date (a recurring pattern is in UTC)."""
+    return local_moment(day, clock).strftime("%H:%M")

@@ -1,0 +1,128 @@
+"""Words for the values of the public vocabularies and of the API's statuses and codes, in
+English; `Formatter.label` translates them where they are shown. A value with no words here is
+shown as it is (a value added to a vocabulary later still renders)."""
+from .i18n import N_
+
+CATEGORIES = {
+    "overnight_stay": N_("Overnight stay"),
+    "family_based_care": N_("Family-based care"),
+    "group_specialist": N_("Specialist group activity"),
+    "group_non_specialist": N_("Group activity"),
+    "home_based_care": N_("Care at home"),
+    "hospitality_stay": N_("Hotel or holiday stay"),
+    "hospitality_meal": N_("Meal out"),
+    "hospitality_activity": N_("Day out or activity"),
+}
+
+ACCESSIBILITY = {
+    "wheelchair_access": N_("Wheelchair access"),
+    "hoist": N_("Hoist"),
+    "changing_places_toilet": N_("Changing Places toilet"),
+    "quiet_space": N_("Quiet space"),
+    "sensory_friendly": N_("Sensory friendly"),
+    "ground_floor": N_("Ground floor"),
+    "hearing_loop": N_("Hearing loop"),
+    "assistance_dogs": N_("Assistance dogs welcome"),
+}
+
+NEEDS = {
+    "complex_health": N_("Complex health needs"),
+    "challenging_behaviour": N_("Behaviour that challenges"),
+    "autism": N_("Autism"),
+    "learning_disability": N_("Learning disability"),
+    "physical_disability": N_("Physical disability"),
+    "sensory_impairment": N_("Sensory impairment"),
+    "dementia": N_("Dementia"),
+    "mental_health": N_("Mental health"),
+}
+
+PROVIDER_KINDS = {
+    "hospitality": N_("Hospitality business"),
+    "short_break": N_("Short break provider"),
+}
+
+PROVIDER_STATUSES = {
+    "pending": N_("Waiting for approval"),
+    "approved": N_("Approved"),
+    "suspended": N_("Suspended"),
+}
+
+BOOKING_STATUSES = {
+    "requested": N_("Requested"),
+    "awaiting_approval": N_("Waiting for approval"),
+    "confirmed": N_("Confirmed"),
+    "completed": N_("Completed"),
+    "rejected": N_("Not booked"),
+    "cancelled": N_("Cancelled"),
+    "expired": N_("Expired"),
+}
+
+# GOV.UK tag colours, so a status reads at a glance (never by colour alone: the words show).
+STATUS_TAG_CLASSES = {
+    "requested": "govuk-tag--light-blue",
+    "awaiting_approval": "govuk-tag--yellow",
+    "confirmed": "govuk-tag--green",
+    "completed": "govuk-tag--grey",
+    "rejected": "govuk-tag--red",
+    "cancelled": "govuk-tag--grey",
+    "expired": "govuk-tag--orange",
+}
+
+BOOKING_REASONS = {
+    "sold_out": N_("There were not enough places left."),
+    "insufficient_funds": N_("There was not enough money left in the budget."),
+    "declined": N_("A council officer declined the spend."),
+    "budget_inactive": N_("The budget is not active."),
+    "provider_not_approved": N_("The provider is not approved yet."),
+    "slot_not_bookable": N_("This time can no longer be booked."),
+    "outside_budget_period": N_("The break is outside the budget's dates."),
+    "budget_not_found": N_("The budget could not be found."),
+    "price_changed": N_("The price changed while you were booking."),
+    "timed_out": N_("The booking took too long to complete."),
+}
+
+LEDGER_KINDS = {
+    "allocation": N_("Money allocated"),
+    "top_up": N_("Top-up"),
+    "adjustment": N_("Adjustment"),
+    "hold": N_("Held for a booking"),
+    "hold_release": N_("Hold released"),
+    "capture": N_("Spent"),
+}
+
+BUDGET_STATUSES = {
+    "active": N_("Active"),
+    "suspended": N_("Suspended"),
+    "closed": N_("Closed"),
+}
+
+WEEKDAYS = {
+    "monday": N_("Monday"),
+    "tuesday": N_("Tuesday"),
+    "wednesday": N_("Wednesday"),
+    "thursday": N_("Thursday"),
+    "friday": N_("Friday"),
+    "saturday": N_("Saturday"),
+    "sunday": N_("Sunday"),
+}
+
+# Refusals (Conflict codes) of the services and the gateway, in plain words.
+CONFLICTS = {
+    "username_unavailable": N_("That username is taken. Choose another one."),
+    "provider_exists": N_("This account has registered a provider already."),
+    "provider_not_approved": N_("Your provider account is waiting for a council officer to "
+                                "approve it. You can publish offers once it is approved."),
+    "slot_not_bookable": N_("This time can no longer be booked. Choose another time."),
+    "already_started": N_("This break has started, so it can no longer be cancelled."),
+    "not_cancellable": N_("This booking can no longer be cancelled."),
+    "not_started": N_("You can mark a break as delivered once it has started."),
+    "not_confirmed": N_("Only a confirmed booking can be marked as delivered."),
+    "approval_not_pending": N_("This request has been decided already."),
+    "insufficient_funds": N_("There is not enough money left in the budget."),
+    "budget_inactive": N_("The budget is not active."),
+    "invalid_period": N_("The end date must be after the start date."),
+    "idempotency_key_reused": N_("This form was sent already. Check the result before "
+                                 "trying again."),
+    "request_in_progress": N_("This form is being sent already. Wait a moment and check "
+                              "the result."),
+}

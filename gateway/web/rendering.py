@@ -1,0 +1,47 @@
+"""Jinja2 environments, one per language, with GOV.UK Frontend's macros.
+
+GOV.UK Frontend's Jinja port needs `ChainableUndefined` (its templates read `params.a.b` of
+options nobody set) and autoescaping must be on: every value a person or a service typed is
+escaped unless a template says otherwise.
+"""
+import os
+
+from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
+                    PackageLoader, PrefixLoader, select_autoescape)
+
+from . import labels
+from .i18n import LANGUAGE_NAMES, LANGUAGES, TRANSLATIONS, Formatter
+
+TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
+
+
+def make_environment(language):
+    environment = Environment(
+        loader=ChoiceLoader([
+            FileSystemLoader(TEMPLATES_DIR),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]),
+        undefined=ChainableUndefined,
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_translations(TRANSLATIONS[language], newstyle=True)
+    formatter = Formatter(language)
+    environment.globals.update(
+        fmt=formatter, labels=labels, language=language, languages=LANGUAGES,
+        language_names=LANGUAGE_NAMES,
+    )
+    environment.filters.update(
+        money=formatter.money, when=formatter.when, day=formatter.day, time=formatter.time,
+        number=formatter.number,
+    )
+    return environment
+
+
+ENVIRONMENTS = {language: make_environment(language) for language in LANGUAGES}
+
+
+def render(language, template, **context):
+    return ENVIRONMENTS[language].get_template(template).render(**context)

@@ -1,0 +1,81 @@
+"""The web session: a signed cookie (HttpOnly, SameSite=Lax) holding the person's access token,
+their language and a CSRF token, and nothing else.
+
+The cookie is signed with a key derived from the gateway's token secret, so a restart with a
+new secret signs everyone out, as it does for API tokens. Every form carries the CSRF token and
+every POST must give it back (`check_csrf`); SameSite=Lax already keeps other sites' forms
+from sending the cookie, the token covers older browsers and same-site attackers.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+
+COOKIE_NAME = "seibiant_session"
+COOKIE_MAX_AGE_SECONDS = 12 * 3600
+CSRF_FIELD = "csrf_token"
+MAX_COOKIE_BYTES = 3000
+
+
+class SessionCodec:
+    def __init__(self, token_secret):
+        self._key = hmac.new(token_secret.encode("utf-8"), b"seibiant web session cookie",
+                             hashlib.sha256).digest()
+
+    def _signature(self, payload):
+        return base64.urlsafe_b64encode(
+            hmac.new(self._key, payload, hashlib.sha256).digest()).rstrip(b"=")
+
+    def dumps(self, data):
+        payload = base64.urlsafe_b64encode(
+            json.dumps(data, separators=(",", ":"), sort_keys=True).encode()).rstrip(b"=")
+        return (payload + b"." + self._signature(payload)).decode("ascii")
+
+    def loads(self, cookie):
+        """The session's data, or None for a missing, tampered or malformed cookie."""
+        if not cookie or len(cookie) > MAX_COOKIE_BYTES:
+            return None
+        try:
+            payload, signature = cookie.encode("ascii").split(b".")
+        except ValueError:
+            return None
+        if not hmac.compare_digest(signature, self._signature(payload)):
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+
+class Session(dict):
+    """The session's data; remembers whether it changed, so only then is a cookie sent."""
+
+    def __init__(self, data=None):
+        super().__init__(data or {})
+        self.modified = False
+        if not isinstance(self.get("csrf"), str):
+            self.rotate_csrf()
+
+    def __setitem__(self, key, value):
+        if self.get(key) != value:
+            self.modified = True
+        super().__setitem__(key, value)
+
+    def pop(self, key, *default):
+        if key in self:
+            self.modified = True
+        return super().pop(key, *default)
+
+    def rotate_csrf(self):
+        self["csrf"] = secrets.token_urlsafe(24)
+
+    def check_csrf(self, submitted):
+        return isinstance(submitted, str) and hmac.compare_digest(
+            submitted.encode(), self["csrf"].encode())
+
+
+def set_cookie(response, codec, session, secure):
+    response.set_cookie(COOKIE_NAME, codec.dumps(dict(session)), max_age=COOKIE_MAX_AGE_SECONDS,
+                        path="/", httponly=True, samesite="Lax", secure=secure)

@@ -1,0 +1,127 @@
+"""Every endpoint by every role, and without a token: a missing or bad token is 401, a role
+that may not do it 403, and a thing that is not the caller's 404 (another family's budget,
+another provider's offer, another council's booking)."""
+import pytest
+
+from .world import PASSWORD, World, unique
+
+OK = "ok"  # any answer that is not about who is asking (2xx, or a 409 of the thing's state)
+ROLES = ("anonymous", "bad_token", "admin", "officer", "other_officer", "family",
+         "other_family", "provider", "other_provider")
+SIGNED_IN = ROLES[2:]
+
+
+def expect(default, **by_role):
+    """401 without a token whatever the endpoint; `default` for roles not named."""
+    table = {"anonymous": 401, "bad_token": 401}
+    table.update({role: default for role in SIGNED_IN})
+    table.update(by_role)
+    return table
+
+
+@pytest.fixture(scope="module")
+def world(api):
+    world = World(api.base_url)
+    world.booking = world.book(world.family, world.slot["id"], world.budget["id"])
+    world.family.wait_for_booking(world.booking["id"], {"confirmed"})
+    world.to_cancel = world.book(world.family, world.slot["id"], world.budget["id"])
+    world.family.wait_for_booking(world.to_cancel["id"], {"confirmed"})
+    return world
+
+
+def new_account():
+    return {"username": unique("user"), "password": PASSWORD, "display_name": "Someone"}
+
+
+def matrix(w):
+    B, K, O = w.budget["id"], w.booking["id"], w.offer["id"]
+    P, P2, C = w.provider.provider_id, w.pending_provider.provider_id, w.to_cancel["id"]
+    slots = {"slots": [{"start": "2031-01-01T10:00:00Z", "end": "2031-01-01T12:00:00Z",
+                        "capacity": 1}]}
+    offer = {"title": "Tea", "category": "hospitality_meal", "price_pence": 0,
+             "region": "powys"}
+    budget = {"family_id": w.family.user_id, "allocated_pence": 1000,
+              "period_start": "2030-01-01T00:00:00Z", "period_end": "2030-12-31T00:00:00Z",
+              "allowed_categories": ["hospitality_meal"], "auto_approve_limit_pence": 0}
+    officers = dict(officer=OK, other_officer=OK)
+    return [
+        ("GET", "/me", None, expect(OK)),
+        ("PATCH", "/me", {"language": "en"}, expect(OK)),
+        ("POST", "/officers", lambda: dict(new_account(), council="powys"),
+         expect(403, admin=OK)),
+        ("POST", "/families", new_account, expect(403, **officers)),
+        ("GET", "/families", None, expect(403, **officers)),
+        ("GET", "/users/" + w.family.user_id, None,
+         expect(404, admin=OK, officer=OK, family=OK)),
+        ("POST", "/budgets", budget, expect(403, officer=OK, other_officer=422)),
+        ("GET", "/budgets/" + B, None,
+         expect(404, admin=403, provider=403, other_provider=403, officer=OK, family=OK)),
+        ("GET", "/budgets/{}/statement".format(B), None,
+         expect(404, admin=403, provider=403, other_provider=403, officer=OK, family=OK)),
+        ("GET", "/budgets", None, expect(OK, admin=403, provider=403, other_provider=403)),
+        ("GET", "/providers", None, expect(403, **officers)),
+        ("GET", "/providers/" + P, None, expect(OK)),
+        ("POST", "/providers/{}/approve".format(P2), {},
+         expect(403, officer=OK, other_officer=404)),
+        ("POST", "/offers", offer, expect(403, provider=OK, other_provider=OK)),
+        ("POST", "/offers/{}/slots".format(O), slots,
+         expect(403, provider=OK, other_provider=404)),
+        ("GET", "/offers", None, expect(OK)),
+        ("GET", "/offers/" + O, None, expect(OK)),
+        ("POST", "/bookings", {"slot_id": w.other_slot["id"], "places": 1,
+                               "budget_id": w.other_budget["id"]},
+         expect(403, family=OK, other_family=OK)),
+        ("GET", "/bookings/" + K, None,
+         expect(404, admin=403, officer=OK, family=OK, provider=OK)),
+        ("GET", "/bookings", None, expect(OK, admin=403)),
+        ("POST", "/bookings/{}/complete".format(K), {},
+         expect(403, provider=OK, other_provider=404)),
+        ("GET", "/approvals", None, expect(403, **officers)),
+        ("POST", "/approvals/{}/approve".format(K), {},
+         expect(403, officer=OK, other_officer=404)),
+        ("POST", "/approvals/{}/decline".format(K), {"reason": "no"},
+         expect(403, officer=OK, other_officer=404)),
+        # last: the allowed calls change the booking
+        ("POST", "/bookings/{}/cancel".format(C), {},
+         expect(403, other_family=404, other_provider=404, family=OK, provider=OK)),
+    ]
+
+
+def test_every_endpoint_by_every_role(world, api):
+    clients = {
+        "admin": world.admin, "officer": world.officer, "other_officer": world.other_officer,
+        "family": world.family, "other_family": world.other_family,
+        "provider": world.provider, "other_provider": world.other_provider,
+    }
+    wrong = []
+    calls = 0
+    for method, path, body, expected in matrix(world):
+        # the allowed roles last, so that a refused call always meets the thing unchanged
+        for role in sorted(ROLES, key=lambda role: expected[role] == OK):
+            payload = body() if callable(body) else body
+            if role in clients:
+                response = clients[role].request(method, path, json=payload,
+                                                 expect=range(100, 600))
+            else:
+                token = "not.a.token" if role == "bad_token" else None
+                response = api.call(method, path, token=token, json=payload)
+            calls += 1
+            status = response.status_code
+            want = expected[role]
+            good = (status < 500 and status not in (401, 403, 404)) if want == OK \
+                else status == want
+            if not good:
+                wrong.append("{} {} as {}: {} (wanted {}) {}".format(
+                    method, path, role, status, want, response.text[:200]))
+            if status >= 400:
+                assert response.headers["Content-Type"] == "application/problem+json"
+    assert not wrong, "\n".join(wrong)
+    assert calls == len(matrix(world)) * len(ROLES)
+
+
+def test_public_operations_need_no_token(api):
+    assert api.get("/health").status_code == 200
+    assert api.get("/openapi.json").status_code == 200
+    assert api.get("/docs").status_code == 200
+    assert api.post("/auth/token", json={"username": "nobody", "password": "x"}
+                    ).status_code == 401
