@@ -155,12 +155,15 @@ def _no_constants(name):
     raise ValueError("{} is not JSON".format(name))
 
 
+NO_BODY = object()
+
+
 def parse_json(request):
-    """The request body as JSON; None when there is none. Problems name the body."""
+    """The request body as JSON; NO_BODY when there is none. Problems name the body."""
     content_type = request.mimetype
     data = request.get_data(cache=True)
     if not data.strip():
-        return None
+        return NO_BODY
     if content_type and content_type not in JSON_TYPES and not content_type.endswith("+json"):
         raise Problem(415, "unsupported-media-type", "Unsupported media type",
                       "send the body as application/json")
@@ -180,7 +183,7 @@ def load_body(schema, request):
     except RequestEntityTooLarge:
         raise Problem(413, "payload-too-large", "Payload too large",
                       "the body may be at most {} bytes".format(MAX_BODY_BYTES))
-    if data is None:
+    if data is NO_BODY:
         data = {}  # an empty body is an empty object: the schema says what is missing
     if not isinstance(data, dict):
         raise errors.invalid({"body": ["Must be a JSON object."]})

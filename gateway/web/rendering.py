@@ -10,7 +10,7 @@ from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoa
                     PackageLoader, PrefixLoader, select_autoescape)
 
 from . import labels
-from .i18n import LANGUAGE_NAMES, LANGUAGES, TRANSLATIONS, Formatter
+from .i18n import LANGUAGE_NAMES, LANGUAGES, N_, TRANSLATIONS, Formatter
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 
@@ -31,13 +31,42 @@ def make_environment(language):
     formatter = Formatter(language)
     environment.globals.update(
         fmt=formatter, labels=labels, language=language, languages=LANGUAGES,
-        language_names=LANGUAGE_NAMES,
+        language_names=LANGUAGE_NAMES, field_error=_field_error(formatter),
+        error_list=_error_list(formatter), choice_items=_choice_items(formatter),
     )
     environment.filters.update(
         money=formatter.money, when=formatter.when, day=formatter.day, time=formatter.time,
         number=formatter.number,
     )
     return environment
+
+
+def _field_error(formatter):
+    def field_error(errors, name):
+        """GOV.UK's `errorMessage` option for a field, or None."""
+        if name not in errors:
+            return None
+        return {"text": formatter.gettext(errors[name]),
+                "visuallyHiddenText": formatter.gettext(N_("Error"))}
+    return field_error
+
+
+def _error_list(formatter):
+    def error_list(errors, anchors=None):
+        """GOV.UK's error summary list: each message links to its field."""
+        anchors = anchors or {}
+        return [{"text": formatter.gettext(message), "href": "#" + anchors.get(name, name)}
+                for name, message in errors.items()]
+    return error_list
+
+
+def _choice_items(formatter):
+    def choice_items(vocabulary, values, chosen=None, checked_key="checked"):
+        """Items of GOV.UK radios, checkboxes or a select for values of a vocabulary."""
+        chosen = chosen if isinstance(chosen, (list, tuple)) else [chosen]
+        return [{"value": value, "text": formatter.label(vocabulary, value),
+                 checked_key: value in chosen} for value in values]
+    return choice_items
 
 
 ENVIRONMENTS = {language: make_environment(language) for language in LANGUAGES}
