@@ -1,0 +1,63 @@
+"""Idempotency-Key on POSTs: the same key from the same user with the same body answers the
+same and creates nothing new; with another body, 409."""
+import pytest
+
+from gateway.client import ApiError
+
+from .world import PASSWORD, World, unique
+
+
+@pytest.fixture(scope="module")
+def world(api):
+    return World(api.base_url)
+
+
+def test_a_repeated_booking_request_is_the_same_booking(world):
+    key = unique("key")
+    first = world.book(world.family, world.slot["id"], world.budget["id"], key=key)
+    again = world.family.request("POST", "/bookings", headers={"Idempotency-Key": key},
+                                 json={"slot_id": world.slot["id"], "places": 1,
+                                       "budget_id": world.budget["id"]})
+    assert again.status_code == 202 and again.json()["id"] == first["id"]
+    assert again.headers["Location"] == "/api/v1/bookings/" + first["id"]
+    mine = [b["id"] for b in world.family.get("/bookings", params={"limit": 200})["items"]]
+    assert mine.count(first["id"]) == 1 and len(mine) == 1
+
+    with pytest.raises(ApiError) as clash:
+        world.book(world.family, world.slot["id"], world.budget["id"], places=2, key=key)
+    assert clash.value.status == 409
+    assert clash.value.response.json()["code"] == "idempotency_key_reused"
+
+
+def test_keys_belong_to_their_user(world):
+    key = unique("shared-key")
+    mine = world.book(world.family, world.slot["id"], world.budget["id"], key=key)
+    theirs = world.book(world.other_family, world.slot["id"], world.other_budget["id"], key=key)
+    assert mine["id"] != theirs["id"]
+
+
+def test_other_posts_accept_a_key_too(world):
+    key = unique("key")
+    body = {"username": unique("family"), "password": PASSWORD, "display_name": "Once"}
+    first = world.officer.request("POST", "/families", json=body,
+                                  headers={"Idempotency-Key": key})
+    again = world.officer.request("POST", "/families", json=body,
+                                  headers={"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert first.headers["Location"] == again.headers["Location"]
+    other = dict(body, display_name="Twice")
+    clash = world.officer.request("POST", "/families", json=other, expect=(409,),
+                                  headers={"Idempotency-Key": key})
+    assert clash.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_refused_request_does_not_use_up_its_key(world):
+    key = unique("key")
+    refused = world.family.request("POST", "/bookings", expect=(422,),
+                                   headers={"Idempotency-Key": key},
+                                   json={"slot_id": "no-such-slot", "places": 1,
+                                         "budget_id": world.budget["id"]})
+    assert "slot_id" in refused.json()["errors"]
+    booking = world.book(world.family, world.slot["id"], world.budget["id"], key=key)
+    assert booking["status"] == "requested"
