@@ -1,0 +1,133 @@
+"""The three services of the saga started in-process against the real broker, for tests.
+
+- `saga_world`: a World on one trio shared by a test module (stopping a nameko container
+  takes seconds, so the ordinary scenarios share one), each test in a council of its own;
+- `start_saga(kind, services, **settings)`: a trio of the test's own, for the scenarios that
+  need other settings or stop a service.
+"""
+import contextlib
+import uuid
+
+import eventlet
+import pytest
+import requests
+import sqlalchemy as sa
+from nameko.containers import ServiceContainer
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.bookings.service import BookingsService
+from services.budgets.service import BudgetsService
+from services.providers.service import ProvidersService
+
+from ..conftest import RABBIT_HOST, RABBIT_MANAGEMENT
+from .world import World
+
+SERVICES = {"budgets": BudgetsService, "providers": ProvidersService,
+            "bookings": BookingsService}
+# Short timer, long timeouts: the tests that need a timeout to fire set their own.
+SAGA_SETTINGS = {"STEP_TIMEOUT_SECONDS": 10, "STEP_MAX_RETRIES": 2,
+                 "BOOKING_TIMER_SECONDS": 0.2, "APPROVAL_TIMEOUT_SECONDS": 3600,
+                 "RPC_TIMEOUT_SECONDS": 10}
+AUTH = ("guest", "guest")
+
+
+class Saga:
+    def __init__(self, config, databases, start_container):
+        self.config = config
+        self.databases = databases
+        self._start_container = start_container
+        self.containers = {}
+        self._proxy = ClusterRpcProxy(config, timeout=30)
+        self.rpc = self._proxy.start()
+
+    def world(self):
+        """A world in a council of its own, so tests sharing the trio never meet."""
+        return World(self.rpc, council="council-" + uuid.uuid4().hex[:8])
+
+    def start(self, *names):
+        for name in names:
+            self.containers[name] = self._start_container(SERVICES[name])
+        return self
+
+    def stop(self, name):
+        self.containers.pop(name).stop()
+
+    def delete_queue(self, queue):
+        vhost = self.config["AMQP_URI"].rsplit("/", 1)[1]
+        requests.delete("{}/queues/{}/{}".format(RABBIT_MANAGEMENT, vhost, queue), auth=AUTH,
+                        timeout=10).raise_for_status()
+
+    def bookings_table(self, *columns):
+        """Rows of the bookings database, read directly (it is ours)."""
+        engine = sa.create_engine(self.databases["bookings"])
+        try:
+            with engine.connect() as connection:
+                return connection.execute(sa.text("SELECT {} FROM bookings".format(
+                    ", ".join(columns)))).all()
+        finally:
+            engine.dispose()
+
+    def close(self):
+        """Stops the proxy, then the containers all at once (each takes a second or two)."""
+        self._proxy.stop()
+        list(eventlet.GreenPool().imap(lambda container: container.stop(),
+                                       self.containers.values()))
+
+
+@contextlib.contextmanager
+def fresh_vhost():
+    vhost = "seibiant-test-" + uuid.uuid4().hex[:12]
+    url = "{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost)
+    requests.put(url, auth=AUTH, timeout=10).raise_for_status()
+    requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=AUTH,
+                 json={"configure": ".*", "write": ".*", "read": ".*"},
+                 timeout=10).raise_for_status()
+    try:
+        yield "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost)
+    finally:
+        requests.delete(url, auth=AUTH, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def shared_saga(tmp_path_factory):
+    with fresh_vhost() as amqp_uri:
+        folder = tmp_path_factory.mktemp("saga")
+        databases = {name: "sqlite:///{}".format(folder / (name + ".sqlite3"))
+                     for name in SERVICES}
+        config = dict(SAGA_SETTINGS, AMQP_URI=amqp_uri, max_workers=10, serializer="json",
+                      DATABASES=databases, OUTBOX_SWEEP_SECONDS=0.2, EVENT_MAX_ATTEMPTS=3,
+                      EVENT_RETRY_BACKOFF_MS=50)
+
+        def start_container(service_cls):
+            container = ServiceContainer(service_cls, config)
+            container.start()
+            return container
+
+        saga = Saga(config, databases, start_container).start(*SERVICES)
+        try:
+            yield saga
+        finally:
+            saga.close()
+
+
+@pytest.fixture
+def saga_world(shared_saga):
+    return shared_saga.world()
+
+
+@pytest.fixture
+def start_saga(start_service, make_database_url, service_config):
+    """`start_saga(kind="sqlite", services=all three, **settings)` -> a running Saga."""
+    sagas = []
+
+    def start(kind="sqlite", services=tuple(SERVICES), **settings):
+        databases = {name: make_database_url(kind, name) for name in SERVICES}
+        overrides = dict(SAGA_SETTINGS, DATABASES=databases, **settings)
+        saga = Saga(dict(service_config, **overrides), databases,
+                    lambda service_cls: start_service(service_cls, **overrides))
+        sagas.append(saga)
+        return saga.start(*services)
+
+    yield start
+    for saga in sagas:
+        saga.close()

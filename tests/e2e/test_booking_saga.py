@@ -1,0 +1,243 @@
+"""The booking saga end to end: bookings, providers and budgets running against the real
+broker, each with its own database; everything done and read through their RPCs."""
+import pytest
+
+from seibiant_common.processes import wait_until
+from seibiant_common.types import utcnow
+
+from .world import HOURS
+
+
+def released(world, slot_id, budget_id=None):
+    """Waits until the compensation has given back the places (and the money)."""
+    wait_until(lambda: world.places_taken(slot_id) == 0, 10, message="places released")
+    if budget_id is not None:
+        wait_until(lambda: world.balance(budget_id)["held_pence"] == 0, 10,
+                   message="money released")
+
+
+def statuses(booking):
+    return [(t["from_status"], t["to_status"]) for t in booking["transitions"]]
+
+
+def test_a_booking_is_confirmed_with_its_places_reserved_and_its_money_held(saga_world):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, capacity=5, price_pence=1500)
+    budget_id = world.budget(parent)
+
+    requested = world.book(parent, slot_id, places=2, budget_id=budget_id)
+    assert requested["status"] == "requested"
+    assert (requested["total_pence"], requested["council"], requested["family_id"]) == (
+        3000, world.council, parent["user_id"])
+    booking = world.settled(requested["id"])
+
+    assert booking["status"] == "confirmed" and booking["reason"] is None
+    assert statuses(booking) == [(None, "requested"), ("requested", "confirmed")]
+    assert booking["transitions"][-1]["by"] == "budgets"
+    assert world.places_taken(slot_id) == 2
+    assert world.balance(budget_id) == {"allocated_pence": 100_000, "held_pence": 3000,
+                                        "spent_pence": 0, "available_pence": 97_000}
+    # the family, the provider and the council's officers see it; nobody else does
+    assert world.rpc.bookings.get_booking(parent, booking["id"])["id"] == booking["id"]
+    assert world.rpc.bookings.get_booking(provider, booking["id"])["status"] == "confirmed"
+    assert [b["id"] for b in world.rpc.bookings.list_bookings(provider)["items"]] == [
+        booking["id"]]
+
+
+def test_a_sold_out_slot_rejects_the_booking_and_never_touches_the_money(saga_world):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, capacity=1)
+    budget_id = world.budget(parent)
+
+    booking = world.settled(world.book(parent, slot_id, places=2, budget_id=budget_id)["id"])
+
+    assert (booking["status"], booking["reason"]) == ("rejected", "sold_out")
+    assert world.places_taken(slot_id) == 0
+    assert world.balance(budget_id)["available_pence"] == 100_000
+    statement = world.rpc.budgets.get_statement(world.officer, budget_id)
+    assert all(entry["booking_id"] is None for entry in statement["entries"])
+
+
+def test_insufficient_funds_rejects_the_booking_and_releases_its_places(saga_world):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, capacity=5, price_pence=1500)
+    budget_id = world.budget(parent, allocated_pence=2000)
+
+    booking = world.settled(world.book(parent, slot_id, places=2, budget_id=budget_id)["id"])
+
+    assert (booking["status"], booking["reason"]) == ("rejected", "insufficient_funds")
+    released(world, slot_id, budget_id)
+    assert world.balance(budget_id)["available_pence"] == 2000
+
+
+def test_a_spend_over_the_limit_waits_for_an_officer_and_is_confirmed_on_approval(saga_world):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, price_pence=1500)
+    budget_id = world.budget(parent, auto_approve_limit_pence=1000)
+
+    booking = world.settled(world.book(parent, slot_id, places=1, budget_id=budget_id)["id"])
+    assert booking["status"] == "awaiting_approval"
+    assert world.balance(budget_id)["held_pence"] == 1500  # held while it waits
+    waiting = world.rpc.bookings.list_awaiting_approval(world.officer)["items"]
+    assert [b["id"] for b in waiting] == [booking["id"]]
+    elsewhere = dict(world.officer, council="flintshire")
+    assert world.rpc.bookings.list_awaiting_approval(elsewhere)["items"] == []
+
+    world.rpc.budgets.approve_spend(world.officer, booking["id"], "respite is overdue")
+    wait_until(lambda: world.booking(booking["id"])["status"] == "confirmed", 10,
+               message="confirmation")
+    booking = world.booking(booking["id"])
+    assert statuses(booking)[-1] == ("awaiting_approval", "confirmed")
+    assert booking["transitions"][-1]["by"] == world.officer["user_id"]
+    assert world.balance(budget_id)["held_pence"] == 1500
+    assert world.rpc.bookings.list_awaiting_approval(world.officer)["items"] == []
+
+
+def test_a_declined_spend_rejects_the_booking_and_releases_places_and_money(saga_world):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, category="hospitality_stay")
+    budget_id = world.budget(parent, categories=("overnight_stay",))  # not this category
+
+    booking = world.settled(world.book(parent, slot_id, places=1, budget_id=budget_id)["id"])
+    assert booking["status"] == "awaiting_approval"
+    world.rpc.budgets.decline_spend(world.officer, booking["id"], "not in the support plan")
+
+    wait_until(lambda: world.booking(booking["id"])["status"] == "rejected", 10,
+               message="the decline")
+    assert world.booking(booking["id"])["reason"] == "declined"
+    released(world, slot_id, budget_id)
+
+
+def test_a_cancelled_booking_releases_its_places_and_money(saga_world):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider)
+    budget_id = world.budget(parent)
+    booking = world.settled(world.book(parent, slot_id, places=3, budget_id=budget_id)["id"])
+    assert booking["status"] == "confirmed"
+
+    cancelled = world.rpc.bookings.cancel_booking(parent, booking["id"])
+
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["transitions"][-1]["by"] == parent["user_id"]
+    released(world, slot_id, budget_id)
+    assert world.balance(budget_id)["available_pence"] == 100_000
+
+
+def test_a_completed_break_spends_the_final_amount_and_releases_the_rest(saga_world):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    start = utcnow() + 3 * HOURS / 3600  # three seconds from now: it must start to complete
+    slot_id = world.slot_of(provider, price_pence=1500, start=start)
+    budget_id = world.budget(parent)
+    booking = world.settled(world.book(parent, slot_id, places=2, budget_id=budget_id)["id"])
+    assert booking["status"] == "confirmed"
+
+    wait_until(lambda: utcnow() >= start, 10, message="the break to start")
+    completed = world.rpc.bookings.complete_booking(provider, booking["id"], 2500)
+
+    assert (completed["status"], completed["final_amount_pence"]) == ("completed", 2500)
+    wait_until(lambda: world.balance(budget_id)["spent_pence"] == 2500, 10,
+               message="the capture")
+    assert world.balance(budget_id) == {"allocated_pence": 100_000, "held_pence": 0,
+                                        "spent_pence": 2500, "available_pence": 97_500}
+    assert world.places_taken(slot_id) == 2  # the break was delivered: places stay used
+
+
+def test_a_gifted_break_is_confirmed_without_a_budget(saga_world):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, price_pence=0, category="hospitality_meal")
+
+    booking = world.settled(world.book(parent, slot_id, places=2)["id"])
+
+    assert booking["status"] == "confirmed"
+    assert (booking["total_pence"], booking["budget_id"]) == (0, None)
+    assert booking["transitions"][-1]["by"] == "providers"
+    assert world.places_taken(slot_id) == 2
+
+
+def test_an_approval_that_waits_too_long_expires_and_releases_everything(start_saga):
+    world = start_saga(APPROVAL_TIMEOUT_SECONDS=1).world()
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, price_pence=1500)
+    budget_id = world.budget(parent, auto_approve_limit_pence=0)
+
+    booking_id = world.book(parent, slot_id, places=1, budget_id=budget_id)["id"]
+
+    wait_until(lambda: world.booking(booking_id)["status"] == "expired", 10,
+               message="the expiry")
+    assert statuses(world.booking(booking_id))[-2:] == [
+        ("requested", "awaiting_approval"), ("awaiting_approval", "expired")]
+    released(world, slot_id, budget_id)
+
+
+def test_a_withdrawn_slot_cancels_its_bookings_and_releases_the_money(saga_world):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider)
+    budget_id = world.budget(parent)
+    booking = world.settled(world.book(parent, slot_id, places=1, budget_id=budget_id)["id"])
+    assert booking["status"] == "confirmed"
+
+    world.rpc.providers.withdraw_slot(provider, slot_id)
+
+    wait_until(lambda: world.booking(booking["id"])["status"] == "cancelled", 10,
+               message="the cancellation")
+    assert world.booking(booking["id"])["transitions"][-1]["by"] == "system"
+    wait_until(lambda: world.balance(budget_id)["held_pence"] == 0, 10,
+               message="money released")
+
+
+def test_a_step_that_gets_no_answer_is_asked_again_then_rejected_safely(start_saga):
+    # budgets is not running: nobody ever answers the hold request.
+    saga = start_saga(services=("providers", "bookings"), STEP_TIMEOUT_SECONDS=0.3,
+                      STEP_MAX_RETRIES=2)
+    world = saga.world()
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider)
+
+    booking = world.settled(world.book(parent, slot_id, places=1, budget_id="no-budget")["id"])
+
+    assert (booking["status"], booking["reason"]) == ("rejected", "timed_out")
+    assert "3 tries" in booking["transitions"][-1]["why"]
+    released(world, slot_id)
+
+
+def test_a_lost_request_is_asked_again_and_the_booking_confirmed(start_saga):
+    saga = start_saga(STEP_TIMEOUT_SECONDS=0.5, STEP_MAX_RETRIES=20)
+    world = saga.world()
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider)
+    budget_id = world.budget(parent)
+    # budgets goes away and its queue of hold requests with it: the first request is lost
+    saga.stop("budgets")
+    saga.delete_queue("evt-bookings-funds_hold_requested--budgets.handle_funds_hold_requested")
+
+    booking_id = world.book(parent, slot_id, places=1, budget_id=budget_id)["id"]
+    wait_until(lambda: saga.bookings_table("step_attempts") == [(1,)], 10, message="a retry")
+    saga.start("budgets")
+
+    booking = world.settled(booking_id)
+    assert booking["status"] == "confirmed"
+    assert world.balance(budget_id)["held_pence"] == 1500
+
+
+@pytest.mark.postgres
+def test_the_saga_on_postgresql(start_saga):
+    world = start_saga("postgresql").world()
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, capacity=2)
+    budget_id = world.budget(parent)
+
+    first = world.settled(world.book(parent, slot_id, places=2, budget_id=budget_id)["id"])
+    second = world.settled(world.book(parent, slot_id, places=1, budget_id=budget_id)["id"])
+
+    assert first["status"] == "confirmed"
+    assert (second["status"], second["reason"]) == ("rejected", "sold_out")
+    assert world.balance(budget_id)["held_pence"] == 3000
