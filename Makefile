@@ -12,7 +12,13 @@ $(INSTALLED): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(INSTALLED)
+# GOV.UK Frontend (CSS, JS, fonts) for the web pages, pinned in package.json/package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Seibiant's web pages need npm (Debian: apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(INSTALLED) node_modules/.installed
 
 run: install
 	PYTHONPATH=$(CURDIR) $(PY) -m tools.run_all
@@ -20,6 +26,8 @@ run: install
 test: install
 	@# the tests create a RabbitMQ virtual host each, through the management API
 	@-command -v rabbitmq-plugins >/dev/null && rabbitmq-plugins -q enable rabbitmq_management >/dev/null 2>&1
+	@# the web pages' browser tests drive Debian's Chromium (Playwright's own download cannot be had)
+	@test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q chromium chromium-driver; }
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 dead-letters: install

@@ -21,6 +21,7 @@ from . import accounts, errors, models, openapi
 from . import schemas as s
 from .dependencies import Accounts, Idempotency, TimedRpcProxy
 from .http import PUBLIC, api
+from .web import pages as web_pages  # a module: `nameko run` would take a class here for a service
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def page(result):
     return result
 
 
-class GatewayService:
+class GatewayService(web_pages.WebPages):
     name = "gateway"
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
