@@ -1,0 +1,1 @@
+from ..e2e.saga import saga_world, shared_saga  # noqa: F401 (fixtures)
