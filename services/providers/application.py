@@ -53,7 +53,7 @@ def audit(uow, subject, subject_id, action, actor, now, **detail):
 def provider_view(provider):
     return {
         "id": provider.id, "user_id": provider.user_id, "name": provider.name,
-        "kind": provider.kind, "regions": provider.regions,
+        "kind": provider.kind, "regions": sorted(provider.regions),
         "accessibility": provider.accessibility, "supports_needs": provider.supports_needs,
         "description": provider.description, "status": provider.status,
         "created_at": provider.created_at, "updated_at": provider.updated_at,
@@ -119,7 +119,7 @@ def decide_provider(uow, actor, provider_id, action, reason=None):
     status = domain.provider_transition(provider.status, action)
     if status is not None:
         previous, provider.status, provider.updated_at = provider.status, status, now
-        audit(uow, "provider", provider.id, action + "d", actor, now, reason=reason,
+        audit(uow, "provider", provider.id, status, actor, now, reason=reason,
               previous_status=previous)
         if status == APPROVED:
             events.emit(uow, events.PROVIDER_APPROVED, {"provider_id": provider.id}, provider.id)

@@ -1,6 +1,8 @@
 """The events the providers service publishes (on `providers.events`) and the events of
 bookings it handles, with their payload schemas (schema_version 1, docs/contracts.md)."""
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields
+
+from .schemas import ReleasePlacesSchema, ReservePlacesSchema
 
 SCHEMA_VERSION = 1
 
@@ -77,21 +79,16 @@ def emit(uow, event_type, payload, aggregate_id):
              schema_version=SCHEMA_VERSION)
 
 
-class BookingRequestedPayload(Schema):
-    """What providers reads of `bookings.booking_requested` (the rest is not its business)."""
+class BookingRequestedPayload(ReservePlacesSchema):
+    """What providers reads of `bookings.booking_requested` (the rest is not its business):
+    the same as a `reserve_places` call."""
 
     class Meta:
         unknown = EXCLUDE
 
-    booking_id = fields.String(required=True, validate=validate.Length(1, 64))
-    slot_id = fields.String(required=True, validate=validate.Length(1, 64))
-    places = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
 
-
-class BookingEndedPayload(Schema):
+class BookingEndedPayload(ReleasePlacesSchema):
     """`booking_rejected`, `booking_cancelled` and `booking_expired`: the places go back."""
 
     class Meta:
         unknown = EXCLUDE
-
-    booking_id = fields.String(required=True, validate=validate.Length(1, 64))

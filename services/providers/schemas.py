@@ -4,6 +4,9 @@ they parse) and output schemas (named for what they carry).
 Input schemas check shape, types and the public vocabularies, so an unknown category or
 feature is refused naming the field; the rules that need state or time are in `domain`.
 """
+import functools
+import re
+
 from marshmallow import (EXCLUDE, Schema, ValidationError, fields, validate, validates,
                          validates_schema)
 
@@ -20,6 +23,25 @@ MAX_PAGE = 200
 # Regions are council slugs (`powys`, `flintshire`), the same values as an officer's council.
 REGION_SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$",
                               error="must be a lower-case council slug such as 'powys'")
+
+
+# C0 controls other than tab, newline and carriage return: NUL breaks PostgreSQL text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(value):
+    if CONTROL.search(value):
+        raise ValidationError("contains control characters")
+
+
+def text(min_length=0, max_length=5000, **kwargs):
+    return fields.String(validate=[validate.Length(min_length, max_length),
+                                   no_control_characters], **kwargs)
+
+
+def ident(**kwargs):
+    """An opaque id (ours are uuid4 hex; other services' are theirs to choose)."""
+    return text(1, 64, **kwargs)
 
 
 def unique(values):
@@ -48,41 +70,39 @@ class ActorSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    user_id = fields.String(required=True, validate=validate.Length(1, 64))
+    user_id = ident(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     council = fields.String(load_default=None, allow_none=True)
-    provider_id = fields.String(load_default=None, allow_none=True)
+    provider_id = ident(load_default=None, allow_none=True)
 
 
 class RegisterProviderSchema(Schema):
-    user_id = fields.String(required=True, validate=validate.Length(1, 64))
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    user_id = ident(required=True)
+    name = text(1, 200, required=True)
     kind = fields.String(required=True, validate=validate.OneOf(PROVIDER_KINDS))
     regions = fields.List(fields.String(validate=REGION_SLUG), required=True,
                           validate=[validate.Length(1, 50), unique])
     accessibility = vocabulary_list(ACCESSIBILITY_FEATURES, load_default=list)
     supports_needs = vocabulary_list(CARE_NEEDS, load_default=list)
-    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    description = text(load_default="")
 
 
 class SuspendProviderSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+    reason = text(1, 1000, required=True)
 
 
 class ListProvidersSchema(Schema):
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(("pending", "approved", "suspended")))
     limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, MAX_PAGE))
-    cursor = fields.String(load_default=None, allow_none=True)
+    cursor = text(0, 500, load_default=None, allow_none=True)
 
 
 class CreateOfferSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(1, 200))
-    description = fields.String(load_default="", validate=validate.Length(max=5000))
-    title_cy = fields.String(load_default=None, allow_none=True,
-                             validate=validate.Length(1, 200))
-    description_cy = fields.String(load_default=None, allow_none=True,
-                                   validate=validate.Length(max=5000))
+    title = text(1, 200, required=True)
+    description = text(load_default="")
+    title_cy = text(1, 200, load_default=None, allow_none=True)
+    description_cy = text(load_default=None, allow_none=True)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     price_pence = pence_field(required=True)
     region = fields.String(required=True, validate=REGION_SLUG)
@@ -141,26 +161,29 @@ class SearchSchema(Schema):
                              validate=validate.OneOf(CATEGORIES))
     window_from = fields.AwareDateTime(data_key="from", load_default=None, allow_none=True)
     window_to = fields.AwareDateTime(data_key="to", load_default=None, allow_none=True)
-    accessibility = vocabulary_list(ACCESSIBILITY_FEATURES, load_default=list, allow_none=True)
-    needs = vocabulary_list(CARE_NEEDS, load_default=list, allow_none=True)
+    # Repeating a required feature asks nothing more, so it is not an error here.
+    accessibility = fields.List(fields.String(validate=validate.OneOf(ACCESSIBILITY_FEATURES)),
+                                load_default=list, allow_none=True)
+    needs = fields.List(fields.String(validate=validate.OneOf(CARE_NEEDS)), load_default=list,
+                        allow_none=True)
     max_price_pence = pence_field(load_default=None, allow_none=True)
-    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    q = text(0, 200, load_default=None, allow_none=True)
 
 
 class PageSchema(Schema):
     limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, MAX_PAGE))
-    cursor = fields.String(load_default=None, allow_none=True)
+    cursor = text(0, 500, load_default=None, allow_none=True)
 
 
 class ReservePlacesSchema(Schema):
-    booking_id = fields.String(required=True, validate=validate.Length(1, 64))
-    slot_id = fields.String(required=True, validate=validate.Length(1, 64))
+    booking_id = ident(required=True)
+    slot_id = ident(required=True)
     places = fields.Integer(strict=True, required=True,
                             validate=validate.Range(1, MAX_PLACES_PER_BOOKING))
 
 
 class ReleasePlacesSchema(Schema):
-    booking_id = fields.String(required=True, validate=validate.Length(1, 64))
+    booking_id = ident(required=True)
 
 
 # --- output ----------------------------------------------------------------------------
@@ -263,3 +286,13 @@ def load(schema, data):
         return schema.load(data)
     except ValidationError as error:
         raise InvalidInput(error.messages) from None
+
+
+@functools.lru_cache(maxsize=None)
+def _id_schema(name):
+    return Schema.from_dict({name: ident(required=True)})()
+
+
+def load_id(name, value):
+    """An id passed as a bare argument (`provider_id`, `slot_id`, ...)."""
+    return load(_id_schema(name), {name: value})[name]

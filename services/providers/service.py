@@ -35,7 +35,7 @@ from seibiant_common.logs import Correlation
 from seibiant_common.messaging import event_handler
 
 from . import application, events, models, schemas
-from .schemas import load
+from .schemas import load, load_id
 from .search import search
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
@@ -74,6 +74,7 @@ class ProvidersService:
     @rpc
     def approve_provider(self, actor, provider_id):
         actor = actor_in(actor)
+        provider_id = load_id("provider_id", provider_id)
         with self.db.unit_of_work() as uow:
             provider = application.decide_provider(uow, actor, provider_id, "approve")
         return provider_out.dump(provider)
@@ -81,6 +82,7 @@ class ProvidersService:
     @rpc
     def suspend_provider(self, actor, provider_id, reason):
         actor = actor_in(actor)
+        provider_id = load_id("provider_id", provider_id)
         reason = load(schemas.SuspendProviderSchema(), {"reason": reason})["reason"]
         with self.db.unit_of_work() as uow:
             provider = application.decide_provider(uow, actor, provider_id, "suspend", reason)
@@ -88,6 +90,7 @@ class ProvidersService:
 
     @rpc
     def get_provider(self, provider_id):
+        provider_id = load_id("provider_id", provider_id)
         with self.db.unit_of_work() as uow:
             provider = application.get_provider(uow, provider_id)
         return provider_out.dump(provider)
@@ -113,6 +116,7 @@ class ProvidersService:
 
     @rpc
     def get_offer(self, offer_id):
+        offer_id = load_id("offer_id", offer_id)
         with self.db.unit_of_work() as uow:
             offer = application.get_offer(uow, offer_id)
         return offer_with_slots_out.dump(offer)
@@ -120,6 +124,7 @@ class ProvidersService:
     @rpc
     def publish_slots(self, actor, offer_id, data):
         actor = actor_in(actor)
+        offer_id = load_id("offer_id", offer_id)
         data = load(schemas.PublishSlotsSchema(), data)
         with self.db.unit_of_work() as uow:
             slots = application.publish_slots(uow, actor, offer_id, data)
@@ -128,6 +133,7 @@ class ProvidersService:
     @rpc
     def change_capacity(self, actor, slot_id, capacity):
         actor = actor_in(actor)
+        slot_id = load_id("slot_id", slot_id)
         capacity = load(schemas.ChangeCapacitySchema(), {"capacity": capacity})["capacity"]
         with self.db.unit_of_work() as uow:
             slot = application.change_capacity(uow, actor, slot_id, capacity)
@@ -136,12 +142,14 @@ class ProvidersService:
     @rpc
     def withdraw_slot(self, actor, slot_id):
         actor = actor_in(actor)
+        slot_id = load_id("slot_id", slot_id)
         with self.db.unit_of_work() as uow:
             slot = application.withdraw_slot(uow, actor, slot_id)
         return schemas.WithdrawnSlotSchema().dump(slot)
 
     @rpc
     def get_slot(self, slot_id):
+        slot_id = load_id("slot_id", slot_id)
         with self.db.unit_of_work() as uow:
             slot = application.get_slot(uow, slot_id)
         return schemas.SlotDetailSchema().dump(slot)
