@@ -1,0 +1,22 @@
+"""The demo seed through the live gateway: a small world with bookings in each reachable
+state, and nothing at all the second time."""
+from gateway import seed
+from gateway.client import Client
+
+from .conftest import ADMIN_PASSWORD
+
+
+def test_the_seed_makes_a_small_world_once(api):
+    bookings = seed.seed(api.base_url, ADMIN_PASSWORD)
+    states = {(b["status"], b.get("reason")) for b in bookings}
+    assert states == {("confirmed", None), ("awaiting_approval", None),
+                      ("rejected", "declined"), ("rejected", "insufficient_funds"),
+                      ("rejected", "sold_out"), ("cancelled", None), ("completed", None)}
+    officer = Client(api.base_url).signed_in("powys.officer", seed.DEMO_PASSWORD)
+    assert len(officer.get("/families")["items"]) == 3
+    assert len(officer.get("/providers", params={"status": "pending"})["items"]) == 0
+    flintshire = Client(api.base_url).signed_in("flintshire.officer", seed.DEMO_PASSWORD)
+    assert len(flintshire.get("/providers", params={"status": "pending"})["items"]) == 1
+    offers = officer.get("/offers", params={"limit": 200})["items"]
+    assert len(offers) >= 12  # search shows offers with places left in its window
+    assert seed.seed(api.base_url, ADMIN_PASSWORD) is None
