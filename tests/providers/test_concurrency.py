@@ -1,5 +1,5 @@
-"""Design rule 1 under real concurrency: two providers processes (competing consumers on the
-real broker) take 50 simultaneous requests for the 5 places of one slot."""
+"""Design rule 1 under real concurrency: two instances of providers (competing consumers on
+the real broker) take 50 simultaneous requests for the 5 places of one slot."""
 import urllib.parse
 
 import eventlet
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from seibiant_common.processes import ServiceProcess, wait_until
+from services.providers.service import ProvidersService
 from tests.conftest import RABBIT_MANAGEMENT
 
 from .conftest import World, later
@@ -25,11 +26,18 @@ def consumers(amqp_uri, queue):
 
 
 @pytest.fixture
-def providers_processes(amqp_uri, tmp_path):
-    """`providers_processes(database_url)`: two `nameko run` processes of the service."""
+def providers_instances(amqp_uri, tmp_path, start_service):
+    """`providers_instances(kind, database_url)`: two instances of the service on the same
+    queues. On PostgreSQL two containers in this process suffice (psycopg2 is green under
+    eventlet, so their transactions truly overlap); SQLite, whose driver blocks the process,
+    needs two `nameko run` processes for the same."""
     instances = []
 
-    def start(database_url):
+    def start(kind, database_url):
+        if kind == "postgresql":
+            for _ in range(INSTANCES):
+                start_service(ProvidersService, DATABASES={"providers": database_url})
+            return
         env = {"AMQP_URI": amqp_uri, "PROVIDERS_DATABASE_URL": database_url,
                "OUTBOX_SWEEP_SECONDS": "0.2", "LOG_LEVEL": "WARNING"}
         for number in range(INSTANCES):
@@ -68,9 +76,9 @@ def fire(world, slot_id, booking_ids):
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
 def test_fifty_concurrent_requests_for_five_places_reserve_exactly_five(
-        kind, make_database_url, providers_processes, service_config):
+        kind, make_database_url, providers_instances, service_config):
     database_url = make_database_url(kind, "providers")
-    providers_processes(database_url)
+    providers_instances(kind, database_url)
     with ServiceRpcProxy("providers", service_config, timeout=30) as rpc:
         world = World(rpc, database_url, service_config)
         _, actor = world.provider()
