@@ -1,0 +1,42 @@
+"""Racing holds never spend a pound twice: 50 concurrent hold requests of 10,000 pence against
+a 200,000 pence budget, through the real broker. On PostgreSQL two instances of the service
+compete for the requests (row locks); on SQLite one instance (serialised units of work)."""
+import uuid
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from seibiant_common.processes import wait_until
+
+from .rules import officer
+from .support import Bookings, check_ledger, emitted, hold_payload, new_budget_data, holds, \
+    start_budgets
+
+HOLDS, AMOUNT, ALLOCATED = 50, 10_000, 200_000
+
+
+@pytest.mark.parametrize("kind, instances", [("postgresql", 2), ("sqlite", 1)])
+def test_fifty_racing_holds_on_a_budget_for_twenty_hold_exactly_twenty(
+        kind, instances, make_database_url, start_service, service_config):
+    url = start_budgets(start_service, make_database_url, kind, instances=instances)
+    with ServiceRpcProxy("budgets", service_config) as budgets:
+        budget = budgets.create_budget(officer(), new_budget_data(allocated_pence=ALLOCATED))
+    bookings = Bookings(service_config)
+    booking_ids = [uuid.uuid4().hex for _ in range(HOLDS)]
+    for booking_id in booking_ids:
+        bookings.send("funds_hold_requested", hold_payload(budget, booking_id, AMOUNT))
+
+    wait_until(lambda: len(holds(url)) == HOLDS, 30, message="every request answered")
+    statuses = [row.status for row in holds(url).values()]
+    assert statuses.count("held") == 20
+    refused = [row for row in holds(url).values() if row.status == "refused"]
+    assert len(refused) == 30
+    assert {row.refusal_reason for row in refused} == {"insufficient_funds"}
+
+    answers = [(event_type, payload) for event_type, payload in emitted(url)
+               if payload.get("booking_id") in booking_ids]
+    assert sorted(event_type for event_type, _ in answers) == (
+        ["funds_held"] * 20 + ["hold_refused"] * 30)
+    assert {p["reason"] for t, p in answers if t == "hold_refused"} == {"insufficient_funds"}
+    balance = check_ledger(url)[budget["id"]]
+    assert (balance.held_pence, balance.available_pence) == (20 * AMOUNT, 0)
