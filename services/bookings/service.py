@@ -34,11 +34,10 @@ Timeouts: see `dependencies.py`.
 """
 import os
 
-from nameko.rpc import rpc
-
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 from seibiant_common.messaging import event_handler
+from seibiant_common.rpc import rpc
 from seibiant_common.types import utcnow
 
 from . import application, events, models, schemas
