@@ -1,9 +1,20 @@
 """The demo seed through the live gateway: a small world with bookings in each reachable
 state, and nothing at all the second time."""
+import pytest
+
 from gateway import seed
 from gateway.client import Client
 
-from .conftest import ADMIN_PASSWORD
+from .conftest import ADMIN_PASSWORD, fresh_vhost, start_system, stop_system
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    """An empty system of its own: the seed does nothing where there is data."""
+    with fresh_vhost() as amqp_uri:
+        system = start_system(amqp_uri, tmp_path_factory.mktemp("seed"))
+        yield system.api
+        stop_system(system)
 
 
 def test_the_seed_makes_a_small_world_once(api):
