@@ -192,3 +192,11 @@ def test_health_and_the_description_are_public(api):
     assert page.headers["Content-Type"].startswith("text/html")
     assert "/api/v1/bookings/{booking_id}/cancel" in page.text
     assert "://" not in page.text  # nothing is loaded from elsewhere
+
+
+def test_each_answer_carries_a_correlation_id_and_keeps_a_sane_one_given(api):
+    given = api.get("/health", headers={"X-Correlation-Id": "trace-42"})
+    assert given.headers["X-Correlation-Id"] == "trace-42"
+    made = api.get("/health", headers={"X-Correlation-Id": "no spaces\tor tabs"})
+    assert len(made.headers["X-Correlation-Id"]) == 32
+    assert api.get("/no-such-path").status_code == 404
