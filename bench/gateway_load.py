@@ -177,7 +177,9 @@ def main():
         family, budget_id, slots = build_world(base_url)
         results = {"tool": "wrk {} threads, {} connections, {} s per endpoint".format(
             args.threads, args.connections, args.seconds),
-            "databases": "postgresql" if os.environ.get("BENCH_POSTGRES_URL") else "sqlite"}
+            "databases": "postgresql" if os.environ.get("BENCH_POSTGRES_URL") else "sqlite",
+            # the machine is shared: a busy one gives lower figures
+            "load_average_before": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
         results["GET /api/v1/offers"] = run_wrk(
             base_url + "/api/v1/offers?region=powys", family.token, args.seconds,
             args.connections, args.threads)
@@ -199,6 +201,7 @@ def main():
                 time.monotonic() - started, 1)
         except TimeoutError:
             results["saga_settled_all_seconds_after_load"] = None
+        results["load_average_after"] = round(os.getloadavg()[0], 2)
         print(json.dumps(results, indent=2))
     finally:
         for process in reversed(processes):
