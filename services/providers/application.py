@@ -8,6 +8,7 @@ import functools
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from seibiant_common.cursors import encode_cursor
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -17,8 +18,6 @@ from . import domain, events
 from .domain import APPROVED, OPEN, RELEASED, RESERVED, REFUSED, WITHDRAWN
 from .models import AuditEntry, Offer, Provider, ProviderRegion, Reservation, Slot
 
-# An offer in a list carries at most this many slots; `more_slots` says there are more.
-SLOTS_PER_OFFER = 50
 # `get_offer` shows this many future slots at most.
 SLOTS_PER_OFFER_PAGE = 500
 
@@ -156,7 +155,8 @@ def list_providers(uow, actor, status, limit, cursor):
             Provider.created_at > created_at,
             sa.and_(Provider.created_at == created_at, Provider.id > provider_id)))
     providers = uow.session.scalars(
-        query.order_by(Provider.created_at, Provider.id).limit(limit + 1)).all()
+        query.options(selectinload(Provider.regions_served))
+        .order_by(Provider.created_at, Provider.id).limit(limit + 1)).all()
     next_cursor = None
     if len(providers) > limit:
         last = providers[limit - 1]

@@ -40,7 +40,7 @@ class Provider(Base):
     created_at = mapped_column(UtcDateTime, nullable=False)
     updated_at = mapped_column(UtcDateTime, nullable=False)
     regions_served: Mapped[list["ProviderRegion"]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", order_by="ProviderRegion.region")
+        cascade="all, delete-orphan", order_by="ProviderRegion.region")
 
     @property
     def regions(self):
@@ -87,7 +87,7 @@ class Slot(Base):
         sa.Index("uq_slots_open_offer_start", "offer_id", "starts_at", unique=True,
                  postgresql_where=SLOT_IS_OPEN, sqlite_where=SLOT_IS_OPEN),
         sa.CheckConstraint("reserved >= 0 AND reserved <= capacity", name="ck_slots_places"),
-        sa.Index("ix_slots_open_start", "starts_at",
+        sa.Index("ix_slots_open_start", "starts_at", "offer_id",
                  postgresql_where=SLOT_HAS_PLACES, sqlite_where=SLOT_HAS_PLACES),
         sa.Index("ix_slots_open_offer_start", "offer_id", "starts_at",
                  postgresql_where=SLOT_HAS_PLACES, sqlite_where=SLOT_HAS_PLACES),

@@ -1,21 +1,31 @@
 """Search: the offers a family can book, soonest available first.
 
 An offer is found when its provider is approved, it matches the filters, and it has at least
-one slot in the window that is open, has not started and has places left. The query walks
-only such slots (the partial indexes `ix_slots_open_*`), so it stays fast as slots pile up.
-Page order is (first available start in the window, offer id); the cursor is that pair.
+one slot in the window that is open, has not started and has places left ("available"). A page
+is ordered by (first available start in the window, offer id), and the cursor is that pair.
+
+Two ways to a page, both on the partial indexes of available slots (`ix_slots_open_*`):
+- few offers match the filters: their first available starts, one index probe each;
+- many match: walk the available slots in time order and stop as soon as the page is full;
+  with many offers matching, a page fills after a few steps however many slots there are.
 """
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from seibiant_common.cursors import encode_cursor
 from seibiant_common.types import utcnow
 
 from . import domain
-from .application import SLOTS_PER_OFFER, offer_view, slot_view, use_case
+from .application import offer_view, slot_view, use_case
 from .models import Offer, Provider, Slot
 
 LIKE_ESCAPE = "\\"
+# Up to this many matching offers, look each one's first start up; beyond, walk the slots.
+FEW_OFFERS = 300
+# Slots read per step of the walk.
+WALK_STEP = 250
+# An offer in a result carries its soonest slots in the window, at most this many;
+# `more_slots` says there are more (the offer's own page shows them all).
+SLOTS_PER_OFFER = 10
 
 
 def _like_pattern(term):
@@ -43,13 +53,23 @@ def _offer_conditions(filters):
     return conditions
 
 
-def _slot_conditions(window_from, window_to, now):
-    # Spelled as the partial indexes' predicate, so the planner can use them.
-    conditions = [Slot.status == domain.OPEN, Slot.reserved < Slot.capacity,
-                  Slot.starts_at > now, Slot.starts_at >= window_from]
-    if window_to is not None:
-        conditions.append(Slot.starts_at < window_to)
-    return conditions
+class Window:
+    """The available slots starting in [from, to), never before now."""
+
+    def __init__(self, window_from, window_to, now):
+        domain.check_window(window_from, window_to)
+        # Spelled as the partial indexes' predicate, so the planner can use them.
+        self.conditions = [Slot.status == domain.OPEN, Slot.reserved < Slot.capacity,
+                           Slot.starts_at > now, Slot.starts_at >= window_from]
+        if window_to is not None:
+            self.conditions.append(Slot.starts_at < window_to)
+
+
+def _after(start_column, id_column, position):
+    """Rows after `position` in (start, id) order, spelled so an index on start serves it."""
+    start, item_id = position
+    return sa.and_(start_column >= start,
+                   sa.or_(start_column > start, id_column > item_id))
 
 
 @use_case
@@ -57,53 +77,96 @@ def search(uow, filters, limit, cursor):
     """A page of `{"items": [offer with "slots" (in the window, with places)], "next_cursor"}`.
     The window is slots starting from `from` (default now) until before `to` (default open)."""
     now = utcnow()
-    window_from = filters["window_from"] or now
-    domain.check_window(window_from, filters["window_to"])
-    slot_conditions = _slot_conditions(window_from, filters["window_to"], now)
-    first_start = sa.func.min(Slot.starts_at).label("first_start")
-    query = (
-        sa.select(Slot.offer_id, first_start)
-        .join(Offer, Offer.id == Slot.offer_id).join(Provider, Provider.id == Offer.provider_id)
-        .where(*slot_conditions, *_offer_conditions(filters))
-        .group_by(Slot.offer_id)
-        .order_by(first_start, Slot.offer_id)
-        .limit(limit + 1))
-    if cursor is not None:
-        after_start, after_id = domain.decode_position(cursor)
-        query = query.having(sa.or_(
-            first_start > after_start, sa.and_(first_start == after_start,
-                                               Slot.offer_id > after_id)))
-    page = uow.session.execute(query).all()
+    window = Window(filters["window_from"] or now, filters["window_to"], now)
+    position = domain.decode_position(cursor) if cursor is not None else None
+    session = uow.session
+    matching = (sa.select(Offer.id).join(Offer.provider).where(*_offer_conditions(filters)))
+    few = session.scalars(matching.limit(FEW_OFFERS + 1)).all()
+    if len(few) <= FEW_OFFERS:
+        page = _first_starts(session, few, window, position, limit + 1)
+    else:
+        # Thousands of ids: read them as plain rows, past the ORM.
+        everyone = set(session.connection().execute(matching).scalars())
+        page = _walk(session, everyone, window, position, limit + 1)
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        next_cursor = encode_cursor(page[-1].first_start.isoformat(), page[-1].offer_id)
-    offer_ids = [row.offer_id for row in page]
-    return {"items": _offers_with_slots(uow.session, offer_ids, slot_conditions),
+        next_cursor = encode_cursor(page[-1][1].isoformat(), page[-1][0])
+    return {"items": _offers_with_slots(session, [offer_id for offer_id, _ in page], window),
             "next_cursor": next_cursor}
 
 
-def _offers_with_slots(session, offer_ids, slot_conditions):
+def _first_starts(session, offer_ids, window, position, count):
+    """(offer id, first available start) of these offers, in page order."""
+    if not offer_ids:
+        return []
+    first_start = sa.func.min(Slot.starts_at).label("first_start")
+    query = (sa.select(Slot.offer_id, first_start)
+             .where(Slot.offer_id.in_(offer_ids), *window.conditions)
+             .group_by(Slot.offer_id)
+             .order_by(first_start, Slot.offer_id).limit(count))
+    if position is not None:
+        query = query.having(_after(first_start, Slot.offer_id, position))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def _walk(session, matching, window, position, count):
+    """The same, found by walking the available slots in time order (an index-only scan)
+    and keeping the matching offers' first ones. An offer's first slot after the cursor is its
+    first start, unless it has an earlier one (then it was on an earlier page)."""
+    page, seen = [], set()
+    walked_to = position
+    while len(page) < count:
+        query = (sa.select(Slot.offer_id, Slot.starts_at).where(*window.conditions)
+                 .order_by(Slot.starts_at, Slot.offer_id).limit(WALK_STEP))
+        if walked_to is not None:
+            query = query.where(_after(Slot.starts_at, Slot.offer_id, walked_to))
+        rows = session.execute(query).all()
+        candidates = {}
+        for offer_id, starts_at in rows:
+            if offer_id in matching and offer_id not in seen and offer_id not in candidates:
+                candidates[offer_id] = starts_at
+        seen.update(candidates)
+        if position is not None and candidates:
+            for listed in _listed_before(session, list(candidates), window, position):
+                del candidates[listed]
+        page += list(candidates.items())
+        if len(rows) < WALK_STEP:
+            break
+        walked_to = (rows[-1].starts_at, rows[-1].offer_id)
+    return page[:count]
+
+
+def _listed_before(session, offer_ids, window, position):
+    """Those of the offers with an available slot at or before the cursor's position."""
+    start, offer_id = position
+    return set(session.scalars(
+        sa.select(Slot.offer_id).distinct()
+        .where(Slot.offer_id.in_(offer_ids), *window.conditions,
+               sa.or_(Slot.starts_at < start,
+                      sa.and_(Slot.starts_at == start, Slot.offer_id <= offer_id)))))
+
+
+def _offers_with_slots(session, offer_ids, window):
     if not offer_ids:
         return []
     offers = {offer.id: (offer, provider) for offer, provider in session.execute(
         sa.select(Offer, Provider).join(Offer.provider).where(Offer.id.in_(offer_ids)))}
     position = (sa.func.row_number()
-                .over(partition_by=Slot.offer_id, order_by=(Slot.starts_at, Slot.id))
+                .over(partition_by=Slot.offer_id, order_by=Slot.starts_at)
                 .label("position"))
-    ranked = (sa.select(Slot, position)
-              .where(Slot.offer_id.in_(offer_ids), *slot_conditions).subquery())
-    slot_alias = aliased(Slot, ranked)
+    ranked = (sa.select(Slot.id, Slot.offer_id, Slot.starts_at, Slot.ends_at, Slot.capacity,
+                        Slot.reserved, Slot.status, position)
+              .where(Slot.offer_id.in_(offer_ids), *window.conditions).subquery())
     slots = {offer_id: [] for offer_id in offer_ids}
-    for slot in session.scalars(
-            sa.select(slot_alias).where(ranked.c.position <= SLOTS_PER_OFFER + 1)
+    for row in session.execute(
+            sa.select(ranked).where(ranked.c.position <= SLOTS_PER_OFFER + 1)
             .order_by(ranked.c.offer_id, ranked.c.position)):
-        slots[slot.offer_id].append(slot)
+        slots[row.offer_id].append(slot_view(row))
     items = []
     for offer_id in offer_ids:
         offer, provider = offers[offer_id]
         found = slots[offer_id]
-        items.append(dict(offer_view(offer, provider),
-                          slots=[slot_view(slot) for slot in found[:SLOTS_PER_OFFER]],
+        items.append(dict(offer_view(offer, provider), slots=found[:SLOTS_PER_OFFER],
                           more_slots=len(found) > SLOTS_PER_OFFER))
     return items

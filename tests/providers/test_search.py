@@ -1,6 +1,8 @@
 """Search on both database engines: the filters, the window, availability, order and pages."""
 import pytest
 
+from services.providers import search
+
 from .conftest import OFFICER, iso, later
 
 
@@ -44,9 +46,18 @@ def build(world):
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
-def test_search(world_of, kind):
+def test_search(world_of, kind, monkeypatch):
     world = world_of(kind)
     offers, slots = build(world)
+    check(world, offers, slots)
+    # The same answers when the page is found by walking the slots (as with many offers),
+    # a few slots at a time.
+    monkeypatch.setattr(search, "FEW_OFFERS", 0)
+    monkeypatch.setattr(search, "WALK_STEP", 2)
+    check(world, offers, slots)
+
+
+def check(world, offers, slots):
     letter_of = {offer_id: letter for letter, offer_id in offers.items()}
 
     def found(filters=None, limit=50, cursor=None):

@@ -71,9 +71,9 @@ def upgrade():
     )
     op.create_index("uq_slots_open_offer_start", "slots", ["offer_id", "starts_at"],
                     unique=True, postgresql_where=SLOT_IS_OPEN, sqlite_where=SLOT_IS_OPEN)
-    # Search walks only the slots that still have places: by start across offers, and by
-    # start within one offer.
-    op.create_index("ix_slots_open_start", "slots", ["starts_at"],
+    # Search walks only the slots that still have places: in time order across offers, and
+    # by start within one offer.
+    op.create_index("ix_slots_open_start", "slots", ["starts_at", "offer_id"],
                     postgresql_where=SLOT_HAS_PLACES, sqlite_where=SLOT_HAS_PLACES)
     op.create_index("ix_slots_open_offer_start", "slots", ["offer_id", "starts_at"],
                     postgresql_where=SLOT_HAS_PLACES, sqlite_where=SLOT_HAS_PLACES)
