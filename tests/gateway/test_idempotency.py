@@ -1,9 +1,14 @@
 """Idempotency-Key on POSTs: the same key from the same user with the same body answers the
 same and creates nothing new; with another body, 409."""
+import eventlet
 import pytest
+import requests
 
-from gateway.client import ApiError
+from gateway.client import ApiError, Client
+from gateway.service import GatewayService
+from seibiant_common.processes import wait_until
 
+from .conftest import ADMIN_PASSWORD, TOKEN_SECRET, free_port
 from .world import PASSWORD, World, unique
 
 
@@ -61,3 +66,29 @@ def test_a_refused_request_does_not_use_up_its_key(world):
     assert "slot_id" in refused.json()["errors"]
     booking = world.book(world.family, world.slot["id"], world.budget["id"], key=key)
     assert booking["status"] == "requested"
+
+
+def test_racing_requests_with_one_key_create_one_thing_on_postgresql(
+        start_service, make_database_url):
+    port = free_port()
+    start_service(GatewayService, DATABASES={"gateway": make_database_url("postgresql", "gw")},
+                  WEB_SERVER_ADDRESS="127.0.0.1:{}".format(port), TOKEN_SECRET=TOKEN_SECRET,
+                  ADMIN_PASSWORD=ADMIN_PASSWORD, PASSWORD_COST=1024)
+    base_url = "http://127.0.0.1:{}".format(port)
+    wait_until(lambda: requests.get(base_url + "/api/v1/openapi.json").ok, 10)
+    admin = Client(base_url).signed_in("admin", ADMIN_PASSWORD)
+    admin.post("/officers", {"username": "racer", "password": PASSWORD,
+                             "display_name": "Racer", "council": "powys"})
+    officer = Client(base_url).signed_in("racer", PASSWORD)
+    body = {"username": "raced.family", "password": PASSWORD, "display_name": "Raced"}
+
+    def post(_):
+        return officer.request("POST", "/families", json=body, expect=range(100, 600),
+                               headers={"Idempotency-Key": "race"})
+    answers = list(eventlet.GreenPool(8).imap(post, range(8)))
+    statuses = sorted(answer.status_code for answer in answers)
+    created = {answer.json()["id"] for answer in answers if answer.status_code == 201}
+    assert len(created) == 1 and set(statuses) <= {201, 409}, statuses
+    assert all(answer.json()["code"] == "request_in_progress"
+               for answer in answers if answer.status_code == 409)
+    assert [f["username"] for f in officer.get("/families")["items"]] == ["raced.family"]
