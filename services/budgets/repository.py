@@ -16,6 +16,15 @@ from .models import ApprovalRow, BudgetAuditRow, BudgetRow, HoldRow, LedgerEntry
 class Repository:
     def __init__(self, session):
         self.session = session
+        # The rows behind the objects handed out, by (table, key): saving one updates its row;
+        # an object with no row here is new. (Asking the session would cost a SELECT per
+        # new row, on the hot path of every hold.)
+        self._rows = {}
+
+    def _loaded(self, row, key):
+        if row is not None:
+            self._rows[(row.__tablename__, key)] = row
+        return row
 
     # Budgets -----------------------------------------------------------------------------
 
@@ -23,7 +32,7 @@ class Repository:
         query = sa.select(BudgetRow).where(BudgetRow.id == budget_id)
         if lock:
             query = query.with_for_update().execution_options(populate_existing=True)
-        row = self.session.scalars(query).one_or_none()
+        row = self._loaded(self.session.scalars(query).one_or_none(), budget_id)
         return _budget(row) if row else None
 
     def budgets(self, council=None, family_id=None, after=None, limit=50):
@@ -40,7 +49,7 @@ class Repository:
     def save_budget(self, budget):
         """Writes the budget's status and cached balance with its new entries and audit."""
         now = utcnow()
-        row = self.session.get(BudgetRow, budget.id)
+        row = self._rows.get((BudgetRow.__tablename__, budget.id))
         if row is None:
             row = BudgetRow(
                 id=budget.id, family_id=budget.family_id, council=budget.council,
@@ -49,6 +58,7 @@ class Repository:
                 auto_approve_limit_pence=budget.auto_approve_limit_pence,
                 created_by=budget.created_by, created_at=budget.created_at)
             self.session.add(row)
+            self._loaded(row, budget.id)
         row.status = budget.status
         row.allocated_pence = budget.balance.allocated_pence
         row.held_pence = budget.balance.held_pence
@@ -85,13 +95,18 @@ class Repository:
         if lock:
             query = query.with_for_update(of=HoldRow).execution_options(populate_existing=True)
         found = self.session.execute(query).one_or_none()
-        return _hold(*found) if found else None
+        if found is None:
+            return None
+        hold, approval = found
+        self._loaded(hold, hold.id)
+        self._loaded(approval, hold.id)
+        return _hold(hold, approval)
 
     def save_hold(self, hold, council=None):
         """Inserts or updates the hold and its approval (`council` is needed on insert)."""
-        row = self.session.get(HoldRow, hold.id)
+        row = self._rows.get((HoldRow.__tablename__, hold.id))
         if row is None:
-            row = HoldRow(id=hold.id, booking_id=hold.booking_id)
+            row = self._loaded(HoldRow(id=hold.id, booking_id=hold.booking_id), hold.id)
             self.session.add(row)
         for name in ("budget_id", "family_id", "amount_pence", "category", "break_start",
                      "break_end", "status", "refusal_reason", "captured_pence",
@@ -101,12 +116,12 @@ class Repository:
         if hold.approval is None:
             return
         self.session.flush()  # the hold before its approval
-        approval = self.session.get(ApprovalRow, hold.id)
+        approval = self._rows.get((ApprovalRow.__tablename__, hold.id))
         if approval is None:
-            approval = ApprovalRow(hold_id=hold.id, booking_id=hold.booking_id,
-                                   budget_id=hold.budget_id, council=council,
-                                   reasons=list(hold.approval.reasons),
-                                   requested_at=hold.approval.requested_at)
+            approval = self._loaded(ApprovalRow(
+                hold_id=hold.id, booking_id=hold.booking_id, budget_id=hold.budget_id,
+                council=council, reasons=list(hold.approval.reasons),
+                requested_at=hold.approval.requested_at), hold.id)
             self.session.add(approval)
         approval.status = hold.approval.status
         approval.decided_by = hold.approval.decided_by
