@@ -177,6 +177,8 @@ def main():
         hot = bench.create_budgets(1, plenty)
         results = {
             "database": "postgresql", "service_processes": 1, "max_workers": int(MAX_WORKERS),
+            # the machine is shared: a busy one gives lower figures
+            "load_average_1m_at_start": round(os.getloadavg()[0], 2),
             "events_spread_over_{}_budgets".format(BUDGETS): bench.via_events(spread),
             "events_one_hot_budget": bench.via_events(hot),
             "rpc_spread_over_{}_budgets".format(BUDGETS): bench.via_rpc(spread),

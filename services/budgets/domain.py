@@ -33,13 +33,11 @@ EFFECTS = {
     HOLD_RELEASE: (0, -1, 0),
     CAPTURE: (0, -1, 1),
 }
-ENTRY_KINDS = tuple(EFFECTS)
 
 # Budget statuses.
 ACTIVE = "active"
 SUSPENDED = "suspended"
 CLOSED = "closed"
-BUDGET_STATUSES = (ACTIVE, SUSPENDED, CLOSED)
 
 # Hold statuses. `void` marks a booking that ended before its hold request arrived (the
 # booking's events travel on separate queues), so a late request can never hold its money.
@@ -48,7 +46,6 @@ CAPTURED = "captured"
 RELEASED = "released"
 REFUSED = "refused"
 VOID = "void"
-HOLD_STATUSES = (HELD, CAPTURED, RELEASED, REFUSED, VOID)
 
 # Reasons a hold is refused (the `hold_refused` event of docs/contracts.md).
 INSUFFICIENT_FUNDS = "insufficient_funds"
@@ -64,7 +61,6 @@ PENDING = "pending"
 APPROVED = "approved"
 DECLINED = "declined"
 WITHDRAWN = "withdrawn"
-APPROVAL_STATUSES = (AUTO, PENDING, APPROVED, DECLINED, WITHDRAWN)
 
 # Why a spend waits for an officer.
 CATEGORY_NOT_ALLOWED = "category_not_allowed"
@@ -210,10 +206,6 @@ class Hold:
                    amount_pence=0, category=None, break_start=None, break_end=None,
                    status=VOID, created_at=now, resolved_at=now, resolved_by=by,
                    resolution_reason=why)
-
-    @property
-    def needs_approval(self):
-        return self.approval is not None and self.approval.status != AUTO
 
     @property
     def awaiting_approval(self):
