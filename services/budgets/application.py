@@ -178,7 +178,8 @@ def hold_funds(uow, request):
         hold = domain.Hold.refused(request, domain.BUDGET_NOT_FOUND, now)
     else:
         hold = budget.place_hold(request, BOOKINGS, now)
-        repo.save_budget(budget)
+        if hold.status == domain.HELD:
+            repo.save_budget(budget)
     repo.save_hold(hold, council=budget.council if budget else None)
     _announce_hold(uow, hold, budget.council if budget else None)
     return hold

@@ -3,6 +3,7 @@ budgets' events out (seen by a listener on the broker), on PostgreSQL."""
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
+from seibiant_common import dead_letters
 from seibiant_common.errors import Conflict, NotFound
 from seibiant_common.processes import wait_until
 
@@ -148,3 +149,20 @@ def test_a_booking_that_ended_before_its_hold_request_arrived_holds_nothing(saga
     assert emitted(url, "raced") == []
     assert budgets.get_budget(POWYS, budget["id"])["held_pence"] == 0
     check_ledger(url)
+
+
+def test_a_request_that_breaks_the_contract_is_dead_lettered_not_dropped(saga, amqp_uri):
+    budgets, bookings, url = saga
+    budget = budgets.create_budget(POWYS, new_budget_data())
+    bookings.send("funds_hold_requested", dict(hold_payload(budget, "bad"), amount_pence=-5))
+    bookings.send("funds_hold_requested", hold_payload(budget, "reused", 1_000))
+    wait_for("reused", "funds_held")
+    bookings.send("funds_hold_requested", hold_payload(budget, "reused", 2_000))
+    dead = wait_until(lambda: len(dead_letters.list_dead_letters(amqp_uri, "budgets")) == 2
+                      and dead_letters.list_dead_letters(amqp_uri, "budgets"), 15,
+                      message="two dead letters")
+    assert sorted(d["body"]["payload"]["booking_id"] for d in dead) == ["bad", "reused"]
+    errors = " ".join(d["error"] for d in dead)
+    assert "InvalidInput" in errors and "hold_mismatch" in errors
+    assert holds(url)["reused"].amount_pence == 1_000
+    assert "bad" not in holds(url)
