@@ -6,6 +6,8 @@ Scoping is enforced here, not only in the gateway: a budget, hold or approval th
 actor's is `NotFound`; a role that may never do the thing is `Forbidden`.
 """
 import functools
+import hashlib
+import json
 
 from seibiant_common.errors import Conflict, Forbidden, NotFound
 from seibiant_common.types import utcnow
@@ -35,6 +37,32 @@ def _announce(uow, event_type, payload):
              schema_version=events.SCHEMA_VERSION)
 
 
+class _Request:
+    """An officer's request that may carry an idempotency key (the gateway's, or its own per
+    request): a request delivered twice (a client retry, or the broker redelivering an RPC
+    whose reply was lost) changes money once. The same key with other arguments is refused.
+    `made` is the budget id the first delivery changed, or None if this is the first."""
+
+    def __init__(self, repo, actor, idempotency_key, operation, args):
+        self._repo = repo
+        self._key = idempotency_key and "{}:{}".format(actor["user_id"], idempotency_key)
+        self._operation = operation
+        self._fingerprint = hashlib.sha256(json.dumps(
+            [operation, args], sort_keys=True, default=str).encode()).hexdigest()
+        self.made = None
+        if self._key:
+            first = repo.applied_request(self._key)
+            if first is not None:
+                if first.fingerprint != self._fingerprint:
+                    raise domain.Refused("idempotency_key_reused",
+                                         "this idempotency key was used for another request")
+                self.made = first.budget_id
+
+    def done(self, budget_id):
+        if self._key:
+            self._repo.record_request(self._key, self._operation, self._fingerprint, budget_id)
+
+
 def _require(allowed):
     if not allowed:
         raise Forbidden()
@@ -51,17 +79,22 @@ def _visible_budget(repo, actor, budget_id, lock=False):
 # Budgets -------------------------------------------------------------------------------
 
 @refusals_as_conflicts
-def create_budget(uow, actor, data):
+def create_budget(uow, actor, data, idempotency_key=None):
     _require(domain.may_manage_budgets(actor))
     if data["family_council"] not in (None, actor["council"]):
         raise NotFound("family not found")  # a family of another council is not the officer's
+    repo = Repository(uow.session)
+    request = _Request(repo, actor, idempotency_key, "create_budget", data)
+    if request.made:
+        return repo.budget(request.made)
     budget = domain.Budget.open(
         family_id=data["family_id"], council=actor["council"],
         allocated_pence=data["allocated_pence"], period_start=data["period_start"],
         period_end=data["period_end"], allowed_categories=data["allowed_categories"],
         auto_approve_limit_pence=data["auto_approve_limit_pence"], by=actor["user_id"],
         now=utcnow())
-    Repository(uow.session).save_budget(budget)
+    repo.save_budget(budget)
+    request.done(budget.id)
     return budget
 
 
@@ -86,31 +119,39 @@ def get_statement(uow, actor, budget_id):
     return budget, repo.entries(budget.id)
 
 
-def _officer_change(uow, actor, budget_id, change):
+def _officer_change(uow, actor, budget_id, operation, args, change, idempotency_key=None):
+    """Applies `change(budget, by, now)` to a budget of the officer's council, once per
+    idempotency key."""
     _require(domain.may_manage_budgets(actor))
     repo = Repository(uow.session)
     budget = _visible_budget(repo, actor, budget_id, lock=True)
-    change(budget, actor["user_id"], utcnow())
-    repo.save_budget(budget)
+    request = _Request(repo, actor, idempotency_key, operation, dict(args, id=budget_id))
+    if not request.made:
+        change(budget, actor["user_id"], utcnow())
+        repo.save_budget(budget)
+        request.done(budget.id)
     return budget
 
 
 @refusals_as_conflicts
-def top_up(uow, actor, budget_id, amount_pence, reason):
-    return _officer_change(uow, actor, budget_id, lambda budget, by, now: budget.top_up(
-        amount_pence, reason, by, now))
+def top_up(uow, actor, budget_id, amount_pence, reason, idempotency_key=None):
+    return _officer_change(
+        uow, actor, budget_id, "top_up", {"amount_pence": amount_pence, "reason": reason},
+        lambda budget, by, now: budget.top_up(amount_pence, reason, by, now), idempotency_key)
 
 
 @refusals_as_conflicts
-def adjust(uow, actor, budget_id, amount_pence, reason):
-    return _officer_change(uow, actor, budget_id, lambda budget, by, now: budget.adjust(
-        amount_pence, reason, by, now))
+def adjust(uow, actor, budget_id, amount_pence, reason, idempotency_key=None):
+    return _officer_change(
+        uow, actor, budget_id, "adjust", {"amount_pence": amount_pence, "reason": reason},
+        lambda budget, by, now: budget.adjust(amount_pence, reason, by, now), idempotency_key)
 
 
 @refusals_as_conflicts
 def suspend(uow, actor, budget_id, reason):
-    return _officer_change(uow, actor, budget_id, lambda budget, by, now: budget.suspend(
-        reason, by, now))
+    # no key needed: suspending a suspended budget changes nothing
+    return _officer_change(uow, actor, budget_id, "suspend", {"reason": reason},
+                           lambda budget, by, now: budget.suspend(reason, by, now))
 
 
 def monitoring_summary(uow, actor, budget_id, as_of):

@@ -120,3 +120,14 @@ class ApprovalRow(Base):
     decided_by = mapped_column(ID, nullable=True)
     decided_at = mapped_column(UtcDateTime, nullable=True)
     reason = mapped_column(sa.Text, nullable=True)
+
+
+class AppliedRequestRow(Base):
+    """Officers' requests that carried an idempotency key, so a repeat changes nothing."""
+    __tablename__ = "applied_requests"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)  # "<user id>:<key>"
+    operation: Mapped[str] = mapped_column(sa.String(32))
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    budget_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("budgets.id"))
+    created_at = mapped_column(UtcDateTime, nullable=False)

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from seibiant_common.types import utcnow
 
 from . import domain
-from .models import ApprovalRow, BudgetAuditRow, BudgetRow, HoldRow, LedgerEntryRow
+from .models import (AppliedRequestRow, ApprovalRow, BudgetAuditRow, BudgetRow, HoldRow,
+                     LedgerEntryRow)
 
 
 class Repository:
@@ -85,6 +86,14 @@ class Repository:
             .where(HoldRow.budget_id == budget_id, HoldRow.status == domain.CAPTURED)
             .group_by(HoldRow.category))
         return {category: int(total) for category, total in rows if total}
+
+    def applied_request(self, key):
+        return self.session.get(AppliedRequestRow, key)
+
+    def record_request(self, key, operation, fingerprint, budget_id):
+        self.session.add(AppliedRequestRow(key=key, operation=operation,
+                                           fingerprint=fingerprint, budget_id=budget_id,
+                                           created_at=utcnow()))
 
     # Holds -------------------------------------------------------------------------------
 

@@ -34,6 +34,11 @@ def _pence(minimum=0, **kwargs):
                           **kwargs)
 
 
+def _idempotency_key():
+    return fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(min=1, max=128))
+
+
 def _reason(**kwargs):
     return fields.String(validate=validate.Length(min=1, max=REASON_LENGTH), **kwargs)
 
@@ -94,6 +99,10 @@ class CreateBudgetSchema(Schema):
             raise ValidationError("Must be after period_start.", "period_end")
 
 
+class IdempotencyKeySchema(Schema):
+    idempotency_key = _idempotency_key()
+
+
 class BudgetRefSchema(Schema):
     budget_id = _id(required=True)
 
@@ -112,6 +121,7 @@ class PageSchema(Schema):
 class TopUpSchema(BudgetRefSchema):
     amount_pence = _pence(minimum=1, required=True)
     reason = _reason(load_default=None, allow_none=True)
+    idempotency_key = _idempotency_key()
 
 
 class AdjustSchema(BudgetRefSchema):
@@ -120,6 +130,7 @@ class AdjustSchema(BudgetRefSchema):
         validate=[validate.Range(min=-MAX_PENCE, max=MAX_PENCE),
                   validate.NoneOf([0], error="An adjustment moves at least one penny.")])
     reason = _reason(required=True)
+    idempotency_key = _idempotency_key()
 
 
 class SuspendSchema(BudgetRefSchema):

@@ -9,11 +9,12 @@ RPC. `actor` = `{"user_id", "role", "council", "provider_id"}` from the gateway.
 exist *or is not the actor's* (another council's budget or approval, another family's budget);
 `Forbidden` for a role that may never do it; `Conflict(code, detail)` when a rule refuses
 (`insufficient_funds`, `approval_not_pending`, `budget_inactive`, `budget_closed`,
-`hold_mismatch`, `capture_exceeds_hold`, `approval_pending`).
+`hold_mismatch`, `capture_exceeds_hold`, `approval_pending`, `idempotency_key_reused`).
 - `health()`
-- `create_budget(actor, data)` officer. `data` = `{family_id, family_council?, allocated_pence,
-  period_start, period_end, allowed_categories, auto_approve_limit_pence}`; the budget's council
-  is the officer's; a `family_council` other than it is NotFound. -> budget
+- `create_budget(actor, data, idempotency_key=None)` officer. `data` = `{family_id,
+  family_council?, allocated_pence, period_start, period_end, allowed_categories,
+  auto_approve_limit_pence}`; the budget's council is the officer's; a `family_council` other
+  than it is NotFound. -> budget
 - `get_budget(actor, budget_id)` its family, officers of its council -> budget
   `{id, family_id, council, allocated_pence, held_pence, spent_pence, available_pence,
   allowed_categories, auto_approve_limit_pence, period_start, period_end, status, created_by,
@@ -28,9 +29,15 @@ exist *or is not the actor's* (another council's budget or approval, another fam
   date, surplus and `surplus_over_threshold` (more than 8 weeks' worth: councils reclaim it).
 - `get_monitoring_return(actor, as_of=None, limit=50, cursor=None)` officer -> the summaries of
   the council's budgets, `{items, next_cursor}`.
-- `top_up(actor, budget_id, amount_pence, reason=None)`, `adjust(actor, budget_id,
-  amount_pence, reason)` (signed; may not take available below zero), `suspend(actor,
-  budget_id, reason)`: officers of the budget's council -> budget.
+- `top_up(actor, budget_id, amount_pence, reason=None, idempotency_key=None)`,
+  `adjust(actor, budget_id, amount_pence, reason, idempotency_key=None)` (signed; may not take
+  available below zero), `suspend(actor, budget_id, reason)`: officers of the budget's council
+  -> budget.
+  `idempotency_key` (optional, per officer): the same key again answers with the budget as it
+  is and changes nothing (a client retry, or the broker redelivering a request whose reply was
+  lost); with other arguments it is Conflict `idempotency_key_reused`. The other changes need
+  no key: suspending, holding, capturing and releasing are idempotent, and a decision, once
+  taken, refuses a repeat (`approval_not_pending`).
 - `hold_funds(booking_id, budget_id, family_id, amount_pence, category, break_start,
   break_end)` -> `{booking_id, budget_id, hold_id, status: held|refused|captured|released|void,
   amount_pence, refusal_reason, approval: auto|required|None, approval_status}`. Idempotent by
@@ -74,12 +81,12 @@ work is retried once and then sees the winner's row).
 """
 import os
 
-from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 from seibiant_common.messaging import event_handler
+from seibiant_common.rpc import rpc
 
 from . import application as app
 from . import domain, events, models, schemas, statements
@@ -128,10 +135,13 @@ class BudgetsService:
     # Budgets -------------------------------------------------------------------------
 
     @rpc
-    def create_budget(self, actor, data):
+    def create_budget(self, actor, data, idempotency_key=None):
         actor = self._actor(actor)
         data = schemas.parse(schemas.CreateBudgetSchema(), data)
-        return BUDGET.dump(self._transact(lambda uow: app.create_budget(uow, actor, data)))
+        key = schemas.parse(schemas.IdempotencyKeySchema(),
+                            {"idempotency_key": idempotency_key})["idempotency_key"]
+        return BUDGET.dump(self._transact(
+            lambda uow: app.create_budget(uow, actor, data, key)))
 
     @rpc
     def get_budget(self, actor, budget_id):
@@ -195,17 +205,19 @@ class BudgetsService:
                                                lambda b: (b.created_at, b.id))})
 
     @rpc
-    def top_up(self, actor, budget_id, amount_pence, reason=None):
+    def top_up(self, actor, budget_id, amount_pence, reason=None, idempotency_key=None):
         actor = self._actor(actor)
         args = schemas.parse(schemas.TopUpSchema(), {
-            "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason})
+            "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason,
+            "idempotency_key": idempotency_key})
         return BUDGET.dump(self._transact(lambda uow: app.top_up(uow, actor, **args)))
 
     @rpc
-    def adjust(self, actor, budget_id, amount_pence, reason):
+    def adjust(self, actor, budget_id, amount_pence, reason, idempotency_key=None):
         actor = self._actor(actor)
         args = schemas.parse(schemas.AdjustSchema(), {
-            "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason})
+            "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason,
+            "idempotency_key": idempotency_key})
         return BUDGET.dump(self._transact(lambda uow: app.adjust(uow, actor, **args)))
 
     @rpc

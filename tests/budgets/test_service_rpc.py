@@ -218,3 +218,26 @@ def test_the_monitoring_summary_flags_a_surplus_over_eight_weeks(budgets):
     monitoring_return = budgets.get_monitoring_return(POWYS, as_of="2027-10-01T00:00:00+00:00")
     assert [s["budget_id"] for s in monitoring_return["items"]] == [budget["id"]]
     assert budgets.get_monitoring_return(FLINTSHIRE)["items"] == []
+
+
+def test_an_idempotency_key_makes_a_repeated_officer_request_change_money_once(budgets):
+    first = budgets.create_budget(POWYS, new_budget_data("family-1", 100_000), "key-1")
+    again = budgets.create_budget(POWYS, new_budget_data("family-1", 100_000), "key-1")
+    assert again["id"] == first["id"]
+    other_officer = officer("powys", "officer-q")  # keys are each officer's own
+    assert budgets.create_budget(other_officer, new_budget_data("family-1", 100_000),
+                                 "key-1")["id"] != first["id"]
+    with pytest.raises(Conflict) as reused:
+        budgets.create_budget(POWYS, new_budget_data("family-1", 999), "key-1")
+    assert reused.value.code == "idempotency_key_reused"
+
+    for _ in range(2):
+        budgets.top_up(POWYS, first["id"], 5_000, "review", idempotency_key="key-2")
+        budgets.adjust(POWYS, first["id"], -1_000, "fix", idempotency_key="key-3")
+    with pytest.raises(Conflict):
+        budgets.top_up(POWYS, first["id"], 6_000, "review", idempotency_key="key-2")
+    with pytest.raises(Conflict):  # a key names one request, whatever the operation
+        budgets.adjust(POWYS, first["id"], 5_000, "review", idempotency_key="key-2")
+    statement = budgets.get_statement(POWYS, first["id"])
+    assert [e["kind"] for e in statement["entries"]] == ["allocation", "top_up", "adjustment"]
+    assert statement["budget"]["allocated_pence"] == 104_000
