@@ -5,6 +5,8 @@ Everything the gateway answers with a 4xx or 5xx is a problem document built her
 import json
 import logging
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 from werkzeug.wrappers import Response
 
@@ -25,8 +27,13 @@ STATUS_BY_ERROR = [
     (errors.Forbidden, 403, "forbidden", "Forbidden"),
     (UnknownService, 503, "service-unavailable", "Service unavailable"),
     (RpcTimeout, 503, "service-unavailable", "Service unavailable"),
+    # the broker is down or restarting: nothing was asked of any service, or its answer is lost
+    (OperationalError, 503, "service-unavailable", "Service unavailable"),
+    (AmqpConnectionError, 503, "service-unavailable", "Service unavailable"),
+    (ConnectionError, 503, "service-unavailable", "Service unavailable"),
 ]
-UNAVAILABLE = (UnknownService, RpcTimeout)
+UNAVAILABLE = (UnknownService, RpcTimeout, OperationalError, AmqpConnectionError,
+               ConnectionError)
 
 
 def problem(status, slug, title, detail=None, headers=None, **extra):

@@ -55,8 +55,12 @@ class GatewayService(web_pages.WebPages):
          response=s.HealthSchema, tag="system",
          responses={503: "a service does not answer; `down` lists which"})
     def health(self, call):
-        replies = {name: getattr(self, name).health.call_async() for name in SERVICES}
-        down = []
+        replies, down = {}, []
+        for name in SERVICES:
+            try:
+                replies[name] = getattr(self, name).health.call_async()
+            except Exception:  # the broker itself is not answering
+                down.append(name)
         deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
         for name, reply in replies.items():
             try:
@@ -64,6 +68,7 @@ class GatewayService(web_pages.WebPages):
                     reply.result()
             except (Exception, eventlet.Timeout):
                 down.append(name)
+        down = [name for name in SERVICES if name in down]
         if down:
             raise errors.Problem(503, "service-unavailable", "Service unavailable",
                                  "not answering: " + ", ".join(down), down=down)

@@ -134,3 +134,15 @@ def test_the_openapi_description_covers_every_operation_of_api_v1():
         "region", "category", "from", "to", "accessibility", "needs", "max_price_pence", "q",
         "limit", "cursor"}
     assert spec["paths"]["/api/v1/bookings"]["post"]["responses"]["202"]
+
+
+@pytest.mark.parametrize("error", [
+    __import__("kombu").exceptions.OperationalError("[Errno 111] ECONNREFUSED"),
+    ConnectionResetError(104, "Connection reset by peer"),
+    __import__("amqp").exceptions.RecoverableConnectionError("connection closed"),
+])
+def test_a_broker_that_is_down_or_restarting_is_a_503_not_a_500(error):
+    from gateway.errors import problem_for
+    response = problem_for(error)
+    assert response.status_code == 503
+    assert "ECONNREFUSED" not in response.get_data(as_text=True)
