@@ -40,7 +40,8 @@ from services.providers.schemas import PageSchema, SearchPageSchema, SearchSchem
 from services.providers.search import search  # noqa: E402
 
 POSTGRES_DSN = os.environ.get("BENCH_POSTGRES_DSN", "host=127.0.0.1 user=postgres dbname=postgres")
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/")
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL",
+                              "postgresql+psycopg2://postgres@127.0.0.1:5432/")
 RABBIT = os.environ.get("RABBIT_HOST", "127.0.0.1")
 MANAGEMENT = "http://{}:15672/api".format(RABBIT)
 AUTH = ("guest", "guest")
@@ -58,6 +59,11 @@ HORIZON_DAYS = 180
 DEADLINE_SECONDS = float(os.environ.get("BENCH_DEADLINE_SECONDS", "600"))
 
 
+def machine():
+    """How busy the machine was: figures from a shared machine need this beside them."""
+    return {"cpus": os.cpu_count(), "load_average_1_5_15": os.getloadavg()}
+
+
 def percentile(samples, fraction):
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -69,8 +75,6 @@ def bench_environment(instances=1, keep=False, max_workers=10):
     Yields (database_url, nameko config for clients)."""
     suffix = uuid.uuid4().hex[:8]
     database, vhost = "seibiant_bench_providers_" + suffix, "seibiant-bench-" + suffix
-    connection = psycopg2.connect(POSTGRES_DSN)
-    connection.autocommit = True
     amqp_uri = "amqp://guest:guest@{}:5672/{}".format(RABBIT, vhost)
     database_url = POSTGRES_URL + database
     env = {"AMQP_URI": amqp_uri, "PROVIDERS_DATABASE_URL": database_url,
@@ -80,26 +84,41 @@ def bench_environment(instances=1, keep=False, max_workers=10):
                  for n in range(instances)]
     config = {"AMQP_URI": amqp_uri, "serializer": "json"}
     try:
-        connection.cursor().execute('CREATE DATABASE "{}"'.format(database))
-        requests.put("{}/vhosts/{}".format(MANAGEMENT, vhost), auth=AUTH,
-                     timeout=10).raise_for_status()
-        requests.put("{}/permissions/{}/guest".format(MANAGEMENT, vhost), auth=AUTH, timeout=10,
-                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        postgres("CREATE DATABASE \"{}\"".format(database))
+        # The broker may be restarting (other suites on this machine test that): wait for it.
+        wait_until(lambda: management("put", "vhosts/" + vhost), 60, interval=1,
+                   message="RabbitMQ's management API")
+        management("put", "permissions/{}/guest".format(vhost),
+                   json={"configure": ".*", "write": ".*", "read": ".*"})
         for process in processes:
             process.start()
-        with ServiceRpcProxy("providers", config, timeout=30) as rpc:
-            wait_until(lambda: consumers(vhost, "rpc-providers") == instances, 60,
-                       message="the providers service")
-            rpc.health()
+        wait_until(lambda: consumers(vhost, "rpc-providers") == instances, 60,
+                   message="the providers service")
         yield database_url, config
     finally:
         for process in processes:
             process.stop()
-        if not keep:
-            requests.delete("{}/vhosts/{}".format(MANAGEMENT, vhost), auth=AUTH, timeout=30)
-            connection.cursor().execute('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'
-                                        .format(database))
+        if not keep:  # best effort: a failure here must not hide the one that got us here
+            with contextlib.suppress(Exception):
+                management("delete", "vhosts/" + vhost)
+            with contextlib.suppress(Exception):
+                postgres("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)".format(database))
+
+
+def postgres(statement):
+    connection = psycopg2.connect(POSTGRES_DSN)
+    try:
+        connection.autocommit = True
+        connection.cursor().execute(statement)
+    finally:
         connection.close()
+
+
+def management(method, path, **kwargs):
+    response = requests.request(method, "{}/{}".format(MANAGEMENT, path), auth=AUTH,
+                                timeout=30, **kwargs)
+    response.raise_for_status()
+    return True
 
 
 def consumers(vhost, queue):
@@ -257,7 +276,8 @@ def main(argv=None):
         load_seconds = load(database_url, args.offers, args.slots)
         results = measure(config, database_url, args.runs, deadline)
     print(json.dumps({"offers": args.offers, "slots": args.slots,
-                      "load_seconds": round(load_seconds, 1), "queries": results}, indent=2))
+                      "load_seconds": round(load_seconds, 1), "queries": results,
+                      "machine": machine()}, indent=2))
 
 
 if __name__ == "__main__":

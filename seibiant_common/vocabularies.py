@@ -1,4 +1,9 @@
-"""The public vocabularies of design.md, in one place. Values may be added, never renamed."""
+"""The public vocabularies of design.md, in one place. Values may be added, never renamed.
+
+Add new values at the END of a tuple and never reorder one: providers stores the accessibility
+features and care needs of an offer as bit masks by position (services/providers/domain.py),
+so a value moved would change the meaning of what is stored.
+"""
 
 SHORT_BREAK_CATEGORIES = (
     "overnight_stay", "family_based_care", "group_specialist", "group_non_specialist",

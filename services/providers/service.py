@@ -28,11 +28,10 @@ bookings.booking_rejected / booking_cancelled / booking_expired (release).
 """
 import os
 
-from nameko.rpc import rpc
-
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 from seibiant_common.messaging import event_handler
+from seibiant_common.rpc import rpc
 
 from . import application, events, models, schemas
 from .schemas import load, load_id

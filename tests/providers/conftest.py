@@ -83,7 +83,8 @@ class World:
         return provider, actor
 
     def offer(self, actor, **changes):
-        data = dict(title="Quiet afternoon", description="Tea and cake", category="hospitality_meal",
+        data = dict(title="Quiet afternoon", description="Tea and cake",
+                    category="hospitality_meal",
                     price_pence=1500, region="powys", accessibility=[], supports_needs=[])
         data.update(changes)
         return self.rpc.create_offer(actor, data)

@@ -4,7 +4,7 @@ import datetime
 import pytest
 
 from seibiant_common.cursors import encode_cursor
-from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES
+from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS
 from services.providers import domain
 from services.providers.domain import (APPROVED, OPEN, PENDING, PROVIDER_NOT_APPROVED, RELEASED,
                                        REFUSED, RESERVED, SLOT_NOT_BOOKABLE, SOLD_OUT,
@@ -210,6 +210,17 @@ def test_vocabulary_masks_have_a_bit_per_value():
     assert both & domain.accessibility_mask(["hoist"]) == domain.accessibility_mask(["hoist"])
     assert both & domain.accessibility_mask(["hearing_loop"]) == 0
     assert domain.needs_mask(["autism", "dementia"]) != domain.needs_mask(["autism"])
+
+
+def test_the_stored_bit_positions_never_move():
+    # Offers store masks by position: the vocabularies may only grow at the end.
+    assert ACCESSIBILITY_FEATURES[:8] == (
+        "wheelchair_access", "hoist", "changing_places_toilet", "quiet_space",
+        "sensory_friendly", "ground_floor", "hearing_loop", "assistance_dogs")
+    assert CARE_NEEDS[:8] == (
+        "complex_health", "challenging_behaviour", "autism", "learning_disability",
+        "physical_disability", "sensory_impairment", "dementia", "mental_health")
+    assert len(ACCESSIBILITY_FEATURES) <= 31 and len(CARE_NEEDS) <= 31  # an INTEGER column
 
 
 def test_search_text_ignores_case_and_accents_in_english_and_welsh():
