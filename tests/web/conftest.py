@@ -1,0 +1,193 @@
+"""The web pages' browser harness: the live system (three services and the gateway as
+processes, on a RabbitMQ virtual host of their own), Debian's Chromium under pytest-playwright,
+axe-core on every page, and screenshots under var/screenshots/.
+
+One live system serves the whole web test session (starting it costs a few seconds); tests
+keep out of each other's way by creating their own users, council and offers.
+"""
+import os
+import socket
+import uuid
+
+import eventlet
+import pytest
+import requests
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
+from tests.conftest import RABBIT_HOST, RABBIT_MANAGEMENT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SCREENSHOTS = os.path.join(ROOT, "var", "screenshots")
+LOGS = os.path.join(ROOT, "var", "log", "web-tests")  # the live system's, kept to read after
+ADMIN_PASSWORD = "web-test-admin-password"
+# axe-core's rule tags for WCAG 2.0, 2.1 and 2.2, levels A and AA
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = ("serious", "critical")
+TIMEOUT_MS = 15000
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium: Playwright's own browser download cannot be had here."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("{} is missing: `apt-get install -y chromium chromium-driver` "
+                    "(`make test` does it)".format(CHROMIUM))
+    return dict(browser_type_launch_args, executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """pytest-playwright's fixture, except for the stop. eventlet's hub adopts every greenlet
+    that waits on it (it re-parents them), so when the driver ends, Playwright's dispatcher
+    greenlet returns to the hub instead of to the caller, and a plain `stop()` never returns.
+    Here the pipe is closed, the dispatcher is run to its end from a green thread, and this
+    greenlet waits for that like any eventlet waiter."""
+    manager = sync_playwright()
+    instance = manager.start()
+    yield instance
+    if manager._client and not manager._client._close_promise.done():
+        manager._client._transport.request_stop()
+    dispatcher = manager._dispatcher_fiber
+    eventlet.spawn_n(dispatcher.switch)
+    wait_until(lambda: dispatcher.dead, 30, message="Playwright's driver to stop")
+    manager._client = None  # done above; what is left is closing the event loop
+    manager.__exit__()
+
+
+@pytest.fixture(scope="session")
+def live_system(tmp_path_factory):
+    """The three services and the gateway as processes; the gateway's address comes from
+    WEB_SERVER_ADDRESS when set (else a free port). Yields the gateway's base URL."""
+    vhost = "seibiant-web-" + uuid.uuid4().hex[:12]
+    auth = ("guest", "guest")
+    requests.put("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=auth,
+                 timeout=10).raise_for_status()
+    requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=auth,
+                 json={"configure": ".*", "write": ".*", "read": ".*"},
+                 timeout=10).raise_for_status()
+    folder = tmp_path_factory.mktemp("web-system")
+    address = os.environ.get("WEB_SERVER_ADDRESS") or "127.0.0.1:{}".format(free_port())
+    env = {"AMQP_URI": "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost),
+           "GATEWAY_ADDRESS": address, "SEIBIANT_LOG_DIR": LOGS,
+           "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
+           "SEIBIANT_TOKEN_SECRET": "web-test-secret-" + uuid.uuid4().hex,
+           "OUTBOX_SWEEP_SECONDS": "0.2"}
+    for name in SERVICE_MODULES:
+        env[name.upper() + "_DATABASE_URL"] = "sqlite:///{}".format(folder / (name + ".db"))
+    processes = [ServiceProcess(name, env=env, log_dir=LOGS).start() for name in SERVICE_MODULES]
+    base_url = "http://" + address
+    try:
+        wait_until(lambda: requests.get(base_url + "/api/v1/health", timeout=3)
+                   .status_code == 200, 60, interval=0.2, message="the gateway's health")
+        yield base_url
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        requests.delete("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=auth,
+                        timeout=30)
+
+
+class Api:
+    """The JSON API, for setting up what the pages under test do not create."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+
+    def token(self, username, password):
+        answer = requests.post(self.base_url + "/api/v1/auth/token",
+                               json={"username": username, "password": password}, timeout=10)
+        answer.raise_for_status()
+        return answer.json()["access_token"]
+
+    def post(self, token, path, body, status=201):
+        answer = requests.post(self.base_url + "/api/v1" + path, json=body, timeout=10,
+                               headers={"Authorization": "Bearer " + token})
+        assert answer.status_code == status, answer.text
+        return answer.json()
+
+
+@pytest.fixture(scope="session")
+def api(live_system):
+    return Api(live_system)
+
+
+@pytest.fixture
+def world(api):
+    """A council of its own with an officer, and a family with a budget whose plan covers
+    short breaks up to £50 without asking (so a hotel stay waits for the officer)."""
+    suffix = uuid.uuid4().hex[:8]
+    admin = api.token("admin", ADMIN_PASSWORD)
+    council = "council-" + suffix
+    officer = {"username": "officer-" + suffix, "password": "officer-password-1",
+               "display_name": "Olwen Officer"}
+    api.post(admin, "/officers", dict(officer, council=council))
+    officer_token = api.token(officer["username"], officer["password"])
+    family = {"username": "family-" + suffix, "password": "family-password-1",
+              "display_name": "Ffion Family", "needs": ["autism"]}
+    family_record = api.post(officer_token, "/families", family)
+    budget = api.post(officer_token, "/budgets", {
+        "family_id": family_record["id"], "allocated_pence": 120000,
+        "period_start": "2020-01-01T00:00:00+00:00", "period_end": "2100-01-01T00:00:00+00:00",
+        "allowed_categories": ["overnight_stay", "group_specialist"],
+        "auto_approve_limit_pence": 5000})
+    return {"suffix": suffix, "council": council, "officer": officer, "family": family,
+            "family_id": family_record["id"], "budget": budget, "officer_token": officer_token}
+
+
+class Pages:
+    """Checks every page a test visits: axe-core (WCAG 2.2 AA, nothing serious or critical)
+    and, when asked, a screenshot."""
+
+    def __init__(self):
+        self.axe = Axe()
+        self.checked = []
+
+    def check(self, page, screenshot=None):
+        page.wait_for_load_state("load")
+        results = self.axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                              "resultTypes": ["violations"]})
+        blocking = [v for v in results.response["violations"]
+                    if v.get("impact") in BLOCKING_IMPACTS]
+        assert not blocking, "axe on {}:\n{}".format(page.url, "\n".join(
+            "{} ({}): {}".format(v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+            for v in blocking))
+        self.checked.append(page.url)
+        if screenshot:
+            os.makedirs(SCREENSHOTS, exist_ok=True)
+            page.screenshot(path=os.path.join(SCREENSHOTS, screenshot + ".png"),
+                            full_page=True)
+
+
+@pytest.fixture
+def pages():
+    return Pages()
+
+
+@pytest.fixture
+def new_page(browser):
+    """`new_page(language=None)`: a page in a browser context of its own (its own cookies),
+    as a separate person would have."""
+    contexts = []
+
+    def make(accept_language="en-GB"):
+        context = browser.new_context(locale=accept_language,
+                                      extra_http_headers={"Accept-Language": accept_language},
+                                      viewport={"width": 1024, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,152 @@
+"""A person at a browser: with a mouse, or with the keyboard alone.
+
+The journeys are written once against `Person`; `keyboard=True` makes every step go through
+Tab, Shift+Tab, the arrow keys, Space, Enter and typing, never a click or a programmatic focus.
+Fields are found by their ids and names (the same in English and Welsh); what the person reads
+is checked in their language through the project's own catalogues (`Formatter.gettext`).
+"""
+from playwright.sync_api import expect
+
+from gateway.web.i18n import Formatter
+from seibiant_common.processes import wait_until
+
+MAX_TABS = 200
+
+
+class Person:
+    def __init__(self, page, pages, language="en", keyboard=False):
+        self.page = page
+        self.pages = pages
+        self.keyboard = keyboard
+        self.words = Formatter(language)
+
+    def _(self, message, **values):
+        return self.words.gettext(message, **values)
+
+    # ---- moving about -------------------------------------------------------------------
+
+    def open(self, url, screenshot=None):
+        """Typing an address is something a keyboard user does too."""
+        self.page.goto(url)
+        self.check(screenshot)
+
+    def check(self, screenshot=None):
+        """axe on the page; `screenshot`: a name for var/screenshots/<name>-<language>.png."""
+        self.pages.check(self.page, screenshot and "{}-{}".format(screenshot,
+                                                                  self.words.language))
+
+    def _is_focused(self, locator):
+        return locator.evaluate("element => element === document.activeElement")
+
+    def focus(self, locator):
+        """Tabs (forwards) until `locator` has the focus."""
+        locator = locator.first
+        locator.wait_for(state="visible")
+        if self._is_focused(locator):
+            return
+        for _ in range(MAX_TABS):
+            self.page.keyboard.press("Tab")
+            if self._is_focused(locator):
+                return
+        raise AssertionError("Tab never reached {}".format(locator))
+
+    def fill(self, selector, text):
+        field = self.page.locator(selector)
+        if not self.keyboard:
+            field.fill(text)
+            return
+        self.focus(field)
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.press("Delete")
+        self.page.keyboard.type(text)
+
+    def tick(self, selector):
+        box = self.page.locator(selector)
+        if not self.keyboard:
+            box.check()
+            return
+        self.focus(box)
+        if not box.is_checked():
+            self.page.keyboard.press("Space")
+        assert box.is_checked()
+
+    def choose_radio(self, name, value):
+        target = self.page.locator('input[type=radio][name="{}"][value="{}"]'.format(name, value))
+        if not self.keyboard:
+            target.check()
+            return
+        group = self.page.locator('input[type=radio][name="{}"]'.format(name))
+        for _ in range(MAX_TABS):
+            if group.evaluate_all("(radios) => radios.includes(document.activeElement)"):
+                break
+            self.page.keyboard.press("Tab")
+        for _ in range(group.count()):
+            if target.is_checked():
+                return
+            self.page.keyboard.press("ArrowDown")
+        assert target.is_checked()
+
+    def select(self, selector, value):
+        field = self.page.locator(selector)
+        if not self.keyboard:
+            field.select_option(value)
+            return
+        self.focus(field)
+        self.page.keyboard.press("Home")
+        for _ in range(field.locator("option").count()):
+            if field.input_value() == value:
+                return
+            self.page.keyboard.press("ArrowDown")
+        assert field.input_value() == value
+
+    def press(self, selector):
+        target = self.page.locator(selector)
+        if self.keyboard:
+            self.focus(target)
+            self.page.keyboard.press("Enter")
+        else:
+            target.first.click()
+
+    def activate(self, selector, screenshot=None):
+        """Follows a link or presses a button, then checks the page it leads to.
+        (Not `expect_navigation`: its waiter never returns under eventlet's hub, which the
+        suite's conftest installs; a marker on the old document does the same job.)"""
+        self.page.evaluate("() => { window.__seibiantOldPage = true; }")
+        self.press(selector)
+        self.page.wait_for_function(
+            "() => !window.__seibiantOldPage && document.readyState === 'complete'")
+        self.check(screenshot)
+
+    def download(self, selector):
+        """Follows a download link; the downloaded file's name and text."""
+        downloads = []
+
+        def downloaded(download):
+            downloads.append(download)
+
+        self.page.on("download", downloaded)
+        try:
+            self.press(selector)
+            wait_until(lambda: downloads, 15, message="a download")
+        finally:
+            self.page.remove_listener("download", downloaded)
+        with open(downloads[0].path(), encoding="utf-8") as downloaded:
+            return downloads[0].suggested_filename, downloaded.read()
+
+    def submit(self, form_selector="main form", screenshot=None):
+        """Sends a form with its (first) submit button."""
+        self.activate("{} button[type=submit]".format(form_selector), screenshot)
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def sees(self, message, **values):
+        expect(self.page.locator("main")).to_contain_text(self._(message, **values))
+
+    def heading(self):
+        return self.page.locator("h1").inner_text()
+
+    def sign_in(self, base_url, username, password, screenshot=None):
+        self.open(base_url + "/sign-in", screenshot)
+        self.fill("#username", username)
+        self.fill("#password", password)
+        self.submit('form[action="/sign-in"]')

@@ -1,0 +1,168 @@
+"""The three journeys end to end in a real browser against the live system: a provider
+registers and publishes a slot, an officer approves the provider, a family finds and books
+the slot, the officer approves the spend, and the family sees the booking confirmed. In
+English, in Welsh, and with the keyboard alone; axe-core checks every page on the way."""
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from gateway.web.i18n import local_moment
+
+from .people import Person
+
+LIVE_TIMEOUT_MS = 20000
+
+
+def break_day():
+    """A Saturday a few weeks ahead (always in the future, never near a clock change)."""
+    day = datetime.date.today() + datetime.timedelta(days=21)
+    return day + datetime.timedelta(days=(5 - day.weekday()) % 7)
+
+
+def choose_language(person, language):
+    if language != "en":
+        person.activate('form[action="/language"] button[value="{}"]'.format(language))
+        expect(person.page.locator("html")).to_have_attribute("lang", language)
+
+
+def provider_registers_and_publishes(person, base_url, world, shots):
+    suffix = world["suffix"]
+    region = world["council"]  # regions are council slugs: the officer of that council approves
+    person.open(base_url + "/", shots and "start")
+    choose_language(person, person.words.language)
+    person.activate('main a[href="/providers/register"]', shots and "provider-register")
+    person.fill("#name", "Caffi Cwtch " + suffix)
+    person.choose_radio("kind", "hospitality")
+    person.fill("#regions", region)
+    person.tick('input[name="accessibility"][value="wheelchair_access"]')
+    person.tick('input[name="supports_needs"][value="autism"]')
+    person.fill("#description", "A quiet café with a garden.")
+    person.fill("#username", "provider-" + suffix)
+    person.fill("#password", "provider-password-1")
+    person.submit('form[action="/providers/register"]', shots and "provider-home")
+    person.sees("Your offers")
+    return {"name": "Caffi Cwtch " + suffix, "region": region}
+
+
+def officer_approves_provider(person, base_url, world, provider, shots):
+    person.open(base_url + "/sign-in")
+    choose_language(person, person.words.language)
+    person.fill("#username", world["officer"]["username"])
+    person.fill("#password", world["officer"]["password"])
+    person.submit('form[action="/sign-in"]', shots and "officer-home")
+    person.activate('nav a[href="/officer/providers"]', shots and "officer-providers")
+    section = 'section:has(h2:text-is("{}"))'.format(provider["name"])
+    person.activate(section + " button[type=submit]")
+    person.sees("%(name)s is approved.", name=provider["name"])
+
+
+def provider_publishes_slot(person, base_url, provider, day, shots):
+    person.activate('main a[href="/provider/offers/new"]', shots and "provider-new-offer")
+    person.fill("#title", "Hotel break with dinner")
+    person.select("#category", "hospitality_stay")
+    person.fill("#price", "80")
+    person.fill("#region", provider["region"])
+    person.tick('input[name="accessibility"][value="wheelchair_access"]')
+    person.submit('form[action="/provider/offers/new"]')
+    person.sees("Your offer is saved. Now add the times families can book.")
+    one = 'form:has(input[name="kind"][value="one"])'
+    person.fill("#one-date-day", str(day.day))
+    person.fill("#one-date-month", str(day.month))
+    person.fill("#one-date-year", str(day.year))
+    person.fill("#one-start_time", "10:00")
+    person.fill("#one-end_time", "16:00")
+    person.fill("#one-capacity", "4")
+    person.submit(one, shots and "provider-offer")
+    person.sees(person.words.ngettext("%(num)d time published.", "%(num)d times published.", 1))
+    expect(person.page.locator("main table")).to_contain_text(
+        person.words.when(local_moment(day, datetime.time(10, 0))))
+
+
+def family_finds_and_books(person, base_url, world, provider, shots):
+    person.open(base_url + "/sign-in", shots and "sign-in")
+    choose_language(person, person.words.language)
+    person.fill("#username", world["family"]["username"])
+    person.fill("#password", world["family"]["password"])
+    person.submit('form[action="/sign-in"]', shots and "family-budget")
+    person.sees("Available to spend")
+    person.activate('main a[href$="/statement"]', shots and "family-statement")
+    person.activate('nav a[href="/breaks"]', shots and "family-search")
+    person.fill("#region", provider["region"])
+    person.tick('input[name="accessibility"][value="wheelchair_access"]')
+    person.tick('input[name="affordable"]')
+    person.submit("form.seibiant-filters", shots and "family-results")
+    expect(person.page.locator("#results-heading")).to_have_text(
+        person.words.ngettext("%(num)d break found", "%(num)d breaks found", 1))
+    person.activate('main a[href*="/book"]', shots and "family-book")
+    person.fill("#places", "2")
+    person.choose_radio("budget_id", world["budget"]["id"])
+    person.submit("main form")
+    status = person.page.locator("#booking-status")
+    # the page follows the saga live (JavaScript) until an officer must decide
+    expect(status).to_contain_text(person._("Waiting for approval"), timeout=LIVE_TIMEOUT_MS)
+    person.check(shots and "family-booking-waiting")
+    return person.page.url
+
+
+def officer_approves_spend(person, base_url, provider, shots):
+    person.activate('nav a[href="/officer/approvals"]', shots and "officer-approvals")
+    person.sees("Spends waiting for approval")
+    section = person.page.locator("section.seibiant-approval").first
+    expect(section).to_contain_text(person.words.money(16000))
+    expect(section).to_contain_text("Ffion Family")
+    person.fill("section.seibiant-approval textarea", "Agreed: a carer's break")
+    person.activate('section.seibiant-approval button[value="approve"]')
+    person.sees("Spend approved.")
+    person.activate('nav a[href="/officer/families"]', shots and "officer-families")
+    filename, csv = person.download('main a[href$="/statement.csv"]')
+    assert filename.endswith(".csv")
+    assert "16000" in csv, csv
+
+
+def family_sees_confirmed(person, booking_url, shots):
+    # back on the booking's page, the status changes live when the officer approves
+    expect(person.page.locator("#booking-status")).to_contain_text(
+        person._("Confirmed"), timeout=LIVE_TIMEOUT_MS)
+    person.open(booking_url, shots and "family-booking-confirmed")
+    person.sees("Your break is booked.")
+    person.activate('nav a[href="/family"]')
+    person.sees("Held for bookings")
+    expect(person.page.locator("main")).to_contain_text(person.words.money(16000))
+
+
+def run_journeys(live_system, world, new_page, pages, language, keyboard, shots):
+    day = break_day()
+    provider_page, officer_page, family_page = (new_page() for _ in range(3))
+    provider = Person(provider_page, pages, language, keyboard)
+    officer = Person(officer_page, pages, language, keyboard)
+    family = Person(family_page, pages, language, keyboard)
+    details = provider_registers_and_publishes(provider, live_system, world, shots)
+    officer_approves_provider(officer, live_system, world, details, shots)
+    provider.page.reload()
+    provider_publishes_slot(provider, live_system, details, day, shots)
+    booking_url = family_finds_and_books(family, live_system, world, details, shots)
+    officer_approves_spend(officer, live_system, details, shots)
+    family_sees_confirmed(family, booking_url, shots)
+    # the language chosen before signing in is remembered with each person
+    if language != "en":
+        assert world_language(live_system, world) == language
+
+
+def world_language(base_url, world):
+    import requests
+    token = requests.post(base_url + "/api/v1/auth/token", timeout=10, json={
+        "username": world["family"]["username"], "password": world["family"]["password"]}
+    ).json()["access_token"]
+    return requests.get(base_url + "/api/v1/me", timeout=10,
+                        headers={"Authorization": "Bearer " + token}).json()["language"]
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_three_journeys_end_to_end(live_system, world, new_page, pages, language):
+    run_journeys(live_system, world, new_page, pages, language, keyboard=False, shots=True)
+    assert len(pages.checked) >= 20
+
+
+def test_the_three_journeys_with_the_keyboard_alone(live_system, world, new_page, pages):
+    run_journeys(live_system, world, new_page, pages, "en", keyboard=True, shots=None)
