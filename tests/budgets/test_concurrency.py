@@ -9,8 +9,8 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from seibiant_common.processes import wait_until
 
 from .rules import officer
-from .support import Bookings, check_ledger, emitted, hold_payload, new_budget_data, holds, \
-    start_budgets
+from .support import (Bookings, check_ledger, emitted, hold_payload, holds, new_budget_data,
+                      start_budgets)
 
 HOLDS, AMOUNT, ALLOCATED = 50, 10_000, 200_000
 
