@@ -31,13 +31,6 @@ HEALTH_TIMEOUT_SECONDS = 2
 ADMIN, OFFICER, FAMILY, PROVIDER = ("admin",), ("officer",), ("family",), ("provider",)
 
 
-def page(result):
-    """A service's list answer; tolerates a bare list from a service."""
-    if isinstance(result, list):
-        return {"items": result, "next_cursor": None}
-    return result
-
-
 class GatewayService(web_pages.WebPages):
     name = "gateway"
 
@@ -159,7 +152,7 @@ class GatewayService(web_pages.WebPages):
          roles=OFFICER + FAMILY, query=s.BudgetsQuery, response=s.BudgetPageSchema,
          tag="budgets")
     def list_budgets(self, call):
-        return page(self.budgets.list_budgets(call.actor, **call.query))
+        return self.budgets.list_budgets(call.actor, **call.query)
 
     @api("GET", "/budgets/<budget_id>/statement", "The ledger with a running balance; "
          "`Accept: text/csv` (or `?format=csv`) for the audit CSV",
@@ -205,7 +198,7 @@ class GatewayService(web_pages.WebPages):
          roles=OFFICER, query=s.ProvidersQuery, response=s.ProviderPageSchema,
          tag="providers")
     def list_providers(self, call):
-        return page(self.providers.list_providers(call.actor, **call.query))
+        return self.providers.list_providers(call.actor, **call.query)
 
     @api("POST", "/providers/<provider_id>/approve", "Approve a provider for booking",
          roles=OFFICER, body=s.ApproveProviderSchema, response=s.ProviderSchema,
@@ -228,7 +221,7 @@ class GatewayService(web_pages.WebPages):
          roles=PROVIDER, body=s.PublishSlotsSchema, response=s.SlotListSchema, status=201,
          location="/offers/{offer_id}", tag="offers")
     def publish_slots(self, call, offer_id):
-        return page(self.providers.publish_slots(call.actor, offer_id, call.body))
+        return self.providers.publish_slots(call.actor, offer_id, call.body)
 
     @api("GET", "/offers", "Search offers; each carries its slots in the window",
          query=s.OffersQuery, response=s.OfferPageSchema, tag="offers")
@@ -237,7 +230,7 @@ class GatewayService(web_pages.WebPages):
         limit, cursor = filters.pop("limit"), filters.pop("cursor")
         if "from_" in filters:
             filters["from"] = filters.pop("from_")
-        return page(self.providers.search(filters, limit, cursor))
+        return self.providers.search(filters, limit, cursor)
 
     @api("GET", "/offers/<offer_id>", "One offer with its future slots",
          response=s.OfferSchema, tag="offers")
@@ -265,7 +258,7 @@ class GatewayService(web_pages.WebPages):
          "officer's council", roles=FAMILY + PROVIDER + OFFICER, query=s.BookingsQuery,
          response=s.BookingPageSchema, tag="bookings")
     def list_bookings(self, call):
-        return page(self.bookings.list_bookings(call.actor, **call.query))
+        return self.bookings.list_bookings(call.actor, **call.query)
 
     @api("POST", "/bookings/<booking_id>/cancel", "Cancel a booking that has not started",
          roles=FAMILY + PROVIDER, body=s.CancelBookingSchema, response=s.BookingSchema,
@@ -283,7 +276,7 @@ class GatewayService(web_pages.WebPages):
     @api("GET", "/approvals", "Bookings of the officer's council awaiting approval",
          roles=OFFICER, query=s.PageQuery, response=s.BookingPageSchema, tag="approvals")
     def list_approvals(self, call):
-        return page(self.bookings.list_awaiting_approval(call.actor, **call.query))
+        return self.bookings.list_awaiting_approval(call.actor, **call.query)
 
     @api("POST", "/approvals/<booking_id>/approve", "Approve a spend", roles=OFFICER,
          body=s.ApproveSpendSchema, response=s.ApprovalSchema, tag="approvals")
