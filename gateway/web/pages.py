@@ -319,13 +319,16 @@ class WebPages:
                 else N_("Too many tries. Wait a few minutes, then try again")
             return self._form_page(ctx, "sign_in.html", FormErrors({"username": message}),
                                    status=problem.status, next=target)
+        self._signed_in(ctx, token)
+        raise Redirect(target or HOME_BY_ROLE.get(token["role"], "/"))
+
+    def _signed_in(self, ctx, token):
         ctx.session["token"] = token["access_token"]
         ctx.session.rotate_csrf()  # a new session for a new person
         user = self.accounts.get_user(token["user_id"])
         chosen = ctx.session.get("lang")
         if chosen and chosen != user["language"]:  # chosen before signing in: remember it
             self.accounts.set_language(user["id"], chosen)
-        raise Redirect(target or HOME_BY_ROLE.get(token["role"], "/"))
 
     @page("POST", "/sign-out")
     def web_sign_out(self, ctx):
@@ -556,8 +559,7 @@ class WebPages:
         except errors.Problem:  # a taken username registers no sign-in (see the API)
             ctx.flash(N_("Your registration was received. Sign in to continue."))
             raise Redirect("/sign-in")
-        ctx.session["token"] = token["access_token"]
-        ctx.session.rotate_csrf()
+        self._signed_in(ctx, token)
         ctx.flash(N_("You are registered. A council officer will approve your account before "
                      "families can book your breaks."))
         raise Redirect("/provider")

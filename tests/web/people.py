@@ -127,7 +127,9 @@ class Person:
         self.page.on("download", downloaded)
         try:
             self.press(selector)
-            wait_until(lambda: downloads, 15, message="a download")
+            # a sync Playwright call lets its event loop run and deliver the event
+            wait_until(lambda: self.page.evaluate("() => true") and downloads, 15,
+                       message="a download")
         finally:
             self.page.remove_listener("download", downloaded)
         with open(downloads[0].path(), encoding="utf-8") as downloaded:
