@@ -113,9 +113,9 @@ class BudgetsService:
     correlation = Correlation()
 
     def _transact(self, work):
-        """Runs `work(uow)` in a unit of work. On PostgreSQL two writers for one booking
-        can race to insert its row; the loser's transaction is rolled back whole (events
-        included) and run again, when it sees the winner's row."""
+        """Runs `work(uow)` in a unit of work. On PostgreSQL two writers for one booking (or
+        one idempotency key) can race to insert its row; the loser's transaction is rolled
+        back whole (events included) and run again, when it sees the winner's row."""
         for attempt in range(1, UNIQUE_RACE_ATTEMPTS + 1):
             try:
                 with self.db.unit_of_work() as uow:
