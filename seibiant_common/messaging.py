@@ -9,9 +9,12 @@ it back to the handler's queue (so it waits without blocking the messages behind
 import logging
 import traceback
 
+from amqp.exceptions import AMQPError
 from kombu import Exchange, Queue
+from kombu.exceptions import KombuError
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
 
 from .config import setting
 
@@ -21,6 +24,8 @@ ATTEMPTS_HEADER = "x-seibiant-attempts"
 ORIGIN_QUEUE_HEADER = "x-seibiant-origin-queue"
 ERROR_HEADER = "x-seibiant-error"
 DEFAULT_EXCHANGE = Exchange("")
+# What a connection to a broker that went away raises (a reset socket is an OSError).
+BROKER_ERRORS = (OSError, KombuError, AMQPError)
 
 
 def dead_letter_queue_name(service_name):
@@ -32,7 +37,30 @@ def dead_letter_queue(service_name):
                  routing_key=dead_letter_queue_name(service_name), durable=True)
 
 
+class ResilientQueueConsumer(QueueConsumer):
+    """nameko's consumer lets a socket error escape from an ack or a requeue on a connection
+    the broker has just closed, which kills the whole container. The broker has taken the
+    message back already and will deliver it again (handlers are idempotent), so here the
+    error is only logged."""
+
+    def ack_message(self, message):
+        try:
+            super().ack_message(message)
+        except BROKER_ERRORS:
+            log.warning("could not ack a message on a lost connection; the broker will "
+                        "deliver it again", exc_info=True)
+
+    def requeue_message(self, message):
+        try:
+            super().requeue_message(message)
+        except BROKER_ERRORS:
+            log.warning("could not requeue a message on a lost connection; the broker "
+                        "will deliver it again", exc_info=True)
+
+
 class ReliableEventHandler(EventHandler):
+
+    queue_consumer = ResilientQueueConsumer()
 
     def setup(self):
         super().setup()

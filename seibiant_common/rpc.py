@@ -1,26 +1,26 @@
-"""An RPC entrypoint that survives the broker going away while it answers.
+"""RPC that survives the broker going away mid-call: `rpc` (the entrypoint) and `RpcProxy`.
 
-nameko's own `@rpc` lets a failure to publish the reply escape from the worker, which kills
-the whole container: a RabbitMQ restart while any RPC is in flight takes the service down
-with it. This one logs the lost reply instead and keeps running. Nothing else changes: the
-request was not acknowledged, so the broker hands it out again once it is back (every RPC
-that changes state must therefore be idempotent or refuse a repeat), and a caller that
-missed the reply times out and may retry.
+nameko's own let a failure to publish a reply, or to ack a message on a connection the broker
+has just closed, escape from the worker, which kills the whole container: a RabbitMQ restart
+while any RPC is in flight takes the service down with it. These log the loss instead and
+keep running. Nothing else changes: an unacknowledged request is delivered again once the
+broker is back (every RPC that changes state must be idempotent or refuse a repeat), and a
+caller that missed its reply times out and may retry.
 
-    from seibiant_common.rpc import rpc
+    from seibiant_common.rpc import RpcProxy, rpc
 """
 import logging
 
-from amqp.exceptions import AMQPError
-from kombu.exceptions import KombuError
-from nameko.rpc import Rpc, RpcConsumer
+from nameko import rpc as nameko_rpc
+
+from .messaging import BROKER_ERRORS, ResilientQueueConsumer
 
 log = logging.getLogger(__name__)
 
-BROKER_ERRORS = (OSError, KombuError, AMQPError)
 
+class ResilientRpcConsumer(nameko_rpc.RpcConsumer):
 
-class ResilientRpcConsumer(RpcConsumer):
+    queue_consumer = ResilientQueueConsumer()
 
     def handle_result(self, message, result, exc_info):
         try:
@@ -32,8 +32,16 @@ class ResilientRpcConsumer(RpcConsumer):
             return result, exc_info
 
 
-class ResilientRpc(Rpc):
+class ResilientRpc(nameko_rpc.Rpc):
     rpc_consumer = ResilientRpcConsumer()
+
+
+class ResilientReplyListener(nameko_rpc.ReplyListener):
+    queue_consumer = ResilientQueueConsumer()
+
+
+class RpcProxy(nameko_rpc.RpcProxy):
+    rpc_reply_listener = ResilientReplyListener()
 
 
 rpc = ResilientRpc.decorator

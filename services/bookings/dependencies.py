@@ -14,11 +14,11 @@ import datetime
 import eventlet
 from nameko.exceptions import RpcTimeout
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.timer import Timer
 
 from seibiant_common.config import setting
 from seibiant_common.errors import NotFound
+from seibiant_common.rpc import RpcProxy
 
 from . import domain, schemas
 

@@ -110,14 +110,16 @@ def cluster(amqp_uri, make_database_url, tmp_path):
 
 
 def make_world(cluster):
-    """Four slots of 12 places; five families whose budgets run out, one of them needing an
-    officer's approval for anything over one place."""
+    """Four slots, one of them small: it sells out. Five families whose money (30 places in
+    all) runs out before the places (39), one of them needing an officer's approval for
+    anything over one place."""
     with ClusterRpcProxy(cluster.rpc_config, timeout=30) as rpc:
         world = World(rpc, council="crash-" + new_id("c")[-6:])
         provider = world.provider()
-        slots = [world.slot_of(provider, capacity=12, price_pence=PRICE) for _ in range(4)]
+        slots = [world.slot_of(provider, capacity=capacity, price_pence=PRICE)
+                 for capacity in (3, 12, 12, 12)]
         families = [world.family() for _ in range(5)]
-        budgets = [world.budget(parent, allocated_pence=15 * PRICE,
+        budgets = [world.budget(parent, allocated_pence=6 * PRICE,
                                 auto_approve_limit_pence=PRICE if index == 0 else 50 * PRICE)
                    for index, parent in enumerate(families)]
     return world.officer, slots, list(zip(families, budgets))
@@ -151,6 +153,7 @@ def check_everything_settled_and_agrees(cluster, officer, slots, payers, booked_
     outcomes = collections.Counter((row.status, row.reason) for row in rows)
     assert outcomes[("confirmed", None)] > 0
     assert outcomes[("rejected", "sold_out")] > 0, outcomes
+    assert outcomes[("rejected", "insufficient_funds")] > 0, outcomes
 
     places_live = collections.Counter()
     pence_held = collections.Counter()
