@@ -13,7 +13,9 @@ a small world through the API, then measures, each for a fixed time:
   in the background on the same machine, as it would in production).
 
 It prints one JSON object: requests per second, latency percentiles from wrk, non-2xx counts,
-and how many of the bookings the saga had settled when it stopped. Everything is bounded: the
+the CPU milliseconds each process (and the broker) spent per request, which unlike the rates
+hardly depend on what else the machine runs, the machine's load average, and how long the
+saga took to settle the bookings after the load. Everything is bounded: the
 load runs for `--seconds`, the saga is waited for at most 60 s, and every process is stopped.
 """
 import argparse
@@ -131,6 +133,33 @@ def build_world(base_url):
     return Client(base_url).signed_in("bench.family", PASSWORD), budget["id"], slots
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far (Linux /proc)."""
+    with open("/proc/{}/stat".format(pid)) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def broker_pid():
+    found = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True)
+    return int(found.stdout.split()[0]) if found.stdout.split() else None
+
+
+def measured(processes, run):
+    """`run()`'s wrk figures, with the CPU milliseconds each process spent per request: a
+    figure that, unlike requests per second, hardly depends on what else the machine runs."""
+    pids = {process.name: process.process.pid for process in processes}
+    broker = broker_pid()
+    if broker:
+        pids["rabbitmq_shared"] = broker  # the broker also serves whatever else runs
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    figures = run()
+    figures["cpu_ms_per_request"] = {
+        name: round((cpu_seconds(pid) - before[name]) * 1000 / max(1, figures["requests"]), 2)
+        for name, pid in pids.items()}
+    return figures
+
+
 def run_wrk(url, token, seconds, connections, threads, script=None):
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", "{}s".format(seconds),
                "--latency", "--timeout", "10s", "-H", "Authorization: Bearer " + token,
@@ -180,16 +209,17 @@ def main():
             "databases": "postgresql" if os.environ.get("BENCH_POSTGRES_URL") else "sqlite",
             # the machine is shared: a busy one gives lower figures
             "load_average_before": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
-        results["GET /api/v1/offers"] = run_wrk(
+        results["GET /api/v1/offers"] = measured(processes, lambda: run_wrk(
             base_url + "/api/v1/offers?region=powys", family.token, args.seconds,
-            args.connections, args.threads)
+            args.connections, args.threads))
         script = os.path.join(folder, "bookings.lua")
         with open(script, "w") as lua:
             lua.write("slots = {{{}}}\nbudget = \"{}\"\n".format(
                 ", ".join('"{}"'.format(slot) for slot in slots), budget_id) + BOOKING_SCRIPT)
-        results["POST /api/v1/bookings"] = run_wrk(
+        # the bookings' CPU includes the saga each request sets off while the load runs
+        results["POST /api/v1/bookings"] = measured(processes, lambda: run_wrk(
             base_url + "/api/v1/bookings", family.token, args.seconds, args.connections,
-            args.threads, script)
+            args.threads, script))
 
         def unsettled():
             page = family.get("/bookings", params={"status": "requested", "limit": 1})
