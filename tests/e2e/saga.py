@@ -9,6 +9,7 @@ import contextlib
 import uuid
 
 import eventlet
+import psycopg2
 import pytest
 import requests
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
 from services.providers.service import ProvidersService
 
-from ..conftest import RABBIT_HOST, RABBIT_MANAGEMENT
+from ..conftest import POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT
 from .world import World
 
 SERVICES = {"budgets": BudgetsService, "providers": ProvidersService,
@@ -86,6 +87,28 @@ def fresh_vhost():
         yield "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost)
     finally:
         requests.delete(url, auth=AUTH, timeout=30)
+
+
+def _postgres(statement):
+    connection = psycopg2.connect(POSTGRES_DSN)
+    connection.autocommit = True
+    connection.cursor().execute(statement)
+    connection.close()
+
+
+@contextlib.contextmanager
+def fresh_postgres_databases(*names):
+    """{name: url} of new PostgreSQL databases, dropped afterwards (for a module's fixture;
+    conftest's make_database_url is per test)."""
+    databases = {name: "seibiant_test_{}_{}".format(name, uuid.uuid4().hex[:10])
+                 for name in names}
+    try:
+        for database in databases.values():
+            _postgres('CREATE DATABASE "{}"'.format(database))
+        yield {name: POSTGRES_URL + database for name, database in databases.items()}
+    finally:
+        for database in databases.values():
+            _postgres('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(database))
 
 
 @pytest.fixture(scope="module")

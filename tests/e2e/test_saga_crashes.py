@@ -1,7 +1,8 @@
 """The saga survives crashes: 100 concurrent bookings across a few slots and budgets while each
 service is killed with SIGKILL and restarted (and, in the second test, while RabbitMQ itself
 restarts). Afterwards every booking has settled and the three services agree to the penny and
-to the place. The services run as real processes on PostgreSQL."""
+to the place. The services run as real processes on PostgreSQL; the two tests share them
+(each in a council, with slots and budgets, of its own)."""
 import collections
 import itertools
 import subprocess
@@ -14,6 +15,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from seibiant_common import dead_letters
 from seibiant_common.processes import ServiceProcess, wait_until
 
+from .saga import fresh_postgres_databases, fresh_vhost
 from .world import World, new_id
 
 pytestmark = pytest.mark.postgres
@@ -28,6 +30,9 @@ BOOKINGS, CLIENTS = 100, 25
 PRICE = 1000
 LIVE = ("awaiting_approval", "confirmed", "completed")
 HOLDING = ("awaiting_approval", "confirmed")
+ROWS = sa.text("SELECT id, status, reason, slot_id, budget_id, places, total_pence "
+               "FROM bookings WHERE slot_id IN :slots").bindparams(
+    sa.bindparam("slots", expanding=True))
 
 
 class Cluster:
@@ -40,7 +45,6 @@ class Cluster:
         self.rpc_config = {"AMQP_URI": amqp_uri, "serializer": "json"}
         self.amqp_uri = amqp_uri
         self.bookings_db = sa.create_engine(databases["bookings"], pool_size=CLIENTS)
-        self.restarts = collections.Counter()
         self.clients = eventlet.GreenPool(CLIENTS)
         self._watcher = None
 
@@ -48,7 +52,7 @@ class Cluster:
         for process in self.processes.values():
             process.start()
         for name in NAMES:
-            self.wait_healthy(name)
+            self.call(lambda rpc: getattr(rpc, name).health(), timeout=60)
 
     def restart(self, name):
         self.processes[name].kill()
@@ -62,12 +66,8 @@ class Cluster:
                                            if not self.processes[name].alive()],
                                   3600, interval=0.2, message="a process to die")
                 for name in dead:
-                    self.restarts[name] += 1
                     self.processes[name].start()
         self._watcher = eventlet.spawn(watch)
-
-    def wait_healthy(self, name):
-        self.call(lambda rpc: getattr(rpc, name).health(), timeout=60)
 
     def call(self, do, timeout=90):
         """`do(rpc)` with a fresh proxy per try: a standalone proxy is useless once its
@@ -77,16 +77,14 @@ class Cluster:
                 return do(rpc)
         return wait_until(attempt, timeout, interval=0.2, message="an RPC through the crash")
 
-    def bookings(self, where="TRUE"):
+    def status(self, booking_id):
         with self.bookings_db.connect() as connection:
-            return connection.execute(sa.text(
-                "SELECT id, status, reason, slot_id, budget_id, places, total_pence "
-                "FROM bookings WHERE " + where)).all()
+            return connection.execute(sa.text("SELECT status FROM bookings WHERE id = :id"),
+                                      {"id": booking_id}).scalar()
 
-    def count(self, where="TRUE"):
+    def bookings_on(self, slots):
         with self.bookings_db.connect() as connection:
-            return connection.execute(sa.text(
-                "SELECT count(*) FROM bookings WHERE " + where)).scalar()
+            return connection.execute(ROWS, {"slots": slots}).all()
 
     def close(self):
         for client in list(self.clients.coroutines_running):
@@ -98,111 +96,113 @@ class Cluster:
         self.bookings_db.dispose()
 
 
-@pytest.fixture
-def cluster(amqp_uri, make_database_url, tmp_path):
-    databases = {name: make_database_url("postgresql", name) for name in NAMES}
-    cluster = Cluster(amqp_uri, databases, str(tmp_path))
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.close()
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with fresh_vhost() as amqp_uri, fresh_postgres_databases(*NAMES) as databases:
+        cluster = Cluster(amqp_uri, databases, str(tmp_path_factory.mktemp("crash-logs")))
+        try:
+            cluster.start()
+            yield cluster
+        finally:
+            cluster.close()
 
 
-def make_world(cluster):
-    """Four slots, one of them small: it sells out. Five families whose money (30 places in
-    all) runs out before the places (39), one of them needing an officer's approval for
-    anything over one place."""
-    with ClusterRpcProxy(cluster.rpc_config, timeout=30) as rpc:
-        world = World(rpc, council="crash-" + new_id("c")[-6:])
-        provider = world.provider()
-        slots = [world.slot_of(provider, capacity=capacity, price_pence=PRICE)
-                 for capacity in (3, 12, 12, 12)]
-        families = [world.family() for _ in range(5)]
-        budgets = [world.budget(parent, allocated_pence=6 * PRICE,
-                                auto_approve_limit_pence=PRICE if index == 0 else 50 * PRICE)
-                   for index, parent in enumerate(families)]
-    return world.officer, slots, list(zip(families, budgets))
+class Run:
+    """One test's bookings: four slots, one of them small so that it sells out; five families
+    whose money (30 places in all) runs out before the places (39), one of them needing an
+    officer's approval for anything over one place."""
 
+    def __init__(self, cluster):
+        self.cluster = cluster
+        with ClusterRpcProxy(cluster.rpc_config, timeout=30) as rpc:
+            world = World(rpc, council="crash-" + new_id("c")[-6:])
+            provider = world.provider()
+            self.slots = [world.slot_of(provider, capacity=capacity, price_pence=PRICE)
+                          for capacity in (3, 12, 12, 12)]
+            families = [world.family() for _ in range(5)]
+            self.payers = [
+                (parent, world.budget(parent, allocated_pence=6 * PRICE,
+                                      auto_approve_limit_pence=PRICE if n == 0 else 50 * PRICE))
+                for n, parent in enumerate(families)]
+        self.officer = world.officer
+        self.clients = None
 
-def requests_for(slots, payers):
-    combos = itertools.cycle(itertools.product(slots, payers))
-    return [(slot_id, parent, budget_id, 1 + number % 2, new_id("key"))
-            for number, (slot_id, (parent, budget_id)) in zip(range(BOOKINGS), combos)]
+    def start(self):
+        """CLIENTS families at a time request a booking and wait for it to settle, then the
+        next, until BOOKINGS are made."""
+        combos = itertools.cycle(itertools.product(self.slots, self.payers))
+        requests = [(slot_id, parent, budget_id, 1 + number % 2, new_id("key"))
+                    for number, (slot_id, (parent, budget_id)) in zip(range(BOOKINGS), combos)]
 
+        def book(request):
+            slot_id, parent, budget_id, places, key = request
+            booking = self.cluster.call(lambda rpc: rpc.bookings.request_booking(
+                parent, key, {"slot_id": slot_id, "places": places, "budget_id": budget_id}))
+            wait_until(lambda: self.cluster.status(booking["id"]) != "requested", 90,
+                       interval=0.1, message="booking to settle")
+            return booking["id"]
 
-def run_bookings(cluster, requests):
-    """CLIENTS families at a time request a booking and wait for it to settle, then the next."""
-    def book(request):
-        slot_id, parent, budget_id, places, key = request
-        booking = cluster.call(lambda rpc: rpc.bookings.request_booking(
-            parent, key, {"slot_id": slot_id, "places": places, "budget_id": budget_id}))
-        wait_until(lambda: cluster.count("id = '{}' AND status <> 'requested'".format(
-            booking["id"])), 90, interval=0.1, message="booking to settle")
-        return booking["id"]
+        self.clients = eventlet.spawn(lambda: list(self.cluster.clients.imap(book, requests)))
 
-    return eventlet.spawn(lambda: list(cluster.clients.imap(book, requests)))
+    def made(self):
+        return len(self.cluster.bookings_on(self.slots))
 
+    def check_everything_settled_and_agrees(self):
+        booked_ids = self.clients.wait()
+        assert len(set(booked_ids)) == BOOKINGS
+        rows = self.cluster.bookings_on(self.slots)
+        assert len(rows) == BOOKINGS  # retried requests made no second booking
+        outcomes = collections.Counter((row.status, row.reason) for row in rows)
+        assert outcomes[("requested", None)] == 0, outcomes
+        assert outcomes[("confirmed", None)] > 0, outcomes
+        assert outcomes[("rejected", "sold_out")] > 0, outcomes
+        assert outcomes[("rejected", "insufficient_funds")] > 0, outcomes
 
-def check_everything_settled_and_agrees(cluster, officer, slots, payers, booked_ids):
-    assert len(set(booked_ids)) == BOOKINGS
-    wait_until(lambda: cluster.count("status = 'requested'") == 0, 60,
-               message="every booking to settle")
-    rows = cluster.bookings()
-    assert len(rows) == BOOKINGS  # retried requests made no second booking
-    outcomes = collections.Counter((row.status, row.reason) for row in rows)
-    assert outcomes[("confirmed", None)] > 0
-    assert outcomes[("rejected", "sold_out")] > 0, outcomes
-    assert outcomes[("rejected", "insufficient_funds")] > 0, outcomes
+        places_live, pence_held = collections.Counter(), collections.Counter()
+        for row in rows:
+            if row.status in LIVE:
+                places_live[row.slot_id] += row.places
+            if row.status in HOLDING:
+                pence_held[row.budget_id] += row.total_pence
 
-    places_live = collections.Counter()
-    pence_held = collections.Counter()
-    for row in rows:
-        if row.status in LIVE:
-            places_live[row.slot_id] += row.places
-        if row.status in HOLDING:
-            pence_held[row.budget_id] += row.total_pence
+        def ledgers():
+            return self.cluster.call(lambda rpc: (
+                {slot_id: rpc.providers.get_slot(slot_id) for slot_id in self.slots},
+                {budget_id: rpc.budgets.get_budget(self.officer, budget_id)
+                 for _, budget_id in self.payers}))
 
-    def ledgers():
-        def read(rpc):
-            return ({slot_id: rpc.providers.get_slot(slot_id) for slot_id in slots},
-                    {budget_id: rpc.budgets.get_budget(officer, budget_id)
-                     for _, budget_id in payers})
-        return cluster.call(read)
+        def agree():
+            slots, budgets = ledgers()
+            return all(s["capacity"] - s["remaining"] == places_live[i]
+                       for i, s in slots.items()) and all(
+                b["held_pence"] == pence_held[i] for i, b in budgets.items())
 
-    def agree():
-        slot_states, budget_states = ledgers()
-        return all(s["capacity"] - s["remaining"] == places_live[i]
-                   for i, s in slot_states.items()) and all(
-            b["held_pence"] == pence_held[i] for i, b in budget_states.items())
-
-    # compensations of the last rejections may still be on their way
-    wait_until(agree, 30, interval=0.5, message="providers and budgets to agree")
-    slot_states, budget_states = ledgers()
-    for slot_id, slot in slot_states.items():
-        taken = slot["capacity"] - slot["remaining"]
-        assert 0 <= taken <= slot["capacity"]
-        assert taken == places_live[slot_id]
-    for budget_id, budget in budget_states.items():
-        assert budget["available_pence"] >= 0
-        assert budget["held_pence"] == pence_held[budget_id]
-        assert budget["spent_pence"] == 0
-        assert budget["available_pence"] == (
-            budget["allocated_pence"] - budget["held_pence"] - budget["spent_pence"])
-    for name in NAMES:
-        assert dead_letters.list_dead_letters(cluster.amqp_uri, name) == []
+        # the compensations of the last rejections may still be on their way
+        wait_until(agree, 30, interval=0.5, message="providers and budgets to agree")
+        slots, budgets = ledgers()
+        for slot_id, slot in slots.items():
+            taken = slot["capacity"] - slot["remaining"]
+            assert 0 <= taken <= slot["capacity"]
+            assert taken == places_live[slot_id]
+        for budget_id, budget in budgets.items():
+            assert budget["available_pence"] >= 0
+            assert budget["held_pence"] == pence_held[budget_id]
+            assert budget["spent_pence"] == 0
+            assert budget["available_pence"] == (
+                budget["allocated_pence"] - budget["held_pence"] - budget["spent_pence"])
+        for name in NAMES:
+            assert dead_letters.list_dead_letters(self.cluster.amqp_uri, name) == []
 
 
 def test_every_booking_settles_when_each_service_is_killed_mid_run(cluster):
-    officer, slots, payers = make_world(cluster)
-    clients = run_bookings(cluster, requests_for(slots, payers))
+    run = Run(cluster)
+    run.start()
 
     for name, after in (("providers", 15), ("budgets", 40), ("bookings", 65)):
-        wait_until(lambda: cluster.count() >= after, 90, message="{} bookings".format(after))
+        wait_until(lambda: run.made() >= after, 90, message="{} bookings".format(after))
         cluster.restart(name)
 
-    booked_ids = clients.wait()
-    check_everything_settled_and_agrees(cluster, officer, slots, payers, booked_ids)
+    run.check_everything_settled_and_agrees()
 
 
 def rabbitmqctl(command):
@@ -211,18 +211,17 @@ def rabbitmqctl(command):
 
 def test_every_booking_settles_when_rabbitmq_restarts_mid_run(cluster):
     # budgets and providers answer with nameko's stock @rpc, which takes the process down
-    # when the broker goes away during a reply; they are started again as a process
-    # manager would. bookings answers with seibiant_common.rpc and must survive.
+    # when the broker goes away during a reply; they are started again as a process manager
+    # would. bookings answers with seibiant_common.rpc and must survive on its own.
     cluster.supervise("budgets", "providers")
-    officer, slots, payers = make_world(cluster)
-    clients = run_bookings(cluster, requests_for(slots, payers))
+    run = Run(cluster)
+    run.start()
 
-    wait_until(lambda: cluster.count() >= 30, 90, message="30 bookings")
+    wait_until(lambda: run.made() >= 30, 90, message="30 bookings")
     try:
         rabbitmqctl("stop_app")
     finally:
         rabbitmqctl("start_app")  # whatever happened, the broker runs again
 
-    booked_ids = clients.wait()
-    check_everything_settled_and_agrees(cluster, officer, slots, payers, booked_ids)
+    run.check_everything_settled_and_agrees()
     assert cluster.processes["bookings"].alive()
