@@ -41,6 +41,12 @@ class Messages:
     def wrong(self, field):
         return self.fields.get(field, (self.fallback,) * 2)[1]
 
+    def ordered(self, errors):
+        """The errors in the order of the form's fields (the error summary follows it)."""
+        order = list(self.fields)
+        return FormErrors(dict(sorted(errors.items(), key=lambda item: order.index(item[0])
+                                      if item[0] in order else len(order))))
+
     def explain(self, api_errors):
         """FormErrors for the `errors` of a problem document or a marshmallow error."""
         explained = {}
@@ -53,7 +59,7 @@ class Messages:
                           for marker in MISSING_MARKERS)
             message = self.missing(field) if missing else self.wrong(field)
             explained.setdefault(field, message)
-        return FormErrors(explained)
+        return self.ordered(explained)
 
 
 def flatten(errors, prefix=""):

@@ -252,6 +252,18 @@ class WebPages:
             return result
         return operation.response.dump(result)
 
+    def check_form(self, name, body, reader):
+        """Everything wrong with a form at once: what could not be converted (`reader`), and
+        what the operation's schema refuses in the rest, before anything is sent."""
+        found = {}
+        try:
+            getattr(type(self), name).operation.body.load(body)
+        except ValidationError as invalid:
+            found = reader.messages.explain(invalid.normalized_messages()).errors
+        found = dict(found, **reader.errors)
+        if found:
+            raise reader.messages.ordered(found)
+
     def _form_page(self, ctx, template, form_errors, status=422, **context):
         """The same form again, with what was typed and why it was refused."""
         values = {key: ctx.request.form.getlist(key) if len(ctx.request.form.getlist(key)) > 1
@@ -597,15 +609,16 @@ class WebPages:
     @page("POST", "/provider/offers/new", roles=PROVIDER)
     def web_create_offer(self, ctx):
         reader = Reader(ctx.request.form, self.OFFER)
-        try:
-            price = reader.pence("price")
-            reader.check()
-            offer = self.operation(ctx, "create_offer", messages=self.OFFER, body={
-                "title": reader.text("title"), "category": reader.text("category"),
-                "price_pence": price, "region": reader.text("region").lower(),
+        price = reader.pence("price")
+        body = {"title": reader.text("title"), "category": reader.text("category"),
+                "price_pence": 0 if price is None else price,
+                "region": reader.text("region").lower(),
                 "accessibility": reader.choices("accessibility"),
                 "supports_needs": reader.choices("supports_needs"),
-                "description": reader.text("description")})
+                "description": reader.text("description")}
+        try:
+            self.check_form("create_offer", body, reader)
+            offer = self.operation(ctx, "create_offer", body=body, messages=self.OFFER)
         except FormErrors as invalid:
             return self._form_page(ctx, "provider/offer_new.html", invalid, vocab=_vocab(),
                                    list_fields=("accessibility", "supports_needs"))

@@ -11,6 +11,28 @@ from gateway.web.i18n import Formatter
 from seibiant_common.processes import wait_until
 
 MAX_TABS = 200
+# The tab stops of the page in order (positive tabindex is not used here), a radio group
+# counting once; the distance from the focused one to `target`, or null when unsure.
+TABS_TO = """target => {
+  if (target === document.activeElement) return 0;
+  const visible = el => el.getClientRects().length > 0 &&
+    getComputedStyle(el).visibility !== 'hidden';
+  const candidates = document.querySelectorAll(
+    'a[href], button, input, select, textarea, summary, [tabindex]');
+  const stops = [];
+  const groups = new Set();
+  for (const el of candidates) {
+    if (el.disabled || el.tabIndex < 0 || el.type === 'hidden' || !visible(el)) continue;
+    if (el.type === 'radio') {
+      if (groups.has(el.name)) continue;
+      groups.add(el.name);
+    }
+    stops.push(el);
+  }
+  const from = stops.indexOf(document.activeElement);
+  const to = stops.indexOf(target);
+  return (to < 0 || to <= from) ? null : to - from;
+}"""
 
 
 class Person:
@@ -35,19 +57,24 @@ class Person:
         self.pages.check(self.page, screenshot and "{}-{}".format(screenshot,
                                                                   self.words.language))
 
-    def _is_focused(self, locator):
-        return locator.evaluate("element => element === document.activeElement")
+    def _tabs_to(self, locator):
+        """How many Tab presses should reach `locator` from the focused element: 0 when it
+        has the focus, None when it cannot be told (then the person tabs and looks). Only
+        to press several Tabs between two looks: `focus` always checks where it landed."""
+        return locator.evaluate(TABS_TO)
 
     def focus(self, locator):
-        """Tabs (forwards) until `locator` has the focus."""
+        """Tabs forwards (never clicks, never focuses by script) until `locator` has it."""
         locator = locator.first
         locator.wait_for(state="visible")
-        if self._is_focused(locator):
-            return
-        for _ in range(MAX_TABS):
-            self.page.keyboard.press("Tab")
-            if self._is_focused(locator):
+        presses = 0
+        while presses < MAX_TABS:
+            steps = self._tabs_to(locator)
+            if steps == 0:
                 return
+            for _ in range(max(1, steps or 1)):
+                self.page.keyboard.press("Tab")
+                presses += 1
         raise AssertionError("Tab never reached {}".format(locator))
 
     def fill(self, selector, text):
@@ -56,8 +83,9 @@ class Person:
             field.fill(text)
             return
         self.focus(field)
-        self.page.keyboard.press("Control+A")
-        self.page.keyboard.press("Delete")
+        if field.input_value():
+            self.page.keyboard.press("Control+A")
+            self.page.keyboard.press("Delete")
         self.page.keyboard.type(text)
 
     def tick(self, selector):

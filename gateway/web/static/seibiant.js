@@ -4,7 +4,7 @@ import { initAll } from "/static/govuk-frontend.min.js";
 initAll();
 
 // A booking's status updates live while it is still being decided.
-const POLL_MS = 2000;
+const POLL_MS = 1500;
 
 function follow(region) {
   const url = region.dataset.liveStatus;
