@@ -8,11 +8,11 @@ import eventlet
 from eventlet import tpool
 from nameko.exceptions import ConfigurationError, RpcTimeout
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from seibiant_common.config import setting
 from seibiant_common.database import Database
+from seibiant_common.rpc import RpcProxy
 
 from . import accounts, passwords, tokens
 from . import errors
@@ -225,8 +225,9 @@ class TimedServiceProxy:
 
 
 class TimedRpcProxy(RpcProxy):
-    """An RpcProxy whose calls raise RpcTimeout (a 503) after RPC_TIMEOUT_SECONDS (10)
-    instead of waiting for ever on a service that is down."""
+    """The plumbing's RpcProxy (a broker restart does not kill the gateway), whose calls
+    raise RpcTimeout (a 503) after RPC_TIMEOUT_SECONDS (10) instead of waiting for ever on a
+    service that is down."""
 
     def setup(self):
         super().setup()

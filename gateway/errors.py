@@ -5,12 +5,11 @@ Everything the gateway answers with a 4xx or 5xx is a problem document built her
 import json
 import logging
 
-from amqp.exceptions import ConnectionError as AmqpConnectionError
-from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 from werkzeug.wrappers import Response
 
 from seibiant_common import errors
+from seibiant_common.messaging import BROKER_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +27,9 @@ STATUS_BY_ERROR = [
     (UnknownService, 503, "service-unavailable", "Service unavailable"),
     (RpcTimeout, 503, "service-unavailable", "Service unavailable"),
     # the broker is down or restarting: nothing was asked of any service, or its answer is lost
-    (OperationalError, 503, "service-unavailable", "Service unavailable"),
-    (AmqpConnectionError, 503, "service-unavailable", "Service unavailable"),
-    (ConnectionError, 503, "service-unavailable", "Service unavailable"),
+    (BROKER_ERRORS, 503, "service-unavailable", "Service unavailable"),
 ]
-UNAVAILABLE = (UnknownService, RpcTimeout, OperationalError, AmqpConnectionError,
-               ConnectionError)
+UNAVAILABLE = (UnknownService, RpcTimeout) + BROKER_ERRORS
 
 
 def problem(status, slug, title, detail=None, headers=None, **extra):
