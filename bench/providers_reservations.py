@@ -20,11 +20,11 @@ import sys
 import time
 import uuid
 
-from bench.providers_search import bench_environment, machine, utcnow  # noqa: I100 (patches first)
+from bench.providers_search import (bench_environment, machine,  # noqa: I100 (patches first)
+                                    through_broker_outages, utcnow)
 
 import sqlalchemy as sa  # noqa: E402
 from nameko.standalone.events import event_dispatcher  # noqa: E402
-from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
 
 from seibiant_common.outbox import envelope  # noqa: E402
 from seibiant_common.processes import wait_until  # noqa: E402
@@ -53,7 +53,7 @@ def publish(rpc, capacity, slots):
 
 
 def rpc_rate(rpc, slot_ids, count, concurrency):
-    """`count` reservations through RPC, `concurrency` in flight; (per second, outcomes)."""
+    """`count` reservations through RPC, `concurrency` in flight."""
     outcomes = collections.Counter()
     pending = collections.deque()
     deadline = time.monotonic() + DEADLINE_SECONDS
@@ -68,7 +68,7 @@ def rpc_rate(rpc, slot_ids, count, concurrency):
     while pending:
         outcomes[pending.popleft().result()["status"]] += 1
     elapsed = time.perf_counter() - started
-    return round(sum(outcomes.values()) / elapsed, 1), dict(outcomes)
+    return {"per_s": round(sum(outcomes.values()) / elapsed, 1), "outcomes": dict(outcomes)}
 
 
 def reservations_count(engine):
@@ -89,7 +89,7 @@ def events_rate(config, engine, slot_ids, count):
             booking_id, None))
     wait_until(lambda: reservations_count(engine) - before >= count, DEADLINE_SECONDS,
                interval=0.02, message="every reservation")
-    return round(count / (time.perf_counter() - started), 1)
+    return {"per_s": round(count / (time.perf_counter() - started), 1)}
 
 
 def main(argv=None):
@@ -98,21 +98,22 @@ def main(argv=None):
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--instances", type=int, default=1)
     args = parser.parse_args(argv)
-    count = args.reservations
+    count, concurrency = args.reservations, args.concurrency
     results = {"reservations_per_workload": count, "concurrency": args.concurrency,
                "instances": args.instances}
     with bench_environment(instances=args.instances) as (database_url, config):
         engine = sa.create_engine(database_url)
-        with ServiceRpcProxy("providers", config, timeout=60) as rpc:
-            # Enough places for every workload: nothing is refused, every call reserves.
-            spread = publish(rpc, capacity=2 * count // SLOTS + 1, slots=SLOTS)
-            hot = publish(rpc, capacity=count, slots=1)
-            rpc_rate(rpc, spread, 50, args.concurrency)  # warm up
-            results["rpc_spread_per_s"], results["rpc_spread_outcomes"] = rpc_rate(
-                rpc, spread, count, args.concurrency)
-            results["rpc_one_hot_slot_per_s"], results["rpc_one_hot_slot_outcomes"] = rpc_rate(
-                rpc, hot, count, args.concurrency)
-        results["events_spread_per_s"] = events_rate(config, engine, spread, count)
+        # Places to spare for every workload (and a retry): every call reserves.
+        spread, hot = through_broker_outages(config, lambda rpc: (
+            publish(rpc, capacity=4 * count // SLOTS + 10, slots=SLOTS),
+            publish(rpc, capacity=3 * count, slots=1)))
+        through_broker_outages(config, lambda rpc: rpc_rate(rpc, spread, 50, concurrency))
+        results["rpc_spread"] = through_broker_outages(
+            config, lambda rpc: rpc_rate(rpc, spread, count, concurrency))
+        results["rpc_one_hot_slot"] = through_broker_outages(
+            config, lambda rpc: rpc_rate(rpc, hot, count, concurrency))
+        results["events_spread"] = through_broker_outages(
+            config, lambda rpc: events_rate(config, engine, spread, count))
         engine.dispose()
     results["machine"] = machine()
     print(json.dumps(results, indent=2))

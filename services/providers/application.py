@@ -59,14 +59,15 @@ def provider_view(provider):
     }
 
 
-def offer_view(offer, provider):
+def offer_view(offer, provider_name, provider_status):
+    """`offer` is an Offer or a row with its columns."""
     return {
-        "id": offer.id, "provider_id": offer.provider_id, "provider_name": provider.name,
+        "id": offer.id, "provider_id": offer.provider_id, "provider_name": provider_name,
         "title": offer.title, "description": offer.description, "title_cy": offer.title_cy,
         "description_cy": offer.description_cy, "category": offer.category,
         "price_pence": offer.price_pence, "region": offer.region,
         "accessibility": offer.accessibility, "supports_needs": offer.supports_needs,
-        "bookable": provider.status == APPROVED, "created_at": offer.created_at,
+        "bookable": provider_status == APPROVED, "created_at": offer.created_at,
     }
 
 
@@ -211,7 +212,7 @@ def create_offer(uow, actor, data):
         **data)
     uow.session.add(offer)
     audit(uow, "offer", offer.id, "created", actor, now)
-    return offer_view(offer, provider)
+    return offer_view(offer, provider.name, provider.status)
 
 
 @use_case
@@ -224,7 +225,7 @@ def get_offer(uow, offer_id):
         sa.select(Slot).where(Slot.offer_id == offer.id, Slot.status == OPEN,
                               Slot.starts_at > utcnow())
         .order_by(Slot.starts_at).limit(SLOTS_PER_OFFER_PAGE + 1)).all()
-    return dict(offer_view(offer, offer.provider),
+    return dict(offer_view(offer, offer.provider.name, offer.provider.status),
                 slots=[slot_view(slot) for slot in slots[:SLOTS_PER_OFFER_PAGE]],
                 more_slots=len(slots) > SLOTS_PER_OFFER_PAGE)
 

@@ -79,24 +79,24 @@ def search(uow, filters, limit, cursor):
     now = utcnow()
     window = Window(filters["window_from"] or now, filters["window_to"], now)
     position = domain.decode_position(cursor) if cursor is not None else None
-    session = uow.session
-    matching = (sa.select(Offer.id).join(Offer.provider).where(*_offer_conditions(filters)))
-    few = session.scalars(matching.limit(FEW_OFFERS + 1)).all()
+    # A page is only read: plain rows, past the ORM's objects.
+    connection = uow.session.connection()
+    matching = sa.select(Offer.id).join(Offer.provider).where(*_offer_conditions(filters))
+    few = connection.execute(matching.limit(FEW_OFFERS + 1)).scalars().all()
     if len(few) <= FEW_OFFERS:
-        page = _first_starts(session, few, window, position, limit + 1)
+        page = _first_starts(connection, few, window, position, limit + 1)
     else:
-        # Thousands of ids: read them as plain rows, past the ORM.
-        everyone = set(session.connection().execute(matching).scalars())
-        page = _walk(session, everyone, window, position, limit + 1)
+        everyone = set(connection.execute(matching).scalars())
+        page = _walk(connection, everyone, window, position, limit + 1)
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
         next_cursor = encode_cursor(page[-1][1].isoformat(), page[-1][0])
-    return {"items": _offers_with_slots(session, [offer_id for offer_id, _ in page], window),
+    return {"items": _offers_with_slots(connection, [offer_id for offer_id, _ in page], window),
             "next_cursor": next_cursor}
 
 
-def _first_starts(session, offer_ids, window, position, count):
+def _first_starts(connection, offer_ids, window, position, count):
     """(offer id, first available start) of these offers, in page order."""
     if not offer_ids:
         return []
@@ -107,10 +107,10 @@ def _first_starts(session, offer_ids, window, position, count):
              .order_by(first_start, Slot.offer_id).limit(count))
     if position is not None:
         query = query.having(_after(first_start, Slot.offer_id, position))
-    return [tuple(row) for row in session.execute(query)]
+    return [tuple(row) for row in connection.execute(query)]
 
 
-def _walk(session, matching, window, position, count):
+def _walk(connection, matching, window, position, count):
     """The same, found by walking the available slots in time order (an index-only scan)
     and keeping the matching offers' first ones. An offer's first slot after the cursor is its
     first start, unless it has an earlier one (then it was on an earlier page)."""
@@ -121,14 +121,14 @@ def _walk(session, matching, window, position, count):
                  .order_by(Slot.starts_at, Slot.offer_id).limit(WALK_STEP))
         if walked_to is not None:
             query = query.where(_after(Slot.starts_at, Slot.offer_id, walked_to))
-        rows = session.execute(query).all()
+        rows = connection.execute(query).all()
         candidates = {}
         for offer_id, starts_at in rows:
             if offer_id in matching and offer_id not in seen and offer_id not in candidates:
                 candidates[offer_id] = starts_at
         seen.update(candidates)
         if position is not None and candidates:
-            for listed in _listed_before(session, list(candidates), window, position):
+            for listed in _listed_before(connection, list(candidates), window, position):
                 del candidates[listed]
         page += list(candidates.items())
         if len(rows) < WALK_STEP:
@@ -137,21 +137,23 @@ def _walk(session, matching, window, position, count):
     return page[:count]
 
 
-def _listed_before(session, offer_ids, window, position):
+def _listed_before(connection, offer_ids, window, position):
     """Those of the offers with an available slot at or before the cursor's position."""
     start, offer_id = position
-    return set(session.scalars(
+    return set(connection.execute(
         sa.select(Slot.offer_id).distinct()
         .where(Slot.offer_id.in_(offer_ids), *window.conditions,
                sa.or_(Slot.starts_at < start,
-                      sa.and_(Slot.starts_at == start, Slot.offer_id <= offer_id)))))
+                      sa.and_(Slot.starts_at == start, Slot.offer_id <= offer_id)))).scalars())
 
 
-def _offers_with_slots(session, offer_ids, window):
+def _offers_with_slots(connection, offer_ids, window):
     if not offer_ids:
         return []
-    offers = {offer.id: (offer, provider) for offer, provider in session.execute(
-        sa.select(Offer, Provider).join(Offer.provider).where(Offer.id.in_(offer_ids)))}
+    offers = {row.id: row for row in connection.execute(
+        sa.select(*Offer.__table__.c, Provider.name.label("provider_name"),
+                  Provider.status.label("provider_status"))
+        .join(Offer.provider).where(Offer.id.in_(offer_ids)))}
     position = (sa.func.row_number()
                 .over(partition_by=Slot.offer_id, order_by=Slot.starts_at)
                 .label("position"))
@@ -159,14 +161,15 @@ def _offers_with_slots(session, offer_ids, window):
                         Slot.reserved, Slot.status, position)
               .where(Slot.offer_id.in_(offer_ids), *window.conditions).subquery())
     slots = {offer_id: [] for offer_id in offer_ids}
-    for row in session.execute(
+    for row in connection.execute(
             sa.select(ranked).where(ranked.c.position <= SLOTS_PER_OFFER + 1)
             .order_by(ranked.c.offer_id, ranked.c.position)):
         slots[row.offer_id].append(slot_view(row))
     items = []
     for offer_id in offer_ids:
-        offer, provider = offers[offer_id]
+        offer = offers[offer_id]
         found = slots[offer_id]
-        items.append(dict(offer_view(offer, provider), slots=found[:SLOTS_PER_OFFER],
+        items.append(dict(offer_view(offer, offer.provider_name, offer.provider_status),
+                          slots=found[:SLOTS_PER_OFFER],
                           more_slots=len(found) > SLOTS_PER_OFFER))
     return items
