@@ -89,6 +89,19 @@ def provider_publishes_slot(person, base_url, provider, day, shots):
     person.sees(person.words.ngettext("%(num)d time published.", "%(num)d times published.", 1))
     expect(person.page.locator("main table")).to_contain_text(
         person.words.when(local_moment(day, datetime.time(10, 0))))
+    # and a repeating pattern: the two Saturdays after it
+    later = day + datetime.timedelta(days=7)
+    person.fill("#pattern-date-day", str(later.day))
+    person.fill("#pattern-date-month", str(later.month))
+    person.fill("#pattern-date-year", str(later.year))
+    person.tick('form:has(input[name="kind"][value="pattern"]) input[value="saturday"]')
+    person.fill("#pattern-start_time", "10:00")
+    person.fill("#pattern-end_time", "12:00")
+    person.fill("#pattern-weeks", "2")
+    person.fill("#pattern-capacity", "3")
+    person.submit('form:has(input[name="kind"][value="pattern"])')
+    person.sees(person.words.ngettext("%(num)d time published.", "%(num)d times published.", 2))
+    expect(person.page.locator("main table tbody tr")).to_have_count(3)
 
 
 def family_finds_and_books(person, base_url, world, provider, shots):

@@ -1,0 +1,137 @@
+"""The pages' plumbing over plain HTTP against the live system: the session cookie, CSRF,
+languages, who may see what, static files. And the session codec and form reading as units."""
+import re
+
+import requests
+from werkzeug.datastructures import MultiDict
+
+from gateway.web.forms import Messages, Reader
+from gateway.web.sessions import COOKIE_NAME, Session, SessionCodec
+
+
+def csrf_of(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_the_session_cookie_is_signed_httponly_and_samesite(live_system):
+    answer = requests.get(live_system + "/sign-in", timeout=10)
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith(COOKIE_NAME + "=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Content-Security-Policy" in answer.headers
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_a_form_without_its_csrf_token_is_refused(live_system, world):
+    browser = requests.Session()
+    html = browser.get(live_system + "/sign-in", timeout=10).text
+    credentials = {"username": world["family"]["username"],
+                   "password": world["family"]["password"]}
+    refused = browser.post(live_system + "/sign-in", data=credentials, timeout=10,
+                           allow_redirects=False)
+    assert refused.status_code == 400
+    other = requests.Session()  # another person's token does not do either
+    other.get(live_system + "/sign-in", timeout=10)
+    stolen = browser.post(live_system + "/sign-in", timeout=10, allow_redirects=False,
+                          data=dict(credentials, csrf_token=csrf_of(
+                              other.get(live_system + "/sign-in", timeout=10).text)))
+    assert stolen.status_code == 400
+    accepted = browser.post(live_system + "/sign-in", timeout=10, allow_redirects=False,
+                            data=dict(credentials, csrf_token=csrf_of(html)))
+    assert accepted.status_code == 302 and accepted.headers["Location"].endswith("/family")
+
+
+def test_a_tampered_cookie_is_a_new_anonymous_session(live_system):
+    answer = requests.get(live_system + "/family", cookies={COOKIE_NAME: "e30.forged"},
+                          timeout=10, allow_redirects=False)
+    assert answer.status_code == 302 and "/sign-in" in answer.headers["Location"]
+
+
+def test_pages_are_in_the_language_asked_for(live_system):
+    welsh = requests.get(live_system + "/", headers={"Accept-Language": "cy"}, timeout=10)
+    assert '<html lang="cy"' in welsh.text and welsh.headers["Content-Language"] == "cy"
+    english = requests.get(live_system + "/", headers={"Accept-Language": "fr, en;q=0.5"},
+                           timeout=10)
+    assert '<html lang="en"' in english.text
+
+
+def test_the_language_switch_is_remembered_in_the_session(live_system):
+    browser = requests.Session()
+    html = browser.get(live_system + "/sign-in", timeout=10).text
+    switched = browser.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/sign-in", "csrf_token": csrf_of(html)})
+    assert switched.url.endswith("/sign-in") and '<html lang="cy"' in switched.text
+    assert "Mewngofnodi" in switched.text
+    # an address of another site is never followed
+    html = switched.text
+    away = browser.post(live_system + "/language", timeout=10, allow_redirects=False, data={
+        "language": "en", "next": "//elsewhere.example/", "csrf_token": csrf_of(html)})
+    assert away.headers["Location"] in ("/", live_system + "/")
+
+
+def test_roles_see_only_their_pages(live_system, world):
+    family = requests.Session()
+    html = family.get(live_system + "/sign-in", timeout=10).text
+    family.post(live_system + "/sign-in", timeout=10, data={
+        "username": world["family"]["username"], "password": world["family"]["password"],
+        "csrf_token": csrf_of(html)})
+    assert family.get(live_system + "/officer/approvals", timeout=10).status_code == 403
+    missing = family.get(live_system + "/bookings/" + "0" * 32, timeout=10)
+    assert missing.status_code == 404 and "Page not found" in missing.text
+    anonymous = requests.get(live_system + "/officer/approvals", timeout=10,
+                             allow_redirects=False)
+    assert anonymous.status_code == 302
+
+
+def test_gov_uk_frontend_is_served_where_its_css_expects_it(live_system):
+    css = requests.get(live_system + "/static/govuk-frontend.min.css", timeout=10)
+    assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
+    font = re.search(r"/assets/fonts/[^)\"']+\.woff2", css.text).group(0)
+    assert requests.get(live_system + font, timeout=10).status_code == 200
+    js = requests.get(live_system + "/static/govuk-frontend.min.js", timeout=10)
+    assert js.headers["Content-Type"].startswith("text/javascript")
+    assert requests.get(live_system + "/static/../pages.py", timeout=10).status_code == 404
+
+
+def test_session_codec_refuses_anything_it_did_not_sign():
+    codec = SessionCodec("x" * 40)
+    cookie = codec.dumps({"token": "t", "csrf": "c"})
+    assert codec.loads(cookie) == {"token": "t", "csrf": "c"}
+    payload, signature = cookie.split(".")
+    assert codec.loads(payload + "." + signature[::-1]) is None
+    assert codec.loads(cookie.replace(payload, payload[:-2] + "AA")) is None
+    assert SessionCodec("y" * 40).loads(cookie) is None
+    assert codec.loads("garbage") is None and codec.loads(None) is None
+
+
+def test_session_csrf_token_is_checked_in_constant_time_and_rotates():
+    session = Session()
+    token = session["csrf"]
+    assert session.check_csrf(token) and not session.check_csrf(token + "x")
+    assert not session.check_csrf(None)
+    session.rotate_csrf()
+    assert session["csrf"] != token and session.modified
+
+
+def test_reading_money_dates_and_times_as_people_type_them():
+    messages = Messages({"price": ("Enter a price", "Enter a price like 12.50"),
+                         "date": ("Enter the date", "Enter a real date"),
+                         "time": ("Enter the time", "Enter a time like 10:00")})
+    reader = Reader(MultiDict({"price": "£12.5", "date-day": "31", "date-month": "2",
+                               "date-year": "2027", "time": "9.30"}), messages)
+    assert reader.pence("price") == 1250
+    assert reader.date("date") is None and reader.errors["date"] == "Enter a real date"
+    assert str(reader.time("time")) == "09:30:00"
+    empty = Reader(MultiDict({"price": "12.345"}), messages)
+    assert empty.pence("price") is None and empty.errors["price"] == "Enter a price like 12.50"
+    assert empty.time("time") is None and empty.errors["time"] == "Enter the time"
+
+
+def test_api_errors_are_told_beside_the_form_fields_in_form_order():
+    messages = Messages({"title": ("Enter a title", "Shorter title"),
+                         "price": ("Enter a price", "Enter a price like 12.50")},
+                        api_fields={"price_pence": "price"})
+    explained = messages.explain({"price_pence": ["Must be a whole number of pence."],
+                                  "title": ["Shorter than minimum length 1."]})
+    assert list(explained.errors.items()) == [("title", "Enter a title"),
+                                              ("price", "Enter a price like 12.50")]
