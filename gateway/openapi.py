@@ -117,21 +117,34 @@ def spec_json():
     return json.dumps(build_spec(), indent=1)
 
 
+def _inline(text):
+    """Escaped text, with `code` in <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def _who(op):
+    if op.roles == PUBLIC:
+        return "anyone, no token"
+    return "any signed-in user" if set(op.roles) == set(SIGNED_IN) else ", ".join(op.roles)
+
+
 @functools.lru_cache(maxsize=None)
 def docs_html():
     spec = build_spec()
     rows = []
-    for path, operations in spec["paths"].items():
-        for method, doc in operations.items():
-            rows.append("<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td>"
-                        "<td>{}</td></tr>".format(
-                            method.upper(), html.escape(path), html.escape(doc["summary"]),
-                            html.escape(doc.get("description", "").split("\n")[0])))
+    for op in OPERATIONS:
+        what = _inline(op.summary)
+        if op.description:
+            what += "<br><small>{}</small>".format(_inline(op.description))
+        rows.append("<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td>"
+                    "<td>{}</td><td>{}</td></tr>".format(
+                        op.method, html.escape(_openapi_path(op.path)), what, _who(op),
+                        op.status))
     return """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Seibiant API v1</title>
-<style>body{{font-family:sans-serif;margin:2rem;max-width:70rem}}
+<style>body{{font-family:sans-serif;margin:2rem;max-width:75rem;line-height:1.4}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.3rem .5rem;
 text-align:left;vertical-align:top}}</style></head>
 <body><main><h1>Seibiant API v1</h1>
@@ -140,9 +153,9 @@ text-align:left;vertical-align:top}}</style></head>
 (OpenAPI {}).</p>
 <table><caption>Operations</caption>
 <thead><tr><th scope="col">Method</th><th scope="col">Path</th><th scope="col">What</th>
-<th scope="col">Who</th></tr></thead>
+<th scope="col">Who</th><th scope="col">Answer</th></tr></thead>
 <tbody>
 {}
 </tbody></table></main></body></html>
-""".format(html.escape(spec["info"]["description"]).replace("\n\n", "</p><p>"),
+""".format(_inline(spec["info"]["description"]).replace("\n\n", "</p><p>"),
            spec["openapi"], "\n".join(rows))
