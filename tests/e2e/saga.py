@@ -37,7 +37,7 @@ class Saga:
         self.config = config
         self.databases = databases
         self._start_container = start_container
-        self.containers = {}
+        self.containers = []
         self._proxy = ClusterRpcProxy(config, timeout=30)
         self.rpc = self._proxy.start()
 
@@ -46,33 +46,34 @@ class Saga:
         return World(self.rpc, council="council-" + uuid.uuid4().hex[:8])
 
     def start(self, *names):
+        """Starts a container of each service named (a name twice: two instances)."""
         for name in names:
-            self.containers[name] = self._start_container(SERVICES[name])
+            self.containers.append((name, self._start_container(SERVICES[name])))
         return self
 
     def stop(self, name):
-        self.containers.pop(name).stop()
+        for container in [c for n, c in self.containers if n == name]:
+            container.stop()
+        self.containers = [(n, c) for n, c in self.containers if n != name]
 
     def delete_queue(self, queue):
         vhost = self.config["AMQP_URI"].rsplit("/", 1)[1]
         requests.delete("{}/queues/{}/{}".format(RABBIT_MANAGEMENT, vhost, queue), auth=AUTH,
                         timeout=10).raise_for_status()
 
-    def bookings_table(self, *columns):
+    def query(self, sql, **params):
         """Rows of the bookings database, read directly (it is ours)."""
         engine = sa.create_engine(self.databases["bookings"])
         try:
             with engine.connect() as connection:
-                return connection.execute(sa.text("SELECT {} FROM bookings".format(
-                    ", ".join(columns)))).all()
+                return connection.execute(sa.text(sql), params).all()
         finally:
             engine.dispose()
 
     def close(self):
         """Stops the proxy, then the containers all at once (each takes a second or two)."""
         self._proxy.stop()
-        list(eventlet.GreenPool().imap(lambda container: container.stop(),
-                                       self.containers.values()))
+        list(eventlet.GreenPool().imap(lambda named: named[1].stop(), self.containers))
 
 
 @contextlib.contextmanager

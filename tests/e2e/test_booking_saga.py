@@ -220,12 +220,35 @@ def test_a_lost_request_is_asked_again_and_the_booking_confirmed(start_saga):
     saga.delete_queue("evt-bookings-funds_hold_requested--budgets.handle_funds_hold_requested")
 
     booking_id = world.book(parent, slot_id, places=1, budget_id=budget_id)["id"]
-    wait_until(lambda: saga.bookings_table("step_attempts") == [(1,)], 10, message="a retry")
+    wait_until(lambda: saga.query("SELECT step_attempts FROM bookings") == [(1,)], 10,
+               message="a retry")
     saga.start("budgets")
 
     booking = world.settled(booking_id)
     assert booking["status"] == "confirmed"
     assert world.balance(budget_id)["held_pence"] == 1500
+
+
+@pytest.mark.postgres
+def test_two_instances_share_the_timer_work_and_never_do_it_twice(start_saga):
+    # budgets is not running: no hold request is ever answered, and the timers of two
+    # bookings instances race to ask again and then to give up, on the same rows.
+    saga = start_saga("postgresql", services=("providers", "bookings", "bookings"),
+                      STEP_TIMEOUT_SECONDS=0.3, STEP_MAX_RETRIES=3, BOOKING_TIMER_SECONDS=0.02)
+    world = saga.world()
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, capacity=50)
+
+    booking_ids = [world.book(parent, slot_id, 1, "no-budget")["id"] for _ in range(20)]
+
+    for booking_id in booking_ids:
+        assert world.settled(booking_id)["reason"] == "timed_out"
+    emitted = saga.query("SELECT event_type, aggregate_id, count(*) FROM outbox_messages "
+                         "WHERE event_type IN ('funds_hold_requested', 'booking_rejected') "
+                         "GROUP BY event_type, aggregate_id")
+    assert sorted((kind, count) for kind, _, count in emitted) == sorted(
+        [("funds_hold_requested", 4)] * 20 + [("booking_rejected", 1)] * 20)
+    released(world, slot_id)
 
 
 @pytest.mark.postgres
