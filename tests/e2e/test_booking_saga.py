@@ -1,6 +1,8 @@
 """The booking saga end to end: bookings, providers and budgets running against the real
 broker, each with its own database; everything done and read through their RPCs."""
+import eventlet
 import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common.processes import wait_until
 from seibiant_common.types import utcnow
@@ -253,14 +255,24 @@ def test_two_instances_share_the_timer_work_and_never_do_it_twice(start_saga):
 
 @pytest.mark.postgres
 def test_the_saga_on_postgresql(start_saga):
-    world = start_saga("postgresql").world()
+    saga = start_saga("postgresql")
+    world = saga.world()
     provider, parent = world.provider(), world.family()
     slot_id = world.slot_of(provider, capacity=2)
     budget_id = world.budget(parent)
 
-    first = world.settled(world.book(parent, slot_id, places=2, budget_id=budget_id)["id"])
+    def request(_):  # the same request, racing itself: the unique key decides
+        with ClusterRpcProxy(saga.config, timeout=30) as rpc:
+            return rpc.bookings.request_booking(
+                parent, "one-key", {"slot_id": slot_id, "places": 2, "budget_id": budget_id})
+
+    first_ids = {booking["id"] for booking in eventlet.GreenPool().imap(request, range(6))}
+    assert len(first_ids) == 1
+    first = world.settled(first_ids.pop())
     second = world.settled(world.book(parent, slot_id, places=1, budget_id=budget_id)["id"])
 
     assert first["status"] == "confirmed"
     assert (second["status"], second["reason"]) == ("rejected", "sold_out")
     assert world.balance(budget_id)["held_pence"] == 3000
+    world.rpc.bookings.cancel_booking(provider, first["id"])
+    released(world, slot_id, budget_id)
