@@ -147,8 +147,8 @@ def record_attempt(session, username, max_failures, window):
     username has had `max_failures` attempts within `window`, else None."""
     now = utcnow()
     since = now - window
-    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username,
-                                                  LoginAttempt.attempted_at < since))
+    # every username's expired attempts, so that guesses at random usernames do not pile up
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < since))
     recent = session.execute(
         sa.select(LoginAttempt.attempted_at).where(LoginAttempt.username == username)
         .order_by(LoginAttempt.attempted_at)

@@ -43,7 +43,8 @@ class LoginAttempt(Base):
     username = sa.Column(sa.String(64), nullable=False)
     attempted_at = sa.Column(UtcDateTime, nullable=False)
 
-    __table_args__ = (sa.Index("ix_login_attempts_username", "username", "attempted_at"),)
+    __table_args__ = (sa.Index("ix_login_attempts_username", "username", "attempted_at"),
+                      sa.Index("ix_login_attempts_at", "attempted_at"))
 
 
 class IdempotencyRecord(Base):

@@ -156,3 +156,17 @@ def test_two_gateways_on_postgresql_share_users_limits_and_the_admin_password(
     wait_until(lambda: third.request("GET", "/openapi.json"), 10)
     assert third.signed_in("admin", "a-new-admin-password").role == "admin"
     assert sign_in(apis[0], "admin", ADMIN_PASSWORD).status_code == 401
+
+
+def test_expired_attempts_of_any_username_are_swept(api, live):
+    engine = sa.create_engine(live.config["DATABASES"]["gateway"])
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO login_attempts (username, attempted_at) VALUES ('long-gone', :at)"),
+            {"at": "2020-01-01 00:00:00"})
+    assert sign_in(api, unique("someone"), "guess").status_code == 401
+    with engine.connect() as connection:
+        left = connection.execute(sa.text(
+            "SELECT count(*) FROM login_attempts WHERE username = 'long-gone'")).scalar()
+    engine.dispose()
+    assert left == 0
