@@ -37,7 +37,8 @@ from services.bookings.models import booking_transitions, bookings  # noqa: E402
 
 RABBIT_HOST = os.environ.get("RABBIT_HOST", "127.0.0.1")
 MANAGEMENT = "http://{}:15672/api".format(RABBIT_HOST)
-POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 user=postgres dbname=postgres")
+POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN",
+                              "host=127.0.0.1 user=postgres dbname=postgres")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/")
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "600"))
 SEQUENTIAL = int(os.environ.get("BENCH_SEQUENTIAL", "50"))

@@ -82,7 +82,7 @@ def request_booking(uow, actor, request, slot, now, timeouts):
     if booking is not None:
         return booking
     with wire_errors():
-        booking, booking_events = domain.new_booking(
+        booking, booking_events = Booking.request(
             uuid.uuid4().hex, actor, request["idempotency_key"], slot, request["places"],
             request["budget_id"], now, timeouts)
     try:

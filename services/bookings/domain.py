@@ -140,30 +140,6 @@ def require_role(actor, *roles):
         raise WrongRole("only {} may do this".format(" or ".join(roles)))
 
 
-# --- requesting -------------------------------------------------------------------------
-
-def new_booking(booking_id, actor, idempotency_key, slot, places, budget_id, now, timeouts):
-    """A family's request for `places` on `slot` (as providers described it just now)."""
-    require_role(actor, "family")
-    if not slot.bookable:
-        raise NotAllowed("slot_not_bookable", "this slot cannot be booked")
-    if slot.start <= now:
-        raise NotAllowed("slot_not_bookable", "this slot has already started")
-    if budget_id is None and slot.price_pence > 0:
-        raise InvalidRequest({"budget_id": ["required unless the offer is gifted (price 0)"]})
-    booking = Booking(
-        id=booking_id, family_id=actor["user_id"], council=actor.get("council"),
-        idempotency_key=idempotency_key,
-        request_fingerprint=request_fingerprint(slot.id, places, budget_id),
-        slot_id=slot.id, offer_id=slot.offer_id, provider_id=slot.provider_id,
-        category=slot.category, places=places, unit_price_pence=slot.price_pence,
-        budget_id=budget_id, slot_start=slot.start, slot_end=slot.end, now=now,
-    )
-    booking.transitions.append(Transition(None, REQUESTED, now, "requested by the family",
-                                          actor["user_id"]))
-    return booking, booking._start_step(RESERVE, now, timeouts)
-
-
 class Booking:
     """A family's booking of places on one slot, and where its saga stands."""
 
@@ -195,6 +171,30 @@ class Booking:
         self.created_at = now
         self.updated_at = now
         self.transitions = []
+
+    @classmethod
+    def request(cls, booking_id, actor, idempotency_key, slot, places, budget_id, now,
+                timeouts):
+        """A family's request for `places` on `slot` (as providers described it just now):
+        the new booking and the events that start its saga."""
+        require_role(actor, "family")
+        if not slot.bookable:
+            raise NotAllowed("slot_not_bookable", "this slot cannot be booked")
+        if slot.start <= now:
+            raise NotAllowed("slot_not_bookable", "this slot has already started")
+        if budget_id is None and slot.price_pence > 0:
+            raise InvalidRequest({"budget_id": ["required unless the offer is gifted (price 0)"]})
+        booking = cls(
+            id=booking_id, family_id=actor["user_id"], council=actor.get("council"),
+            idempotency_key=idempotency_key,
+            request_fingerprint=request_fingerprint(slot.id, places, budget_id),
+            slot_id=slot.id, offer_id=slot.offer_id, provider_id=slot.provider_id,
+            category=slot.category, places=places, unit_price_pence=slot.price_pence,
+            budget_id=budget_id, slot_start=slot.start, slot_end=slot.end, now=now,
+        )
+        booking.transitions.append(Transition(None, REQUESTED, now, "requested by the family",
+                                              actor["user_id"]))
+        return booking, booking._start_step(RESERVE, now, timeouts)
 
     # --- the saga's answers -------------------------------------------------------------
 

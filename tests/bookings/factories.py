@@ -21,7 +21,7 @@ def slot(price_pence=1500, bookable=True, start=NOW + 24 * HOUR):
 
 
 def new(price_pence=1500, budget_id="budget-1", places=2):
-    booking, _ = domain.new_booking("booking-1", FAMILY, "key-1", slot(price_pence), places,
+    booking, _ = domain.Booking.request("booking-1", FAMILY, "key-1", slot(price_pence), places,
                                     budget_id, NOW, TIMEOUTS)
     return booking
 

@@ -24,7 +24,7 @@ def types(events):
 # --- requesting -------------------------------------------------------------------------
 
 def test_a_request_snapshots_the_slot_and_asks_providers_for_places():
-    booking, events = domain.new_booking("b1", FAMILY, "key", slot(1500), 3, "budget-1", NOW,
+    booking, events = domain.Booking.request("b1", FAMILY, "key", slot(1500), 3, "budget-1", NOW,
                                          TIMEOUTS)
     assert (booking.status, booking.step, booking.step_attempts) == ("requested", RESERVE, 0)
     assert (booking.offer_id, booking.provider_id, booking.category) == (
@@ -39,14 +39,14 @@ def test_a_request_snapshots_the_slot_and_asks_providers_for_places():
 
 def test_only_a_family_requests():
     with pytest.raises(domain.WrongRole):
-        domain.new_booking("b1", OFFICER, "key", slot(), 1, "budget-1", NOW, TIMEOUTS)
+        domain.Booking.request("b1", OFFICER, "key", slot(), 1, "budget-1", NOW, TIMEOUTS)
 
 
 def test_a_priced_offer_needs_a_budget_but_a_gifted_one_does_not():
     with pytest.raises(domain.InvalidRequest) as refused:
-        domain.new_booking("b1", FAMILY, "key", slot(1500), 1, None, NOW, TIMEOUTS)
+        domain.Booking.request("b1", FAMILY, "key", slot(1500), 1, None, NOW, TIMEOUTS)
     assert "budget_id" in refused.value.errors
-    booking, _ = domain.new_booking("b1", FAMILY, "key", slot(0), 1, None, NOW, TIMEOUTS)
+    booking, _ = domain.Booking.request("b1", FAMILY, "key", slot(0), 1, None, NOW, TIMEOUTS)
     assert booking.total_pence == 0 and booking.budget_id is None
 
 
@@ -54,7 +54,7 @@ def test_a_priced_offer_needs_a_budget_but_a_gifted_one_does_not():
                                         slot(start=NOW - HOUR)])
 def test_a_slot_that_cannot_be_booked_is_refused_at_once(unbookable):
     with pytest.raises(domain.NotAllowed) as refused:
-        domain.new_booking("b1", FAMILY, "key", unbookable, 1, "budget-1", NOW, TIMEOUTS)
+        domain.Booking.request("b1", FAMILY, "key", unbookable, 1, "budget-1", NOW, TIMEOUTS)
     assert refused.value.code == "slot_not_bookable"
 
 
