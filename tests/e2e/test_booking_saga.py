@@ -75,6 +75,19 @@ def test_insufficient_funds_rejects_the_booking_and_releases_its_places(saga_wor
     assert world.balance(budget_id)["available_pence"] == 2000
 
 
+def test_another_familys_budget_pays_for_nothing(saga_world):
+    world = saga_world
+    provider, parent, other = world.provider(), world.family(), world.family()
+    slot_id = world.slot_of(provider)
+    others_budget = world.budget(other)
+
+    booking = world.settled(world.book(parent, slot_id, places=1, budget_id=others_budget)["id"])
+
+    assert (booking["status"], booking["reason"]) == ("rejected", "budget_not_found")
+    released(world, slot_id, others_budget)
+    assert world.balance(others_budget)["available_pence"] == 100_000
+
+
 def test_a_spend_over_the_limit_waits_for_an_officer_and_is_confirmed_on_approval(saga_world):
     world = saga_world
     provider, parent = world.provider(), world.family()
