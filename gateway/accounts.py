@@ -169,15 +169,14 @@ def claim_key(session, owner, key, fingerprint):
     """None when the caller may go ahead (the key is now claimed), or the stored
     (status, body, location) of the request first made with this key."""
     now = utcnow()
+    # every caller's expired records go, this one's included: a key may then be used afresh
+    session.execute(sa.delete(IdempotencyRecord)
+                    .where(IdempotencyRecord.created_at < now - IDEMPOTENCY_TTL))
     record = session.execute(
         sa.select(IdempotencyRecord)
         .where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
         .with_for_update()
     ).scalar_one_or_none()
-    if record is not None and record.created_at < now - IDEMPOTENCY_TTL:
-        session.delete(record)
-        session.flush()
-        record = None
     if record is None:
         session.add(IdempotencyRecord(owner=owner, key=key, fingerprint=fingerprint,
                                       created_at=now))

@@ -58,3 +58,5 @@ class IdempotencyRecord(Base):
     body = sa.Column(sa.Text, nullable=True)
     location = sa.Column(sa.String(255), nullable=True)
     created_at = sa.Column(UtcDateTime, nullable=False)
+
+    __table_args__ = (sa.Index("ix_idempotency_records_created_at", "created_at"),)

@@ -3,6 +3,7 @@ same and creates nothing new; with another body, 409."""
 import eventlet
 import pytest
 import requests
+import sqlalchemy as sa
 
 from gateway.client import ApiError, Client
 from gateway.service import GatewayService
@@ -92,3 +93,21 @@ def test_racing_requests_with_one_key_create_one_thing_on_postgresql(
     assert all(answer.json()["code"] == "request_in_progress"
                for answer in answers if answer.status_code == 409)
     assert [f["username"] for f in officer.get("/families")["items"]] == ["raced.family"]
+
+
+def test_an_expired_key_is_swept_and_may_be_used_afresh(world, live):
+    """(At the gateway: the bookings service keeps its own keys of booking requests.)"""
+    key = unique("old-key")
+    account = {"password": PASSWORD, "display_name": "Old"}
+    world.officer.post("/families", dict(account, username=unique("first")),
+                       headers={"Idempotency-Key": key})
+    engine = sa.create_engine(live.config["DATABASES"]["gateway"])
+    with engine.begin() as connection:  # a day and more later
+        connection.execute(sa.text("UPDATE idempotency_records SET created_at = :at "
+                                   "WHERE key = :key"), {"at": "2020-01-01 00:00:00", "key": key})
+    world.officer.post("/families", dict(account, username=unique("second")),
+                       headers={"Idempotency-Key": key})
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM idempotency_records "
+                                          "WHERE created_at < '2021-01-01'")).scalar() == 0
+    engine.dispose()
