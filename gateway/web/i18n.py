@@ -4,8 +4,10 @@ The `.po` files under `translations/` are the source of truth; they are compiled
 the module is imported, so there are no `.mo` files to build, commit or let go stale.
 Refresh the catalogues after changing a string (from the repository root):
 
-    .venv/bin/pybabel extract -F gateway/web/babel.cfg -o gateway/web/translations/messages.pot .
-    .venv/bin/pybabel update -i gateway/web/translations/messages.pot -d gateway/web/translations
+    .venv/bin/pybabel extract -F gateway/web/babel.cfg -k N_ --no-location --sort-output \
+        --project Seibiant -o gateway/web/translations/messages.pot .
+    .venv/bin/pybabel update -i gateway/web/translations/messages.pot \
+        -d gateway/web/translations --no-fuzzy-matching --ignore-obsolete
 
 then translate the new `msgstr`s of `cy` (tests/web/test_translations.py fails until every
 string has its Welsh).

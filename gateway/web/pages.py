@@ -600,6 +600,9 @@ class WebPages:
         "supports_needs": (N_("Choose needs you support"), N_("Choose needs from the list")),
         "description": (N_("Enter a description"), N_("Enter a description, up to 4,000 "
                                                        "characters")),
+        "title_cy": (N_("Enter a title"), N_("Enter a title, up to 200 characters")),
+        "description_cy": (N_("Enter a description"), N_("Enter a description, up to 4,000 "
+                                                          "characters")),
     }, api_fields={"price_pence": "price"})
 
     @page("GET", "/provider/offers/new", roles=PROVIDER)
@@ -616,6 +619,9 @@ class WebPages:
                 "accessibility": reader.choices("accessibility"),
                 "supports_needs": reader.choices("supports_needs"),
                 "description": reader.text("description")}
+        for welsh in ("title_cy", "description_cy"):  # optional: shown to Welsh readers
+            if reader.text(welsh):
+                body[welsh] = reader.text(welsh)
         try:
             self.check_form("create_offer", body, reader)
             offer = self.operation(ctx, "create_offer", body=body, messages=self.OFFER)

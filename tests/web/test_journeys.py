@@ -9,9 +9,11 @@ from playwright.sync_api import expect
 
 from gateway.web.i18n import local_moment
 
+from .conftest import AXE_SCRIPT
 from .people import Person
 
 LIVE_TIMEOUT_MS = 20000
+WELSH_TITLE = "Seibiant mewn gwesty gyda swper"
 
 
 def break_day():
@@ -72,6 +74,7 @@ def provider_publishes_slot(person, base_url, provider, day, shots):
     expect(person.page.locator("#region")).to_have_value(provider["region"])
     assert person.page.title().startswith(person._("Error:"))
     person.fill("#title", "Hotel break with dinner")
+    person.fill("#title_cy", WELSH_TITLE)
     person.select("#category", "hospitality_stay")
     person.fill("#price", "80")
     person.fill("#region", provider["region"])
@@ -119,6 +122,8 @@ def family_finds_and_books(person, base_url, world, provider, shots):
     person.submit("form.seibiant-filters", shots and "family-results")
     expect(person.page.locator("#results-heading")).to_have_text(
         person.words.ngettext("%(num)d break found", "%(num)d breaks found", 1))
+    expect(person.page.locator("main")).to_contain_text(
+        WELSH_TITLE if person.words.language == "cy" else "Hotel break with dinner")
     person.activate('main a[href*="/book"]', shots and "family-book")
     person.fill("#places", "2")
     person.choose_radio("budget_id", world["budget"]["id"])
@@ -207,3 +212,12 @@ def test_the_three_journeys_end_to_end(live_system, world, new_page, pages, lang
     typing; never a click)."""
     run_journeys(live_system, world, new_page, pages, language, keyboard, shots=True)
     assert len(pages.checked) >= 25
+
+
+def test_the_accessibility_check_does_fail_a_page_with_a_serious_violation(new_page, pages):
+    page = new_page()
+    page.set_content('<html lang="en"><title>t</title><main><img src="/x.png">'
+                     '<input type="text"></main></html>')
+    page.evaluate(AXE_SCRIPT)
+    with pytest.raises(AssertionError, match="image-alt"):
+        pages.check(page)
