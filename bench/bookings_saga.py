@@ -12,8 +12,10 @@ approval, so each one goes the whole way to `confirmed`. Two phases:
 - CONCURRENCY clients doing the same at once (throughput, and latency under that load).
 
 The latency of a booking is from the moment its client sends `request_booking` to the time
-bookings recorded its `confirmed` transition (same machine, same clock). Bounded by
-BENCH_BOOKINGS bookings and BENCH_SECONDS per phase. Prints one JSON object.
+bookings recorded its `confirmed` transition (same machine, same clock). Each phase also
+gives the CPU milliseconds each service process spent per confirmed booking (from /proc, so
+Linux only): on a machine busy with other work the rates fall, that figure hardly moves.
+Bounded by BENCH_BOOKINGS bookings and BENCH_SECONDS per phase. Prints one JSON object.
 Needs RabbitMQ (management API on :15672) and PostgreSQL as in the README.
 """
 import eventlet
@@ -52,6 +54,13 @@ PRICE = 1_000
 COUNCIL = "powys"
 OFFICER = {"user_id": "bench-officer", "role": "officer", "council": COUNCIL,
            "provider_id": None}
+
+
+def cpu_seconds(pid):
+    """User and system CPU time a process has used so far (fields 14 and 15 of its stat)."""
+    with open("/proc/{}/stat".format(pid)) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(samples, fraction):
@@ -176,16 +185,20 @@ class Bench:
                     except TimeoutError:
                         return
 
+        cpu_before = {p.name: cpu_seconds(p.process.pid) for p in self.processes}
         started = datetime.datetime.now(datetime.timezone.utc)
         list(eventlet.GreenPool(clients).imap(client, range(clients)))
         confirmed = self.confirmed_at(list(sent))
+        cpu_ms = {p.name: round((cpu_seconds(p.process.pid) - cpu_before[p.name]) * 1000
+                                / max(1, len(confirmed)), 1) for p in self.processes}
         latencies = [(confirmed[i] - sent[i]).total_seconds() for i in confirmed]
         elapsed = (max(confirmed.values()) - started).total_seconds() if confirmed else 0
         return {"clients": clients, "requested": len(sent), "confirmed": len(confirmed),
                 "seconds": round(elapsed, 2),
                 "confirmed_per_s": round(len(confirmed) / elapsed, 1) if elapsed else 0,
                 "request_to_confirmed_ms_p50": round(percentile(latencies, 0.5) * 1000, 1),
-                "request_to_confirmed_ms_p95": round(percentile(latencies, 0.95) * 1000, 1)}
+                "request_to_confirmed_ms_p95": round(percentile(latencies, 0.95) * 1000, 1),
+                "cpu_ms_per_confirmed_booking": dict(cpu_ms, all=round(sum(cpu_ms.values()), 1))}
 
 
 def main():
