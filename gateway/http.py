@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 MAX_BODY_BYTES = 256 * 1024
 PUBLIC = "public"  # no token needed
+GATEWAY, SERVICE = "gateway", "service"  # who keeps an operation's Idempotency-Keys
 SIGNED_IN = ("admin", "officer", "family", "provider")
 PATH_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CORRELATION_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -41,7 +42,7 @@ OPERATIONS = []  # every declared operation, in declaration order, for the OpenA
 
 class Operation:
     def __init__(self, method, path, summary, roles, query, body, response, status,
-                 location, description, responses, tag, content_types, idempotent):
+                 location, description, responses, tag, content_types, idempotency):
         self.method = method
         self.path = path
         self.summary = summary
@@ -55,7 +56,9 @@ class Operation:
         self.responses = responses  # extra documented statuses: {status: description}
         self.tag = tag
         self.content_types = content_types  # extra answer media types (CSV)
-        self.idempotent = idempotent and method == "POST"  # honours Idempotency-Key
+        # who honours an Idempotency-Key: GATEWAY (its records), SERVICE (the key is passed
+        # on, as to bookings), or None (not repeatable, as signing in)
+        self.idempotency = idempotency if method == "POST" else None
 
     @property
     def rule(self):
@@ -76,12 +79,12 @@ class Call:
 
 def api(method, path, summary, roles=SIGNED_IN, query=None, body=None, response=None,
         status=200, location=None, description=None, responses=None, tag=None,
-        content_types=(), idempotent=True):
+        content_types=(), idempotency=GATEWAY):
     """Declares an operation; the decorated method is `fn(self, call, **path_values)` and
     returns a dict (dumped through `response`) or a werkzeug Response."""
     operation = Operation(method, path, summary, roles, query, body, response, status,
                           location, description, responses or {}, tag, content_types,
-                          idempotent)
+                          idempotency)
     OPERATIONS.append(operation)
 
     def decorate(fn):
@@ -115,9 +118,9 @@ def _run(service, operation, fn, request, path_values):
     if not operation.query and request.args:
         raise errors.invalid({name: ["Unknown field."] for name in request.args})
     body = load_body(operation.body, request) if operation.body else None
-    key = idempotency_key(request) if operation.method == "POST" else None
+    key = idempotency_key(request) if operation.idempotency else None
     call = Call(request, actor, user, query, body, key)
-    if key is None or not operation.idempotent:
+    if key is None or operation.idempotency != GATEWAY:
         return render(operation, fn(service, call, **path_values), path_values)
 
     # The same key from the same caller with the same request gets the first answer again.

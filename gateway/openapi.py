@@ -30,9 +30,10 @@ Money is integer pence; times are ISO 8601 with an offset, answered in UTC; ids 
 Errors are RFC 9457 problem details. Lists take `limit` (1 to 200, default 50) and `cursor`
 and answer `{"items": [...], "next_cursor": ...}`; unknown query parameters and body fields
 are refused (422). Sign in with `POST /api/v1/auth/token` and send
-`Authorization: Bearer <token>`. POSTs accept an `Idempotency-Key` header (kept 24 hours per
-user): the same key with the same request answers the first answer again (with
-`Idempotent-Replayed: true`); with another request, 409 `idempotency_key_reused`.
+`Authorization: Bearer <token>`. POSTs accept an `Idempotency-Key` header (per user): the
+same key with the same request answers the first answer again (kept 24 hours, with
+`Idempotent-Replayed: true`; a booking request answers the same booking); with another
+request, 409 `idempotency_key_reused`.
 Sign-in is rate-limited per username (429 with `Retry-After`), whether or not it exists."""
 
 
@@ -62,7 +63,7 @@ def _operation(op):
             "type": "string", "pattern": "^{}$".format(PATH_ID.pattern)}})
     if op.query:
         doc["parameters"].append({"in": "query", "schema": op.query})
-    if op.idempotent:
+    if op.idempotency:
         doc["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
                                   "schema": {"type": "string",
                                              "pattern": "^{}$".format(IDEMPOTENCY_KEY.pattern)}})

@@ -20,7 +20,7 @@ from seibiant_common.logs import Correlation
 from . import accounts, errors, models, openapi
 from . import schemas as s
 from .dependencies import Accounts, Idempotency, TimedRpcProxy
-from .http import PUBLIC, api
+from .http import PUBLIC, SERVICE, api
 from .web import pages as web_pages  # a module: `nameko run` would take a class here for a service
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class GatewayService(web_pages.WebPages):
     # ---- accounts ---------------------------------------------------------------------------
 
     @api("POST", "/auth/token", "Sign in: a bearer token for a username and password",
-         roles=PUBLIC, body=s.LoginSchema, response=s.TokenSchema, idempotent=False,
+         roles=PUBLIC, body=s.LoginSchema, response=s.TokenSchema, idempotency=None,
          tag="accounts", responses={401: "bad credentials (the same for unknown usernames)",
                                     429: "too many failed sign-ins for this username"})
     def sign_in(self, call):
@@ -241,9 +241,10 @@ class GatewayService(web_pages.WebPages):
 
     @api("POST", "/bookings", "Request a booking (completes asynchronously)", roles=FAMILY,
          body=s.CreateBookingSchema, response=s.BookingSchema, status=202,
-         location="/bookings/{id}", tag="bookings",
+         location="/bookings/{id}", tag="bookings", idempotency=SERVICE,
          description="Send an `Idempotency-Key` header: the same key with the same body "
-         "answers the same booking; with another body, 409.")
+         "answers the same booking (as it stands now); with another body, 409. The bookings "
+         "service keeps these keys.")
     def request_booking(self, call):
         # Without a key from the caller, a fresh one: the request is simply not repeatable.
         key = call.idempotency_key or uuid.uuid4().hex
