@@ -28,7 +28,7 @@ from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CAT
 
 from .. import errors
 from ..dependencies import Accounts
-from ..http import PUBLIC, SIGNED_IN, ApiEntrypoint, Call
+from ..http import PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call
 from . import labels
 from .forms import FormErrors, Messages, Reader, moment, utc_clock
 from .i18n import LANGUAGES, N_, Formatter, best_language
@@ -229,6 +229,8 @@ class WebPages:
         other refusals raise the gateway's Problem or the service's error."""
         method = getattr(type(self), name)
         operation = method.operation
+        if not all(PATH_ID.fullmatch(value) for value in path_values.values()):
+            raise errors.not_found()  # an id that cannot exist, as the API answers it
         if operation.roles != PUBLIC and (ctx.user is None or ctx.user["role"]
                                           not in operation.roles):
             raise errors.forbidden()
