@@ -6,6 +6,7 @@ import requests
 from werkzeug.datastructures import MultiDict
 
 from gateway.web.forms import Messages, Reader
+from seibiant_common.processes import wait_until
 from gateway.web.sessions import COOKIE_NAME, Session, SessionCodec
 
 
@@ -135,3 +136,56 @@ def test_api_errors_are_told_beside_the_form_fields_in_form_order():
                                   "title": ["Shorter than minimum length 1."]})
     assert list(explained.errors.items()) == [("title", "Enter a title"),
                                               ("price", "Enter a price like 12.50")]
+
+
+def signed_in(base_url, username, password):
+    browser = requests.Session()
+    html = browser.get(base_url + "/sign-in", timeout=10).text
+    browser.post(base_url + "/sign-in", timeout=10, data={
+        "username": username, "password": password, "csrf_token": csrf_of(html)})
+    return browser
+
+
+def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system, world, api):
+    suffix = world["suffix"]
+    provider = api.post(None, "/providers", {
+        "username": "cafe-" + suffix, "password": "cafe-password-1", "name": "Cafe " + suffix,
+        "kind": "hospitality", "regions": [world["council"]]})
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    provider_token = api.token("cafe-" + suffix, "cafe-password-1")
+    offer = api.post(provider_token, "/offers", {
+        "title": "Lunch", "category": "hospitality_meal", "price_pence": 9000,
+        "region": world["council"]})
+    slot = api.post(provider_token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": "2099-06-05T11:00:00+00:00", "end": "2099-06-05T13:00:00+00:00",
+        "capacity": 2}]})["items"][0]
+    family_token = api.token(world["family"]["username"], world["family"]["password"])
+    booking = api.post(family_token, "/bookings", {
+        "slot_id": slot["id"], "places": 1, "budget_id": world["budget"]["id"]}, status=202)
+
+    def status():
+        return requests.get(api.base_url + "/api/v1/bookings/" + booking["id"], timeout=10,
+                            headers={"Authorization": "Bearer " + family_token}
+                            ).json()["status"]
+
+    wait_until(lambda: status() == "awaiting_approval", 20, interval=0.2,
+               message="the booking to wait for an officer")
+    officer = signed_in(live_system, world["officer"]["username"],
+                        world["officer"]["password"])
+    queue = officer.get(live_system + "/officer/approvals", timeout=10).text
+    assert "Lunch" in queue and "£90.00" in queue
+    decide = live_system + "/officer/approvals/" + booking["id"]
+    refused = officer.post(decide, timeout=10, data={
+        "decision": "decline", "reason": " ", "csrf_token": csrf_of(queue)})
+    assert refused.status_code == 422
+    assert 'id="reason-{}-error"'.format(booking["id"]) in refused.text
+    assert "Enter the reason for declining" in refused.text
+    assert "govuk-error-summary" in refused.text
+    declined = officer.post(decide, timeout=10, allow_redirects=False, data={
+        "decision": "decline", "reason": "Not in the plan", "csrf_token": csrf_of(queue)})
+    assert declined.status_code == 302
+    wait_until(lambda: status() == "rejected", 20, interval=0.2, message="the decline")
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    page = family.get(live_system + "/bookings/" + booking["id"], timeout=10).text
+    assert "Not booked" in page and "A council officer declined the spend." in page
