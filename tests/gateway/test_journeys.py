@@ -8,7 +8,7 @@ import pytest
 from gateway.client import ApiError
 from seibiant_common.processes import wait_until
 
-from .world import PASSWORD, World, soon
+from .world import World, soon
 
 
 @pytest.fixture(scope="module")
