@@ -124,7 +124,8 @@ def family_finds_and_books(person, base_url, world, provider, shots):
         person.words.ngettext("%(num)d break found", "%(num)d breaks found", 1))
     expect(person.page.locator("main")).to_contain_text(
         WELSH_TITLE if person.words.language == "cy" else "Hotel break with dinner")
-    person.activate('main a[href*="/book"]', shots and "family-book")
+    person.activate("main article h3 a", shots and "family-offer")
+    person.activate('main table a[href*="/book"]', shots and "family-book")
     person.fill("#places", "2")
     person.choose_radio("budget_id", world["budget"]["id"])
     person.submit("main form")
@@ -156,6 +157,8 @@ def family_sees_confirmed(person, booking_url, shots):
         person._("Confirmed"), timeout=LIVE_TIMEOUT_MS)
     person.open(booking_url, shots and "family-booking-confirmed")
     person.sees("Your break is booked.")
+    person.activate('nav a[href="/bookings"]', shots and "family-bookings")
+    expect(person.page.locator("main table")).to_contain_text(person._("Confirmed"))
     person.activate('nav a[href="/family"]')
     person.sees("Held for bookings")
     expect(person.page.locator("main")).to_contain_text(person.words.money(16000))
