@@ -1,5 +1,5 @@
-"""The bookings RPCs against the real broker, with providers and budgets running: idempotency,
-bad input, who may see and do what, lists."""
+"""The bookings RPCs against the real broker, with providers and budgets running (they answer
+the slot and the saga): idempotency, bad input, who may see and do what, lists."""
 import eventlet
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy

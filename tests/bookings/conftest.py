@@ -1,1 +1,0 @@
-from ..e2e.saga import saga_world, shared_saga  # noqa: F401 (fixtures)
