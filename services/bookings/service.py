@@ -2,7 +2,8 @@
 
 Contract (docs/contracts.md, "bookings" and "The booking saga"):
 
-RPC (every one takes `actor` first; something not the actor's is NotFound):
+RPC (every one takes `actor` first; something not the actor's is NotFound, and a role that
+may never do the thing is Forbidden):
 - `health()`
 - `request_booking(actor, idempotency_key, data)` family; data `{slot_id, places, budget_id?}`
   -> booking (status `requested`). The same key and body gives back the same booking; the
