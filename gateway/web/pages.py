@@ -268,9 +268,10 @@ class WebPages:
 
     def _form_page(self, ctx, template, form_errors, status=422, **context):
         """The same form again, with what was typed and why it was refused."""
-        values = {key: ctx.request.form.getlist(key) if len(ctx.request.form.getlist(key)) > 1
-                  or key in context.pop("list_fields", ()) else ctx.request.form.get(key)
-                  for key in ctx.request.form if key != CSRF_FIELD}
+        list_fields = context.pop("list_fields", ())  # checkboxes: every value ticked
+        form = ctx.request.form
+        values = {key: form.getlist(key) if key in list_fields or len(form.getlist(key)) > 1
+                  else form.get(key) for key in form if key != CSRF_FIELD}
         return ctx.render(template, status=status, errors=form_errors.errors, values=values,
                           **context)
 
