@@ -27,8 +27,14 @@ test: install
 	@# the tests create a RabbitMQ virtual host each, through the management API
 	@-command -v rabbitmq-plugins >/dev/null && rabbitmq-plugins -q enable rabbitmq_management >/dev/null 2>&1
 	@# the web pages' browser tests drive Debian's Chromium (Playwright's own download cannot be had)
-	@test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q chromium chromium-driver; }
+	@# and the README's curl walk-through is run as written, with jq
+	@test -x /usr/bin/chromium -a -x "$$(command -v jq)" -a -x "$$(command -v curl)" || \
+		{ apt-get update -q && apt-get install -y -q chromium chromium-driver jq curl; }
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The benchmark of issue 8: a table on stdout and bench/results/latest.json (a few minutes).
+bench: install
+	PYTHONPATH=$(CURDIR) $(PY) -m bench.run
 
 dead-letters: install
 	PYTHONPATH=$(CURDIR) $(PY) -m seibiant_common.dead_letters list $(SERVICE)

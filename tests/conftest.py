@@ -4,19 +4,14 @@ import eventlet
 
 eventlet.monkey_patch()
 
-import os  # noqa: E402
-import uuid  # noqa: E402
-
-import psycopg2  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
 from kombu import Connection  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
-RABBIT_HOST = os.environ.get("RABBIT_HOST", "127.0.0.1")
-RABBIT_MANAGEMENT = os.environ.get("RABBIT_MANAGEMENT", "http://{}:15672/api".format(RABBIT_HOST))
-POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 user=postgres dbname=postgres")
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/")
+from seibiant_common.sandbox import (  # noqa: E402,F401 (the constants are imported from here too)
+    POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT, create_database, create_vhost,
+    delete_vhost, drop_database)
 
 
 def pytest_sessionstart(session):
@@ -38,15 +33,9 @@ def pytest_sessionstart(session):
 @pytest.fixture
 def amqp_uri():
     """A fresh RabbitMQ virtual host per test, so tests never see each other's queues."""
-    vhost = "seibiant-test-" + uuid.uuid4().hex[:12]
-    auth = ("guest", "guest")
-    requests.put("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=auth,
-                 timeout=10).raise_for_status()
-    requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=auth,
-                 json={"configure": ".*", "write": ".*", "read": ".*"},
-                 timeout=10).raise_for_status()
-    yield "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost)
-    requests.delete("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=auth, timeout=30)
+    uri, vhost = create_vhost()
+    yield uri
+    delete_vhost(vhost)
 
 
 @pytest.fixture
@@ -57,20 +46,13 @@ def make_database_url(tmp_path):
     def make(kind, name="db"):
         if kind == "sqlite":
             return "sqlite:///{}".format(tmp_path / "{}.sqlite3".format(name))
-        database = "seibiant_test_{}_{}".format(name, uuid.uuid4().hex[:10])
-        connection = psycopg2.connect(POSTGRES_DSN)
-        connection.autocommit = True
-        connection.cursor().execute('CREATE DATABASE "{}"'.format(database))
-        connection.close()
+        url, database = create_database("seibiant_test_" + name)
         created.append(database)
-        return POSTGRES_URL + database
+        return url
 
     yield make
     for database in created:
-        connection = psycopg2.connect(POSTGRES_DSN)
-        connection.autocommit = True
-        connection.cursor().execute('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(database))
-        connection.close()
+        drop_database(database)
 
 
 @pytest.fixture

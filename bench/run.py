@@ -1,0 +1,323 @@
+"""The whole benchmark in one run: `make bench` (or `python -m bench.run`).
+
+Starts what it needs (a RabbitMQ virtual host, a PostgreSQL database per service, the three
+services and the gateway as `nameko run` processes), then measures on the same broker:
+
+1. the limits: raw publish-with-confirm and consume with pika, a bare nameko RPC round trip
+   and event round trip (bench/limits.py);
+2. end to end: N concurrent families (1, 10, 50) booking through the gateway's HTTP API until
+   each booking is confirmed: confirmed bookings per second, p50/p95/p99 from request to
+   confirmed (the client's send time to the booking's `updated_at` at confirmation: one
+   machine, one clock), errors; the messages one booking costs, counted by RabbitMQ;
+3. search: `GET /api/v1/offers` p50/p95 over 100,000 slots across 5,000 offers.
+
+Prints a table and writes it as JSON to bench/results/latest.json. Each part is bounded
+(BENCH_PHASE_SECONDS per concurrency, a count of search runs, deadlines everywhere).
+`BENCH_PROFILE=1` also records a py-spy profile of each service during the 10-family phase
+(var/profiles/*.txt: the hottest frames by own time).
+"""
+import eventlet
+
+eventlet.monkey_patch()
+
+import datetime  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from collections import Counter  # noqa: E402
+
+import requests  # noqa: E402
+
+from bench.providers_search import load as load_search_data  # noqa: E402
+from bench.providers_search import typical_queries  # noqa: E402
+from gateway.client import ApiError, Client  # noqa: E402
+from seibiant_common import sandbox  # noqa: E402
+from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until  # noqa: E402
+
+PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "20"))
+CONCURRENCIES = [int(n) for n in os.environ.get("BENCH_CONCURRENCIES", "1,10,50").split(",")]
+SEARCH_OFFERS = int(os.environ.get("BENCH_SEARCH_OFFERS", "5000"))
+SEARCH_SLOTS = int(os.environ.get("BENCH_SEARCH_SLOTS", "100000"))
+SEARCH_RUNS = int(os.environ.get("BENCH_SEARCH_RUNS", "60"))
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+PASSWORD = "bench-password-1"
+ADMIN_PASSWORD = "bench-admin-password"
+COUNCIL = "powys"
+PRICE = 1_000
+RESULTS = os.path.join(ROOT, "bench", "results", "latest.json")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def parse_time(text):
+    return datetime.datetime.fromisoformat(text)
+
+
+class System:
+    """The four processes on PostgreSQL and a vhost of their own; removed afterwards."""
+
+    def __enter__(self):
+        self.amqp_uri, self.vhost = sandbox.create_vhost("seibiant-bench")
+        self.folder = tempfile.mkdtemp(prefix="seibiant-bench-")
+        self.databases = {}
+        self.env = {"AMQP_URI": self.amqp_uri, "GATEWAY_ADDRESS": "127.0.0.1:{}".format(free_port()),
+                    "LOG_LEVEL": "WARNING", "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    "SEIBIANT_TOKEN_SECRET": uuid.uuid4().hex * 2}
+        for name in SERVICE_MODULES:
+            url, self.databases[name] = sandbox.create_database("seibiant_bench_" + name)
+            self.env[name.upper() + "_DATABASE_URL"] = url
+        self.processes = {name: ServiceProcess(name, env=self.env, log_dir=self.folder).start()
+                          for name in SERVICE_MODULES}
+        self.base_url = "http://" + self.env["GATEWAY_ADDRESS"]
+        wait_until(lambda: requests.get(self.base_url + "/api/v1/health", timeout=3).ok, 90,
+                   interval=0.2, message="a healthy system")
+        return self
+
+    def __exit__(self, *exc):
+        for process in self.processes.values():
+            process.stop()
+        for database in self.databases.values():
+            sandbox.drop_database(database)
+        sandbox.delete_vhost(self.vhost)
+
+    def published_messages(self):
+        """RabbitMQ's own count of messages published in the vhost (updated every few s)."""
+        stats = requests.get("{}/vhosts/{}".format(sandbox.RABBIT_MANAGEMENT, self.vhost),
+                             auth=sandbox.GUEST, timeout=10).json()
+        return stats.get("message_stats", {}).get("publish", 0)
+
+    def settled_count(self, previous=None):
+        """The publish count once the broker's statistics have caught up (it samples)."""
+        readings = [self.published_messages()]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            eventlet.sleep(2.5)
+            readings.append(self.published_messages())
+            if readings[-1] == readings[-2] and readings[-1] != previous:
+                break
+        return readings[-1]
+
+
+def build_world(base_url, families):
+    """An officer, `families` families with roomy budgets, a provider with one slot each."""
+    admin = Client(base_url).signed_in("admin", ADMIN_PASSWORD)
+    admin.post("/officers", {"username": "bench.officer", "password": PASSWORD,
+                             "display_name": "Bench officer", "council": COUNCIL})
+    officer = Client(base_url).signed_in("bench.officer", PASSWORD)
+    profile = Client(base_url).post("/providers", {
+        "username": "bench.provider", "password": PASSWORD, "name": "Bench breaks",
+        "kind": "short_break", "regions": [COUNCIL]})
+    officer.post("/providers/{}/approve".format(profile["id"]))
+    provider = Client(base_url).signed_in("bench.provider", PASSWORD)
+    offer = provider.post("/offers", {"title": "Bench break", "category": "overnight_stay",
+                                      "price_pence": PRICE, "region": COUNCIL})
+    now = datetime.datetime.now(datetime.timezone.utc)
+    slots = provider.post("/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": (now + datetime.timedelta(days=7, hours=n)).isoformat(),
+        "end": (now + datetime.timedelta(days=7, hours=n + 6)).isoformat(),
+        "capacity": 10000} for n in range(families)]})["items"]
+    payers = []
+    for n in range(families):
+        username = "bench.family{}".format(n)
+        family = officer.post("/families", {"username": username, "password": PASSWORD,
+                                            "display_name": "Family {}".format(n)})
+        budget = officer.post("/budgets", {
+            "family_id": family["id"], "allocated_pence": 10 ** 9,
+            "period_start": (now - datetime.timedelta(days=1)).isoformat(),
+            "period_end": (now + datetime.timedelta(days=365)).isoformat(),
+            "allowed_categories": ["overnight_stay"], "auto_approve_limit_pence": 10 ** 6})
+        payers.append((Client(base_url, timeout=30).signed_in(username, PASSWORD),
+                       budget["id"], slots[n]["id"]))
+    return payers
+
+
+def book_until_confirmed(family, budget_id, slot_id):
+    """One booking through the API; returns (seconds from request to confirmed, status)."""
+    sent = datetime.datetime.now(datetime.timezone.utc)
+    booking = family.post("/bookings", {"slot_id": slot_id, "places": 1, "budget_id": budget_id},
+                          headers={"Idempotency-Key": uuid.uuid4().hex})
+    interval = 0.01
+    deadline = time.monotonic() + 30
+    while booking["status"] in ("requested",) and time.monotonic() < deadline:
+        eventlet.sleep(interval)  # back off, or the polling itself becomes the load
+        interval = min(interval * 1.5, 0.2)
+        booking = family.get("/bookings/" + booking["id"])
+    if booking["status"] != "confirmed":
+        return None, booking["status"]
+    return (parse_time(booking["updated_at"]) - sent).total_seconds(), "confirmed"
+
+
+def booking_phase(payers, clients, seconds):
+    latencies, outcomes = [], Counter()
+    deadline = time.monotonic() + seconds
+
+    def client(index):
+        family, budget_id, slot_id = payers[index]
+        while time.monotonic() < deadline:
+            try:
+                latency, status = book_until_confirmed(family, budget_id, slot_id)
+            except (ApiError, requests.RequestException) as error:
+                outcomes["error: {}".format(getattr(error, "status", type(error).__name__))] += 1
+                continue
+            outcomes[status] += 1
+            if latency is not None:
+                latencies.append(latency)
+
+    started = time.monotonic()
+    list(eventlet.GreenPool(clients).imap(client, range(clients)))
+    elapsed = time.monotonic() - started
+    return {
+        "families": clients, "seconds": round(elapsed, 1), "confirmed": outcomes["confirmed"],
+        "confirmed_per_s": round(outcomes["confirmed"] / elapsed, 1),
+        "p50_ms": round(sandbox.percentile(latencies, 0.50) * 1000, 1) if latencies else None,
+        "p95_ms": round(sandbox.percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+        "p99_ms": round(sandbox.percentile(latencies, 0.99) * 1000, 1) if latencies else None,
+        "errors": sum(n for k, n in outcomes.items() if k != "confirmed"),
+        "outcomes": dict(outcomes),
+    }
+
+
+def messages_per_booking(system, payers, count=40):
+    """Books `count` times without polling and lets RabbitMQ count what was published."""
+    before = system.settled_count()
+    family, budget_id, slot_id = payers[0]
+    ids = [family.post("/bookings", {"slot_id": slot_id, "places": 1, "budget_id": budget_id},
+                       headers={"Idempotency-Key": uuid.uuid4().hex})["id"]
+           for _ in range(count)]
+    wait_until(lambda: all(family.get("/bookings/" + i)["status"] == "confirmed" for i in ids),
+               60, interval=0.5, message="the counted bookings")
+    after = system.settled_count(previous=before)
+    # The check above costs one RPC per booking (request and reply): not part of booking.
+    return round((after - before - 2 * count) / count, 1)
+
+
+def search_phase(system, family):
+    engine_url = system.env["PROVIDERS_DATABASE_URL"]
+    load_seconds = load_search_data(engine_url, SEARCH_OFFERS, SEARCH_SLOTS)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    results = {"slots": SEARCH_SLOTS, "offers": SEARCH_OFFERS,
+               "load_seconds": round(load_seconds, 1)}
+    everything = []
+    for name, query in typical_queries(now).items():
+        filters, limit = query(COUNCIL)
+        params = dict(filters, limit=limit)
+        family.get("/offers", params=params)  # warm up
+        samples = []
+        deadline = time.monotonic() + 20
+        for _ in range(SEARCH_RUNS):
+            if time.monotonic() > deadline:
+                break
+            started = time.perf_counter()
+            family.get("/offers", params=params)
+            samples.append(time.perf_counter() - started)
+        everything += samples
+        results[name] = {"p50_ms": round(sandbox.percentile(samples, 0.5) * 1000, 1),
+                         "p95_ms": round(sandbox.percentile(samples, 0.95) * 1000, 1)}
+    results["all_queries"] = {"p50_ms": round(sandbox.percentile(everything, 0.5) * 1000, 1),
+                              "p95_ms": round(sandbox.percentile(everything, 0.95) * 1000, 1)}
+    return results
+
+
+def limits(amqp_uri):
+    figures = {}
+    for part in ("pika", "nameko"):
+        output = subprocess.run([sys.executable, "-m", "bench.limits", part], cwd=ROOT,
+                                env=dict(os.environ, AMQP_URI=amqp_uri, PYTHONPATH=ROOT),
+                                capture_output=True, text=True, timeout=180, check=True)
+        figures.update(json.loads(output.stdout.strip().splitlines()[-1]))
+    return figures
+
+
+def start_profiles(system, seconds):
+    os.makedirs(os.path.join(ROOT, "var", "profiles"), exist_ok=True)
+    return {name: subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--pid",
+         str(process.process.pid), "--duration", str(int(seconds)), "--rate", "200",
+         "--format", "raw", "--output",
+         os.path.join(ROOT, "var", "profiles", name + ".raw")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name, process in system.processes.items()}
+
+
+def summarise_profiles(recorders):
+    """Own time per frame, from py-spy's collapsed stacks: where the CPU goes."""
+    summary = {}
+    for name, recorder in recorders.items():
+        recorder.wait(timeout=120)
+        own, total = Counter(), 0
+        path = os.path.join(ROOT, "var", "profiles", name + ".raw")
+        if not os.path.exists(path):
+            continue
+        with open(path) as raw:
+            for line in raw:
+                stack, _, count = line.rstrip().rpartition(" ")
+                frames = stack.split(";")
+                own[frames[-1]] += int(count)
+                total += int(count)
+        top = [(frame, round(100.0 * n / total, 1)) for frame, n in own.most_common(12)]
+        summary[name] = top
+        with open(os.path.join(ROOT, "var", "profiles", name + ".txt"), "w") as text:
+            text.write("\n".join("{:5.1f}%  {}".format(p, f) for f, p in top) + "\n")
+    return summary
+
+
+def print_table(results):
+    print("\n== limits (same broker) ==")
+    for key, value in results["limits"].items():
+        print("  {:34} {}".format(key, value))
+    print("\n== bookings through the gateway, PostgreSQL, until confirmed ==")
+    print("  {:>8} {:>10} {:>12} {:>8} {:>8} {:>8} {:>7}".format(
+        "families", "confirmed", "per second", "p50 ms", "p95 ms", "p99 ms", "errors"))
+    for phase in results["bookings"]:
+        print("  {families:>8} {confirmed:>10} {confirmed_per_s:>12} {p50_ms!s:>8} "
+              "{p95_ms!s:>8} {p99_ms!s:>8} {errors:>7}".format(**phase))
+    print("\n  messages published per booking (counted by RabbitMQ): {}".format(
+        results["messages_per_booking"]))
+    print("  booking rate bound by the broker (pika confirmed publishes / messages): {}"
+          .format(results["bound_bookings_per_s"]))
+    print("  best booking rate / that bound: {}".format(results["ratio_to_bound"]))
+    print("\n== search: GET /api/v1/offers over {slots} slots, {offers} offers ==".format(
+        **results["search"]))
+    for name, figures in results["search"].items():
+        if isinstance(figures, dict):
+            print("  {:40} p50 {:>7} ms  p95 {:>7} ms".format(name, figures["p50_ms"],
+                                                             figures["p95_ms"]))
+
+
+def main():
+    results = {"machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()[0]},
+               "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+    with System() as system:
+        results["limits"] = limits(system.amqp_uri)
+        payers = build_world(system.base_url, max(CONCURRENCIES))
+        results["bookings"] = []
+        for clients in CONCURRENCIES:
+            recorders = start_profiles(system, PHASE_SECONDS) if PROFILE and clients == 10 else None
+            results["bookings"].append(booking_phase(payers, clients, PHASE_SECONDS))
+            if recorders:
+                results["profile_own_time_top"] = summarise_profiles(recorders)
+        results["messages_per_booking"] = messages_per_booking(system, payers)
+        bound = results["limits"]["pika_publish_confirmed_per_s"] / max(
+            1.0, results["messages_per_booking"])
+        results["bound_bookings_per_s"] = round(bound, 1)
+        best = max(phase["confirmed_per_s"] for phase in results["bookings"])
+        results["ratio_to_bound"] = round(best / bound, 3)
+        results["search"] = search_phase(system, payers[0][0])
+    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+    with open(RESULTS, "w") as output:
+        json.dump(results, output, indent=2)
+    print_table(results)
+    print("\nwritten to", os.path.relpath(RESULTS, ROOT))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Throw-away RabbitMQ virtual hosts and PostgreSQL databases, for tests and benchmarks that
+must not see each other's queues or rows."""
+import os
+import uuid
+
+import psycopg2
+import requests
+
+RABBIT_HOST = os.environ.get("RABBIT_HOST", "127.0.0.1")
+RABBIT_MANAGEMENT = os.environ.get("RABBIT_MANAGEMENT", "http://{}:15672/api".format(RABBIT_HOST))
+GUEST = ("guest", "guest")
+POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 user=postgres dbname=postgres")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/")
+
+
+def create_vhost(prefix="seibiant-test"):
+    """A new virtual host the guest user may use; returns its AMQP URI and its name."""
+    vhost = "{}-{}".format(prefix, uuid.uuid4().hex[:12])
+    requests.put("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=GUEST,
+                 timeout=10).raise_for_status()
+    requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=GUEST,
+                 json={"configure": ".*", "write": ".*", "read": ".*"},
+                 timeout=10).raise_for_status()
+    return "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost), vhost
+
+
+def delete_vhost(vhost):
+    requests.delete("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=GUEST, timeout=30)
+
+
+def _postgres(statement):
+    connection = psycopg2.connect(POSTGRES_DSN)
+    connection.autocommit = True
+    try:
+        connection.cursor().execute(statement)
+    finally:
+        connection.close()
+
+
+def create_database(prefix="seibiant_test"):
+    """A new empty PostgreSQL database; returns its SQLAlchemy URL and its name."""
+    database = "{}_{}".format(prefix, uuid.uuid4().hex[:10])
+    _postgres('CREATE DATABASE "{}"'.format(database))
+    return POSTGRES_URL + database, database
+
+
+def drop_database(database):
+    _postgres('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(database))
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
