@@ -24,12 +24,13 @@ STATUS_BY_ERROR = [
     (errors.InvalidInput, 422, "invalid-input", "Invalid input"),
     (errors.Conflict, 409, "conflict", "Conflict"),
     (errors.Forbidden, 403, "forbidden", "Forbidden"),
+    (errors.Unavailable, 503, "service-unavailable", "Service unavailable"),
     (UnknownService, 503, "service-unavailable", "Service unavailable"),
     (RpcTimeout, 503, "service-unavailable", "Service unavailable"),
     # the broker is down or restarting: nothing was asked of any service, or its answer is lost
     (BROKER_ERRORS, 503, "service-unavailable", "Service unavailable"),
 ]
-UNAVAILABLE = (UnknownService, RpcTimeout) + BROKER_ERRORS
+UNAVAILABLE = (errors.Unavailable, UnknownService, RpcTimeout) + BROKER_ERRORS
 
 
 def problem(status, slug, title, detail=None, headers=None, **extra):

@@ -47,3 +47,12 @@ class Forbidden(SeibiantError):
     def __init__(self, detail="not allowed for this role"):
         super().__init__(detail)
         self.detail = detail
+
+
+@deserialize_to_instance
+class Unavailable(SeibiantError):
+    """A service this one depends on did not answer in time; nothing was changed. Try again."""
+
+    def __init__(self, detail="a service did not answer in time"):
+        super().__init__(detail)
+        self.detail = detail

@@ -12,12 +12,11 @@ Settings (nameko config keys, filled from the environment by config.yaml):
 import datetime
 
 import eventlet
-from nameko.exceptions import RpcTimeout
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 
 from seibiant_common.config import setting
-from seibiant_common.errors import NotFound
+from seibiant_common.errors import NotFound, Unavailable
 from seibiant_common.rpc import RpcProxy
 
 from . import domain, schemas
@@ -48,7 +47,8 @@ class SlotLookup:
 
     def get(self, slot_id):
         """The slot as providers describe it now, or None if there is no such slot."""
-        with eventlet.Timeout(self._timeout, RpcTimeout("providers did not answer get_slot")):
+        # Unavailable crosses RPC as itself: the gateway answers 503, not 500.
+        with eventlet.Timeout(self._timeout, Unavailable("providers did not answer in time")):
             try:
                 data = self._providers.get_slot(slot_id)
             except NotFound:

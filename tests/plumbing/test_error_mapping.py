@@ -15,6 +15,7 @@ from seibiant_common import errors
     (errors.Conflict("idempotency_key_reused", "another body"), 409,
      {"code": "idempotency_key_reused"}),
     (errors.Forbidden(), 403, {}),
+    (errors.Unavailable(), 503, {}),
     (UnknownService("bookings"), 503, {}),
     (RpcTimeout(), 503, {}),
 ])
