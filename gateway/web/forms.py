@@ -47,16 +47,18 @@ class Messages:
         return FormErrors(dict(sorted(errors.items(), key=lambda item: order.index(item[0])
                                       if item[0] in order else len(order))))
 
-    def explain(self, api_errors):
-        """FormErrors for the `errors` of a problem document or a marshmallow error."""
+    def explain(self, api_errors, sent=None):
+        """FormErrors for the `errors` of a problem document or a marshmallow error; `sent`,
+        the body that was refused, tells an empty answer from a wrong one."""
         explained = {}
         for path, problems in flatten(api_errors):
             field = self.api_fields.get(path) or self.api_fields.get(path.split(".")[0]) \
                 or path.split(".")[0]
             if field not in self.fields:
                 field = next(iter(self.fields)) if field == "_schema" and self.fields else field
-            missing = any(marker in str(problem) for problem in problems
-                          for marker in MISSING_MARKERS)
+            empty = isinstance(sent, dict) and path in sent and sent[path] in ("", None, [])
+            missing = empty or any(marker in str(problem) for problem in problems
+                                   for marker in MISSING_MARKERS)
             message = self.missing(field) if missing else self.wrong(field)
             explained.setdefault(field, message)
         return self.ordered(explained)

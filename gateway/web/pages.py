@@ -241,14 +241,14 @@ class WebPages:
                         idempotency_key)
             result = method.__wrapped__(self, call, **path_values)
         except ValidationError as invalid:
-            raise (messages or Messages({})).explain(invalid.normalized_messages())
+            raise (messages or Messages({})).explain(invalid.normalized_messages(), body)
         except errors.Problem as problem:
             if problem.status in (400, 422) and "errors" in problem.extra and messages:
-                raise messages.explain(problem.extra["errors"])
+                raise messages.explain(problem.extra["errors"], body)
             raise
         except service_errors.InvalidInput as invalid:
             if messages:
-                raise messages.explain(invalid.errors)
+                raise messages.explain(invalid.errors, body)
             raise
         if isinstance(result, Response) or operation.response is None:
             return result
@@ -261,7 +261,7 @@ class WebPages:
         try:
             getattr(type(self), name).operation.body.load(body)
         except ValidationError as invalid:
-            found = reader.messages.explain(invalid.normalized_messages()).errors
+            found = reader.messages.explain(invalid.normalized_messages(), body).errors
         found = dict(found, **reader.errors)
         if found:
             raise reader.messages.ordered(found)

@@ -66,7 +66,6 @@ class Person:
     def focus(self, locator):
         """Tabs forwards (never clicks, never focuses by script) until `locator` has it."""
         locator = locator.first
-        locator.wait_for(state="visible")
         presses = 0
         while presses < MAX_TABS:
             steps = self._tabs_to(locator)

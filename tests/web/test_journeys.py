@@ -69,7 +69,8 @@ def provider_publishes_slot(person, base_url, provider, day, shots):
     summary = person.page.locator(".govuk-error-summary")
     expect(summary).to_contain_text(person._("Enter the price in pounds, like 45 or 12.50 "
                                              "(0 for a gifted break)"))
-    expect(person.page.locator("#title-error")).to_contain_text(person._("Enter a title"))
+    expect(person.page.locator("#title-error")).to_have_text(
+        person._("Error") + ": " + person._("Enter a title"))
     expect(person.page.locator("#price")).to_have_value("eighty")
     expect(person.page.locator("#region")).to_have_value(provider["region"])
     assert person.page.title().startswith(person._("Error:"))

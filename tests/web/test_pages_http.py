@@ -136,6 +136,10 @@ def test_api_errors_are_told_beside_the_form_fields_in_form_order():
                                   "title": ["Shorter than minimum length 1."]})
     assert list(explained.errors.items()) == [("title", "Enter a title"),
                                               ("price", "Enter a price like 12.50")]
+    # whatever the schema's words, an empty answer is a missing one
+    length = {"title": ["Length must be between 1 and 200."]}
+    assert messages.explain(length, {"title": ""}).errors == {"title": "Enter a title"}
+    assert messages.explain(length, {"title": "x" * 201}).errors == {"title": "Shorter title"}
 
 
 def signed_in(base_url, username, password):
