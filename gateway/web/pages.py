@@ -146,10 +146,6 @@ def safe_next(target):
     return target if not parts.scheme and not parts.netloc and "\\" not in target else None
 
 
-def _unwrap(value):
-    return value.response() if isinstance(value, errors.Problem) else value
-
-
 class WebPages:
     """The pages of families, providers and officers (mixed into GatewayService)."""
 
@@ -196,7 +192,7 @@ class WebPages:
         return security_headers(response, ctx.nonce)
 
     def _error_page(self, ctx, error):
-        problem = _unwrap(error) if isinstance(error, errors.Problem) else \
+        problem = error.response() if isinstance(error, errors.Problem) else \
             errors.problem_for(error)
         if problem is None:
             log.exception("page failed: %r", error)
