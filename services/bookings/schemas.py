@@ -1,20 +1,10 @@
 """What the bookings RPCs take (input schemas) and give back (output schemas)."""
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
-from seibiant_common.errors import InvalidInput
+from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as schemas.*)
 
 from .domain import MAX_PLACES
 from .state_machine import STATUSES
-
-ROLES = ("admin", "officer", "family", "provider")
-
-
-class ActorSchema(Schema):
-    user_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    council = fields.String(load_default=None, allow_none=True)
-    provider_id = fields.String(load_default=None, allow_none=True)
-
 
 class RequestBookingSchema(Schema):
     idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -95,16 +85,6 @@ class SlotSchema(Schema):
     start = fields.AwareDateTime(required=True)
     end = fields.AwareDateTime(required=True)
     bookable = fields.Boolean(required=True)
-
-
-def parse(schema, data):
-    """`schema.load(data)`, with bad input as InvalidInput naming the fields."""
-    try:
-        return schema.load(data)
-    except ValidationError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {
-            "_schema": error.messages}
-        raise InvalidInput(messages)
 
 
 booking_schema = BookingSchema()

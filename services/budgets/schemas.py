@@ -3,25 +3,16 @@ check) reject bad input with `InvalidInput` naming the field; output schemas (na
 they carry) turn domain objects into the dicts of docs/contracts.md."""
 import datetime
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from seibiant_common.cursors import decode_cursor, encode_cursor
-from seibiant_common.errors import InvalidInput
+from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as schemas.*)
 from seibiant_common.vocabularies import CATEGORIES
 
 from . import domain
 from .events import MAX_PENCE
 
-ROLES = ("admin", "officer", "family", "provider")
 REASON_LENGTH = 500
-
-
-def parse(schema, data):
-    """The loaded data, or InvalidInput naming each bad field (nothing is stored before)."""
-    try:
-        return schema.load(data)
-    except ValidationError as error:
-        raise InvalidInput(error.messages) from None
 
 
 def _id(**kwargs):
@@ -64,23 +55,6 @@ def next_cursor(items, limit, key):
 
 
 # Input ---------------------------------------------------------------------------------
-
-class ActorSchema(Schema):
-    """Who the gateway acts for; extra keys the gateway may add are ignored."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    user_id = _id(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    council = fields.String(load_default=None, allow_none=True)
-    provider_id = fields.String(load_default=None, allow_none=True)
-
-    @validates_schema
-    def officers_belong_to_a_council(self, data, **kwargs):
-        if data["role"] == "officer" and not data.get("council"):
-            raise ValidationError("An officer belongs to a council.", "council")
-
 
 class CreateBudgetSchema(Schema):
     family_id = _id(required=True)

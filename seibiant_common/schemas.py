@@ -1,0 +1,35 @@
+"""What every service's RPC input has in common: the actor the gateway vouches for, and
+turning marshmallow's errors into `InvalidInput` naming the fields."""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from .errors import InvalidInput
+
+ROLES = ("admin", "officer", "family", "provider")
+
+
+class ActorSchema(Schema):
+    """Who is acting, as the gateway vouches for it; extra keys it may add are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    council = fields.String(load_default=None, allow_none=True)
+    provider_id = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(min=1, max=64))
+
+    @validates_schema
+    def officers_belong_to_a_council(self, data, **kwargs):
+        if data["role"] == "officer" and not data.get("council"):
+            raise ValidationError("An officer belongs to a council.", "council")
+
+
+def parse(schema, data):
+    """The loaded data, or InvalidInput naming each bad field (before anything is stored)."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {
+            "_schema": error.messages}
+        raise InvalidInput(messages) from None
