@@ -42,4 +42,7 @@ def test_dependencies_have_health_checks_and_a_database_per_service():
     for owner in APPLICATIONS:
         assert "CREATE DATABASE {};".format(owner) in script
     assert services["gateway"]["ports"] == ["8000:8000"]
-    assert os.path.exists(os.path.join(ROOT, "Dockerfile"))
+    with open(os.path.join(ROOT, "Dockerfile")) as dockerfile:
+        image = dockerfile.read()
+    assert "FROM python:3.11" in image and "requirements.txt" in image
+    assert "npm ci" in image  # the web pages' GOV.UK Frontend files
