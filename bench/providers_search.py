@@ -16,6 +16,7 @@ import json
 import os
 import random
 import sys
+import tempfile
 import time
 import uuid
 
@@ -83,7 +84,7 @@ def bench_environment(instances=1, keep=False, max_workers=10):
     database_url = POSTGRES_URL + database
     env = {"AMQP_URI": amqp_uri, "PROVIDERS_DATABASE_URL": database_url,
            "MAX_WORKERS": str(max_workers), "LOG_LEVEL": "WARNING"}
-    log_dir = os.path.join("bench", "results", "logs-" + suffix)
+    log_dir = tempfile.mkdtemp(prefix="bench-providers-")
     processes = [ServiceProcess("providers", env=env, log_dir=os.path.join(log_dir, str(n)))
                  for n in range(instances)]
     config = {"AMQP_URI": amqp_uri, "serializer": "json"}
