@@ -14,7 +14,8 @@ from seibiant_common.errors import InvalidInput
 from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
                                          PROVIDER_KINDS)
 
-from .domain import MAX_CAPACITY, MAX_PATTERN_NIGHTS, MAX_PLACES_PER_BOOKING, WEEKDAYS
+from .domain import (MAX_CAPACITY, MAX_PATTERN_NIGHTS, MAX_PLACES_PER_BOOKING,
+                     PROVIDER_STATUSES, WEEKDAYS)
 
 ROLES = ("admin", "officer", "family", "provider")
 MAX_PRICE_PENCE = 10_000_000
@@ -93,7 +94,7 @@ class SuspendProviderSchema(Schema):
 
 class ListProvidersSchema(Schema):
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("pending", "approved", "suspended")))
+                           validate=validate.OneOf(PROVIDER_STATUSES))
     limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, MAX_PAGE))
     cursor = text(0, 500, load_default=None, allow_none=True)
 

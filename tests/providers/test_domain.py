@@ -4,7 +4,7 @@ import datetime
 import pytest
 
 from seibiant_common.cursors import encode_cursor
-from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS
+from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, REJECTION_REASONS
 from services.providers import domain
 from services.providers.domain import (APPROVED, OPEN, PENDING, PROVIDER_NOT_APPROVED, RELEASED,
                                        REFUSED, RESERVED, SLOT_NOT_BOOKABLE, SOLD_OUT,
@@ -186,6 +186,10 @@ def test_reasons_for_refusing_places():
     assert refusal(slot_status=WITHDRAWN) == SLOT_NOT_BOOKABLE
     assert refusal(slot_start=NOW) == SLOT_NOT_BOOKABLE
     assert refusal(slot_start=NOW - HOUR, places=100) == SLOT_NOT_BOOKABLE
+
+
+def test_every_refusal_is_a_booking_rejection_reason():
+    assert set(domain.REFUSAL_REASONS) <= set(REJECTION_REASONS)
 
 
 def test_remaining_places():
