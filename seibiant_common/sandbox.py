@@ -1,5 +1,6 @@
 """Throw-away RabbitMQ virtual hosts and PostgreSQL databases, for tests and benchmarks that
 must not see each other's queues or rows."""
+import contextlib
 import os
 import uuid
 
@@ -51,3 +52,29 @@ def drop_database(database):
 def percentile(samples, fraction):
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+@contextlib.contextmanager
+def vhost(prefix="seibiant-test"):
+    """A virtual host for as long as the block lasts; yields its AMQP URI."""
+    uri, name = create_vhost(prefix)
+    try:
+        yield uri
+    finally:
+        try:
+            delete_vhost(name)
+        except requests.RequestException:  # tidying only: a restarting broker keeps it
+            pass
+
+
+@contextlib.contextmanager
+def postgres_databases(*names, prefix="seibiant_test"):
+    """{name: SQLAlchemy URL} of new PostgreSQL databases, dropped after the block."""
+    created = {}
+    try:
+        for name in names:
+            url, created[name] = create_database("{}_{}".format(prefix, name))
+        yield {name: POSTGRES_URL + database for name, database in created.items()}
+    finally:
+        for database in created.values():
+            drop_database(database)

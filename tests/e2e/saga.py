@@ -5,11 +5,9 @@
 - `start_saga(kind, services, **settings)`: a trio of the test's own, for the scenarios that
   need other settings or stop a service.
 """
-import contextlib
 import uuid
 
 import eventlet
-import psycopg2
 import pytest
 import requests
 import sqlalchemy as sa
@@ -20,7 +18,9 @@ from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
 from services.providers.service import ProvidersService
 
-from ..conftest import POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT
+from seibiant_common import sandbox
+
+from ..conftest import RABBIT_MANAGEMENT
 from .world import World
 
 SERVICES = {"budgets": BudgetsService, "providers": ProvidersService,
@@ -76,40 +76,8 @@ class Saga:
         list(eventlet.GreenPool().imap(lambda named: named[1].stop(), self.containers))
 
 
-@contextlib.contextmanager
-def fresh_vhost():
-    vhost = "seibiant-test-" + uuid.uuid4().hex[:12]
-    url = "{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost)
-    requests.put(url, auth=AUTH, timeout=10).raise_for_status()
-    requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=AUTH,
-                 json={"configure": ".*", "write": ".*", "read": ".*"},
-                 timeout=10).raise_for_status()
-    try:
-        yield "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost)
-    finally:
-        requests.delete(url, auth=AUTH, timeout=30)
-
-
-def _postgres(statement):
-    connection = psycopg2.connect(POSTGRES_DSN)
-    connection.autocommit = True
-    connection.cursor().execute(statement)
-    connection.close()
-
-
-@contextlib.contextmanager
-def fresh_postgres_databases(*names):
-    """{name: url} of new PostgreSQL databases, dropped afterwards (for a module's fixture;
-    conftest's make_database_url is per test)."""
-    databases = {name: "seibiant_test_{}_{}".format(name, uuid.uuid4().hex[:10])
-                 for name in names}
-    try:
-        for database in databases.values():
-            _postgres('CREATE DATABASE "{}"'.format(database))
-        yield {name: POSTGRES_URL + database for name, database in databases.items()}
-    finally:
-        for database in databases.values():
-            _postgres('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(database))
+fresh_vhost = sandbox.vhost
+fresh_postgres_databases = sandbox.postgres_databases
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 nameko containers on the real broker (a fresh vhost), SQLite files, the gateway on a free
 port. Each test module builds its own small world in it (unique usernames), so modules do not
 see each other's data; a module that needs an empty system starts its own (`start_system`)."""
-import contextlib
 import socket
 import uuid
 
@@ -12,15 +11,14 @@ import requests
 from nameko.containers import ServiceContainer
 
 from gateway.service import GatewayService
+from seibiant_common import sandbox
 from seibiant_common.processes import wait_until
 from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
 from services.providers.service import ProvidersService
-from tests.conftest import RABBIT_HOST, RABBIT_MANAGEMENT
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 TOKEN_SECRET = "a-test-token-secret-that-is-long-enough-" + uuid.uuid4().hex
-AUTH = ("guest", "guest")
 
 
 def free_port():
@@ -81,21 +79,10 @@ def gateway_config(amqp_uri, databases, port, **overrides):
     return config
 
 
-@contextlib.contextmanager
 def fresh_vhost():
-    """A RabbitMQ virtual host of its own (as tests/conftest.py's `amqp_uri`, for longer
-    than one test): two systems on one vhost would consume each other's messages."""
-    vhost = "seibiant-gw-" + uuid.uuid4().hex[:12]
-    requests.put("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=AUTH,
-                 timeout=10).raise_for_status()
-    requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=AUTH,
-                 json={"configure": ".*", "write": ".*", "read": ".*"},
-                 timeout=10).raise_for_status()
-    try:
-        yield "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost)
-    finally:
-        requests.delete("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=AUTH,
-                        timeout=30)
+    """A virtual host for longer than one test: two systems on one vhost would consume each
+    other's messages."""
+    return sandbox.vhost("seibiant-gw")
 
 
 @pytest.fixture(scope="package")

@@ -16,8 +16,8 @@ import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
+from seibiant_common import sandbox
 from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
-from tests.conftest import RABBIT_HOST, RABBIT_MANAGEMENT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -70,16 +70,14 @@ def playwright():
 def live_system(tmp_path_factory):
     """The three services and the gateway as processes; the gateway's address comes from
     WEB_SERVER_ADDRESS when set (else a free port). Yields the gateway's base URL."""
-    vhost = "seibiant-web-" + uuid.uuid4().hex[:12]
-    auth = ("guest", "guest")
-    requests.put("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=auth,
-                 timeout=10).raise_for_status()
-    requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=auth,
-                 json={"configure": ".*", "write": ".*", "read": ".*"},
-                 timeout=10).raise_for_status()
+    with sandbox.vhost("seibiant-web") as amqp_uri:
+        yield from _run_system(tmp_path_factory, amqp_uri)
+
+
+def _run_system(tmp_path_factory, amqp_uri):
     folder = tmp_path_factory.mktemp("web-system")
     address = os.environ.get("WEB_SERVER_ADDRESS") or "127.0.0.1:{}".format(free_port())
-    env = {"AMQP_URI": "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost),
+    env = {"AMQP_URI": amqp_uri,
            "GATEWAY_ADDRESS": address, "SEIBIANT_LOG_DIR": LOGS,
            "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
            "SEIBIANT_TOKEN_SECRET": "web-test-secret-" + uuid.uuid4().hex,
@@ -100,11 +98,6 @@ def live_system(tmp_path_factory):
                 process.process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        try:
-            requests.delete("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=auth,
-                            timeout=30)
-        except requests.RequestException:  # tidying only: a broker restarting keeps it
-            pass
 
 
 class Api:
