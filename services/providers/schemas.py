@@ -7,17 +7,17 @@ feature is refused naming the field; the rules that need state or time are in `d
 import functools
 import re
 
-from marshmallow import (EXCLUDE, Schema, ValidationError, fields, validate, validates,
+from marshmallow import (Schema, ValidationError, fields, validate, validates,
                          validates_schema)
 
-from seibiant_common.errors import InvalidInput
+from seibiant_common.schemas import ActorSchema as BaseActorSchema
+from seibiant_common.schemas import parse
 from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
                                          PROVIDER_KINDS)
 
 from .domain import (MAX_CAPACITY, MAX_PATTERN_NIGHTS, MAX_PLACES_PER_BOOKING,
                      PROVIDER_STATUSES, WEEKDAYS)
 
-ROLES = ("admin", "officer", "family", "provider")
 MAX_PRICE_PENCE = 10_000_000
 MAX_PAGE = 200
 
@@ -65,15 +65,10 @@ def vocabulary_list(vocabulary, **kwargs):
                        **kwargs)
 
 
-class ActorSchema(Schema):
-    """Who is acting, as the gateway vouches for it."""
-
-    class Meta:
-        unknown = EXCLUDE
+class ActorSchema(BaseActorSchema):
+    """Who is acting, as the gateway vouches for it (ids checked as every id here is)."""
 
     user_id = ident(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    council = fields.String(load_default=None, allow_none=True)
     provider_id = ident(load_default=None, allow_none=True)
 
 
@@ -281,14 +276,6 @@ class ReservationSchema(Schema):
     slot_end = fields.AwareDateTime(allow_none=True)
 
 
-def load(schema, data):
-    """Parses `data` with `schema`; anything wrong becomes InvalidInput naming the fields."""
-    try:
-        return schema.load(data)
-    except ValidationError as error:
-        raise InvalidInput(error.messages) from None
-
-
 @functools.lru_cache(maxsize=None)
 def _id_schema(name):
     return Schema.from_dict({name: ident(required=True)})()
@@ -296,4 +283,4 @@ def _id_schema(name):
 
 def load_id(name, value):
     """An id passed as a bare argument (`provider_id`, `slot_id`, ...)."""
-    return load(_id_schema(name), {name: value})[name]
+    return parse(_id_schema(name), {name: value})[name]

@@ -34,7 +34,7 @@ from seibiant_common.messaging import event_handler
 from seibiant_common.rpc import rpc
 
 from . import application, events, models, schemas
-from .schemas import load, load_id
+from .schemas import load_id, parse
 from .search import search
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
@@ -47,7 +47,7 @@ reservation_out = schemas.ReservationSchema()
 
 
 def actor_in(actor):
-    return load(schemas.ActorSchema(), actor)
+    return parse(schemas.ActorSchema(), actor)
 
 
 class ProvidersService:
@@ -65,7 +65,7 @@ class ProvidersService:
 
     @rpc
     def register_provider(self, data):
-        data = load(schemas.RegisterProviderSchema(), data)
+        data = parse(schemas.RegisterProviderSchema(), data)
         with self.db.unit_of_work() as uow:
             provider = application.register_provider(uow, data)
         return provider_out.dump(provider)
@@ -82,7 +82,7 @@ class ProvidersService:
     def suspend_provider(self, actor, provider_id, reason):
         actor = actor_in(actor)
         provider_id = load_id("provider_id", provider_id)
-        reason = load(schemas.SuspendProviderSchema(), {"reason": reason})["reason"]
+        reason = parse(schemas.SuspendProviderSchema(), {"reason": reason})["reason"]
         with self.db.unit_of_work() as uow:
             provider = application.decide_provider(uow, actor, provider_id, "suspend", reason)
         return provider_out.dump(provider)
@@ -97,7 +97,7 @@ class ProvidersService:
     @rpc
     def list_providers(self, actor, status=None, limit=50, cursor=None):
         actor = actor_in(actor)
-        query = load(schemas.ListProvidersSchema(),
+        query = parse(schemas.ListProvidersSchema(),
                      {"status": status, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             page = application.list_providers(uow, actor, **query)
@@ -108,7 +108,7 @@ class ProvidersService:
     @rpc
     def create_offer(self, actor, data):
         actor = actor_in(actor)
-        data = load(schemas.CreateOfferSchema(), data)
+        data = parse(schemas.CreateOfferSchema(), data)
         with self.db.unit_of_work() as uow:
             offer = application.create_offer(uow, actor, data)
         return offer_out.dump(offer)
@@ -124,7 +124,7 @@ class ProvidersService:
     def publish_slots(self, actor, offer_id, data):
         actor = actor_in(actor)
         offer_id = load_id("offer_id", offer_id)
-        data = load(schemas.PublishSlotsSchema(), data)
+        data = parse(schemas.PublishSlotsSchema(), data)
         with self.db.unit_of_work() as uow:
             slots = application.publish_slots(uow, actor, offer_id, data)
         return schemas.SlotListSchema().dump(slots)
@@ -133,7 +133,7 @@ class ProvidersService:
     def change_capacity(self, actor, slot_id, capacity):
         actor = actor_in(actor)
         slot_id = load_id("slot_id", slot_id)
-        capacity = load(schemas.ChangeCapacitySchema(), {"capacity": capacity})["capacity"]
+        capacity = parse(schemas.ChangeCapacitySchema(), {"capacity": capacity})["capacity"]
         with self.db.unit_of_work() as uow:
             slot = application.change_capacity(uow, actor, slot_id, capacity)
         return slot_out.dump(slot)
@@ -155,8 +155,8 @@ class ProvidersService:
 
     @rpc
     def search(self, filters, limit=50, cursor=None):
-        filters = load(schemas.SearchSchema(), filters or {})
-        page = load(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        filters = parse(schemas.SearchSchema(), filters or {})
+        page = parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             found = search(uow, filters, **page)
         return schemas.SearchPageSchema().dump(found)
@@ -165,7 +165,7 @@ class ProvidersService:
 
     @rpc
     def reserve_places(self, booking_id, slot_id, places):
-        request = load(schemas.ReservePlacesSchema(),
+        request = parse(schemas.ReservePlacesSchema(),
                        {"booking_id": booking_id, "slot_id": slot_id, "places": places})
         with self.db.unit_of_work() as uow:
             reservation = application.reserve_places(uow, **request)
@@ -173,7 +173,7 @@ class ProvidersService:
 
     @rpc
     def release_places(self, booking_id):
-        request = load(schemas.ReleasePlacesSchema(), {"booking_id": booking_id})
+        request = parse(schemas.ReleasePlacesSchema(), {"booking_id": booking_id})
         with self.db.unit_of_work() as uow:
             reservation = application.release_places(uow, **request)
         return reservation_out.dump(reservation)

@@ -5,7 +5,7 @@ import pytest
 
 from seibiant_common.errors import InvalidInput
 from services.providers import schemas
-from services.providers.schemas import load
+from services.providers.schemas import parse
 
 OFFER = {"title": "Quiet café afternoon", "category": "hospitality_meal", "price_pence": 0,
          "region": "powys", "accessibility": ["wheelchair_access"], "supports_needs": ["autism"]}
@@ -13,12 +13,12 @@ OFFER = {"title": "Quiet café afternoon", "category": "hospitality_meal", "pric
 
 def errors_of(schema, data):
     with pytest.raises(InvalidInput) as refused:
-        load(schema, data)
+        parse(schema, data)
     return refused.value.errors
 
 
 def test_a_good_offer_is_parsed_with_defaults():
-    offer = load(schemas.CreateOfferSchema(), OFFER)
+    offer = parse(schemas.CreateOfferSchema(), OFFER)
     assert offer["description"] == "" and offer["title_cy"] is None
 
 
@@ -56,7 +56,7 @@ def test_an_unknown_feature_names_its_position_and_the_allowed_values():
 def test_bad_registrations_are_refused_naming_the_field(change, field):
     registration = {"user_id": "u1", "name": "Tŷ Gwyn B&B", "kind": "hospitality",
                     "regions": ["powys"]}
-    load(schemas.RegisterProviderSchema(), registration)
+    parse(schemas.RegisterProviderSchema(), registration)
     assert set(errors_of(schemas.RegisterProviderSchema(), dict(registration, **change))) == {field}
 
 
@@ -80,7 +80,7 @@ PATTERN = {"start_date": "2027-03-06", "weekdays": ["saturday"], "start_time": "
 
 
 def test_a_pattern_is_parsed():
-    pattern = load(schemas.PublishSlotsSchema(), {"pattern": PATTERN})["pattern"]
+    pattern = parse(schemas.PublishSlotsSchema(), {"pattern": PATTERN})["pattern"]
     assert pattern["start_time"] == datetime.time(10) and pattern["nights"] == 0
 
 
@@ -103,7 +103,7 @@ def test_slots_or_a_pattern_but_not_both_nor_neither():
 
 
 def test_search_filters():
-    filters = load(schemas.SearchSchema(), {"from": "2027-03-01T00:00:00+00:00", "region": None})
+    filters = parse(schemas.SearchSchema(), {"from": "2027-03-01T00:00:00+00:00", "region": None})
     assert filters["window_from"].year == 2027 and filters["region"] is None
     assert set(errors_of(schemas.SearchSchema(), {"accessibility": ["lift"], "max_price_pence": 9.5,
                                                   "to": "2027-03-01"})) == {
@@ -112,6 +112,6 @@ def test_search_filters():
 
 
 def test_an_actor_must_have_a_known_role():
-    assert load(schemas.ActorSchema(), {"user_id": "u", "role": "officer", "council": "powys",
+    assert parse(schemas.ActorSchema(), {"user_id": "u", "role": "officer", "council": "powys",
                                         "username": "extra is ignored"})["provider_id"] is None
     assert "role" in errors_of(schemas.ActorSchema(), {"user_id": "u", "role": "king"})
