@@ -241,7 +241,8 @@ def start_profiles(system, seconds):
     os.makedirs(os.path.join(ROOT, "var", "profiles"), exist_ok=True)
     return {name: subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--pid",
-         str(process.process.pid), "--duration", str(int(seconds)), "--rate", "200",
+         str(process.process.pid), "--duration", str(int(seconds)), "--rate", "100",
+         "--nonblocking",
          "--format", "raw", "--output",
          os.path.join(ROOT, "var", "profiles", name + ".raw")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -252,7 +253,10 @@ def summarise_profiles(recorders):
     """Own time per frame, from py-spy's collapsed stacks: where the CPU goes."""
     summary = {}
     for name, recorder in recorders.items():
-        recorder.wait(timeout=120)
+        try:
+            recorder.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            recorder.kill()
         own, total = Counter(), 0
         path = os.path.join(ROOT, "var", "profiles", name + ".raw")
         if not os.path.exists(path):

@@ -25,8 +25,11 @@ PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step"
 def make_engine(url, pool_size=10):
     url = make_url(url)
     if url.get_backend_name() != "sqlite":
+        # No pre-ping: it cost a round trip per unit of work (py-spy, docs/performance.md).
+        # A connection the server dropped fails its statement; recycling keeps them fresh,
+        # and the failed worker's message is retried.
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                             pool_pre_ping=True)
+                             pool_recycle=1800)
     if url.database and url.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
