@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install bench dead-letters
+.PHONY: run test install broker-management bench dead-letters
 
 $(INSTALLED): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Seibiant needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -23,9 +23,12 @@ install: $(INSTALLED) node_modules/.installed
 run: install
 	PYTHONPATH=$(CURDIR) $(PY) -m tools.run_all
 
-test: install
-	@# the tests create a RabbitMQ virtual host each, through the management API
+# Tests and benchmarks create a RabbitMQ virtual host each, through the management API.
+broker-management: $(INSTALLED)
 	@-command -v rabbitmq-plugins >/dev/null && rabbitmq-plugins -q enable rabbitmq_management >/dev/null 2>&1
+	@$(PY) -m seibiant_common.sandbox wait-for-management 30
+
+test: install broker-management
 	@# the web pages' browser tests drive Debian's Chromium (Playwright's own download cannot be had)
 	@# and the README's curl walk-through is run as written, with jq
 	@test -x /usr/bin/chromium -a -x "$$(command -v jq)" -a -x "$$(command -v curl)" || \
@@ -33,7 +36,7 @@ test: install
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The benchmark of issue 8: a table on stdout and bench/results/latest.json (a few minutes).
-bench: install
+bench: install broker-management
 	PYTHONPATH=$(CURDIR) $(PY) -m bench.run
 
 dead-letters: install

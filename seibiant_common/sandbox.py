@@ -78,3 +78,26 @@ def postgres_databases(*names, prefix="seibiant_test"):
     finally:
         for database in created.values():
             drop_database(database)
+
+
+def management_answers():
+    try:
+        return requests.get(RABBIT_MANAGEMENT + "/overview", auth=GUEST, timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+if __name__ == "__main__":
+    # `python -m seibiant_common.sandbox wait-for-management SECONDS`: for `make test` and
+    # `make bench`, right after enabling the plugin, which takes a few seconds to listen.
+    import sys
+
+    from seibiant_common.processes import wait_until
+
+    if sys.argv[1:2] != ["wait-for-management"]:
+        sys.exit("usage: python -m seibiant_common.sandbox wait-for-management SECONDS")
+    try:
+        wait_until(management_answers, float(sys.argv[2]), interval=0.5,
+                   message="RabbitMQ's management API on " + RABBIT_MANAGEMENT)
+    except TimeoutError as error:
+        sys.exit("{} (enable it: rabbitmq-plugins enable rabbitmq_management)".format(error))
