@@ -29,19 +29,14 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
-import psycopg2  # noqa: E402
-import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
+from bench.measure import cpu_seconds  # noqa: E402
+from seibiant_common import sandbox  # noqa: E402
 from seibiant_common.processes import ServiceProcess, wait_until  # noqa: E402
 from services.bookings.models import booking_transitions, bookings  # noqa: E402
 
-RABBIT_HOST = os.environ.get("RABBIT_HOST", "127.0.0.1")
-MANAGEMENT = "http://{}:15672/api".format(RABBIT_HOST)
-POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN",
-                              "host=127.0.0.1 user=postgres dbname=postgres")
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/")
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "600"))
 SEQUENTIAL = int(os.environ.get("BENCH_SEQUENTIAL", "50"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
@@ -56,41 +51,16 @@ OFFICER = {"user_id": "bench-officer", "role": "officer", "council": COUNCIL,
            "provider_id": None}
 
 
-def cpu_seconds(pid):
-    """User and system CPU time a process has used so far (fields 14 and 15 of its stat)."""
-    with open("/proc/{}/stat".format(pid)) as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 class Bench:
-    def __init__(self):
-        tag = uuid.uuid4().hex[:10]
-        self.vhost = "seibiant-bench-" + tag
-        self.databases = {name: "seibiant_bench_{}_{}".format(name, tag) for name in SERVICES}
-        self.amqp_uri = "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, self.vhost)
-        self.config = {"AMQP_URI": self.amqp_uri, "serializer": "json"}
-        self.engine = None
-        self.processes = []
-
     def __enter__(self):
-        auth = ("guest", "guest")
-        requests.put("{}/vhosts/{}".format(MANAGEMENT, self.vhost), auth=auth,
-                     timeout=10).raise_for_status()
-        requests.put("{}/permissions/{}/guest".format(MANAGEMENT, self.vhost), auth=auth,
-                     json={"configure": ".*", "write": ".*", "read": ".*"},
-                     timeout=10).raise_for_status()
-        env = {"AMQP_URI": self.amqp_uri, "MAX_WORKERS": MAX_WORKERS, "LOG_LEVEL": "WARNING"}
-        for name, database in self.databases.items():
-            self._postgres('CREATE DATABASE "{}"'.format(database))
-            env["{}_DATABASE_URL".format(name.upper())] = POSTGRES_URL + database
-        self.engine = sa.create_engine(POSTGRES_URL + self.databases["bookings"],
-                                       pool_size=CONCURRENCY + 5)
+        amqp_uri, self.vhost = sandbox.create_vhost("seibiant-bench")
+        self.config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+        env = {"AMQP_URI": amqp_uri, "MAX_WORKERS": MAX_WORKERS, "LOG_LEVEL": "WARNING"}
+        self.databases = {}
+        for name in SERVICES:
+            url, self.databases[name] = sandbox.create_database("seibiant_bench_" + name)
+            env["{}_DATABASE_URL".format(name.upper())] = url
+        self.engine = sa.create_engine(env["BOOKINGS_DATABASE_URL"], pool_size=CONCURRENCY + 5)
         log_dir = tempfile.mkdtemp(prefix="bench-bookings-")
         self.processes = [ServiceProcess(name, env=env, log_dir=log_dir).start()
                           for name in SERVICES]
@@ -103,18 +73,10 @@ class Bench:
     def __exit__(self, *exc):
         for process in self.processes:
             process.stop()
-        if self.engine:
-            self.engine.dispose()
+        self.engine.dispose()
         for database in self.databases.values():
-            self._postgres('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(database))
-        requests.delete("{}/vhosts/{}".format(MANAGEMENT, self.vhost),
-                        auth=("guest", "guest"), timeout=30)
-
-    def _postgres(self, statement):
-        connection = psycopg2.connect(POSTGRES_DSN)
-        connection.autocommit = True
-        connection.cursor().execute(statement)
-        connection.close()
+            sandbox.drop_database(database)
+        sandbox.delete_vhost(self.vhost)
 
     def world(self):
         """SLOTS roomy slots of one provider; FAMILIES families with budgets to spare."""
@@ -196,8 +158,10 @@ class Bench:
         return {"clients": clients, "requested": len(sent), "confirmed": len(confirmed),
                 "seconds": round(elapsed, 2),
                 "confirmed_per_s": round(len(confirmed) / elapsed, 1) if elapsed else 0,
-                "request_to_confirmed_ms_p50": round(percentile(latencies, 0.5) * 1000, 1),
-                "request_to_confirmed_ms_p95": round(percentile(latencies, 0.95) * 1000, 1),
+                "request_to_confirmed_ms_p50": round(
+                    sandbox.percentile(latencies, 0.5) * 1000, 1),
+                "request_to_confirmed_ms_p95": round(
+                    sandbox.percentile(latencies, 0.95) * 1000, 1),
                 "cpu_ms_per_confirmed_booking": dict(cpu_ms, all=round(sum(cpu_ms.values()), 1))}
 
 

@@ -27,20 +27,16 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
-import psycopg2  # noqa: E402
-import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from kombu import Connection, Exchange, Producer  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
+from bench.measure import cpu_seconds  # noqa: E402
+from seibiant_common import sandbox  # noqa: E402
 from seibiant_common.outbox import envelope  # noqa: E402
 from seibiant_common.processes import ServiceProcess, wait_until  # noqa: E402
 from services.budgets.models import HoldRow  # noqa: E402
 
-RABBIT_HOST = os.environ.get("RABBIT_HOST", "127.0.0.1")
-MANAGEMENT = "http://{}:15672/api".format(RABBIT_HOST)
-POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 user=postgres dbname=postgres")
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/")
 HOLDS = int(os.environ.get("BENCH_HOLDS", "2000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 BUDGETS = int(os.environ.get("BENCH_BUDGETS", "100"))
@@ -52,17 +48,6 @@ OFFICER = {"user_id": "bench-officer", "role": "officer", "council": "powys",
            "provider_id": None}
 
 
-def cpu_seconds(pid):
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = open("/proc/{}/stat".format(pid)).read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def hold_request(budget):
     start = START + datetime.timedelta(days=30)
     return {"booking_id": uuid.uuid4().hex, "budget_id": budget["id"],
@@ -72,45 +57,23 @@ def hold_request(budget):
 
 
 class Bench:
-    def __init__(self):
-        self.vhost = "seibiant-bench-" + uuid.uuid4().hex[:10]
-        self.database = "seibiant_bench_budgets_" + uuid.uuid4().hex[:10]
-        self.amqp_uri = "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, self.vhost)
-        self.database_url = POSTGRES_URL + self.database
-        self.config = {"AMQP_URI": self.amqp_uri, "serializer": "json"}
-        self.engine = None
-        self.service = None
-
     def __enter__(self):
-        auth = ("guest", "guest")
-        requests.put("{}/vhosts/{}".format(MANAGEMENT, self.vhost), auth=auth,
-                     timeout=10).raise_for_status()
-        requests.put("{}/permissions/{}/guest".format(MANAGEMENT, self.vhost), auth=auth,
-                     json={"configure": ".*", "write": ".*", "read": ".*"},
-                     timeout=10).raise_for_status()
-        self._postgres('CREATE DATABASE "{}"'.format(self.database))
-        self.engine = sa.create_engine(self.database_url)
+        self.amqp_uri, self.vhost = sandbox.create_vhost("seibiant-bench")
+        self.config = {"AMQP_URI": self.amqp_uri, "serializer": "json"}
+        database_url, self.database = sandbox.create_database("seibiant_bench_budgets")
+        self.engine = sa.create_engine(database_url)
         self.service = ServiceProcess("budgets", log_dir=tempfile.mkdtemp(), env={
-            "AMQP_URI": self.amqp_uri, "BUDGETS_DATABASE_URL": self.database_url,
+            "AMQP_URI": self.amqp_uri, "BUDGETS_DATABASE_URL": database_url,
             "MAX_WORKERS": MAX_WORKERS, "LOG_LEVEL": "WARNING"}).start()
         with ClusterRpcProxy(self.config) as cluster:
             wait_until(cluster.budgets.health, 60, interval=0.5, message="budgets to start")
         return self
 
     def __exit__(self, *exc):
-        if self.service:
-            self.service.stop()
-        if self.engine:
-            self.engine.dispose()
-        self._postgres('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(self.database))
-        requests.delete("{}/vhosts/{}".format(MANAGEMENT, self.vhost),
-                        auth=("guest", "guest"), timeout=30)
-
-    def _postgres(self, statement):
-        connection = psycopg2.connect(POSTGRES_DSN)
-        connection.autocommit = True
-        connection.cursor().execute(statement)
-        connection.close()
+        self.service.stop()
+        self.engine.dispose()
+        sandbox.drop_database(self.database)
+        sandbox.delete_vhost(self.vhost)
 
     def create_budgets(self, count, allocated_pence):
         with ClusterRpcProxy(self.config) as cluster:
@@ -180,8 +143,8 @@ class Bench:
         elapsed = time.perf_counter() - started
         return {"holds": len(latencies), "seconds": round(elapsed, 2),
                 "holds_per_s": round(len(latencies) / elapsed, 1),
-                "latency_ms_p50": round(percentile(latencies, 0.5) * 1000, 1),
-                "latency_ms_p95": round(percentile(latencies, 0.95) * 1000, 1),
+                "latency_ms_p50": round(sandbox.percentile(latencies, 0.5) * 1000, 1),
+                "latency_ms_p95": round(sandbox.percentile(latencies, 0.95) * 1000, 1),
                 "clients": CONCURRENCY}
 
 

@@ -4,9 +4,9 @@ with apt-get when missing) against the whole system run as processes, as `make r
     python -m bench.gateway_load [--seconds 10] [--connections 16] [--threads 2]
 
 It starts the three services and the gateway (`nameko run`) on a fresh RabbitMQ vhost with
-SQLite files in a temporary folder (or PostgreSQL: set BENCH_POSTGRES_URL to a server URL such
-as postgresql+psycopg2://postgres@127.0.0.1:5432/, and a database per service is made), builds
-a small world through the API, then measures, each for a fixed time:
+SQLite files in a temporary folder (or PostgreSQL: set BENCH_POSTGRES=1, and a database per
+service is made on the tests' server, TEST_POSTGRES_URL/TEST_POSTGRES_DSN, and dropped
+afterwards), builds a small world through the API, then measures, each for a fixed time:
 
 - GET /api/v1/offers?region=powys as a family (a search over RPC with slots);
 - POST /api/v1/bookings as a family, each with a fresh Idempotency-Key (202; the saga then runs
@@ -33,12 +33,12 @@ import uuid
 
 import requests
 
+from bench.measure import cpu_seconds
 from gateway.client import Client
+from seibiant_common import sandbox
 from seibiant_common.processes import SERVICE_MODULES, ServiceProcess, wait_until
 
-MANAGEMENT = os.environ.get("RABBIT_MANAGEMENT", "http://127.0.0.1:15672/api")
-AMQP_HOST = os.environ.get("RABBIT_HOST", "127.0.0.1")
-GUEST = ("guest", "guest")
+POSTGRES = os.environ.get("BENCH_POSTGRES") == "1"
 ADMIN_PASSWORD = "bench-admin-password"
 PASSWORD = "bench-password-1"
 
@@ -74,33 +74,6 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def make_vhost():
-    vhost = "seibiant-bench-" + uuid.uuid4().hex[:8]
-    requests.put("{}/vhosts/{}".format(MANAGEMENT, vhost), auth=GUEST,
-                 timeout=10).raise_for_status()
-    requests.put("{}/permissions/{}/guest".format(MANAGEMENT, vhost), auth=GUEST, timeout=10,
-                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    return vhost
-
-
-def database_urls(folder):
-    server = os.environ.get("BENCH_POSTGRES_URL")
-    urls = {}
-    for name in SERVICE_MODULES:
-        if server:
-            import psycopg2
-            database = "seibiant_bench_{}_{}".format(name, uuid.uuid4().hex[:8])
-            connection = psycopg2.connect(server.replace("+psycopg2", "").rstrip("/")
-                                          + "/postgres")
-            connection.autocommit = True
-            connection.cursor().execute('CREATE DATABASE "{}"'.format(database))
-            connection.close()
-            urls[name] = server.rstrip("/") + "/" + database
-        else:
-            urls[name] = "sqlite:///{}/{}.sqlite3".format(folder, name)
-    return urls
-
-
 def build_world(base_url):
     admin = Client(base_url).signed_in("admin", ADMIN_PASSWORD)
     admin.post("/officers", {"username": "bench.officer", "password": PASSWORD,
@@ -131,13 +104,6 @@ def build_world(base_url):
                 "end": (now + datetime.timedelta(days=day + 2, hours=2)).isoformat(),
                 "capacity": 10000} for day in range(4)]})["items"]]
     return Client(base_url).signed_in("bench.family", PASSWORD), budget["id"], slots
-
-
-def cpu_seconds(pid):
-    """User plus system CPU time of a process so far (Linux /proc)."""
-    with open("/proc/{}/stat".format(pid)) as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def broker_pid():
@@ -187,18 +153,24 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     ensure_wrk()
-    vhost = make_vhost()
+    amqp_uri, vhost = sandbox.create_vhost("seibiant-bench")
     folder = tempfile.mkdtemp(prefix="seibiant-bench-")
     port = free_port()
-    env = {"AMQP_URI": "amqp://guest:guest@{}:5672/{}".format(AMQP_HOST, vhost),
-           "GATEWAY_ADDRESS": "127.0.0.1:{}".format(port), "LOG_LEVEL": "WARNING",
+    env = {"AMQP_URI": amqp_uri, "GATEWAY_ADDRESS": "127.0.0.1:{}".format(port),
+           "LOG_LEVEL": "WARNING",
            "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
            "SEIBIANT_TOKEN_SECRET": uuid.uuid4().hex + uuid.uuid4().hex}
-    for name, url in database_urls(folder).items():
-        env[name.upper() + "_DATABASE_URL"] = url
-    processes = [ServiceProcess(name, env=env, log_dir=folder) for name in SERVICE_MODULES]
+    databases, processes = [], []
     base_url = "http://127.0.0.1:{}".format(port)
     try:
+        for name in SERVICE_MODULES:
+            if POSTGRES:
+                url, database = sandbox.create_database("seibiant_bench_" + name)
+                databases.append(database)
+            else:
+                url = "sqlite:///{}/{}.sqlite3".format(folder, name)
+            env[name.upper() + "_DATABASE_URL"] = url
+        processes = [ServiceProcess(name, env=env, log_dir=folder) for name in SERVICE_MODULES]
         for process in processes:
             process.start()
         wait_until(lambda: requests.get(base_url + "/api/v1/health", timeout=3).ok, 90,
@@ -206,7 +178,7 @@ def main():
         family, budget_id, slots = build_world(base_url)
         results = {"tool": "wrk {} threads, {} connections, {} s per endpoint".format(
             args.threads, args.connections, args.seconds),
-            "databases": "postgresql" if os.environ.get("BENCH_POSTGRES_URL") else "sqlite",
+            "databases": "postgresql" if POSTGRES else "sqlite",
             # the machine is shared: a busy one gives lower figures
             "load_average_before": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
         results["GET /api/v1/offers"] = measured(processes, lambda: run_wrk(
@@ -236,7 +208,9 @@ def main():
     finally:
         for process in reversed(processes):
             process.stop()
-        requests.delete("{}/vhosts/{}".format(MANAGEMENT, vhost), auth=GUEST, timeout=30)
+        for database in databases:
+            sandbox.drop_database(database)
+        sandbox.delete_vhost(vhost)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -27,11 +27,11 @@ eventlet.monkey_patch()
 from amqp.exceptions import AMQPError  # noqa: E402
 from kombu.exceptions import KombuError  # noqa: E402
 
-import psycopg2  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
 
+from seibiant_common import sandbox  # noqa: E402
 from seibiant_common.database import Store, make_engine  # noqa: E402
 from seibiant_common.processes import ServiceProcess, wait_until  # noqa: E402
 from seibiant_common.types import utcnow  # noqa: E402
@@ -43,12 +43,6 @@ from services.providers.models import (PLUMBING_TABLES, Offer, Provider,  # noqa
 from services.providers.schemas import PageSchema, SearchPageSchema, SearchSchema  # noqa: E402
 from services.providers.search import search  # noqa: E402
 
-POSTGRES_DSN = os.environ.get("BENCH_POSTGRES_DSN", "host=127.0.0.1 user=postgres dbname=postgres")
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL",
-                              "postgresql+psycopg2://postgres@127.0.0.1:5432/")
-RABBIT = os.environ.get("RABBIT_HOST", "127.0.0.1")
-MANAGEMENT = "http://{}:15672/api".format(RABBIT)
-AUTH = ("guest", "guest")
 COUNCILS = (
     "blaenau-gwent", "bridgend", "caerphilly", "cardiff", "carmarthenshire", "ceredigion",
     "conwy", "denbighshire", "flintshire", "gwynedd", "isle-of-anglesey", "merthyr-tydfil",
@@ -69,32 +63,24 @@ def machine():
     return {"cpus": os.cpu_count(), "load_average_1_5_15": os.getloadavg()}
 
 
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 @contextlib.contextmanager
 def bench_environment(instances=1, keep=False, max_workers=10):
     """A fresh PostgreSQL database and vhost, and the providers service running on them.
     Yields (database_url, nameko config for clients)."""
-    suffix = uuid.uuid4().hex[:8]
-    database, vhost = "seibiant_bench_providers_" + suffix, "seibiant-bench-" + suffix
-    amqp_uri = "amqp://guest:guest@{}:5672/{}".format(RABBIT, vhost)
-    database_url = POSTGRES_URL + database
-    env = {"AMQP_URI": amqp_uri, "PROVIDERS_DATABASE_URL": database_url,
-           "MAX_WORKERS": str(max_workers), "LOG_LEVEL": "WARNING"}
-    log_dir = tempfile.mkdtemp(prefix="bench-providers-")
-    processes = [ServiceProcess("providers", env=env, log_dir=os.path.join(log_dir, str(n)))
-                 for n in range(instances)]
-    config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+    database = vhost = None
+    processes = []
     try:
-        postgres("CREATE DATABASE \"{}\"".format(database))
+        database_url, database = sandbox.create_database("seibiant_bench_providers")
         # The broker may be restarting (other suites on this machine test that): wait for it.
-        wait_until(lambda: management("put", "vhosts/" + vhost), 60, interval=1,
+        wait_until(sandbox.management_answers, 60, interval=1,
                    message="RabbitMQ's management API")
-        management("put", "permissions/{}/guest".format(vhost),
-                   json={"configure": ".*", "write": ".*", "read": ".*"})
+        amqp_uri, vhost = sandbox.create_vhost("seibiant-bench")
+        env = {"AMQP_URI": amqp_uri, "PROVIDERS_DATABASE_URL": database_url,
+               "MAX_WORKERS": str(max_workers), "LOG_LEVEL": "WARNING"}
+        log_dir = tempfile.mkdtemp(prefix="bench-providers-")
+        processes = [ServiceProcess("providers", env=env, log_dir=os.path.join(log_dir, str(n)))
+                     for n in range(instances)]
+        config = {"AMQP_URI": amqp_uri, "serializer": "json"}
         for process in processes:
             process.start()
         wait_until(lambda: consumers(vhost, "rpc-providers") == instances, 60,
@@ -104,31 +90,17 @@ def bench_environment(instances=1, keep=False, max_workers=10):
         for process in processes:
             process.stop()
         if not keep:  # best effort: a failure here must not hide the one that got us here
-            with contextlib.suppress(Exception):
-                management("delete", "vhosts/" + vhost)
-            with contextlib.suppress(Exception):
-                postgres("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)".format(database))
-
-
-def postgres(statement):
-    connection = psycopg2.connect(POSTGRES_DSN)
-    try:
-        connection.autocommit = True
-        connection.cursor().execute(statement)
-    finally:
-        connection.close()
-
-
-def management(method, path, **kwargs):
-    response = requests.request(method, "{}/{}".format(MANAGEMENT, path), auth=AUTH,
-                                timeout=30, **kwargs)
-    response.raise_for_status()
-    return True
+            if vhost:
+                with contextlib.suppress(Exception):
+                    sandbox.delete_vhost(vhost)
+            if database:
+                with contextlib.suppress(Exception):
+                    sandbox.drop_database(database)
 
 
 def consumers(vhost, queue):
-    response = requests.get("{}/queues/{}/{}".format(MANAGEMENT, vhost, queue), auth=AUTH,
-                            timeout=5)
+    response = requests.get("{}/queues/{}/{}".format(sandbox.RABBIT_MANAGEMENT, vhost, queue),
+                            auth=sandbox.GUEST, timeout=5)
     return response.ok and response.json().get("consumers", 0)
 
 
@@ -239,8 +211,9 @@ def timed(call, runs, deadline, warm_up=5):
             results.append(result)
         if time.monotonic() > deadline:
             break
-    return {"p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
-            "p95_ms": round(percentile(latencies, 0.95) * 1000, 1), "runs": len(latencies)}, results
+    return {"p50_ms": round(sandbox.percentile(latencies, 0.5) * 1000, 1),
+            "p95_ms": round(sandbox.percentile(latencies, 0.95) * 1000, 1),
+            "runs": len(latencies)}, results
 
 
 def through_broker_outages(config, measure_once, attempts=3):
@@ -256,8 +229,7 @@ def through_broker_outages(config, measure_once, attempts=3):
         except BROKER_ERRORS:
             if attempt == attempts - 1:
                 raise
-            wait_until(lambda: management("get", "overview"), 120, interval=1,
-                       message="RabbitMQ back")
+            wait_until(sandbox.management_answers, 120, interval=1, message="RabbitMQ back")
             wait_until(lambda: answers(config), 120, interval=1, message="providers back")
 
 
