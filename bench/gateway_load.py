@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -66,12 +65,6 @@ def ensure_wrk():
         subprocess.run(["apt-get", "update", "-q"], check=False, stdout=subprocess.DEVNULL)
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True,
                        stdout=subprocess.DEVNULL)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_world(base_url):
@@ -155,7 +148,7 @@ def main():
     ensure_wrk()
     amqp_uri, vhost = sandbox.create_vhost("seibiant-bench")
     folder = tempfile.mkdtemp(prefix="seibiant-bench-")
-    port = free_port()
+    port = sandbox.free_port()
     env = {"AMQP_URI": amqp_uri, "GATEWAY_ADDRESS": "127.0.0.1:{}".format(port),
            "LOG_LEVEL": "WARNING",
            "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,

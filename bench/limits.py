@@ -16,11 +16,6 @@ MESSAGES = int(os.environ.get("BENCH_LIMIT_MESSAGES", "5000"))
 SECONDS = float(os.environ.get("BENCH_LIMIT_SECONDS", "5"))
 
 
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def measure_pika():
     import pika
 
@@ -64,6 +59,8 @@ def measure_nameko():
     from nameko.rpc import rpc
     from nameko.standalone.events import event_dispatcher
     from nameko.standalone.rpc import ClusterRpcProxy
+
+    from seibiant_common.sandbox import percentile
 
     received = []
 

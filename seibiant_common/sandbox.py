@@ -2,6 +2,7 @@
 must not see each other's queues or rows."""
 import contextlib
 import os
+import socket
 import uuid
 
 import psycopg2
@@ -47,6 +48,13 @@ def create_database(prefix="seibiant_test"):
 
 def drop_database(database):
     _postgres('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(database))
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nothing listens on now, for a gateway of one's own."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def percentile(samples, fraction):

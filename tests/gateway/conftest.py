@@ -2,7 +2,6 @@
 nameko containers on the real broker (a fresh vhost), SQLite files, the gateway on a free
 port. Each test module builds its own small world in it (unique usernames), so modules do not
 see each other's data; a module that needs an empty system starts its own (`start_system`)."""
-import socket
 import uuid
 
 import eventlet
@@ -19,12 +18,6 @@ from services.providers.service import ProvidersService
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 TOKEN_SECRET = "a-test-token-secret-that-is-long-enough-" + uuid.uuid4().hex
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Api:
@@ -95,7 +88,7 @@ def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService
                                                BookingsService), **overrides):
     databases = {name: "sqlite:///{}".format(directory / "{}.sqlite3".format(name))
                  for name in ("budgets", "providers", "bookings", "gateway")}
-    port = free_port()
+    port = sandbox.free_port()
     config = gateway_config(amqp_uri, databases, port, **overrides)
     containers = []
     for service_cls in tuple(services) + (GatewayService,):

@@ -10,8 +10,9 @@ from gateway import passwords, tokens
 from gateway.client import ApiError, Client
 from gateway.service import GatewayService
 from seibiant_common.processes import wait_until
+from seibiant_common.sandbox import free_port
 
-from .conftest import ADMIN_PASSWORD, TOKEN_SECRET, Api, free_port, gateway_config
+from .conftest import ADMIN_PASSWORD, TOKEN_SECRET, Api, gateway_config
 from .world import PASSWORD, World, unique
 
 

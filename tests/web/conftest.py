@@ -6,7 +6,6 @@ One live system serves the whole web test session (starting it costs a few secon
 keep out of each other's way by creating their own users, council and offers.
 """
 import os
-import socket
 import subprocess
 import uuid
 
@@ -30,12 +29,6 @@ ADMIN_PASSWORD = "web-test-admin-password"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
 TIMEOUT_MS = 15000
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +69,7 @@ def live_system(tmp_path_factory):
 
 def _run_system(tmp_path_factory, amqp_uri):
     folder = tmp_path_factory.mktemp("web-system")
-    address = os.environ.get("WEB_SERVER_ADDRESS") or "127.0.0.1:{}".format(free_port())
+    address = os.environ.get("WEB_SERVER_ADDRESS") or "127.0.0.1:{}".format(sandbox.free_port())
     env = {"AMQP_URI": amqp_uri,
            "GATEWAY_ADDRESS": address, "SEIBIANT_LOG_DIR": LOGS,
            "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
