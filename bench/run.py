@@ -23,6 +23,7 @@ eventlet.monkey_patch()
 import datetime  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -259,25 +260,34 @@ def limits(amqp_uri):
     return figures
 
 
-def start_profiles(system, seconds):
-    os.makedirs(os.path.join(ROOT, "var", "profiles"), exist_ok=True)
-    return {name: subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--pid",
-         str(process.process.pid), "--duration", str(int(seconds)), "--rate", "100",
-         "--nonblocking",
-         "--format", "raw", "--output",
-         os.path.join(ROOT, "var", "profiles", name + ".raw")],
-        stdout=subprocess.DEVNULL,
-        stderr=open(os.path.join(ROOT, "var", "profiles", name + ".log"), "w"))
-        # Not the gateway: with its 20 scrypt threads (eventlet's tpool) py-spy spends about
-        # a second of system time per sample there; its CPU per booking is in the table.
-        for name, process in system.processes.items() if name != "gateway"}
+def start_profiles(system):
+    folder = os.path.join(ROOT, "var", "profiles")
+    os.makedirs(folder, exist_ok=True)
+    recorders = {}
+    # Not the gateway: with its 20 scrypt threads (eventlet's tpool) py-spy spends about a
+    # second of system time per sample there; its CPU per booking is in the table.
+    for name, process in system.processes.items():
+        if name == "gateway":
+            continue
+        for suffix in (".raw", ".txt"):  # never summarise an earlier run's profile
+            if os.path.exists(os.path.join(folder, name + suffix)):
+                os.remove(os.path.join(folder, name + suffix))
+        with open(os.path.join(folder, name + ".log"), "w") as log:
+            recorders[name] = subprocess.Popen(
+                [os.path.join(os.path.dirname(sys.executable), "py-spy"), "record",
+                 "--pid", str(process.process.pid), "--rate", "50", "--nonblocking",
+                 "--format", "raw", "--output", os.path.join(folder, name + ".raw")],
+                stdout=subprocess.DEVNULL, stderr=log)
+    return recorders
 
 
 def summarise_profiles(recorders):
     """Own time per frame, from py-spy's collapsed stacks: where the CPU goes."""
     summary = {}
     for name, recorder in recorders.items():
+        # py-spy counts samples, not seconds, and falls behind on a saturated machine:
+        # it is stopped when the phase ends, and writes what it has on SIGINT.
+        recorder.send_signal(signal.SIGINT)
         try:
             recorder.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -290,7 +300,7 @@ def summarise_profiles(recorders):
             for line in raw:
                 stack, _, count = line.rstrip().rpartition(" ")
                 frames = stack.split(";")
-                own[frames[-1]] += int(count)
+                own[frames[-1] or "(a frame py-spy could not name)"] += int(count)
                 total += int(count)
         top = [(frame, round(100.0 * n / total, 1)) for frame, n in own.most_common(12)]
         summary[name] = top
@@ -340,7 +350,7 @@ def main():
         if PROFILE:
             # A phase of its own: py-spy takes CPU from the services it samples, so the
             # figures of this phase are kept apart from those of the table.
-            recorders = start_profiles(system, PHASE_SECONDS)
+            recorders = start_profiles(system)
             results["profiled_phase"] = booking_phase(system, payers, 10, PHASE_SECONDS)
             results["profile_own_time_top"] = summarise_profiles(recorders)
         results["messages_per_booking"] = messages_per_booking(system, payers)
