@@ -31,6 +31,7 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 from collections import Counter  # noqa: E402
 
+import psycopg2  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
@@ -92,6 +93,16 @@ class System:
                              auth=sandbox.GUEST, timeout=10).json()
         return stats.get("message_stats", {}).get("publish", 0)
 
+    def commits(self):
+        """Transactions committed so far in each service's database (PostgreSQL's own count,
+        which the server publishes about once a second)."""
+        with psycopg2.connect(sandbox.POSTGRES_DSN) as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT datname, xact_commit FROM pg_stat_database "
+                           "WHERE datname = ANY(%s)", (list(self.databases.values()),))
+            counts = dict(cursor.fetchall())
+        connection.close()
+        return {name: counts[database] for name, database in self.databases.items()}
+
     def settled_count(self, previous=None):
         """The publish count once the broker's statistics have caught up: RabbitMQ refreshes
         them every 5 s, so two equal readings must be further apart than that."""
@@ -139,19 +150,20 @@ def build_world(base_url, families):
 
 
 def book_until_confirmed(family, budget_id, slot_id):
-    """One booking through the API; returns (seconds from request to confirmed, status)."""
+    """One booking through the API: (seconds from request to confirmed, status, polls)."""
     sent = datetime.datetime.now(datetime.timezone.utc)
     booking = family.post("/bookings", {"slot_id": slot_id, "places": 1, "budget_id": budget_id},
                           headers={"Idempotency-Key": uuid.uuid4().hex})
-    interval = 0.01
+    interval, polls = 0.01, 0
     deadline = time.monotonic() + 30
     while booking["status"] in ("requested",) and time.monotonic() < deadline:
         eventlet.sleep(interval)  # back off, or the polling itself becomes the load
         interval = min(interval * 1.5, 0.2)
         booking = family.get("/bookings/" + booking["id"])
+        polls += 1
     if booking["status"] != "confirmed":
-        return None, booking["status"]
-    return (parse_time(booking["updated_at"]) - sent).total_seconds(), "confirmed"
+        return None, booking["status"], polls
+    return (parse_time(booking["updated_at"]) - sent).total_seconds(), "confirmed", polls
 
 
 def cpu_readings(system):
@@ -166,7 +178,7 @@ def cpu_readings(system):
 
 
 def booking_phase(system, payers, clients, seconds):
-    latencies, outcomes = [], Counter()
+    latencies, outcomes, polls = [], Counter(), []
     cpu_before = cpu_readings(system)
     deadline = time.monotonic() + seconds
 
@@ -174,11 +186,12 @@ def booking_phase(system, payers, clients, seconds):
         family, budget_id, slot_id = payers[index]
         while time.monotonic() < deadline:
             try:
-                latency, status = book_until_confirmed(family, budget_id, slot_id)
+                latency, status, polled = book_until_confirmed(family, budget_id, slot_id)
             except (ApiError, requests.RequestException) as error:
                 outcomes["error: {}".format(getattr(error, "status", type(error).__name__))] += 1
                 continue
             outcomes[status] += 1
+            polls.append(polled)
             if latency is not None:
                 latencies.append(latency)
 
@@ -194,6 +207,8 @@ def booking_phase(system, payers, clients, seconds):
         "p99_ms": round(sandbox.percentile(latencies, 0.99) * 1000, 1) if latencies else None,
         "errors": sum(n for k, n in outcomes.items() if k != "confirmed"),
         "outcomes": dict(outcomes),
+        # Each poll is a GET through the gateway and an RPC to bookings: load of its own.
+        "polls_per_booking": round(sum(polls) / max(1, len(polls)), 1),
         # Where the time goes: on 2 cores, 2000 ms of CPU a second is all there is.
         "cpu_ms_per_confirmed": {
             name: round(1000 * (cpu_after[name] - cpu_before[name])
@@ -201,11 +216,13 @@ def booking_phase(system, payers, clients, seconds):
     }
 
 
-def messages_per_booking(system, payers, count=40):
-    """Books `count` times and lets RabbitMQ count what was published. Confirmation is
-    watched in the bookings database, not through the gateway, so that watching adds no
-    message; the POST's own RPC (request and reply) is part of booking and is counted."""
+def costs_per_booking(system, payers, count=40):
+    """Books `count` times and lets RabbitMQ count the messages published and PostgreSQL the
+    transactions committed in each service's database. Confirmation is watched in the
+    bookings database, not through the gateway, so that watching adds no message; the
+    POST's own RPC (request and reply) is part of booking and is counted."""
     before = system.settled_count()
+    commits_before = system.commits()
     family, budget_id, slot_id = payers[0]
     ids = [family.post("/bookings", {"slot_id": slot_id, "places": 1, "budget_id": budget_id},
                        headers={"Idempotency-Key": uuid.uuid4().hex})["id"]
@@ -219,8 +236,11 @@ def messages_per_booking(system, payers, count=40):
                        interval=0.2, message="the counted bookings")
     finally:
         engine.dispose()
-    after = system.settled_count(previous=before)
-    return round((after - before) / count, 1)
+    after = system.settled_count(previous=before)  # also long enough for PostgreSQL's stats
+    commits_after = system.commits()
+    return {"messages": round((after - before) / count, 1),
+            "transactions": {name: round((commits_after[name] - commits_before[name]) / count, 1)
+                             for name in commits_before}}
 
 
 def search_phase(system, family):
@@ -314,11 +334,11 @@ def print_table(results):
     for key, value in results["limits"].items():
         print("  {:34} {}".format(key, value))
     print("\n== bookings through the gateway, PostgreSQL, until confirmed ==")
-    print("  {:>8} {:>10} {:>12} {:>8} {:>8} {:>8} {:>7}".format(
-        "families", "confirmed", "per second", "p50 ms", "p95 ms", "p99 ms", "errors"))
+    print("  {:>8} {:>10} {:>12} {:>8} {:>8} {:>8} {:>7} {:>6}".format(
+        "families", "confirmed", "per second", "p50 ms", "p95 ms", "p99 ms", "errors", "polls"))
     for phase in results["bookings"]:
         print("  {families:>8} {confirmed:>10} {confirmed_per_s:>12} {p50_ms!s:>8} "
-              "{p95_ms!s:>8} {p99_ms!s:>8} {errors:>7}".format(**phase))
+              "{p95_ms!s:>8} {p99_ms!s:>8} {errors:>7} {polls_per_booking:>6}".format(**phase))
     print("\n  CPU ms per confirmed booking (machine: everything, RabbitMQ and PostgreSQL too)")
     names = list(results["bookings"][0]["cpu_ms_per_confirmed"])
     print("  {:>8} ".format("families") + " ".join("{:>9}".format(n) for n in names))
@@ -327,6 +347,8 @@ def print_table(results):
             "{:>9}".format(phase["cpu_ms_per_confirmed"][n]) for n in names))
     print("\n  messages published per booking (counted by RabbitMQ): {}".format(
         results["messages_per_booking"]))
+    print("  transactions committed per booking, by database (counted by PostgreSQL): {}"
+          .format(results["transactions_per_booking"]))
     print("  booking rate bound by the broker (pika confirmed publishes / messages): {}"
           .format(results["bound_bookings_per_s"]))
     print("  best booking rate / that bound: {}".format(results["ratio_to_bound"]))
@@ -353,7 +375,9 @@ def main():
             recorders = start_profiles(system)
             results["profiled_phase"] = booking_phase(system, payers, 10, PHASE_SECONDS)
             results["profile_own_time_top"] = summarise_profiles(recorders)
-        results["messages_per_booking"] = messages_per_booking(system, payers)
+        costs = costs_per_booking(system, payers)
+        results["messages_per_booking"] = costs["messages"]
+        results["transactions_per_booking"] = costs["transactions"]
         bound = results["limits"]["pika_publish_confirmed_per_s"] / max(
             1.0, results["messages_per_booking"])
         results["bound_bookings_per_s"] = round(bound, 1)
