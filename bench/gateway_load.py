@@ -32,7 +32,7 @@ import uuid
 
 import requests
 
-from bench.measure import cpu_seconds
+from bench.measure import broker_pid, cpu_seconds
 from gateway.client import Client
 from seibiant_common import sandbox
 from seibiant_common.processes import SERVICE_MODULES, ServiceProcess, wait_until
@@ -97,11 +97,6 @@ def build_world(base_url):
                 "end": (now + datetime.timedelta(days=day + 2, hours=2)).isoformat(),
                 "capacity": 10000} for day in range(4)]})["items"]]
     return Client(base_url).signed_in("bench.family", PASSWORD), budget["id"], slots
-
-
-def broker_pid():
-    found = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True)
-    return int(found.stdout.split()[0]) if found.stdout.split() else None
 
 
 def measured(processes, run):

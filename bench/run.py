@@ -35,7 +35,7 @@ import psycopg2  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench.measure import cpu_seconds  # noqa: E402
+from bench.measure import broker_pid, cpu_seconds, postgres_cpu_seconds  # noqa: E402
 from bench.providers_search import load as load_search_data  # noqa: E402
 from bench.providers_search import typical_queries  # noqa: E402
 from gateway.client import ApiError, Client  # noqa: E402
@@ -76,6 +76,7 @@ class System:
         self.processes = {name: ServiceProcess(name, env=self.env, log_dir=self.folder).start()
                           for name in SERVICE_MODULES}
         self.base_url = "http://" + self.env["GATEWAY_ADDRESS"]
+        self.broker_pid = broker_pid()
         wait_until(lambda: requests.get(self.base_url + "/api/v1/health", timeout=3).ok, 90,
                    interval=0.2, message="a healthy system")
         return self
@@ -167,10 +168,12 @@ def book_until_confirmed(family, budget_id, slot_id):
 
 
 def cpu_readings(system):
-    """CPU seconds used so far by each of the four processes and by the whole machine
-    (RabbitMQ, PostgreSQL and this client are the rest)."""
+    """CPU seconds used so far by each of the four processes, RabbitMQ, PostgreSQL and the
+    whole machine (this client and the kernel are the rest)."""
     readings = {name: cpu_seconds(process.process.pid)
                 for name, process in system.processes.items()}
+    readings["rabbitmq"] = cpu_seconds(system.broker_pid)
+    readings["postgresql"] = postgres_cpu_seconds()
     with open("/proc/stat") as stat:
         user, nice, system_, idle, iowait, irq, softirq = map(int, stat.readline().split()[1:8])
     readings["machine"] = (user + nice + system_ + irq + softirq) / os.sysconf("SC_CLK_TCK")
@@ -339,7 +342,7 @@ def print_table(results):
     for phase in results["bookings"]:
         print("  {families:>8} {confirmed:>10} {confirmed_per_s:>12} {p50_ms!s:>8} "
               "{p95_ms!s:>8} {p99_ms!s:>8} {errors:>7} {polls_per_booking:>6}".format(**phase))
-    print("\n  CPU ms per confirmed booking (machine: everything, RabbitMQ and PostgreSQL too)")
+    print("\n  CPU ms per confirmed booking (machine: everything, this client too)")
     names = list(results["bookings"][0]["cpu_ms_per_confirmed"])
     print("  {:>8} ".format("families") + " ".join("{:>9}".format(n) for n in names))
     for phase in results["bookings"]:
