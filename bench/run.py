@@ -322,6 +322,8 @@ def summarise_profiles(recorders):
         with open(path) as raw:
             for line in raw:
                 stack, _, count = line.rstrip().rpartition(" ")
+                if not count.isdigit():  # a torn read (--nonblocking) named a frame badly
+                    continue
                 frames = stack.split(";")
                 own[frames[-1] or "(a frame py-spy could not name)"] += int(count)
                 total += int(count)
