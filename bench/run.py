@@ -14,7 +14,7 @@ services and the gateway as `nameko run` processes), then measures on the same b
 Prints a table and writes it as JSON to bench/results/latest.json. Each part is bounded
 (BENCH_PHASE_SECONDS per concurrency, a count of search runs, deadlines everywhere).
 `BENCH_PROFILE=1` adds a 10-family phase recorded by py-spy, one profile per service
-(var/profiles/*.txt: the hottest frames by own time), kept out of the table's figures.
+(var/profiles/*.txt: the hottest frames, by own time and in and below our functions), kept out of the table's figures.
 """
 import eventlet
 
@@ -298,14 +298,18 @@ def start_profiles(system):
         with open(os.path.join(folder, name + ".log"), "w") as log:
             recorders[name] = subprocess.Popen(
                 [os.path.join(os.path.dirname(sys.executable), "py-spy"), "record",
-                 "--pid", str(process.process.pid), "--rate", "50", "--nonblocking",
+                 "--pid", str(process.process.pid), "--rate", "50",
                  "--format", "raw", "--output", os.path.join(folder, name + ".raw")],
                 stdout=subprocess.DEVNULL, stderr=log)
     return recorders
 
 
+OUR_CODE = ("services/", "seibiant_common/")
+
+
 def summarise_profiles(recorders):
-    """Own time per frame, from py-spy's collapsed stacks: where the CPU goes."""
+    """From py-spy's collapsed stacks, where the CPU goes: the frames with the most own
+    time, and our own functions with the most time spent in them and below them."""
     summary = {}
     for name, recorder in recorders.items():
         # py-spy counts samples, not seconds, and falls behind on a saturated machine:
@@ -315,22 +319,31 @@ def summarise_profiles(recorders):
             recorder.wait(timeout=60)
         except subprocess.TimeoutExpired:
             recorder.kill()
-        own, total = Counter(), 0
+        own, inclusive, total = Counter(), Counter(), 0
         path = os.path.join(ROOT, "var", "profiles", name + ".raw")
         if not os.path.exists(path):
             continue
         with open(path) as raw:
             for line in raw:
                 stack, _, count = line.rstrip().rpartition(" ")
-                if not count.isdigit():  # a torn read (--nonblocking) named a frame badly
+                if not count.isdigit():  # a frame's name that py-spy read torn
                     continue
                 frames = stack.split(";")
                 own[frames[-1] or "(a frame py-spy could not name)"] += int(count)
+                for frame in set(frames):
+                    if any(part in frame for part in OUR_CODE):
+                        inclusive[frame] += int(count)
                 total += int(count)
-        top = [(frame, round(100.0 * n / total, 1)) for frame, n in own.most_common(12)]
-        summary[name] = top
+
+        def top(counter):
+            return [(frame, round(100.0 * n / total, 1)) for frame, n in counter.most_common(12)]
+        summary[name] = {"own": top(own), "inclusive_our_code": top(inclusive)}
         with open(os.path.join(ROOT, "var", "profiles", name + ".txt"), "w") as text:
-            text.write("\n".join("{:5.1f}%  {}".format(p, f) for f, p in top) + "\n")
+            for heading, rows in (("own time", summary[name]["own"]),
+                                  ("in and below our functions",
+                                   summary[name]["inclusive_our_code"])):
+                text.write("{}:\n".format(heading))
+                text.write("".join("{:5.1f}%  {}\n".format(p, f) for f, p in rows))
     return summary
 
 
