@@ -12,7 +12,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from seibiant_common.vocabularies import (
-    ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES, PROVIDER_KINDS,
+    ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES, PATTERN_TIME_ZONES, PROVIDER_KINDS,
 )
 
 ROLES = ("admin", "officer", "family", "provider")
@@ -218,14 +218,17 @@ class NewSlotSchema(Strict):
 
 
 class SlotPatternSchema(Strict):
-    """A recurring pattern, in UTC: "every Saturday 10:00-16:00 for 12 weeks from a date"."""
+    """A recurring pattern: "every Saturday 10:00-16:00 for 12 weeks from a date", times of
+    day on the clocks of `time_zone` (UTC unless given; Europe/London keeps 10:00 at 10:00
+    when the clocks change)."""
     start_date = fields.Date(required=True)
     weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
                            validate=validate.Length(min=1, max=7))
     start_time = Text(max_length=8, min_length=5, required=True, validate=[validate.Regexp(
-        r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", error="HH:MM in UTC.")])
+        r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", error="HH:MM, in time_zone.")])
     end_time = Text(max_length=8, min_length=5, required=True, validate=[validate.Regexp(
-        r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", error="HH:MM in UTC.")])
+        r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", error="HH:MM, in time_zone.")])
+    time_zone = fields.String(load_default="UTC", validate=validate.OneOf(PATTERN_TIME_ZONES))
     nights = WholeNumber(maximum=30, load_default=0)
     weeks = WholeNumber(minimum=1, maximum=104, required=True)
     capacity = WholeNumber(maximum=10000, required=True)

@@ -26,6 +26,10 @@ CARE_NEEDS = (
 
 PROVIDER_KINDS = ("hospitality", "short_break")
 
+# The time zones a recurring pattern of slots may be given in: its times of day stay the
+# same on the clock through the changes to and from summer time (British Summer Time).
+PATTERN_TIME_ZONES = ("UTC", "Europe/London")
+
 # Booking rejection reasons of api-v1.md, then the ones the saga added (docs/contracts.md):
 # the budget's period does not cover the break, the budget does not exist or is not the
 # family's, the provider's price changed between the request and the reservation, and a step

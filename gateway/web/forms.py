@@ -160,8 +160,3 @@ class Reader:
 def moment(day, clock):
     """ISO time in UTC of a UK date and time of day."""
     return local_moment(day, clock).isoformat()
-
-
-def utc_clock(day, clock):
-    """'HH:MM' in UTC of a UK time of day on a given date (a recurring pattern is in UTC)."""
-    return local_moment(day, clock).strftime("%H:%M")

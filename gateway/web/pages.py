@@ -30,8 +30,8 @@ from .. import errors
 from ..dependencies import Accounts
 from ..http import PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call
 from . import labels
-from .forms import FormErrors, Messages, Reader, moment, utc_clock
-from .i18n import LANGUAGES, N_, Formatter, best_language
+from .forms import FormErrors, Messages, Reader, moment
+from .i18n import LANGUAGES, N_, TIMEZONE, Formatter, best_language
 from .rendering import render
 from .sessions import COOKIE_NAME, CSRF_FIELD, Session, SessionCodec, set_cookie
 
@@ -682,8 +682,9 @@ class WebPages:
             if repeating:
                 body = {"pattern": {
                     "start_date": day.isoformat(), "weekdays": reader.choices("weekdays"),
-                    "start_time": utc_clock(day, start), "end_time": utc_clock(day, end),
-                    "nights": nights, "weeks": weeks, "capacity": capacity}}
+                    "start_time": start.strftime("%H:%M"), "end_time": end.strftime("%H:%M"),
+                    "time_zone": TIMEZONE, "nights": nights, "weeks": weeks,
+                    "capacity": capacity}}
             else:
                 body = {"slots": [{"start": moment(day, start),
                                    "end": moment(day + _days(nights), end),

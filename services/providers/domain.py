@@ -5,6 +5,7 @@ functions what may happen, and stores the answer; `now` is always passed in.
 """
 import datetime
 import unicodedata
+import zoneinfo
 
 from seibiant_common.cursors import decode_cursor
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS
@@ -136,9 +137,13 @@ def check_new_slots(slots, existing_starts, now):
 _PATTERN_FIELD = {"start": "start_date", "end": "end_time"}
 
 
-def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacity, nights=0):
+def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacity, nights=0,
+                   time_zone="UTC"):
     """The (start, end, capacity) of a recurring pattern, in UTC: on each of `weekdays` of
-    `weeks` weeks from `start_date`, from `start_time` to `end_time` `nights` days later."""
+    `weeks` weeks from `start_date`, from `start_time` to `end_time` `nights` days later,
+    times of day on the clocks of `time_zone` (so "Saturdays at 10:00" in Europe/London stays
+    10:00 when the clocks change)."""
+    zone = zoneinfo.ZoneInfo(time_zone)
     errors = {}
     if nights == 0 and end_time <= start_time:
         errors["end_time"] = ["must be after start_time (give nights for an overnight slot)"]
@@ -151,8 +156,9 @@ def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacit
     for offset in range(weeks * 7):
         day = start_date + datetime.timedelta(days=offset)
         if WEEKDAYS[day.weekday()] in weekdays:
-            start = datetime.datetime.combine(day, start_time, UTC)
-            end = datetime.datetime.combine(day + datetime.timedelta(days=nights), end_time, UTC)
+            start = datetime.datetime.combine(day, start_time, zone).astimezone(UTC)
+            end = datetime.datetime.combine(day + datetime.timedelta(days=nights), end_time,
+                                            zone).astimezone(UTC)
             occurrences.append((start, end, capacity))
     return occurrences
 

@@ -13,7 +13,7 @@ from marshmallow import (Schema, ValidationError, fields, validate, validates,
 from seibiant_common.schemas import ActorSchema as BaseActorSchema
 from seibiant_common.schemas import parse
 from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
-                                         PROVIDER_KINDS)
+                                         PATTERN_TIME_ZONES, PROVIDER_KINDS)
 
 from .domain import (MAX_CAPACITY, MAX_PATTERN_NIGHTS, MAX_PLACES_PER_BOOKING,
                      PROVIDER_STATUSES, WEEKDAYS)
@@ -113,7 +113,8 @@ class NewSlotSchema(Schema):
 
 
 class SlotPatternSchema(Schema):
-    """"Every Saturday 10:00-16:00 for 12 weeks from 2027-03-06", in UTC."""
+    """"Every Saturday 10:00-16:00 for 12 weeks from 2027-03-06", times of day in
+    `time_zone` (UTC unless given)."""
 
     start_date = fields.Date(required=True)
     weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
@@ -125,11 +126,12 @@ class SlotPatternSchema(Schema):
                             validate=validate.Range(0, MAX_PATTERN_NIGHTS))
     weeks = fields.Integer(strict=True, required=True, validate=validate.Range(1, 104))
     capacity = capacity_field(1, required=True)
+    time_zone = fields.String(load_default="UTC", validate=validate.OneOf(PATTERN_TIME_ZONES))
 
     @validates("start_time", "end_time")
-    def utc_times(self, value, data_key):
+    def clock_times(self, value, data_key):
         if value.tzinfo is not None:
-            raise ValidationError("give the time in UTC, without an offset")
+            raise ValidationError("give the time of day without an offset (see time_zone)")
 
 
 class PublishSlotsSchema(Schema):

@@ -103,6 +103,17 @@ def test_a_weekly_pattern_every_saturday_for_twelve_weeks():
     assert all(start.weekday() == 5 and start.tzinfo == UTC for start, _end, _cap in slots)
 
 
+def test_a_pattern_in_uk_time_stays_at_ten_on_the_clock_when_summer_time_ends():
+    # British Summer Time ends on Sunday 31 October 2027: 10:00 is 09:00 UTC before, 10:00 after.
+    slots = domain.expand_pattern(
+        start_date=datetime.date(2027, 10, 16), weekdays=["saturday"],
+        start_time=datetime.time(10), end_time=datetime.time(16), weeks=4, capacity=4,
+        time_zone="Europe/London")
+    assert [(start.day, start.hour, end.hour) for start, end, _cap in slots] == [
+        (16, 9, 15), (23, 9, 15), (30, 9, 15), (6, 10, 16)]
+    assert all(start.tzinfo == UTC for start, _end, _cap in slots)
+
+
 def test_an_overnight_pattern_ends_the_next_morning():
     slots = domain.expand_pattern(
         start_date=datetime.date(2027, 3, 5), weekdays=["friday", "saturday"],

@@ -82,6 +82,7 @@ PATTERN = {"start_date": "2027-03-06", "weekdays": ["saturday"], "start_time": "
 def test_a_pattern_is_parsed():
     pattern = parse(schemas.PublishSlotsSchema(), {"pattern": PATTERN})["pattern"]
     assert pattern["start_time"] == datetime.time(10) and pattern["nights"] == 0
+    assert pattern["time_zone"] == "UTC"  # unless given
 
 
 @pytest.mark.parametrize("change, field", [
@@ -91,6 +92,7 @@ def test_a_pattern_is_parsed():
     ({"weeks": 0}, "weeks"),
     ({"capacity": -3}, "capacity"),
     ({"nights": 1.5}, "nights"),
+    ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
 ])
 def test_bad_patterns_are_refused_naming_the_field(change, field):
     errors = errors_of(schemas.PublishSlotsSchema(), {"pattern": dict(PATTERN, **change)})

@@ -1,4 +1,7 @@
 """The providers service against the real broker and a real database."""
+import datetime
+import zoneinfo
+
 import pytest
 import sqlalchemy as sa
 
@@ -167,12 +170,18 @@ def test_slots_are_published_in_bulk_and_by_pattern(world_of):
     assert len(pattern) == 12
     assert pattern[0]["start"] == iso(later(7)) and pattern[0]["end"] == iso(later(7, 16))
     assert pattern[-1]["start"] == iso(later(7 + 77))
+    uk = rpc.publish_slots(actor, offer["id"], {"pattern": {
+        "start_date": first.isoformat(), "weekdays": [weekday], "start_time": "18:30",
+        "end_time": "20:00", "weeks": 30, "capacity": 5, "time_zone": "Europe/London"}})["items"]
+    london = zoneinfo.ZoneInfo("Europe/London")  # 30 weeks cross a change of the clocks
+    assert {datetime.datetime.fromisoformat(s["start"]).astimezone(london).time()
+            for s in uk} == {datetime.time(18, 30)}
 
     with pytest.raises(InvalidInput) as invalid:  # the same time again would double places
         world.slots(actor, offer["id"], (later(9), 2), (later(2), 3))
     assert list(invalid.value.errors["slots"]) == ["1"]
     shown = rpc.get_offer(offer["id"])
-    assert len(shown["slots"]) == 15 and not shown["more_slots"]
+    assert len(shown["slots"]) == 45 and not shown["more_slots"]
     assert [s["start"] for s in shown["slots"]] == sorted(s["start"] for s in shown["slots"])
     with pytest.raises(NotFound):
         rpc.get_offer("no-such-offer")

@@ -106,6 +106,9 @@ def provider_publishes_slot(person, base_url, provider, day, shots):
     person.submit('form:has(input[name="kind"][value="pattern"])')
     person.sees(person.words.ngettext("%(num)d time published.", "%(num)d times published.", 2))
     expect(person.page.locator("main table tbody tr")).to_have_count(3)
+    for week in (0, 1):  # 10:00 on UK clocks each week, summer time or not
+        expect(person.page.locator("main table")).to_contain_text(person.words.when(
+            local_moment(later + datetime.timedelta(weeks=week), datetime.time(10, 0))))
 
 
 def family_finds_and_books(person, base_url, world, provider, shots):
