@@ -211,6 +211,15 @@ class GatewayService(web_pages.WebPages):
     def get_provider(self, call, provider_id):
         return self.providers.get_provider(provider_id)
 
+    @api("GET", "/providers/<provider_id>/offers",
+         "A provider's offers, oldest first, with or without slots to book",
+         roles=ADMIN + OFFICER + PROVIDER, query=s.PageQuery, response=s.OfferPageSchema,
+         tag="providers", description="For the provider itself, an officer of a council it "
+         "serves, and an admin; for anyone else the provider is not found. The offers carry no "
+         "slots here: `GET /offers/{offer_id}` has them.")
+    def list_provider_offers(self, call, provider_id):
+        return self.providers.list_offers(call.actor, provider_id, **call.query)
+
     @api("POST", "/offers", "An offer of the (approved) provider; price 0 is a gifted break",
          roles=PROVIDER, body=s.CreateOfferSchema, response=s.OfferSchema, status=201,
          location="/offers/{id}", tag="offers")

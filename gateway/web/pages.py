@@ -576,10 +576,12 @@ class WebPages:
         raise Redirect("/provider")
 
     def _own_offers(self, ctx):
-        """Offers of the provider with places to book (the API has no list of one provider's
-        offers yet, so this looks through the search)."""
-        found = self.operation(ctx, "search_offers", query={"limit": "200"})["items"]
-        return [offer for offer in found if offer.get("provider_id") == ctx.user["provider_id"]]
+        """The provider's offers, with or without slots (the first 200: more than a page
+        can show)."""
+        if not ctx.user.get("provider_id"):
+            return []
+        return self.operation(ctx, "list_provider_offers", query={"limit": "200"},
+                              provider_id=ctx.user["provider_id"])["items"]
 
     @page("GET", "/provider", roles=PROVIDER)
     def web_provider_home(self, ctx):

@@ -216,6 +216,36 @@ def create_offer(uow, actor, data):
 
 
 @use_case
+def list_offers(uow, actor, provider_id, limit, cursor):
+    """A provider's offers, oldest first, bookable or not (with or without slots): for the
+    provider itself, the officers of a council it serves, and an admin. Anyone else is told
+    there is no such provider, as for a provider that does not exist."""
+    domain.require_role(actor["role"], "admin", "officer", "provider")
+    provider = uow.session.get(Provider, provider_id)
+    if provider is None or not (
+            actor["role"] == "admin"
+            or (actor["role"] == "provider" and actor["provider_id"] == provider.id)
+            or (actor["role"] == "officer"
+                and actor["council"] in {served.region for served in provider.regions_served})):
+        raise NotFound("no such provider")
+    query = sa.select(Offer).where(Offer.provider_id == provider.id)
+    if cursor is not None:
+        created_at, offer_id = domain.decode_position(cursor)
+        query = query.where(sa.or_(
+            Offer.created_at > created_at,
+            sa.and_(Offer.created_at == created_at, Offer.id > offer_id)))
+    offers = uow.session.scalars(
+        query.order_by(Offer.created_at, Offer.id).limit(limit + 1)).all()
+    next_cursor = None
+    if len(offers) > limit:
+        last = offers[limit - 1]
+        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
+    return {"items": [offer_view(offer, provider.name, provider.status)
+                      for offer in offers[:limit]],
+            "next_cursor": next_cursor}
+
+
+@use_case
 def get_offer(uow, offer_id):
     """An offer with its future open slots (sold-out ones too, with no places remaining)."""
     offer = uow.session.get(Offer, offer_id)

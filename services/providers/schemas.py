@@ -256,6 +256,11 @@ class ProviderPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class OfferPageSchema(Schema):
+    items = fields.List(fields.Nested(OfferSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
 class SearchPageSchema(Schema):
     items = fields.List(fields.Nested(OfferWithSlotsSchema))
     next_cursor = fields.String(allow_none=True)

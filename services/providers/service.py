@@ -9,9 +9,11 @@ RPC (docs/contracts.md, "providers"); `actor` is `{user_id, role, council, provi
   an officer of a council the provider serves
 - `get_provider(provider_id)`; `list_providers(actor, status=None, limit=50, cursor=None)`
 - `create_offer(actor, data)` (an approved provider), `get_offer(offer_id)` (with its future
-  slots)
+  slots); `list_offers(actor, provider_id, limit=50, cursor=None)`: a provider's offers for
+  itself, an officer of a council it serves or an admin
 - `publish_slots(actor, offer_id, data)`: `{slots: [{start, end, capacity}]}` or
-  `{pattern: {start_date, weekdays, start_time, end_time, nights, weeks, capacity}}` (UTC)
+  `{pattern: {start_date, weekdays, start_time, end_time, nights, weeks, capacity,
+  time_zone}}` (UTC, or the clocks of `time_zone`)
   -> `{items: [slot]}`
 - `change_capacity(actor, slot_id, capacity)`, `withdraw_slot(actor, slot_id)` -> slot (+
   `booking_ids` affected); another provider's offer or slot is NotFound
@@ -112,6 +114,15 @@ class ProvidersService:
         with self.db.unit_of_work() as uow:
             offer = application.create_offer(uow, actor, data)
         return offer_out.dump(offer)
+
+    @rpc
+    def list_offers(self, actor, provider_id, limit=50, cursor=None):
+        actor = actor_in(actor)
+        provider_id = load_id("provider_id", provider_id)
+        page = parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            found = application.list_offers(uow, actor, provider_id, **page)
+        return schemas.OfferPageSchema().dump(found)
 
     @rpc
     def get_offer(self, offer_id):

@@ -128,6 +128,9 @@ def test_the_openapi_description_covers_every_operation_of_api_v1():
         ("POST", "/approvals/{booking_id}/approve"), ("POST", "/approvals/{booking_id}/decline"),
         ("GET", "/health"),
     }
+    extensions = {("GET", "/providers/{provider_id}/offers"), ("GET", "/users/{user_id}"),
+                  ("GET", "/families"), ("GET", "/providers"), ("PATCH", "/me")}
+    assert {(m, "/api/v1" + p) for m, p in extensions} <= operations
     assert {(m, "/api/v1" + p) for m, p in documented} <= operations
     offers = spec["paths"]["/api/v1/offers"]["get"]
     assert {p["name"] for p in offers["parameters"]} >= {

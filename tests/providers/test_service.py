@@ -73,6 +73,35 @@ def test_providers_are_listed_a_page_at_a_time(world_of):
         world.rpc.list_providers(dict(OFFICER, role="family"))
 
 
+def test_a_provider_lists_its_own_offers_with_or_without_slots(world_of):
+    world = world_of("sqlite")
+    rpc = world.rpc
+    provider, actor = world.provider()
+    offers = [world.offer(actor, title="Offer {}".format(n)) for n in range(3)]
+    world.slots(actor, offers[0]["id"], (later(1), 2))
+    seen, cursor = [], None
+    while True:
+        page = rpc.list_offers(actor, provider["id"], limit=2, cursor=cursor)
+        seen += [offer["id"] for offer in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [offer["id"] for offer in offers]  # slots or none, oldest first
+    assert [o["id"] for o in rpc.list_offers(OFFICER, provider["id"])["items"]] == seen
+    admin = dict(OFFICER, user_id="admin", role="admin", council=None)
+    assert len(rpc.list_offers(admin, provider["id"])["items"]) == 3
+    _, other = world.provider()
+    for stranger in (other, dict(OFFICER, council="flintshire")):
+        with pytest.raises(NotFound):
+            rpc.list_offers(stranger, provider["id"])
+    with pytest.raises(NotFound):
+        rpc.list_offers(OFFICER, "no-such-provider")
+    with pytest.raises(Forbidden):
+        rpc.list_offers(dict(OFFICER, role="family"), provider["id"])
+    with pytest.raises(InvalidInput):
+        rpc.list_offers(actor, provider["id"], cursor="not-a-cursor")
+
+
 def test_only_an_approved_provider_publishes_and_only_on_its_own_offers(world_of):
     world = world_of("postgresql")
     rpc = world.rpc
