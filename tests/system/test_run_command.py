@@ -50,7 +50,11 @@ def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c
     assert "Stopped." in output
     host, port = env["GATEWAY_ADDRESS"].split(":")
     with socket.socket() as sock:  # the gateway's port is free again: nothing left running
+        # SO_REUSEADDR, as a server restarting would: the closed connections' TIME_WAIT on
+        # the port does not count, a process still listening on it does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, int(port)))
+        sock.listen()
 
 
 def test_health_names_the_service_that_is_down(amqp_uri, tmp_path):
