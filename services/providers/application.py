@@ -150,19 +150,24 @@ def list_providers(uow, actor, status, limit, cursor):
         domain.require_role(actor["role"], "admin", "officer", "provider")
     if status is not None:
         query = query.where(Provider.status == status)
+    return _oldest_first(uow, query.options(selectinload(Provider.regions_served)), Provider,
+                         limit, cursor, provider_view)
+
+
+def _oldest_first(uow, query, model, limit, cursor, view):
+    """A page of `query`'s rows by (created_at, id), after the row `cursor` points at."""
     if cursor is not None:
-        created_at, provider_id = domain.decode_position(cursor)
+        created_at, row_id = domain.decode_position(cursor)
         query = query.where(sa.or_(
-            Provider.created_at > created_at,
-            sa.and_(Provider.created_at == created_at, Provider.id > provider_id)))
-    providers = uow.session.scalars(
-        query.options(selectinload(Provider.regions_served))
-        .order_by(Provider.created_at, Provider.id).limit(limit + 1)).all()
+            model.created_at > created_at,
+            sa.and_(model.created_at == created_at, model.id > row_id)))
+    rows = uow.session.scalars(
+        query.order_by(model.created_at, model.id).limit(limit + 1)).all()
     next_cursor = None
-    if len(providers) > limit:
-        last = providers[limit - 1]
+    if len(rows) > limit:
+        last = rows[limit - 1]
         next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
-    return {"items": [provider_view(p) for p in providers[:limit]], "next_cursor": next_cursor}
+    return {"items": [view(row) for row in rows[:limit]], "next_cursor": next_cursor}
 
 
 # --- offers and slots ------------------------------------------------------------------
@@ -228,21 +233,9 @@ def list_offers(uow, actor, provider_id, limit, cursor):
             or (actor["role"] == "officer"
                 and actor["council"] in {served.region for served in provider.regions_served})):
         raise NotFound("no such provider")
-    query = sa.select(Offer).where(Offer.provider_id == provider.id)
-    if cursor is not None:
-        created_at, offer_id = domain.decode_position(cursor)
-        query = query.where(sa.or_(
-            Offer.created_at > created_at,
-            sa.and_(Offer.created_at == created_at, Offer.id > offer_id)))
-    offers = uow.session.scalars(
-        query.order_by(Offer.created_at, Offer.id).limit(limit + 1)).all()
-    next_cursor = None
-    if len(offers) > limit:
-        last = offers[limit - 1]
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
-    return {"items": [offer_view(offer, provider.name, provider.status)
-                      for offer in offers[:limit]],
-            "next_cursor": next_cursor}
+    return _oldest_first(uow, sa.select(Offer).where(Offer.provider_id == provider.id), Offer,
+                         limit, cursor,
+                         lambda offer: offer_view(offer, provider.name, provider.status))
 
 
 @use_case
