@@ -14,7 +14,8 @@ services and the gateway as `nameko run` processes), then measures on the same b
 Prints a table and writes it as JSON to bench/results/latest.json. Each part is bounded
 (BENCH_PHASE_SECONDS per concurrency, a count of search runs, deadlines everywhere).
 `BENCH_PROFILE=1` adds a 10-family phase recorded by py-spy, one profile per service
-(var/profiles/*.txt: the hottest frames, by own time and in and below our functions), kept out of the table's figures.
+(var/profiles/*.txt: the hottest frames, by own time and in and below our functions), kept
+out of the table's figures.
 """
 import eventlet
 
@@ -67,7 +68,8 @@ class System:
         self.amqp_uri, self.vhost = sandbox.create_vhost("seibiant-bench")
         self.folder = tempfile.mkdtemp(prefix="seibiant-bench-")
         self.databases = {}
-        self.env = {"AMQP_URI": self.amqp_uri, "GATEWAY_ADDRESS": "127.0.0.1:{}".format(sandbox.free_port()),
+        self.env = {"AMQP_URI": self.amqp_uri,
+                    "GATEWAY_ADDRESS": "127.0.0.1:{}".format(sandbox.free_port()),
                     "LOG_LEVEL": "WARNING", "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "SEIBIANT_TOKEN_SECRET": uuid.uuid4().hex * 2}
         for name in SERVICE_MODULES:
