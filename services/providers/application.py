@@ -231,7 +231,7 @@ def list_offers(uow, actor, provider_id, limit, cursor):
             actor["role"] == "admin"
             or (actor["role"] == "provider" and actor["provider_id"] == provider.id)
             or (actor["role"] == "officer"
-                and actor["council"] in {served.region for served in provider.regions_served})):
+                and domain.officer_covers(actor["council"], provider.regions))):
         raise NotFound("no such provider")
     return _oldest_first(uow, sa.select(Offer).where(Offer.provider_id == provider.id), Offer,
                          limit, cursor,
