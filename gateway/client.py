@@ -1,8 +1,10 @@
 """A small Python client of the public API (requests), used by the seed command, the load
 benchmark and the tests. It knows the paths of api-v1.md and nothing of the services."""
+import time
+
 import requests
 
-from seibiant_common.processes import wait_until
+MAX_WAIT_SECONDS = 30  # the gateway's limit on one `?wait=`
 
 
 class ApiError(Exception):
@@ -52,9 +54,16 @@ class Client:
         return client
 
     def wait_for_booking(self, booking_id, statuses, timeout=20):
-        """Polls a booking until its status is one of `statuses` (the saga is asynchronous)."""
-        def settled():
-            booking = self.get("/bookings/" + booking_id)
-            return booking if booking["status"] in statuses else None
-        return wait_until(settled, timeout, message="booking {} to be {}".format(
-            booking_id, "/".join(statuses)))
+        """The booking once its status is one of `statuses` (the saga is asynchronous): each
+        request waits at the gateway until the status changes, so nothing polls."""
+        deadline = time.monotonic() + timeout
+        booking = self.get("/bookings/" + booking_id)
+        while booking["status"] not in statuses:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("booking {} is {}, not {}".format(
+                    booking_id, booking["status"], "/".join(statuses)))
+            wait = max(1, min(MAX_WAIT_SECONDS, self.timeout - 1, round(remaining)))
+            booking = self.get("/bookings/" + booking_id,
+                               params={"wait": wait, "status": booking["status"]})
+        return booking

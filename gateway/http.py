@@ -80,9 +80,10 @@ class Call:
 
 def api(method, path, summary, roles=SIGNED_IN, query=None, body=None, response=None,
         status=200, location=None, description=None, responses=None, tag=None,
-        content_types=(), idempotency=GATEWAY):
+        content_types=(), idempotency=GATEWAY, entrypoint_class=None):
     """Declares an operation; the decorated method is `fn(self, call, **path_values)` and
-    returns a dict (dumped through `response`) or a werkzeug Response."""
+    returns a dict (dumped through `response`) or a werkzeug Response. `entrypoint_class`
+    is an ApiEntrypoint subclass for an operation that handles its requests its own way."""
     operation = Operation(method, path, summary, roles, query, body, response, status,
                           location, description, responses or {}, tag, content_types,
                           idempotency)
@@ -103,7 +104,7 @@ def api(method, path, summary, roles=SIGNED_IN, query=None, body=None, response=
                 return response
 
         entrypoint.operation = operation
-        return ApiEntrypoint.decorator(method, operation.rule)(entrypoint)
+        return (entrypoint_class or ApiEntrypoint).decorator(method, operation.rule)(entrypoint)
 
     return decorate
 

@@ -291,6 +291,19 @@ class BookingsQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(BOOKING_STATUSES), load_default=None)
 
 
+class BookingWaitQuery(Strict):
+    """`wait` seconds for the booking's status to differ from `status` (both or neither)."""
+    wait = QueryNumber(minimum=1, maximum=30)
+    status = fields.String(validate=validate.OneOf(BOOKING_STATUSES))
+
+    @validates_schema
+    def both_or_neither(self, data, **kwargs):
+        if "wait" in data and "status" not in data:
+            raise ValidationError("Give the status to wait for a change from.", "status")
+        if "status" in data and "wait" not in data:
+            raise ValidationError("Give how many seconds to wait, 1 to 30.", "wait")
+
+
 class ProvidersQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(PROVIDER_STATUSES), load_default=None)
 

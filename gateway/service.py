@@ -19,6 +19,7 @@ from seibiant_common.logs import Correlation
 
 from . import accounts, errors, models, openapi
 from . import schemas as s
+from .changes import BookingWaiters, WaitingApiEntrypoint, wakes_waiting_requests
 from .dependencies import Accounts, Idempotency, TimedRpcProxy
 from .http import PUBLIC, SERVICE, api
 from .web import pages as web_pages  # a module: `nameko run` would take a class here for a service
@@ -41,6 +42,7 @@ class GatewayService(web_pages.WebPages):
     budgets = TimedRpcProxy("budgets")
     providers = TimedRpcProxy("providers")
     bookings = TimedRpcProxy("bookings")
+    booking_waiters = BookingWaiters()
 
     # ---- health and description ----------------------------------------------------------
 
@@ -260,9 +262,17 @@ class GatewayService(web_pages.WebPages):
         return self.bookings.request_booking(call.actor, key, call.body)
 
     @api("GET", "/bookings/<booking_id>", "A booking", roles=FAMILY + PROVIDER + OFFICER,
-         response=s.BookingSchema, tag="bookings")
+         query=s.BookingWaitQuery, response=s.BookingSchema, tag="bookings",
+         entrypoint_class=WaitingApiEntrypoint,
+         description="With `wait=N&status=S` (N 1 to 30 seconds), answers as soon as the "
+         "booking's status differs from S, or after N seconds with the booking as it is "
+         "then: one request instead of polling.")
     def get_booking(self, call, booking_id):
         return self.bookings.get_booking(call.actor, booking_id)
+
+    @wakes_waiting_requests
+    def wake_waiting_requests(self, event):
+        self.booking_waiters.wake(event["aggregate_id"])
 
     @api("GET", "/bookings", "Bookings: a family's own, on a provider's offers, of an "
          "officer's council", roles=FAMILY + PROVIDER + OFFICER, query=s.BookingsQuery,

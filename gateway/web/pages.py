@@ -27,6 +27,7 @@ from seibiant_common import errors as service_errors
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
+from ..changes import WaitsForChange
 from ..dependencies import Accounts
 from ..http import PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call
 from . import labels
@@ -59,6 +60,10 @@ class PageEntrypoint(ApiEntrypoint):
         log.error("page failed outside its worker: %r", exc)
         return Response("<!DOCTYPE html><title>Sorry</title><p>Sorry, something went wrong.",
                         status=500, mimetype="text/html")
+
+
+class WaitingPageEntrypoint(WaitsForChange, PageEntrypoint):
+    pass
 
 
 class WebSessions(DependencyProvider):
@@ -112,7 +117,7 @@ class PageContext:
         self.session["flash"] = self._(message, **values)
 
 
-def page(method, rule, roles=None):
+def page(method, rule, roles=None, entrypoint_class=PageEntrypoint):
     """Declares a page. `roles`: who may see it (None: anyone). The method is
     `fn(self, ctx, **path_values)` and returns a Response (usually `ctx.render(...)`)."""
 
@@ -121,7 +126,7 @@ def page(method, rule, roles=None):
         def entrypoint(self, request, **path_values):
             return self._serve_page(fn, roles, request, path_values)
 
-        return PageEntrypoint.decorator(method, rule)(entrypoint)
+        return entrypoint_class.decorator(method, rule)(entrypoint)
 
     return decorate
 
@@ -503,9 +508,11 @@ class WebPages:
         return ctx.render("bookings/show.html", booking=self._booking(ctx, booking_id),
                           live=LIVE_STATUSES, cancellable=CANCELLABLE)
 
-    @page("GET", "/bookings/<booking_id>/status", roles=FAMILY + PROVIDER + OFFICER)
+    @page("GET", "/bookings/<booking_id>/status", roles=FAMILY + PROVIDER + OFFICER,
+          entrypoint_class=WaitingPageEntrypoint)
     def web_booking_status(self, ctx, booking_id):
-        """For the page's script: the status in the page's words, to update it live."""
+        """For the page's script: the status in the page's words, to update it live (with
+        `?wait=N&status=S`, once it has changed)."""
         booking = self.operation(ctx, "get_booking", booking_id=booking_id)
         status, reason = booking["status"], booking.get("reason")
         html = render(ctx.language, "bookings/_status.html", booking=booking)

@@ -350,7 +350,8 @@ class Booking:
     def _await_approval(self, now, timeouts):
         self._move(AWAITING_APPROVAL, now, BUDGETS, "the spend needs an officer's approval")
         self.approval_deadline = now + timeouts.approval
-        return []
+        return [Event(ev.BOOKING_AWAITING_APPROVAL, {
+            "booking_id": self.id, "approval_deadline": self.approval_deadline})]
 
     def _reject(self, reason, now, by, why):
         self._move(REJECTED, now, by, why, reason=reason)

@@ -7,16 +7,13 @@ and then dead-letters the event where an operator can see it.
 """
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-SCHEMA_VERSION = 1
+# Emitted by bookings: the names live with the contracts, for its consumers.
+from seibiant_common.contracts.bookings import (  # noqa: F401
+    BOOKING_AWAITING_APPROVAL, BOOKING_CANCELLED, BOOKING_COMPLETED, BOOKING_CONFIRMED,
+    BOOKING_EXPIRED, BOOKING_REJECTED, BOOKING_REQUESTED, FUNDS_HOLD_REQUESTED,
+)
 
-# Emitted by bookings.
-BOOKING_REQUESTED = "booking_requested"
-FUNDS_HOLD_REQUESTED = "funds_hold_requested"
-BOOKING_CONFIRMED = "booking_confirmed"
-BOOKING_REJECTED = "booking_rejected"
-BOOKING_CANCELLED = "booking_cancelled"
-BOOKING_EXPIRED = "booking_expired"
-BOOKING_COMPLETED = "booking_completed"
+SCHEMA_VERSION = 1
 
 # Consumed from providers.
 PLACES_RESERVED = "places_reserved"
@@ -57,6 +54,11 @@ class FundsHoldRequestedSchema(_Payload):
     break_end = fields.DateTime(required=True)
 
 
+class BookingAwaitingApprovalSchema(_Payload):
+    booking_id = fields.String(required=True)
+    approval_deadline = fields.DateTime(required=True)
+
+
 class BookingConfirmedSchema(_Payload):
     booking_id = fields.String(required=True)
 
@@ -83,6 +85,7 @@ class BookingCompletedSchema(_Payload):
 EMITTED = {
     BOOKING_REQUESTED: BookingRequestedSchema(),
     FUNDS_HOLD_REQUESTED: FundsHoldRequestedSchema(),
+    BOOKING_AWAITING_APPROVAL: BookingAwaitingApprovalSchema(),
     BOOKING_CONFIRMED: BookingConfirmedSchema(),
     BOOKING_REJECTED: BookingRejectedSchema(),
     BOOKING_CANCELLED: BookingCancelledSchema(),

@@ -26,7 +26,8 @@ created_at, updated_at, family_id, provider_id, council, category, unit_price_pe
 slot_start, slot_end, final_amount_pence, transitions: [{from_status, to_status, at, why,
 by}]}`. `reason` (on rejected) is one of `seibiant_common.vocabularies.REJECTION_REASONS`.
 
-Events emitted: booking_requested, funds_hold_requested, booking_confirmed, booking_rejected
+Events emitted: booking_requested, funds_hold_requested, booking_awaiting_approval
+`{booking_id, approval_deadline}`, booking_confirmed, booking_rejected
 `{booking_id, reason}`, booking_cancelled `{booking_id, by}` (`by` is the user id of whoever
 cancelled, or `system` when the provider withdrew the slot), booking_expired,
 booking_completed. Handled: providers' places_reserved, reservation_refused, slot_withdrawn;

@@ -126,7 +126,9 @@ def test_a_refused_hold_rejects_and_releases_the_places(reason, shown):
 
 def test_an_approval_waits_with_a_deadline_and_is_then_confirmed():
     booking = booking_in("requested", HOLD)
-    assert booking.approval_required(NOW, TIMEOUTS) == []
+    events = booking.approval_required(NOW, TIMEOUTS)
+    assert [(e.type, e.payload) for e in events] == [("booking_awaiting_approval", {
+        "booking_id": booking.id, "approval_deadline": NOW + TIMEOUTS.approval})]
     assert (booking.status, booking.approval_deadline) == (
         "awaiting_approval", NOW + TIMEOUTS.approval)
     # budgets may announce it twice (funds_held "required" and approval_required)

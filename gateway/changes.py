@@ -1,0 +1,110 @@
+"""Waiting for a booking to change without holding a worker: `GET /bookings/{id}?wait=N&status=S`.
+
+Each gateway instance hears bookings' status events on queues of its own (nameko's BROADCAST
+handlers, not kept across restarts: a missed wake-up only means that a wait runs to its end)
+and wakes the requests waiting on that booking. A waiting request sits in the HTTP server's
+green thread between two short workers that each read the booking, so waiting families hold
+no worker, no RPC and no database connection.
+"""
+import json
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from eventlet.event import Event
+from nameko.events import BROADCAST, event_handler
+from nameko.extensions import DependencyProvider, SharedExtension
+from werkzeug.wrappers import Request, Response
+
+from seibiant_common.contracts import bookings as booking_events
+
+from .http import ApiEntrypoint
+
+MAX_WAIT_SECONDS = 30
+
+
+class Waiters(SharedExtension):
+    """The requests of this gateway instance waiting on each booking."""
+
+    def setup(self) -> None:
+        self._waiting: dict[str, set[Event]] = defaultdict(set)
+
+    @contextmanager
+    def waiting(self, booking_id: str) -> Iterator[Event]:
+        event = Event()
+        self._waiting[booking_id].add(event)
+        try:
+            yield event
+        finally:
+            waiting = self._waiting[booking_id]
+            waiting.discard(event)
+            if not waiting:
+                del self._waiting[booking_id]
+
+    def wake(self, booking_id: str) -> None:
+        for event in self._waiting.get(booking_id, ()):
+            if not event.ready():
+                event.send()
+
+
+class BookingWaiters(DependencyProvider):
+    waiters = Waiters()
+
+    def get_dependency(self, worker_ctx) -> Waiters:
+        return self.waiters
+
+
+def wakes_waiting_requests(method: Callable) -> Callable:
+    """Declares `method(self, event)` as the handler of every booking status event."""
+    for event_type in booking_events.STATUS_CHANGED:
+        method = event_handler("bookings", event_type, handler_type=BROADCAST,
+                               reliable_delivery=False)(method)
+    return method
+
+
+def wait_asked(request: Request) -> tuple[int, str] | None:
+    """(seconds, status) when the query asks to wait; anything malformed is left to the
+    operation's query schema, which answers 422 naming the field."""
+    wait, status = request.args.getlist("wait"), request.args.get("status")
+    if len(wait) != 1 or status is None or not re.fullmatch("[0-9]{1,2}", wait[0]):
+        return None
+    seconds = int(wait[0])
+    return (seconds, status) if 0 < seconds <= MAX_WAIT_SECONDS else None
+
+
+def _status(response: Response) -> str | None:
+    if response.status_code != 200:
+        return None
+    return json.loads(response.get_data()).get("status")
+
+
+class WaitsForChange:
+    """Mixed into an HTTP entrypoint of one booking (path value `booking_id`) whose answer is
+    JSON with the booking's `status`: with `?wait=N&status=S` it answers once the status
+    differs from S, or after N seconds as the booking is then."""
+
+    waiters = Waiters()
+
+    def handle_request(self, request: Request) -> Response:
+        asked = wait_asked(request)
+        if asked is None:
+            return super().handle_request(request)
+        seconds, status = asked
+        booking_id = request.path_values["booking_id"]
+        deadline = time.monotonic() + seconds
+        while True:
+            # Listen before reading, so that a change between the read and the wait wakes it.
+            with self.waiters.waiting(booking_id) as changed:
+                response = super().handle_request(request)
+                remaining = deadline - time.monotonic()
+                if _status(response) != status or remaining <= 0:
+                    return response
+                changed.wait(timeout=remaining)
+            if not changed.ready():  # the wait ran out: answer the state as it is now
+                return super().handle_request(request)
+
+
+class WaitingApiEntrypoint(WaitsForChange, ApiEntrypoint):
+    pass

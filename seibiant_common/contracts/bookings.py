@@ -1,0 +1,13 @@
+"""Events emitted by bookings, on the `bookings.events` exchange."""
+BOOKING_REQUESTED = "booking_requested"
+FUNDS_HOLD_REQUESTED = "funds_hold_requested"
+BOOKING_AWAITING_APPROVAL = "booking_awaiting_approval"
+BOOKING_CONFIRMED = "booking_confirmed"
+BOOKING_REJECTED = "booking_rejected"
+BOOKING_CANCELLED = "booking_cancelled"
+BOOKING_EXPIRED = "booking_expired"
+BOOKING_COMPLETED = "booking_completed"
+
+# Every event that moves a booking to another status after booking_requested.
+STATUS_CHANGED = (BOOKING_AWAITING_APPROVAL, BOOKING_CONFIRMED, BOOKING_REJECTED,
+                  BOOKING_CANCELLED, BOOKING_EXPIRED, BOOKING_COMPLETED)
