@@ -333,8 +333,8 @@ class ApiProtocol(HttpOnlyProtocol):
         line = super()._read_request_line()
         if len(line) >= self.server.url_length_limit:
             # no request line, for eventlet: it closes without its own (empty) 414
-            self.refuse(414, "the method, URL and version may be at most {} bytes".format(
-                self.server.url_length_limit - 1))
+            self.refuse(414, "the request line (method, URL, version) must be shorter than {} "
+                        "bytes".format(self.server.url_length_limit))
             return ""
         return line
 
@@ -343,8 +343,9 @@ class ApiProtocol(HttpOnlyProtocol):
             if not super().parse_request():
                 return False
         except (HeaderLineTooLong, HeadersTooLarge):
-            return self.refuse(431, "each header line may be at most {} bytes, and all of "
-                               "them {}".format(MAX_HEADER_LINE - 1, MAX_TOTAL_HEADER_SIZE))
+            return self.refuse(431, "each header line must be shorter than {} bytes, and all "
+                               "of them at most {}".format(MAX_HEADER_LINE,
+                                                           MAX_TOTAL_HEADER_SIZE))
         # What eventlet would refuse next, without a body
         length = self.headers.get("Content-Length")
         if length is not None and not CONTENT_LENGTH.fullmatch(length):

@@ -24,13 +24,12 @@ ERROR_STATUSES = {
     409: "the request clashes with the current state (`code` says how)",
     413: "the body is larger than {} bytes (however it is sent: with Content-Length or "
          "chunked)".format(MAX_BODY_BYTES),
-    414: "the request line (method, URL, version) is longer than {} bytes".format(
-        MAX_REQUEST_LINE - 1),
-    431: "a header line is longer than {} bytes, the headers are more than {} bytes in all, "
-         "or there are more than 100 of them".format(MAX_HEADER_LINE - 1,
-                                                      MAX_TOTAL_HEADER_SIZE),
+    414: "the request line (method, URL, version) is {} bytes or longer".format(
+        MAX_REQUEST_LINE),
     415: "the body is not JSON",
     422: "invalid fields (`errors` names each)",
+    431: "a header line is {} bytes or longer, the headers are more than {} bytes in all, or "
+         "there are more than 100 of them".format(MAX_HEADER_LINE, MAX_TOTAL_HEADER_SIZE),
     503: "a service did not answer in time",
 }
 DESCRIPTION = """The public HTTP API of Seibiant: Direct Payments spent on short breaks.
