@@ -11,17 +11,24 @@ and `idempotency` (gateway.dependencies.Idempotency).
 """
 import functools
 import hashlib
+import http
+import io
 import json
 import logging
 import re
 import socket
 import uuid
 
+from eventlet.wsgi import (MAX_HEADER_LINE, MAX_TOTAL_HEADER_SIZE, HeaderLineTooLong,
+                           HeadersTooLarge)
 from marshmallow import ValidationError
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
+from werkzeug.exceptions import (ClientDisconnected, HTTPException, MethodNotAllowed,
+                                 RequestEntityTooLarge)
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import get_input_stream
 
 from . import errors
 from .errors import Problem
@@ -36,6 +43,7 @@ SIGNED_IN = ("admin", "officer", "family", "provider")
 PATH_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CORRELATION_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")
 JSON_TYPES = ("application/json",)
 
 OPERATIONS = []  # every declared operation, in declaration order, for the OpenAPI description
@@ -180,14 +188,7 @@ def parse_json(request):
 
 
 def load_body(schema, request):
-    try:
-        if request.content_length and request.content_length > MAX_BODY_BYTES:
-            raise RequestEntityTooLarge()
-        request.max_content_length = MAX_BODY_BYTES
-        data = parse_json(request)
-    except RequestEntityTooLarge:
-        raise Problem(413, "payload-too-large", "Payload too large",
-                      "the body may be at most {} bytes".format(MAX_BODY_BYTES))
+    data = parse_json(request)
     if data is NO_BODY:
         data = {}  # an empty body is an empty object: the schema says what is missing
     if not isinstance(data, dict):
@@ -235,21 +236,72 @@ def idempotency_key(request):
     return key
 
 
+def content_security_policy(nonce=None):
+    """Only this site's files; inline scripts only with the nonce of the page's own."""
+    scripts = "'self'" + (" 'nonce-{}'".format(nonce) if nonce else "")
+    return ("default-src 'self'; script-src {}; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+            "base-uri 'none'".format(scripts))
+
+
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+def security_headers(headers):
+    """The one set of security headers, on every answer of the gateway: API, pages, files and
+    refusals (a page sets its own policy first, with the nonce of its scripts)."""
+    headers.setdefault("Content-Security-Policy", content_security_policy())
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
+    return headers
+
+
+def too_large():
+    return Problem(413, "payload-too-large", "Payload too large",
+                   "the body may be at most {} bytes".format(MAX_BODY_BYTES))
+
+
+class GatewayRequest(Request):
+    """werkzeug's Request, whose body (sent with Content-Length or chunked) is read at once,
+    for the API and the pages' forms alike: past MAX_BODY_BYTES it is a 413, and a broken one
+    (bad chunks, or the connection closed early) a 400, both as problem details."""
+
+    @cached_property
+    def stream(self):
+        if self.shallow:
+            raise RuntimeError("a shallow request does not read its body")
+        try:
+            # A byte over the limit tells a body past it from one at it (werkzeug's limit
+            # alone would cut a chunked body short without a word).
+            data = get_input_stream(self.environ,
+                                    max_content_length=MAX_BODY_BYTES + 1).read()
+        except RequestEntityTooLarge:  # as its Content-Length says
+            raise too_large()
+        except ClientDisconnected:
+            raise errors.bad_request("the body could not be read: a broken chunked encoding, "
+                                     "or the connection closed before its end")
+        if len(data) > MAX_BODY_BYTES:
+            raise too_large()
+        return io.BytesIO(data)
+
+
 class ApiWsgiApp(WsgiApp):
-    """nameko's WsgiApp, except that an unknown path or method under /api/ is answered with
-    problem details (other paths keep werkzeug's pages)."""
+    """nameko's WsgiApp, with GatewayRequest and the security headers on every answer; an
+    unknown path or method under /api/ is answered with problem details (other paths keep
+    werkzeug's pages)."""
 
     def __call__(self, environ, start_response):
-        request = Request(environ, shallow=True)
+        request = GatewayRequest(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as error:
-            response = error
+            response = error.get_response(environ)
             if environ.get("PATH_INFO", "").startswith("/api/"):
                 response = routing_problem(error)
+        security_headers(response.headers)
         return response(environ, start_response)
 
 
@@ -262,9 +314,68 @@ def routing_problem(error):
     return errors.problem(error.code or 400, slug, title, headers=headers)
 
 
+REFUSALS = {400: ("bad-request", "Bad request"), 414: ("uri-too-long", "URI too long"),
+            431: ("header-fields-too-large", "Request header fields too large")}
+
+
+class ApiProtocol(HttpOnlyProtocol):
+    """nameko's eventlet protocol, telling werkzeug that a body may be read to its end, and
+    answering what eventlet (or the standard library under it) refuses before the gateway's
+    code runs with problem details rather than an empty answer."""
+
+    def get_environ(self):
+        environ = super().get_environ()
+        # eventlet's input ends at the Content-Length or at the last chunk; without this,
+        # werkzeug reads a chunked body (with no Content-Length) as empty.
+        environ["wsgi.input_terminated"] = True
+        return environ
+
+    def _read_request_line(self):
+        line = super()._read_request_line()
+        if len(line) >= self.server.url_length_limit:
+            # no request line, for eventlet: it closes without its own (empty) 414
+            self.refuse(414, "the request line (method, URL, version) must be shorter than {} "
+                        "bytes".format(self.server.url_length_limit))
+            return ""
+        return line
+
+    def parse_request(self):
+        try:
+            if not super().parse_request():
+                return False
+        except (HeaderLineTooLong, HeadersTooLarge):
+            return self.refuse(431, "each header line must be shorter than {} bytes, and all "
+                               "of them at most {}".format(MAX_HEADER_LINE,
+                                                           MAX_TOTAL_HEADER_SIZE))
+        # What eventlet would refuse next, without a body
+        length = self.headers.get("Content-Length")
+        if length is not None and not CONTENT_LENGTH.fullmatch(length):
+            return self.refuse(400, "Content-Length must be a whole number of bytes")
+        if length is not None and self.headers.get("Transfer-Encoding") is not None:
+            return self.refuse(400, "send Content-Length or Transfer-Encoding, not both")
+        return True
+
+    def send_error(self, code, message=None, explain=None):
+        """The standard library's refusals (a malformed request line, too many headers)."""
+        self.refuse(code, ": ".join(part for part in (message, explain) if part) or None)
+
+    def refuse(self, status, detail):
+        slug, title = REFUSALS.get(status) or (
+            re.sub(r"[^a-z]+", "-", http.HTTPStatus(status).phrase.lower()),
+            http.HTTPStatus(status).phrase)
+        response = errors.problem(status, slug, title, detail, headers={"Connection": "close"})
+        security_headers(response.headers)
+        head = "HTTP/1.1 {}\r\n{}\r\n".format(response.status, "".join(
+            "{}: {}\r\n".format(name, value) for name, value in response.headers.items()))
+        self.wfile.write(head.encode("latin-1") + response.get_data())
+        self.close_connection = 1
+        return False
+
+
 class ApiServer(WebServer):
-    """nameko's WebServer with ApiWsgiApp, and a correlation id per request taken from
-    `X-Correlation-Id` when the caller sends a sane one (given back in the answer)."""
+    """nameko's WebServer with ApiWsgiApp and ApiProtocol, and a correlation id per request
+    taken from `X-Correlation-Id` when the caller sends a sane one (given back in the
+    answer)."""
 
     def get_wsgi_app(self):
         return ApiWsgiApp(self)
@@ -274,7 +385,7 @@ class ApiServer(WebServer):
         # less than a segment waits for the client's delayed ACK of the headers (40 ms on
         # Linux). Accepted connections inherit TCP_NODELAY from the listening socket.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return super().get_wsgi_server(sock, wsgi_app, **kwargs)
+        return super().get_wsgi_server(sock, wsgi_app, protocol=ApiProtocol, **kwargs)
 
     def context_data_from_headers(self, request):
         supplied = request.headers.get("X-Correlation-Id", "")

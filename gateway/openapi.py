@@ -8,20 +8,28 @@ import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from eventlet.wsgi import MAX_HEADER_LINE, MAX_REQUEST_LINE, MAX_TOTAL_HEADER_SIZE
 
 from . import schemas as s
-from .http import IDEMPOTENCY_KEY, OPERATIONS, PATH_ID, PREFIX, PUBLIC, SIGNED_IN
+from .http import (IDEMPOTENCY_KEY, MAX_BODY_BYTES, OPERATIONS, PATH_ID, PREFIX, PUBLIC,
+                   SIGNED_IN)
 
 PROBLEM_JSON = "application/problem+json"
 ERROR_STATUSES = {
-    400: "malformed JSON (`errors.body` says why)",
+    400: "malformed JSON (`errors.body` says why), a broken chunked body, or a malformed "
+         "request (request line, Content-Length)",
     401: "no token, or a bad or expired one",
     403: "the caller's role may not do this",
     404: "no such thing, or not the caller's to see",
     409: "the request clashes with the current state (`code` says how)",
-    413: "the body is too large",
+    413: "the body is larger than {} bytes (however it is sent: with Content-Length or "
+         "chunked)".format(MAX_BODY_BYTES),
+    414: "the request line (method, URL, version) is {} bytes or longer".format(
+        MAX_REQUEST_LINE),
     415: "the body is not JSON",
     422: "invalid fields (`errors` names each)",
+    431: "a header line is {} bytes or longer, the headers are more than {} bytes in all, or "
+         "there are more than 100 of them".format(MAX_HEADER_LINE, MAX_TOTAL_HEADER_SIZE),
     503: "a service did not answer in time",
 }
 DESCRIPTION = """The public HTTP API of Seibiant: Direct Payments spent on short breaks.
@@ -145,9 +153,7 @@ def docs_html():
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Seibiant API v1</title>
-<style>body{{font-family:sans-serif;margin:2rem;max-width:75rem;line-height:1.4}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.3rem .5rem;
-text-align:left;vertical-align:top}}</style></head>
+<link rel="stylesheet" href="/static/api-docs.css"></head>
 <body><main><h1>Seibiant API v1</h1>
 <p>{}</p>
 <p>The full description: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>

@@ -29,7 +29,8 @@ from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CAT
 from .. import errors
 from ..changes import WaitsForChange
 from ..dependencies import Accounts
-from ..http import PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call
+from ..http import (PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call,
+                    content_security_policy)
 from . import labels
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import LANGUAGES, N_, TIMEZONE, Formatter, best_language
@@ -131,18 +132,6 @@ def page(method, rule, roles=None, entrypoint_class=PageEntrypoint):
     return decorate
 
 
-def security_headers(response, nonce=None):
-    scripts = "'self'" + (" 'nonce-{}'".format(nonce) if nonce else "")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src {}; style-src 'self'; img-src 'self' data:; "
-        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-        "base-uri 'none'".format(scripts))
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
-
-
 def safe_next(target):
     """Only a path of this site (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//"):
@@ -194,7 +183,9 @@ class WebPages:
         response.headers["Content-Language"] = language
         response.headers.setdefault("Cache-Control", "no-store")
         response.vary.add("Cookie")
-        return security_headers(response, ctx.nonce)
+        # the other security headers are on every answer of the gateway (gateway.http)
+        response.headers["Content-Security-Policy"] = content_security_policy(ctx.nonce)
+        return response
 
     def _error_page(self, ctx, error):
         problem = error.response() if isinstance(error, errors.Problem) else \
@@ -289,7 +280,6 @@ class WebPages:
             mimetype = "text/javascript"
         response = Response(content, mimetype=mimetype)
         response.headers["Cache-Control"] = "public, max-age={}".format(max_age)
-        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     @PageEntrypoint.decorator("GET", "/assets/<path:path>")
