@@ -3,14 +3,26 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# pip-tools compiles the locks; it lives in a venv of its own, never in the project's.
+LOCK_VENV := .venv-lock
+LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install broker-management bench dead-letters
+.PHONY: run test install lock broker-management bench dead-letters
 
-$(INSTALLED): requirements.txt
+# Every package pinned with its hashes (requirements*.txt, compiled from requirements*.in).
+$(INSTALLED): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Seibiant needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt -r requirements-dev.txt
 	touch $@
+
+# After editing requirements.in or requirements-dev.in: recompile both locks (needs PyPI).
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || \
+		{ $(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet pip-tools==7.6.2; }
+	$(LOCK) --output-file=requirements.txt requirements.in
+	$(LOCK) --output-file=requirements-dev.txt requirements-dev.in
 
 # GOV.UK Frontend (CSS, JS, fonts) for the web pages, pinned in package.json/package-lock.json.
 node_modules/.installed: package.json package-lock.json
