@@ -4,6 +4,9 @@ import json
 
 import pytest
 
+from gateway.http import OPERATIONS
+from tests.crafted import CURSORS
+
 from .world import World
 
 
@@ -102,12 +105,32 @@ def test_bad_queries_are_422_naming_the_parameter(api, world, query, field):
     assert field in problem(response, 422)["errors"]
 
 
-def test_a_garbage_cursor_is_a_4xx(api, world):
-    for path in ("/offers", "/bookings", "/budgets", "/families", "/approvals", "/providers"):
-        client = world.officer if path in ("/families", "/approvals", "/providers") \
-            else world.family
-        response = client.request("GET", path + "?cursor=%25%25garbage", expect=range(100, 600))
-        assert 400 <= response.status_code < 500, (path, response.text)
+LISTS = [operation for operation in OPERATIONS
+         if operation.method == "GET" and operation.query and "cursor" in operation.query.fields]
+
+
+def _list_path(world, operation):
+    return operation.path.replace("<provider_id>", world.provider.provider_id)
+
+
+def test_every_list_of_the_api_is_checked_here():
+    assert {operation.path for operation in LISTS} >= {
+        "/bookings", "/budgets", "/approvals", "/providers", "/offers", "/families",
+        "/providers/<provider_id>/offers"}
+
+
+@pytest.mark.parametrize("operation", LISTS, ids=lambda operation: operation.path)
+def test_a_crafted_cursor_is_a_422_naming_the_cursor_on_every_list(api, world, operation):
+    client = getattr(world, operation.roles[0])
+    path = _list_path(world, operation)
+    for cursor in CURSORS:
+        response = client.request("GET", path, params={"cursor": cursor},
+                                  expect=range(100, 600))
+        assert "cursor" in problem(response, 422)["errors"], (path, cursor)
+    # while the cursor a list gives is taken back
+    page = client.get(path, params={"limit": 1})
+    if page["next_cursor"]:
+        client.get(path, params={"limit": 1, "cursor": page["next_cursor"]})
 
 
 @pytest.mark.parametrize("path", ["/budgets/has%20space", "/budgets/" + "x" * 65,
