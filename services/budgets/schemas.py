@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.errors import InvalidInput
 from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as schemas.*)
+from seibiant_common.schemas import in_span
 from seibiant_common.vocabularies import CATEGORIES
 
 from . import domain
@@ -57,8 +58,8 @@ class CreateBudgetSchema(Schema):
     family_id = _id(required=True)
     family_council = fields.String(load_default=None, allow_none=True)
     allocated_pence = _pence(required=True)
-    period_start = fields.AwareDateTime(required=True)
-    period_end = fields.AwareDateTime(required=True)
+    period_start = fields.AwareDateTime(required=True, validate=in_span)
+    period_end = fields.AwareDateTime(required=True, validate=in_span)
     allowed_categories = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)),
                                      required=True)
     auto_approve_limit_pence = _pence(required=True)
@@ -109,11 +110,11 @@ class SuspendSchema(BudgetRefSchema):
 
 
 class MonitoringQuerySchema(BudgetRefSchema):
-    as_of = fields.AwareDateTime(load_default=None, allow_none=True)
+    as_of = fields.AwareDateTime(load_default=None, allow_none=True, validate=in_span)
 
 
 class MonitoringReturnQuerySchema(PageSchema):
-    as_of = fields.AwareDateTime(load_default=None, allow_none=True)
+    as_of = fields.AwareDateTime(load_default=None, allow_none=True, validate=in_span)
 
 
 class CaptureFundsSchema(Schema):

@@ -7,6 +7,7 @@ import datetime
 import unicodedata
 import zoneinfo
 
+from seibiant_common import times
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS
 
 UTC = datetime.timezone.utc
@@ -159,6 +160,9 @@ def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacit
             end = datetime.datetime.combine(day + datetime.timedelta(days=nights), end_time,
                                             zone).astimezone(UTC)
             occurrences.append((start, end, capacity))
+    if occurrences and occurrences[-1][1] >= times.LATEST:
+        raise RuleBroken({"pattern": {"weeks": ["the pattern runs past {}".format(
+            times.LAST_DAY.year)]}})
     return occurrences
 
 

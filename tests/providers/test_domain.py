@@ -138,6 +138,15 @@ def test_a_pattern_may_not_make_too_many_slots():
     assert "weeks" in broken.value.errors["pattern"]
 
 
+def test_a_pattern_may_not_run_past_2199():
+    last_day = dict(start_date=datetime.date(2199, 12, 31), weekdays=["tuesday"],
+                    start_time=datetime.time(10), end_time=datetime.time(11), capacity=1)
+    assert len(domain.expand_pattern(weeks=1, **last_day)) == 1
+    with pytest.raises(RuleBroken) as broken:
+        domain.expand_pattern(weeks=2, **dict(last_day, weekdays=["tuesday", "monday"]))
+    assert broken.value.errors == {"pattern": {"weeks": ["the pattern runs past 2199"]}}
+
+
 def test_a_pattern_starting_in_the_past_is_refused_under_its_own_fields():
     slots = domain.expand_pattern(start_date=datetime.date(2027, 2, 22), weekdays=["monday"],
                                   start_time=datetime.time(10), end_time=datetime.time(11),
