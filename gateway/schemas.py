@@ -11,7 +11,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from seibiant_common import times
+from seibiant_common import cursors, times
 from seibiant_common.schemas import day_in_span
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES, PATTERN_TIME_ZONES, PROVIDER_KINDS,
@@ -277,7 +277,7 @@ class ApproveProviderSchema(Strict):
 
 class PageQuery(Strict):
     limit = QueryNumber(minimum=1, maximum=200, load_default=50)
-    cursor = Text(max_length=512, min_length=1, load_default=None)
+    cursor = Text(max_length=cursors.MAX_LENGTH, min_length=1, load_default=None)
 
 
 class BudgetsQuery(PageQuery):
