@@ -13,7 +13,7 @@ from .errors import InvalidInput
 from .times import in_range
 
 MAX_LENGTH = 512
-# Every id Seibiant makes (uuids, usernames' ids) is of these; nothing else reaches SQL.
+# Every id Seibiant makes (uuid4 hex) and the API takes is of these; nothing else reaches SQL.
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _REFUSED = "Not a valid cursor."
 
@@ -26,6 +26,7 @@ def MOMENT(value):
 
 
 def ID(value):
+    """An id as Seibiant's are: no control characters, surrogates or slashes, 64 at most."""
     if not isinstance(value, str) or not _ID.fullmatch(value):
         raise ValueError(value)
     return value
