@@ -1,13 +1,13 @@
 """Users, sign-in attempts and idempotency records in the gateway's database: the functions a
 unit of work's session is handed to. No password hashing happens here (it is slow, and must
 not run while a unit of work holds the database)."""
-import base64
 import datetime
 import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from seibiant_common.cursors import ID, decode_cursor, encode_cursor
 from seibiant_common.types import utcnow
 
 from .models import IdempotencyRecord, LoginAttempt, User
@@ -98,27 +98,14 @@ def family_in_council(session, family_id, council):
     return user_dict(user)
 
 
-def _encode_cursor(user_id):
-    return base64.urlsafe_b64encode(user_id.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor):
-    try:
-        return base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-    except (ValueError, UnicodeError):
-        return None
-
-
 def list_users(session, council, role, limit, cursor):
     query = (sa.select(User).where(User.council == council, User.role == role)
              .order_by(User.id).limit(limit + 1))
     if cursor:
-        after = _decode_cursor(cursor)
-        if after is None:
-            raise ValueError("cursor")
+        (after,) = decode_cursor(cursor, ID)
         query = query.where(User.id > after)
     users = [user_dict(user) for user in session.execute(query).scalars()]
-    next_cursor = _encode_cursor(users[limit - 1]["id"]) if len(users) > limit else None
+    next_cursor = encode_cursor(users[limit - 1]["id"]) if len(users) > limit else None
     return {"items": users[:limit], "next_cursor": next_cursor}
 
 

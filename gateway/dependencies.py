@@ -100,10 +100,7 @@ class AccountsAccess:
 
     def list_users(self, council, role, limit, cursor):
         with self._unit() as uow:
-            try:
-                return accounts.list_users(uow.session, council, role, limit, cursor)
-            except ValueError:
-                raise errors.invalid({"cursor": ["Not a valid cursor."]})
+            return accounts.list_users(uow.session, council, role, limit, cursor)
 
     def link_provider(self, user_id, provider_id):
         with self._unit() as uow:

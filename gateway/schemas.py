@@ -11,6 +11,8 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from seibiant_common import cursors, times
+from seibiant_common.schemas import day_in_span
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES, PATTERN_TIME_ZONES, PROVIDER_KINDS,
 )
@@ -26,8 +28,6 @@ MAX_LIST = 50
 SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`
 ID = r"^[A-Za-z0-9_-]{1,64}$"
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
-EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-LATEST = datetime.datetime(2200, 1, 1, tzinfo=datetime.timezone.utc)
 # C0 controls other than tab, newline and carriage return (NUL breaks PostgreSQL text).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -110,12 +110,9 @@ class Moment(fields.AwareDateTime):
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
-            moment = moment.astimezone(datetime.timezone.utc)
-        except OverflowError:
-            raise ValidationError("Time out of range.")
-        if not EARLIEST <= moment < LATEST:
-            raise ValidationError("Time out of range (1970 to 2199).")
-        return moment.isoformat()
+            return times.in_range(moment).isoformat()
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
 
 class Timestamp(fields.String):
@@ -221,7 +218,7 @@ class SlotPatternSchema(Strict):
     """A recurring pattern: "every Saturday 10:00-16:00 for 12 weeks from a date", times of
     day on the clocks of `time_zone` (UTC unless given; Europe/London keeps 10:00 at 10:00
     when the clocks change)."""
-    start_date = fields.Date(required=True)
+    start_date = fields.Date(required=True, validate=day_in_span)
     weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
                            validate=validate.Length(min=1, max=7))
     start_time = Text(max_length=8, min_length=5, required=True, validate=[validate.Regexp(
@@ -280,7 +277,7 @@ class ApproveProviderSchema(Strict):
 
 class PageQuery(Strict):
     limit = QueryNumber(minimum=1, maximum=200, load_default=50)
-    cursor = Text(max_length=512, min_length=1, load_default=None)
+    cursor = Text(max_length=cursors.MAX_LENGTH, min_length=1, load_default=None)
 
 
 class BudgetsQuery(PageQuery):

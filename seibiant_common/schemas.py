@@ -2,6 +2,7 @@
 turning marshmallow's errors into `InvalidInput` naming the fields."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from . import times
 from .errors import InvalidInput
 
 ROLES = ("admin", "officer", "family", "provider")
@@ -23,6 +24,20 @@ class ActorSchema(Schema):
     def officers_belong_to_a_council(self, data, **kwargs):
         if data["role"] == "officer" and not data.get("council"):
             raise ValidationError("An officer belongs to a council.", "council")
+
+
+def in_span(moment):
+    """Validator of an (aware) time: in 1970-2199, as everywhere (seibiant_common.times)."""
+    try:
+        times.in_range(moment)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def day_in_span(day):
+    """Validator of a date: in 1970-2199."""
+    if not times.day_in_range(day):
+        raise ValidationError(times.OUT_OF_RANGE)
 
 
 def parse(schema, data):

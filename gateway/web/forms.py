@@ -10,12 +10,16 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
+from seibiant_common import times
+
 from .i18n import N_, local_moment
 
 MISSING_MARKERS = ("Missing data for required field", "Field may not be null",
                    "Shorter than minimum length 1")
 TIME = re.compile(r"^\s*([01]?[0-9]|2[0-3])[:.]([0-5][0-9])\s*$")
 MONEY = re.compile(r"^\s*£?\s*([0-9]{1,9})(\.[0-9]{1,2})?\s*$")
+# The years are those of seibiant_common.times (a test holds them together).
+OUT_OF_SPAN = N_("Enter a date from 1970 to 2199")
 
 
 class FormErrors(Exception):
@@ -135,10 +139,14 @@ class Reader:
             day, month, year = (int(part) for part in parts)
             if year < 1000:
                 raise ValueError(year)
-            return datetime.date(year, month, day)
+            value = datetime.date(year, month, day)
         except ValueError:
             self._fail(name)
             return None
+        if not times.day_in_range(value):
+            self.errors.setdefault(name, OUT_OF_SPAN)
+            return None
+        return value
 
     def time(self, name, required=True):
         value = self.text(name)

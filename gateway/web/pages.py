@@ -24,6 +24,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from seibiant_common import errors as service_errors
+from seibiant_common import times
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
@@ -33,7 +34,7 @@ from ..http import (PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call,
                     content_security_policy)
 from . import labels
 from .forms import FormErrors, Messages, Reader, moment
-from .i18n import LANGUAGES, N_, TIMEZONE, Formatter, best_language
+from .i18n import LANGUAGES, N_, TIMEZONE, Formatter, best_language, local_moment
 from .rendering import render
 from .sessions import COOKIE_NAME, CSRF_FIELD, Session, SessionCodec, set_cookie
 
@@ -419,9 +420,9 @@ class WebPages:
         start, end = reader.date("from", required=False), reader.date("to", required=False)
         try:
             reader.check()
-            if start:
-                query["from"] = moment(start, MIDNIGHT)
-            if end:
+            if start:  # nothing is earlier than the span, so from its first day is from it
+                query["from"] = max(local_moment(start, MIDNIGHT), times.EARLIEST).isoformat()
+            if end and end < times.LAST_DAY:  # to the span's last day is to its end: no bound
                 query["to"] = moment(end + _days(1), MIDNIGHT)
             if reader.text("affordable") and budgets:
                 query["max_price_pence"] = str(max(b["available_pence"] for b in budgets))

@@ -8,14 +8,13 @@ rows with `SKIP LOCKED`, so two instances share the work instead of doing it twi
 serialises writers anyway (BEGIN IMMEDIATE).
 """
 import contextlib
-import datetime
 import logging
 import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from seibiant_common.cursors import decode_cursor, encode_cursor
+from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from . import domain, events, state_machine
@@ -188,11 +187,7 @@ def get_booking(uow, actor, booking_id):
 def _page(uow, query, limit, cursor, newest_first):
     created, ident = bookings.c.created_at, bookings.c.id
     if cursor is not None:
-        try:
-            after_created, after_id = decode_cursor(cursor, 2)
-            after_created = datetime.datetime.fromisoformat(after_created)
-        except (TypeError, ValueError):
-            raise InvalidInput({"cursor": ["not a cursor from this list"]})
+        after_created, after_id = decode_cursor(cursor, MOMENT, ID)
         if newest_first:
             query = query.where(sa.or_(created < after_created,
                                        sa.and_(created == after_created, ident < after_id)))

@@ -1,12 +1,12 @@
 """marshmallow schemas of the budgets service: input schemas (named for the request they
 check) reject bad input with `InvalidInput` naming the field; output schemas (named for what
 they carry) turn domain objects into the dicts of docs/contracts.md."""
-import datetime
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from seibiant_common.cursors import decode_cursor, encode_cursor
+from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
+from seibiant_common.errors import InvalidInput
 from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as schemas.*)
+from seibiant_common.schemas import in_span
 from seibiant_common.vocabularies import CATEGORIES
 
 from . import domain
@@ -38,12 +38,10 @@ class TimeIdCursor(fields.String):
     """An opaque cursor carrying the (time, id) sort key of the last item of a page."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            moment, item_id = decode_cursor(text, 2)
-            return datetime.datetime.fromisoformat(moment), str(item_id)
-        except (TypeError, ValueError):
-            raise ValidationError("Not a valid cursor.") from None
+            return decode_cursor(value, MOMENT, ID)
+        except InvalidInput as invalid:
+            raise ValidationError(invalid.errors["cursor"]) from None
 
 
 def next_cursor(items, limit, key):
@@ -60,8 +58,8 @@ class CreateBudgetSchema(Schema):
     family_id = _id(required=True)
     family_council = fields.String(load_default=None, allow_none=True)
     allocated_pence = _pence(required=True)
-    period_start = fields.AwareDateTime(required=True)
-    period_end = fields.AwareDateTime(required=True)
+    period_start = fields.AwareDateTime(required=True, validate=in_span)
+    period_end = fields.AwareDateTime(required=True, validate=in_span)
     allowed_categories = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)),
                                      required=True)
     auto_approve_limit_pence = _pence(required=True)
@@ -112,11 +110,11 @@ class SuspendSchema(BudgetRefSchema):
 
 
 class MonitoringQuerySchema(BudgetRefSchema):
-    as_of = fields.AwareDateTime(load_default=None, allow_none=True)
+    as_of = fields.AwareDateTime(load_default=None, allow_none=True, validate=in_span)
 
 
 class MonitoringReturnQuerySchema(PageSchema):
-    as_of = fields.AwareDateTime(load_default=None, allow_none=True)
+    as_of = fields.AwareDateTime(load_default=None, allow_none=True, validate=in_span)
 
 
 class CaptureFundsSchema(Schema):

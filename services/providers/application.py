@@ -10,7 +10,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from seibiant_common.cursors import encode_cursor
+from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from seibiant_common.types import utcnow
 
@@ -157,7 +157,7 @@ def list_providers(uow, actor, status, limit, cursor):
 def _oldest_first(uow, query, model, limit, cursor, view):
     """A page of `query`'s rows by (created_at, id), after the row `cursor` points at."""
     if cursor is not None:
-        created_at, row_id = domain.decode_position(cursor)
+        created_at, row_id = decode_cursor(cursor, MOMENT, ID)
         query = query.where(sa.or_(
             model.created_at > created_at,
             sa.and_(model.created_at == created_at, model.id > row_id)))

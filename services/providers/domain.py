@@ -7,7 +7,7 @@ import datetime
 import unicodedata
 import zoneinfo
 
-from seibiant_common.cursors import decode_cursor
+from seibiant_common import times
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS
 
 UTC = datetime.timezone.utc
@@ -160,6 +160,9 @@ def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacit
             end = datetime.datetime.combine(day + datetime.timedelta(days=nights), end_time,
                                             zone).astimezone(UTC)
             occurrences.append((start, end, capacity))
+    if occurrences and occurrences[-1][1] >= times.LATEST:
+        raise RuleBroken({"pattern": {"weeks": ["the pattern runs past {}".format(
+            times.LAST_DAY.year)]}})
     return occurrences
 
 
@@ -272,15 +275,3 @@ def search_terms(q):
 def check_window(window_from, window_to):
     if window_to is not None and window_to <= window_from:
         raise RuleBroken({"to": ["must be after from"]})
-
-
-def decode_position(cursor):
-    """The (time, id) of the last item of the previous page, from its cursor."""
-    try:
-        start, offer_id = decode_cursor(cursor, 2)
-        start = datetime.datetime.fromisoformat(start)
-        if start.tzinfo is None or not isinstance(offer_id, str):
-            raise ValueError("not a cursor")
-        return start.astimezone(UTC), offer_id
-    except (ValueError, TypeError):
-        raise RuleBroken({"cursor": ["is not a cursor this service gave"]}) from None

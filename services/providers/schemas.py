@@ -11,7 +11,7 @@ from marshmallow import (Schema, ValidationError, fields, validate, validates,
                          validates_schema)
 
 from seibiant_common.schemas import ActorSchema as BaseActorSchema
-from seibiant_common.schemas import parse
+from seibiant_common.schemas import day_in_span, in_span, parse
 from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
                                          PATTERN_TIME_ZONES, PROVIDER_KINDS)
 
@@ -107,8 +107,8 @@ class CreateOfferSchema(Schema):
 
 
 class NewSlotSchema(Schema):
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
+    start = fields.AwareDateTime(required=True, validate=in_span)
+    end = fields.AwareDateTime(required=True, validate=in_span)
     capacity = capacity_field(1, required=True)
 
 
@@ -116,7 +116,7 @@ class SlotPatternSchema(Schema):
     """"Every Saturday 10:00-16:00 for 12 weeks from 2027-03-06", times of day in
     `time_zone` (UTC unless given)."""
 
-    start_date = fields.Date(required=True)
+    start_date = fields.Date(required=True, validate=day_in_span)
     weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
                            validate=[validate.Length(1, 7), unique])
     start_time = fields.Time(required=True)
@@ -157,8 +157,10 @@ class SearchSchema(Schema):
     region = fields.String(load_default=None, allow_none=True, validate=REGION_SLUG)
     category = fields.String(load_default=None, allow_none=True,
                              validate=validate.OneOf(CATEGORIES))
-    window_from = fields.AwareDateTime(data_key="from", load_default=None, allow_none=True)
-    window_to = fields.AwareDateTime(data_key="to", load_default=None, allow_none=True)
+    window_from = fields.AwareDateTime(data_key="from", load_default=None, allow_none=True,
+                                       validate=in_span)
+    window_to = fields.AwareDateTime(data_key="to", load_default=None, allow_none=True,
+                                     validate=in_span)
     # Repeating a required feature asks nothing more, so it is not an error here.
     accessibility = fields.List(fields.String(validate=validate.OneOf(ACCESSIBILITY_FEATURES)),
                                 load_default=list, allow_none=True)

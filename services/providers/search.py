@@ -11,7 +11,7 @@ Two ways to a page, both on the partial indexes of available slots (`ix_slots_op
 """
 import sqlalchemy as sa
 
-from seibiant_common.cursors import encode_cursor
+from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.types import utcnow
 
 from . import domain
@@ -78,7 +78,7 @@ def search(uow, filters, limit, cursor):
     The window is slots starting from `from` (default now) until before `to` (default open)."""
     now = utcnow()
     window = Window(filters["window_from"] or now, filters["window_to"], now)
-    position = domain.decode_position(cursor) if cursor is not None else None
+    position = decode_cursor(cursor, MOMENT, ID) if cursor is not None else None
     # A page is only read: plain rows, past the ORM's objects.
     connection = uow.session.connection()
     matching = sa.select(Offer.id).join(Offer.provider).where(*_offer_conditions(filters))

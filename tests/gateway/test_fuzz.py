@@ -1,9 +1,11 @@
 """A property-based run of the whole API from its own OpenAPI description (schemathesis)
 against the live gateway and services: no 5xx, and every answer conforms to the documented
-status codes, media types, headers and schemas. Bounded: a few examples per operation."""
+status codes, media types, headers and schemas. Bounded: a few examples per operation, and
+explicit ones of what once reached a 500: forged cursors on every list, and times and dates
+at and past the edges of 1970-2199 in queries and bodies."""
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -13,6 +15,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from gateway.http import OPERATIONS, PREFIX, PUBLIC
+from tests.crafted import CURSORS, EDGE_DATES, EDGE_MOMENTS
 
 from .world import World
 
@@ -29,7 +32,45 @@ def world(api):
     return world
 
 
-def run(operation, api, token, mode, path_parameters=None):
+def _pattern(start_date, weeks=1):
+    return {"pattern": {"start_date": start_date, "weekdays": ["monday", "tuesday"],
+                        "start_time": "10:00", "end_time": "11:00", "weeks": weeks,
+                        "capacity": 1}}
+
+
+def _budget(world, start, end):
+    return {"family_id": world.family.user_id, "allocated_pence": 100, "period_start": start,
+            "period_end": end, "allowed_categories": ["overnight_stay"],
+            "auto_approve_limit_pence": 0}
+
+
+# Bodies with times and dates at the edges, by operation.
+EDGE_BODIES = {
+    ("POST", PREFIX + "/offers/{offer_id}/slots"): lambda world: (
+        [_pattern(day) for day in EDGE_DATES] + [_pattern("2199-12-30", weeks=2)]
+        + [{"slots": [{"start": moment, "end": moment, "capacity": 1}]}
+           for moment in EDGE_MOMENTS]),
+    ("POST", PREFIX + "/budgets"): lambda world: (
+        [_budget(world, moment, "2199-12-31T23:59:59Z") for moment in EDGE_MOMENTS]
+        + [_budget(world, "1970-01-01T00:00:00Z", moment) for moment in EDGE_MOMENTS]),
+}
+
+
+def crafted_cases(operation, world, path_parameters):
+    """Explicit cases: every crafted cursor on a list, edge times in date-time queries and in
+    the bodies of EDGE_BODIES."""
+    cases = []
+    for parameter in operation.query:
+        if parameter.name == "cursor":
+            cases += [{"query": {"cursor": cursor}} for cursor in CURSORS]
+        elif parameter.definition.get("schema", {}).get("format") == "date-time":
+            cases += [{"query": {parameter.name: moment}} for moment in EDGE_MOMENTS]
+    bodies = EDGE_BODIES.get((operation.method.upper(), operation.path), lambda world: [])
+    cases += [{"body": body, "media_type": "application/json"} for body in bodies(world)]
+    return [operation.Case(path_parameters=path_parameters or None, **case) for case in cases]
+
+
+def run(operation, api, token, mode, path_parameters=None, explicit=()):
     headers = {"Authorization": "Bearer " + token} if token else {}
     checks = CONFORMANCE if mode == GenerationMode.POSITIVE else [not_a_server_error]
 
@@ -41,6 +82,8 @@ def run(operation, api, token, mode, path_parameters=None):
         response = case.call(base_url=api.base_url, headers=headers)
         case.validate_response(response, checks=checks, headers=headers)
 
+    for case in explicit:
+        call = example(case=case)(call)
     try:
         call()
     except Unsatisfiable:
@@ -48,16 +91,20 @@ def run(operation, api, token, mode, path_parameters=None):
         assert mode == GenerationMode.NEGATIVE
 
 
+def _key(op):
+    """(method, path) of an operation as the OpenAPI description spells it."""
+    return op.method, PREFIX + op.path.replace("<", "{").replace(">", "}")
+
+
 def test_no_input_reaches_a_5xx_and_every_answer_is_as_documented(api, world):
     schema = schemathesis.openapi.from_url(api.url("/openapi.json"))
-    roles = {(op.method, PREFIX + op.path.replace("<", "{").replace(">", "}")): op.roles
-             for op in OPERATIONS}
+    roles = {_key(op): op.roles for op in OPERATIONS}
     tokens = {"admin": world.admin.token, "officer": world.officer.token,
               "family": world.family.token, "provider": world.provider.token}
     real_ids = {"budget_id": world.budget["id"], "booking_id": world.booking["id"],
                 "offer_id": world.offer["id"], "provider_id": world.pending_provider.provider_id,
                 "user_id": world.family.user_id}
-    fuzzed = set()
+    fuzzed, with_cursors = set(), set()
     for result in schema.get_all_operations():
         operation = result.ok()
         allowed = roles[(operation.method.upper(), operation.path)]
@@ -65,8 +112,14 @@ def test_no_input_reaches_a_5xx_and_every_answer_is_as_documented(api, world):
         ids = {p.name: real_ids[p.name] for p in operation.path_parameters}
         for mode in EXAMPLES:
             run(operation, api, token, mode)
-        if ids:  # and with ids that exist, so that the services see the fuzzed bodies
-            run(operation, api, token, GenerationMode.POSITIVE, path_parameters=ids)
+        explicit = crafted_cases(operation, world, ids)
+        if ids or explicit:  # with ids that exist, so that the services see the input
+            run(operation, api, token, GenerationMode.POSITIVE, path_parameters=ids,
+                explicit=explicit)
+        if any(case.query and "cursor" in case.query for case in explicit):
+            with_cursors.add((operation.method.upper(), operation.path))
         fuzzed.add((operation.method.upper(), operation.path))
     # schemathesis leaves out the description it was loaded from
     assert fuzzed == set(roles) - {("GET", PREFIX + "/openapi.json")}
+    assert with_cursors == {_key(op) for op in OPERATIONS
+                            if op.query and "cursor" in op.query.fields}

@@ -4,6 +4,9 @@ import json
 
 import pytest
 
+from gateway.http import OPERATIONS
+from tests.crafted import CURSORS, OUT_OF_RANGE_DATES
+
 from .world import World
 
 
@@ -96,18 +99,67 @@ def test_huge_and_unprintable_strings_are_refused(api, world, text):
     ("max_price_pence=-1", "max_price_pence"), ("max_price_pence=9.99", "max_price_pence"),
     ("category=spa", "category"), ("accessibility=lift", "accessibility"),
     ("q=" + "q" * 201, "q"), ("region=Powys!", "region"), ("cursor=", "cursor"),
+    ("from=2200-01-01T00:00:00Z", "from"), ("from=1969-12-31T23:59:59Z", "from"),
+    ("to=9999-12-31T23:59:59-23:59", "to"), ("from=0001-01-01T00:00:00%2B23:59", "from"),
 ])
 def test_bad_queries_are_422_naming_the_parameter(api, world, query, field):
     response = world.family.request("GET", "/offers?" + query, expect=range(100, 600))
     assert field in problem(response, 422)["errors"]
 
 
-def test_a_garbage_cursor_is_a_4xx(api, world):
-    for path in ("/offers", "/bookings", "/budgets", "/families", "/approvals", "/providers"):
-        client = world.officer if path in ("/families", "/approvals", "/providers") \
-            else world.family
-        response = client.request("GET", path + "?cursor=%25%25garbage", expect=range(100, 600))
-        assert 400 <= response.status_code < 500, (path, response.text)
+LISTS = [operation for operation in OPERATIONS
+         if operation.method == "GET" and operation.query and "cursor" in operation.query.fields]
+
+
+def _list_path(world, operation):
+    return operation.path.replace("<provider_id>", world.provider.provider_id)
+
+
+def test_every_list_of_the_api_is_checked_here():
+    assert {operation.path for operation in LISTS} >= {
+        "/bookings", "/budgets", "/approvals", "/providers", "/offers", "/families",
+        "/providers/<provider_id>/offers"}
+
+
+@pytest.mark.parametrize("operation", LISTS, ids=lambda operation: operation.path)
+def test_a_crafted_cursor_is_a_422_naming_the_cursor_on_every_list(api, world, operation):
+    client = getattr(world, operation.roles[0])
+    path = _list_path(world, operation)
+    for cursor in CURSORS:
+        response = client.request("GET", path, params={"cursor": cursor},
+                                  expect=range(100, 600))
+        assert "cursor" in problem(response, 422)["errors"], (path, cursor)
+    # while the cursor a list gives is taken back
+    page = client.get(path, params={"limit": 1})
+    if page["next_cursor"]:
+        client.get(path, params={"limit": 1, "cursor": page["next_cursor"]})
+
+
+PATTERN = {"weekdays": ["tuesday"], "start_time": "10:00", "end_time": "16:00", "weeks": 1,
+           "capacity": 1}
+
+
+def _publish(world, pattern):
+    return world.provider.request("POST", "/offers/{}/slots".format(world.offer["id"]),
+                                  json={"pattern": pattern}, expect=range(100, 600))
+
+
+@pytest.mark.parametrize("start_date", OUT_OF_RANGE_DATES)
+def test_a_pattern_from_a_date_out_of_1970_to_2199_is_a_422_on_its_start_date(
+        api, world, start_date):
+    before = world.provider.get("/offers/" + world.offer["id"])["slots"]
+    body = problem(_publish(world, dict(PATTERN, start_date=start_date)), 422)
+    assert list(body["errors"]["pattern"]) == ["start_date"]
+    assert world.provider.get("/offers/" + world.offer["id"])["slots"] == before
+
+
+def test_a_pattern_from_the_last_day_is_taken_but_not_one_running_past_it(api, world):
+    body = problem(_publish(world, dict(PATTERN, start_date="2199-12-31", weeks=2,
+                                        weekdays=["tuesday", "monday"])), 422)
+    assert list(body["errors"]["pattern"]) == ["weeks"]
+    published = _publish(world, dict(PATTERN, start_date="2199-12-31"))
+    assert published.status_code == 201, published.text
+    assert [slot["start"] for slot in published.json()["items"]] == ["2199-12-31T10:00:00+00:00"]
 
 
 @pytest.mark.parametrize("path", ["/budgets/has%20space", "/budgets/" + "x" * 65,

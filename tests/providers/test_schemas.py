@@ -6,6 +6,7 @@ import pytest
 from seibiant_common.errors import InvalidInput
 from services.providers import schemas
 from services.providers.schemas import parse
+from tests.crafted import OUT_OF_RANGE_DATES
 
 OFFER = {"title": "Quiet café afternoon", "category": "hospitality_meal", "price_pence": 0,
          "region": "powys", "accessibility": ["wheelchair_access"], "supports_needs": ["autism"]}
@@ -69,6 +70,9 @@ SLOT = {"start": "2027-03-06T10:00:00+00:00", "end": "2027-03-06T16:00:00+00:00"
     ({"capacity": 2.0}, "capacity"),
     ({"start": "2027-03-06T10:00:00"}, "start"),
     ({"end": "next tuesday"}, "end"),
+    ({"start": "1969-12-31T23:59:59+00:00"}, "start"),
+    ({"end": "2200-01-01T00:00:00+00:00"}, "end"),
+    ({"end": "9999-12-31T23:59:59-23:59"}, "end"),
 ])
 def test_bad_slots_are_refused_naming_the_field(change, field):
     errors = errors_of(schemas.PublishSlotsSchema(), {"slots": [SLOT, dict(SLOT, **change)]})
@@ -93,7 +97,7 @@ def test_a_pattern_is_parsed():
     ({"capacity": -3}, "capacity"),
     ({"nights": 1.5}, "nights"),
     ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
-])
+] + [({"start_date": day}, "start_date") for day in OUT_OF_RANGE_DATES])
 def test_bad_patterns_are_refused_naming_the_field(change, field):
     errors = errors_of(schemas.PublishSlotsSchema(), {"pattern": dict(PATTERN, **change)})
     assert list(errors["pattern"]) == [field]

@@ -1,11 +1,13 @@
 """The pages' plumbing over plain HTTP against the live system: the session cookie, CSRF,
 languages, who may see what, static files. And the session codec and form reading as units."""
+import datetime
 import re
 
 import requests
 from werkzeug.datastructures import MultiDict
 
-from gateway.web.forms import Messages, Reader
+from gateway.web.forms import OUT_OF_SPAN, Messages, Reader
+from seibiant_common import times
 from seibiant_common.processes import wait_until
 from gateway.web.sessions import COOKIE_NAME, Session, SessionCodec
 
@@ -193,3 +195,81 @@ def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system,
     family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
     page = family.get(live_system + "/bookings/" + booking["id"], timeout=10).text
     assert "Not booked" in page and "A council officer declined the spend." in page
+
+
+def test_a_date_outside_1970_to_2199_is_told_as_such():
+    messages = Messages({"date": ("Enter the date", "Enter a real date")})
+    for year in ("9999", "2200", "1969"):
+        reader = Reader(MultiDict({"date-day": "31", "date-month": "12", "date-year": year}),
+                        messages)
+        assert reader.date("date") is None and reader.errors == {"date": OUT_OF_SPAN}
+    for day, month, year in (("1", "1", "1970"), ("31", "12", "2199")):
+        reader = Reader(MultiDict({"date-day": day, "date-month": month, "date-year": year}),
+                        messages)
+        assert reader.date("date") == datetime.date(int(year), int(month), int(day))
+    # the words name the span's own years
+    assert "{} to {}".format(times.FIRST_DAY.year, times.LAST_DAY.year) in OUT_OF_SPAN
+
+
+def _in_welsh(api, token):
+    answer = requests.patch(api.base_url + "/api/v1/me", json={"language": "cy"}, timeout=10,
+                            headers={"Authorization": "Bearer " + token})
+    assert answer.status_code == 200, answer.text
+
+
+def _error_summary(page, message):
+    assert page.status_code == 422, page.text[:300]
+    assert "govuk-error-summary" in page.text and message in page.text
+
+
+def test_a_search_by_dates_out_of_the_span_is_a_form_error_in_english_and_welsh(
+        live_system, world, api):
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    far = {"to-day": "31", "to-month": "12", "to-year": "9999"}
+    _error_summary(family.get(live_system + "/breaks", params=far, timeout=10),
+                   "Enter a date from 1970 to 2199")
+    edges = {"from-day": "1", "from-month": "1", "from-year": "1970",
+             "to-day": "31", "to-month": "12", "to-year": "2199"}
+    assert family.get(live_system + "/breaks", params=edges, timeout=10).status_code == 200
+    _in_welsh(api, api.token(world["family"]["username"], world["family"]["password"]))
+    _error_summary(family.get(live_system + "/breaks", params=far, timeout=10),
+                   "Rhowch ddyddiad rhwng 1970 a 2199")
+
+
+def test_slots_on_dates_out_of_the_span_are_a_form_error_in_english_and_welsh(
+        live_system, world, api):
+    username, password = "inn-" + world["suffix"], "inn-password-1"
+    provider = api.post(None, "/providers", {
+        "username": username, "password": password, "name": "Inn " + world["suffix"],
+        "kind": "hospitality", "regions": [world["council"]]})
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    token = api.token(username, password)
+    offer = api.post(token, "/offers", {"title": "A night", "category": "overnight_stay",
+                                        "price_pence": 9000, "region": world["council"]})
+    browser = signed_in(live_system, username, password)
+    page = live_system + "/provider/offers/" + offer["id"]
+
+    def publish(**form):
+        html = browser.get(page, timeout=10).text
+        return browser.post(page + "/slots", timeout=10, data=dict(
+            form, csrf_token=csrf_of(html), start_time="10:00", end_time="16:00",
+            capacity="2"))
+
+    for year, in_words in (("9999", "Enter a date from 1970 to 2199"),
+                           ("2300", "Enter a date from 1970 to 2199")):
+        day = {"date-day": "31", "date-month": "12", "date-year": year}
+        _error_summary(publish(kind="pattern", weeks="2", weekdays="monday", **day),
+                       in_words)
+        _error_summary(publish(kind="single", **day), in_words)
+    # the span's last day is taken, but a pattern from it runs past it
+    last = {"date-day": "31", "date-month": "12", "date-year": "2199"}
+    _error_summary(publish(kind="pattern", weeks="2", weekdays="monday", **last),
+                   "Enter for how many weeks")
+    _in_welsh(api, token)
+    _error_summary(publish(kind="single", **{"date-day": "31", "date-month": "12",
+                                             "date-year": "9999"}),
+                   "Rhowch ddyddiad rhwng 1970 a 2199")
+    stored = requests.get(api.base_url + "/api/v1/offers/" + offer["id"], timeout=10,
+                          headers={"Authorization": "Bearer " + token}).json()
+    assert stored["slots"] == []
