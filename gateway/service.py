@@ -82,9 +82,11 @@ class GatewayService(web_pages.WebPages):
     @api("POST", "/auth/token", "Sign in: a bearer token for a username and password",
          roles=PUBLIC, body=s.LoginSchema, response=s.TokenSchema, idempotency=None,
          tag="accounts", responses={401: "bad credentials (the same for unknown usernames)",
-                                    429: "too many failed sign-ins for this username"})
+                                    429: "too many failed sign-ins for this username or "
+                                         "from this address, or too many at once"})
     def sign_in(self, call):
-        return self.accounts.sign_in(call.body["username"], call.body["password"])
+        return self.accounts.sign_in(call.body["username"], call.body["password"],
+                                     call.request)
 
     @api("GET", "/me", "The caller's user record", response=s.UserSchema, tag="accounts")
     def me(self, call):
