@@ -143,7 +143,7 @@ def set_language(session, user_id, language):
 # ---- sign-in limits -------------------------------------------------------------------------
 
 USERNAME_KEY, ADDRESS_KEY = "user:", "addr:"
-SWEEP_BATCH = 100  # expired counters deleted per attempt: more than one attempt makes
+SWEEP_BATCH = 100  # expired rows deleted at a time: more than one attempt or sign-out makes
 
 
 def _count(session, key, limit, now, window):
@@ -199,11 +199,15 @@ def record_attempt(session, username, address, max_failures, max_per_address, wi
 
 def _sweep(session, since):
     """Deletes some expired counters (of any username or address, so that guesses at random
-    usernames do not pile up), skipping those another attempt holds: it never waits, and
-    comes after this attempt's own rows, so that it cannot take part in a deadlock."""
-    expired = (sa.select(LoginCounter.key).where(LoginCounter.window_started_at <= since)
-               .limit(SWEEP_BATCH).with_for_update(skip_locked=True))
-    session.execute(sa.delete(LoginCounter).where(LoginCounter.key.in_(expired)))
+    usernames do not pile up)."""
+    _delete_some(session, LoginCounter.key, LoginCounter.window_started_at <= since)
+
+
+def _delete_some(session, key, expired):
+    """Deletes up to SWEEP_BATCH rows, skipping those another transaction holds: it never
+    waits, so (last in a unit of work) it cannot take part in a deadlock."""
+    rows = sa.select(key).where(expired).limit(SWEEP_BATCH).with_for_update(skip_locked=True)
+    session.execute(sa.delete(key.table).where(key.in_(rows)))
 
 
 def signed_in(session, username, address):
@@ -218,10 +222,9 @@ def signed_in(session, username, address):
 # ---- signed-out tokens ----------------------------------------------------------------------
 
 def revoke_token(session, jti, expires_at):
-    now = utcnow()
-    session.execute(sa.delete(RevokedToken).where(RevokedToken.expires_at < now))
     session.execute(_dialect_insert(session)(RevokedToken).values(
         jti=jti, expires_at=expires_at).on_conflict_do_nothing(index_elements=["jti"]))
+    _delete_some(session, RevokedToken.jti, RevokedToken.expires_at < utcnow())
 
 
 def token_user(session, claims):

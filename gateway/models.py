@@ -39,7 +39,7 @@ class LoginCounter(Base):
     client address; a row is updated in place so that counting is one atomic statement."""
     __tablename__ = "login_counters"
 
-    key = sa.Column(sa.String(80), primary_key=True)  # "user:<username>" or "addr:<address>"
+    key = sa.Column(sa.String(255), primary_key=True)  # "user:<username>" or "addr:<address>"
     attempts = sa.Column(sa.Integer, nullable=False)
     window_started_at = sa.Column(UtcDateTime, nullable=False)
 

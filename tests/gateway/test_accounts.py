@@ -1,4 +1,5 @@
 """Users, passwords, tokens and sign-in limits, against a live gateway and its database."""
+import re
 import time
 
 import eventlet
@@ -22,6 +23,10 @@ from .world import PASSWORD, World, unique
 @pytest.fixture(scope="module")
 def world(api):
     return World(api.base_url)
+
+
+def csrf_of(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def sign_in(api, username, password):
@@ -143,10 +148,10 @@ def test_the_gateway_will_not_start_without_its_secrets(vhost_uri, tmp_path, mon
     container.kill()
 
 
-def test_two_gateways_on_postgresql_share_users_limits_and_the_admin_password(
+def test_two_gateways_on_postgresql_share_users_limits_sign_outs_and_the_admin_password(
         start_service, make_database_url):
-    """Sign-in attempts live in the database, so a limit holds across instances; a new
-    SEIBIANT_ADMIN_PASSWORD replaces the old one at the next start."""
+    """Sign-in attempts and signed-out tokens live in the database, so they hold across
+    instances; a new SEIBIANT_ADMIN_PASSWORD replaces the old one at the next start."""
     url = make_database_url("postgresql", "gateway")
     apis = []
     for _ in range(2):
@@ -160,6 +165,18 @@ def test_two_gateways_on_postgresql_share_users_limits_and_the_admin_password(
     assert statuses == [401] * 5 + [429]
     token = apis[0].token("admin", ADMIN_PASSWORD)
     assert apis[1].get("/me", token=token).json()["username"] == "admin"
+    # signed out of the web pages on one, a copy of the cookie is refused by the other
+    browser = requests.Session()
+    form = browser.get(apis[0].base_url + "/sign-in", timeout=10).text
+    browser.post(apis[0].base_url + "/sign-in", timeout=10, data={
+        "username": "admin", "password": ADMIN_PASSWORD, "csrf_token": csrf_of(form)})
+    copied = dict(browser.cookies)
+    home = browser.get(apis[1].base_url + "/", timeout=10)
+    assert "Sign out" in home.text
+    browser.post(apis[1].base_url + "/sign-out", timeout=10, data={
+        "csrf_token": csrf_of(home.text)})
+    assert "Sign out" not in requests.get(apis[0].base_url + "/", cookies=copied,
+                                          timeout=10).text
 
     port = free_port()
     start_service(GatewayService, DATABASES={"gateway": url},
@@ -210,6 +227,8 @@ def test_concurrent_guesses_on_postgresql_get_no_more_password_checks_than_the_l
     print("password checks for 50 concurrent guesses:", len(checks))
     assert len(checks) <= 5
     assert statuses.count(401) == len(checks) and statuses.count(429) == 50 - len(checks)
+    # a username that grows when lower-cased (U+0130 becomes two characters) still fits
+    assert sign_in(api, "\u0130" * 64, "guess").status_code == 401
 
 
 def own_gateway(start_service, make_database_url, **settings):

@@ -14,7 +14,7 @@ def upgrade():
     op.drop_table("login_attempts")
     op.create_table(
         "login_counters",
-        sa.Column("key", sa.String(80), primary_key=True),
+        sa.Column("key", sa.String(255), primary_key=True),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("window_started_at", UtcDateTime, nullable=False),
     )
