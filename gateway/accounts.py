@@ -1,6 +1,6 @@
-"""Users, sign-in counters, signed-out tokens and idempotency records in the gateway's database: the functions a
-unit of work's session is handed to. No password hashing happens here (it is slow, and must
-not run while a unit of work holds the database)."""
+"""Users, sign-in counters, signed-out tokens and idempotency records in the gateway's
+database: the functions a unit of work's session is handed to. No password hashing happens
+here (it is slow, and must not run while a unit of work holds the database)."""
 import base64
 import datetime
 import uuid
