@@ -1,16 +1,17 @@
-"""Users, sign-in attempts and idempotency records in the gateway's database: the functions a
-unit of work's session is handed to. No password hashing happens here (it is slow, and must
-not run while a unit of work holds the database)."""
+"""Users, sign-in counters, signed-out tokens and idempotency records in the gateway's
+database: the functions a unit of work's session is handed to. No password hashing happens
+here (it is slow, and must not run while a unit of work holds the database)."""
 import datetime
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from seibiant_common.cursors import ID, decode_cursor, encode_cursor
-from seibiant_common.types import utcnow
+from seibiant_common.types import UtcDateTime, utcnow
 
-from .models import IdempotencyRecord, LoginAttempt, User
+from .models import IdempotencyRecord, LoginCounter, RevokedToken, User
 
 ADMIN_USERNAME = "admin"
 IDEMPOTENCY_TTL = datetime.timedelta(hours=24)
@@ -126,28 +127,100 @@ def set_language(session, user_id, language):
     return user_dict(user)
 
 
-# ---- sign-in attempts -----------------------------------------------------------------------
+# ---- sign-in limits -------------------------------------------------------------------------
 
-def record_attempt(session, username, max_failures, window):
-    """Counts this attempt against the username (existing or not) before the password is
-    checked, so concurrent guesses are counted too. Returns the seconds to wait when the
-    username has had `max_failures` attempts within `window`, else None."""
-    now = utcnow()
+USERNAME_KEY, ADDRESS_KEY = "user:", "addr:"
+SWEEP_BATCH = 100  # expired rows deleted at a time: more than one attempt or sign-out makes
+
+
+def _count(session, key, limit, now, window):
+    """Counts one attempt under `key` unless it has had `limit` within the window: one
+    statement (an upsert whose update is conditional), which PostgreSQL applies to the row's
+    latest version after any concurrent one commits, and SQLite with its single writer.
+    Returns how many attempts were counted before this one, or None when refused."""
     since = now - window
-    # every username's expired attempts, so that guesses at random usernames do not pile up
-    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < since))
-    recent = session.execute(
-        sa.select(LoginAttempt.attempted_at).where(LoginAttempt.username == username)
-        .order_by(LoginAttempt.attempted_at)
-    ).scalars().all()
-    if len(recent) >= max_failures:
-        return max(1, int((recent[0] + window - now).total_seconds()) + 1)
-    session.add(LoginAttempt(username=username, attempted_at=now))
+    expired = LoginCounter.window_started_at <= since
+    now_value = sa.literal(now, UtcDateTime)
+    upsert = _dialect_insert(session)(LoginCounter).values(
+        key=key, attempts=1, window_started_at=now)
+    counted = session.execute(upsert.on_conflict_do_update(
+        index_elements=[LoginCounter.key],
+        set_={"attempts": sa.case((expired, 1), else_=LoginCounter.attempts + 1),
+              "window_started_at": sa.case((expired, now_value),
+                                           else_=LoginCounter.window_started_at)},
+        where=sa.or_(expired, LoginCounter.attempts < limit),
+    ).returning(LoginCounter.attempts)).scalar()
+    return None if counted is None else counted - 1
+
+
+def _dialect_insert(session):
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        session.get_bind().dialect.name]
+
+
+def _wait(session, key, now, window):
+    started = session.execute(sa.select(LoginCounter.window_started_at)
+                              .where(LoginCounter.key == key)).scalar()
+    return max(1, int((started + window - now).total_seconds()) + 1) if started else 1
+
+
+def record_attempt(session, username, address, max_failures, max_per_address, window):
+    """Counts this attempt, before the password is checked (so that concurrent guesses are
+    counted too), against the client's address and the username (existing or not). Returns
+    None when the password may be checked, else the seconds to wait.
+
+    A username that has had `max_failures` attempts is still checked from an address with no
+    failures in the window, so that whoever guesses at it cannot lock its owner out. The
+    address's row is counted first: attempts from one address take turns, and every attempt
+    locks its rows in the same order (so no deadlock)."""
+    now = utcnow()
+    before = _count(session, ADDRESS_KEY + address, max_per_address, now, window)
+    if before is None:
+        return _wait(session, ADDRESS_KEY + address, now, window)
+    if _count(session, USERNAME_KEY + username, max_failures, now, window) is None \
+            and before > 0:
+        return _wait(session, USERNAME_KEY + username, now, window)
+    _sweep(session, now - window)
     return None
 
 
-def clear_attempts(session, username):
-    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username))
+def _sweep(session, since):
+    """Deletes some expired counters (of any username or address, so that guesses at random
+    usernames do not pile up)."""
+    _delete_some(session, LoginCounter.key, LoginCounter.window_started_at <= since)
+
+
+def _delete_some(session, key, expired):
+    """Deletes up to SWEEP_BATCH rows, skipping those another transaction holds: it never
+    waits, so (last in a unit of work) it cannot take part in a deadlock."""
+    rows = sa.select(key).where(expired).limit(SWEEP_BATCH).with_for_update(skip_locked=True)
+    session.execute(sa.delete(key.table).where(key.in_(rows)))
+
+
+def signed_in(session, username, address):
+    """A good password: the username's attempts are forgotten, and this attempt is given back
+    to the address (which so counts failures only)."""
+    session.execute(sa.delete(LoginCounter).where(LoginCounter.key == USERNAME_KEY + username))
+    session.execute(sa.update(LoginCounter)
+                    .where(LoginCounter.key == ADDRESS_KEY + address, LoginCounter.attempts > 0)
+                    .values(attempts=LoginCounter.attempts - 1))
+
+
+# ---- signed-out tokens ----------------------------------------------------------------------
+
+def revoke_token(session, jti, expires_at):
+    session.execute(_dialect_insert(session)(RevokedToken).values(
+        jti=jti, expires_at=expires_at).on_conflict_do_nothing(index_elements=["jti"]))
+    _delete_some(session, RevokedToken.jti, RevokedToken.expires_at < utcnow())
+
+
+def token_user(session, claims):
+    """The user of a token's (verified) claims, or None when it was signed out or the user
+    is gone."""
+    if session.execute(sa.select(RevokedToken.jti)
+                       .where(RevokedToken.jti == claims["jti"])).first():
+        return None
+    return get_user(session, claims["sub"])
 
 
 # ---- idempotency ----------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """The gateway's dependency providers: accounts and tokens, idempotency records, and RPC
 proxies that give up after a deadline. They share the gateway's `Database` store (one engine,
 one SQLite write lock per process)."""
+import contextlib
 import datetime
+import ipaddress
 import os
 
 import eventlet
 from eventlet import tpool
+from eventlet.semaphore import Semaphore
 from nameko.exceptions import ConfigurationError, RpcTimeout
 from nameko.extensions import DependencyProvider
+from werkzeug.http import parse_list_header
 from werkzeug.wrappers import Response
 
 from seibiant_common.config import setting
@@ -25,6 +29,20 @@ DEV_SECRET_HINT = ("set SEIBIANT_TOKEN_SECRET to a random string of at least {} 
 def _config_or_env(config, key, env_name):
     value = config.get(key)
     return value if value not in (None, "") else os.environ.get(env_name, "")
+
+
+def client_address(request, trusted_proxy_hops):
+    """The client's address: the connection's, or, behind `trusted_proxy_hops` proxies that
+    each append the address they saw to X-Forwarded-For, the one the outermost proxy saw
+    (what the client itself put there is not trusted)."""
+    if trusted_proxy_hops:
+        forwarded = parse_list_header(",".join(request.headers.getlist("X-Forwarded-For")))
+        if len(forwarded) >= trusted_proxy_hops:
+            try:
+                return str(ipaddress.ip_address(forwarded[-trusted_proxy_hops]))
+            except ValueError:
+                pass  # a proxy that does not give an address: the connection's, then
+    return request.remote_addr or "unknown"
 
 
 def _store(container):
@@ -45,48 +63,66 @@ class AccountsAccess:
     def _unit(self):
         return self._store.unit_of_work()
 
-    def sign_in(self, username, password):
-        """A token answer, or a Problem (401 for any bad credentials, 429 when rate limited).
-        An unknown username costs the same hash as a known one."""
+    def sign_in(self, username, password, request):
+        """A token answer, or a Problem (401 for any bad credentials, 429 when rate limited or
+        when the gateway is busy hashing). An unknown username costs the same hash as a known
+        one."""
         provider = self._provider
         username = username.lower()
-        with self._unit() as uow:
-            wait = accounts.record_attempt(uow.session, username, provider.max_failures,
-                                           provider.window)
-            found = None if wait else accounts.credentials(uow.session, username)
-        if wait:
-            raise errors.too_many_requests(wait)
-        user_id, stored = found or (None, provider.dummy_hash)
-        if not (tpool.execute(passwords.verify_password, password, stored) and user_id):
+        address = client_address(request, provider.trusted_proxy_hops)
+        with provider.hashing():
+            with self._unit() as uow:
+                wait = accounts.record_attempt(uow.session, username, address,
+                                               provider.max_failures,
+                                               provider.max_failures_per_address,
+                                               provider.window)
+                found = None if wait else accounts.credentials(uow.session, username)
+            if wait:
+                raise errors.too_many_requests(wait)
+            user_id, stored = found or (None, provider.dummy_hash)
+            matches = tpool.execute(passwords.verify_password, password, stored)
+        if not (matches and user_id):
             raise errors.unauthenticated("the username or password is not right")
         with self._unit() as uow:
-            accounts.clear_attempts(uow.session, username)
+            accounts.signed_in(uow.session, username, address)
             user = accounts.get_user(uow.session, user_id)
         return {"access_token": tokens.issue(provider.secret, user_id, provider.ttl),
                 "token_type": "Bearer", "expires_in": provider.ttl, "role": user["role"],
                 "user_id": user_id}
 
-    def authorise(self, request, roles):
-        """(user, actor) of the bearer token; 401 without a valid one, 403 for another role."""
+    def _claims(self, request):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise errors.unauthenticated()
         try:
-            claims = tokens.verify(self._provider.secret, token.strip())
+            return tokens.verify(self._provider.secret, token.strip())
         except tokens.InvalidToken:
             raise errors.unauthenticated("the token is invalid or has expired")
+
+    def authorise(self, request, roles):
+        """(user, actor) of the bearer token; 401 without a valid one (or a signed-out one),
+        403 for another role."""
+        claims = self._claims(request)
         with self._unit() as uow:
-            user = accounts.get_user(uow.session, claims["sub"])
+            user = accounts.token_user(uow.session, claims)
         if user is None:
             raise errors.unauthenticated("the token is invalid or has expired")
         if user["role"] not in roles:
             raise errors.forbidden()
         return user, accounts.actor_of(user)
 
+    def sign_out(self, request):
+        """Revokes the request's bearer token (until it would have expired anyway)."""
+        claims = self._claims(request)
+        expires_at = datetime.datetime.fromtimestamp(claims["exp"], datetime.timezone.utc)
+        with self._unit() as uow:
+            accounts.revoke_token(uow.session, claims["jti"], expires_at)
+
     def create_user(self, created_by, password, **fields):
         """The new user; raises accounts.UsernameTaken."""
-        password_hash = tpool.execute(passwords.hash_password, password,
-                                      self._provider.cost)
+        with self._provider.hashing():
+            password_hash = tpool.execute(passwords.hash_password, password,
+                                          self._provider.cost)
         with self._unit() as uow:
             return accounts.create_user(uow.session, password_hash, created_by, **fields)
 
@@ -119,7 +155,9 @@ class Accounts(DependencyProvider):
     """Users, passwords and tokens. Settings (config key, or environment variable):
     TOKEN_SECRET (SEIBIANT_TOKEN_SECRET, required), ADMIN_PASSWORD (SEIBIANT_ADMIN_PASSWORD,
     required), TOKEN_TTL_SECONDS (3600), PASSWORD_COST (scrypt n, 16384),
-    LOGIN_MAX_FAILURES (5) within LOGIN_WINDOW_SECONDS (900)."""
+    LOGIN_MAX_FAILURES (5) per username and LOGIN_MAX_FAILURES_PER_ADDRESS (20) per client
+    address within LOGIN_WINDOW_SECONDS (900), TRUSTED_PROXY_HOPS (0: how many proxies in
+    front append to X-Forwarded-For), PASSWORD_HASHES_AT_ONCE (2: more is a 429)."""
 
     def setup(self):
         config = self.container.config
@@ -135,9 +173,26 @@ class Accounts(DependencyProvider):
         self.ttl = setting(config, "TOKEN_TTL_SECONDS", 3600, int)
         self.cost = setting(config, "PASSWORD_COST", passwords.DEFAULT_COST, int)
         self.max_failures = setting(config, "LOGIN_MAX_FAILURES", 5, int)
+        self.max_failures_per_address = setting(config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 20,
+                                                int)
         self.window = datetime.timedelta(
             seconds=setting(config, "LOGIN_WINDOW_SECONDS", 900, int))
+        self.trusted_proxy_hops = setting(config, "TRUSTED_PROXY_HOPS", 0, int)
+        # scrypt takes a core and 16 MiB for tens of milliseconds: without a bound, a crowd
+        # of sign-ins starves every other request of the gateway
+        self._hashing = Semaphore(setting(config, "PASSWORD_HASHES_AT_ONCE", 2, int))
         self.dummy_hash = passwords.hash_password(os.urandom(16).hex(), self.cost)
+
+    @contextlib.contextmanager
+    def hashing(self):
+        """A turn to hash a password, or a 429 at once when every turn is taken."""
+        if not self._hashing.acquire(blocking=False):
+            raise errors.too_many_requests(
+                1, "the gateway is busy checking passwords; try again in a moment")
+        try:
+            yield
+        finally:
+            self._hashing.release()
 
     def start(self):
         self.store = _store(self.container)

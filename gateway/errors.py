@@ -98,9 +98,9 @@ def conflict(code, detail):
     return Problem(409, "conflict", "Conflict", detail, code=code)
 
 
-def too_many_requests(retry_after_seconds):
-    return Problem(429, "too-many-requests", "Too many requests",
-                   "too many failed sign-ins for this username; try again later",
+def too_many_requests(retry_after_seconds,
+                      detail="too many failed sign-ins; try again later"):
+    return Problem(429, "too-many-requests", "Too many requests", detail,
                    headers={"Retry-After": str(int(retry_after_seconds))})
 
 

@@ -1,6 +1,6 @@
 """SQLAlchemy tables of the gateway (its own database; no other service reads it): users and
-their roles, login attempts (for rate limiting across gateway instances) and idempotency
-records of POST requests."""
+their roles, sign-in counters (for rate limiting across gateway instances), signed-out tokens
+and idempotency records of POST requests."""
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
@@ -34,17 +34,26 @@ class User(Base):
     __table_args__ = (sa.Index("ix_users_council_role", "council", "role", "id"),)
 
 
-class LoginAttempt(Base):
-    """Failed sign-ins per username (whether or not it exists), for rate limiting."""
-    __tablename__ = "login_attempts"
+class LoginCounter(Base):
+    """Sign-in attempts within a window, one row per username (existing or not) and one per
+    client address; a row is updated in place so that counting is one atomic statement."""
+    __tablename__ = "login_counters"
 
-    id = sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
-                   autoincrement=True)
-    username = sa.Column(sa.String(64), nullable=False)
-    attempted_at = sa.Column(UtcDateTime, nullable=False)
+    key = sa.Column(sa.String(255), primary_key=True)  # "user:<username>" or "addr:<address>"
+    attempts = sa.Column(sa.Integer, nullable=False)
+    window_started_at = sa.Column(UtcDateTime, nullable=False)
 
-    __table_args__ = (sa.Index("ix_login_attempts_username", "username", "attempted_at"),
-                      sa.Index("ix_login_attempts_at", "attempted_at"))
+    __table_args__ = (sa.Index("ix_login_counters_window", "window_started_at"),)
+
+
+class RevokedToken(Base):
+    """Tokens signed out before they expire (by their `jti`), kept until they would have."""
+    __tablename__ = "revoked_tokens"
+
+    jti = sa.Column(sa.String(64), primary_key=True)
+    expires_at = sa.Column(UtcDateTime, nullable=False)
+
+    __table_args__ = (sa.Index("ix_revoked_tokens_expires_at", "expires_at"),)
 
 
 class IdempotencyRecord(Base):

@@ -30,6 +30,8 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 SERVICES = ("budgets", "providers", "bookings")
 HEALTH_TIMEOUT_SECONDS = 2
 ADMIN, OFFICER, FAMILY, PROVIDER = ("admin",), ("officer",), ("family",), ("provider",)
+# a new account's password is hashed, and hashing is bounded (docs/gateway.md)
+HASHING_BUSY = {429: "too many passwords are being hashed at once; retry after `Retry-After`"}
 
 
 class GatewayService(web_pages.WebPages):
@@ -84,9 +86,11 @@ class GatewayService(web_pages.WebPages):
     @api("POST", "/auth/token", "Sign in: a bearer token for a username and password",
          roles=PUBLIC, body=s.LoginSchema, response=s.TokenSchema, idempotency=None,
          tag="accounts", responses={401: "bad credentials (the same for unknown usernames)",
-                                    429: "too many failed sign-ins for this username"})
+                                    429: "too many failed sign-ins for this username or "
+                                         "from this address, or too many at once"})
     def sign_in(self, call):
-        return self.accounts.sign_in(call.body["username"], call.body["password"])
+        return self.accounts.sign_in(call.body["username"], call.body["password"],
+                                     call.request)
 
     @api("GET", "/me", "The caller's user record", response=s.UserSchema, tag="accounts")
     def me(self, call):
@@ -108,14 +112,14 @@ class GatewayService(web_pages.WebPages):
     @api("POST", "/officers", "Create an officer of a council", roles=ADMIN,
          body=s.CreateOfficerSchema, response=s.UserSchema, status=201,
          location="/users/{id}", tag="accounts",
-         responses={409: "`username_unavailable`: choose another username"})
+         responses={409: "`username_unavailable`: choose another username", **HASHING_BUSY})
     def create_officer(self, call):
         return self._new_account(call, role="officer", council=call.body.pop("council"))
 
     @api("POST", "/families", "Create a family account in the officer's council",
          roles=OFFICER, body=s.CreateFamilySchema, response=s.UserSchema, status=201,
          location="/users/{id}", tag="accounts",
-         responses={409: "`username_unavailable`: choose another username"})
+         responses={409: "`username_unavailable`: choose another username", **HASHING_BUSY})
     def create_family(self, call):
         return self._new_account(call, role="family", council=call.actor["council"])
 
@@ -173,7 +177,7 @@ class GatewayService(web_pages.WebPages):
 
     @api("POST", "/providers", "Provider self-registration (starts `pending`)",
          roles=PUBLIC, body=s.RegisterProviderSchema, response=s.ProviderSchema, status=201,
-         location="/providers/{id}", tag="providers",
+         location="/providers/{id}", tag="providers", responses=HASHING_BUSY,
          description="When the username is already taken the answer is the same (so that no "
          "one learns which usernames exist): the profile is registered, but no sign-in is "
          "made for it, and signing in with the new password fails.")

@@ -10,3 +10,8 @@ def database_url(config, service_name):
 def setting(config, key, default, cast):
     value = config.get(key)
     return default if value in (None, "") else cast(value)
+
+
+def flag(value):
+    """A yes/no setting: true, 1, yes or on (YAML may have made it a bool or an int already)."""
+    return str(value).strip().lower() in ("1", "true", "yes", "on")

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 
 from seibiant_common import errors as service_errors
 from seibiant_common import times
+from seibiant_common.config import flag, setting
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
@@ -69,12 +70,15 @@ class WaitingPageEntrypoint(WaitsForChange, PageEntrypoint):
 
 
 class WebSessions(DependencyProvider):
-    """The session cookie's codec, keyed from the gateway's token secret (Accounts)."""
+    """The session cookie's codec, keyed from the gateway's token secret (Accounts).
+    SECURE_COOKIES (SEIBIANT_SECURE_COOKIES): mark the cookie Secure whatever the request
+    looks like, for a site served over HTTPS by a proxy in front of the gateway."""
 
     def start(self):
         for dependency in self.container.dependencies:
             if isinstance(dependency, Accounts):
-                self.codec = SessionCodec(dependency.secret)
+                self.codec = SessionCodec(dependency.secret, setting(
+                    self.container.config, "SECURE_COOKIES", False, flag))
                 break
         else:
             raise ConfigurationError("the web pages need the gateway's Accounts dependency")
@@ -133,6 +137,11 @@ def page(method, rule, roles=None, entrypoint_class=PageEntrypoint):
     return decorate
 
 
+def _bearer(token):
+    """The session's token as the API's accounts read it, from a request's headers."""
+    return SimpleNamespace(headers={"Authorization": "Bearer " + token})
+
+
 def safe_next(target):
     """Only a path of this site (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//"):
@@ -152,9 +161,8 @@ class WebPages:
         session = Session(self.web_sessions.loads(request.cookies.get(COOKIE_NAME)))
         user = actor = None
         if session.get("token"):
-            bearer = SimpleNamespace(headers={"Authorization": "Bearer " + session["token"]})
             try:
-                user, actor = self.accounts.authorise(bearer, SIGNED_IN)
+                user, actor = self.accounts.authorise(_bearer(session["token"]), SIGNED_IN)
             except errors.Problem:  # expired or revoked: signed out, language kept
                 session.pop("token")
         language = (user or {}).get("language") or session.get("lang") \
@@ -180,7 +188,7 @@ class WebPages:
         except Exception as error:  # a refusal or an outage, in words; never a stack trace
             response = self._error_page(ctx, error)
         if session.modified:
-            set_cookie(response, self.web_sessions, session, secure=request.is_secure)
+            set_cookie(response, self.web_sessions, session, request)
         response.headers["Content-Language"] = language
         response.headers.setdefault("Cache-Control", "no-store")
         response.vary.add("Cookie")
@@ -339,7 +347,12 @@ class WebPages:
 
     @page("POST", "/sign-out")
     def web_sign_out(self, ctx):
-        ctx.session.pop("token")
+        token = ctx.session.pop("token", None)
+        if token:
+            try:  # revoked: a copy of the cookie made before signs no one in
+                self.accounts.sign_out(_bearer(token))
+            except errors.Problem:
+                pass  # expired or revoked already
         ctx.session.rotate_csrf()
         ctx.flash(N_("You have signed out."))
         raise Redirect("/")

@@ -1,5 +1,6 @@
-"""The web session: a signed cookie (HttpOnly, SameSite=Lax) holding the person's access token,
-their language and a CSRF token, and nothing else.
+"""The web session: a signed cookie (HttpOnly, SameSite=Lax, Secure over HTTPS or with
+SECURE_COOKIES) holding the person's access token, their language and a CSRF token, and
+nothing else. Signing out revokes the token, so a copy of the cookie signs no one in.
 
 The cookie is signed with a key derived from the gateway's token secret, so a restart with a
 new secret signs everyone out, as it does for API tokens. Every form carries the CSRF token and
@@ -19,7 +20,11 @@ MAX_COOKIE_BYTES = 3000
 
 
 class SessionCodec:
-    def __init__(self, token_secret):
+    """Signs and reads the cookie; `secure`: send it over HTTPS only, whatever the request
+    looks like (behind a proxy that ends TLS, the gateway itself sees plain HTTP)."""
+
+    def __init__(self, token_secret, secure=False):
+        self.secure = secure
         self._key = hmac.new(token_secret.encode("utf-8"), b"seibiant web session cookie",
                              hashlib.sha256).digest()
 
@@ -76,6 +81,7 @@ class Session(dict):
             submitted.encode(), self["csrf"].encode())
 
 
-def set_cookie(response, codec, session, secure):
+def set_cookie(response, codec, session, request):
     response.set_cookie(COOKIE_NAME, codec.dumps(dict(session)), max_age=COOKIE_MAX_AGE_SECONDS,
-                        path="/", httponly=True, samesite="Lax", secure=secure)
+                        path="/", httponly=True, samesite="Lax",
+                        secure=codec.secure or request.is_secure)

@@ -1,7 +1,10 @@
 """Users, passwords, tokens and sign-in limits, against a live gateway and its database."""
+import re
 import time
 
+import eventlet
 import pytest
+import requests
 import sqlalchemy as sa
 from nameko.containers import ServiceContainer
 from nameko.exceptions import ConfigurationError
@@ -13,12 +16,17 @@ from seibiant_common.processes import wait_until
 from seibiant_common.sandbox import free_port
 
 from .conftest import ADMIN_PASSWORD, TOKEN_SECRET, Api, gateway_config
+from .test_units import MALFORMED_CLAIMS, signed
 from .world import PASSWORD, World, unique
 
 
 @pytest.fixture(scope="module")
 def world(api):
     return World(api.base_url)
+
+
+def csrf_of(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def sign_in(api, username, password):
@@ -86,6 +94,15 @@ def test_tokens_expire_and_die_with_their_user(api, world, live):
     assert api.get("/me", token=fresh).json()["id"] == world.family.user_id
 
 
+@pytest.mark.parametrize("claims", MALFORMED_CLAIMS)
+def test_a_token_signed_with_the_real_secret_but_malformed_claims_is_a_401(api, world,
+                                                                          claims):
+    claims = claims.replace('"user-1"', '"{}"'.format(world.family.user_id))
+    response = api.get("/me", token=signed(TOKEN_SECRET, claims))
+    assert response.status_code == 401, response.text
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
 def test_staff_are_told_a_username_is_taken_but_self_registration_is_not(api, world):
     username = unique("taken")
     world.officer.post("/families", {"username": username, "password": PASSWORD,
@@ -131,10 +148,10 @@ def test_the_gateway_will_not_start_without_its_secrets(vhost_uri, tmp_path, mon
     container.kill()
 
 
-def test_two_gateways_on_postgresql_share_users_limits_and_the_admin_password(
+def test_two_gateways_on_postgresql_share_users_limits_sign_outs_and_the_admin_password(
         start_service, make_database_url):
-    """Sign-in attempts live in the database, so a limit holds across instances; a new
-    SEIBIANT_ADMIN_PASSWORD replaces the old one at the next start."""
+    """Sign-in attempts and signed-out tokens live in the database, so they hold across
+    instances; a new SEIBIANT_ADMIN_PASSWORD replaces the old one at the next start."""
     url = make_database_url("postgresql", "gateway")
     apis = []
     for _ in range(2):
@@ -148,6 +165,18 @@ def test_two_gateways_on_postgresql_share_users_limits_and_the_admin_password(
     assert statuses == [401] * 5 + [429]
     token = apis[0].token("admin", ADMIN_PASSWORD)
     assert apis[1].get("/me", token=token).json()["username"] == "admin"
+    # signed out of the web pages on one, a copy of the cookie is refused by the other
+    browser = requests.Session()
+    form = browser.get(apis[0].base_url + "/sign-in", timeout=10).text
+    browser.post(apis[0].base_url + "/sign-in", timeout=10, data={
+        "username": "admin", "password": ADMIN_PASSWORD, "csrf_token": csrf_of(form)})
+    copied = dict(browser.cookies)
+    home = browser.get(apis[1].base_url + "/", timeout=10)
+    assert "Sign out" in home.text
+    browser.post(apis[1].base_url + "/sign-out", timeout=10, data={
+        "csrf_token": csrf_of(home.text)})
+    assert "Sign out" not in requests.get(apis[0].base_url + "/", cookies=copied,
+                                          timeout=10).text
 
     port = free_port()
     start_service(GatewayService, DATABASES={"gateway": url},
@@ -159,15 +188,148 @@ def test_two_gateways_on_postgresql_share_users_limits_and_the_admin_password(
     assert sign_in(apis[0], "admin", ADMIN_PASSWORD).status_code == 401
 
 
-def test_expired_attempts_of_any_username_are_swept(api, live):
+def test_expired_counters_of_any_username_are_swept(api, live):
     engine = sa.create_engine(live.config["DATABASES"]["gateway"])
     with engine.begin() as connection:
         connection.execute(sa.text(
-            "INSERT INTO login_attempts (username, attempted_at) VALUES ('long-gone', :at)"),
-            {"at": "2020-01-01 00:00:00"})
+            "INSERT INTO login_counters (key, attempts, window_started_at) "
+            "VALUES ('user:long-gone', 3, :at)"), {"at": "2020-01-01 00:00:00"})
     assert sign_in(api, unique("someone"), "guess").status_code == 401
     with engine.connect() as connection:
         left = connection.execute(sa.text(
-            "SELECT count(*) FROM login_attempts WHERE username = 'long-gone'")).scalar()
+            "SELECT count(*) FROM login_counters WHERE key = 'user:long-gone'")).scalar()
     engine.dispose()
     assert left == 0
+
+
+def test_concurrent_guesses_on_postgresql_get_no_more_password_checks_than_the_limit(
+        start_service, make_database_url, monkeypatch):
+    """The attempt is counted atomically before the password is checked: 50 guesses at once
+    (workers, hashing and the address limit all roomy enough) get at most 5 checks."""
+    checks = []
+    verify = passwords.verify_password
+
+    def counting(password, stored):
+        checks.append(1)
+        return verify(password, stored)
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    port = free_port()
+    start_service(GatewayService, DATABASES={"gateway": make_database_url("postgresql", "gw")},
+                  WEB_SERVER_ADDRESS="127.0.0.1:{}".format(port), TOKEN_SECRET=TOKEN_SECRET,
+                  ADMIN_PASSWORD=ADMIN_PASSWORD, PASSWORD_COST=1024, max_workers=60,
+                  PASSWORD_HASHES_AT_ONCE=60, LOGIN_MAX_FAILURES_PER_ADDRESS=1000)
+    api = Api("http://127.0.0.1:{}".format(port))
+    wait_until(lambda: api.get("/openapi.json").status_code == 200, 10)
+    del checks[:]
+    pool = eventlet.GreenPool(50)
+    statuses = list(pool.imap(lambda n: requests.post(api.url("/auth/token"), timeout=60, json={
+        "username": "admin", "password": "guess {}".format(n)}).status_code, range(50)))
+    print("password checks for 50 concurrent guesses:", len(checks))
+    assert len(checks) <= 5
+    assert statuses.count(401) == len(checks) and statuses.count(429) == 50 - len(checks)
+    # a username that grows when lower-cased (U+0130 becomes two characters) still fits
+    assert sign_in(api, "\u0130" * 64, "guess").status_code == 401
+
+
+def own_gateway(start_service, make_database_url, **settings):
+    """A gateway of the test's own (SQLite), with these sign-in settings."""
+    port = free_port()
+    start_service(GatewayService, DATABASES={"gateway": make_database_url("sqlite", "gw")},
+                  WEB_SERVER_ADDRESS="127.0.0.1:{}".format(port), TOKEN_SECRET=TOKEN_SECRET,
+                  ADMIN_PASSWORD=ADMIN_PASSWORD, PASSWORD_COST=1024, **settings)
+    api = Api("http://127.0.0.1:{}".format(port))
+    wait_until(lambda: api.get("/openapi.json").status_code == 200, 10)
+    return api
+
+
+def sign_in_from(api, address, username, password):
+    return api.post("/auth/token", headers={"X-Forwarded-For": address},
+                    json={"username": username, "password": password})
+
+
+def test_one_address_gets_a_limited_number_of_failures_whatever_the_usernames(
+        start_service, make_database_url):
+    api = own_gateway(start_service, make_database_url, LOGIN_MAX_FAILURES_PER_ADDRESS=3)
+    statuses = [sign_in(api, unique("random"), "guess").status_code for _ in range(4)]
+    assert statuses == [401] * 3 + [429]
+    limited = sign_in(api, "admin", ADMIN_PASSWORD)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    assert limited.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_good_sign_in_does_not_count_against_the_address(start_service, make_database_url):
+    api = own_gateway(start_service, make_database_url, LOGIN_MAX_FAILURES_PER_ADDRESS=3)
+    for _ in range(5):
+        assert sign_in(api, "admin", ADMIN_PASSWORD).status_code == 200
+    assert [sign_in(api, unique("random"), "guess").status_code for _ in range(4)] \
+        == [401] * 3 + [429]
+
+
+def test_x_forwarded_for_is_the_address_only_behind_a_trusted_proxy(start_service,
+                                                                    make_database_url):
+    trusting = own_gateway(start_service, make_database_url, TRUSTED_PROXY_HOPS=1,
+                           LOGIN_MAX_FAILURES_PER_ADDRESS=2)
+    assert [sign_in_from(trusting, "203.0.113.1", unique("u"), "guess").status_code
+            for _ in range(3)] == [401, 401, 429]
+    # the proxy appends the address it saw; what the client put before it is not trusted
+    assert sign_in_from(trusting, "203.0.113.2", unique("u"), "guess").status_code == 401
+    assert sign_in_from(trusting, "203.0.113.2, 203.0.113.1", unique("u"),
+                        "guess").status_code == 429
+    assert sign_in_from(trusting, "203.0.113.1, 203.0.113.3", unique("u"),
+                        "guess").status_code == 401
+
+    direct = own_gateway(start_service, make_database_url, LOGIN_MAX_FAILURES_PER_ADDRESS=2)
+    assert [sign_in_from(direct, "203.0.113.{}".format(n), unique("u"), "guess").status_code
+            for n in range(3)] == [401, 401, 429]
+
+
+def test_guessing_at_a_username_does_not_lock_its_owner_out(start_service, make_database_url):
+    """The owner, from an address with no failures, still gets in; the guesser does not."""
+    api = own_gateway(start_service, make_database_url, TRUSTED_PROXY_HOPS=1)
+    assert [sign_in_from(api, "198.51.100.7", "admin", "guess").status_code
+            for _ in range(6)] == [401] * 5 + [429]
+    assert sign_in_from(api, "198.51.100.7", "admin", ADMIN_PASSWORD).status_code == 429
+    assert sign_in_from(api, "192.0.2.10", "admin", ADMIN_PASSWORD).status_code == 200
+    # a good sign-in clears the username's failures; each fresh address is one try
+    for _ in range(5):
+        sign_in_from(api, "198.51.100.7", "admin", "guess")
+    assert sign_in_from(api, "192.0.2.11", "admin", "guess").status_code == 401
+    assert sign_in_from(api, "192.0.2.11", "admin", ADMIN_PASSWORD).status_code == 429
+
+
+def test_password_hashing_past_its_bound_is_a_429_at_once(start_service, make_database_url,
+                                                         monkeypatch):
+    """With one turn to hash and a check held in it, sign-in and registration are 429."""
+    threading = eventlet.patcher.original("threading")  # verify runs in a real thread
+    entered, release = threading.Event(), threading.Event()
+    verify = passwords.verify_password
+
+    def held(password, stored):
+        entered.set()
+        release.wait(30)
+        return verify(password, stored)
+    api = own_gateway(start_service, make_database_url, PASSWORD_HASHES_AT_ONCE=1)
+    monkeypatch.setattr(passwords, "verify_password", held)
+    first = eventlet.spawn(sign_in, api, unique("someone"), "guess")
+    try:
+        wait_until(entered.is_set, 10, message="the first check to start")
+        busy = sign_in(api, "admin", ADMIN_PASSWORD)
+        registering = api.post("/providers", json={
+            "username": unique("cafe"), "password": "a-password-1", "name": "Cafe",
+            "kind": "hospitality", "regions": ["powys"]})
+    finally:
+        release.set()
+    assert busy.status_code == registering.status_code == 429
+    assert busy.headers["Retry-After"] == "1"
+    assert busy.headers["Content-Type"] == "application/problem+json"
+    assert first.wait().status_code == 401
+    assert sign_in(api, "admin", ADMIN_PASSWORD).status_code == 200
+
+
+def test_the_session_cookie_is_secure_when_the_setting_says_so(start_service,
+                                                               make_database_url):
+    """Behind a proxy that ends TLS the gateway sees plain HTTP: a setting marks the cookie
+    Secure (as SEIBIANT_SECURE_COOKIES=1 gives it, a string)."""
+    api = own_gateway(start_service, make_database_url, SECURE_COOKIES="1")
+    cookie = requests.get(api.base_url + "/sign-in", timeout=10).headers["Set-Cookie"]
+    assert "; Secure" in cookie and "HttpOnly" in cookie

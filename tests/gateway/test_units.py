@@ -37,6 +37,54 @@ def test_a_token_signed_with_another_secret_is_refused():
         tokens.verify(SECRET, tokens.issue("t" * 40, "user-1", 60))
 
 
+def signed(secret, claims_json):
+    """A token with these claims (raw JSON), signed as the gateway signs: only the claims
+    are wrong."""
+    signing_input = "{}.{}".format(tokens._b64encode(b'{"alg":"HS256","typ":"JWT"}'),
+                                   tokens._b64encode(claims_json.encode())).encode("ascii")
+    return "{}.{}".format(signing_input.decode(), tokens._b64encode(tokens._sign(secret,
+                                                                              signing_input)))
+
+
+GOOD_CLAIMS = '"sub":"user-1","iat":1000,"jti":"abc"'
+MALFORMED_CLAIMS = [
+    '{%s,"exp":1e400}' % GOOD_CLAIMS, '{%s,"exp":-1e400}' % GOOD_CLAIMS,
+    '{%s,"exp":NaN}' % GOOD_CLAIMS, '{%s,"exp":Infinity}' % GOOD_CLAIMS,
+    '{%s,"exp":1%s}' % (GOOD_CLAIMS, "0" * 400), '{%s,"exp":9999999999.5}' % GOOD_CLAIMS,
+    '{%s,"exp":"9999999999"}' % GOOD_CLAIMS, '{%s,"exp":true}' % GOOD_CLAIMS,
+    '{%s,"exp":null}' % GOOD_CLAIMS, '{%s,"exp":9999999999}' % GOOD_CLAIMS, '{%s}' % GOOD_CLAIMS,
+    '{"sub":"user-1","jti":"abc","exp":4000000000}',
+    '{"sub":"user-1","jti":"abc","iat":1e400,"exp":4000000000}',
+    '{"sub":"user-1","jti":"abc","iat":"1000","exp":4000000000}',
+    '{"sub":"user-1","jti":"abc","iat":4000000001,"exp":4000000000}',
+    '{"sub":1,"iat":1000,"jti":"abc","exp":4000000000}',
+    '{"sub":"","iat":1000,"jti":"abc","exp":4000000000}',
+    '{"sub":"%s","iat":1000,"jti":"abc","exp":4000000000}' % ("u" * 65),
+    '{"iat":1000,"jti":"abc","exp":4000000000}',
+    '{"sub":"user-1","iat":1000,"exp":4000000000}',
+    '{"sub":"user-1","iat":1000,"jti":["abc"],"exp":4000000000}',
+    '[1, 2]', '"text"', '9999999999', 'null',
+]
+
+
+@pytest.mark.parametrize("claims", MALFORMED_CLAIMS + ['{"exp":' * 100000])
+def test_a_validly_signed_token_with_a_malformed_claim_is_refused(claims):
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify(SECRET, signed(SECRET, claims), now=2000)
+
+
+def test_well_formed_claims_signed_the_same_way_are_accepted():
+    claims = tokens.verify(SECRET, signed(SECRET, '{%s,"exp":4000000000}' % GOOD_CLAIMS),
+                           now=2000)
+    assert claims["sub"] == "user-1" and claims["jti"] == "abc"
+
+
+def test_every_token_has_its_own_id():
+    first, second = (tokens.verify(SECRET, tokens.issue(SECRET, "user-1", 60))["jti"]
+                     for _ in range(2))
+    assert first != second
+
+
 def test_password_hashes_are_salted_scrypt_and_verify():
     first = passwords.hash_password("correct horse", cost=1024)
     second = passwords.hash_password("correct horse", cost=1024)

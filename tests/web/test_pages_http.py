@@ -21,6 +21,7 @@ def test_the_session_cookie_is_signed_httponly_and_samesite(live_system):
     cookie = answer.headers["Set-Cookie"]
     assert cookie.startswith(COOKIE_NAME + "=")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # plain HTTP, and SEIBIANT_SECURE_COOKIES is not set
     assert "Content-Security-Policy" in answer.headers
     assert answer.headers["Cache-Control"] == "no-store"
 
@@ -42,6 +43,23 @@ def test_a_form_without_its_csrf_token_is_refused(live_system, world):
     accepted = browser.post(live_system + "/sign-in", timeout=10, allow_redirects=False,
                             data=dict(credentials, csrf_token=csrf_of(html)))
     assert accepted.status_code == 302 and accepted.headers["Location"].endswith("/family")
+
+
+def test_a_cookie_copied_before_sign_out_signs_no_one_in_after_it(live_system, world):
+    browser = requests.Session()
+    html = browser.get(live_system + "/sign-in", timeout=10).text
+    browser.post(live_system + "/sign-in", timeout=10, data={
+        "username": world["family"]["username"], "password": world["family"]["password"],
+        "csrf_token": csrf_of(html)})
+    copied = browser.cookies[COOKIE_NAME]
+    home = browser.get(live_system + "/family", timeout=10, allow_redirects=False)
+    assert home.status_code == 200
+    signed_out = browser.post(live_system + "/sign-out", timeout=10, allow_redirects=False,
+                              data={"csrf_token": csrf_of(home.text)})
+    assert signed_out.status_code == 302
+    replayed = requests.get(live_system + "/family", cookies={COOKIE_NAME: copied},
+                            timeout=10, allow_redirects=False)
+    assert replayed.status_code == 302 and "/sign-in" in replayed.headers["Location"]
 
 
 def test_a_tampered_cookie_is_a_new_anonymous_session(live_system):
