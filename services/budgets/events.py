@@ -24,7 +24,7 @@ FUNDS_RELEASED = "funds_released"
 
 # Consumed from bookings.
 BOOKINGS = "bookings"
-FUNDS_HOLD_REQUESTED = "funds_hold_requested"
+BOOKING_REQUESTED = "booking_requested"
 BOOKING_REJECTED = "booking_rejected"
 BOOKING_CANCELLED = "booking_cancelled"
 BOOKING_EXPIRED = "booking_expired"
@@ -100,9 +100,11 @@ class Consumed(Schema):
         unknown = EXCLUDE
 
 
-class FundsHoldRequested(Consumed):
+class BookingRequested(Consumed):
+    """What budgets reads of `booking_requested`: the hold to make (none without a budget)."""
     booking_id = _id()
-    budget_id = _id()
+    budget_id = fields.String(required=True, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
     family_id = _id()
     amount_pence = _pence()
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))

@@ -209,6 +209,17 @@ def test_slots_are_published_in_bulk_and_by_pattern(world_of):
     with pytest.raises(InvalidInput) as invalid:  # the same time again would double places
         world.slots(actor, offer["id"], (later(9), 2), (later(2), 3))
     assert list(invalid.value.errors["slots"]) == ["1"]
+    # each publication is announced once, with what bookings keeps of the slots; the
+    # refused one announced nothing
+    announced = [e["payload"] for e in world.outbox("slots_published")]
+    assert [len(a["slots"]) for a in announced] == [3, 12, 30]
+    assert {(a["offer_id"], a["provider_id"], a["category"], a["price_pence"])
+            for a in announced} == {(offer["id"], actor["provider_id"], "group_specialist",
+                                     offer["price_pence"])}
+    assert announced[0]["slots"][2] == {"id": listed[2]["id"], "start": listed[2]["start"],
+                                        "end": listed[2]["end"]}
+    assert announced[1]["slots"] == [{"id": s["id"], "start": s["start"], "end": s["end"]}
+                                     for s in pattern]
     shown = rpc.get_offer(offer["id"])
     assert len(shown["slots"]) == 45 and not shown["more_slots"]
     assert [s["start"] for s in shown["slots"]] == sorted(s["start"] for s in shown["slots"])
