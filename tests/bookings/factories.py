@@ -68,5 +68,5 @@ def booking_in(status, waiting=None, price_pence=1500, budget_id="budget-1"):
 def state_of(booking):
     """Everything an answer could change."""
     return (booking.status, booking.reason, len(booking.transitions), booking.places_state,
-            booking.funds_state, booking.step_attempts, booking.step_deadline, booking.approval_deadline,
-            booking.final_amount_pence, booking.updated_at)
+            booking.funds_state, booking.step_attempts, booking.step_deadline,
+            booking.approval_deadline, booking.final_amount_pence, booking.updated_at)
