@@ -100,16 +100,21 @@ class Consumed(Schema):
         unknown = EXCLUDE
 
 
-class BookingRequested(Consumed):
-    """What budgets reads of `booking_requested`: the hold to make (none without a budget)."""
+class HoldRequested(Consumed):
+    """A hold, as `hold_funds` takes it."""
     booking_id = _id()
-    budget_id = fields.String(required=True, allow_none=True,
-                              validate=validate.Length(min=1, max=64))
+    budget_id = _id()
     family_id = _id()
     amount_pence = _pence()
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     break_start = fields.AwareDateTime(required=True)
     break_end = fields.AwareDateTime(required=True)
+
+
+class BookingRequested(HoldRequested):
+    """What budgets reads of `booking_requested`: the hold to make (none without a budget)."""
+    budget_id = fields.String(required=True, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
 
 
 class BookingEnded(Consumed):

@@ -234,7 +234,7 @@ class BudgetsService:
     @rpc
     def hold_funds(self, booking_id, budget_id, family_id, amount_pence, category,
                    break_start, break_end):
-        request = domain.HoldRequest(**schemas.parse(events.FundsHoldRequested(), {
+        request = domain.HoldRequest(**schemas.parse(events.HoldRequested(), {
             "booking_id": booking_id, "budget_id": budget_id, "family_id": family_id,
             "amount_pence": amount_pence, "category": category, "break_start": break_start,
             "break_end": break_end}))

@@ -78,11 +78,9 @@ def new_budget_data(family_id="family-1", allocated_pence=200_000, allowed=("ove
 
 def hold_payload(budget, booking_id=None, amount_pence=10_000, category="overnight_stay",
                  days_in=30):
-    """A `booking_requested` of bookings, with the hold it asks budgets for."""
     start = START + datetime.timedelta(days=days_in)
     return {"booking_id": booking_id or uuid.uuid4().hex, "budget_id": budget["id"],
-            "family_id": budget["family_id"], "council": budget["council"],
-            "slot_id": "slot-1", "places": 1, "amount_pence": amount_pence,
+            "family_id": budget["family_id"], "amount_pence": amount_pence,
             "category": category, "break_start": start.isoformat(),
             "break_end": (start + datetime.timedelta(days=2)).isoformat()}
 

@@ -295,7 +295,9 @@ def test_the_saga_on_postgresql(start_saga):
 
     assert first["status"] == "confirmed"
     assert (second["status"], second["reason"]) == ("rejected", "sold_out")
-    assert world.balance(budget_id)["held_pence"] == 3000
+    # the second one's money, held while providers refused its places, is given back
+    wait_until(lambda: world.balance(budget_id)["held_pence"] == 3000, 10,
+               message="the second hold released")
     world.rpc.bookings.cancel_booking(provider, first["id"])
     released(world, slot_id, budget_id)
 

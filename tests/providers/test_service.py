@@ -361,10 +361,10 @@ def test_the_booking_saga_events_reserve_and_release_places_once(world_of, kind)
     world.dispatch("booking_cancelled", {"booking_id": "b3", "by": "family"}, "b3")
     wait_until(lambda: world.count("reservations") == 3, 10, message="the cancellation")
     requested("b3")
-    wait_until(lambda: len(world.outbox()) >= 3, 10, message="the answers")
+    wait_until(lambda: len(world.outbox()) >= 4, 10, message="the answers")
     answers = {(e["event_type"], e["payload"].get("booking_id")) for e in world.outbox()}
-    assert answers == {("provider_approved", None), ("places_reserved", "b1"),
-                       ("reservation_refused", "b2")}
+    assert answers == {("provider_approved", None), ("slots_published", None),
+                       ("places_reserved", "b1"), ("reservation_refused", "b2")}
     reserved, = world.outbox("places_reserved")
     assert reserved["payload"]["total_pence"] == 0
     assert set(reserved["payload"]) == PLACES_RESERVED_KEYS
@@ -377,4 +377,5 @@ def test_the_booking_saga_events_reserve_and_release_places_once(world_of, kind)
     wait_until(lambda: world.count("processed_events") == 9, 10, message="every event")
     assert rpc.get_slot(slot["id"])["remaining"] == 2
     assert sorted(e["event_type"] for e in world.outbox()) == [
-        "places_released", "places_reserved", "provider_approved", "reservation_refused"]
+        "places_released", "places_reserved", "provider_approved", "reservation_refused",
+        "slots_published"]
