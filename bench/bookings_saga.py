@@ -1,5 +1,6 @@
 """Confirmed bookings per second, and the time from request to confirmed, through the whole
-saga (bookings -> providers reserves -> budgets holds -> bookings confirms) on PostgreSQL.
+saga (bookings -> providers reserves and budgets holds, at once -> bookings confirms) on
+PostgreSQL.
 
     .venv/bin/python -m bench.bookings_saga
 

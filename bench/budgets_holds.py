@@ -6,7 +6,7 @@ Starts what it needs and removes it afterwards: a RabbitMQ virtual host of its o
 running service consumes its messages), a PostgreSQL database, and the budgets service as a
 real process (`nameko run`, MAX_WORKERS workers). Then it measures:
 
-- events, spread: `funds_hold_requested` events for many budgets, as the booking saga sends
+- events, spread: `booking_requested` events for many budgets, as the booking saga sends
   them, published all at once; the rate is holds decided (held or refused, with their events
   in the outbox) per second, from the first publish to the last decision;
 - events, one hot budget: the same, every hold on a single budget, so they queue on its row
@@ -106,9 +106,9 @@ class Bench:
             producer = Producer(connection.channel(), exchange=exchange, serializer="json")
             for n in range(HOLDS):
                 payload = hold_request(budgets[n % len(budgets)])
-                producer.publish(envelope("funds_hold_requested", payload,
+                producer.publish(envelope("booking_requested", payload,
                                           payload["booking_id"], None),
-                                 routing_key="funds_hold_requested", delivery_mode=2)
+                                 routing_key="booking_requested", delivery_mode=2)
         published = time.perf_counter() - started
         try:
             wait_until(lambda: self.decided() - before >= HOLDS, SECONDS, interval=0.05,

@@ -1,6 +1,5 @@
 """Events emitted by bookings, on the `bookings.events` exchange."""
 BOOKING_REQUESTED = "booking_requested"
-FUNDS_HOLD_REQUESTED = "funds_hold_requested"
 BOOKING_AWAITING_APPROVAL = "booking_awaiting_approval"
 BOOKING_CONFIRMED = "booking_confirmed"
 BOOKING_REJECTED = "booking_rejected"

@@ -8,6 +8,8 @@ rows with `SKIP LOCKED`, so two instances share the work instead of doing it twi
 serialises writers anyway (BEGIN IMMEDIATE).
 """
 import contextlib
+import dataclasses
+import datetime
 import logging
 import uuid
 
@@ -16,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 
 from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seibiant_common.sql import upsert
 
 from . import domain, events, state_machine
 from .domain import Booking
-from .models import bookings
+from .models import bookings, known_providers, known_slots
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +75,35 @@ def earlier_request(uow, actor, request):
     return booking
 
 
-def request_booking(uow, actor, request, slot, now, timeouts):
-    """A new booking (status requested) whose saga starts with booking_requested; or, if a
-    request with the same key got in first, that one's booking."""
+def request_known_slot(uow, actor, request, now, timeouts):
+    """The booking of this request (a new one, or the one an earlier request with the same
+    key made), or None when bookings has heard nothing of the slot yet: then ask providers
+    and call `request_booking` with its answer."""
+    booking = earlier_request(uow, actor, request)
+    if booking is not None:
+        return booking
+    slot = known_slot(uow, request["slot_id"])
     if slot is None:
+        return None
+    return _new_booking(uow, actor, request, slot, now, timeouts)
+
+
+def request_booking(uow, actor, request, answer, now, timeouts):
+    """The booking of this request, with providers' `get_slot` answer (None: no such slot),
+    which bookings keeps for the next requests."""
+    if answer is None:
         raise InvalidInput({"slot_id": ["no such slot"]})
     booking = earlier_request(uow, actor, request)
     if booking is not None:
         return booking
+    remember_slot(uow, answer)
+    slot = domain.Slot(**{field.name: answer[field.name]
+                          for field in dataclasses.fields(domain.Slot)})
+    return _new_booking(uow, actor, request, slot, now, timeouts)
+
+
+def _new_booking(uow, actor, request, slot, now, timeouts):
+    """A new booking (status requested) whose saga starts with booking_requested."""
     with wire_errors():
         booking, booking_events = Booking.request(
             uuid.uuid4().hex, actor, request["idempotency_key"], slot, request["places"],
@@ -92,6 +116,80 @@ def request_booking(uow, actor, request, slot, now, timeouts):
         return earlier_request(uow, actor, request)
     _emit(uow, booking, booking_events)
     return booking
+
+
+# --- what bookings knows of providers' slots ---------------------------------------------
+#
+# Fed by providers' events, which travel on different queues and may arrive in any order:
+# - `slots_published` (and, as a fallback, a `get_slot` answer) adds slots; a slot heard
+#   withdrawn first stays withdrawn;
+# - `slot_withdrawn` marks a slot withdrawn for good;
+# - a provider's status is the one of its latest decision (`provider_approved`,
+#   `provider_suspended`, by the time providers made it). A publication (only an approved
+#   provider publishes) or a bookable answer only says "approved" of a provider bookings
+#   knows nothing of: any decision it hears is newer than that.
+# Providers' reservation has the last word: a withdrawal or a suspension bookings has not
+# heard of yet rejects the booking through the saga (`slot_not_bookable`,
+# `provider_not_approved`) instead of refusing the request at once.
+
+def known_slot(uow, slot_id):
+    """The slot as bookings knows it, or None when it knows nothing of it or its provider."""
+    row = uow.session.execute(
+        sa.select(known_slots, known_providers.c.approved)
+        .outerjoin(known_providers, known_providers.c.id == known_slots.c.provider_id)
+        .where(known_slots.c.id == slot_id)).first()
+    if row is None or (row.approved is None and not row.withdrawn):
+        return None
+    return domain.Slot(id=row.id, offer_id=row.offer_id, provider_id=row.provider_id,
+                       category=row.category, price_pence=row.price_pence,
+                       start=row.starts_at, end=row.ends_at,
+                       bookable=bool(row.approved) and not row.withdrawn)
+
+
+def slots_published(uow, offer_id, provider_id, category, price_pence, slots):
+    if not slots:
+        return
+    insert = upsert(uow.session, known_slots).values([{
+        "id": slot["id"], "offer_id": offer_id, "provider_id": provider_id,
+        "category": category, "price_pence": price_pence, "starts_at": slot["start"],
+        "ends_at": slot["end"], "withdrawn": False} for slot in slots])
+    uow.session.execute(insert.on_conflict_do_update(
+        index_elements=[known_slots.c.id],
+        set_={name: insert.excluded[name]
+              for name in ("category", "price_pence", "starts_at", "ends_at")}))
+    _assume_approved(uow, provider_id)
+
+
+def remember_slot(uow, answer):
+    """Keeps providers' `get_slot` answer as if it had been announced (a slot not bookable
+    for another reason than its withdrawal is asked about again next time)."""
+    if answer["status"] == "withdrawn":
+        slot_withdrawn_known(uow, answer["id"], answer["offer_id"], answer["provider_id"])
+    elif answer["bookable"]:
+        slots_published(uow, answer["offer_id"], answer["provider_id"], answer["category"],
+                        answer["price_pence"], [answer])
+
+
+def _assume_approved(uow, provider_id):
+    uow.session.execute(upsert(uow.session, known_providers).values(
+        id=provider_id, approved=True, as_of=None).on_conflict_do_nothing())
+
+
+def provider_decided(uow, provider_id, approved, as_of):
+    """A provider's status, unless bookings knows of a later decision already."""
+    insert = upsert(uow.session, known_providers).values(
+        id=provider_id, approved=approved, as_of=as_of)
+    uow.session.execute(insert.on_conflict_do_update(
+        index_elements=[known_providers.c.id],
+        set_={"approved": insert.excluded.approved, "as_of": insert.excluded.as_of},
+        where=sa.or_(known_providers.c.as_of.is_(None),
+                     known_providers.c.as_of < insert.excluded.as_of)))
+
+
+def slot_withdrawn_known(uow, slot_id, offer_id, provider_id):
+    uow.session.execute(upsert(uow.session, known_slots).values(
+        id=slot_id, offer_id=offer_id, provider_id=provider_id, withdrawn=True)
+        .on_conflict_do_update(index_elements=[known_slots.c.id], set_={"withdrawn": True}))
 
 
 # --- the saga's answers -----------------------------------------------------------------
@@ -107,9 +205,10 @@ def react(uow, booking_id, reaction):
     return booking
 
 
-def slot_withdrawn(uow, slot_id, booking_ids, now):
+def slot_withdrawn(uow, slot_id, offer_id, provider_id, booking_ids, now):
     """Cancels the live bookings on a withdrawn slot (those providers named, and any it had
-    not reserved yet)."""
+    not reserved yet), and refuses new requests for it from now on."""
+    slot_withdrawn_known(uow, slot_id, offer_id, provider_id)
     affected = uow.session.execute(
         sa.select(Booking)
         .where(sa.or_(bookings.c.slot_id == slot_id, bookings.c.id.in_(booking_ids)),

@@ -7,7 +7,8 @@ Settings (nameko config keys, filled from the environment by config.yaml):
   waits for providers' or budgets' answer before asking again, and how many times it asks
   again before rejecting the booking `timed_out`;
 - `BOOKING_TIMER_SECONDS` (default 5): how often the timer looks for late steps and approvals;
-- `RPC_TIMEOUT_SECONDS` (default 10): how long `request_booking` waits for providers' slot.
+- `RPC_TIMEOUT_SECONDS` (default 10): how long `request_booking` waits for providers' slot
+  (asked only when bookings has not heard of it yet).
 """
 import datetime
 
@@ -46,14 +47,15 @@ class SlotLookup:
         self._timeout = timeout
 
     def get(self, slot_id):
-        """The slot as providers describe it now, or None if there is no such slot."""
+        """The slot as providers describe it now (`schemas.SlotSchema`), or None if there is
+        no such slot."""
         # Unavailable crosses RPC as itself: the gateway answers 503, not 500.
         with eventlet.Timeout(self._timeout, Unavailable("providers did not answer in time")):
             try:
                 data = self._providers.get_slot(slot_id)
             except NotFound:
                 return None
-        return domain.Slot(**schemas.SlotSchema().load(data))
+        return schemas.SlotSchema().load(data)
 
 
 class ProvidersSlots(RpcProxy):

@@ -5,10 +5,16 @@ events to emit; the application layer loads and saves the booking and writes tho
 the outbox in the same transaction.
 
 The saga, as bookings drives it (docs/contracts.md):
-- in `requested`, the booking is at one of two steps: `reserve` (waiting for providers'
-  answer to booking_requested) or `hold` (waiting for budgets' answer to funds_hold_requested);
-- a step with no answer by its deadline is asked again (reserve and hold are idempotent by
-  booking id), and after `max_retries` asks the booking is rejected `timed_out`;
+- a request announces `booking_requested`, and providers (reserving the places) and budgets
+  (holding the money, when there is a budget) answer it at the same time; in `requested` the
+  booking keeps which answers it has (`places`, `funds`);
+- it is confirmed once the places are reserved and the money is held with the spend approved
+  (automatically or by an officer); `awaiting_approval` once the places are reserved and the
+  hold waits for an officer; a refusal from either side rejects it, and the rejection makes
+  both give back whatever they took;
+- with an answer missing by the deadline, `booking_requested` is announced again (both answer
+  a repeated request with the same outcome, taking nothing twice), and after `max_retries`
+  asks the booking is rejected `timed_out`;
 - an undone booking (rejected, cancelled, expired) announces itself once, and providers and
   budgets give back whatever they hold for it. If they report holding something for it later
   (a reservation or a hold that raced the compensation), the announcement is repeated: the
@@ -27,9 +33,16 @@ from .state_machine import (
     AWAITING_APPROVAL, CANCELLED, COMPLETED, CONFIRMED, EXPIRED, REJECTED, REQUESTED,
 )
 
-RESERVE = "reserve"
-HOLD = "hold"
-STEPS = (RESERVE, HOLD)
+# Where the places stand while the booking is requested.
+PLACES_PENDING = "pending"
+PLACES_RESERVED = "reserved"
+# Where the money stands: asked for; held, the spend approved (automatically or by an
+# officer); held, waiting for an officer; or nothing to hold (no budget).
+FUNDS_PENDING = "pending"
+FUNDS_HELD = "held"
+FUNDS_AWAITING_OFFICER = "awaiting_officer"
+FUNDS_NOT_NEEDED = "not_needed"
+FUNDS_READY = frozenset({FUNDS_HELD, FUNDS_NOT_NEEDED})
 
 # Who made a change when no person did.
 SYSTEM = "system"
@@ -82,7 +95,9 @@ class Event:
 
 @dataclasses.dataclass(frozen=True)
 class Slot:
-    """What providers said about a slot when the family asked (get_slot)."""
+    """What bookings knows of a slot: from providers' announcements, or from providers'
+    `get_slot` when it had heard none yet. `bookable`: not withdrawn and its provider
+    approved (providers' reservation has the last word)."""
     id: str
     offer_id: str
     provider_id: str
@@ -91,6 +106,13 @@ class Slot:
     start: datetime.datetime
     end: datetime.datetime
     bookable: bool
+
+
+def newer(known_as_of, as_of):
+    """Whether a provider's status told at `as_of` replaces the one known since
+    `known_as_of` (None: only assumed, from a publication or an answer; any decision
+    announced is newer)."""
+    return known_as_of is None or as_of > known_as_of
 
 
 class Transition:
@@ -163,7 +185,8 @@ class Booking:
         self.slot_end = slot_end
         self.status = REQUESTED
         self.reason = None
-        self.step = None
+        self.places_state = PLACES_PENDING
+        self.funds_state = FUNDS_PENDING if budget_id is not None else FUNDS_NOT_NEEDED
         self.step_attempts = 0
         self.step_deadline = None
         self.approval_deadline = None
@@ -175,8 +198,8 @@ class Booking:
     @classmethod
     def request(cls, booking_id, actor, idempotency_key, slot, places, budget_id, now,
                 timeouts):
-        """A family's request for `places` on `slot` (as providers described it just now):
-        the new booking and the events that start its saga."""
+        """A family's request for `places` on `slot` (as bookings knows it): the new booking
+        and the event that starts its saga."""
         require_role(actor, "family")
         if not slot.bookable:
             raise NotAllowed("slot_not_bookable", "this slot cannot be booked")
@@ -194,27 +217,26 @@ class Booking:
         )
         booking.transitions.append(Transition(None, REQUESTED, now, "requested by the family",
                                               actor["user_id"]))
-        return booking, booking._start_step(RESERVE, now, timeouts)
+        booking.step_deadline = now + timeouts.step
+        return booking, [booking._request_event()]
 
     # --- the saga's answers -------------------------------------------------------------
 
-    def places_reserved(self, unit_price_pence, slot_start, slot_end, now, timeouts):
+    def places_reserved(self, unit_price_pence, now, timeouts):
         if self.status in sm.UNDONE:
             return [self.undone_event()]
-        if not self._at_step(RESERVE):
+        if not self._waiting_for_places():
             return []  # a repeated answer
         if unit_price_pence != self.unit_price_pence:
             # The family agreed to the price it was shown, not to another one.
             return self._reject(PRICE_CHANGED, now, PROVIDERS,
                                 "reserved at {}p a place, requested at {}p".format(
                                     unit_price_pence, self.unit_price_pence))
-        self.slot_start, self.slot_end = slot_start, slot_end
-        if self.total_pence == 0 and self.budget_id is None:
-            return self._confirm(now, PROVIDERS, "places reserved; a gifted break costs nothing")
-        return self._start_step(HOLD, now, timeouts)
+        self.places_state = PLACES_RESERVED
+        return self._advance(now, PROVIDERS, "places reserved", timeouts)
 
     def reservation_refused(self, reason, now):
-        if not self._at_step(RESERVE):
+        if not self._waiting_for_places():
             return []
         known = reason if reason in REJECTION_REASONS else "slot_not_bookable"
         return self._reject(known, now, PROVIDERS, "reservation refused: {}".format(reason))
@@ -222,35 +244,40 @@ class Booking:
     def funds_held(self, approval, now, timeouts):
         if self.status in sm.UNDONE:
             return [self.undone_event()]
-        if not self._at_step(HOLD):
+        if not self._waiting_for_funds():
             return []
         if approval == "auto":
-            return self._confirm(now, BUDGETS, "funds held, spend approved automatically")
-        return self._await_approval(now, timeouts)
+            self.funds_state = FUNDS_HELD
+            return self._advance(now, BUDGETS, "funds held, spend approved automatically",
+                                 timeouts)
+        return self.approval_required(now, timeouts)
 
     def approval_required(self, now, timeouts):
         if self.status in sm.UNDONE:
             return [self.undone_event()]
-        if not self._at_step(HOLD):
-            return []
-        return self._await_approval(now, timeouts)
+        if not self._waiting_for_funds():
+            return []  # said twice (funds_held "required" and approval_required), or late
+        self.funds_state = FUNDS_AWAITING_OFFICER
+        return self._advance(now, BUDGETS, "funds held", timeouts)
 
     def spend_approved(self, decided_by, reason, now):
         if self.status in sm.UNDONE:
             return [self.undone_event()]
-        # The approval may overtake approval_required: the two travel on different queues.
-        if self.status != AWAITING_APPROVAL and not self._at_step(HOLD):
+        # The approval may overtake funds_held and approval_required, and the places: they
+        # travel on different queues.
+        if not self._deciding_funds():
             return []
-        return self._confirm(now, decided_by, "approved by an officer: {}".format(reason or ""))
+        self.funds_state = FUNDS_HELD
+        return self._advance(now, decided_by, "approved by an officer: {}".format(reason or ""))
 
     def spend_declined(self, decided_by, reason, now):
-        if self.status != AWAITING_APPROVAL and not self._at_step(HOLD):
+        if not self._deciding_funds():
             return []
         return self._reject("declined", now, decided_by,
                             "declined by an officer: {}".format(reason or ""))
 
     def hold_refused(self, reason, now):
-        if not self._at_step(HOLD):
+        if not self._waiting_for_funds():
             return []
         known = reason if reason in REJECTION_REASONS else "budget_inactive"
         return self._reject(known, now, BUDGETS, "hold refused: {}".format(reason))
@@ -293,15 +320,24 @@ class Booking:
     # --- time ---------------------------------------------------------------------------
 
     def step_timed_out(self, now, timeouts):
-        """A step whose answer is late is asked again, then given up safely."""
+        """Answers that are late are asked for again, then given up safely."""
         if self.status != REQUESTED or self.step_deadline is None or now < self.step_deadline:
             return []
         if self.step_attempts < timeouts.max_retries:
             self.step_attempts += 1
             self.step_deadline = now + timeouts.step
-            return [self._step_command()]
-        return self._reject(TIMED_OUT, now, SYSTEM, "no answer to the {} step after {} tries"
-                            .format(self.step, self.step_attempts + 1))
+            return [self._request_event()]
+        return self._reject(TIMED_OUT, now, SYSTEM, "no answer from {} after {} tries".format(
+            " and ".join(self.missing_answers()), self.step_attempts + 1))
+
+    def missing_answers(self):
+        """Who has not answered booking_requested yet (while requested)."""
+        missing = []
+        if self.places_state == PLACES_PENDING:
+            missing.append(PROVIDERS)
+        if self.funds_state == FUNDS_PENDING:
+            missing.append(BUDGETS)
+        return missing
 
     def approval_timed_out(self, now):
         if (self.status != AWAITING_APPROVAL or self.approval_deadline is None
@@ -312,8 +348,30 @@ class Booking:
 
     # --- internals ----------------------------------------------------------------------
 
-    def _at_step(self, step):
-        return self.status == REQUESTED and self.step == step
+    def _waiting_for_places(self):
+        return self.status == REQUESTED and self.places_state == PLACES_PENDING
+
+    def _waiting_for_funds(self):
+        return self.status == REQUESTED and self.funds_state == FUNDS_PENDING
+
+    def _deciding_funds(self):
+        """The hold may still be decided by an officer: held or about to be, not approved."""
+        return (self.status == AWAITING_APPROVAL or (
+            self.status == REQUESTED
+            and self.funds_state in (FUNDS_PENDING, FUNDS_AWAITING_OFFICER)))
+
+    def _advance(self, now, by, why, timeouts=None):
+        """After an answer: confirmed when nothing is missing, awaiting approval when only an
+        officer is (`timeouts` set its deadline), otherwise still waiting for the other
+        answer."""
+        if self.status == AWAITING_APPROVAL or (
+                self.places_state == PLACES_RESERVED and self.funds_state in FUNDS_READY):
+            return self._confirm(now, by, why)
+        if self.places_state == PLACES_RESERVED and \
+                self.funds_state == FUNDS_AWAITING_OFFICER:
+            return self._await_approval(now, timeouts)
+        self.updated_at = now
+        return []
 
     def _move(self, to_status, now, by, why, reason=None):
         sm.check(self.status, to_status)
@@ -321,25 +379,16 @@ class Booking:
         self.status = to_status
         self.reason = reason
         self.updated_at = now
-        self.step = None
         self.step_deadline = None
         if to_status != AWAITING_APPROVAL:
             self.approval_deadline = None
 
-    def _start_step(self, step, now, timeouts):
-        self.step = step
-        self.step_attempts = 0
-        self.step_deadline = now + timeouts.step
-        self.updated_at = now
-        return [self._step_command()]
-
-    def _step_command(self):
-        if self.step == RESERVE:
-            return Event(ev.BOOKING_REQUESTED, {
-                "booking_id": self.id, "family_id": self.family_id, "council": self.council,
-                "slot_id": self.slot_id, "places": self.places, "budget_id": self.budget_id})
-        return Event(ev.FUNDS_HOLD_REQUESTED, {
-            "booking_id": self.id, "budget_id": self.budget_id, "family_id": self.family_id,
+    def _request_event(self):
+        """booking_requested: what providers needs to reserve the places, and budgets to
+        hold the money (no budget: nothing to hold)."""
+        return Event(ev.BOOKING_REQUESTED, {
+            "booking_id": self.id, "family_id": self.family_id, "council": self.council,
+            "slot_id": self.slot_id, "places": self.places, "budget_id": self.budget_id,
             "amount_pence": self.total_pence, "category": self.category,
             "break_start": self.slot_start, "break_end": self.slot_end})
 

@@ -10,7 +10,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 # Emitted by bookings: the names live with the contracts, for its consumers.
 from seibiant_common.contracts.bookings import (  # noqa: F401
     BOOKING_AWAITING_APPROVAL, BOOKING_CANCELLED, BOOKING_COMPLETED, BOOKING_CONFIRMED,
-    BOOKING_EXPIRED, BOOKING_REJECTED, BOOKING_REQUESTED, FUNDS_HOLD_REQUESTED,
+    BOOKING_EXPIRED, BOOKING_REJECTED, BOOKING_REQUESTED,
 )
 
 SCHEMA_VERSION = 1
@@ -19,6 +19,9 @@ SCHEMA_VERSION = 1
 PLACES_RESERVED = "places_reserved"
 RESERVATION_REFUSED = "reservation_refused"
 SLOT_WITHDRAWN = "slot_withdrawn"
+SLOTS_PUBLISHED = "slots_published"
+PROVIDER_APPROVED = "provider_approved"
+PROVIDER_SUSPENDED = "provider_suspended"
 
 # Consumed from budgets.
 FUNDS_HELD = "funds_held"
@@ -36,18 +39,14 @@ class _Payload(Schema):
 # --- emitted -------------------------------------------------------------------------------
 
 class BookingRequestedSchema(_Payload):
+    """For providers (slot_id, places) and budgets (the hold: budget_id, None for no hold,
+    family_id, amount_pence, category, break_start, break_end)."""
     booking_id = fields.String(required=True)
     family_id = fields.String(required=True)
     council = fields.String(required=True, allow_none=True)
     slot_id = fields.String(required=True)
     places = fields.Integer(required=True, strict=True)
     budget_id = fields.String(required=True, allow_none=True)
-
-
-class FundsHoldRequestedSchema(_Payload):
-    booking_id = fields.String(required=True)
-    budget_id = fields.String(required=True)
-    family_id = fields.String(required=True)
     amount_pence = fields.Integer(required=True, strict=True)
     category = fields.String(required=True)
     break_start = fields.DateTime(required=True)
@@ -84,7 +83,6 @@ class BookingCompletedSchema(_Payload):
 
 EMITTED = {
     BOOKING_REQUESTED: BookingRequestedSchema(),
-    FUNDS_HOLD_REQUESTED: FundsHoldRequestedSchema(),
     BOOKING_AWAITING_APPROVAL: BookingAwaitingApprovalSchema(),
     BOOKING_CONFIRMED: BookingConfirmedSchema(),
     BOOKING_REJECTED: BookingRejectedSchema(),
@@ -103,12 +101,7 @@ def dump(event_type, payload):
 
 class PlacesReservedSchema(_Payload):
     booking_id = fields.String(required=True)
-    slot_id = fields.String(required=True)
-    places = fields.Integer(required=True, strict=True)
     unit_price_pence = fields.Integer(required=True, strict=True)
-    total_pence = fields.Integer(required=True, strict=True)
-    slot_start = fields.AwareDateTime(required=True, default_timezone=None)
-    slot_end = fields.AwareDateTime(required=True, default_timezone=None)
 
 
 class ReservationRefusedSchema(_Payload):
@@ -118,7 +111,29 @@ class ReservationRefusedSchema(_Payload):
 
 class SlotWithdrawnSchema(_Payload):
     slot_id = fields.String(required=True)
+    offer_id = fields.String(required=True)
+    provider_id = fields.String(required=True)
     booking_ids = fields.List(fields.String(), load_default=list)
+
+
+class PublishedSlotSchema(_Payload):
+    id = fields.String(required=True)
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+
+
+class SlotsPublishedSchema(_Payload):
+    offer_id = fields.String(required=True)
+    provider_id = fields.String(required=True)
+    category = fields.String(required=True)
+    price_pence = fields.Integer(required=True, strict=True)
+    slots = fields.List(fields.Nested(PublishedSlotSchema), required=True)
+
+
+class ProviderDecidedSchema(_Payload):
+    """provider_approved, provider_suspended: who, and (from the envelope) when."""
+    provider_id = fields.String(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
 
 
 class FundsHeldSchema(_Payload):
@@ -151,3 +166,9 @@ def load(schema, event):
         raise UnsupportedVersion("{} schema_version {}".format(
             event.get("event_type"), event.get("schema_version")))
     return schema.load(event["payload"])
+
+
+def load_decision(event):
+    """A provider's decision, with the time providers made it (the envelope's)."""
+    return load(ProviderDecidedSchema(), dict(
+        event, payload=dict(event["payload"], occurred_at=event.get("occurred_at"))))

@@ -37,7 +37,8 @@ bookings = sa.Table(
     sa.Column("slot_end", UtcDateTime, nullable=False),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("reason", sa.String(64), nullable=True),
-    sa.Column("step", sa.String(16), nullable=True),
+    sa.Column("places_state", sa.String(16), nullable=False),
+    sa.Column("funds_state", sa.String(16), nullable=False),
     sa.Column("step_attempts", sa.Integer, nullable=False),
     sa.Column("step_deadline", UtcDateTime, nullable=True),
     sa.Column("approval_deadline", UtcDateTime, nullable=True),
@@ -69,6 +70,30 @@ booking_transitions = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("why", sa.Text, nullable=False),
     sa.Column("by", sa.String(128), nullable=False),
+)
+
+# What bookings knows of providers' slots and providers, from their events (docs/contracts.md,
+# "The booking saga"), so that a request needs no question to providers.
+known_slots = sa.Table(
+    "known_slots", Base.metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("offer_id", sa.String(64), nullable=False),
+    sa.Column("provider_id", sa.String(64), nullable=False),
+    # Null only for a slot heard withdrawn before it was heard published.
+    sa.Column("category", sa.String(64), nullable=True),
+    sa.Column("price_pence", sa.BigInteger, nullable=True),
+    sa.Column("starts_at", UtcDateTime, nullable=True),
+    sa.Column("ends_at", UtcDateTime, nullable=True),
+    sa.Column("withdrawn", sa.Boolean, nullable=False),
+)
+
+known_providers = sa.Table(
+    "known_providers", Base.metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("approved", sa.Boolean, nullable=False),
+    # When providers decided the status known here; null when only assumed (see
+    # domain.newer).
+    sa.Column("as_of", UtcDateTime, nullable=True),
 )
 
 Base.registry.map_imperatively(domain.Transition, booking_transitions)

@@ -85,6 +85,7 @@ class SlotSchema(Schema):
     start = fields.AwareDateTime(required=True)
     end = fields.AwareDateTime(required=True)
     bookable = fields.Boolean(required=True)
+    status = fields.String(required=True)
 
 
 booking_schema = BookingSchema()

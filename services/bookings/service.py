@@ -26,11 +26,13 @@ created_at, updated_at, family_id, provider_id, council, category, unit_price_pe
 slot_start, slot_end, final_amount_pence, transitions: [{from_status, to_status, at, why,
 by}]}`. `reason` (on rejected) is one of `seibiant_common.vocabularies.REJECTION_REASONS`.
 
-Events emitted: booking_requested, funds_hold_requested, booking_awaiting_approval
-`{booking_id, approval_deadline}`, booking_confirmed, booking_rejected
-`{booking_id, reason}`, booking_cancelled `{booking_id, by}` (`by` is the user id of whoever
-cancelled, or `system` when the provider withdrew the slot), booking_expired,
-booking_completed. Handled: providers' places_reserved, reservation_refused, slot_withdrawn;
+Events emitted: booking_requested (answered by providers and budgets at once),
+booking_awaiting_approval `{booking_id, approval_deadline}`, booking_confirmed,
+booking_rejected `{booking_id, reason}`, booking_cancelled `{booking_id, by}` (`by` is the
+user id of whoever cancelled, or `system` when the provider withdrew the slot),
+booking_expired, booking_completed. Handled: providers' places_reserved,
+reservation_refused, slot_withdrawn, and slots_published, provider_approved,
+provider_suspended (what bookings knows of slots, so a request needs no `get_slot`);
 budgets' funds_held, approval_required, spend_approved, spend_declined, hold_refused.
 Timeouts: see `dependencies.py`.
 """
@@ -70,12 +72,14 @@ class BookingsService:
                                 dict(data or {}, idempotency_key=idempotency_key)
                                 if isinstance(data, dict) else data)
         with self.db.unit_of_work() as uow:
-            booking = application.earlier_request(uow, actor, request)
+            booking = application.request_known_slot(uow, actor, request, utcnow(),
+                                                     self.timeouts)
         if booking is None:
-            # Ask providers outside any transaction: no lock is held while it answers.
-            slot = self.slots.get(request["slot_id"])
+            # A slot bookings has not heard of (its announcement may be on its way): ask
+            # providers, outside any transaction, so no lock is held while it answers.
+            answer = self.slots.get(request["slot_id"])
             with self.db.unit_of_work() as uow:
-                booking = application.request_booking(uow, actor, request, slot, utcnow(),
+                booking = application.request_booking(uow, actor, request, answer, utcnow(),
                                                       self.timeouts)
         return schemas.booking_schema.dump(booking)
 
@@ -130,8 +134,7 @@ class BookingsService:
     def handle_places_reserved(self, event):
         answer = events.load(events.PlacesReservedSchema(), event)
         self._react(event, answer["booking_id"], lambda booking, now: booking.places_reserved(
-            answer["unit_price_pence"], answer["slot_start"], answer["slot_end"], now,
-            self.timeouts))
+            answer["unit_price_pence"], now, self.timeouts))
 
     @event_handler("providers", events.RESERVATION_REFUSED)
     def handle_reservation_refused(self, event):
@@ -145,7 +148,30 @@ class BookingsService:
         with self.db.unit_of_work() as uow:
             if uow.seen(event):
                 return
-            application.slot_withdrawn(uow, fact["slot_id"], fact["booking_ids"], utcnow())
+            application.slot_withdrawn(uow, now=utcnow(), **fact)
+
+    # --- what bookings knows of providers' slots ----------------------------------------
+
+    @event_handler("providers", events.SLOTS_PUBLISHED)
+    def handle_slots_published(self, event):
+        fact = events.load(events.SlotsPublishedSchema(), event)
+        with self.db.unit_of_work() as uow:
+            application.slots_published(uow, **fact)  # the same again changes nothing
+
+    @event_handler("providers", events.PROVIDER_APPROVED)
+    def handle_provider_approved(self, event):
+        self._provider_decided(event, approved=True)
+
+    @event_handler("providers", events.PROVIDER_SUSPENDED)
+    def handle_provider_suspended(self, event):
+        self._provider_decided(event, approved=False)
+
+    def _provider_decided(self, event, approved):
+        fact = events.load_decision(event)
+        with self.db.unit_of_work() as uow:
+            # an older decision, or the same again, changes nothing
+            application.provider_decided(uow, fact["provider_id"], approved,
+                                         fact["occurred_at"])
 
     # --- the saga: budgets' answers -----------------------------------------------------
 

@@ -24,7 +24,7 @@ FUNDS_RELEASED = "funds_released"
 
 # Consumed from bookings.
 BOOKINGS = "bookings"
-FUNDS_HOLD_REQUESTED = "funds_hold_requested"
+BOOKING_REQUESTED = "booking_requested"
 BOOKING_REJECTED = "booking_rejected"
 BOOKING_CANCELLED = "booking_cancelled"
 BOOKING_EXPIRED = "booking_expired"
@@ -100,7 +100,8 @@ class Consumed(Schema):
         unknown = EXCLUDE
 
 
-class FundsHoldRequested(Consumed):
+class HoldRequested(Consumed):
+    """A hold, as `hold_funds` takes it."""
     booking_id = _id()
     budget_id = _id()
     family_id = _id()
@@ -108,6 +109,12 @@ class FundsHoldRequested(Consumed):
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     break_start = fields.AwareDateTime(required=True)
     break_end = fields.AwareDateTime(required=True)
+
+
+class BookingRequested(HoldRequested):
+    """What budgets reads of `booking_requested`: the hold to make (none without a budget)."""
+    budget_id = fields.String(required=True, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
 
 
 class BookingEnded(Consumed):

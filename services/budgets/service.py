@@ -55,7 +55,9 @@ exist *or is not the actor's* (another council's budget or approval, another fam
   `allocated_pence`, `allowed_categories`, `auto_approve_limit_pence` and `period_end`.
 
 Events consumed (from `bookings`), each applied once per event id:
-- `funds_hold_requested` -> hold (the same path as `hold_funds`)
+- `booking_requested` -> hold (the same path as `hold_funds`) when it names a budget; a
+  booking without a budget (a gifted break) needs no hold. Providers reserves the places on
+  the same event, at the same time.
 - `booking_rejected`, `booking_cancelled`, `booking_expired` -> release the hold if any; a
   booking that ended before its hold request arrived gets a `void` marker so the late request
   holds nothing; a released approval is `withdrawn` and can no longer be approved.
@@ -232,7 +234,7 @@ class BudgetsService:
     @rpc
     def hold_funds(self, booking_id, budget_id, family_id, amount_pence, category,
                    break_start, break_end):
-        request = domain.HoldRequest(**schemas.parse(events.FundsHoldRequested(), {
+        request = domain.HoldRequest(**schemas.parse(events.HoldRequested(), {
             "booking_id": booking_id, "budget_id": budget_id, "family_id": family_id,
             "amount_pence": amount_pence, "category": category, "break_start": break_start,
             "break_end": break_end}))
@@ -251,10 +253,12 @@ class BudgetsService:
         return _resolution(*self._transact(
             lambda uow: app.release_funds(uow, args["booking_id"], "released on request")))
 
-    @event_handler(events.BOOKINGS, events.FUNDS_HOLD_REQUESTED)
-    def handle_funds_hold_requested(self, event):
-        request = domain.HoldRequest(
-            **schemas.parse(events.FundsHoldRequested(), event["payload"]))
+    @event_handler(events.BOOKINGS, events.BOOKING_REQUESTED)
+    def handle_booking_requested(self, event):
+        request = schemas.parse(events.BookingRequested(), event["payload"])
+        if request["budget_id"] is None:
+            return  # nothing to hold; a repeat of this event changes nothing either
+        request = domain.HoldRequest(**request)
 
         def work(uow):
             if uow.seen(event):

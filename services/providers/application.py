@@ -272,6 +272,11 @@ def publish_slots(uow, actor, offer_id, data):
     uow.session.add_all(slots)
     audit(uow, "offer", offer.id, "slots_published", actor, now,
           slot_ids=[slot.id for slot in slots])
+    events.emit(uow, events.SLOTS_PUBLISHED, {
+        "offer_id": offer.id, "provider_id": offer.provider_id, "category": offer.category,
+        "price_pence": offer.price_pence,
+        "slots": [{"id": slot.id, "start": slot.starts_at, "end": slot.ends_at}
+                  for slot in slots]}, offer.id)
     return {"items": [slot_view(slot) for slot in slots]}
 
 

@@ -11,6 +11,7 @@ PLACES_RESERVED = "places_reserved"
 RESERVATION_REFUSED = "reservation_refused"
 PLACES_RELEASED = "places_released"
 SLOT_WITHDRAWN = "slot_withdrawn"
+SLOTS_PUBLISHED = "slots_published"
 PROVIDER_APPROVED = "provider_approved"
 PROVIDER_SUSPENDED = "provider_suspended"
 
@@ -54,6 +55,22 @@ class SlotWithdrawnPayload(Schema):
     booking_ids = fields.List(fields.String())
 
 
+class PublishedSlotPayload(Schema):
+    id = fields.String()
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+
+
+class SlotsPublishedPayload(Schema):
+    """An offer's new slots, with what a booking of them needs to know (an offer's price and
+    category never change once it is created, nor a slot's start and end)."""
+    offer_id = fields.String()
+    provider_id = fields.String()
+    category = fields.String()
+    price_pence = fields.Integer()
+    slots = fields.List(fields.Nested(PublishedSlotPayload))
+
+
 class ProviderApprovedPayload(Schema):
     provider_id = fields.String()
 
@@ -68,6 +85,7 @@ PAYLOADS = {
     RESERVATION_REFUSED: ReservationRefusedPayload(),
     PLACES_RELEASED: PlacesReleasedPayload(),
     SLOT_WITHDRAWN: SlotWithdrawnPayload(),
+    SLOTS_PUBLISHED: SlotsPublishedPayload(),
     PROVIDER_APPROVED: ProviderApprovedPayload(),
     PROVIDER_SUSPENDED: ProviderSuspendedPayload(),
 }

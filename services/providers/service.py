@@ -24,9 +24,9 @@ RPC (docs/contracts.md, "providers"); `actor` is `{user_id, role, council, provi
 - `reserve_places(booking_id, slot_id, places)`, `release_places(booking_id)` -> the
   booking's reservation `{booking_id, status: reserved|refused|released, reason, ...}`
 
-Events published: places_reserved, reservation_refused, places_released, slot_withdrawn,
-provider_approved, provider_suspended. Handled: bookings.booking_requested (reserve) and
-bookings.booking_rejected / booking_cancelled / booking_expired (release).
+Events published: places_reserved, reservation_refused, places_released, slots_published,
+slot_withdrawn, provider_approved, provider_suspended. Handled: bookings.booking_requested
+(reserve) and bookings.booking_rejected / booking_cancelled / booking_expired (release).
 """
 import os
 

@@ -27,35 +27,46 @@ def new(price_pence=1500, budget_id="budget-1", places=2):
 
 
 def reserved(booking):
-    booking.places_reserved(booking.unit_price_pence, booking.slot_start, booking.slot_end,
-                            NOW, TIMEOUTS)
+    booking.places_reserved(booking.unit_price_pence, NOW, TIMEOUTS)
     return booking
 
 
-def booking_in(status, step=None, price_pence=1500, budget_id="budget-1"):
-    """A booking in `status` (and, when requested, at `step`), got there the saga's way."""
+# What a requested booking still waits for (both answers of booking_requested come at once).
+BOTH, FUNDS, PLACES = "both", "funds", "places"
+
+
+def booking_in(status, waiting=None, price_pence=1500, budget_id="budget-1"):
+    """A booking in `status` (and, when requested, `waiting` for the answers named: BOTH
+    unless given), got there the saga's way."""
     booking = new(price_pence, budget_id)
     if status == "rejected":
         booking.reservation_refused("sold_out", NOW)
     elif status == "cancelled":
         booking.cancel(FAMILY, NOW)
-    elif status != "requested" or step == domain.HOLD:
+    elif status == "requested":
+        if waiting == FUNDS:
+            reserved(booking)
+        elif waiting == PLACES:
+            booking.funds_held("auto", NOW, TIMEOUTS)
+    else:
         reserved(booking)
         if status in ("awaiting_approval", "expired"):
             booking.funds_held("required", NOW, TIMEOUTS)
-        elif status in ("confirmed", "completed"):
+        elif status in ("confirmed", "completed") and budget_id is not None:
             booking.funds_held("auto", NOW, TIMEOUTS)
         if status == "expired":
             booking.approval_timed_out(NOW + 100 * HOUR)
         if status == "completed":
             booking.complete(PROVIDER, None, NOW + 48 * HOUR)
     assert booking.status == status
-    assert step is None or booking.step == step
+    assert status != "requested" or budget_id is None or booking.missing_answers() == {
+        None: ["providers", "budgets"], BOTH: ["providers", "budgets"], FUNDS: ["budgets"],
+        PLACES: ["providers"]}[waiting]
     return booking
 
 
 def state_of(booking):
     """Everything an answer could change."""
-    return (booking.status, booking.reason, len(booking.transitions), booking.step,
-            booking.step_attempts, booking.step_deadline, booking.approval_deadline,
-            booking.final_amount_pence, booking.updated_at)
+    return (booking.status, booking.reason, len(booking.transitions), booking.places_state,
+            booking.funds_state, booking.step_attempts, booking.step_deadline,
+            booking.approval_deadline, booking.final_amount_pence, booking.updated_at)

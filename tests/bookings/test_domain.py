@@ -8,10 +8,11 @@ import pytest
 
 from seibiant_common.vocabularies import REJECTION_REASONS
 from services.bookings import domain
-from services.bookings.domain import HOLD, RESERVE, Event
+from services.bookings.domain import Event
 
 from .factories import (
-    FAMILY, HOUR, NOW, OFFICER, PROVIDER, TIMEOUTS, booking_in, new, slot, state_of,
+    BOTH, FAMILY, FUNDS, HOUR, NOW, OFFICER, PLACES, PROVIDER, TIMEOUTS, booking_in, new,
+    reserved, slot, state_of,
 )
 
 LATER = NOW + 100 * HOUR
@@ -23,10 +24,11 @@ def types(events):
 
 # --- requesting -------------------------------------------------------------------------
 
-def test_a_request_snapshots_the_slot_and_asks_providers_for_places():
+def test_a_request_snapshots_the_slot_and_asks_providers_and_budgets_at_once():
     booking, events = domain.Booking.request("b1", FAMILY, "key", slot(1500), 3, "budget-1", NOW,
                                          TIMEOUTS)
-    assert (booking.status, booking.step, booking.step_attempts) == ("requested", RESERVE, 0)
+    assert (booking.status, booking.step_attempts) == ("requested", 0)
+    assert booking.missing_answers() == ["providers", "budgets"]
     assert (booking.offer_id, booking.provider_id, booking.category) == (
         "offer-1", "provider-1", "overnight_stay")
     assert (booking.unit_price_pence, booking.total_pence) == (1500, 4500)
@@ -34,7 +36,16 @@ def test_a_request_snapshots_the_slot_and_asks_providers_for_places():
     assert booking.step_deadline == NOW + TIMEOUTS.step
     assert events == [Event("booking_requested", {
         "booking_id": "b1", "family_id": "family-1", "council": "powys", "slot_id": "slot-1",
-        "places": 3, "budget_id": "budget-1"})]
+        "places": 3, "budget_id": "budget-1", "amount_pence": 4500,
+        "category": "overnight_stay", "break_start": NOW + 24 * HOUR,
+        "break_end": NOW + 30 * HOUR})]
+
+
+def test_a_booking_without_a_budget_waits_for_no_money():
+    booking, events = domain.Booking.request("b1", FAMILY, "key", slot(0), 1, None, NOW,
+                                             TIMEOUTS)
+    assert booking.missing_answers() == ["providers"]
+    assert events[0].payload["budget_id"] is None and events[0].payload["amount_pence"] == 0
 
 
 def test_only_a_family_requests():
@@ -68,33 +79,39 @@ def test_a_request_is_recognised_by_its_body():
 
 # --- the saga's answers -----------------------------------------------------------------
 
-def test_reserved_places_lead_to_a_hold_request_for_the_total():
+@pytest.mark.parametrize("first,second", [("places", "funds"), ("funds", "places")])
+def test_a_booking_is_confirmed_once_places_and_money_have_both_answered(first, second):
+    answers = {
+        "places": lambda b: b.places_reserved(1500, NOW + HOUR, TIMEOUTS),
+        "funds": lambda b: b.funds_held("auto", NOW + HOUR, TIMEOUTS)}
     booking = new(places=2)
-    events = booking.places_reserved(1500, booking.slot_start, booking.slot_end, NOW, TIMEOUTS)
-    assert (booking.status, booking.step, booking.step_deadline) == (
-        "requested", HOLD, NOW + TIMEOUTS.step)
-    assert events == [Event("funds_hold_requested", {
-        "booking_id": "booking-1", "budget_id": "budget-1", "family_id": "family-1",
-        "amount_pence": 3000, "category": "overnight_stay",
-        "break_start": booking.slot_start, "break_end": booking.slot_end})]
+    assert answers[first](booking) == []
+    assert (booking.status, booking.step_deadline) == ("requested", NOW + TIMEOUTS.step)
+    assert booking.missing_answers() == [{"places": "providers", "funds": "budgets"}[second]]
+    events = answers[second](booking)
+    assert booking.status == "confirmed" and booking.step_deadline is None
+    assert events == [Event("booking_confirmed", {"booking_id": "booking-1"})]
+    assert booking.transitions[-1].by == {"places": "providers", "funds": "budgets"}[second]
 
 
 def test_a_gifted_break_without_a_budget_is_confirmed_once_places_are_reserved():
     booking = new(price_pence=0, budget_id=None)
-    events = booking.places_reserved(0, booking.slot_start, booking.slot_end, NOW, TIMEOUTS)
+    events = booking.places_reserved(0, NOW, TIMEOUTS)
     assert booking.status == "confirmed"
     assert types(events) == ["booking_confirmed"]
 
 
-def test_a_gifted_break_charged_to_a_budget_still_asks_budgets():
+def test_a_gifted_break_charged_to_a_budget_still_waits_for_budgets():
     booking = new(price_pence=0, budget_id="budget-1")
-    events = booking.places_reserved(0, booking.slot_start, booking.slot_end, NOW, TIMEOUTS)
-    assert booking.step == HOLD and types(events) == ["funds_hold_requested"]
+    assert booking.places_reserved(0, NOW, TIMEOUTS) == []
+    assert booking.missing_answers() == ["budgets"]
+    assert types(booking.funds_held("auto", NOW, TIMEOUTS)) == ["booking_confirmed"]
 
 
-def test_a_price_changed_since_the_request_rejects_and_gives_the_places_back():
-    booking = new(price_pence=1500)
-    events = booking.places_reserved(2000, booking.slot_start, booking.slot_end, NOW, TIMEOUTS)
+@pytest.mark.parametrize("waiting", [BOTH, PLACES])
+def test_a_price_changed_since_the_request_rejects_and_gives_everything_back(waiting):
+    booking = booking_in("requested", waiting, price_pence=1500)
+    events = booking.places_reserved(2000, NOW, TIMEOUTS)
     assert (booking.status, booking.reason) == ("rejected", "price_changed")
     assert events == [Event("booking_rejected", {"booking_id": "booking-1",
                                                  "reason": "price_changed"})]
@@ -103,8 +120,9 @@ def test_a_price_changed_since_the_request_rejects_and_gives_the_places_back():
 @pytest.mark.parametrize("reason,shown", [
     ("sold_out", "sold_out"), ("slot_not_bookable", "slot_not_bookable"),
     ("provider_not_approved", "provider_not_approved"), ("on_fire", "slot_not_bookable")])
-def test_a_refused_reservation_rejects_with_a_reason_from_the_list(reason, shown):
-    booking = new()
+@pytest.mark.parametrize("waiting", [BOTH, PLACES])
+def test_a_refused_reservation_rejects_with_a_reason_from_the_list(reason, shown, waiting):
+    booking = booking_in("requested", waiting)
     events = booking.reservation_refused(reason, NOW)
     assert (booking.status, booking.reason) == ("rejected", shown)
     assert shown in REJECTION_REASONS
@@ -116,8 +134,9 @@ def test_a_refused_reservation_rejects_with_a_reason_from_the_list(reason, shown
     ("insufficient_funds", "insufficient_funds"), ("budget_inactive", "budget_inactive"),
     ("outside_budget_period", "outside_budget_period"),
     ("budget_not_found", "budget_not_found"), ("frozen", "budget_inactive")])
-def test_a_refused_hold_rejects_and_releases_the_places(reason, shown):
-    booking = booking_in("requested", HOLD)
+@pytest.mark.parametrize("waiting", [BOTH, FUNDS])
+def test_a_refused_hold_rejects_and_releases_the_places(reason, shown, waiting):
+    booking = booking_in("requested", waiting)
     events = booking.hold_refused(reason, NOW)
     assert (booking.status, booking.reason) == ("rejected", shown)
     assert shown in REJECTION_REASONS
@@ -125,7 +144,7 @@ def test_a_refused_hold_rejects_and_releases_the_places(reason, shown):
 
 
 def test_an_approval_waits_with_a_deadline_and_is_then_confirmed():
-    booking = booking_in("requested", HOLD)
+    booking = booking_in("requested", FUNDS)
     events = booking.approval_required(NOW, TIMEOUTS)
     assert [(e.type, e.payload) for e in events] == [("booking_awaiting_approval", {
         "booking_id": booking.id, "approval_deadline": NOW + TIMEOUTS.approval})]
@@ -139,6 +158,39 @@ def test_an_approval_waits_with_a_deadline_and_is_then_confirmed():
     assert "within plan" in booking.transitions[-1].why
 
 
+def test_a_hold_needing_approval_waits_for_the_places_before_awaiting_approval():
+    booking = new()
+    assert booking.funds_held("required", NOW, TIMEOUTS) == []
+    assert booking.approval_required(NOW, TIMEOUTS) == []
+    assert booking.status == "requested" and booking.missing_answers() == ["providers"]
+    later = NOW + HOUR
+    assert types(booking.places_reserved(1500, later, TIMEOUTS)) == [
+        "booking_awaiting_approval"]
+    assert (booking.status, booking.approval_deadline, booking.step_deadline) == (
+        "awaiting_approval", later + TIMEOUTS.approval, None)
+
+
+@pytest.mark.parametrize("before", [[], ["funds_held"], ["funds_held", "approval_required"]])
+def test_an_officers_approval_that_overtakes_the_places_confirms_when_they_come(before):
+    booking = new()
+    for answer in before:
+        getattr(booking, answer)(*(["required"] if answer == "funds_held" else []), NOW,
+                                 TIMEOUTS)
+    assert booking.spend_approved("officer-1", "fine", NOW) == []
+    assert booking.missing_answers() == ["providers"]
+    # the announcements the approval overtook change nothing now
+    assert booking.funds_held("required", NOW, TIMEOUTS) == []
+    assert booking.approval_required(NOW, TIMEOUTS) == []
+    assert types(booking.places_reserved(1500, NOW, TIMEOUTS)) == ["booking_confirmed"]
+
+
+def test_an_officers_decline_before_the_places_rejects_at_once():
+    booking = booking_in("requested", BOTH)
+    booking.approval_required(NOW, TIMEOUTS)
+    assert types(booking.spend_declined("officer-1", "no", NOW)) == ["booking_rejected"]
+    assert (booking.status, booking.reason) == ("rejected", "declined")
+
+
 def test_a_declined_spend_rejects_declined_and_releases_everything():
     booking = booking_in("awaiting_approval")
     events = booking.spend_declined("officer-1", "not in the plan", NOW)
@@ -149,7 +201,7 @@ def test_a_declined_spend_rejects_declined_and_releases_everything():
 
 @pytest.mark.parametrize("status", ["rejected", "cancelled", "expired"])
 @pytest.mark.parametrize("answer", [
-    lambda b: b.places_reserved(1500, b.slot_start, b.slot_end, NOW, TIMEOUTS),
+    lambda b: b.places_reserved(1500, NOW, TIMEOUTS),
     lambda b: b.funds_held("auto", NOW, TIMEOUTS),
     lambda b: b.approval_required(NOW, TIMEOUTS),
     lambda b: b.spend_approved("officer-1", "ok", NOW),
@@ -215,30 +267,31 @@ def test_a_withdrawn_slot_cancels_a_live_booking_by_the_system():
 
 # --- time -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("step,command", [(RESERVE, "booking_requested"),
-                                          (HOLD, "funds_hold_requested")])
-def test_a_late_step_is_asked_again_then_rejected_timed_out(step, command):
-    booking = booking_in("requested", step)
+@pytest.mark.parametrize("waiting,missing", [(BOTH, "providers and budgets"),
+                                             (FUNDS, "budgets"), (PLACES, "providers")])
+def test_late_answers_are_asked_for_again_then_rejected_timed_out(waiting, missing):
+    booking = booking_in("requested", waiting)
     assert booking.step_timed_out(booking.step_deadline - HOUR / 3600, TIMEOUTS) == []
     for attempt in range(1, TIMEOUTS.max_retries + 1):
         late = booking.step_deadline
-        assert types(booking.step_timed_out(late, TIMEOUTS)) == [command]
+        # both are asked again: the one that answered answers the same again
+        assert booking.step_timed_out(late, TIMEOUTS) == [booking._request_event()]
         assert (booking.status, booking.step_attempts, booking.step_deadline) == (
             "requested", attempt, late + TIMEOUTS.step)
     events = booking.step_timed_out(booking.step_deadline, TIMEOUTS)
-    assert (booking.status, booking.reason, booking.step) == ("rejected", "timed_out", None)
+    assert (booking.status, booking.reason) == ("rejected", "timed_out")
+    assert "no answer from {} after 3 tries".format(missing) in booking.transitions[-1].why
     assert events == [Event("booking_rejected", {"booking_id": "booking-1",
                                                  "reason": "timed_out"})]
 
 
-def test_an_answer_starts_the_next_step_with_fresh_retries():
-    booking = new()
+def test_a_repeated_answer_after_a_retry_changes_nothing():
+    booking = reserved(new())
     booking.step_timed_out(booking.step_deadline, TIMEOUTS)
-    assert booking.step_attempts == 1
-    late = booking.step_deadline
-    booking.places_reserved(1500, booking.slot_start, booking.slot_end, late, TIMEOUTS)
-    assert (booking.step, booking.step_attempts, booking.step_deadline) == (
-        HOLD, 0, late + TIMEOUTS.step)
+    before = state_of(booking)
+    assert booking.places_reserved(1500, NOW, TIMEOUTS) == []
+    assert state_of(booking) == before
+    assert types(booking.funds_held("auto", NOW, TIMEOUTS)) == ["booking_confirmed"]
 
 
 def test_an_approval_that_waits_too_long_expires_and_releases_everything():
@@ -252,7 +305,7 @@ def test_an_approval_that_waits_too_long_expires_and_releases_everything():
 
 def test_the_timeouts_are_configuration_not_rules():
     short = dataclasses.replace(TIMEOUTS, approval=HOUR)
-    booking = booking_in("requested", HOLD)
+    booking = booking_in("requested", FUNDS)
     booking.approval_required(NOW, short)
     assert booking.approval_deadline == NOW + HOUR
 

@@ -7,9 +7,11 @@ from typing import Callable, NamedTuple
 import pytest
 
 from services.bookings import state_machine as sm
-from services.bookings.domain import HOLD, RESERVE, NotAllowed, WrongRole
+from services.bookings.domain import NotAllowed, WrongRole
 
-from .factories import FAMILY, HOUR, NOW, OFFICER, PROVIDER, TIMEOUTS, booking_in, state_of
+from .factories import (
+    BOTH, FAMILY, FUNDS, HOUR, NOW, OFFICER, PROVIDER, TIMEOUTS, booking_in, state_of,
+)
 
 # Written out from api-v1.md "Booking lifecycle", independently of the module's table.
 ALLOWED = {
@@ -46,7 +48,7 @@ def test_every_other_transition_is_refused(from_status, to_status):
 
 class Case(NamedTuple):
     from_status: str
-    step: str | None
+    waiting: str | None
     how: Callable
     to_status: str
     by: str
@@ -57,27 +59,26 @@ class Case(NamedTuple):
 LATER = NOW + 100 * HOUR  # past every deadline, after the break started
 NO_RETRIES = dataclasses.replace(TIMEOUTS, max_retries=0)
 SAGA = [
-    Case("requested", HOLD, lambda b: b.funds_held("auto", NOW, TIMEOUTS), "confirmed",
+    Case("requested", FUNDS, lambda b: b.funds_held("auto", NOW, TIMEOUTS), "confirmed",
          "budgets"),
-    Case("requested", RESERVE, lambda b: b.places_reserved(0, b.slot_start, b.slot_end, NOW,
-                                                           TIMEOUTS),
+    Case("requested", BOTH, lambda b: b.places_reserved(0, NOW, TIMEOUTS),
          "confirmed", "providers", price_pence=0),
-    Case("requested", HOLD, lambda b: b.spend_approved("officer-1", "fine", NOW), "confirmed",
+    Case("requested", FUNDS, lambda b: b.spend_approved("officer-1", "fine", NOW), "confirmed",
          "officer-1"),
-    Case("requested", HOLD, lambda b: b.funds_held("required", NOW, TIMEOUTS),
+    Case("requested", FUNDS, lambda b: b.funds_held("required", NOW, TIMEOUTS),
          "awaiting_approval", "budgets"),
-    Case("requested", HOLD, lambda b: b.approval_required(NOW, TIMEOUTS), "awaiting_approval",
+    Case("requested", FUNDS, lambda b: b.approval_required(NOW, TIMEOUTS), "awaiting_approval",
          "budgets"),
-    Case("requested", RESERVE, lambda b: b.reservation_refused("sold_out", NOW), "rejected",
+    Case("requested", BOTH, lambda b: b.reservation_refused("sold_out", NOW), "rejected",
          "providers"),
-    Case("requested", HOLD, lambda b: b.hold_refused("insufficient_funds", NOW), "rejected",
+    Case("requested", FUNDS, lambda b: b.hold_refused("insufficient_funds", NOW), "rejected",
          "budgets"),
-    Case("requested", HOLD, lambda b: b.spend_declined("officer-1", "no", NOW), "rejected",
+    Case("requested", FUNDS, lambda b: b.spend_declined("officer-1", "no", NOW), "rejected",
          "officer-1"),
-    Case("requested", RESERVE, lambda b: b.step_timed_out(LATER, NO_RETRIES), "rejected",
+    Case("requested", BOTH, lambda b: b.step_timed_out(LATER, NO_RETRIES), "rejected",
          "system", at=LATER),
-    Case("requested", RESERVE, lambda b: b.cancel(FAMILY, NOW), "cancelled", "family-1"),
-    Case("requested", HOLD, lambda b: b.slot_withdrawn(NOW), "cancelled", "system"),
+    Case("requested", BOTH, lambda b: b.cancel(FAMILY, NOW), "cancelled", "family-1"),
+    Case("requested", FUNDS, lambda b: b.slot_withdrawn(NOW), "cancelled", "system"),
     Case("awaiting_approval", None, lambda b: b.spend_approved("officer-1", "ok", NOW),
          "confirmed", "officer-1"),
     Case("awaiting_approval", None, lambda b: b.spend_declined("officer-1", "no", NOW),
@@ -94,7 +95,7 @@ SAGA = [
 
 @pytest.mark.parametrize("case", SAGA, ids=lambda c: "{}-{}".format(c.from_status, c.to_status))
 def test_the_saga_makes_each_allowed_transition_and_records_it(case):
-    booking = booking_in(case.from_status, case.step, price_pence=case.price_pence,
+    booking = booking_in(case.from_status, case.waiting, price_pence=case.price_pence,
                          budget_id=None if case.price_pence == 0 else "budget-1")
     recorded = len(booking.transitions)
     case.how(booking)
@@ -120,8 +121,7 @@ def test_the_first_transition_records_the_request():
 # --- what is refused, through the aggregate --------------------------------------------
 
 ANSWERS = {
-    "places_reserved": lambda b: b.places_reserved(1500, b.slot_start, b.slot_end, NOW,
-                                                   TIMEOUTS),
+    "places_reserved": lambda b: b.places_reserved(1500, NOW, TIMEOUTS),
     "reservation_refused": lambda b: b.reservation_refused("sold_out", NOW),
     "funds_held auto": lambda b: b.funds_held("auto", NOW, TIMEOUTS),
     "funds_held required": lambda b: b.funds_held("required", NOW, TIMEOUTS),
@@ -163,18 +163,17 @@ def test_an_answer_to_an_earlier_step_never_changes_a_booking_awaiting_approval(
 
 
 @pytest.mark.parametrize("answer", ["funds_held auto", "funds_held required",
-                                    "approval_required", "spend_approved", "spend_declined",
-                                    "hold_refused"])
-def test_budgets_cannot_move_a_booking_whose_places_are_not_reserved(answer):
-    booking = booking_in("requested", RESERVE)
-    before = state_of(booking)
-    assert ANSWERS[answer](booking) == []
-    assert state_of(booking) == before
+                                    "approval_required", "spend_approved"])
+def test_budgets_alone_never_settles_a_booking_whose_places_are_not_reserved(answer):
+    booking = booking_in("requested", BOTH)
+    ANSWERS[answer](booking)
+    assert (booking.status, len(booking.transitions)) == ("requested", 1)
+    assert booking.missing_answers() == ["providers"]
 
 
 @pytest.mark.parametrize("answer", ["places_reserved", "reservation_refused"])
-def test_a_repeated_providers_answer_never_changes_a_booking_at_the_hold_step(answer):
-    booking = booking_in("requested", HOLD)
+def test_a_repeated_providers_answer_never_changes_a_booking_with_its_places(answer):
+    booking = booking_in("requested", FUNDS)
     before = state_of(booking)
     assert ANSWERS[answer](booking) == []
     assert state_of(booking) == before

@@ -24,7 +24,7 @@ def test_fifty_racing_holds_on_a_budget_for_twenty_hold_exactly_twenty(
     bookings = Bookings(service_config)
     booking_ids = [uuid.uuid4().hex for _ in range(HOLDS)]
     for booking_id in booking_ids:
-        bookings.send("funds_hold_requested", hold_payload(budget, booking_id, AMOUNT))
+        bookings.send("booking_requested", hold_payload(budget, booking_id, AMOUNT))
 
     wait_until(lambda: len(holds(url)) == HOLDS, 30, message="every request answered")
     statuses = [row.status for row in holds(url).values()]

@@ -39,14 +39,14 @@ def test_the_saga_holds_approves_captures_and_releases(saga):
 
     # Within the plan: held and approved at once.
     auto = hold_payload(budget, "auto", 40_000)
-    bookings.send("funds_hold_requested", auto)
+    bookings.send("booking_requested", auto)
     held = wait_for("auto", "funds_held")
     assert held["approval"] == "auto" and held["amount_pence"] == 40_000
     assert held["budget_id"] == budget["id"] and held["hold_id"]
 
     # Outside the plan: held, and waits for an officer of the council.
     needs_officer = hold_payload(budget, "review", 60_000, category="group_specialist")
-    bookings.send("funds_hold_requested", needs_officer)
+    bookings.send("booking_requested", needs_officer)
     assert wait_for("review", "funds_held")["approval"] == "required"
     assert wait_for("review", "approval_required") == {
         "booking_id": "review", "budget_id": budget["id"], "council": "powys",
@@ -79,7 +79,7 @@ def test_the_saga_holds_approves_captures_and_releases(saga):
 
     # Declined: recorded, and the money released at once.
     declined = hold_payload(budget, "declined", 70_000)
-    bookings.send("funds_hold_requested", declined)
+    bookings.send("booking_requested", declined)
     wait_for("declined", "approval_required")
     budgets.decline_spend(POWYS, "declined", "not in the support plan")
     assert wait_for("declined", "spend_declined")["reason"] == "not in the support plan"
@@ -88,7 +88,7 @@ def test_the_saga_holds_approves_captures_and_releases(saga):
     bookings.send("booking_rejected", {"booking_id": "declined", "reason": "declined"})
 
     # Refused: too much.
-    bookings.send("funds_hold_requested", hold_payload(budget, "too-much", 150_000))
+    bookings.send("booking_requested", hold_payload(budget, "too-much", 150_000))
     assert wait_for("too-much", "hold_refused")["reason"] == "insufficient_funds"
 
     wait_until(lambda: holds(url)["declined"].status == "released", 10)
@@ -102,7 +102,7 @@ def test_the_saga_holds_approves_captures_and_releases(saga):
 def test_an_expired_bookings_approval_can_no_longer_be_approved(saga):
     budgets, bookings, url = saga
     budget = budgets.create_budget(POWYS, new_budget_data(auto_limit=0))
-    bookings.send("funds_hold_requested", hold_payload(budget, "slow", 10_000))
+    bookings.send("booking_requested", hold_payload(budget, "slow", 10_000))
     wait_for("slow", "approval_required")
     bookings.send("booking_expired", {"booking_id": "slow"})
     assert wait_for("slow", "funds_released")["amount_pence"] == 10_000
@@ -118,9 +118,9 @@ def test_repeated_and_duplicate_requests_hold_once_and_late_resolutions_change_n
     budgets, bookings, url = saga
     budget = budgets.create_budget(POWYS, new_budget_data(allocated_pence=100_000))
     request = hold_payload(budget, "twice", 30_000)
-    event = bookings.send("funds_hold_requested", request)
-    bookings.send("funds_hold_requested", request, event=event)  # redelivered: same event id
-    bookings.send("funds_hold_requested", request)  # asked again: a new event id
+    event = bookings.send("booking_requested", request)
+    bookings.send("booking_requested", request, event=event)  # redelivered: same event id
+    bookings.send("booking_requested", request)  # asked again: a new event id
     wait_for("twice", "funds_held", count=2)  # the retry is answered again ...
     assert budgets.get_budget(POWYS, budget["id"])["held_pence"] == 30_000  # ... held once
 
@@ -138,13 +138,23 @@ def test_repeated_and_duplicate_requests_hold_once_and_late_resolutions_change_n
     check_ledger(url)
 
 
+def test_a_booking_without_a_budget_asks_for_no_hold(saga, amqp_uri):
+    budgets, bookings, url = saga
+    budget = budgets.create_budget(POWYS, new_budget_data(allocated_pence=100_000))
+    bookings.send("booking_requested", dict(hold_payload(budget, "gifted", 0), budget_id=None))
+    bookings.send("booking_requested", hold_payload(budget, "after", 1_000))
+    wait_for("after", "funds_held")  # the gifted one, delivered first, needed no database
+    assert "gifted" not in holds(url) and emitted(url, "gifted") == []
+    assert dead_letters.list_dead_letters(amqp_uri, "budgets") == []
+
+
 def test_a_booking_that_ended_before_its_hold_request_arrived_holds_nothing(saga):
     budgets, bookings, url = saga
     budget = budgets.create_budget(POWYS, new_budget_data(allocated_pence=100_000))
     bookings.send("booking_cancelled", {"booking_id": "raced", "by": "family-1"})
     wait_until(lambda: "raced" in holds(url), 10, message="the void marker")
-    bookings.send("funds_hold_requested", hold_payload(budget, "raced", 30_000))
-    wait_until(lambda: processed(url, "handle_funds_hold_requested") == 1, 10)
+    bookings.send("booking_requested", hold_payload(budget, "raced", 30_000))
+    wait_until(lambda: processed(url, "handle_booking_requested") == 1, 10)
     assert holds(url)["raced"].status == "void"
     assert emitted(url, "raced") == []
     assert budgets.get_budget(POWYS, budget["id"])["held_pence"] == 0
@@ -154,10 +164,10 @@ def test_a_booking_that_ended_before_its_hold_request_arrived_holds_nothing(saga
 def test_a_request_that_breaks_the_contract_is_dead_lettered_not_dropped(saga, amqp_uri):
     budgets, bookings, url = saga
     budget = budgets.create_budget(POWYS, new_budget_data())
-    bookings.send("funds_hold_requested", dict(hold_payload(budget, "bad"), amount_pence=-5))
-    bookings.send("funds_hold_requested", hold_payload(budget, "reused", 1_000))
+    bookings.send("booking_requested", dict(hold_payload(budget, "bad"), amount_pence=-5))
+    bookings.send("booking_requested", hold_payload(budget, "reused", 1_000))
     wait_for("reused", "funds_held")
-    bookings.send("funds_hold_requested", hold_payload(budget, "reused", 2_000))
+    bookings.send("booking_requested", hold_payload(budget, "reused", 2_000))
     dead = wait_until(lambda: len(dead_letters.list_dead_letters(amqp_uri, "budgets")) == 2
                       and dead_letters.list_dead_letters(amqp_uri, "budgets"), 15,
                       message="two dead letters")

@@ -4,6 +4,8 @@ import eventlet
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from seibiant_common.errors import Conflict
+
 from seibiant_common.processes import wait_until
 from seibiant_common.types import utcnow
 
@@ -36,7 +38,8 @@ def test_a_booking_is_confirmed_with_its_places_reserved_and_its_money_held(saga
 
     assert booking["status"] == "confirmed" and booking["reason"] is None
     assert statuses(booking) == [(None, "requested"), ("requested", "confirmed")]
-    assert booking["transitions"][-1]["by"] == "budgets"
+    # providers and budgets answered at once: the later of the two confirmed it
+    assert booking["transitions"][-1]["by"] in ("budgets", "providers")
     assert world.places_taken(slot_id) == 2
     assert world.balance(budget_id) == {"allocated_pence": 100_000, "held_pence": 3000,
                                         "spent_pence": 0, "available_pence": 97_000}
@@ -47,19 +50,25 @@ def test_a_booking_is_confirmed_with_its_places_reserved_and_its_money_held(saga
         booking["id"]]
 
 
-def test_a_sold_out_slot_rejects_the_booking_and_never_touches_the_money(saga_world):
+def test_a_sold_out_slot_rejects_the_booking_and_gives_back_the_money(saga_world):
     world = saga_world
     provider, parent = world.provider(), world.family()
-    slot_id = world.slot_of(provider, capacity=1)
+    slot_id = world.slot_of(provider, capacity=1, price_pence=1500)
     budget_id = world.budget(parent)
 
     booking = world.settled(world.book(parent, slot_id, places=2, budget_id=budget_id)["id"])
 
     assert (booking["status"], booking["reason"]) == ("rejected", "sold_out")
     assert world.places_taken(slot_id) == 0
+    # budgets held the money at the same time as providers refused the places: the
+    # rejection released it, and the ledger shows both (or, had the rejection come first,
+    # neither)
+    released(world, slot_id, budget_id)
     assert world.balance(budget_id)["available_pence"] == 100_000
     statement = world.rpc.budgets.get_statement(world.officer, budget_id)
-    assert all(entry["booking_id"] is None for entry in statement["entries"])
+    entries = [(e["kind"], e["amount_pence"]) for e in statement["entries"]
+               if e["booking_id"] == booking["id"]]
+    assert entries in ([("hold", 3000), ("hold_release", 3000)], [])
 
 
 def test_insufficient_funds_rejects_the_booking_and_releases_its_places(saga_world):
@@ -230,9 +239,9 @@ def test_a_lost_request_is_asked_again_and_the_booking_confirmed(start_saga):
     provider, parent = world.provider(), world.family()
     slot_id = world.slot_of(provider)
     budget_id = world.budget(parent)
-    # budgets goes away and its queue of hold requests with it: the first request is lost
+    # budgets goes away and its queue of booking requests with it: the first one is lost
     saga.stop("budgets")
-    saga.delete_queue("evt-bookings-funds_hold_requested--budgets.handle_funds_hold_requested")
+    saga.delete_queue("evt-bookings-booking_requested--budgets.handle_booking_requested")
 
     booking_id = world.book(parent, slot_id, places=1, budget_id=budget_id)["id"]
     wait_until(lambda: saga.query("SELECT step_attempts FROM bookings") == [(1,)], 10,
@@ -259,10 +268,10 @@ def test_two_instances_share_the_timer_work_and_never_do_it_twice(start_saga):
     for booking_id in booking_ids:
         assert world.settled(booking_id)["reason"] == "timed_out"
     emitted = saga.query("SELECT event_type, aggregate_id, count(*) FROM outbox_messages "
-                         "WHERE event_type IN ('funds_hold_requested', 'booking_rejected') "
+                         "WHERE event_type IN ('booking_requested', 'booking_rejected') "
                          "GROUP BY event_type, aggregate_id")
     assert sorted((kind, count) for kind, _, count in emitted) == sorted(
-        [("funds_hold_requested", 4)] * 20 + [("booking_rejected", 1)] * 20)
+        [("booking_requested", 4)] * 20 + [("booking_rejected", 1)] * 20)
     released(world, slot_id)
 
 
@@ -286,6 +295,105 @@ def test_the_saga_on_postgresql(start_saga):
 
     assert first["status"] == "confirmed"
     assert (second["status"], second["reason"]) == ("rejected", "sold_out")
-    assert world.balance(budget_id)["held_pence"] == 3000
+    # the second one's money, held while providers refused its places, is given back
+    wait_until(lambda: world.balance(budget_id)["held_pence"] == 3000, 10,
+               message="the second hold released")
     world.rpc.bookings.cancel_booking(provider, first["id"])
+    released(world, slot_id, budget_id)
+
+
+# --- what bookings knows of providers' slots ----------------------------------------------
+
+def known(saga, slot_id):
+    """bookings' copy of a slot: (withdrawn, provider approved), or None."""
+    rows = saga.query("SELECT s.withdrawn, p.approved FROM known_slots s LEFT JOIN "
+                      "known_providers p ON p.id = s.provider_id WHERE s.id = :id", id=slot_id)
+    return tuple(bool(value) if value is not None else None for value in rows[0]) \
+        if rows else None
+
+
+def test_a_slot_bookings_has_heard_of_is_booked_without_asking_providers(start_saga):
+    saga = start_saga()
+    world = saga.world()
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, price_pence=1500)
+    budget_id = world.budget(parent)
+    wait_until(lambda: known(saga, slot_id) == (False, True), 10, message="slots_published")
+
+    saga.stop("providers")  # get_slot could not answer now
+    requested = world.book(parent, slot_id, places=2, budget_id=budget_id)
+    assert (requested["status"], requested["total_pence"], requested["provider_id"]) == (
+        "requested", 3000, provider["provider_id"])
+    # budgets held the money while providers was away
+    wait_until(lambda: world.balance(budget_id)["held_pence"] == 3000, 10, message="the hold")
+    assert world.booking(requested["id"])["status"] == "requested"
+
+    saga.start("providers")
+    assert world.settled(requested["id"])["status"] == "confirmed"
+    assert world.places_taken(slot_id) == 2
+
+
+def test_a_slot_bookings_has_not_heard_of_is_asked_for_and_kept(start_saga):
+    # bookings is not running yet: its queues do not exist, the announcements are lost
+    saga = start_saga(services=("providers", "budgets"))
+    world = saga.world()
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider, price_pence=1500)
+    budget_id = world.budget(parent)
+    saga.start("bookings")
+    assert known(saga, slot_id) is None
+
+    booking = world.settled(world.book(parent, slot_id, places=1, budget_id=budget_id)["id"])
+
+    assert (booking["status"], booking["total_pence"]) == ("confirmed", 1500)
+    assert known(saga, slot_id) == (False, True)  # from get_slot's answer
+
+
+def test_a_withdrawal_or_suspension_bookings_has_heard_of_refuses_at_once(saga_world,
+                                                                         shared_saga):
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    withdrawn, other = world.slot_of(provider), world.slot_of(provider)
+    budget_id = world.budget(parent)
+    world.rpc.providers.withdraw_slot(provider, withdrawn)
+    wait_until(lambda: known(shared_saga, withdrawn) == (True, True), 10,
+               message="slot_withdrawn")
+    with pytest.raises(Conflict) as refused:
+        world.book(parent, withdrawn, 1, budget_id)
+    assert refused.value.code == "slot_not_bookable"
+
+    world.rpc.providers.suspend_provider(world.officer, provider["provider_id"], "checks")
+    wait_until(lambda: known(shared_saga, other) == (False, False), 10,
+               message="provider_suspended")
+    with pytest.raises(Conflict) as refused:
+        world.book(parent, other, 1, budget_id)
+    assert refused.value.code == "slot_not_bookable"
+
+    world.rpc.providers.approve_provider(world.officer, provider["provider_id"])
+    wait_until(lambda: known(shared_saga, other) == (False, True), 10,
+               message="provider_approved")
+    assert world.settled(world.book(parent, other, 1, budget_id)["id"])["status"] == \
+        "confirmed"
+    assert world.rpc.bookings.list_bookings(parent)["items"][0]["slot_id"] == other
+
+
+def test_a_request_racing_a_withdrawal_ends_with_nothing_taken(saga_world, shared_saga):
+    """Whichever bookings hears first, the request or the withdrawal, the booking ends
+    undone (refused at once, rejected by providers or cancelled) and holds nothing."""
+    world = saga_world
+    provider, parent = world.provider(), world.family()
+    slot_id = world.slot_of(provider)
+    budget_id = world.budget(parent)
+
+    def withdraw():
+        with ClusterRpcProxy(shared_saga.config, timeout=30) as rpc:
+            rpc.providers.withdraw_slot(provider, slot_id)
+    withdrawal = eventlet.spawn(withdraw)
+    try:
+        booking_id = world.book(parent, slot_id, 1, budget_id)["id"]
+    except Conflict:
+        booking_id = None
+    withdrawal.wait()
+    if booking_id is not None:
+        assert world.settled(booking_id)["status"] in ("rejected", "cancelled")
     released(world, slot_id, budget_id)

@@ -5,6 +5,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seibiant_common.processes import wait_until
 
 DROP = object()
 ADMIN = {"user_id": "admin", "role": "admin", "council": None, "provider_id": None}
@@ -108,10 +109,13 @@ def test_an_unknown_slot_a_missing_budget_and_a_missing_key_are_refused(world, b
     assert len(bookings_of(world, parent)) == 1
 
 
-def test_a_withdrawn_slot_cannot_be_booked(world, booked):
+def test_a_withdrawn_slot_cannot_be_booked(world, booked, shared_saga):
     provider, parent, _, budget_id, _ = booked
     slot_id = world.slot_of(provider)
     world.rpc.providers.withdraw_slot(provider, slot_id)
+    # once bookings has heard of it (test_booking_saga: the race before that)
+    wait_until(lambda: shared_saga.query("SELECT withdrawn FROM known_slots WHERE id = :id",
+                                         id=slot_id) == [(True,)], 10, message="withdrawal")
     with pytest.raises(Conflict) as refused:
         world.book(parent, slot_id, 1, budget_id)
     assert refused.value.code == "slot_not_bookable"

@@ -72,6 +72,16 @@ class Cluster:
             return connection.execute(sa.text("SELECT status FROM bookings WHERE id = :id"),
                                       {"id": booking_id}).scalar()
 
+    def state(self, booking_id):
+        """(status, reason, places_state, funds_state) of a booking, from its database."""
+        with self.bookings_db.connect() as connection:
+            return tuple(connection.execute(STATE, {"id": booking_id}).one())
+
+    def known(self, slot_id):
+        with self.bookings_db.connect() as connection:
+            return connection.execute(sa.text("SELECT 1 FROM known_slots WHERE id = :id"),
+                                      {"id": slot_id}).scalar() is not None
+
     def bookings_on(self, slots):
         with self.bookings_db.connect() as connection:
             return connection.execute(ROWS, {"slots": slots}).all()
@@ -213,3 +223,75 @@ def test_every_booking_settles_when_rabbitmq_restarts_mid_run(cluster):
     run.check_everything_settled_and_agrees()
     # no service died of it: they reconnected (seibiant_common.rpc and .messaging)
     assert all(process.alive() for process in cluster.processes.values())
+
+
+STATE = sa.text("SELECT status, reason, places_state, funds_state FROM bookings WHERE id = :id")
+
+
+@pytest.mark.parametrize("killed", NAMES)
+def test_a_booking_killed_at_each_step_still_settles_with_places_and_money_reconciled(
+        cluster, killed):
+    """`killed` is SIGKILLed once its slots are announced to bookings, so the saga stops at
+    its step: providers (the places), budgets (the money) or bookings (the confirmation,
+    with both answers waiting for it). Two bookings go through it: one confirmed, one
+    refused by the other side (no money, or no places), whose compensation reaches the
+    killed service only after its restart, perhaps before the request it undoes."""
+    with ClusterRpcProxy(cluster.rpc_config, timeout=30) as rpc:
+        world = World(rpc, council="step-" + new_id("c")[-6:])
+        provider, parent, poor = world.provider(), world.family(), world.family()
+        roomy, tiny = (world.slot_of(provider, capacity=c, price_pence=PRICE) for c in (5, 1))
+        budget_id = world.budget(parent, allocated_pence=10 * PRICE)
+        poor_budget = world.budget(poor, allocated_pence=PRICE)
+    wait_until(lambda: all(cluster.known(slot) for slot in (roomy, tiny)), 30,
+               message="bookings to hear of the slots")
+
+    def reconciled():
+        """Places taken on (roomy, tiny), and pence held on (budget_id, poor_budget)."""
+        return cluster.call(lambda rpc: (
+            [rpc.providers.get_slot(s)["capacity"] - rpc.providers.get_slot(s)["remaining"]
+             for s in (roomy, tiny)],
+            [rpc.budgets.get_budget(world.officer, b)["held_pence"]
+             for b in (budget_id, poor_budget)]))
+
+    # the one the other side refuses: too little money (providers killed) or places
+    refused_by = {"providers": (poor, roomy, poor_budget, "insufficient_funds"),
+                  "budgets": (parent, tiny, budget_id, "sold_out"),
+                  "bookings": (poor, roomy, poor_budget, "insufficient_funds")}[killed]
+
+    def book(family, slot_id, budget):
+        return cluster.call(lambda rpc: rpc.bookings.request_booking(
+            family, new_id("key"),
+            {"slot_id": slot_id, "places": 2, "budget_id": budget}))["id"]
+
+    process = cluster.processes[killed]
+    try:
+        if killed != "bookings":
+            process.kill()
+        confirmed = book(parent, roomy, budget_id)
+        refused = book(*refused_by[:3])
+        if killed == "bookings":
+            # killed right after announcing them: providers and budgets answer while it is
+            # away (both reserve places, one hold is refused), their answers wait for it
+            process.kill()
+            wait_until(lambda: reconciled()[1] == [2 * PRICE, 0]
+                       and reconciled()[0][0] in (2, 4), 30,
+                       message="providers and budgets to answer")
+        else:
+            # the saga waits at the killed service's step: the other side has answered
+            column, answer = {"providers": (3, "held"), "budgets": (2, "reserved")}[killed]
+            wait_until(lambda: cluster.state(confirmed)[column] == answer, 30,
+                       message="the other side's answer")
+            assert cluster.state(confirmed)[0] == "requested"
+    finally:
+        if not process.alive():
+            process.start()
+    cluster.call(lambda rpc: getattr(rpc, killed).health(), timeout=60)
+
+    wait_until(lambda: cluster.state(confirmed)[0] == "confirmed", 60,
+               message="the confirmation")
+    wait_until(lambda: cluster.state(refused)[:2] == ("rejected", refused_by[3]), 60,
+               message="the rejection")
+    wait_until(lambda: reconciled() == ([2, 0], [2 * PRICE, 0]), 30,
+               message="places and money to agree with the bookings")
+    for name in NAMES:
+        assert dead_letters.list_dead_letters(cluster.amqp_uri, name) == []

@@ -209,6 +209,17 @@ def test_slots_are_published_in_bulk_and_by_pattern(world_of):
     with pytest.raises(InvalidInput) as invalid:  # the same time again would double places
         world.slots(actor, offer["id"], (later(9), 2), (later(2), 3))
     assert list(invalid.value.errors["slots"]) == ["1"]
+    # each publication is announced once, with what bookings keeps of the slots; the
+    # refused one announced nothing
+    announced = [e["payload"] for e in world.outbox("slots_published")]
+    assert [len(a["slots"]) for a in announced] == [3, 12, 30]
+    assert {(a["offer_id"], a["provider_id"], a["category"], a["price_pence"])
+            for a in announced} == {(offer["id"], actor["provider_id"], "group_specialist",
+                                     offer["price_pence"])}
+    assert announced[0]["slots"][2] == {"id": listed[2]["id"], "start": listed[2]["start"],
+                                        "end": listed[2]["end"]}
+    assert announced[1]["slots"] == [{"id": s["id"], "start": s["start"], "end": s["end"]}
+                                     for s in pattern]
     shown = rpc.get_offer(offer["id"])
     assert len(shown["slots"]) == 45 and not shown["more_slots"]
     assert [s["start"] for s in shown["slots"]] == sorted(s["start"] for s in shown["slots"])
@@ -350,10 +361,10 @@ def test_the_booking_saga_events_reserve_and_release_places_once(world_of, kind)
     world.dispatch("booking_cancelled", {"booking_id": "b3", "by": "family"}, "b3")
     wait_until(lambda: world.count("reservations") == 3, 10, message="the cancellation")
     requested("b3")
-    wait_until(lambda: len(world.outbox()) >= 3, 10, message="the answers")
+    wait_until(lambda: len(world.outbox()) >= 4, 10, message="the answers")
     answers = {(e["event_type"], e["payload"].get("booking_id")) for e in world.outbox()}
-    assert answers == {("provider_approved", None), ("places_reserved", "b1"),
-                       ("reservation_refused", "b2")}
+    assert answers == {("provider_approved", None), ("slots_published", None),
+                       ("places_reserved", "b1"), ("reservation_refused", "b2")}
     reserved, = world.outbox("places_reserved")
     assert reserved["payload"]["total_pence"] == 0
     assert set(reserved["payload"]) == PLACES_RESERVED_KEYS
@@ -366,4 +377,5 @@ def test_the_booking_saga_events_reserve_and_release_places_once(world_of, kind)
     wait_until(lambda: world.count("processed_events") == 9, 10, message="every event")
     assert rpc.get_slot(slot["id"])["remaining"] == 2
     assert sorted(e["event_type"] for e in world.outbox()) == [
-        "places_released", "places_reserved", "provider_approved", "reservation_refused"]
+        "places_released", "places_reserved", "provider_approved", "reservation_refused",
+        "slots_published"]
