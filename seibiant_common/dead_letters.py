@@ -3,8 +3,9 @@
     python -m seibiant_common.dead_letters list <service>
     python -m seibiant_common.dead_letters replay <service> [--event-id ID]
 
-`replay` sends each dead letter back to the queue of the handler that gave up on it, with
-its attempt count reset; anything not replayed stays in the dead-letter queue.
+`replay` sends each dead letter back to the queue of the handler that gave up on it, its body
+as it came and its attempt count reset; anything not replayed stays in the dead-letter queue.
+`list` shows any body: JSON decoded, anything else (not JSON, not UTF-8) as text.
 """
 import argparse
 import json
@@ -12,9 +13,11 @@ import os
 import sys
 
 from kombu import Connection, Producer
+from kombu.exceptions import ContentDisallowed, DecodeError
 
 from .config import DEFAULT_AMQP_URI
-from .messaging import ATTEMPTS_HEADER, ORIGIN_QUEUE_HEADER, dead_letter_queue
+from .messaging import (ATTEMPTS_HEADER, ERROR_HEADER, ORIGIN_QUEUE_HEADER, as_it_came,
+                        dead_letter_queue)
 
 
 def _drain(connection, service):
@@ -29,31 +32,46 @@ def _drain(connection, service):
         messages.append(message)
 
 
+def _read(message):
+    """(body, event): the body decoded from JSON, or as text when it is not JSON (that may be
+    why it is here); and the body again if it is an event (an object), else {}."""
+    try:
+        body = message.decode()
+    except (ContentDisallowed, DecodeError):
+        raw = message.body
+        return (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw), {}
+    return body, body if isinstance(body, dict) else {}
+
+
 def list_dead_letters(amqp_uri, service):
+    letters = []
     with Connection(amqp_uri) as connection:
-        return [
-            {"event_id": (m.payload or {}).get("event_id"),
-             "event_type": (m.payload or {}).get("event_type"),
-             "queue": m.headers.get(ORIGIN_QUEUE_HEADER),
-             "attempts": m.headers.get(ATTEMPTS_HEADER),
-             "error": m.headers.get("x-seibiant-error"),
-             "body": m.payload}
-            for m in _drain(connection, service)
-        ]
+        for message in _drain(connection, service):
+            body, event = _read(message)
+            letters.append({
+                "event_id": event.get("event_id"), "event_type": event.get("event_type"),
+                "queue": message.headers.get(ORIGIN_QUEUE_HEADER),
+                "attempts": message.headers.get(ATTEMPTS_HEADER),
+                "error": message.headers.get(ERROR_HEADER),
+                "content_type": message.content_type, "body": body})
+    return letters
 
 
 def replay(amqp_uri, service, event_id=None):
+    """Replays the dead letters (only the event `event_id`'s, when given), each body as it
+    came; one that names no queue to go back to stays."""
     replayed = 0
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         producer = Producer(connection.default_channel)
         for message in _drain(connection, service):
-            if event_id and (message.payload or {}).get("event_id") != event_id:
-                continue
             headers = dict(message.headers)
+            if event_id and _read(message)[1].get("event_id") != event_id:
+                continue
+            if not headers.get(ORIGIN_QUEUE_HEADER):
+                continue
             headers[ATTEMPTS_HEADER] = 0
-            producer.publish(message.payload, exchange="", serializer="json",
-                             routing_key=headers[ORIGIN_QUEUE_HEADER], headers=headers,
-                             delivery_mode=2)
+            producer.publish(exchange="", routing_key=headers[ORIGIN_QUEUE_HEADER],
+                             headers=headers, delivery_mode=2, **as_it_came(message))
             message.ack()
             replayed += 1
     return replayed

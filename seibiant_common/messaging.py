@@ -5,6 +5,7 @@ failed message is republished to a per-handler retry queue whose per-message TTL
 it back to the handler's queue (so it waits without blocking the messages behind it); after
 `EVENT_MAX_ATTEMPTS` attempts it goes to the service's dead-letter queue,
 `<service>.dead_letters`, where `python -m seibiant_common.dead_letters` lists and replays it.
+A message that cannot be decoded goes there at once. Either way its body travels as it came.
 """
 import logging
 import traceback
@@ -41,7 +42,18 @@ class ResilientQueueConsumer(QueueConsumer):
     """nameko's consumer lets a socket error escape from an ack or a requeue on a connection
     the broker has just closed, which kills the whole container. The broker has taken the
     message back already and will deliver it again (handlers are idempotent), so here the
-    error is only logged."""
+    error is only logged.
+
+    It also hands an event that cannot be decoded (not JSON, not UTF-8, a compression that
+    fails) to its handler to dead-letter: kombu's consumer would log it and ack it, lost. (An
+    RPC request, which shares this consumer, still is: its caller times out.)"""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = getattr(provider, "handle_undecodable_message",
+                                               consumer.on_decode_error)
+        return consumers
 
     def ack_message(self, message):
         try:
@@ -56,6 +68,17 @@ class ResilientQueueConsumer(QueueConsumer):
         except BROKER_ERRORS:
             log.warning("could not requeue a message on a lost connection; the broker "
                         "will deliver it again", exc_info=True)
+
+
+def as_it_came(message):
+    """Publish arguments that send a received message's body on unchanged, not serialized
+    again (no content type is what kombu reads as `application/data`)."""
+    return {"body": message.body, "content_type": message.content_type or "application/data",
+            "content_encoding": message.content_encoding}
+
+
+def describe(exc_type, exc):
+    return "".join(traceback.format_exception_only(exc_type, exc)).strip()[:2000]
 
 
 class ReliableEventHandler(EventHandler):
@@ -81,31 +104,38 @@ class ReliableEventHandler(EventHandler):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        if attempts < self.max_attempts:
+            self._pass_on(message, self.retry_queue, attempts,
+                          expiration=self.backoff_ms * 2 ** (attempts - 1) / 1000.0)
+        else:
+            self._pass_on(message, self.dead_letters, attempts,
+                          error=describe(exc_info[0], exc_info[1]))
+
+    def handle_undecodable_message(self, message, exc):
+        """No retry would decode it: it is dead-lettered at once, its body as it came."""
+        self._pass_on(message, self.dead_letters, 1, error=describe(type(exc), exc))
+
+    def _pass_on(self, message, queue, attempts, error=None, expiration=None):
+        """Republishes the message's body, as it came, to the retry or dead-letter queue, then
+        acks it; if the broker will not take it, leaves it with the broker rather than lose it."""
         headers = dict(message.headers or {})
-        attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
         headers[ATTEMPTS_HEADER] = attempts
         headers[ORIGIN_QUEUE_HEADER] = self.queue.name
+        if error is not None:
+            headers[ERROR_HEADER] = error
         try:
-            if attempts < self.max_attempts:
-                self.publisher.publish(
-                    message.payload, exchange=DEFAULT_EXCHANGE,
-                    routing_key=self.retry_queue.name, headers=headers,
-                    expiration=self.backoff_ms * 2 ** (attempts - 1) / 1000.0,
-                )
-            else:
-                headers[ERROR_HEADER] = "".join(
-                    traceback.format_exception_only(exc_info[0], exc_info[1])).strip()[:2000]
-                self.publisher.publish(
-                    message.payload, exchange=DEFAULT_EXCHANGE,
-                    routing_key=self.dead_letters.name, headers=headers,
-                )
-                log.error("event dead-lettered after %s attempts: %s %s", attempts,
-                          self.queue.name, headers[ERROR_HEADER])
+            raw = as_it_came(message)
+            self.publisher.publish(raw.pop("body"), exchange=DEFAULT_EXCHANGE,
+                                   routing_key=queue.name, headers=headers,
+                                   expiration=expiration, **raw)
         except Exception:
-            # The broker would not take it: leave it with the broker rather than lose it.
             log.warning("could not republish a failed event; requeueing", exc_info=True)
             self.queue_consumer.requeue_message(message)
             return
+        if error is not None:
+            log.error("event dead-lettered after %s attempts: %s %s", attempts,
+                      self.queue.name, error)
         self.queue_consumer.ack_message(message)
 
 

@@ -30,7 +30,8 @@ def delete_vhost(vhost):
     requests.delete("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=GUEST, timeout=30)
 
 
-def _postgres(statement):
+def postgres_statement(statement):
+    """Runs one statement on the server's maintenance database, outside any transaction."""
     connection = psycopg2.connect(POSTGRES_DSN)
     connection.autocommit = True
     try:
@@ -42,12 +43,12 @@ def _postgres(statement):
 def create_database(prefix="seibiant_test"):
     """A new empty PostgreSQL database; returns its SQLAlchemy URL and its name."""
     database = "{}_{}".format(prefix, uuid.uuid4().hex[:10])
-    _postgres('CREATE DATABASE "{}"'.format(database))
+    postgres_statement('CREATE DATABASE "{}"'.format(database))
     return POSTGRES_URL + database, database
 
 
 def drop_database(database):
-    _postgres('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(database))
+    postgres_statement('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(database))
 
 
 def free_port():

@@ -181,7 +181,9 @@ def _announce_hold(uow, hold, council):
                                              "reason": hold.refusal_reason})
         return
     if hold.status != domain.HELD:
-        return  # resolved since: the saga has moved on
+        if hold.approval is not None and hold.approval.status == domain.DECLINED:
+            _announce_decision(uow, hold)
+        return  # otherwise resolved since: the saga has moved on
     approval = hold.approval.status
     _announce(uow, events.FUNDS_HELD, {
         "booking_id": hold.booking_id, "budget_id": hold.budget_id, "hold_id": hold.id,
@@ -256,11 +258,11 @@ def capture_funds(uow, booking_id, amount_pence):
         uow, booking_id,
         lambda budget, hold, now: budget.capture(hold, amount_pence, BOOKINGS, now),
         "completed before any hold")
-    if resolution.changed:
+    if resolution.outcome in (domain.OUTCOME_CAPTURED, domain.ALREADY_CAPTURED):
+        # Asked again, it is announced again: the first announcement may have been lost.
         _announce(uow, events.FUNDS_CAPTURED, {
             "booking_id": booking_id, "budget_id": hold.budget_id,
-            "amount_pence": resolution.captured_pence,
-            "released_pence": resolution.released_pence})
+            "amount_pence": hold.captured_pence, "released_pence": hold.released_pence})
     return hold, resolution
 
 
@@ -268,10 +270,10 @@ def release_funds(uow, booking_id, why):
     hold, resolution = _resolve(
         uow, booking_id, lambda budget, hold, now: budget.release(hold, BOOKINGS, now, why),
         "ended before any hold: {}".format(why))
-    if resolution.changed:
-        _announce(uow, events.FUNDS_RELEASED, {
+    if resolution.outcome in (domain.OUTCOME_RELEASED, domain.ALREADY_RELEASED):
+        _announce(uow, events.FUNDS_RELEASED, {  # again when asked again, as a capture
             "booking_id": booking_id, "budget_id": hold.budget_id,
-            "amount_pence": resolution.released_pence})
+            "amount_pence": hold.released_pence})
     return hold, resolution
 
 

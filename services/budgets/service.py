@@ -73,8 +73,11 @@ Events emitted (on `budgets.events`, schema_version 1, aggregate id = booking id
 outside_budget_period, budget_not_found,
 `funds_captured {booking_id, budget_id, amount_pence, released_pence}`,
 `funds_released {booking_id, budget_id, amount_pence}`.
-A repeated hold request is answered again with where the hold stands (`funds_held`, then
-`approval_required` or `spend_approved`; or `hold_refused`); a resolved one with nothing.
+A repeated request is answered again, with a new event, so that a retry heals an answer that
+was dead-lettered: a hold request with where the hold stands (`funds_held`, then
+`approval_required` or `spend_approved`; `spend_declined`; or `hold_refused`; a hold resolved
+otherwise with nothing: its booking has ended), a capture with `funds_captured` and a release
+with `funds_released` (a hold never held announces nothing).
 
 Concurrency: every change of money locks the budget's row first (`SELECT ... FOR UPDATE` on
 PostgreSQL; SQLite units of work are serialised), so racing holds never spend a pound twice;

@@ -335,10 +335,32 @@ def get_slot(uow, slot_id):
 
 # --- places ----------------------------------------------------------------------------
 
+def _answer_reservation(uow, reservation):
+    """Announces a booking's reservation outcome: its places reserved, or its refusal. A
+    released reservation answers nothing: its booking has ended and nobody waits for it."""
+    if reservation.status == RESERVED:
+        events.emit(uow, events.PLACES_RESERVED, reservation_view(reservation),
+                    reservation.booking_id)  # the payload's fields of it
+    elif reservation.status == REFUSED:
+        events.emit(uow, events.RESERVATION_REFUSED, {
+            "booking_id": reservation.booking_id, "slot_id": reservation.slot_id,
+            "reason": reservation.reason}, reservation.booking_id)
+
+
+def _answer_release(uow, reservation):
+    """Announces that a booking's places went back; a reservation that never held any (refused,
+    or released before its request came) has nothing to announce."""
+    if reservation.status == RELEASED and reservation.offer_id is not None:
+        events.emit(uow, events.PLACES_RELEASED, {
+            "booking_id": reservation.booking_id, "slot_id": reservation.slot_id,
+            "places": reservation.places}, reservation.booking_id)
+
+
 @use_case
 def reserve_places(uow, booking_id, slot_id, places):
-    """Reserves a booking's places, or refuses them with a reason; either way the outcome is
-    stored and announced once, and asking again returns it unchanged."""
+    """Reserves a booking's places, or refuses them with a reason. The outcome is stored once;
+    asking again returns it unchanged and announces it again (a new event: the earlier one may
+    have been dead-lettered, and the saga's retry must still get its answer)."""
     now = utcnow()
     session = uow.session
     # The slot's row lock makes reservations of one slot take turns (on SQLite the whole
@@ -348,6 +370,7 @@ def reserve_places(uow, booking_id, slot_id, places):
         .where(Slot.id == slot_id).with_for_update(of=Slot)).first()
     earlier = session.get(Reservation, booking_id)
     if earlier is not None:
+        _answer_reservation(uow, earlier)
         return reservation_view(earlier)
     reservation = Reservation(booking_id=booking_id, slot_id=slot_id, places=places,
                               created_at=now)
@@ -361,31 +384,28 @@ def reserve_places(uow, booking_id, slot_id, places):
             places=places, now=now)
     if reason is not None:
         reservation.status, reservation.reason = REFUSED, reason
-        session.add(reservation)
-        events.emit(uow, events.RESERVATION_REFUSED,
-                    {"booking_id": booking_id, "slot_id": slot_id, "reason": reason}, booking_id)
-        return reservation_view(reservation)
-    slot.reserved += places
-    reservation.status = RESERVED
-    reservation.offer_id, reservation.provider_id = offer.id, offer.provider_id
-    reservation.category, reservation.unit_price_pence = offer.category, offer.price_pence
-    reservation.total_pence = offer.price_pence * places
-    reservation.slot_start, reservation.slot_end = slot.starts_at, slot.ends_at
+    else:
+        slot.reserved += places
+        reservation.status = RESERVED
+        reservation.offer_id, reservation.provider_id = offer.id, offer.provider_id
+        reservation.category, reservation.unit_price_pence = offer.category, offer.price_pence
+        reservation.total_pence = offer.price_pence * places
+        reservation.slot_start, reservation.slot_end = slot.starts_at, slot.ends_at
     session.add(reservation)
-    view = reservation_view(reservation)
-    events.emit(uow, events.PLACES_RESERVED, view, booking_id)  # the payload's fields of it
-    return view
+    _answer_reservation(uow, reservation)
+    return reservation_view(reservation)
 
 
 @use_case
 def release_places(uow, booking_id):
-    """Gives a booking's places back, once; releasing again, or a refused booking's places,
-    changes nothing."""
+    """Gives a booking's places back, once; releasing again changes nothing but announces the
+    release again, and a refused booking's places are nobody's to give back."""
     now = utcnow()
     session = uow.session
     reservation = session.get(Reservation, booking_id, with_for_update=True)
     status = domain.places_to_release(reservation.status if reservation else None)
     if status is None:
+        _answer_release(uow, reservation)
         return reservation_view(reservation)
     if reservation is None:
         reservation = Reservation(booking_id=booking_id, status=RELEASED, places=0,
@@ -395,6 +415,5 @@ def release_places(uow, booking_id):
     slot = session.get(Slot, reservation.slot_id, with_for_update=True)
     slot.reserved -= reservation.places
     reservation.status, reservation.released_at = status, now
-    events.emit(uow, events.PLACES_RELEASED, {
-        "booking_id": booking_id, "slot_id": slot.id, "places": reservation.places}, booking_id)
+    _answer_release(uow, reservation)
     return reservation_view(reservation)

@@ -22,7 +22,8 @@ RPC (docs/contracts.md, "providers"); `actor` is `{user_id, role, council, provi
 - `search(filters, limit=50, cursor=None)`, filters `{region, category, from, to,
   accessibility, needs, max_price_pence, q}` -> `{items: [offer + slots], next_cursor}`
 - `reserve_places(booking_id, slot_id, places)`, `release_places(booking_id)` -> the
-  booking's reservation `{booking_id, status: reserved|refused|released, reason, ...}`
+  booking's reservation `{booking_id, status: reserved|refused|released, reason, ...}`;
+  asked again, each answers the same and announces it again (a new event)
 
 Events published: places_reserved, reservation_refused, places_released, slots_published,
 slot_withdrawn, provider_approved, provider_suspended. Handled: bookings.booking_requested

@@ -84,8 +84,12 @@ def test_the_saga_holds_approves_captures_and_releases(saga):
     budgets.decline_spend(POWYS, "declined", "not in the support plan")
     assert wait_for("declined", "spend_declined")["reason"] == "not in the support plan"
     assert wait_for("declined", "funds_released")["amount_pence"] == 70_000
-    # The saga then rejects the booking: nothing more to release.
+    # The saga then rejects the booking: nothing more to release, but the release is
+    # announced again, and so is the decision to a hold request asked again.
     bookings.send("booking_rejected", {"booking_id": "declined", "reason": "declined"})
+    assert wait_for("declined", "funds_released", count=2)["amount_pence"] == 70_000
+    bookings.send("booking_requested", declined)
+    assert wait_for("declined", "spend_declined", count=2)["reason"] == "not in the support plan"
 
     # Refused: too much.
     bookings.send("booking_requested", hold_payload(budget, "too-much", 150_000))
@@ -131,8 +135,9 @@ def test_repeated_and_duplicate_requests_hold_once_and_late_resolutions_change_n
         bookings.send("booking_cancelled", {"booking_id": "twice", "by": "provider"})
     wait_until(lambda: processed(url, "handle_booking_completed") == 2
                and processed(url, "handle_booking_cancelled") == 2, 10, message="handled")
+    # Each request asked again is answered again; a release of a captured hold, with nothing.
     assert [t for t, _ in emitted(url, "twice")] == ["funds_held", "funds_held",
-                                                     "funds_captured"]
+                                                     "funds_captured", "funds_captured"]
     balance = budgets.get_budget(POWYS, budget["id"])
     assert (balance["held_pence"], balance["spent_pence"]) == (0, 30_000)
     check_ledger(url)

@@ -196,7 +196,7 @@ def test_holds_over_rpc_are_idempotent_by_booking_and_say_why_they_are_refused(b
     assert (balance["held_pence"], balance["spent_pence"], balance["available_pence"]) == (
         0, 15_000, 15_000)
     assert [event for event, _ in emitted(budgets.url, "booking-1")] == [
-        "funds_held", "funds_held", "funds_captured"]
+        "funds_held", "funds_held", "funds_captured", "funds_captured"]
     check_ledger(budgets.url)
 
 

@@ -5,6 +5,7 @@
 - `start_saga(kind, services, **settings)`: a trio of the test's own, for the scenarios that
   need other settings or stop a service.
 """
+import contextlib
 import uuid
 
 import eventlet
@@ -69,6 +70,23 @@ class Saga:
                 return connection.execute(sa.text(sql), params).all()
         finally:
             engine.dispose()
+
+    @contextlib.contextmanager
+    def database_outage(self, name):
+        """The service's PostgreSQL database refuses every connection for as long as the block
+        lasts: its open connections are ended and no new one is allowed (superusers included,
+        unlike a connection limit or revoked privileges)."""
+        database = sa.engine.make_url(self.databases[name]).database
+        sandbox.postgres_statement(
+            'ALTER DATABASE "{}" WITH ALLOW_CONNECTIONS false'.format(database))
+        try:
+            sandbox.postgres_statement(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = '{}' AND pid <> pg_backend_pid()".format(database))
+            yield
+        finally:
+            sandbox.postgres_statement(
+                'ALTER DATABASE "{}" WITH ALLOW_CONNECTIONS true'.format(database))
 
     def close(self):
         """Stops the proxy, then the containers all at once (each takes a second or two)."""
