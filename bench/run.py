@@ -15,7 +15,8 @@ Prints a table and writes it as JSON to bench/results/latest.json. Each part is 
 (BENCH_PHASE_SECONDS per concurrency, a count of search runs, deadlines everywhere).
 `BENCH_PROFILE=1` adds a 10-family phase recorded by py-spy, one profile per service
 (var/profiles/*.txt: the hottest frames, by own time and in and below our functions), kept
-out of the table's figures.
+out of the table's figures. `python -m bench.run costs` measures only part 3 (what one
+booking costs: messages and transactions), in about a minute.
 """
 import eventlet
 
@@ -411,5 +412,12 @@ def main():
     print("\nwritten to", os.path.relpath(RESULTS, ROOT))
 
 
+def costs_only():
+    """`python -m bench.run costs`: only what one booking costs (part 3), in about a minute."""
+    with System() as system:
+        costs = costs_per_booking(system, build_world(system.base_url, 1))
+    print(json.dumps(costs))
+
+
 if __name__ == "__main__":
-    main()
+    costs_only() if sys.argv[1:] == ["costs"] else main()
