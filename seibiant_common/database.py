@@ -118,8 +118,10 @@ class Database(DependencyProvider):
         # Fail fast after a commit when the broker is away: the sweep publishes later.
         publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[exchange],
                               serializer="json", retry_policy=PUBLISH_RETRY_POLICY)
-        self.store.relay = OutboxRelay(self.store, publisher, exchange)
         self.sweep_seconds = setting(config, "OUTBOX_SWEEP_SECONDS", 1.0, float)
+        # Longer than a sweep: rows another instance published are marked by then.
+        self.store.relay = OutboxRelay(self.store, publisher, exchange,
+                                       grace_seconds=2 * self.sweep_seconds)
 
     def start(self):
         self._sweeper = self.container.spawn_managed_thread(self._sweep_forever)
