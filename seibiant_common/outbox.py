@@ -81,23 +81,26 @@ class UnitOfWork:
 
     def __exit__(self, exc_type, exc, tb):
         relay = self._store.relay
-        handoff = None
+        handoff, committed = None, False
         try:
-            if exc_type is None:
-                if relay is not None:
-                    handoff = relay.prepare(self.session, self._emitted)
-                self.session.commit()
-            else:
-                self.session.rollback()
-        except BaseException:
+            try:
+                if exc_type is None:
+                    if relay is not None:
+                        handoff = relay.prepare(self.session, self._emitted)
+                    self.session.commit()
+                    committed = True
+                else:
+                    self.session.rollback()
+            finally:
+                try:
+                    self.session.close()
+                finally:
+                    self._lock.__exit__(None, None, None)
             if handoff is not None:
-                handoff.abandon()
-            raise
-        finally:
-            self.session.close()
-            self._lock.__exit__(None, None, None)
-        if handoff is not None:
-            handoff.committed()
+                handoff.publish()
+        finally:  # even for a worker killed on the way: no lock or mark is left behind
+            if handoff is not None:
+                handoff.finish(committed)
         return False
 
     def emit(self, event_type, payload, aggregate_id, schema_version=1):
@@ -130,25 +133,19 @@ class UnitOfWork:
 
 class Handoff:
     """What one unit of work hands the relay at its commit: the marks it carried in its
-    transaction and the rows it may publish once committed."""
+    transaction, the rows it may publish once committed, and its aggregates' ordering locks."""
 
     def __init__(self, relay, marks, rows, locks):
         self._relay, self._marks, self._rows, self._locks = relay, marks, rows, locks
 
-    def committed(self):
-        try:
-            self._relay.marked(self._marks)
-            if self._rows:
-                self._relay.publish_committed(self._rows)
-        finally:
-            self._release()
+    def publish(self):
+        """After the commit."""
+        if self._rows:
+            self._relay.publish_committed(self._rows)
 
-    def abandon(self):
-        """The transaction did not commit: its marks go back, nothing is published."""
-        self._relay.unmarked(self._marks)
-        self._release()
-
-    def _release(self):
+    def finish(self, committed):
+        """The marks are done if the transaction committed, else they go back."""
+        (self._relay.marked if committed else self._relay.unmarked)(self._marks)
         for lock in reversed(self._locks):
             lock.release()
         self._locks = []
@@ -188,7 +185,7 @@ class OutboxRelay:
             self._mark_sent(session, marks)
             rows = self._publishable(session, emitted) if emitted else []
         except BaseException:
-            Handoff(self, marks, [], locks).abandon()
+            Handoff(self, marks, [], locks).finish(committed=False)
             raise
         return Handoff(self, marks, rows, locks)
 

@@ -205,3 +205,19 @@ def test_two_instances_sweeping_at_once_publish_each_row_once_in_order_per_aggre
     for body in bodies:
         by_aggregate[body["aggregate_id"]].append(int(body["payload"]["text"]))
     assert all(numbers == sorted(numbers) for numbers in by_aggregate.values())
+
+
+def test_an_event_waits_for_an_earlier_unpublished_event_of_its_aggregate(
+        start_service, make_database_url, service_config, amqp_uri):
+    notes_url = make_database_url("postgresql", "notes")
+    notes = start_service(NotesService, DATABASES={"notes": notes_url})
+    spy = Spy(amqp_uri, service_config)
+    relay = store_of(notes).relay
+    with ServiceRpcProxy("notes", service_config) as proxy:
+        relay.publish_committed = lambda rows: None  # this publish after commit is lost
+        proxy.add_note("same", "first")
+        del relay.publish_committed
+        proxy.add_note("same", "second")  # must not overtake "first": left to the sweep
+        proxy.add_note("other", "unrelated")  # nothing before it: published at once
+    wait_until(lambda: unsent(notes_url) == 0, 10, message="the sweep")
+    assert [body["payload"]["text"] for body in spy.bodies()] == ["unrelated", "first", "second"]
