@@ -125,9 +125,9 @@ class Database(DependencyProvider):
         publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[exchange],
                               serializer="json", retry_policy=PUBLISH_RETRY_POLICY)
         self.sweep_seconds = setting(config, "OUTBOX_SWEEP_SECONDS", 1.0, float)
-        # Longer than a sweep: rows another instance published are marked by then.
+        # Rows another instance published are marked within two of its sweeps: wait longer.
         self.store.relay = OutboxRelay(self.store, publisher, exchange,
-                                       grace_seconds=2 * self.sweep_seconds)
+                                       grace_seconds=3 * self.sweep_seconds)
 
     def start(self):
         self._sweeper = self.container.spawn_managed_thread(self._sweep_forever)

@@ -4,14 +4,14 @@ relay that moves committed events to RabbitMQ with publisher confirms.
 One transaction per unit of work: right after its commit the unit of work publishes the
 events it wrote (from memory, no second transaction) and the relay remembers them as
 published; the next unit of work of the process marks them sent inside its own transaction,
-and the periodic sweep marks what no unit of work came to mark and publishes what nobody
-published (a crash after commit, a broker outage, an aggregate whose earlier event was not
-yet out).
+and the periodic sweep marks what no unit of work came to mark within a sweep interval and
+publishes what nobody published (a crash after commit, a broker outage, an aggregate whose
+earlier event was not yet out).
 
 Delivery is at least once (a crash between the broker's confirm and the mark publishes the
 row again), which is why every event carries an `event_id` and every handler checks it with
 `UnitOfWork.seen`. Events of one aggregate are first published in the order they were
-written: a unit of work publishes an aggregate's events itself only when every earlier unsent
+committed: a unit of work publishes an aggregate's events itself only when every earlier unsent
 row of that aggregate is one this process has already published, and leaves them to the
 sweep otherwise; within a process, publishing after commit is serialised per aggregate.
 """
@@ -154,9 +154,10 @@ class Handoff:
 class OutboxRelay:
     """Publishes committed outbox rows, oldest first per aggregate, and marks them sent.
 
-    `published` holds the rows this process published and has not yet marked sent; `marking`
-    those whose mark is in a transaction not yet committed. Each row is marked by exactly
-    one transaction of the process (no two of them wait on each other's row locks)."""
+    `published` holds the rows this process published and has not yet marked sent (`stale`:
+    those that were already waiting at the last sweep); `marking` those whose mark is in a
+    transaction not yet committed. Each row is marked by exactly one transaction of the
+    process (no two of them wait on each other's row locks)."""
 
     def __init__(self, store, publisher, exchange, grace_seconds):
         self._store = store
@@ -165,8 +166,7 @@ class OutboxRelay:
         # The sweep leaves younger rows to the unit of work that wrote them (or, in another
         # instance, has published them and not yet marked them): fewer duplicates.
         self._grace = datetime.timedelta(seconds=grace_seconds)
-        self._published = set()
-        self._marking = set()
+        self._published, self._stale, self._marking = set(), set(), set()
         self._stripes = [Semaphore(1) for _ in range(ORDERING_STRIPES)]
 
     # --- a unit of work's commit --------------------------------------------------------
@@ -197,7 +197,7 @@ class OutboxRelay:
             .where(outbox.c.sent_at.is_(None),
                    outbox.c.aggregate_id.in_({row.aggregate_id for row in emitted}))
         ).all()
-        ours = own | self._published | self._marking
+        ours = own | self._published | self._stale | self._marking
         waiting = {aggregate_id for aggregate_id, seq in earlier if seq not in ours}
         return [row for row in emitted if row.aggregate_id not in waiting]
 
@@ -215,7 +215,15 @@ class OutboxRelay:
     # --- marks --------------------------------------------------------------------------
 
     def _take_marks(self):
-        marks, self._published = self._published, set()
+        marks = self._published | self._stale
+        self._published, self._stale = set(), set()
+        self._marking |= marks
+        return marks
+
+    def _take_stale_marks(self):
+        """The sweep's: only marks no unit of work came to carry since the last sweep, so
+        that while the service is busy its units of work carry them all."""
+        marks, self._stale, self._published = self._stale, self._published, set()
         self._marking |= marks
         return marks
 
@@ -224,7 +232,7 @@ class OutboxRelay:
 
     def unmarked(self, marks):
         self._marking -= marks
-        self._published |= marks
+        self._stale |= marks
 
     def _mark_sent(self, session, seqs):
         if seqs:
@@ -236,14 +244,15 @@ class OutboxRelay:
     # --- the sweep ----------------------------------------------------------------------
 
     def sweep(self):
-        """Marks what this process published and no unit of work has marked yet, and
-        publishes rows nobody published. Safe to run in several instances at once: rows are
+        """Marks what this process published and no unit of work has marked since the last
+        sweep, and publishes rows nobody published. Safe to run in several instances at once: rows are
         claimed with SKIP LOCKED, and an aggregate whose earlier row is claimed elsewhere (or
-        is too young, or is being marked here) waits for the next sweep. Returns the count
+        is too young, or was published here and is not marked yet) waits for the next
+        sweep. Returns the count
         published. Commits only when it marked or published something."""
         outbox = self._store.outbox
         with self._store.write_lock(), Session(bind=self._store.engine) as session:
-            marks, sent, committed = self._take_marks(), [], False
+            marks, sent, committed = self._take_stale_marks(), [], False
             try:
                 self._mark_sent(session, marks)
                 try:
@@ -265,8 +274,9 @@ class OutboxRelay:
                  .where(outbox.c.sent_at.is_(None),
                         outbox.c.created_at < utcnow() - self._grace)
                  .order_by(outbox.c.seq).limit(SWEEP_BATCH).with_for_update(skip_locked=True))
-        if self._marking:
-            claim = claim.where(outbox.c.seq.notin_(sorted(self._marking)))
+        ours = self._published | self._stale | self._marking  # published, not yet marked
+        if ours:
+            claim = claim.where(outbox.c.seq.notin_(sorted(ours)))
         claimed = session.execute(claim).all()
         if not claimed:
             return
