@@ -15,7 +15,8 @@ Prints a table and writes it as JSON to bench/results/latest.json. Each part is 
 (BENCH_PHASE_SECONDS per concurrency, a count of search runs, deadlines everywhere).
 `BENCH_PROFILE=1` adds a 10-family phase recorded by py-spy, one profile per service
 (var/profiles/*.txt: the hottest frames, by own time and in and below our functions), kept
-out of the table's figures.
+out of the table's figures. `python -m bench.run costs` measures only part 3 (what one
+booking costs: messages and transactions), in about a minute.
 """
 import eventlet
 
@@ -75,17 +76,37 @@ class System:
         for name in SERVICE_MODULES:
             url, self.databases[name] = sandbox.create_database("seibiant_bench_" + name)
             self.env[name.upper() + "_DATABASE_URL"] = url
-        self.processes = {name: ServiceProcess(name, env=self.env, log_dir=self.folder).start()
+        self.processes = {name: ServiceProcess(name, env=self.env, log_dir=self.folder)
                           for name in SERVICE_MODULES}
         self.base_url = "http://" + self.env["GATEWAY_ADDRESS"]
+        self.start_services()
         self.broker_pid = broker_pid()
-        wait_until(lambda: requests.get(self.base_url + "/api/v1/health", timeout=3).ok, 90,
-                   interval=0.2, message="a healthy system")
         return self
 
-    def __exit__(self, *exc):
+    def start_services(self):
+        for process in self.processes.values():
+            process.start()
+        wait_until(lambda: requests.get(self.base_url + "/api/v1/health", timeout=3).ok, 90,
+                   interval=0.2, message="a healthy system")
+
+    def stop_services(self):
+        """Stops the four processes and waits until their database connections have closed
+        (a backend's last count is reported as it exits)."""
         for process in self.processes.values():
             process.stop()
+
+        def disconnected():
+            with psycopg2.connect(sandbox.POSTGRES_DSN) as connection, \
+                    connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s)",
+                               (list(self.databases.values()),))
+                remaining = cursor.fetchone()[0]
+            connection.close()
+            return remaining == 0
+        wait_until(disconnected, 30, interval=0.1, message="the services' connections to close")
+
+    def __exit__(self, *exc):
+        self.stop_services()
         for database in self.databases.values():
             sandbox.drop_database(database)
         sandbox.delete_vhost(self.vhost)
@@ -97,8 +118,9 @@ class System:
         return stats.get("message_stats", {}).get("publish", 0)
 
     def commits(self):
-        """Transactions committed so far in each service's database (PostgreSQL's own count,
-        which the server publishes about once a second)."""
+        """Transactions committed so far in each service's database (PostgreSQL's own count).
+        A backend reports its count at most once a second, and an idle pooled connection
+        not until it is used again or closes: read it with the services stopped."""
         with psycopg2.connect(sandbox.POSTGRES_DSN) as connection, connection.cursor() as cursor:
             cursor.execute("SELECT datname, xact_commit FROM pg_stat_database "
                            "WHERE datname = ANY(%s)", (list(self.databases.values()),))
@@ -225,7 +247,10 @@ def costs_per_booking(system, payers, count=40):
     """Books `count` times and lets RabbitMQ count the messages published and PostgreSQL the
     transactions committed in each service's database. Confirmation is watched in the
     bookings database, not through the gateway, so that watching adds no message; the
-    POST's own RPC (request and reply) is part of booking and is counted."""
+    POST's own RPC (request and reply) is part of booking and is counted. Stops the services
+    to read the count, and starts them again."""
+    system.stop_services()  # what came before is counted now, not in this part
+    system.start_services()
     before = system.settled_count()
     commits_before = system.commits()
     family, budget_id, slot_id = payers[0]
@@ -241,8 +266,10 @@ def costs_per_booking(system, payers, count=40):
                        interval=0.2, message="the counted bookings")
     finally:
         engine.dispose()
-    after = system.settled_count(previous=before)  # also long enough for PostgreSQL's stats
+    after = system.settled_count(previous=before)
+    system.stop_services()
     commits_after = system.commits()
+    system.start_services()
     return {"messages": round((after - before) / count, 1),
             "transactions": {name: round((commits_after[name] - commits_before[name]) / count, 1)
                              for name in commits_before}}
@@ -411,5 +438,12 @@ def main():
     print("\nwritten to", os.path.relpath(RESULTS, ROOT))
 
 
+def costs_only():
+    """`python -m bench.run costs`: only what one booking costs (part 3), in about a minute."""
+    with System() as system:
+        costs = costs_per_booking(system, build_world(system.base_url, 1))
+    print(json.dumps(costs))
+
+
 if __name__ == "__main__":
-    main()
+    costs_only() if sys.argv[1:] == ["costs"] else main()

@@ -6,6 +6,7 @@ import os
 
 import eventlet
 from eventlet.semaphore import Semaphore
+from eventlet.support.psycopg2_patcher import make_psycopg_green
 from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
@@ -110,16 +111,23 @@ class Database(DependencyProvider):
     def setup(self):
         config = self.container.config
         service_name = self.container.service_name
-        engine = make_engine(database_url(config, service_name),
-                             pool_size=int(config.get("max_workers", 10)) + 5)
+        url = database_url(config, service_name)
+        if make_url(url).get_backend_name() == "postgresql":
+            # psycopg2 waits for PostgreSQL through eventlet's hub, so a worker's query lets
+            # the process's other workers run. `nameko run`'s eventlet.monkey_patch() does
+            # this too; a service must not depend on how it was launched.
+            make_psycopg_green()
+        engine = make_engine(url, pool_size=int(config.get("max_workers", 10)) + 5)
         upgrade(engine, self.migrations_dir)
         self.store = Store(engine, self.outbox, self.processed_events)
         exchange = get_event_exchange(service_name, config)
         # Fail fast after a commit when the broker is away: the sweep publishes later.
         publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[exchange],
                               serializer="json", retry_policy=PUBLISH_RETRY_POLICY)
-        self.store.relay = OutboxRelay(self.store, publisher, exchange)
         self.sweep_seconds = setting(config, "OUTBOX_SWEEP_SECONDS", 1.0, float)
+        # Rows another instance published are marked within two of its sweeps: wait longer.
+        self.store.relay = OutboxRelay(self.store, publisher, exchange,
+                                       grace_seconds=3 * self.sweep_seconds)
 
     def start(self):
         self._sweeper = self.container.spawn_managed_thread(self._sweep_forever)

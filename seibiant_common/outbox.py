@@ -1,17 +1,29 @@
 """The transactional outbox: a unit of work that commits state and events together, and the
 relay that moves committed events to RabbitMQ with publisher confirms.
 
-Delivery is at least once (a crash between the broker's confirm and marking a row sent
-publishes it again), which is why every event carries an `event_id` and every handler
-checks it with `UnitOfWork.seen`. Events of one aggregate are published in the order they
-were written.
+One transaction per unit of work: right after its commit the unit of work publishes the
+events it wrote (from memory, no second transaction) and the relay remembers them as
+published; the next unit of work of the process marks them sent inside its own transaction,
+and the periodic sweep marks what no unit of work came to mark within a sweep interval and
+publishes what nobody published (a crash after commit, a broker outage, an aggregate whose
+earlier event was not yet out).
+
+Delivery is at least once (a crash between the broker's confirm and the mark publishes the
+row again), which is why every event carries an `event_id` and every handler checks it with
+`UnitOfWork.seen`. Events of one aggregate are first published in the order they were
+committed: a unit of work publishes an aggregate's events itself only when every earlier unsent
+row of that aggregate is one this process has already published, and leaves them to the
+sweep otherwise; within a process, publishing after commit is serialised per aggregate.
 """
+import datetime
 import json
 import logging
 import uuid
+import zlib
 from collections import defaultdict
 
 import sqlalchemy as sa
+from eventlet.semaphore import Semaphore
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,6 +32,8 @@ from .types import utcnow
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
+# Publishing after commit takes the lock of each of its aggregates' stripe, in index order.
+ORDERING_STRIPES = 64
 
 
 def new_id():
@@ -38,16 +52,25 @@ def envelope(event_type, payload, aggregate_id, correlation_id, schema_version=1
     }
 
 
+class Emitted:
+    """An outbox row this unit of work wrote, kept in memory to publish after commit."""
+
+    def __init__(self, seq, aggregate_id, event_type, body, headers):
+        self.seq, self.aggregate_id, self.event_type = seq, aggregate_id, event_type
+        self.body, self.headers = body, headers
+
+
 class UnitOfWork:
     """One database transaction. `emit` writes an event into it; after a successful commit
-    the events are handed to the relay at once, so the outbox adds no polling delay."""
+    the events are published at once, so the outbox adds no polling delay and no
+    transaction."""
 
     def __init__(self, store, handler_name=None, correlation_id=None, call_id_stack=()):
         self._store = store
         self._handler_name = handler_name
         self._correlation_id = correlation_id
         self._call_id_stack = list(call_id_stack)
-        self._aggregates = []
+        self._emitted = []
         self.session = None
 
     def __enter__(self):
@@ -57,16 +80,27 @@ class UnitOfWork:
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        relay = self._store.relay
+        handoff, committed = None, False
         try:
-            if exc_type is None:
-                self.session.commit()
-            else:
-                self.session.rollback()
-        finally:
-            self.session.close()
-            self._lock.__exit__(None, None, None)
-        if exc_type is None and self._aggregates:
-            self._store.relay.publish_aggregates(self._aggregates)
+            try:
+                if exc_type is None:
+                    if relay is not None:
+                        handoff = relay.prepare(self.session, self._emitted)
+                    self.session.commit()
+                    committed = True
+                else:
+                    self.session.rollback()
+            finally:
+                try:
+                    self.session.close()
+                finally:
+                    self._lock.__exit__(None, None, None)
+            if handoff is not None:
+                handoff.publish()
+        finally:  # even for a worker killed on the way: no lock or mark is left behind
+            if handoff is not None:
+                handoff.finish(committed)
         return False
 
     def emit(self, event_type, payload, aggregate_id, schema_version=1):
@@ -75,13 +109,13 @@ class UnitOfWork:
         headers = {"nameko.call_id_stack": self._call_id_stack}
         if self._correlation_id:
             headers["nameko.correlation_id"] = self._correlation_id
-        self.session.execute(self._store.outbox.insert().values(
+        result = self.session.execute(self._store.outbox.insert().values(
             event_id=body["event_id"], aggregate_id=body["aggregate_id"],
             event_type=event_type, body=json.dumps(body), headers=json.dumps(headers),
             created_at=utcnow(),
         ))
-        if body["aggregate_id"] not in self._aggregates:
-            self._aggregates.append(body["aggregate_id"])
+        self._emitted.append(Emitted(result.inserted_primary_key[0], body["aggregate_id"],
+                                     event_type, body, headers))
         return body
 
     def seen(self, event, handler=None):
@@ -97,75 +131,175 @@ class UnitOfWork:
         return result.rowcount == 0
 
 
-class OutboxRelay:
-    """Publishes committed outbox rows, oldest first per aggregate, and marks them sent."""
+class Handoff:
+    """What one unit of work hands the relay at its commit: the marks it carried in its
+    transaction, the rows it may publish once committed, and its aggregates' ordering locks."""
 
-    def __init__(self, store, publisher, exchange):
+    def __init__(self, relay, marks, rows, locks):
+        self._relay, self._marks, self._rows, self._locks = relay, marks, rows, locks
+
+    def publish(self):
+        """After the commit."""
+        if self._rows:
+            self._relay.publish_committed(self._rows)
+
+    def finish(self, committed):
+        """The marks are done if the transaction committed, else they go back."""
+        (self._relay.marked if committed else self._relay.unmarked)(self._marks)
+        for lock in reversed(self._locks):
+            lock.release()
+        self._locks = []
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows, oldest first per aggregate, and marks them sent.
+
+    `published` holds the rows this process published and has not yet marked sent (`stale`:
+    those that were already waiting at the last sweep); `marking` those whose mark is in a
+    transaction not yet committed. Each row is marked by exactly one transaction of the
+    process (no two of them wait on each other's row locks)."""
+
+    def __init__(self, store, publisher, exchange, grace_seconds):
         self._store = store
         self._publisher = publisher
         self._exchange = exchange
+        # The sweep leaves younger rows to the unit of work that wrote them (or, in another
+        # instance, has published them and not yet marked them): fewer duplicates.
+        self._grace = datetime.timedelta(seconds=grace_seconds)
+        self._published, self._stale, self._marking = set(), set(), set()
+        self._stripes = [Semaphore(1) for _ in range(ORDERING_STRIPES)]
 
-    def publish_aggregates(self, aggregate_ids):
+    # --- a unit of work's commit --------------------------------------------------------
+
+    def prepare(self, session, emitted):
+        """In the unit of work's transaction, just before its commit: mark sent what this
+        process published since, and find which of its own rows it may publish after the
+        commit without overtaking an earlier unsent row of the same aggregate."""
+        locks = []
+        for stripe in sorted({zlib.crc32(row.aggregate_id.encode()) % ORDERING_STRIPES
+                              for row in emitted}):  # released once published (Handoff)
+            self._stripes[stripe].acquire()
+            locks.append(self._stripes[stripe])
+        marks = self._take_marks()
+        try:
+            self._mark_sent(session, marks)
+            rows = self._publishable(session, emitted) if emitted else []
+        except BaseException:
+            Handoff(self, marks, [], locks).finish(committed=False)
+            raise
+        return Handoff(self, marks, rows, locks)
+
+    def _publishable(self, session, emitted):
+        outbox = self._store.outbox
+        own = {row.seq for row in emitted}
+        earlier = session.execute(
+            sa.select(outbox.c.aggregate_id, outbox.c.seq)
+            .where(outbox.c.sent_at.is_(None),
+                   outbox.c.aggregate_id.in_({row.aggregate_id for row in emitted}))
+        ).all()
+        ours = own | self._published | self._stale | self._marking
+        waiting = {aggregate_id for aggregate_id, seq in earlier if seq not in ours}
+        return [row for row in emitted if row.aggregate_id not in waiting]
+
+    def publish_committed(self, rows):
         """Right after a commit. A failure here is not the caller's failure: the state
         change is committed and the sweep will publish what is left."""
         try:
-            outbox = self._store.outbox
-            with self._store.write_lock(), Session(bind=self._store.engine) as session:
-                rows = session.execute(
-                    sa.select(outbox)
-                    .where(outbox.c.sent_at.is_(None), outbox.c.aggregate_id.in_(aggregate_ids))
-                    .order_by(outbox.c.seq)
-                    .with_for_update()
-                ).all()
-                self._publish(session, rows)
+            for row in rows:
+                self._publish_one(row.body, row.event_type, row.headers)
+                self._published.add(row.seq)
         except Exception:
             log.warning("outbox publish after commit failed; the sweep will retry",
                         exc_info=True)
 
+    # --- marks --------------------------------------------------------------------------
+
+    def _take_marks(self):
+        marks = self._published | self._stale
+        self._published, self._stale = set(), set()
+        self._marking |= marks
+        return marks
+
+    def _take_stale_marks(self):
+        """The sweep's: only marks no unit of work came to carry since the last sweep, so
+        that while the service is busy its units of work carry them all."""
+        marks, self._stale, self._published = self._stale, self._published, set()
+        self._marking |= marks
+        return marks
+
+    def marked(self, marks):
+        self._marking -= marks
+
+    def unmarked(self, marks):
+        self._marking -= marks
+        self._stale |= marks
+
+    def _mark_sent(self, session, seqs):
+        if seqs:
+            outbox = self._store.outbox
+            session.execute(outbox.update()
+                            .where(outbox.c.seq.in_(sorted(seqs)), outbox.c.sent_at.is_(None))
+                            .values(sent_at=utcnow()))
+
+    # --- the sweep ----------------------------------------------------------------------
+
     def sweep(self):
-        """Publishes rows nobody published (a crash after commit, a broker outage). Safe to
-        run in several instances at once: rows are claimed with SKIP LOCKED, and an aggregate
-        whose earlier row is claimed elsewhere waits for the next sweep. Returns the count."""
+        """Marks what this process published and no unit of work has marked since the last
+        sweep, and publishes rows nobody published. Safe to run in several instances at once: rows are
+        claimed with SKIP LOCKED, and an aggregate whose earlier row is claimed elsewhere (or
+        is too young, or was published here and is not marked yet) waits for the next
+        sweep. Returns the count
+        published. Commits only when it marked or published something."""
         outbox = self._store.outbox
         with self._store.write_lock(), Session(bind=self._store.engine) as session:
-            claimed = session.execute(
-                sa.select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.seq)
-                .limit(SWEEP_BATCH).with_for_update(skip_locked=True)
-            ).all()
-            if not claimed:
-                return 0
-            unsent = defaultdict(list)
-            for aggregate_id, seq in session.execute(
-                sa.select(outbox.c.aggregate_id, outbox.c.seq)
-                .where(outbox.c.sent_at.is_(None),
-                       outbox.c.aggregate_id.in_({row.aggregate_id for row in claimed}))
-                .order_by(outbox.c.seq)
-            ):
-                unsent[aggregate_id].append(seq)
-            claimed_seqs = {row.seq for row in claimed}
-            publishable = set()
-            for seqs in unsent.values():
-                for seq in seqs:  # only the unbroken run from the aggregate's oldest row
-                    if seq not in claimed_seqs:
-                        break
-                    publishable.add(seq)
-            rows = [row for row in claimed if row.seq in publishable]
-            return self._publish(session, rows)
+            marks, sent, committed = self._take_stale_marks(), [], False
+            try:
+                self._mark_sent(session, marks)
+                try:
+                    self._publish_unsent(session, sent)
+                finally:  # what reached the broker is marked, even if a later row failed
+                    if sent:
+                        session.execute(outbox.update().where(outbox.c.seq.in_(sent))
+                                        .values(sent_at=utcnow()))
+                    if marks or sent:
+                        session.commit()
+                    committed = True
+            finally:
+                (self.marked if committed else self.unmarked)(marks)
+            return len(sent)
 
-    def _publish(self, session, rows):
-        sent = []
-        try:
-            for row in rows:
-                self._publisher.publish(
-                    json.loads(row.body), exchange=self._exchange, routing_key=row.event_type,
-                    headers=json.loads(row.headers), message_id=row.event_id,
-                )
+    def _publish_unsent(self, session, sent):
+        outbox = self._store.outbox
+        claim = (sa.select(outbox)
+                 .where(outbox.c.sent_at.is_(None),
+                        outbox.c.created_at < utcnow() - self._grace)
+                 .order_by(outbox.c.seq).limit(SWEEP_BATCH).with_for_update(skip_locked=True))
+        ours = self._published | self._stale | self._marking  # published, not yet marked
+        if ours:
+            claim = claim.where(outbox.c.seq.notin_(sorted(ours)))
+        claimed = session.execute(claim).all()
+        if not claimed:
+            return
+        unsent = defaultdict(list)
+        for aggregate_id, seq in session.execute(
+            sa.select(outbox.c.aggregate_id, outbox.c.seq)
+            .where(outbox.c.sent_at.is_(None),
+                   outbox.c.aggregate_id.in_({row.aggregate_id for row in claimed}))
+            .order_by(outbox.c.seq)
+        ):
+            unsent[aggregate_id].append(seq)
+        claimed_seqs = {row.seq for row in claimed}
+        publishable = set()
+        for seqs in unsent.values():
+            for seq in seqs:  # only the unbroken run from the aggregate's oldest row
+                if seq not in claimed_seqs:
+                    break
+                publishable.add(seq)
+        for row in claimed:
+            if row.seq in publishable:
+                self._publish_one(json.loads(row.body), row.event_type, json.loads(row.headers))
                 sent.append(row.seq)
-        finally:
-            if sent:
-                outbox = self._store.outbox
-                session.execute(outbox.update().where(outbox.c.seq.in_(sent))
-                                .values(sent_at=utcnow()))
-            session.commit()
-        return len(sent)
 
+    def _publish_one(self, body, event_type, headers):
+        self._publisher.publish(body, exchange=self._exchange, routing_key=event_type,
+                                headers=headers, message_id=body["event_id"])

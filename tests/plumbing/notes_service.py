@@ -1,5 +1,6 @@
 """A tiny pair of services that exercise the shared plumbing the way real services do."""
 import os
+import time
 
 import sqlalchemy as sa
 from nameko.rpc import rpc
@@ -31,6 +32,14 @@ class NotesService:
     def add_note(self, note_id, text):
         with self.db.unit_of_work() as uow:
             uow.emit("note_added", {"note_id": note_id, "text": text}, aggregate_id=note_id)
+
+    @rpc
+    def nap(self, seconds):
+        """A slow query (PostgreSQL): when it started and ended, on this process's clock."""
+        with self.db.unit_of_work() as uow:
+            started = time.monotonic()
+            uow.session.execute(sa.text("SELECT pg_sleep(:seconds)"), {"seconds": seconds})
+            return started, time.monotonic()
 
 
 class ListenerService:

@@ -1,13 +1,18 @@
 """The shared plumbing against the real broker: outbox relay, dead letters, idempotency."""
+import datetime
 import json
+from collections import defaultdict
 
 import sqlalchemy as sa
-from nameko.standalone.events import event_dispatcher
+from kombu import Connection, Queue
+from nameko.standalone.events import event_dispatcher, get_event_exchange
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from seibiant_common import dead_letters
-from seibiant_common.outbox import OutboxRelay, envelope
+from seibiant_common.database import Database
+from seibiant_common.outbox import SWEEP_BATCH, OutboxRelay, envelope
 from seibiant_common.processes import wait_until
+from seibiant_common.types import utcnow
 
 from .notes_service import POISON, TABLES, ListenerService, NotesService, received
 
@@ -32,6 +37,35 @@ def unsent(url):
     return count
 
 
+def store_of(container):
+    return next(d for d in container.dependencies if isinstance(d, Database)).store
+
+
+def commits_of(container):
+    """A list that grows by one for each transaction the container's engine commits."""
+    commits = []
+    sa.event.listen(store_of(container).engine, "commit", lambda connection: commits.append(1))
+    return commits
+
+
+class Spy:
+    """A queue of its own on the notes service's event exchange: every publish, duplicates
+    included, in the order the broker took them."""
+
+    def __init__(self, amqp_uri, config):
+        self.connection = Connection(amqp_uri)
+        self.queue = Queue("spy", exchange=get_event_exchange("notes", config),
+                           routing_key="#", durable=False)(self.connection.default_channel)
+        self.queue.declare()
+
+    def bodies(self):
+        bodies = []
+        while (message := self.queue.get(no_ack=True)) is not None:
+            bodies.append(json.loads(message.body))
+        self.connection.close()
+        return bodies
+
+
 def start_pair(start_service, make_database_url, kind, **overrides):
     notes_url = make_database_url(kind, "notes")
     listener_url = make_database_url(kind, "listener")
@@ -46,7 +80,7 @@ def test_an_event_whose_relay_died_before_publishing_is_published_once_after_res
     notes, notes_url, listener_url, databases = start_pair(
         start_service, make_database_url, "postgresql", OUTBOX_SWEEP_SECONDS=3600)
     # The process dies between the commit and the publish: nothing reaches the broker.
-    monkeypatch.setattr(OutboxRelay, "publish_aggregates", lambda self, ids: None)
+    monkeypatch.setattr(OutboxRelay, "publish_committed", lambda self, rows: None)
     with ServiceRpcProxy("notes", service_config) as proxy:
         proxy.add_note("n1", "written before the crash")
     notes.kill()
@@ -113,3 +147,80 @@ def test_the_correlation_id_of_a_call_travels_with_the_events_it_causes(
     engine.dispose()
     assert body["correlation_id"] == "req-42"
     assert headers["nameko.correlation_id"] == "req-42"
+
+
+def test_a_unit_of_work_is_one_transaction_and_its_events_go_out_once_in_order(
+        start_service, make_database_url, service_config, amqp_uri):
+    notes_url = make_database_url("postgresql", "notes")
+    listener_url = make_database_url("postgresql", "listener")
+    databases = {"notes": notes_url, "listener": listener_url}
+    listener = start_service(ListenerService, DATABASES=databases)
+    # No sweep after the first: what marks rows sent here is the next unit of work.
+    notes = start_service(NotesService, DATABASES=databases, OUTBOX_SWEEP_SECONDS=3600)
+    spy = Spy(amqp_uri, service_config)
+    notes_commits, listener_commits = commits_of(notes), commits_of(listener)
+    with ServiceRpcProxy("notes", service_config) as proxy:
+        for number in range(5):
+            proxy.add_note("one-note", "version {}".format(number))
+    versions = ["version {}".format(number) for number in range(5)]
+    wait_until(lambda: len(texts(listener_url)) == 5, 10, message="delivery")
+
+    assert texts(listener_url) == versions
+    # One transaction per message handled, on both sides; before, a second one per event
+    # locked the row, published it and marked it sent.
+    assert (len(notes_commits), len(listener_commits)) == (5, 5)
+    assert unsent(notes_url) == 1  # published; its mark rides on the next unit of work
+    relay = store_of(notes).relay
+    assert relay.sweep() == 0  # or, when none came for a sweep interval, on the sweep
+    assert (unsent(notes_url), len(notes_commits)) == (1, 5)
+    assert relay.sweep() == 0  # which publishes nothing again
+    assert (unsent(notes_url), len(notes_commits)) == (0, 6)
+    assert [body["payload"]["text"] for body in spy.bodies()] == versions
+
+
+def test_two_instances_sweeping_at_once_publish_each_row_once_in_order_per_aggregate(
+        start_service, make_database_url, service_config, amqp_uri):
+    notes_url = make_database_url("postgresql", "notes")
+    spy = Spy(amqp_uri, service_config)
+    start_service(NotesService, DATABASES={"notes": notes_url})  # creates the tables
+    engine = sa.create_engine(notes_url)
+    # Unsent rows older than the sweep's grace, as a crash would leave them: the first batch
+    # touches every "early" aggregate; the second also has "late" ones of its own.
+    rows = 2 * SWEEP_BATCH + 100
+    written = utcnow() - datetime.timedelta(minutes=1)
+    with engine.begin() as connection:
+        for number in range(rows):
+            aggregate = ("early-{}" if number < SWEEP_BATCH + 50 else "late-{}").format(number % 6)
+            body = envelope("note_added", {"note_id": aggregate, "text": str(number)},
+                            aggregate, None)
+            connection.execute(OUTBOX.insert().values(
+                event_id=body["event_id"], aggregate_id=aggregate, event_type="note_added",
+                body=json.dumps(body), headers="{}", created_at=written))
+    engine.dispose()
+
+    for _ in range(2):
+        start_service(NotesService, DATABASES={"notes": notes_url}, OUTBOX_SWEEP_SECONDS=0.05)
+    wait_until(lambda: unsent(notes_url) == 0, 30, message="the sweeps")
+
+    bodies = spy.bodies()
+    assert sorted(int(body["payload"]["text"]) for body in bodies) == list(range(rows))
+    by_aggregate = defaultdict(list)
+    for body in bodies:
+        by_aggregate[body["aggregate_id"]].append(int(body["payload"]["text"]))
+    assert all(numbers == sorted(numbers) for numbers in by_aggregate.values())
+
+
+def test_an_event_waits_for_an_earlier_unpublished_event_of_its_aggregate(
+        start_service, make_database_url, service_config, amqp_uri):
+    notes_url = make_database_url("postgresql", "notes")
+    notes = start_service(NotesService, DATABASES={"notes": notes_url})
+    spy = Spy(amqp_uri, service_config)
+    relay = store_of(notes).relay
+    with ServiceRpcProxy("notes", service_config) as proxy:
+        relay.publish_committed = lambda rows: None  # this publish after commit is lost
+        proxy.add_note("same", "first")
+        del relay.publish_committed
+        proxy.add_note("same", "second")  # must not overtake "first": left to the sweep
+        proxy.add_note("other", "unrelated")  # nothing before it: published at once
+    wait_until(lambda: unsent(notes_url) == 0, 10, message="the sweep")
+    assert [body["payload"]["text"] for body in spy.bodies()] == ["unrelated", "first", "second"]
