@@ -10,3 +10,8 @@ def database_url(config, service_name):
 def setting(config, key, default, cast):
     value = config.get(key)
     return default if value in (None, "") else cast(value)
+
+
+class StartupRefused(RuntimeError):
+    """A service that will not start as configured. Not nameko's ConfigurationError: `nameko
+    run` prints that one and exits 0, so whatever started the service would not notice."""

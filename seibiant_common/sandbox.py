@@ -2,13 +2,16 @@
 must not see each other's queues or rows."""
 import contextlib
 import os
+import shutil
 import socket
+import subprocess
 import uuid
 
 import psycopg2
 import requests
 
 RABBIT_HOST = os.environ.get("RABBIT_HOST", "127.0.0.1")
+RABBIT_PORT = int(os.environ.get("RABBIT_PORT", "5672"))
 RABBIT_MANAGEMENT = os.environ.get("RABBIT_MANAGEMENT", "http://{}:15672/api".format(RABBIT_HOST))
 GUEST = ("guest", "guest")
 POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 user=postgres dbname=postgres")
@@ -23,7 +26,7 @@ def create_vhost(prefix="seibiant-test"):
     requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=GUEST,
                  json={"configure": ".*", "write": ".*", "read": ".*"},
                  timeout=10).raise_for_status()
-    return "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost), vhost
+    return "amqp://guest:guest@{}:{}/{}".format(RABBIT_HOST, RABBIT_PORT, vhost), vhost
 
 
 def delete_vhost(vhost):
@@ -88,24 +91,55 @@ def postgres_databases(*names, prefix="seibiant_test"):
             drop_database(database)
 
 
+def broker_listens():
+    """Whether anything accepts connections on RabbitMQ's AMQP port."""
+    try:
+        socket.create_connection((RABBIT_HOST, RABBIT_PORT), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def management_overview():
+    """True when the management API answers; raises why not otherwise."""
+    requests.get(RABBIT_MANAGEMENT + "/overview", auth=GUEST, timeout=2).raise_for_status()
+    return True
+
+
 def management_answers():
     try:
-        return requests.get(RABBIT_MANAGEMENT + "/overview", auth=GUEST, timeout=2).ok
+        return management_overview()
     except requests.RequestException:
         return False
 
 
-if __name__ == "__main__":
-    # `python -m seibiant_common.sandbox wait-for-management SECONDS`: for `make test` and
-    # `make bench`, right after enabling the plugin, which takes a few seconds to listen.
-    import sys
-
+def prepare_broker(seconds):
+    """For `make test` and `make bench`: fails at once when no RabbitMQ listens, enables the
+    management plugin when its API does not answer, and waits for it (it takes a few seconds
+    to listen). Returns an error message, or None when the API answers."""
     from seibiant_common.processes import wait_until
 
-    if sys.argv[1:2] != ["wait-for-management"]:
-        sys.exit("usage: python -m seibiant_common.sandbox wait-for-management SECONDS")
+    if not broker_listens():
+        return ("RabbitMQ is not answering on {}:{}. Start it with `rabbitmq-server -detached` "
+                "(Debian's rabbitmq-server package) or `docker compose up -d rabbitmq`, or set "
+                "RABBIT_HOST and RABBIT_PORT to where one runs.".format(RABBIT_HOST, RABBIT_PORT))
+    if management_answers():
+        return None
+    if shutil.which("rabbitmq-plugins"):
+        subprocess.run(["rabbitmq-plugins", "-q", "enable", "rabbitmq_management"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     try:
-        wait_until(management_answers, float(sys.argv[2]), interval=0.5,
+        wait_until(management_overview, seconds, interval=0.5,
                    message="RabbitMQ's management API on " + RABBIT_MANAGEMENT)
     except TimeoutError as error:
-        sys.exit("{} (enable it: rabbitmq-plugins enable rabbitmq_management)".format(error))
+        return "{} (enable it: rabbitmq-plugins enable rabbitmq_management)".format(error)
+    return None
+
+
+if __name__ == "__main__":
+    # `python -m seibiant_common.sandbox prepare-broker SECONDS`
+    import sys
+
+    if sys.argv[1:2] != ["prepare-broker"] or len(sys.argv) != 3:
+        sys.exit("usage: python -m seibiant_common.sandbox prepare-broker SECONDS")
+    sys.exit(prepare_broker(float(sys.argv[2])))
