@@ -73,8 +73,8 @@ def main():
             stopping.append(True)
             print("\nStopping Seibiant...")
             killed = stop_all(processes)
-            print("Stopped." if not killed else
-                  "Stopped; killed {} (still running 15 s after SIGTERM).".format(", ".join(killed)))
+            print("Stopped." if not killed else "Stopped; killed {} (still running 15 s "
+                  "after SIGTERM).".format(", ".join(killed)))
         sys.exit(0)
 
     signal.signal(signal.SIGINT, stop)
