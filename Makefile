@@ -35,10 +35,11 @@ install: $(INSTALLED) node_modules/.installed
 run: install
 	PYTHONPATH=$(CURDIR) $(PY) -m tools.run_all
 
-# Tests and benchmarks create a RabbitMQ virtual host each, through the management API.
+# Tests and benchmarks create a RabbitMQ virtual host each, through the management API:
+# fails at once when no broker answers on RABBIT_HOST:RABBIT_PORT (127.0.0.1:5672), else
+# enables the plugin if need be and waits for it.
 broker-management: $(INSTALLED)
-	@-command -v rabbitmq-plugins >/dev/null && rabbitmq-plugins -q enable rabbitmq_management >/dev/null 2>&1
-	@$(PY) -m seibiant_common.sandbox wait-for-management 30
+	@$(PY) -m seibiant_common.sandbox prepare-broker 30
 
 test: install broker-management
 	@# the web pages' browser tests drive Debian's Chromium (Playwright's own download cannot be had)

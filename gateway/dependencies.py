@@ -14,7 +14,7 @@ from nameko.extensions import DependencyProvider
 from werkzeug.http import parse_list_header
 from werkzeug.wrappers import Response
 
-from seibiant_common.config import setting
+from seibiant_common.config import StartupRefused, setting
 from seibiant_common.database import Database
 from seibiant_common.rpc import RpcProxy
 
@@ -163,13 +163,13 @@ class Accounts(DependencyProvider):
         config = self.container.config
         self.secret = _config_or_env(config, "TOKEN_SECRET", "SEIBIANT_TOKEN_SECRET")
         if len(self.secret) < tokens.MIN_SECRET_BYTES:
-            raise ConfigurationError("the gateway will not start without a token secret: "
-                                     + DEV_SECRET_HINT)
+            raise StartupRefused("the gateway will not start without a token secret: "
+                                 + DEV_SECRET_HINT)
         self.admin_password = _config_or_env(config, "ADMIN_PASSWORD",
                                              "SEIBIANT_ADMIN_PASSWORD")
         if not self.admin_password:
-            raise ConfigurationError("the gateway will not start without "
-                                     "SEIBIANT_ADMIN_PASSWORD (the password of `admin`)")
+            raise StartupRefused("the gateway will not start without "
+                                 "SEIBIANT_ADMIN_PASSWORD (the password of `admin`)")
         self.ttl = setting(config, "TOKEN_TTL_SECONDS", 3600, int)
         self.cost = setting(config, "PASSWORD_COST", passwords.DEFAULT_COST, int)
         self.max_failures = setting(config, "LOGIN_MAX_FAILURES", 5, int)

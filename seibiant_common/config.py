@@ -15,3 +15,8 @@ def setting(config, key, default, cast):
 def flag(value):
     """A yes/no setting: true, 1, yes or on (YAML may have made it a bool or an int already)."""
     return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+class StartupRefused(RuntimeError):
+    """A service that will not start as configured. Not nameko's ConfigurationError: `nameko
+    run` prints that one and exits 0, so whatever started the service would not notice."""

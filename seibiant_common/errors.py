@@ -49,6 +49,11 @@ class Forbidden(SeibiantError):
         self.detail = detail
 
 
+# The refusals a caller gets back as its own 4xx: expected, so logged as one INFO line
+# (seibiant_common.rpc, .logs), where anything else a worker raises is our fault.
+REFUSALS = (NotFound, InvalidInput, Conflict, Forbidden)
+
+
 @deserialize_to_instance
 class Unavailable(SeibiantError):
     """A service this one depends on did not answer in time; nothing was changed. Try again."""

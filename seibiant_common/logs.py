@@ -44,6 +44,19 @@ class JsonFormatter(logging.Formatter):
 logging.Formatter.converter = time.gmtime
 
 
+class RefusalsAtInfo(logging.Filter):
+    """For nameko's containers logger: an entrypoint's expected exception (a refusal, the
+    caller's 4xx) is logged there as a WARNING with its traceback; it is no fault of ours, so
+    it becomes one INFO line. Anything else a worker raises stays an ERROR with traceback."""
+
+    def filter(self, record):
+        if not str(record.msg).startswith("(expected) error handling worker"):
+            return True
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.exc_info = record.exc_text = None
+        return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+
+
 class Correlation(DependencyProvider):
     """Gives every worker a correlation id (the caller's, or a new one) and logs its outcome."""
 

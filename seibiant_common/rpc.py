@@ -3,9 +3,11 @@
 nameko's own let a failure to publish a reply, or to ack a message on a connection the broker
 has just closed, escape from the worker, which kills the whole container: a RabbitMQ restart
 while any RPC is in flight takes the service down with it. These log the loss instead and
-keep running. Nothing else changes: an unacknowledged request is delivered again once the
-broker is back (every RPC that changes state must be idempotent or refuse a repeat), and a
-caller that missed its reply times out and may retry.
+keep running. A refusal (`errors.REFUSALS`) is an expected exception of every entrypoint,
+which `logs.RefusalsAtInfo` logs as INFO without a traceback. Nothing else changes: an
+unacknowledged request is delivered again once the broker is back (every RPC that changes
+state must be idempotent or refuse a repeat), and a caller that missed its reply times out
+and may retry.
 
     from seibiant_common.rpc import RpcProxy, rpc
 """
@@ -13,6 +15,7 @@ import logging
 
 from nameko import rpc as nameko_rpc
 
+from .errors import REFUSALS
 from .messaging import BROKER_ERRORS, ResilientQueueConsumer
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,9 @@ class ResilientRpcConsumer(nameko_rpc.RpcConsumer):
 
 class ResilientRpc(nameko_rpc.Rpc):
     rpc_consumer = ResilientRpcConsumer()
+
+    def __init__(self, expected_exceptions=REFUSALS, **kwargs):
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
 
 class ResilientReplyListener(nameko_rpc.ReplyListener):

@@ -2,13 +2,22 @@
 must not see each other's queues or rows."""
 import contextlib
 import os
+import shutil
+import signal
 import socket
+import subprocess
+import tempfile
 import uuid
 
 import psycopg2
 import requests
+from kombu import Connection
 
 RABBIT_HOST = os.environ.get("RABBIT_HOST", "127.0.0.1")
+RABBIT_PORT = int(os.environ.get("RABBIT_PORT", "5672"))
+# Where RabbitMQ's own scripts are (Debian's /usr/sbin ones would run them as the `rabbitmq`
+# user, whose node is the machine's shared broker).
+RABBITMQ_BIN = os.environ.get("RABBITMQ_BIN", "/usr/lib/rabbitmq/bin")
 RABBIT_MANAGEMENT = os.environ.get("RABBIT_MANAGEMENT", "http://{}:15672/api".format(RABBIT_HOST))
 GUEST = ("guest", "guest")
 POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 user=postgres dbname=postgres")
@@ -23,7 +32,7 @@ def create_vhost(prefix="seibiant-test"):
     requests.put("{}/permissions/{}/guest".format(RABBIT_MANAGEMENT, vhost), auth=GUEST,
                  json={"configure": ".*", "write": ".*", "read": ".*"},
                  timeout=10).raise_for_status()
-    return "amqp://guest:guest@{}:5672/{}".format(RABBIT_HOST, vhost), vhost
+    return "amqp://guest:guest@{}:{}/{}".format(RABBIT_HOST, RABBIT_PORT, vhost), vhost
 
 
 def delete_vhost(vhost):
@@ -58,6 +67,88 @@ def free_port():
         return sock.getsockname()[1]
 
 
+class RabbitNode:
+    """A RabbitMQ node of one's own, for tests that stop and start a broker: never the
+    machine's shared one. Its name, AMQP and distribution ports, data, logs and Erlang cookie
+    (its HOME) are its own, in a temporary folder removed at `stop`; no plugins (so no
+    management API: its default virtual host is the test's alone anyway)."""
+
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="seibiant-rabbitmq-")
+        self.name = "seibiant-test-{}@localhost".format(uuid.uuid4().hex[:10])
+        self.port = free_port()
+        self.amqp_uri = "amqp://guest:guest@127.0.0.1:{}/".format(self.port)
+        self.log_path = os.path.join(self.folder, "server.log")
+        files = {"rabbitmq.conf": "listeners.tcp.local = 127.0.0.1:{}\n".format(self.port),
+                 "enabled_plugins": "[].\n", "rabbitmq-env.conf": ""}
+        for name, text in files.items():
+            with open(os.path.join(self.folder, name), "w") as file:
+                file.write(text)
+        self.env = dict(
+            os.environ, HOME=self.folder, RABBITMQ_NODENAME=self.name,
+            RABBITMQ_NODE_IP_ADDRESS="127.0.0.1", RABBITMQ_NODE_PORT=str(self.port),
+            RABBITMQ_DIST_PORT=str(free_port()),
+            RABBITMQ_MNESIA_BASE=os.path.join(self.folder, "mnesia"),
+            RABBITMQ_LOG_BASE=os.path.join(self.folder, "log"),
+            RABBITMQ_PID_FILE=os.path.join(self.folder, "rabbitmq.pid"),
+            RABBITMQ_CONFIG_FILE=os.path.join(self.folder, "rabbitmq.conf"),
+            RABBITMQ_ADVANCED_CONFIG_FILE=os.path.join(self.folder, "advanced.config"),
+            RABBITMQ_ENABLED_PLUGINS_FILE=os.path.join(self.folder, "enabled_plugins"),
+            RABBITMQ_CONF_ENV_FILE=os.path.join(self.folder, "rabbitmq-env.conf"),
+            ERL_FLAGS="-kernel inet_dist_use_interface {127,0,0,1}")
+        self.process = None
+
+    def start(self, timeout=120):
+        from seibiant_common.processes import wait_until
+
+        server = os.path.join(RABBITMQ_BIN, "rabbitmq-server")
+        if not os.access(server, os.X_OK):
+            raise RuntimeError("{} is not there: install RabbitMQ's server (Debian's "
+                               "rabbitmq-server) or set RABBITMQ_BIN".format(server))
+        with open(self.log_path, "ab") as log:
+            # a process group of its own: Erlang starts helpers that must stop with it
+            self.process = subprocess.Popen([server], env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, process_group=0)
+        wait_until(self.answers, timeout, interval=0.5,
+                   message="RabbitMQ node {} (log: {})".format(self.name, self.log_path))
+        return self
+
+    def answers(self):
+        if self.process.poll() is not None:
+            raise RuntimeError("exited {}".format(self.process.returncode))
+        with Connection(self.amqp_uri, connect_timeout=2) as connection:
+            connection.connect()
+        return True
+
+    def ctl(self, *args):
+        """`rabbitmqctl` on this node (the same HOME, so the same cookie)."""
+        subprocess.run([os.path.join(RABBITMQ_BIN, "rabbitmqctl"), "-n", self.name] +
+                       list(args), env=self.env, check=True, capture_output=True, timeout=120)
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # Erlang stops the node cleanly
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)  # helpers left behind
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def rabbitmq_node():
+    """A started `RabbitNode` for as long as the block lasts."""
+    node = RabbitNode()
+    try:
+        yield node.start()
+    finally:
+        node.stop()
+
+
 def percentile(samples, fraction):
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -89,24 +180,55 @@ def postgres_databases(*names, prefix="seibiant_test"):
             drop_database(database)
 
 
+def broker_listens():
+    """Whether anything accepts connections on RabbitMQ's AMQP port."""
+    try:
+        socket.create_connection((RABBIT_HOST, RABBIT_PORT), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def management_overview():
+    """True when the management API answers; raises why not otherwise."""
+    requests.get(RABBIT_MANAGEMENT + "/overview", auth=GUEST, timeout=2).raise_for_status()
+    return True
+
+
 def management_answers():
     try:
-        return requests.get(RABBIT_MANAGEMENT + "/overview", auth=GUEST, timeout=2).ok
+        return management_overview()
     except requests.RequestException:
         return False
 
 
-if __name__ == "__main__":
-    # `python -m seibiant_common.sandbox wait-for-management SECONDS`: for `make test` and
-    # `make bench`, right after enabling the plugin, which takes a few seconds to listen.
-    import sys
-
+def prepare_broker(seconds):
+    """For `make test` and `make bench`: fails at once when no RabbitMQ listens, enables the
+    management plugin when its API does not answer, and waits for it (it takes a few seconds
+    to listen). Returns an error message, or None when the API answers."""
     from seibiant_common.processes import wait_until
 
-    if sys.argv[1:2] != ["wait-for-management"]:
-        sys.exit("usage: python -m seibiant_common.sandbox wait-for-management SECONDS")
+    if not broker_listens():
+        return ("RabbitMQ is not answering on {}:{}. Start it with `rabbitmq-server -detached` "
+                "(Debian's rabbitmq-server package) or `docker compose up -d rabbitmq`, or set "
+                "RABBIT_HOST and RABBIT_PORT to where one runs.".format(RABBIT_HOST, RABBIT_PORT))
+    if management_answers():
+        return None
+    if shutil.which("rabbitmq-plugins"):
+        subprocess.run(["rabbitmq-plugins", "-q", "enable", "rabbitmq_management"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     try:
-        wait_until(management_answers, float(sys.argv[2]), interval=0.5,
+        wait_until(management_overview, seconds, interval=0.5,
                    message="RabbitMQ's management API on " + RABBIT_MANAGEMENT)
     except TimeoutError as error:
-        sys.exit("{} (enable it: rabbitmq-plugins enable rabbitmq_management)".format(error))
+        return "{} (enable it: rabbitmq-plugins enable rabbitmq_management)".format(error)
+    return None
+
+
+if __name__ == "__main__":
+    # `python -m seibiant_common.sandbox prepare-broker SECONDS`
+    import sys
+
+    if sys.argv[1:2] != ["prepare-broker"] or len(sys.argv) != 3:
+        sys.exit("usage: python -m seibiant_common.sandbox prepare-broker SECONDS")
+    sys.exit(prepare_broker(float(sys.argv[2])))

@@ -10,24 +10,24 @@ from kombu import Connection  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
 from seibiant_common.sandbox import (  # noqa: E402,F401 (the constants are imported from here too)
-    POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT, create_database, create_vhost,
-    delete_vhost, drop_database)
+    POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT, RABBIT_PORT, create_database,
+    create_vhost, delete_vhost, drop_database)
 
 
 def pytest_sessionstart(session):
     """No broker is a failure, never a skip: the suite is about the real broker."""
     try:
-        with Connection("amqp://guest:guest@{}:5672//".format(RABBIT_HOST),
+        with Connection("amqp://guest:guest@{}:{}//".format(RABBIT_HOST, RABBIT_PORT),
                         connect_timeout=5) as connection:
             connection.connect()
         requests.get(RABBIT_MANAGEMENT + "/overview", auth=("guest", "guest"),
                      timeout=5).raise_for_status()
     except Exception as error:
         pytest.exit(
-            "RabbitMQ is not answering on {0}:5672 with its management API on {0}:15672 "
-            "({1!r}). Start it (`rabbitmq-server -detached`, then "
-            "`rabbitmq-plugins enable rabbitmq_management`) or `docker compose up rabbitmq`."
-            .format(RABBIT_HOST, error), returncode=3)
+            "RabbitMQ is not answering on {}:{} with its management API on {} ({!r}). Start "
+            "it (`rabbitmq-server -detached`, then `rabbitmq-plugins enable "
+            "rabbitmq_management`) or `docker compose up rabbitmq`."
+            .format(RABBIT_HOST, RABBIT_PORT, RABBIT_MANAGEMENT, error), returncode=3)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import requests
 from kombu import Connection
 
 from seibiant_common.config import DEFAULT_AMQP_URI
-from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
+from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, stop_all, wait_until
 
 DEMO_ADMIN_PASSWORD = "seibiant-demo-admin"
 
@@ -72,20 +72,21 @@ def main():
         if not stopping:
             stopping.append(True)
             print("\nStopping Seibiant...")
-            for process in reversed(processes):
-                process.stop()
-            print("Stopped.")
+            killed = stop_all(processes)
+            print("Stopped." if not killed else "Stopped; killed {} (still running 15 s "
+                  "after SIGTERM).".format(", ".join(killed)))
         sys.exit(0)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     for process in processes:
         process.start()
-    print("Started {}; logs in var/log/.".format(", ".join(SERVICE_MODULES)))
+    log_dir = os.path.dirname(processes[0].log_path)
+    print("Started {}; logs in {}/.".format(", ".join(SERVICE_MODULES), log_dir))
     try:
         wait_until(healthy, 90, interval=0.2, message="the gateway's health check")
     except TimeoutError:
-        print("The system did not become healthy within 90 s; see var/log/*.log.")
+        print("The system did not become healthy within 90 s; see {}/*.log.".format(log_dir))
         stop()
     subprocess.run([sys.executable, "-m", "gateway.seed"], cwd=ROOT, check=False,
                    env=dict(os.environ, PYTHONPATH=ROOT))

@@ -1,13 +1,11 @@
 """The saga survives crashes: 100 concurrent bookings across a few slots and budgets while each
 service is killed with SIGKILL and restarted (and, in the second test, while RabbitMQ itself
 restarts). Afterwards every booking has settled and the three services agree to the penny and
-to the place. The services run as real processes on PostgreSQL; the two tests share them
-(each in a council, with slots and budgets, of its own)."""
+to the place. The services run as real processes on PostgreSQL and on a RabbitMQ node of the
+module's own (`sandbox.rabbitmq_node`: the machine's shared broker is never stopped); the two
+tests share them (each in a council, with slots and budgets, of its own)."""
 import collections
 import itertools
-import os
-import shlex
-import subprocess
 
 import eventlet
 import pytest
@@ -16,8 +14,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common import dead_letters
 from seibiant_common.processes import ServiceProcess, wait_until
+from seibiant_common.sandbox import rabbitmq_node
 
-from .saga import fresh_postgres_databases, fresh_vhost
+from .saga import fresh_postgres_databases
 from .world import World, new_id
 
 pytestmark = pytest.mark.postgres
@@ -40,7 +39,9 @@ ROWS = sa.text("SELECT id, status, reason, slot_id, budget_id, places, total_pen
 class Cluster:
     """The three services as processes, and a client that rides out their restarts."""
 
-    def __init__(self, amqp_uri, databases, log_dir):
+    def __init__(self, broker, databases, log_dir):
+        self.broker = broker
+        amqp_uri = broker.amqp_uri
         env = dict(SETTINGS, AMQP_URI=amqp_uri, **{
             "{}_DATABASE_URL".format(name.upper()): url for name, url in databases.items()})
         self.processes = {name: ServiceProcess(name, env, log_dir) for name in NAMES}
@@ -96,8 +97,8 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    with fresh_vhost() as amqp_uri, fresh_postgres_databases(*NAMES) as databases:
-        cluster = Cluster(amqp_uri, databases, str(tmp_path_factory.mktemp("crash-logs")))
+    with rabbitmq_node() as broker, fresh_postgres_databases(*NAMES) as databases:
+        cluster = Cluster(broker, databases, str(tmp_path_factory.mktemp("crash-logs")))
         try:
             cluster.start()
             yield cluster
@@ -203,22 +204,15 @@ def test_every_booking_settles_when_each_service_is_killed_mid_run(cluster):
     run.check_everything_settled_and_agrees()
 
 
-def rabbitmqctl(command):
-    """RABBITMQCTL says how to reach it when the broker is elsewhere, for instance
-    `docker compose exec -T rabbitmq rabbitmqctl`."""
-    subprocess.run(shlex.split(os.environ.get("RABBITMQCTL", "rabbitmqctl")) + [command],
-                   check=True, capture_output=True, timeout=120)
-
-
 def test_every_booking_settles_when_rabbitmq_restarts_mid_run(cluster):
     run = Run(cluster)
     run.start()
 
     wait_until(lambda: run.made() >= 30, 90, message="30 bookings")
     try:
-        rabbitmqctl("stop_app")
+        cluster.broker.ctl("stop_app")
     finally:
-        rabbitmqctl("start_app")  # whatever happened, the broker runs again
+        cluster.broker.ctl("start_app")  # whatever happened, the broker runs again
 
     run.check_everything_settled_and_agrees()
     # no service died of it: they reconnected (seibiant_common.rpc and .messaging)

@@ -7,11 +7,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 from nameko.containers import ServiceContainer
-from nameko.exceptions import ConfigurationError
 
 from gateway import passwords, tokens
 from gateway.client import ApiError, Client
 from gateway.service import GatewayService
+from seibiant_common.config import StartupRefused
 from seibiant_common.processes import wait_until
 from seibiant_common.sandbox import free_port
 
@@ -143,7 +143,7 @@ def test_the_gateway_will_not_start_without_its_secrets(vhost_uri, tmp_path, mon
     config = gateway_config(vhost_uri, {"gateway": "sqlite:///{}".format(tmp_path / "g.db")},
                             free_port(), **{missing: ""})
     container = ServiceContainer(GatewayService, config)
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(StartupRefused):
         container.start()
     container.kill()
 

@@ -31,23 +31,51 @@ def health(env):
     return requests.get("http://{}/api/v1/health".format(env["GATEWAY_ADDRESS"]), timeout=5)
 
 
+def running(pid):
+    """Whether the process is there and not a zombie."""
+    try:
+        with open("/proc/{}/stat".format(pid)) as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c(
         amqp_uri, tmp_path):
     env = system_env(amqp_uri, tmp_path)
+    output_path = tmp_path / "run.out"
     started = time.monotonic()
-    run = subprocess.Popen([sys.executable, "-m", "tools.run_all"], cwd=ROOT,
-                           env=dict(os.environ, PYTHONPATH=ROOT, **env),
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with open(output_path, "w") as output:
+        # a session of its own, as a terminal gives a command: Ctrl-C signals the whole group
+        run = subprocess.Popen([sys.executable, "-m", "tools.run_all"], cwd=ROOT,
+                               env=dict(os.environ, PYTHONPATH=ROOT, **env), stdout=output,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    pids = [run.pid]
     try:
         wait_until(lambda: health(env).status_code == 200, 30, interval=0.2,
                    message="health 200")
         assert time.monotonic() - started < 30
         assert health(env).json()["status"] == "ok"
+        wait_until(lambda: "Ctrl-C stops it" in output_path.read_text(), 60, interval=0.2,
+                   message="the demo data and the running line")
+        with open("/proc/{0}/task/{0}/children".format(run.pid)) as children:
+            pids += [int(pid) for pid in children.read().split()]
+        assert len(pids) == 1 + len(SERVICE_MODULES)
     finally:
-        run.send_signal(signal.SIGINT)
-        output, _ = run.communicate(timeout=60)
+        ctrl_c = time.monotonic()
+        os.killpg(run.pid, signal.SIGINT)
+        try:
+            wait_until(lambda: not any(map(running, pids)), 30, interval=0.05,
+                       message="every process to stop")
+        finally:
+            stopped_after = time.monotonic() - ctrl_c
+            for pid in filter(running, pids):
+                os.kill(pid, signal.SIGKILL)
+            run.wait()
+    output = output_path.read_text()
+    assert stopped_after < 5, (stopped_after, output)
     assert run.returncode == 0, output
-    assert "Stopped." in output
+    assert "\nStopped.\n" in output, output  # and not "Stopped; killed ..."
     host, port = env["GATEWAY_ADDRESS"].split(":")
     with socket.socket() as sock:  # the gateway's port is free again: nothing left running
         # SO_REUSEADDR, as a server restarting would: the closed connections' TIME_WAIT on
@@ -70,3 +98,6 @@ def test_health_names_the_service_that_is_down(amqp_uri, tmp_path):
     finally:
         for process in processes.values():
             process.stop()
+    # each log went to the SEIBIANT_LOG_DIR it was given, none into the checkout's var/log
+    for name in SERVICE_MODULES:
+        assert "starting services" in (tmp_path / "log" / (name + ".log")).read_text()

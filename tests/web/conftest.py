@@ -6,7 +6,6 @@ One live system serves the whole web test session (starting it costs a few secon
 keep out of each other's way by creating their own users, council and offers.
 """
 import os
-import subprocess
 import uuid
 
 import eventlet
@@ -16,14 +15,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
 from seibiant_common import sandbox
-from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
+from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, stop_all, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 SCREENSHOTS = os.path.join(ROOT, "var", "screenshots")
-LOGS = os.path.join(ROOT, "var", "log", "web-tests")  # the live system's, kept to read after
 ADMIN_PASSWORD = "web-test-admin-password"
 # axe-core's rule tags for WCAG 2.0, 2.1 and 2.2, levels A and AA
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -68,29 +66,24 @@ def live_system(tmp_path_factory):
 
 
 def _run_system(tmp_path_factory, amqp_uri):
-    folder = tmp_path_factory.mktemp("web-system")
+    folder = tmp_path_factory.mktemp("web-system")  # pytest keeps the last few, logs and all
+    logs = str(folder / "log")
     address = os.environ.get("WEB_SERVER_ADDRESS") or "127.0.0.1:{}".format(sandbox.free_port())
     env = {"AMQP_URI": amqp_uri,
-           "GATEWAY_ADDRESS": address, "SEIBIANT_LOG_DIR": LOGS,
+           "GATEWAY_ADDRESS": address, "SEIBIANT_LOG_DIR": logs,
            "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
            "SEIBIANT_TOKEN_SECRET": "web-test-secret-" + uuid.uuid4().hex,
            "OUTBOX_SWEEP_SECONDS": "0.2"}
     for name in SERVICE_MODULES:
         env[name.upper() + "_DATABASE_URL"] = "sqlite:///{}".format(folder / (name + ".db"))
-    processes = [ServiceProcess(name, env=env, log_dir=LOGS).start() for name in SERVICE_MODULES]
+    processes = [ServiceProcess(name, env=env).start() for name in SERVICE_MODULES]
     base_url = "http://" + address
     try:
         wait_until(lambda: requests.get(base_url + "/api/v1/health", timeout=3)
                    .status_code == 200, 60, interval=0.2, message="the gateway's health")
         yield base_url
     finally:
-        for process in processes:  # all at once: each takes a moment to finish its work
-            process.process.terminate()
-        for process in processes:
-            try:
-                process.process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
 
 
 class Api:
