@@ -44,9 +44,9 @@ class ResilientQueueConsumer(QueueConsumer):
     message back already and will deliver it again (handlers are idempotent), so here the
     error is only logged.
 
-    It also hands an event that cannot be decoded (not JSON, not UTF-8, a compression that
-    fails) to its handler to dead-letter: kombu's consumer would log it and ack it, lost. (An
-    RPC request, which shares this consumer, still is: its caller times out.)"""
+    It also hands an event or an RPC request that cannot be decoded (not JSON, not UTF-8, a
+    compression that fails) to its entrypoint to dead-letter: kombu's consumer would log it
+    and ack it, lost."""
 
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)
@@ -117,26 +117,31 @@ class ReliableEventHandler(EventHandler):
         self._pass_on(message, self.dead_letters, 1, error=describe(type(exc), exc))
 
     def _pass_on(self, message, queue, attempts, error=None, expiration=None):
-        """Republishes the message's body, as it came, to the retry or dead-letter queue, then
-        acks it; if the broker will not take it, leaves it with the broker rather than lose it."""
-        headers = dict(message.headers or {})
-        headers[ATTEMPTS_HEADER] = attempts
-        headers[ORIGIN_QUEUE_HEADER] = self.queue.name
-        if error is not None:
-            headers[ERROR_HEADER] = error
-        try:
-            raw = as_it_came(message)
-            self.publisher.publish(raw.pop("body"), exchange=DEFAULT_EXCHANGE,
-                                   routing_key=queue.name, headers=headers,
-                                   expiration=expiration, **raw)
-        except Exception:
-            log.warning("could not republish a failed event; requeueing", exc_info=True)
-            self.queue_consumer.requeue_message(message)
-            return
-        if error is not None:
-            log.error("event dead-lettered after %s attempts: %s %s", attempts,
-                      self.queue.name, error)
-        self.queue_consumer.ack_message(message)
+        pass_on(self.publisher, self.queue_consumer, message, self.queue.name, queue, attempts,
+                error=error, expiration=expiration)
+
+
+def pass_on(publisher, queue_consumer, message, origin, queue, attempts, error=None,
+            expiration=None):
+    """Republishes the message's body, as it came from `origin`, to the retry or dead-letter
+    `queue`, then acks it; if the broker will not take it, leaves it with the broker rather
+    than lose it."""
+    headers = dict(message.headers or {})
+    headers[ATTEMPTS_HEADER] = attempts
+    headers[ORIGIN_QUEUE_HEADER] = origin
+    if error is not None:
+        headers[ERROR_HEADER] = error
+    try:
+        raw = as_it_came(message)
+        publisher.publish(raw.pop("body"), exchange=DEFAULT_EXCHANGE, routing_key=queue.name,
+                          headers=headers, expiration=expiration, **raw)
+    except Exception:
+        log.warning("could not republish a failed message; requeueing", exc_info=True)
+        queue_consumer.requeue_message(message)
+        return
+    if error is not None:
+        log.error("message dead-lettered after %s attempts: %s %s", attempts, origin, error)
+    queue_consumer.ack_message(message)
 
 
 event_handler = ReliableEventHandler.decorator

@@ -14,9 +14,11 @@ and may retry.
 import logging
 
 from nameko import rpc as nameko_rpc
+from nameko.amqp.publish import Publisher
 
 from .errors import REFUSALS
-from .messaging import BROKER_ERRORS, ResilientQueueConsumer
+from .messaging import (BROKER_ERRORS, ResilientQueueConsumer, dead_letter_queue, describe,
+                        pass_on)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,18 @@ log = logging.getLogger(__name__)
 class ResilientRpcConsumer(nameko_rpc.RpcConsumer):
 
     queue_consumer = ResilientQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        self.dead_letters = dead_letter_queue(self.container.service_name)
+        self.publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True,
+                                   declare=[self.dead_letters])
+
+    def handle_undecodable_message(self, message, exc):
+        """A request nobody can read goes to the dead letters, as an event would (its caller
+        times out): kept for an operator to see, not dropped."""
+        pass_on(self.publisher, self.queue_consumer, message, self.queue.name,
+                self.dead_letters, 1, error=describe(type(exc), exc))
 
     def handle_result(self, message, result, exc_info):
         try:

@@ -3,12 +3,12 @@ import os
 import time
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 from seibiant_common.messaging import event_handler
 from seibiant_common.plumbing_tables import add_plumbing_tables
+from seibiant_common.rpc import rpc
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 metadata = sa.MetaData()

@@ -4,13 +4,14 @@ import json
 
 from kombu import Connection, Exchange, Producer
 from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ServiceRpcProxy
 
 from seibiant_common import dead_letters
 from seibiant_common.messaging import dead_letter_queue
 from seibiant_common.outbox import envelope
 from seibiant_common.processes import wait_until
 
-from .notes_service import ListenerService
+from .notes_service import ListenerService, NotesService
 from .test_messaging import texts
 
 QUEUE = "evt-notes-note_added--listener.handle_note_added"
@@ -85,3 +86,21 @@ def test_undecodable_and_non_event_messages_are_dead_lettered_listed_and_replaye
     assert sorted(letter["attempts"] for letter in again) == [1, 1, 3]
     assert raw_dead_letters(amqp_uri) == before
     assert texts(listener_url) == ["after them"]
+
+
+def test_an_rpc_request_that_cannot_be_decoded_is_dead_lettered_and_the_service_answers_on(
+        start_service, make_database_url, service_config, amqp_uri):
+    notes_url = make_database_url("sqlite", "notes")
+    start_service(NotesService, DATABASES={"notes": notes_url})
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        Producer(connection.default_channel).publish(
+            BAD_UTF8, exchange=Exchange("nameko-rpc", type="topic", durable=True),
+            routing_key="notes.add_note", content_type="application/json",
+            content_encoding="utf-8", delivery_mode=2)
+
+    letters = wait_until(lambda: dead_letters.list_dead_letters(amqp_uri, "notes"), 15,
+                         message="the request in notes.dead_letters")
+    assert [(letter["queue"], letter["attempts"]) for letter in letters] == [("rpc-notes", 1)]
+    assert "DecodeError" in letters[0]["error"]
+    with ServiceRpcProxy("notes", service_config, timeout=10) as notes:
+        assert notes.add_note("n2", "still answering") is None
