@@ -3,6 +3,7 @@ the end-to-end tests and the benchmarks."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -109,6 +110,14 @@ def stop_all(processes, timeout=15):
             process.kill()
             killed.append(process.label)
     return killed
+
+
+def listening_sockets(host, port):
+    """How many sockets listen on IPv4 `host`:`port` (one per gateway process; Linux only)."""
+    address = "{}:{:04X}".format(socket.inet_aton(host)[::-1].hex().upper(), port)
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[1] == address and row[3] == "0A")  # 0A: LISTEN
 
 
 def wait_until(predicate, timeout, interval=0.05, message="condition"):

@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from gateway.client import Client
-from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
+from seibiant_common.processes import (ROOT, SERVICE_MODULES, ServiceProcess,
+                                        listening_sockets, wait_until)
 from seibiant_common.sandbox import consumers
 
 
@@ -99,13 +100,6 @@ def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c
         assert len(pids) == 1 + len(SERVICE_MODULES)
 
 
-def listening_sockets(port):
-    """How many sockets listen on 127.0.0.1:`port` (one per gateway process)."""
-    with open("/proc/net/tcp") as table:
-        rows = [line.split() for line in table.readlines()[1:]]
-    return sum(1 for row in rows if row[1] == "0100007F:{:04X}".format(port) and row[3] == "0A")
-
-
 def test_processes_setting_runs_several_processes_of_a_service_that_share_the_work(
         amqp_uri, tmp_path):
     env = dict(system_env(amqp_uri, tmp_path), SEIBIANT_PROCESSES="bookings:2, gateway:2")
@@ -114,8 +108,8 @@ def test_processes_setting_runs_several_processes_of_a_service_that_share_the_wo
         assert "Started bookings-2, gateway-2 (SEIBIANT_PROCESSES)." in output_path.read_text()
         wait_until(lambda: consumers(amqp_uri, "rpc-bookings") == 2, 30,
                    message="two bookings processes consuming its RPC queue")
-        port = int(env["GATEWAY_ADDRESS"].split(":")[1])
-        wait_until(lambda: listening_sockets(port) == 2, 30,
+        host, port = env["GATEWAY_ADDRESS"].split(":")
+        wait_until(lambda: listening_sockets(host, int(port)) == 2, 30,
                    message="two gateway processes listening on its port")
         family = Client("http://" + env["GATEWAY_ADDRESS"]).signed_in(
             "jones.family", "seibiant-demo")
