@@ -27,7 +27,6 @@ eventlet.monkey_patch()
 from amqp.exceptions import AMQPError  # noqa: E402
 from kombu.exceptions import KombuError  # noqa: E402
 
-import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
 
@@ -83,7 +82,7 @@ def bench_environment(instances=1, keep=False, max_workers=10):
         config = {"AMQP_URI": amqp_uri, "serializer": "json"}
         for process in processes:
             process.start()
-        wait_until(lambda: consumers(vhost, "rpc-providers") == instances, 60,
+        wait_until(lambda: sandbox.consumers(amqp_uri, "rpc-providers") == instances, 60,
                    message="the providers service")
         yield database_url, config
     finally:
@@ -96,12 +95,6 @@ def bench_environment(instances=1, keep=False, max_workers=10):
             if database:
                 with contextlib.suppress(Exception):
                     sandbox.drop_database(database)
-
-
-def consumers(vhost, queue):
-    response = requests.get("{}/queues/{}/{}".format(sandbox.RABBIT_MANAGEMENT, vhost, queue),
-                            auth=sandbox.GUEST, timeout=5)
-    return response.ok and response.json().get("consumers", 0)
 
 
 def load(database_url, offers, slots, seed=7):

@@ -1,7 +1,8 @@
 """The whole benchmark in one run: `make bench` (or `python -m bench.run`).
 
 Starts what it needs (a RabbitMQ virtual host, a PostgreSQL database per service, the three
-services and the gateway as `nameko run` processes), then measures on the same broker:
+services and the gateway as `nameko run` processes: BENCH_PROCESSES of each, in the form of
+make run's SEIBIANT_PROCESSES, one each by default), then measures on the same broker:
 
 1. the limits: raw publish-with-confirm and consume with pika, a bare nameko RPC round trip
    and event round trip (bench/limits.py);
@@ -9,9 +10,14 @@ services and the gateway as `nameko run` processes), then measures on the same b
    each booking is confirmed: confirmed bookings per second, p50/p95/p99 from request to
    confirmed (the client's send time to the booking's `updated_at` at confirmation: one
    machine, one clock), errors; the messages one booking costs, counted by RabbitMQ;
-3. search: `GET /api/v1/offers` p50/p95 over 100,000 slots across 5,000 offers.
+3. `GET /api/v1/offers` at 10 connections (wrk, as bench.gateway_load measures it);
+4. the same bookings steps (BENCH_COMPARE_CONCURRENCIES, 10 and 50) and offers load again
+   with BENCH_COMPARE_PROCESSES (two of each by default; empty: skipped): what more
+   processes per service do on this machine, printed beside the main table's steps;
+5. search: `GET /api/v1/offers` p50/p95 over 100,000 slots across 5,000 offers.
 
-Prints a table and writes it as JSON to bench/results/latest.json. Each part is bounded
+Prints a table with the issue's aims beside their figures (bench/aims.py) and writes it as
+JSON to bench/results/latest.json. Each part is bounded
 (BENCH_PHASE_SECONDS per concurrency, a count of search runs, deadlines everywhere).
 `BENCH_PROFILE=1` adds a 10-family phase recorded by py-spy, one profile per service
 (var/profiles/*.txt: the hottest frames, by own time and in and below our functions), kept
@@ -37,12 +43,16 @@ import psycopg2  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from bench import aims  # noqa: E402
+from bench.gateway_load import ensure_wrk, run_wrk  # noqa: E402
 from bench.measure import broker_pid, cpu_seconds, postgres_cpu_seconds  # noqa: E402
 from bench.providers_search import load as load_search_data  # noqa: E402
 from bench.providers_search import typical_queries  # noqa: E402
 from gateway.client import ApiError, Client  # noqa: E402
 from seibiant_common import sandbox  # noqa: E402
-from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until  # noqa: E402
+from seibiant_common.processes import (ROOT, SERVICE_MODULES, listening_sockets,  # noqa: E402
+                                        process_counts, service_processes, stop_all,
+                                        wait_until)
 from services.bookings.models import bookings  # noqa: E402
 
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "20"))
@@ -51,6 +61,9 @@ SEARCH_OFFERS = int(os.environ.get("BENCH_SEARCH_OFFERS", "5000"))
 SEARCH_SLOTS = int(os.environ.get("BENCH_SEARCH_SLOTS", "100000"))
 SEARCH_RUNS = int(os.environ.get("BENCH_SEARCH_RUNS", "60"))
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+COMPARE_CONCURRENCIES = [int(n) for n in os.environ.get(
+    "BENCH_COMPARE_CONCURRENCIES", "10,50").split(",")]
+OFFERS_CONNECTIONS = 10
 PASSWORD = "bench-password-1"
 ADMIN_PASSWORD = "bench-admin-password"
 COUNCIL = "powys"
@@ -63,7 +76,11 @@ def parse_time(text):
 
 
 class System:
-    """The four processes on PostgreSQL and a vhost of their own; removed afterwards."""
+    """The processes (`counts` of each service) on PostgreSQL and a vhost of their own;
+    removed afterwards."""
+
+    def __init__(self, counts):
+        self.counts = counts
 
     def __enter__(self):
         self.amqp_uri, self.vhost = sandbox.create_vhost("seibiant-bench")
@@ -76,24 +93,38 @@ class System:
         for name in SERVICE_MODULES:
             url, self.databases[name] = sandbox.create_database("seibiant_bench_" + name)
             self.env[name.upper() + "_DATABASE_URL"] = url
-        self.processes = {name: ServiceProcess(name, env=self.env, log_dir=self.folder)
-                          for name in SERVICE_MODULES}
         self.base_url = "http://" + self.env["GATEWAY_ADDRESS"]
         self.start_services()
         self.broker_pid = broker_pid()
         return self
 
     def start_services(self):
-        for process in self.processes.values():
+        """Every service's first process; once they are healthy (migrated), the others, and
+        waits until each consumes its queue (a gateway: listens on the port)."""
+        self.processes = service_processes(self.counts, self.env, self.folder)
+        first = self.processes[:len(self.counts)]
+        for process in first:
             process.start()
         wait_until(lambda: requests.get(self.base_url + "/api/v1/health", timeout=3).ok, 90,
                    interval=0.2, message="a healthy system")
+        for process in self.processes[len(first):]:
+            process.start()
+        host, port = self.env["GATEWAY_ADDRESS"].split(":")
+        for name, count in self.counts.items():
+            wait_until(lambda: count == (
+                listening_sockets(host, int(port)) if name == "gateway"
+                else sandbox.consumers(self.amqp_uri, "rpc-" + name)), 90, interval=0.2,
+                message="{} {} processes ready".format(count, name))
+
+    def restart_with(self, counts):
+        self.stop_services()
+        self.counts = counts
+        self.start_services()
 
     def stop_services(self):
-        """Stops the four processes and waits until their database connections have closed
+        """Stops the processes and waits until their database connections have closed
         (a backend's last count is reported as it exits)."""
-        for process in self.processes.values():
-            process.stop()
+        stop_all(self.processes)
 
         def disconnected():
             with psycopg2.connect(sandbox.POSTGRES_DSN) as connection, \
@@ -192,10 +223,11 @@ def book_until_confirmed(family, budget_id, slot_id):
 
 
 def cpu_readings(system):
-    """CPU seconds used so far by each of the four processes, RabbitMQ, PostgreSQL and the
+    """CPU seconds used so far by each service's processes, RabbitMQ, PostgreSQL and the
     whole machine (this client and the kernel are the rest)."""
-    readings = {name: cpu_seconds(process.process.pid)
-                for name, process in system.processes.items()}
+    readings = dict.fromkeys(SERVICE_MODULES, 0.0)
+    for process in system.processes:
+        readings[process.name] += cpu_seconds(process.process.pid)
     readings["rabbitmq"] = cpu_seconds(system.broker_pid)
     readings["postgresql"] = postgres_cpu_seconds()
     with open("/proc/stat") as stat:
@@ -243,14 +275,13 @@ def booking_phase(system, payers, clients, seconds):
     }
 
 
-def costs_per_booking(system, payers, count=40):
+def costs_per_booking(system, payers, counts, count=40):
     """Books `count` times and lets RabbitMQ count the messages published and PostgreSQL the
     transactions committed in each service's database. Confirmation is watched in the
     bookings database, not through the gateway, so that watching adds no message; the
-    POST's own RPC (request and reply) is part of booking and is counted. Stops the services
-    to read the count, and starts them again."""
-    system.stop_services()  # what came before is counted now, not in this part
-    system.start_services()
+    POST's own RPC (request and reply) is part of booking and is counted. Runs on services
+    restarted with `counts` processes; stops them to read the count, and starts them again."""
+    system.restart_with(counts)  # what came before is counted now, not in this part
     before = system.settled_count()
     commits_before = system.commits()
     family, budget_id, slot_id = payers[0]
@@ -273,6 +304,14 @@ def costs_per_booking(system, payers, count=40):
     return {"messages": round((after - before) / count, 1),
             "transactions": {name: round((commits_after[name] - commits_before[name]) / count, 1)
                              for name in commits_before}}
+
+
+def offers_phase(system, family, seconds):
+    """`GET /api/v1/offers?region=powys` as a family at 10 connections, as bench.gateway_load
+    measures it (wrk), on the bench's small world (one offer with a slot per family)."""
+    figures = run_wrk(system.base_url + "/api/v1/offers?region=" + COUNCIL, family.token,
+                      max(1, round(seconds)), OFFERS_CONNECTIONS, 2)
+    return dict(figures, connections=OFFERS_CONNECTIONS)
 
 
 def search_phase(system, family):
@@ -318,8 +357,9 @@ def start_profiles(system):
     recorders = {}
     # Not the gateway: with its 20 scrypt threads (eventlet's tpool) py-spy spends about a
     # second of system time per sample there; its CPU per booking is in the table.
-    for name, process in system.processes.items():
-        if name == "gateway":
+    for process in system.processes:
+        name = process.label
+        if process.name == "gateway":
             continue
         for suffix in (".raw", ".txt"):  # never summarise an earlier run's profile
             if os.path.exists(os.path.join(folder, name + suffix)):
@@ -376,22 +416,46 @@ def summarise_profiles(recorders):
     return summary
 
 
+def print_booking_steps(phases):
+    print("  {:>8} {:>10} {:>12} {:>8} {:>8} {:>8} {:>7} {:>6}".format(
+        "families", "confirmed", "per second", "p50 ms", "p95 ms", "p99 ms", "errors", "polls"))
+    for phase in phases:
+        print("  {families:>8} {confirmed:>10} {confirmed_per_s:>12} {p50_ms!s:>8} "
+              "{p95_ms!s:>8} {p99_ms!s:>8} {errors:>7} {polls_per_booking:>6}".format(**phase))
+
+
+def print_cpu(phases):
+    print("\n  CPU ms per confirmed booking (machine: everything, this client too)")
+    names = list(phases[0]["cpu_ms_per_confirmed"])
+    print("  {:>8} ".format("families") + " ".join("{:>9}".format(n) for n in names))
+    for phase in phases:
+        print("  {:>8} ".format(phase["families"]) + " ".join(
+            "{:>9}".format(phase["cpu_ms_per_confirmed"][n]) for n in names))
+
+
+def processes_text(counts):
+    return ", ".join("{} {}".format(name, count) for name, count in counts.items())
+
+
 def print_table(results):
     print("\n== limits (same broker) ==")
     for key, value in results["limits"].items():
         print("  {:34} {}".format(key, value))
-    print("\n== bookings through the gateway, PostgreSQL, until confirmed ==")
-    print("  {:>8} {:>10} {:>12} {:>8} {:>8} {:>8} {:>7} {:>6}".format(
-        "families", "confirmed", "per second", "p50 ms", "p95 ms", "p99 ms", "errors", "polls"))
-    for phase in results["bookings"]:
-        print("  {families:>8} {confirmed:>10} {confirmed_per_s:>12} {p50_ms!s:>8} "
-              "{p95_ms!s:>8} {p99_ms!s:>8} {errors:>7} {polls_per_booking:>6}".format(**phase))
-    print("\n  CPU ms per confirmed booking (machine: everything, this client too)")
-    names = list(results["bookings"][0]["cpu_ms_per_confirmed"])
-    print("  {:>8} ".format("families") + " ".join("{:>9}".format(n) for n in names))
-    for phase in results["bookings"]:
-        print("  {:>8} ".format(phase["families"]) + " ".join(
-            "{:>9}".format(phase["cpu_ms_per_confirmed"][n]) for n in names))
+    print("\n== bookings through the gateway, PostgreSQL, until confirmed ({}) ==".format(
+        processes_text(results["processes"])))
+    print_booking_steps(results["bookings"])
+    print_cpu(results["bookings"])
+    print("\n  GET /api/v1/offers at {connections} connections (wrk): {requests_per_second} "
+          "requests/s, p50 {latency_p50}, p99 {latency_p99}, non-2xx {non_2xx}".format(
+              **results["offers_10_connections"]))
+    compared = results.get("compared")
+    if compared:
+        print("\n== the same with {} ==".format(processes_text(compared["processes"])))
+        print_booking_steps(compared["bookings"])
+        print_cpu(compared["bookings"])
+        print("\n  GET /api/v1/offers at {connections} connections (wrk): "
+              "{requests_per_second} requests/s, p50 {latency_p50}, p99 {latency_p99}, "
+              "non-2xx {non_2xx}".format(**compared["offers_10_connections"]))
     print("\n  messages published per booking (counted by RabbitMQ): {}".format(
         results["messages_per_booking"]))
     print("  transactions committed per booking, by database (counted by PostgreSQL): {}"
@@ -405,24 +469,49 @@ def print_table(results):
         if isinstance(figures, dict):
             print("  {:40} p50 {:>7} ms  p95 {:>7} ms".format(name, figures["p50_ms"],
                                                              figures["p95_ms"]))
+    aims.print_aims(results["aims"])
+
+
+def settings():
+    """The processes of the main table and of the comparison (None: no comparison); exits
+    naming the setting when one is malformed."""
+    try:
+        compare = os.environ.get("BENCH_COMPARE_PROCESSES",
+                                 ",".join("{}:2".format(name) for name in SERVICE_MODULES))
+        return (process_counts(os.environ.get("BENCH_PROCESSES"), "BENCH_PROCESSES"),
+                process_counts(compare, "BENCH_COMPARE_PROCESSES") if compare.strip() else None)
+    except ValueError as error:
+        sys.exit(str(error))
 
 
 def main():
+    counts, compare = settings()
+    ensure_wrk()
     results = {"machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()[0]},
-               "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat()}
-    with System() as system:
+               "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+               "processes": counts}
+    with System(counts) as system:
         results["limits"] = limits(system.amqp_uri)
-        payers = build_world(system.base_url, max(CONCURRENCIES))
+        payers = build_world(system.base_url, max(CONCURRENCIES + COMPARE_CONCURRENCIES))
         results["bookings"] = []
         for clients in CONCURRENCIES:
             results["bookings"].append(booking_phase(system, payers, clients, PHASE_SECONDS))
+        # before the search data is loaded: the small world bench.gateway_load measures on
+        results["offers_10_connections"] = offers_phase(system, payers[0][0], PHASE_SECONDS)
         if PROFILE:
             # A phase of its own: py-spy takes CPU from the services it samples, so the
             # figures of this phase are kept apart from those of the table.
             recorders = start_profiles(system)
             results["profiled_phase"] = booking_phase(system, payers, 10, PHASE_SECONDS)
             results["profile_own_time_top"] = summarise_profiles(recorders)
-        costs = costs_per_booking(system, payers)
+        if compare:
+            system.restart_with(compare)
+            results["compared"] = {
+                "processes": compare,
+                "bookings": [booking_phase(system, payers, clients, PHASE_SECONDS)
+                             for clients in COMPARE_CONCURRENCIES],
+                "offers_10_connections": offers_phase(system, payers[0][0], PHASE_SECONDS)}
+        costs = costs_per_booking(system, payers, counts)
         results["messages_per_booking"] = costs["messages"]
         results["transactions_per_booking"] = costs["transactions"]
         bound = results["limits"]["pika_publish_confirmed_per_s"] / max(
@@ -431,6 +520,7 @@ def main():
         best = max(phase["confirmed_per_s"] for phase in results["bookings"])
         results["ratio_to_bound"] = round(best / bound, 3)
         results["search"] = search_phase(system, payers[0][0])
+    results["aims"] = aims.evaluate(results)
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
     with open(RESULTS, "w") as output:
         json.dump(results, output, indent=2)
@@ -440,8 +530,9 @@ def main():
 
 def costs_only():
     """`python -m bench.run costs`: only what one booking costs (part 3), in about a minute."""
-    with System() as system:
-        costs = costs_per_booking(system, build_world(system.base_url, 1))
+    counts = settings()[0]
+    with System(counts) as system:
+        costs = costs_per_booking(system, build_world(system.base_url, 1), counts)
     print(json.dumps(costs))
 
 

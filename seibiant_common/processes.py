@@ -1,7 +1,9 @@
 """Start, stop and kill the services as plain processes (`nameko run`), for the run command,
 the end-to-end tests and the benchmarks."""
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,12 +18,53 @@ SERVICE_MODULES = {
 }
 
 
+PROCESSES_SETTING = "SEIBIANT_PROCESSES"
+
+
+def process_counts(text, setting=PROCESSES_SETTING):
+    """{service: processes} from a setting such as `budgets:2,bookings:2` (a service not named
+    runs one); a ValueError naming the setting and its bad part otherwise."""
+    counts = dict.fromkeys(SERVICE_MODULES, 1)
+    named = set()
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        name, colon, count = (piece.strip() for piece in part.partition(":"))
+        if not colon or name not in SERVICE_MODULES:
+            problem = "is not <service>:<processes>, the service one of {}".format(
+                ", ".join(SERVICE_MODULES))
+        elif name in named:
+            problem = "names {} a second time".format(name)
+        elif not re.fullmatch("[1-9][0-9]?", count):
+            problem = "needs a whole number of processes from 1 to 99"
+        else:
+            counts[name] = int(count)
+            named.add(name)
+            continue
+        raise ValueError("{}: {!r} {} (e.g. budgets:2,providers:1,bookings:2,gateway:1)"
+                         .format(setting, part.strip(), problem))
+    return counts
+
+
+def service_processes(counts, env=None, log_dir=None):
+    """The processes of `counts`: every service's first one, then the others (`budgets-2`,
+    ...), which compete for the same queues; several gateways share its port (SO_REUSEPORT,
+    which eventlet's listening socket sets). Start the first ones before the others: they
+    apply the migrations, and SQLite cannot have two processes doing that at once."""
+    return ([ServiceProcess(name, env, log_dir) for name in counts]
+            + [ServiceProcess(name, env, log_dir, instance)
+               for name, count in counts.items() for instance in range(2, count + 1)])
+
+
 class ServiceProcess:
-    def __init__(self, name, env=None, log_dir=None):
+    def __init__(self, name, env=None, log_dir=None, instance=1):
         self.name = name
+        # what logs and messages call it: `bookings`, `bookings-2`, ...
+        self.label = name if instance == 1 else "{}-{}".format(name, instance)
+        self.instance = instance
         self.env = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))
         log_dir = log_dir or self.env.get("SEIBIANT_LOG_DIR") or os.path.join(ROOT, "var", "log")
-        self.log_path = os.path.join(log_dir, "{}.log".format(name))
+        self.log_path = os.path.join(log_dir, "{}.log".format(self.label))
         self.process = None
 
     def start(self):
@@ -65,8 +108,16 @@ def stop_all(processes, timeout=15):
             process.process.wait(max(0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
-            killed.append(process.name)
+            killed.append(process.label)
     return killed
+
+
+def listening_sockets(host, port):
+    """How many sockets listen on IPv4 `host`:`port` (one per gateway process; Linux only)."""
+    address = "{}:{:04X}".format(socket.inet_aton(host)[::-1].hex().upper(), port)
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[1] == address and row[3] == "0A")  # 0A: LISTEN
 
 
 def wait_until(predicate, timeout, interval=0.05, message="condition"):

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import urllib.parse
 import uuid
 
 import psycopg2
@@ -147,6 +148,14 @@ def rabbitmq_node():
         yield node.start()
     finally:
         node.stop()
+
+
+def consumers(amqp_uri, queue):
+    """How many consumers the queue of `amqp_uri`'s virtual host has (0 if there is none)."""
+    vhost = urllib.parse.quote(urllib.parse.urlparse(amqp_uri).path[1:], safe="")
+    response = requests.get("{}/queues/{}/{}".format(RABBIT_MANAGEMENT, vhost, queue),
+                            auth=GUEST, timeout=5)
+    return response.ok and response.json().get("consumers", 0)
 
 
 def percentile(samples, fraction):

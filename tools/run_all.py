@@ -1,5 +1,6 @@
-"""`make run`: start RabbitMQ if needed, the three services and the gateway as processes,
-seed demo data on an empty system, and stop everything cleanly on Ctrl-C."""
+"""`make run`: start RabbitMQ if needed, the three services and the gateway as processes
+(SEIBIANT_PROCESSES of each, one unless it says more), seed demo data on an empty system,
+and stop everything cleanly on Ctrl-C."""
 import os
 import secrets
 import shutil
@@ -12,7 +13,8 @@ import requests
 from kombu import Connection
 
 from seibiant_common.config import DEFAULT_AMQP_URI
-from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, stop_all, wait_until
+from seibiant_common.processes import (PROCESSES_SETTING, ROOT, process_counts,
+                                        service_processes, stop_all, wait_until)
 
 DEMO_ADMIN_PASSWORD = "seibiant-demo-admin"
 
@@ -54,6 +56,10 @@ def healthy():
 
 def main():
     started = time.monotonic()
+    try:
+        counts = process_counts(os.environ.get(PROCESSES_SETTING))
+    except ValueError as error:
+        sys.exit(str(error))
     amqp_uri = os.environ.setdefault("AMQP_URI", DEFAULT_AMQP_URI)
     ensure_broker(amqp_uri)
     if not os.environ.get("SEIBIANT_ADMIN_PASSWORD"):
@@ -65,7 +71,8 @@ def main():
         os.environ["SEIBIANT_TOKEN_SECRET"] = secrets.token_urlsafe(32)
         print("SEIBIANT_TOKEN_SECRET is not set: generated one for this run.")
 
-    processes = [ServiceProcess(name) for name in SERVICE_MODULES]
+    processes = service_processes(counts)
+    first, others = processes[:len(counts)], processes[len(counts):]
     stopping = []
 
     def stop(*_):
@@ -79,15 +86,20 @@ def main():
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    for process in processes:
+    for process in first:
         process.start()
     log_dir = os.path.dirname(processes[0].log_path)
-    print("Started {}; logs in {}/.".format(", ".join(SERVICE_MODULES), log_dir))
+    print("Started {}; logs in {}/.".format(", ".join(p.label for p in first), log_dir))
     try:
         wait_until(healthy, 90, interval=0.2, message="the gateway's health check")
     except TimeoutError:
         print("The system did not become healthy within 90 s; see {}/*.log.".format(log_dir))
         stop()
+    # Healthy means every service has migrated its database: the others may start now.
+    for process in others:
+        process.start()
+    if others:
+        print("Started {} ({}).".format(", ".join(p.label for p in others), PROCESSES_SETTING))
     subprocess.run([sys.executable, "-m", "gateway.seed"], cwd=ROOT, check=False,
                    env=dict(os.environ, PYTHONPATH=ROOT))
     print("\nSeibiant is running at {}/ (healthy after {:.1f} s). Ctrl-C stops it."
@@ -96,10 +108,10 @@ def main():
     while True:
         # A dead service is reported, not fatal: the others keep serving and /health says 503.
         for process in processes:
-            if not process.alive() and process.name not in reported:
-                reported.add(process.name)
+            if not process.alive() and process.label not in reported:
+                reported.add(process.label)
                 print("{} stopped unexpectedly (exit {}); see {}".format(
-                    process.name, process.process.returncode, process.log_path))
+                    process.label, process.process.returncode, process.log_path))
         time.sleep(1)
 
 

@@ -1,28 +1,18 @@
 """Design rule 1 under real concurrency: two instances of providers (competing consumers on
 the real broker) take 50 simultaneous requests for the 5 places of one slot."""
-import urllib.parse
-
 import eventlet
 import pytest
-import requests
 import sqlalchemy as sa
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from seibiant_common.processes import ServiceProcess, wait_until
+from seibiant_common.sandbox import consumers
 from services.providers.service import ProvidersService
-from tests.conftest import RABBIT_MANAGEMENT
 
 from .conftest import World, later
 
 INSTANCES = 2
 HANDLER_QUEUE = "evt-bookings-booking_requested--providers.handle_booking_requested"
-
-
-def consumers(amqp_uri, queue):
-    vhost = urllib.parse.quote(urllib.parse.urlparse(amqp_uri).path[1:], safe="")
-    response = requests.get("{}/queues/{}/{}".format(RABBIT_MANAGEMENT, vhost, queue),
-                            auth=("guest", "guest"), timeout=5)
-    return response.ok and response.json().get("consumers", 0)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The run command as a newcomer uses it, and the gateway's health check naming what is down."""
+import contextlib
 import os
 import signal
 import socket
@@ -6,9 +7,13 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
-from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
+from gateway.client import Client
+from seibiant_common.processes import (ROOT, SERVICE_MODULES, ServiceProcess,
+                                        listening_sockets, wait_until)
+from seibiant_common.sandbox import consumers
 
 
 def free_port():
@@ -40,9 +45,12 @@ def running(pid):
         return False
 
 
-def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c(
-        amqp_uri, tmp_path):
-    env = system_env(amqp_uri, tmp_path)
+@contextlib.contextmanager
+def run_command(env, tmp_path):
+    """`python -m tools.run_all` as a terminal runs it: asserts it is healthy within 30 s;
+    once it says it is running, yields (its output file, the pids of it and its children);
+    then Ctrl-C, and asserts that everything stopped cleanly within 5 s and the gateway's
+    port is free again."""
     output_path = tmp_path / "run.out"
     started = time.monotonic()
     with open(output_path, "w") as output:
@@ -55,12 +63,11 @@ def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c
         wait_until(lambda: health(env).status_code == 200, 30, interval=0.2,
                    message="health 200")
         assert time.monotonic() - started < 30
-        assert health(env).json()["status"] == "ok"
         wait_until(lambda: "Ctrl-C stops it" in output_path.read_text(), 60, interval=0.2,
                    message="the demo data and the running line")
         with open("/proc/{0}/task/{0}/children".format(run.pid)) as children:
             pids += [int(pid) for pid in children.read().split()]
-        assert len(pids) == 1 + len(SERVICE_MODULES)
+        yield output_path, pids
     finally:
         ctrl_c = time.monotonic()
         os.killpg(run.pid, signal.SIGINT)
@@ -83,6 +90,55 @@ def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, int(port)))
         sock.listen()
+
+
+def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c(
+        amqp_uri, tmp_path):
+    env = system_env(amqp_uri, tmp_path)
+    with run_command(env, tmp_path) as (_, pids):
+        assert health(env).json()["status"] == "ok"
+        assert len(pids) == 1 + len(SERVICE_MODULES)
+
+
+def test_processes_setting_runs_several_processes_of_a_service_that_share_the_work(
+        amqp_uri, tmp_path):
+    env = dict(system_env(amqp_uri, tmp_path), SEIBIANT_PROCESSES="bookings:2, gateway:2")
+    with run_command(env, tmp_path) as (output_path, pids):
+        assert len(pids) == 1 + len(SERVICE_MODULES) + 2
+        assert "Started bookings-2, gateway-2 (SEIBIANT_PROCESSES)." in output_path.read_text()
+        wait_until(lambda: consumers(amqp_uri, "rpc-bookings") == 2, 30,
+                   message="two bookings processes consuming its RPC queue")
+        host, port = env["GATEWAY_ADDRESS"].split(":")
+        wait_until(lambda: listening_sockets(host, int(port)) == 2, 30,
+                   message="two gateway processes listening on its port")
+        family = Client("http://" + env["GATEWAY_ADDRESS"]).signed_in(
+            "jones.family", "seibiant-demo")
+        budget = family.get("/budgets")["items"][0]
+        offer = next(offer for offer in family.get("/offers", params={
+            "region": "powys", "category": "overnight_stay"})["items"]
+            if offer["title"] == "Farm overnight stay")
+        booking = family.post("/bookings", {"slot_id": offer["slots"][-1]["id"], "places": 1,
+                                            "budget_id": budget["id"]})
+        assert family.wait_for_booking(booking["id"], {"confirmed", "rejected"}, timeout=30)[
+            "status"] == "confirmed"
+    assert "starting services" in (tmp_path / "log" / "bookings-2.log").read_text()
+
+
+@pytest.mark.parametrize("setting, bad_part", [
+    ("bookings:0", "'bookings:0'"), ("bookings:two", "'bookings:two'"),
+    ("bookngs:2", "'bookngs:2'"), ("budgets:2,bookings", "'bookings'"),
+    ("gateway:1,gateway:2", "'gateway:2'")])
+def test_a_bad_processes_setting_is_refused_naming_the_setting_and_its_bad_part(
+        tmp_path, setting, bad_part):
+    # refused before anything is started: no broker is asked for
+    env = dict(system_env("amqp://guest:guest@127.0.0.1:1/", tmp_path),
+               SEIBIANT_PROCESSES=setting)
+    run = subprocess.run([sys.executable, "-m", "tools.run_all"], cwd=ROOT,
+                         env=dict(os.environ, PYTHONPATH=ROOT, **env), capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode != 0
+    assert "SEIBIANT_PROCESSES: {} ".format(bad_part) in run.stderr, run.stderr
+    assert not (tmp_path / "log").exists()  # nothing was started
 
 
 def test_health_names_the_service_that_is_down(amqp_uri, tmp_path):
