@@ -7,11 +7,11 @@ new secret signs everyone out, as it does for API tokens. Every form carries the
 every POST must give it back (`check_csrf`); SameSite=Lax already keeps other sites' forms
 from sending the cookie, the token covers older browsers and same-site attackers.
 """
-import base64
 import hashlib
 import hmac
-import json
 import secrets
+
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 COOKIE_NAME = "seibiant_session"
 COOKIE_MAX_AGE_SECONDS = 12 * 3600
@@ -20,36 +20,28 @@ MAX_COOKIE_BYTES = 3000
 
 
 class SessionCodec:
-    """Signs and reads the cookie; `secure`: send it over HTTPS only, whatever the request
-    looks like (behind a proxy that ends TLS, the gateway itself sees plain HTTP)."""
+    """Signs and reads the cookie (itsdangerous: HMAC-SHA256, with the time it was signed);
+    `secure`: send it over HTTPS only, whatever the request looks like (behind a proxy that
+    ends TLS, the gateway itself sees plain HTTP). A cookie signed more than `max_age`
+    seconds ago is refused here, whatever the browser kept."""
 
-    def __init__(self, token_secret, secure=False):
+    def __init__(self, token_secret, secure=False, max_age=COOKIE_MAX_AGE_SECONDS):
         self.secure = secure
-        self._key = hmac.new(token_secret.encode("utf-8"), b"seibiant web session cookie",
-                             hashlib.sha256).digest()
-
-    def _signature(self, payload):
-        return base64.urlsafe_b64encode(
-            hmac.new(self._key, payload, hashlib.sha256).digest()).rstrip(b"=")
+        self.max_age = max_age
+        self._serializer = URLSafeTimedSerializer(
+            token_secret, salt="seibiant web session cookie",
+            signer_kwargs={"digest_method": hashlib.sha256})
 
     def dumps(self, data):
-        payload = base64.urlsafe_b64encode(
-            json.dumps(data, separators=(",", ":"), sort_keys=True).encode()).rstrip(b"=")
-        return (payload + b"." + self._signature(payload)).decode("ascii")
+        return self._serializer.dumps(data)
 
     def loads(self, cookie):
-        """The session's data, or None for a missing, tampered or malformed cookie."""
+        """The session's data, or None for a missing, tampered, malformed or old cookie."""
         if not cookie or len(cookie) > MAX_COOKIE_BYTES:
             return None
         try:
-            payload, signature = cookie.encode("ascii").split(b".")
-        except ValueError:
-            return None
-        if not hmac.compare_digest(signature, self._signature(payload)):
-            return None
-        try:
-            data = json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
-        except ValueError:
+            data = self._serializer.loads(cookie, max_age=self.max_age)
+        except BadData:  # a bad signature, too old, or a payload that is not JSON
             return None
         return data if isinstance(data, dict) else None
 
@@ -82,6 +74,6 @@ class Session(dict):
 
 
 def set_cookie(response, codec, session, request):
-    response.set_cookie(COOKIE_NAME, codec.dumps(dict(session)), max_age=COOKIE_MAX_AGE_SECONDS,
+    response.set_cookie(COOKIE_NAME, codec.dumps(dict(session)), max_age=codec.max_age,
                         path="/", httponly=True, samesite="Lax",
                         secure=codec.secure or request.is_secure)

@@ -2,6 +2,7 @@
 languages, who may see what, static files. And the session codec and form reading as units."""
 import datetime
 import re
+import time
 
 import requests
 from werkzeug.datastructures import MultiDict
@@ -118,11 +119,21 @@ def test_session_codec_refuses_anything_it_did_not_sign():
     codec = SessionCodec("x" * 40)
     cookie = codec.dumps({"token": "t", "csrf": "c"})
     assert codec.loads(cookie) == {"token": "t", "csrf": "c"}
-    payload, signature = cookie.split(".")
+    payload, _, signature = cookie.rpartition(".")  # the payload with its signing time
     assert codec.loads(payload + "." + signature[::-1]) is None
     assert codec.loads(cookie.replace(payload, payload[:-2] + "AA")) is None
     assert SessionCodec("y" * 40).loads(cookie) is None
     assert codec.loads("garbage") is None and codec.loads(None) is None
+
+
+def test_session_codec_refuses_a_cookie_older_than_its_max_age(monkeypatch):
+    codec = SessionCodec("x" * 40, max_age=60)
+    signed_at = time.time()
+    cookie = codec.dumps({"csrf": "c"})
+    monkeypatch.setattr(time, "time", lambda: signed_at + 59)
+    assert codec.loads(cookie) == {"csrf": "c"}
+    monkeypatch.setattr(time, "time", lambda: signed_at + 62)
+    assert codec.loads(cookie) is None  # whatever the browser kept
 
 
 def test_session_csrf_token_is_checked_in_constant_time_and_rotates():
