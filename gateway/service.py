@@ -1,40 +1,26 @@
-"""The gateway: the one public door (docs: ../shared/docs/api-v1.md, served as OpenAPI at
-/api/v1/openapi.json). HTTP entrypoints only; it holds no business rule of the services.
-
-Each `@api` declares who may call an operation and the schemas of what it takes and answers;
-`gateway.http` authenticates, authorises and validates before the method body runs, so the
-bodies below only call the service that owns the thing. Services check again that the thing
-is the actor's (docs/contracts.md) and answer NotFound when it is not.
+"""The gateway: the one public door, HTTP entrypoints only; it holds no business rule of the
+services. Its parts: the JSON API's operations (`gateway.api`), the web pages (one module per
+audience in `gateway.web`) and their static files, all mixed into `GatewayService` with the
+dependencies they share.
 """
-import logging
 import os
-import time
-import uuid
-
-import eventlet
-from werkzeug.wrappers import Response
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 
-from . import accounts, errors, models, openapi
-from . import schemas as s
-from .changes import BookingWaiters, WaitingApiEntrypoint, wakes_waiting_requests
+from . import api, models
+from .changes import BookingWaiters, wakes_waiting_requests
 from .dependencies import Accounts, Idempotency, TimedRpcProxy
-from .http import PUBLIC, SERVICE, api
-from .web import pages as web_pages  # a module: `nameko run` would take a class here for a service
-
-log = logging.getLogger(__name__)
+# modules, not classes: `nameko run` would take any class here with entrypoints for a service
+from .web import bookings as booking_pages
+from .web import everyone, family, files, officer, provider
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
-SERVICES = ("budgets", "providers", "bookings")
-HEALTH_TIMEOUT_SECONDS = 2
-ADMIN, OFFICER, FAMILY, PROVIDER = ("admin",), ("officer",), ("family",), ("provider",)
-# a new account's password is hashed, and hashing is bounded (docs/gateway.md)
-HASHING_BUSY = {429: "too many passwords are being hashed at once; retry after `Retry-After`"}
 
 
-class GatewayService(web_pages.WebPages):
+class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
+                     booking_pages.BookingPages, provider.ProviderPages, officer.OfficerPages,
+                     files.Files):
     name = "gateway"
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
@@ -46,269 +32,6 @@ class GatewayService(web_pages.WebPages):
     bookings = TimedRpcProxy("bookings")
     booking_waiters = BookingWaiters()
 
-    # ---- health and description ----------------------------------------------------------
-
-    @api("GET", "/health", "Whether the gateway and every service answer", roles=PUBLIC,
-         response=s.HealthSchema, tag="system",
-         responses={503: "a service does not answer; `down` lists which"})
-    def health(self, call):
-        replies, down = {}, []
-        for name in SERVICES:
-            try:
-                replies[name] = getattr(self, name).health.call_async()
-            except Exception:  # the broker itself is not answering
-                down.append(name)
-        deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
-        for name, reply in replies.items():
-            try:
-                with eventlet.Timeout(max(0.01, deadline - time.monotonic())):
-                    reply.result()
-            except (Exception, eventlet.Timeout):
-                down.append(name)
-        down = [name for name in SERVICES if name in down]
-        if down:
-            raise errors.Problem(503, "service-unavailable", "Service unavailable",
-                                 "not answering: " + ", ".join(down), down=down)
-        return {"status": "ok", "services": list(SERVICES)}
-
-    @api("GET", "/openapi.json", "This API's OpenAPI 3 description", roles=PUBLIC,
-         tag="system")
-    def openapi_json(self, call):
-        return Response(openapi.spec_json(), mimetype="application/json")
-
-    @api("GET", "/docs", "A browsable page of this API's operations", roles=PUBLIC,
-         tag="system", content_types=("text/html",))
-    def docs(self, call):
-        return Response(openapi.docs_html(), mimetype="text/html")
-
-    # ---- accounts ---------------------------------------------------------------------------
-
-    @api("POST", "/auth/token", "Sign in: a bearer token for a username and password",
-         roles=PUBLIC, body=s.LoginSchema, response=s.TokenSchema, idempotency=None,
-         tag="accounts", responses={401: "bad credentials (the same for unknown usernames)",
-                                    429: "too many failed sign-ins for this username or "
-                                         "from this address, or too many at once"})
-    def sign_in(self, call):
-        return self.accounts.sign_in(call.body["username"], call.body["password"],
-                                     call.request)
-
-    @api("GET", "/me", "The caller's user record", response=s.UserSchema, tag="accounts")
-    def me(self, call):
-        return call.user
-
-    @api("PATCH", "/me", "Change the caller's preferred language ('en' or 'cy')",
-         body=s.UpdateMeSchema, response=s.UserSchema, tag="accounts")
-    def update_me(self, call):
-        return self.accounts.set_language(call.actor["user_id"], call.body["language"])
-
-    @api("GET", "/users/<user_id>", "A user record: your own; an officer's families; any "
-         "for admin", response=s.UserSchema, tag="accounts")
-    def get_user(self, call, user_id):
-        user = self.accounts.get_user(user_id)
-        if user is None or not accounts.may_see(call.user, user):
-            raise errors.not_found()
-        return user
-
-    @api("POST", "/officers", "Create an officer of a council", roles=ADMIN,
-         body=s.CreateOfficerSchema, response=s.UserSchema, status=201,
-         location="/users/{id}", tag="accounts",
-         responses={409: "`username_unavailable`: choose another username", **HASHING_BUSY})
-    def create_officer(self, call):
-        return self._new_account(call, role="officer", council=call.body.pop("council"))
-
-    @api("POST", "/families", "Create a family account in the officer's council",
-         roles=OFFICER, body=s.CreateFamilySchema, response=s.UserSchema, status=201,
-         location="/users/{id}", tag="accounts",
-         responses={409: "`username_unavailable`: choose another username", **HASHING_BUSY})
-    def create_family(self, call):
-        return self._new_account(call, role="family", council=call.actor["council"])
-
-    @api("GET", "/families", "The families of the officer's council", roles=OFFICER,
-         query=s.PageQuery, response=s.UserPageSchema, tag="accounts")
-    def list_families(self, call):
-        return self.accounts.list_users(call.actor["council"], "family", call.query["limit"],
-                                        call.query["cursor"])
-
-    def _new_account(self, call, role, council):
-        body = call.body
-        try:
-            return self.accounts.create_user(
-                call.actor["user_id"], body.pop("password"), role=role, council=council,
-                **body)
-        except accounts.UsernameTaken:
-            raise errors.conflict("username_unavailable", "choose another username")
-
-    # ---- budgets ----------------------------------------------------------------------------
-
-    @api("POST", "/budgets", "A Direct Payment budget for a family of the officer's council",
-         roles=OFFICER, body=s.CreateBudgetSchema, response=s.BudgetSchema, status=201,
-         location="/budgets/{id}", tag="budgets")
-    def create_budget(self, call):
-        council = call.actor["council"]
-        if not self.accounts.family_in_council(call.body["family_id"], council):
-            raise errors.invalid({"family_id": ["No family of your council has this id."]})
-        return self.budgets.create_budget(call.actor, dict(call.body, family_council=council))
-
-    @api("GET", "/budgets/<budget_id>", "A budget with its balances",
-         roles=OFFICER + FAMILY, response=s.BudgetSchema, tag="budgets")
-    def get_budget(self, call, budget_id):
-        return self.budgets.get_budget(call.actor, budget_id)
-
-    @api("GET", "/budgets", "Budgets: a family's own, an officer's council's",
-         roles=OFFICER + FAMILY, query=s.BudgetsQuery, response=s.BudgetPageSchema,
-         tag="budgets")
-    def list_budgets(self, call):
-        return self.budgets.list_budgets(call.actor, **call.query)
-
-    @api("GET", "/budgets/<budget_id>/statement", "The ledger with a running balance; "
-         "`Accept: text/csv` (or `?format=csv`) for the audit CSV",
-         roles=OFFICER + FAMILY, query=s.StatementQuery, response=s.StatementSchema,
-         content_types=("text/csv",), tag="budgets")
-    def get_statement(self, call, budget_id):
-        wanted = call.query["format"] or call.request.accept_mimetypes.best_match(
-            ["application/json", "text/csv"], default="application/json")
-        if wanted in ("csv", "text/csv"):
-            return Response(self.budgets.get_statement_csv(call.actor, budget_id),
-                            mimetype="text/csv", headers={"Content-Disposition":
-                            'attachment; filename="statement-{}.csv"'.format(budget_id)})
-        return self.budgets.get_statement(call.actor, budget_id)
-
-    # ---- providers and offers ---------------------------------------------------------------
-
-    @api("POST", "/providers", "Provider self-registration (starts `pending`)",
-         roles=PUBLIC, body=s.RegisterProviderSchema, response=s.ProviderSchema, status=201,
-         location="/providers/{id}", tag="providers", responses=HASHING_BUSY,
-         description="When the username is already taken the answer is the same (so that no "
-         "one learns which usernames exist): the profile is registered, but no sign-in is "
-         "made for it, and signing in with the new password fails.")
-    def register_provider(self, call):
-        profile = dict(call.body)
-        username, password = profile.pop("username"), profile.pop("password")
-        display_name = profile.pop("display_name", None) or profile["name"]
-        try:
-            user = self.accounts.create_user(None, password, username=username,
-                                             role="provider", council=None, needs=[],
-                                             display_name=display_name)
-        except accounts.UsernameTaken:
-            log.info("provider registered under a taken username; no sign-in made for it")
-            return self.providers.register_provider(dict(profile, user_id=uuid.uuid4().hex))
-        try:
-            provider = self.providers.register_provider(dict(profile, user_id=user["id"]))
-        except BaseException:
-            self.accounts.delete_user(user["id"])  # the username is free to try again
-            raise
-        self.accounts.link_provider(user["id"], provider["id"])
-        return provider
-
-    @api("GET", "/providers", "Providers, by status (officers: to approve the pending)",
-         roles=OFFICER, query=s.ProvidersQuery, response=s.ProviderPageSchema,
-         tag="providers")
-    def list_providers(self, call):
-        return self.providers.list_providers(call.actor, **call.query)
-
-    @api("POST", "/providers/<provider_id>/approve", "Approve a provider for booking",
-         roles=OFFICER, body=s.ApproveProviderSchema, response=s.ProviderSchema,
-         tag="providers")
-    def approve_provider(self, call, provider_id):
-        return self.providers.approve_provider(call.actor, provider_id)
-
-    @api("GET", "/providers/<provider_id>", "A provider's public profile",
-         response=s.ProviderSchema, tag="providers")
-    def get_provider(self, call, provider_id):
-        return self.providers.get_provider(provider_id)
-
-    @api("GET", "/providers/<provider_id>/offers",
-         "A provider's offers, oldest first, with or without slots to book",
-         roles=ADMIN + OFFICER + PROVIDER, query=s.PageQuery, response=s.OfferPageSchema,
-         tag="providers", description="For the provider itself, an officer of a council it "
-         "serves, and an admin; for anyone else the provider is not found. The offers carry no "
-         "slots here: `GET /offers/{offer_id}` has them.")
-    def list_provider_offers(self, call, provider_id):
-        return self.providers.list_offers(call.actor, provider_id, **call.query)
-
-    @api("POST", "/offers", "An offer of the (approved) provider; price 0 is a gifted break",
-         roles=PROVIDER, body=s.CreateOfferSchema, response=s.OfferSchema, status=201,
-         location="/offers/{id}", tag="offers")
-    def create_offer(self, call):
-        return self.providers.create_offer(call.actor, call.body)
-
-    @api("POST", "/offers/<offer_id>/slots", "Publish slots of one's own offer",
-         roles=PROVIDER, body=s.PublishSlotsSchema, response=s.SlotListSchema, status=201,
-         location="/offers/{offer_id}", tag="offers")
-    def publish_slots(self, call, offer_id):
-        return self.providers.publish_slots(call.actor, offer_id, call.body)
-
-    @api("GET", "/offers", "Search offers; each carries its slots in the window",
-         query=s.OffersQuery, response=s.OfferPageSchema, tag="offers")
-    def search_offers(self, call):
-        filters = dict(call.query)
-        limit, cursor = filters.pop("limit"), filters.pop("cursor")
-        if "from_" in filters:
-            filters["from"] = filters.pop("from_")
-        return self.providers.search(filters, limit, cursor)
-
-    @api("GET", "/offers/<offer_id>", "One offer with its future slots",
-         response=s.OfferSchema, tag="offers")
-    def get_offer(self, call, offer_id):
-        return self.providers.get_offer(offer_id)
-
-    # ---- bookings and approvals -------------------------------------------------------------
-
-    @api("POST", "/bookings", "Request a booking (completes asynchronously)", roles=FAMILY,
-         body=s.CreateBookingSchema, response=s.BookingSchema, status=202,
-         location="/bookings/{id}", tag="bookings", idempotency=SERVICE,
-         description="Send an `Idempotency-Key` header: the same key with the same body "
-         "answers the same booking (as it stands now); with another body, 409. The bookings "
-         "service keeps these keys.")
-    def request_booking(self, call):
-        # Without a key from the caller, a fresh one: the request is simply not repeatable.
-        key = call.idempotency_key or uuid.uuid4().hex
-        return self.bookings.request_booking(call.actor, key, call.body)
-
-    @api("GET", "/bookings/<booking_id>", "A booking", roles=FAMILY + PROVIDER + OFFICER,
-         query=s.BookingWaitQuery, response=s.BookingSchema, tag="bookings",
-         entrypoint_class=WaitingApiEntrypoint,
-         description="With `wait=N&status=S` (N 1 to 30 seconds), answers as soon as the "
-         "booking's status differs from S, or after N seconds with the booking as it is "
-         "then: one request instead of polling.")
-    def get_booking(self, call, booking_id):
-        return self.bookings.get_booking(call.actor, booking_id)
-
     @wakes_waiting_requests
     def wake_waiting_requests(self, event):
         self.booking_waiters.wake(event["aggregate_id"])
-
-    @api("GET", "/bookings", "Bookings: a family's own, on a provider's offers, of an "
-         "officer's council", roles=FAMILY + PROVIDER + OFFICER, query=s.BookingsQuery,
-         response=s.BookingPageSchema, tag="bookings")
-    def list_bookings(self, call):
-        return self.bookings.list_bookings(call.actor, **call.query)
-
-    @api("POST", "/bookings/<booking_id>/cancel", "Cancel a booking that has not started",
-         roles=FAMILY + PROVIDER, body=s.CancelBookingSchema, response=s.BookingSchema,
-         tag="bookings")
-    def cancel_booking(self, call, booking_id):
-        return self.bookings.cancel_booking(call.actor, booking_id)
-
-    @api("POST", "/bookings/<booking_id>/complete", "The break was delivered: spend the "
-         "held funds (or a lower final amount)", roles=PROVIDER,
-         body=s.CompleteBookingSchema, response=s.BookingSchema, tag="bookings")
-    def complete_booking(self, call, booking_id):
-        return self.bookings.complete_booking(
-            call.actor, booking_id, call.body.get("final_amount_pence"))
-
-    @api("GET", "/approvals", "Bookings of the officer's council awaiting approval",
-         roles=OFFICER, query=s.PageQuery, response=s.BookingPageSchema, tag="approvals")
-    def list_approvals(self, call):
-        return self.bookings.list_awaiting_approval(call.actor, **call.query)
-
-    @api("POST", "/approvals/<booking_id>/approve", "Approve a spend", roles=OFFICER,
-         body=s.ApproveSpendSchema, response=s.ApprovalSchema, tag="approvals")
-    def approve_spend(self, call, booking_id):
-        return self.budgets.approve_spend(call.actor, booking_id, call.body["reason"])
-
-    @api("POST", "/approvals/<booking_id>/decline", "Decline a spend", roles=OFFICER,
-         body=s.DeclineSpendSchema, response=s.ApprovalSchema, tag="approvals")
-    def decline_spend(self, call, booking_id):
-        return self.budgets.decline_spend(call.actor, booking_id, call.body["reason"])
-

@@ -1,0 +1,55 @@
+"""The pages of a booking, for its family, its provider and the family's officers."""
+import json
+
+from werkzeug.wrappers import Response
+
+from ..api import cancel_booking, complete_booking, get_booking
+from .i18n import N_
+from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, WaitingPageEntrypoint, page
+from .rendering import render
+
+LIVE_STATUSES = ("requested", "awaiting_approval")
+CANCELLABLE = ("requested", "awaiting_approval", "confirmed")
+
+
+class BookingPages(Pages):
+    """Bookings, listed and one by one, with cancelling and completing (mixed into
+    GatewayService)."""
+
+    @page("GET", "/bookings", roles=FAMILY + PROVIDER + OFFICER)
+    def web_bookings(self, ctx):
+        return ctx.render("bookings/list.html", bookings=self._bookings(ctx))
+
+    def _booking(self, ctx, booking_id):
+        booking = self.operation(ctx, get_booking, booking_id=booking_id)
+        booking["offer"] = self._offer(ctx, booking.get("offer_id"), {})
+        return booking
+
+    @page("GET", "/bookings/<booking_id>", roles=FAMILY + PROVIDER + OFFICER)
+    def web_booking(self, ctx, booking_id):
+        return ctx.render("bookings/show.html", booking=self._booking(ctx, booking_id),
+                          live=LIVE_STATUSES, cancellable=CANCELLABLE)
+
+    @page("GET", "/bookings/<booking_id>/status", roles=FAMILY + PROVIDER + OFFICER,
+          entrypoint_class=WaitingPageEntrypoint)
+    def web_booking_status(self, ctx, booking_id):
+        """For the page's script: the status in the page's words, to update it live (with
+        `?wait=N&status=S`, once it has changed)."""
+        booking = self.operation(ctx, get_booking, booking_id=booking_id)
+        status, reason = booking["status"], booking.get("reason")
+        html = render(ctx.language, "bookings/_status.html", booking=booking)
+        return Response(json.dumps({"status": status, "live": status in LIVE_STATUSES,
+                                    "reason": reason, "html": html}),
+                        mimetype="application/json")
+
+    @page("POST", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
+    def web_cancel(self, ctx, booking_id):
+        self.operation(ctx, cancel_booking, body={}, booking_id=booking_id)
+        ctx.flash(N_("The booking is cancelled. Any money held for it is back in the budget."))
+        raise Redirect("/bookings/{}".format(booking_id))
+
+    @page("POST", "/bookings/<booking_id>/complete", roles=PROVIDER)
+    def web_complete(self, ctx, booking_id):
+        self.operation(ctx, complete_booking, body={}, booking_id=booking_id)
+        ctx.flash(N_("The break is marked as delivered."))
+        raise Redirect("/bookings/{}".format(booking_id))

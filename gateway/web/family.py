@@ -1,0 +1,130 @@
+"""Families' pages: their home, budget statements, searching for breaks and booking one."""
+import datetime
+import uuid
+
+from seibiant_common import times
+from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
+
+from .. import errors
+from ..api import get_offer, get_provider, get_statement, get_user, request_booking, \
+    search_offers
+from .forms import FormErrors, Messages, Reader, moment
+from .i18n import N_, local_moment
+from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, page
+
+MIDNIGHT = datetime.time(0, 0)
+
+
+class FamilyPages(Pages):
+    """A family's pages (statements for their officers too; an offer for anyone signed in),
+    mixed into GatewayService."""
+
+    @page("GET", "/family", roles=FAMILY)
+    def web_family_home(self, ctx):
+        return ctx.render("family/home.html", budgets=self._budgets(ctx),
+                          bookings=self._bookings(ctx))
+
+    @page("GET", "/budgets/<budget_id>/statement", roles=FAMILY + OFFICER)
+    def web_statement(self, ctx, budget_id):
+        statement = self.operation(ctx, get_statement, query={}, budget_id=budget_id)
+        family = self.operation(ctx, get_user, user_id=statement["budget"]["family_id"])
+        return ctx.render("statement.html", statement=statement, family=family)
+
+    @page("GET", "/budgets/<budget_id>/statement.csv", roles=FAMILY + OFFICER)
+    def web_statement_csv(self, ctx, budget_id):
+        return self.operation(ctx, get_statement, query={"format": "csv"},
+                              budget_id=budget_id)
+
+    SEARCH = Messages({
+        "region": (N_("Enter an area"), N_("Enter an area in lower-case letters, like powys")),
+        "from": (N_("Enter a real date"), N_("Enter a real date")),
+        "to": (N_("Enter a real date"), N_("Enter a real date, after the first date")),
+        "q": (N_("Enter words to look for"), N_("Enter words to look for")),
+    }, api_fields={"from": "from", "to": "to", "window": "to"})
+
+    @page("GET", "/breaks", roles=FAMILY)
+    def web_search(self, ctx):
+        args = ctx.request.args
+        budgets = [budget for budget in self._budgets(ctx) if budget.get("status") == "active"]
+        context = dict(budgets=budgets, values=args.to_dict(flat=False) if args else {},
+                       searched=bool(args), results=[],
+                       vocab=dict(categories=CATEGORIES, accessibility=ACCESSIBILITY_FEATURES,
+                                  needs=CARE_NEEDS))
+        if not args:
+            return ctx.render("breaks/search.html", **context)
+        reader = Reader(args, self.SEARCH)
+        query = {}
+        if reader.text("region"):
+            query["region"] = reader.text("region").lower()
+        if reader.text("category") in CATEGORIES:
+            query["category"] = reader.text("category")
+        if reader.text("q"):
+            query["q"] = reader.text("q")
+        for name in ("accessibility", "needs"):
+            if reader.choices(name):
+                query[name] = reader.choices(name)
+        start, end = reader.date("from", required=False), reader.date("to", required=False)
+        try:
+            reader.check()
+            if start:  # nothing is earlier than the span, so from its first day is from it
+                query["from"] = max(local_moment(start, MIDNIGHT), times.EARLIEST).isoformat()
+            if end and end < times.LAST_DAY:  # to the span's last day is to its end: no bound
+                query["to"] = moment(end + datetime.timedelta(days=1), MIDNIGHT)
+            if reader.text("affordable") and budgets:
+                query["max_price_pence"] = str(max(b["available_pence"] for b in budgets))
+            results = self.operation(ctx, search_offers, query=dict(query, limit="50"),
+                                     messages=self.SEARCH)["items"]
+        except FormErrors as invalid:
+            return ctx.render("breaks/search.html", status=422, errors=invalid.errors,
+                              **context)
+        context["results"] = results
+        return ctx.render("breaks/search.html", **context)
+
+    @page("GET", "/breaks/<offer_id>", roles=FAMILY + PROVIDER + OFFICER)
+    def web_offer(self, ctx, offer_id):
+        offer = self.operation(ctx, get_offer, offer_id=offer_id)
+        provider = self.operation(ctx, get_provider, provider_id=offer["provider_id"])
+        return ctx.render("breaks/offer.html", offer=offer, provider=provider)
+
+    BOOK = Messages({
+        "places": (N_("Enter how many places you need"),
+                   N_("Enter how many places you need, as a whole number from 1")),
+        "budget_id": (N_("Choose the budget to pay from"),
+                      N_("Choose the budget to pay from")),
+    }, api_fields={"slot_id": "places"})
+
+    def _slot_of(self, ctx, offer_id, slot_id):
+        offer = self.operation(ctx, get_offer, offer_id=offer_id)
+        slot = next((slot for slot in offer.get("slots", []) if slot["id"] == slot_id), None)
+        if slot is None:
+            raise errors.not_found()
+        return offer, slot
+
+    @page("GET", "/breaks/<offer_id>/slots/<slot_id>/book", roles=FAMILY)
+    def web_book_form(self, ctx, offer_id, slot_id):
+        offer, slot = self._slot_of(ctx, offer_id, slot_id)
+        budgets = [b for b in self._budgets(ctx) if b.get("status") == "active"]
+        return ctx.render("breaks/book.html", offer=offer, slot=slot, budgets=budgets,
+                          idempotency_key=uuid.uuid4().hex,
+                          values={"places": "1", "budget_id": budgets[0]["id"]
+                                  if len(budgets) == 1 else None})
+
+    @page("POST", "/breaks/<offer_id>/slots/<slot_id>/book", roles=FAMILY)
+    def web_book(self, ctx, offer_id, slot_id):
+        offer, slot = self._slot_of(ctx, offer_id, slot_id)
+        budgets = [b for b in self._budgets(ctx) if b.get("status") == "active"]
+        reader = Reader(ctx.request.form, self.BOOK)
+        key = reader.text("idempotency_key") or uuid.uuid4().hex
+        try:
+            places = reader.whole_number("places")
+            budget_id = reader.text("budget_id") or None
+            if offer.get("price_pence") and not budget_id:
+                reader.errors["budget_id"] = self.BOOK.missing("budget_id")
+            reader.check()
+            booking = self.operation(
+                ctx, request_booking, idempotency_key=key, messages=self.BOOK,
+                body={"slot_id": slot_id, "places": places, "budget_id": budget_id})
+        except FormErrors as invalid:
+            return self._form_page(ctx, "breaks/book.html", invalid, offer=offer, slot=slot,
+                                   budgets=budgets, idempotency_key=key)
+        raise Redirect("/bookings/{}".format(booking["id"]))
