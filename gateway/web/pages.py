@@ -26,7 +26,9 @@ from werkzeug.wrappers import Response
 from seibiant_common import errors as service_errors
 from seibiant_common import times
 from seibiant_common.config import flag, setting
-from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
+from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CANCELLABLE, CARE_NEEDS,
+                                          CATEGORIES)
+from seibiant_common.vocabularies import LIVE as LIVE_STATUSES
 
 from .. import errors
 from ..changes import WaitsForChange
@@ -47,8 +49,6 @@ STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 FRONTEND_DIR = os.environ.get("SEIBIANT_FRONTEND_DIR") or os.path.join(
     ROOT, "node_modules", "govuk-frontend", "dist", "govuk")
 FRONTEND_FILES = ("govuk-frontend.min.css", "govuk-frontend.min.js")
-LIVE_STATUSES = ("requested", "awaiting_approval")
-CANCELLABLE = ("requested", "awaiting_approval", "confirmed")
 HOME_BY_ROLE = {"family": "/family", "provider": "/provider", "officer": "/officer",
                 "admin": "/"}
 FAMILY, PROVIDER, OFFICER = ("family",), ("provider",), ("officer",)
