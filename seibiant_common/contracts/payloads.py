@@ -5,14 +5,14 @@ import functools
 
 from marshmallow import ValidationError, fields
 
+from seibiant_common.errors import InvalidInput
+
 from . import bookings_payloads, budgets_payloads, providers_payloads
 from .payload_schema import SCHEMA_VERSION
 
-PAYLOADS = {}
-for _service in (bookings_payloads, budgets_payloads, providers_payloads):
-    for _name, _schema in _service.PAYLOADS.items():
-        assert _name not in PAYLOADS, "two services emit {}".format(_name)
-        PAYLOADS[_name] = _schema()
+SERVICES = (bookings_payloads, budgets_payloads, providers_payloads)
+# Event names are unique across the services (tests/plumbing/test_contracts.py checks it).
+PAYLOADS = {name: schema() for service in SERVICES for name, schema in service.PAYLOADS.items()}
 
 
 class UnsupportedVersion(Exception):
@@ -36,7 +36,9 @@ def dump(event_type, payload):
 
 def load(event, *only):
     """The payload of an event envelope, loaded by its producer's schema: the fields `only`
-    names (all of them when none), fields it does not know ignored."""
+    names (all of them when none), fields it does not know ignored. A payload that breaks
+    the contract is `InvalidInput` naming its fields (the handler fails, and the event goes
+    to the dead letters after its retries)."""
     if event.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise UnsupportedVersion("{} schema_version {}".format(
             event.get("event_type"), event.get("schema_version")))
@@ -44,7 +46,7 @@ def load(event, *only):
     try:
         return schema.load(event["payload"])
     except ValidationError as error:
-        raise ContractBroken("{} payload: {}".format(event["event_type"], error.messages))
+        raise InvalidInput(error.messages) from None
 
 
 def occurred_at(event):
@@ -52,8 +54,7 @@ def occurred_at(event):
     try:
         return fields.AwareDateTime(required=True).deserialize(event.get("occurred_at"))
     except ValidationError as error:
-        raise ContractBroken("{} occurred_at: {}".format(event.get("event_type"),
-                                                         error.messages))
+        raise InvalidInput({"occurred_at": error.messages}) from None
 
 
 @functools.lru_cache(maxsize=None)
