@@ -14,14 +14,13 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from seibiant_common import cursors, times
 from seibiant_common.schemas import day_in_span
 from seibiant_common.vocabularies import (
-    ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES, PATTERN_TIME_ZONES, PROVIDER_KINDS,
+    ACCESSIBILITY_FEATURES, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES, PATTERN_TIME_ZONES,
+    PROVIDER_KINDS,
 )
 
 ROLES = ("admin", "officer", "family", "provider")
 LANGUAGES = ("en", "cy")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-BOOKING_STATUSES = ("requested", "awaiting_approval", "confirmed", "completed", "rejected",
-                    "cancelled", "expired")
 PROVIDER_STATUSES = ("pending", "approved", "suspended")
 MAX_PENCE = 10 ** 11  # a billion pounds: far above any budget, far below a 64-bit overflow
 MAX_LIST = 50

@@ -145,3 +145,25 @@ def pass_on(publisher, queue_consumer, message, origin, queue, attempts, error=N
 
 
 event_handler = ReliableEventHandler.decorator
+
+
+def answering(handlers):
+    """A class decorator for a service: for each row of its table `handlers`,
+    `{(producer, event name): function(service, event)}`, one dead-lettering `event_handler`
+    method named `handle_<event name>` (the name its queue and its `uow.seen` marks carry).
+    The table is the one place that says which use case answers which event."""
+    def decorate(cls):
+        for (producer, event_type), function in handlers.items():
+            name = "handle_" + event_type
+            if name in vars(cls):
+                raise TypeError("{}.{} is written by hand and in the table".format(
+                    cls.__name__, name))
+
+            def handle(self, event, function=function):
+                return function(self, event)
+            handle.__name__ = name
+            handle.__qualname__ = "{}.{}".format(cls.__qualname__, name)
+            handle.__doc__ = function.__doc__
+            setattr(cls, name, event_handler(producer, event_type)(handle))
+        return cls
+    return decorate

@@ -39,3 +39,12 @@ REJECTION_REASONS = (
     "slot_not_bookable",
     "outside_budget_period", "budget_not_found", "price_changed", "timed_out",
 )
+
+# A booking's statuses (their order of transitions: services/bookings/state_machine.py).
+BOOKING_STATUSES = ("requested", "awaiting_approval", "confirmed", "completed", "rejected",
+                    "cancelled", "expired")
+# The saga is still deciding: a page showing one of these waits for the next status.
+LIVE = frozenset({"requested", "awaiting_approval"})
+# The family or the provider may still cancel it (before the break starts); a withdrawal of
+# its slot or a late compensation acts on it too.
+CANCELLABLE = frozenset({"requested", "awaiting_approval", "confirmed"})

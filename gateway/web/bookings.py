@@ -3,13 +3,12 @@ import json
 
 from werkzeug.wrappers import Response
 
+from seibiant_common.vocabularies import CANCELLABLE, LIVE
+
 from ..api import cancel_booking, complete_booking, get_booking
 from .i18n import N_
 from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, WaitingPageEntrypoint, page
 from .rendering import render
-
-LIVE_STATUSES = ("requested", "awaiting_approval")
-CANCELLABLE = ("requested", "awaiting_approval", "confirmed")
 
 
 class BookingPages(Pages):
@@ -28,7 +27,7 @@ class BookingPages(Pages):
     @page("GET", "/bookings/<booking_id>", roles=FAMILY + PROVIDER + OFFICER)
     def web_booking(self, ctx, booking_id):
         return ctx.render("bookings/show.html", booking=self._booking(ctx, booking_id),
-                          live=LIVE_STATUSES, cancellable=CANCELLABLE)
+                          live=LIVE, cancellable=CANCELLABLE)
 
     @page("GET", "/bookings/<booking_id>/status", roles=FAMILY + PROVIDER + OFFICER,
           entrypoint_class=WaitingPageEntrypoint)
@@ -38,7 +37,7 @@ class BookingPages(Pages):
         booking = self.operation(ctx, get_booking, booking_id=booking_id)
         status, reason = booking["status"], booking.get("reason")
         html = render(ctx.language, "bookings/_status.html", booking=booking)
-        return Response(json.dumps({"status": status, "live": status in LIVE_STATUSES,
+        return Response(json.dumps({"status": status, "live": status in LIVE,
                                     "reason": reason, "html": html}),
                         mimetype="application/json")
 

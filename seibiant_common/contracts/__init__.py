@@ -1,2 +1,7 @@
-"""The names of the events each service emits, importable by any service or the gateway
-without the producer's code (payloads: docs/contracts.md)."""
+"""The events each service emits, written once for producers and consumers alike.
+
+`<service>.py` holds the names (plain strings: importable without marshmallow, by the domain
+modules too); `<service>_payloads.py` beside it holds each event's payload schema, the one a
+producer dumps with and a consumer loads with (`payloads.load`). The wire contract, in words,
+is docs/contracts.md.
+"""

@@ -1,4 +1,6 @@
 """Events emitted by bookings, on the `bookings.events` exchange."""
+SERVICE = "bookings"
+
 BOOKING_REQUESTED = "booking_requested"
 BOOKING_AWAITING_APPROVAL = "booking_awaiting_approval"
 BOOKING_CONFIRMED = "booking_confirmed"
@@ -10,3 +12,5 @@ BOOKING_COMPLETED = "booking_completed"
 # Every event that moves a booking to another status after booking_requested.
 STATUS_CHANGED = (BOOKING_AWAITING_APPROVAL, BOOKING_CONFIRMED, BOOKING_REJECTED,
                   BOOKING_CANCELLED, BOOKING_EXPIRED, BOOKING_COMPLETED)
+# The booking ended without its break: what the other services took is given back.
+ENDED = (BOOKING_REJECTED, BOOKING_CANCELLED, BOOKING_EXPIRED)

@@ -16,11 +16,12 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from seibiant_common.contracts import payloads
 from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from seibiant_common.sql import upsert
 
-from . import domain, events, state_machine
+from . import domain, state_machine
 from .domain import Booking
 from .models import bookings, known_providers, known_slots
 
@@ -44,7 +45,7 @@ def wire_errors():
 
 def _emit(uow, booking, booking_events):
     for event in booking_events:
-        uow.emit(event.type, events.dump(event.type, event.payload), aggregate_id=booking.id)
+        uow.emit(event.type, payloads.dump(event.type, event.payload), aggregate_id=booking.id)
 
 
 def _locked(uow, booking_id):
@@ -212,7 +213,7 @@ def slot_withdrawn(uow, slot_id, offer_id, provider_id, booking_ids, now):
     affected = uow.session.execute(
         sa.select(Booking)
         .where(sa.or_(bookings.c.slot_id == slot_id, bookings.c.id.in_(booking_ids)),
-               bookings.c.status.in_(state_machine.LIVE))
+               bookings.c.status.in_(state_machine.CANCELLABLE))
         .order_by(bookings.c.id)
         .with_for_update()
     ).scalars().all()

@@ -25,9 +25,9 @@ import datetime
 import hashlib
 import json
 
+from seibiant_common.contracts import bookings as ev
 from seibiant_common.vocabularies import REJECTION_REASONS
 
-from . import events as ev
 from . import state_machine as sm
 from .state_machine import (
     AWAITING_APPROVAL, CANCELLED, COMPLETED, CONFIRMED, EXPIRED, REJECTED, REQUESTED,
@@ -283,7 +283,7 @@ class Booking:
         return self._reject(known, now, BUDGETS, "hold refused: {}".format(reason))
 
     def slot_withdrawn(self, now):
-        if self.status not in sm.LIVE:
+        if self.status not in sm.CANCELLABLE:
             return []
         self._move(CANCELLED, now, SYSTEM, "the provider withdrew the slot")
         return [self.undone_event()]
@@ -293,7 +293,7 @@ class Booking:
     def cancel(self, actor, now):
         if actor.get("role") not in CANCELLING_ROLES:
             raise WrongRole("only the family or the provider may cancel a booking")
-        if self.status not in sm.LIVE:
+        if self.status not in sm.CANCELLABLE:
             raise NotAllowed("not_cancellable", "a {} booking cannot be cancelled".format(
                 self.status))
         if now >= self.slot_start:

@@ -33,23 +33,25 @@ user id of whoever cancelled, or `system` when the provider withdrew the slot),
 booking_expired, booking_completed. Handled: providers' places_reserved,
 reservation_refused, slot_withdrawn, and slots_published, provider_approved,
 provider_suspended (what bookings knows of slots, so a request needs no `get_slot`);
-budgets' funds_held, approval_required, spend_approved, spend_declined, hold_refused.
-Timeouts: see `dependencies.py`.
+budgets' funds_held, approval_required, spend_approved, spend_declined, hold_refused
+(`handlers.EVENT_HANDLERS` says which use case answers each). Timeouts: see `dependencies.py`.
 """
 import os
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
-from seibiant_common.messaging import event_handler
+from seibiant_common.messaging import answering
 from seibiant_common.rpc import rpc
 from seibiant_common.types import utcnow
 
-from . import application, events, models, schemas
+from . import application, models, schemas
+from .handlers import EVENT_HANDLERS
 from .dependencies import ProvidersSlots, SagaSettings, timer
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 
+@answering(EVENT_HANDLERS)  # the events bookings hears, and what answers each
 class BookingsService:
     name = "bookings"
 
@@ -127,89 +129,6 @@ class BookingsService:
         with self.db.unit_of_work() as uow:
             page = application.list_awaiting_approval(uow, actor, **query)
             return schemas.page_schema.dump(page)
-
-    # --- the saga: providers' answers ---------------------------------------------------
-
-    @event_handler("providers", events.PLACES_RESERVED)
-    def handle_places_reserved(self, event):
-        answer = events.load(events.PlacesReservedSchema(), event)
-        self._react(event, answer["booking_id"], lambda booking, now: booking.places_reserved(
-            answer["unit_price_pence"], now, self.timeouts))
-
-    @event_handler("providers", events.RESERVATION_REFUSED)
-    def handle_reservation_refused(self, event):
-        answer = events.load(events.ReservationRefusedSchema(), event)
-        self._react(event, answer["booking_id"],
-                    lambda booking, now: booking.reservation_refused(answer["reason"], now))
-
-    @event_handler("providers", events.SLOT_WITHDRAWN)
-    def handle_slot_withdrawn(self, event):
-        fact = events.load(events.SlotWithdrawnSchema(), event)
-        with self.db.unit_of_work() as uow:
-            if uow.seen(event):
-                return
-            application.slot_withdrawn(uow, now=utcnow(), **fact)
-
-    # --- what bookings knows of providers' slots ----------------------------------------
-
-    @event_handler("providers", events.SLOTS_PUBLISHED)
-    def handle_slots_published(self, event):
-        fact = events.load(events.SlotsPublishedSchema(), event)
-        with self.db.unit_of_work() as uow:
-            application.slots_published(uow, **fact)  # the same again changes nothing
-
-    @event_handler("providers", events.PROVIDER_APPROVED)
-    def handle_provider_approved(self, event):
-        self._provider_decided(event, approved=True)
-
-    @event_handler("providers", events.PROVIDER_SUSPENDED)
-    def handle_provider_suspended(self, event):
-        self._provider_decided(event, approved=False)
-
-    def _provider_decided(self, event, approved):
-        fact = events.load_decision(event)
-        with self.db.unit_of_work() as uow:
-            # an older decision, or the same again, changes nothing
-            application.provider_decided(uow, fact["provider_id"], approved,
-                                         fact["occurred_at"])
-
-    # --- the saga: budgets' answers -----------------------------------------------------
-
-    @event_handler("budgets", events.FUNDS_HELD)
-    def handle_funds_held(self, event):
-        answer = events.load(events.FundsHeldSchema(), event)
-        self._react(event, answer["booking_id"], lambda booking, now: booking.funds_held(
-            answer["approval"], now, self.timeouts))
-
-    @event_handler("budgets", events.APPROVAL_REQUIRED)
-    def handle_approval_required(self, event):
-        answer = events.load(events.BookingOnlySchema(), event)
-        self._react(event, answer["booking_id"],
-                    lambda booking, now: booking.approval_required(now, self.timeouts))
-
-    @event_handler("budgets", events.SPEND_APPROVED)
-    def handle_spend_approved(self, event):
-        answer = events.load(events.SpendDecisionSchema(), event)
-        self._react(event, answer["booking_id"], lambda booking, now: booking.spend_approved(
-            answer["decided_by"], answer["reason"], now))
-
-    @event_handler("budgets", events.SPEND_DECLINED)
-    def handle_spend_declined(self, event):
-        answer = events.load(events.SpendDecisionSchema(), event)
-        self._react(event, answer["booking_id"], lambda booking, now: booking.spend_declined(
-            answer["decided_by"], answer["reason"], now))
-
-    @event_handler("budgets", events.HOLD_REFUSED)
-    def handle_hold_refused(self, event):
-        answer = events.load(events.HoldRefusedSchema(), event)
-        self._react(event, answer["booking_id"],
-                    lambda booking, now: booking.hold_refused(answer["reason"], now))
-
-    def _react(self, event, booking_id, reaction):
-        with self.db.unit_of_work() as uow:
-            if uow.seen(event):
-                return
-            application.react(uow, booking_id, lambda booking: reaction(booking, utcnow()))
 
     # --- time ---------------------------------------------------------------------------
 

@@ -5,8 +5,12 @@
     confirmed         -> completed | cancelled
     completed, rejected, cancelled, expired: final
 
-Pure rules: no nameko, no SQLAlchemy.
+Pure rules: no nameko, no SQLAlchemy. The statuses themselves, and which of them are live or
+cancellable, are the public vocabulary (seibiant_common.vocabularies).
 """
+# Bookings a cancellation, a withdrawal or a late compensation can still act on: CANCELLABLE.
+from seibiant_common.vocabularies import BOOKING_STATUSES as STATUSES
+from seibiant_common.vocabularies import CANCELLABLE  # noqa: F401 (used as sm.CANCELLABLE)
 
 REQUESTED = "requested"
 AWAITING_APPROVAL = "awaiting_approval"
@@ -15,8 +19,6 @@ COMPLETED = "completed"
 REJECTED = "rejected"
 CANCELLED = "cancelled"
 EXPIRED = "expired"
-
-STATUSES = (REQUESTED, AWAITING_APPROVAL, CONFIRMED, COMPLETED, REJECTED, CANCELLED, EXPIRED)
 
 TRANSITIONS = {
     REQUESTED: frozenset({AWAITING_APPROVAL, CONFIRMED, REJECTED, CANCELLED}),
@@ -30,10 +32,6 @@ TRANSITIONS = {
 
 FINAL = frozenset(status for status, following in TRANSITIONS.items() if not following)
 
-# Bookings whose places (and, until completion, funds) are taken: everything not undone.
-HOLDING_PLACES = frozenset({REQUESTED, AWAITING_APPROVAL, CONFIRMED, COMPLETED})
-# Bookings a cancellation, a withdrawal or a late compensation can still act on.
-LIVE = frozenset({REQUESTED, AWAITING_APPROVAL, CONFIRMED})
 # Undone bookings: whatever the other services still hold for them must be given back.
 UNDONE = frozenset({REJECTED, CANCELLED, EXPIRED})
 

@@ -9,10 +9,12 @@ import functools
 import hashlib
 import json
 
+from seibiant_common.contracts import budgets as events
+from seibiant_common.contracts import payloads
 from seibiant_common.errors import Conflict, Forbidden, NotFound
 from seibiant_common.types import utcnow
 
-from . import domain, events, statements
+from . import domain, statements
 from .repository import Repository
 
 # `created_by` of what the booking saga asks for; the entry's booking_id says which booking.
@@ -32,9 +34,8 @@ def refusals_as_conflicts(use_case):
 
 def _announce(uow, event_type, payload):
     # Events about a hold are ordered per booking, which is what the saga consumes them by.
-    data = events.EMITTED[event_type].load(payload)
-    uow.emit(event_type, data, aggregate_id=data["booking_id"],
-             schema_version=events.SCHEMA_VERSION)
+    uow.emit(event_type, payloads.dump(event_type, payload), aggregate_id=payload["booking_id"],
+             schema_version=payloads.SCHEMA_VERSION)
 
 
 class _Request:

@@ -16,6 +16,8 @@ a late or repeated capture or release changes nothing and its outcome says so.
 import uuid
 from dataclasses import dataclass, field
 
+from seibiant_common.contracts.budgets import HOLD_REFUSAL_REASONS
+
 # Ledger entry kinds.
 ALLOCATION = "allocation"
 TOP_UP = "top_up"
@@ -52,7 +54,7 @@ INSUFFICIENT_FUNDS = "insufficient_funds"
 BUDGET_INACTIVE = "budget_inactive"
 OUTSIDE_BUDGET_PERIOD = "outside_budget_period"
 BUDGET_NOT_FOUND = "budget_not_found"
-REFUSAL_REASONS = (INSUFFICIENT_FUNDS, BUDGET_INACTIVE, OUTSIDE_BUDGET_PERIOD, BUDGET_NOT_FOUND)
+REFUSAL_REASONS = HOLD_REFUSAL_REASONS
 
 # Approval statuses. `withdrawn`: the hold was released (booking cancelled, expired) before
 # an officer decided, so there is nothing left to approve.

@@ -9,8 +9,10 @@ from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as sc
 from seibiant_common.schemas import in_span
 from seibiant_common.vocabularies import CATEGORIES
 
+from seibiant_common.contracts.bookings_payloads import BookingRequested
+from seibiant_common.contracts.payload_schema import MAX_PENCE, ident
+
 from . import domain
-from .events import MAX_PENCE
 
 REASON_LENGTH = 500
 
@@ -53,6 +55,20 @@ def next_cursor(items, limit, key):
 
 
 # Input ---------------------------------------------------------------------------------
+
+# What budgets reads of `booking_requested`: the hold, as `hold_funds` takes it.
+HOLD = ("booking_id", "budget_id", "family_id", "amount_pence", "category", "break_start",
+        "break_end")
+
+
+class HoldFundsSchema(BookingRequested):
+    """`hold_funds`: the hold `booking_requested` asks for, which here must name a budget."""
+
+    class Meta(BookingRequested.Meta):
+        fields = HOLD
+
+    budget_id = ident()
+
 
 class CreateBudgetSchema(Schema):
     family_id = _id(required=True)

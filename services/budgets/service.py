@@ -54,7 +54,8 @@ exist *or is not the actor's* (another council's budget or approval, another fam
   officer's council, oldest first, each with the budget's `available_pence`,
   `allocated_pence`, `allowed_categories`, `auto_approve_limit_pence` and `period_end`.
 
-Events consumed (from `bookings`), each applied once per event id:
+Events consumed (from `bookings`; `handlers.EVENT_HANDLERS` says which use case answers
+each), each applied once per event id:
 - `booking_requested` -> hold (the same path as `hold_funds`) when it names a budget; a
   booking without a budget (a gifted break) needs no hold. Providers reserves the places on
   the same event, at the same time.
@@ -90,11 +91,12 @@ from sqlalchemy.exc import IntegrityError
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
-from seibiant_common.messaging import event_handler
+from seibiant_common.messaging import answering
 from seibiant_common.rpc import rpc
 
 from . import application as app
-from . import domain, events, models, schemas, statements
+from . import domain, models, schemas, statements
+from .handlers import EVENT_HANDLERS
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 UNIQUE_RACE_ATTEMPTS = 3
@@ -111,6 +113,7 @@ def _resolution(hold, resolution):
                             "released_pence": resolution.released_pence})
 
 
+@answering(EVENT_HANDLERS)  # the events budgets hears, and what answers each
 class BudgetsService:
     name = "budgets"
 
@@ -237,7 +240,7 @@ class BudgetsService:
     @rpc
     def hold_funds(self, booking_id, budget_id, family_id, amount_pence, category,
                    break_start, break_end):
-        request = domain.HoldRequest(**schemas.parse(events.HoldRequested(), {
+        request = domain.HoldRequest(**schemas.parse(schemas.HoldFundsSchema(), {
             "booking_id": booking_id, "budget_id": budget_id, "family_id": family_id,
             "amount_pence": amount_pence, "category": category, "break_start": break_start,
             "break_end": break_end}))
@@ -255,52 +258,6 @@ class BudgetsService:
         args = schemas.parse(schemas.ReleaseFundsSchema(), {"booking_id": booking_id})
         return _resolution(*self._transact(
             lambda uow: app.release_funds(uow, args["booking_id"], "released on request")))
-
-    @event_handler(events.BOOKINGS, events.BOOKING_REQUESTED)
-    def handle_booking_requested(self, event):
-        request = schemas.parse(events.BookingRequested(), event["payload"])
-        if request["budget_id"] is None:
-            return  # nothing to hold; a repeat of this event changes nothing either
-        request = domain.HoldRequest(**request)
-
-        def work(uow):
-            if uow.seen(event):
-                return
-            app.hold_funds(uow, request)
-        self._transact(work)
-
-    def _release_for(self, event, why):
-        booking_id = schemas.parse(events.BookingEnded(), event["payload"])["booking_id"]
-
-        def work(uow):
-            if uow.seen(event):
-                return
-            app.release_funds(uow, booking_id, why)
-        self._transact(work)
-
-    @event_handler(events.BOOKINGS, events.BOOKING_REJECTED)
-    def handle_booking_rejected(self, event):
-        self._release_for(event, "booking rejected: {}".format(
-            event["payload"].get("reason")))
-
-    @event_handler(events.BOOKINGS, events.BOOKING_CANCELLED)
-    def handle_booking_cancelled(self, event):
-        self._release_for(event, "booking cancelled by {}".format(
-            event["payload"].get("by")))
-
-    @event_handler(events.BOOKINGS, events.BOOKING_EXPIRED)
-    def handle_booking_expired(self, event):
-        self._release_for(event, "booking expired awaiting approval")
-
-    @event_handler(events.BOOKINGS, events.BOOKING_COMPLETED)
-    def handle_booking_completed(self, event):
-        payload = schemas.parse(events.BookingCompleted(), event["payload"])
-
-        def work(uow):
-            if uow.seen(event):
-                return
-            app.capture_funds(uow, payload["booking_id"], payload["final_amount_pence"])
-        self._transact(work)
 
     # Approvals -----------------------------------------------------------------------
 

@@ -10,11 +10,13 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from seibiant_common.contracts import payloads
+from seibiant_common.contracts import providers as events
 from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from seibiant_common.types import utcnow
 
-from . import domain, events
+from . import domain
 from .domain import APPROVED, OPEN, RELEASED, RESERVED, REFUSED, WITHDRAWN
 from .models import AuditEntry, Offer, Provider, ProviderRegion, Reservation, Slot
 
@@ -122,9 +124,9 @@ def decide_provider(uow, actor, provider_id, action, reason=None):
         audit(uow, "provider", provider.id, status, actor, now, reason=reason,
               previous_status=previous)
         if status == APPROVED:
-            events.emit(uow, events.PROVIDER_APPROVED, {"provider_id": provider.id}, provider.id)
+            payloads.emit(uow, events.PROVIDER_APPROVED, {"provider_id": provider.id}, provider.id)
         else:
-            events.emit(uow, events.PROVIDER_SUSPENDED,
+            payloads.emit(uow, events.PROVIDER_SUSPENDED,
                         {"provider_id": provider.id, "reason": reason}, provider.id)
     return provider_view(provider)
 
@@ -272,7 +274,7 @@ def publish_slots(uow, actor, offer_id, data):
     uow.session.add_all(slots)
     audit(uow, "offer", offer.id, "slots_published", actor, now,
           slot_ids=[slot.id for slot in slots])
-    events.emit(uow, events.SLOTS_PUBLISHED, {
+    payloads.emit(uow, events.SLOTS_PUBLISHED, {
         "offer_id": offer.id, "provider_id": offer.provider_id, "category": offer.category,
         "price_pence": offer.price_pence,
         "slots": [{"id": slot.id, "start": slot.starts_at, "end": slot.ends_at}
@@ -312,7 +314,7 @@ def withdraw_slot(uow, actor, slot_id):
     if domain.withdrawal_needed(slot_status=slot.status, slot_start=slot.starts_at, now=now):
         slot.status = WITHDRAWN
         audit(uow, "slot", slot.id, "withdrawn", actor, now, booking_ids=booking_ids)
-        events.emit(uow, events.SLOT_WITHDRAWN, {
+        payloads.emit(uow, events.SLOT_WITHDRAWN, {
             "slot_id": slot.id, "offer_id": slot.offer_id,
             "provider_id": slot.offer.provider_id, "booking_ids": booking_ids}, slot.id)
     return dict(slot_view(slot), booking_ids=booking_ids)
@@ -339,10 +341,10 @@ def _answer_reservation(uow, reservation):
     """Announces a booking's reservation outcome: its places reserved, or its refusal. A
     released reservation answers nothing: its booking has ended and nobody waits for it."""
     if reservation.status == RESERVED:
-        events.emit(uow, events.PLACES_RESERVED, reservation_view(reservation),
+        payloads.emit(uow, events.PLACES_RESERVED, reservation_view(reservation),
                     reservation.booking_id)  # the payload's fields of it
     elif reservation.status == REFUSED:
-        events.emit(uow, events.RESERVATION_REFUSED, {
+        payloads.emit(uow, events.RESERVATION_REFUSED, {
             "booking_id": reservation.booking_id, "slot_id": reservation.slot_id,
             "reason": reservation.reason}, reservation.booking_id)
 
@@ -351,7 +353,7 @@ def _answer_release(uow, reservation):
     """Announces that a booking's places went back; a reservation that never held any (refused,
     or released before its request came) has nothing to announce."""
     if reservation.status == RELEASED and reservation.offer_id is not None:
-        events.emit(uow, events.PLACES_RELEASED, {
+        payloads.emit(uow, events.PLACES_RELEASED, {
             "booking_id": reservation.booking_id, "slot_id": reservation.slot_id,
             "places": reservation.places}, reservation.booking_id)
 

@@ -8,6 +8,7 @@ import unicodedata
 import zoneinfo
 
 from seibiant_common import times
+from seibiant_common.contracts.providers import RESERVATION_REFUSAL_REASONS
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS
 
 UTC = datetime.timezone.utc
@@ -26,7 +27,7 @@ RESERVED, REFUSED, RELEASED = "reserved", "refused", "released"
 # Why places are refused (each is also a booking rejection reason of api-v1.md).
 SOLD_OUT, SLOT_NOT_BOOKABLE, PROVIDER_NOT_APPROVED = (
     "sold_out", "slot_not_bookable", "provider_not_approved")
-REFUSAL_REASONS = (SOLD_OUT, SLOT_NOT_BOOKABLE, PROVIDER_NOT_APPROVED)
+REFUSAL_REASONS = RESERVATION_REFUSAL_REASONS
 
 MAX_CAPACITY = 10_000
 MAX_PLACES_PER_BOOKING = 100

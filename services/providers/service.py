@@ -27,16 +27,18 @@ RPC (docs/contracts.md, "providers"); `actor` is `{user_id, role, council, provi
 
 Events published: places_reserved, reservation_refused, places_released, slots_published,
 slot_withdrawn, provider_approved, provider_suspended. Handled: bookings.booking_requested
-(reserve) and bookings.booking_rejected / booking_cancelled / booking_expired (release).
+(reserve) and bookings.booking_rejected / booking_cancelled / booking_expired (release), as
+`handlers.EVENT_HANDLERS` says.
 """
 import os
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
-from seibiant_common.messaging import event_handler
+from seibiant_common.messaging import answering
 from seibiant_common.rpc import rpc
 
-from . import application, events, models, schemas
+from . import application, models, schemas
+from .handlers import EVENT_HANDLERS
 from .schemas import load_id, parse
 from .search import search
 
@@ -53,6 +55,7 @@ def actor_in(actor):
     return parse(schemas.ActorSchema(), actor)
 
 
+@answering(EVENT_HANDLERS)  # the events providers hears, and what answers each
 class ProvidersService:
     name = "providers"
 
@@ -189,30 +192,3 @@ class ProvidersService:
         with self.db.unit_of_work() as uow:
             reservation = application.release_places(uow, **request)
         return reservation_out.dump(reservation)
-
-    @event_handler(events.BOOKINGS, events.BOOKING_REQUESTED)
-    def handle_booking_requested(self, event):
-        request = events.BookingRequestedPayload().load(event["payload"])
-        with self.db.unit_of_work() as uow:
-            if uow.seen(event):
-                return
-            application.reserve_places(uow, **request)
-
-    @event_handler(events.BOOKINGS, events.BOOKING_REJECTED)
-    def handle_booking_rejected(self, event):
-        self._release(event)
-
-    @event_handler(events.BOOKINGS, events.BOOKING_CANCELLED)
-    def handle_booking_cancelled(self, event):
-        self._release(event)
-
-    @event_handler(events.BOOKINGS, events.BOOKING_EXPIRED)
-    def handle_booking_expired(self, event):
-        self._release(event)
-
-    def _release(self, event):
-        request = events.BookingEndedPayload().load(event["payload"])
-        with self.db.unit_of_work() as uow:
-            if uow.seen(event):
-                return
-            application.release_places(uow, **request)

@@ -6,6 +6,7 @@ from typing import Callable, NamedTuple
 
 import pytest
 
+from seibiant_common import vocabularies
 from services.bookings import state_machine as sm
 from services.bookings.domain import NotAllowed, WrongRole
 
@@ -28,6 +29,19 @@ def test_the_statuses_are_those_of_the_api():
     assert set(sm.STATUSES) == {"requested", "awaiting_approval", "confirmed", "completed",
                                 "rejected", "cancelled", "expired"}
     assert sm.FINAL == {"completed", "rejected", "cancelled", "expired"}
+
+
+def test_the_table_has_every_status_of_the_vocabulary_and_no_other():
+    assert set(sm.TRANSITIONS) == set(vocabularies.BOOKING_STATUSES)
+    for following in sm.TRANSITIONS.values():
+        assert following <= set(vocabularies.BOOKING_STATUSES)
+
+
+def test_cancellable_and_live_agree_with_the_table():
+    assert vocabularies.CANCELLABLE == {status for status, following in sm.TRANSITIONS.items()
+                                        if sm.CANCELLED in following}
+    # live: the saga has still to answer (not yet confirmed, nothing final)
+    assert vocabularies.LIVE == vocabularies.CANCELLABLE - {sm.CONFIRMED}
 
 
 @pytest.mark.parametrize("from_status,to_status", sorted(ALLOWED))

@@ -129,7 +129,7 @@ def test_repeated_and_duplicate_requests_hold_once_and_late_resolutions_change_n
     assert budgets.get_budget(POWYS, budget["id"])["held_pence"] == 30_000  # ... held once
 
     for _ in range(2):
-        bookings.send("booking_completed", {"booking_id": "twice", "final_amount_pence": None})
+        bookings.send("booking_completed", {"booking_id": "twice", "final_amount_pence": 30_000})
     wait_for("twice", "funds_captured")
     for _ in range(2):  # too late: the hold is resolved already
         bookings.send("booking_cancelled", {"booking_id": "twice", "by": "provider"})
