@@ -55,9 +55,9 @@ def envelope(event_type, payload, aggregate_id, correlation_id, schema_version=1
 class Emitted:
     """An outbox row this unit of work wrote, kept in memory to publish after commit."""
 
-    def __init__(self, seq, aggregate_id, event_type, body, headers):
+    def __init__(self, seq, aggregate_id, event_type, body, headers, new_aggregate):
         self.seq, self.aggregate_id, self.event_type = seq, aggregate_id, event_type
-        self.body, self.headers = body, headers
+        self.body, self.headers, self.new_aggregate = body, headers, new_aggregate
 
 
 class UnitOfWork:
@@ -103,7 +103,10 @@ class UnitOfWork:
                 handoff.finish(committed)
         return False
 
-    def emit(self, event_type, payload, aggregate_id, schema_version=1):
+    def emit(self, event_type, payload, aggregate_id, schema_version=1, new_aggregate=False):
+        """Writes an event into this transaction's outbox. `new_aggregate`: the aggregate
+        was created in this unit of work, so no earlier event of it can be waiting (which
+        spares a read at commit)."""
         body = envelope(event_type, payload, str(aggregate_id), self._correlation_id,
                         schema_version)
         headers = {"nameko.call_id_stack": self._call_id_stack}
@@ -115,7 +118,7 @@ class UnitOfWork:
             created_at=utcnow(),
         ))
         self._emitted.append(Emitted(result.inserted_primary_key[0], body["aggregate_id"],
-                                     event_type, body, headers))
+                                     event_type, body, headers, new_aggregate))
         return body
 
     def seen(self, event, handler=None):
@@ -192,11 +195,11 @@ class OutboxRelay:
     def _publishable(self, session, emitted):
         outbox = self._store.outbox
         own = {row.seq for row in emitted}
+        older = {row.aggregate_id for row in emitted if not row.new_aggregate}
         earlier = session.execute(
             sa.select(outbox.c.aggregate_id, outbox.c.seq)
-            .where(outbox.c.sent_at.is_(None),
-                   outbox.c.aggregate_id.in_({row.aggregate_id for row in emitted}))
-        ).all()
+            .where(outbox.c.sent_at.is_(None), outbox.c.aggregate_id.in_(older))
+        ).all() if older else []
         ours = own | self._published | self._stale | self._marking
         waiting = {aggregate_id for aggregate_id, seq in earlier if seq not in ours}
         return [row for row in emitted if row.aggregate_id not in waiting]

@@ -216,8 +216,7 @@ class BookingsService:
     @timer("BOOKING_TIMER_SECONDS", 5)
     def handle_timeouts(self):
         """Late steps are asked again or given up; approvals waiting too long expire."""
-        for sweep in (application.retry_late_steps, application.expire_approvals):
-            done = application.TIMER_BATCH
-            while done == application.TIMER_BATCH:  # a full batch: there may be more
-                with self.db.unit_of_work() as uow:
-                    done = sweep(uow, utcnow(), self.timeouts)
+        done = application.TIMER_BATCH
+        while done == application.TIMER_BATCH:  # a full batch: there may be more
+            with self.db.unit_of_work() as uow:  # one transaction a tick when little is due
+                done = application.handle_due(uow, utcnow(), self.timeouts)

@@ -1,0 +1,107 @@
+"""What one confirmed booking costs each service's PostgreSQL database: transactions committed
+and statements sent, counted by SQLAlchemy in the services' own processes (here, this one).
+The booking path is written as few statements as it can be (docs/performance.md): a count
+above these bounds is a regression of it."""
+import collections
+
+import psycopg2
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine
+
+from seibiant_common.processes import wait_until
+
+BOOKINGS = 5
+# Per confirmed booking (with a budget, approved automatically): the request, and one
+# transaction per answer (places reserved, funds held) in bookings; one in providers; one in
+# budgets. Statements include each transaction's COMMIT, not the BEGIN psycopg2 sends itself.
+MOST_TRANSACTIONS = {"bookings": 3, "providers": 1, "budgets": 1}
+MOST_STATEMENTS = {"bookings": 19, "providers": 9, "budgets": 11}
+
+
+class Counter:
+    """Statements and commits per database, while counting."""
+
+    def __init__(self, databases):
+        self._names = {url.rsplit("/", 1)[1]: name for name, url in databases.items()}
+        self.statements, self.commits = collections.Counter(), collections.Counter()
+        self.texts = collections.defaultdict(list)
+        self.counting = False
+
+    def _name(self, connection):
+        return self._names.get(connection.engine.url.database)
+
+    def statement(self, connection, cursor, text, parameters, context, executemany):
+        name = self._name(connection)
+        if self.counting and name:
+            self.statements[name] += 1
+            self.texts[name].append(text.split("\n")[0][:100])
+
+    def commit(self, connection):
+        name = self._name(connection)
+        if self.counting and name:
+            self.commits[name] += 1
+            self.statements[name] += 1
+            self.texts[name].append("COMMIT")
+
+
+@pytest.fixture
+def counter():
+    counters = []
+
+    def make(databases):
+        counters.append(Counter(databases))
+        event.listen(Engine, "before_cursor_execute", counters[-1].statement)
+        event.listen(Engine, "commit", counters[-1].commit)
+        return counters[-1]
+
+    yield make
+    for made in counters:
+        event.remove(Engine, "before_cursor_execute", made.statement)
+        event.remove(Engine, "commit", made.commit)
+
+
+def test_a_confirmed_booking_costs_few_transactions_and_statements(start_saga, counter):
+    # No timer tick and no outbox sweep while counting: they are per second, not per booking.
+    saga = start_saga("postgresql", BOOKING_TIMER_SECONDS=3600, OUTBOX_SWEEP_SECONDS=3600)
+    world = saga.world()
+    provider = world.provider()
+    slot_id = world.slot_of(provider, capacity=BOOKINGS + 1)
+    families = [world.family() for _ in range(BOOKINGS + 1)]
+    budgets = [world.budget(family) for family in families]
+    # bookings hears of the slot (slots_published) before the first request
+    wait_until(lambda: saga.query("SELECT 1 FROM known_slots WHERE id = :id", id=slot_id),
+               10, message="bookings to hear of the slot")
+    # a first booking warms up every path (pools, compiled statements)
+    world.settled(world.book(families[0], slot_id, budget_id=budgets[0])["id"])
+
+    # watched without SQLAlchemy, so that watching is not counted
+    url = make_url(saga.databases["bookings"])
+    watcher = psycopg2.connect(host=url.host, port=url.port, user=url.username,
+                               dbname=url.database)
+    watcher.autocommit = True
+
+    def confirmed(booking_id):
+        with watcher.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM bookings WHERE id = %s AND status = 'confirmed'",
+                           (booking_id,))
+            return cursor.fetchone()
+
+    counted = counter(saga.databases)
+    counted.counting = True
+    try:
+        for family, budget_id in zip(families[1:], budgets[1:]):
+            booking = world.book(family, slot_id, budget_id=budget_id)
+            wait_until(lambda: confirmed(booking["id"]), 15,
+                       message="the booking to be confirmed")
+    finally:
+        counted.counting = False
+        watcher.close()
+
+    per_booking = {name: (counted.commits[name] / BOOKINGS,
+                          counted.statements[name] / BOOKINGS) for name in MOST_TRANSACTIONS}
+    print(per_booking, dict(counted.texts))
+    for name, (transactions, statements) in per_booking.items():
+        assert transactions <= MOST_TRANSACTIONS[name], (name, per_booking, counted.texts[name])
+        assert statements <= MOST_STATEMENTS[name], (name, per_booking, counted.texts[name])
