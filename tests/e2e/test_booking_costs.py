@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Engine
 
 from seibiant_common.processes import wait_until
+from services.bookings.service import BookingsService
 
 BOOKINGS = 5
 # Per confirmed booking (with a budget, approved automatically): the request, and one
@@ -105,3 +106,22 @@ def test_a_confirmed_booking_costs_few_transactions_and_statements(start_saga, c
     for name, (transactions, statements) in per_booking.items():
         assert transactions <= MOST_TRANSACTIONS[name], (name, per_booking, counted.texts[name])
         assert statements <= MOST_STATEMENTS[name], (name, per_booking, counted.texts[name])
+
+
+def test_a_timer_tick_with_nothing_due_is_one_transaction(start_saga, counter, monkeypatch):
+    saga = start_saga("postgresql", services=("bookings",), BOOKING_TIMER_SECONDS=0.05,
+                      OUTBOX_SWEEP_SECONDS=3600)
+    ticks = []
+    tick = BookingsService.handle_timeouts
+
+    def counted_tick(service):
+        ticks.append(1)
+        return tick(service)
+    counted = counter(saga.databases)
+    counted.counting = True
+    monkeypatch.setattr(BookingsService, "handle_timeouts", counted_tick)
+    wait_until(lambda: len(ticks) >= 5, 30, message="five timer ticks")
+    monkeypatch.setattr(BookingsService, "handle_timeouts", tick)
+    counted.counting = False
+    # a tick still running when counting stopped may not have committed yet
+    assert len(ticks) - 1 <= counted.commits["bookings"] <= len(ticks), counted.texts
