@@ -18,7 +18,7 @@ BOOKINGS = 5
 # transaction per answer (places reserved, funds held) in bookings; one in providers; one in
 # budgets. Statements include each transaction's COMMIT, not the BEGIN psycopg2 sends itself.
 MOST_TRANSACTIONS = {"bookings": 3, "providers": 1, "budgets": 1}
-MOST_STATEMENTS = {"bookings": 19, "providers": 9, "budgets": 11}
+MOST_STATEMENTS = {"bookings": 19, "providers": 8, "budgets": 11}
 
 
 class Counter:
