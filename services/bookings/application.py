@@ -287,6 +287,19 @@ def handle_due(uow, now, timeouts):
     return len(due)
 
 
+def earliest_deadline(uow):
+    """The soonest deadline of a live booking (late or not, locked or not), or None."""
+    uow.session.flush()  # the deadlines just moved count
+    late_step, late_approval = uow.session.execute(sa.select(
+        sa.select(sa.func.min(bookings.c.step_deadline))
+        .where(bookings.c.status == state_machine.REQUESTED).scalar_subquery(),
+        sa.select(sa.func.min(bookings.c.approval_deadline))
+        .where(bookings.c.status == state_machine.AWAITING_APPROVAL).scalar_subquery(),
+    )).one()
+    return min((deadline for deadline in (late_step, late_approval) if deadline is not None),
+               default=None)
+
+
 # --- queries ----------------------------------------------------------------------------
 
 def get_booking(uow, actor, booking_id):

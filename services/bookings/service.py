@@ -44,8 +44,8 @@ from seibiant_common.messaging import event_handler
 from seibiant_common.rpc import rpc
 from seibiant_common.types import utcnow
 
-from . import application, events, models, schemas
-from .dependencies import ProvidersSlots, SagaSettings, timer
+from . import application, domain, events, models, schemas
+from .dependencies import ProvidersSlots, SagaSettings, TimerSchedule, timer
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -57,6 +57,7 @@ class BookingsService:
     correlation = Correlation()
     slots = ProvidersSlots()
     timeouts = SagaSettings()
+    schedule = TimerSchedule()
 
     @rpc
     def health(self):
@@ -216,7 +217,13 @@ class BookingsService:
     @timer("BOOKING_TIMER_SECONDS", 5)
     def handle_timeouts(self):
         """Late steps are asked again or given up; approvals waiting too long expire."""
+        looked_at = utcnow()
+        if looked_at < self.schedule.next_look:
+            return  # no deadline can have come yet: nothing to read
         done = application.TIMER_BATCH
         while done == application.TIMER_BATCH:  # a full batch: there may be more
             with self.db.unit_of_work() as uow:  # one transaction a tick when little is due
                 done = application.handle_due(uow, utcnow(), self.timeouts)
+                if done < application.TIMER_BATCH:
+                    self.schedule.next_look = domain.next_look(
+                        looked_at, application.earliest_deadline(uow), self.timeouts)
