@@ -48,13 +48,16 @@ def _emit(uow, booking, booking_events, new_booking=False):
                  new_aggregate=new_booking)
 
 
+# Built once: SQLAlchemy reuses their cache keys (the saga's hot path, docs/performance.md).
+# A booking's history is read only if a change of status appends to it: an answer that
+# changes no status (the first of the saga's two) costs no statement for it.
+LOCKED = (sa.select(Booking).where(bookings.c.id == sa.bindparam("booking_id"))
+          .options(lazyload(Booking.transitions)).with_for_update())
+ADD_TRANSITIONS = booking_transitions.insert()
+
+
 def _locked(uow, booking_id):
-    # Its history is read only if a change of status appends to it: an answer that changes
-    # no status (the first of the saga's two) costs no statement for it.
-    return uow.session.execute(
-        sa.select(Booking).where(bookings.c.id == booking_id)
-        .options(lazyload(Booking.transitions)).with_for_update()
-    ).scalar_one_or_none()
+    return uow.session.execute(LOCKED, {"booking_id": booking_id}).scalar_one_or_none()
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -125,7 +128,7 @@ def _new_booking(uow, actor, request, slot, now, timeouts):
     if inserted.rowcount == 0:
         # an earlier request with this key (maybe another worker's, just committed)
         return earlier_request(uow, actor, request)
-    uow.session.execute(booking_transitions.insert(), [{
+    uow.session.execute(ADD_TRANSITIONS, [{
         "booking_id": booking.id, "from_status": transition.from_status,
         "to_status": transition.to_status, "at": transition.at, "why": transition.why,
         "by": transition.by} for transition in booking.transitions])
