@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from .config import database_url, setting
 from .migrations import upgrade
-from .outbox import OutboxRelay, UnitOfWork
+from .outbox import OutboxRelay, Statements, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class Store:
         self.dialect = engine.dialect.name
         self.outbox = outbox
         self.processed_events = processed_events
+        self.statements = Statements(outbox, processed_events, self.dialect)
         self.relay = None
         # sqlite3 is not green: a greenlet yielding inside a write transaction (say, to
         # publish) would let another block the whole process on the file lock. So within a

@@ -14,7 +14,7 @@ import logging
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from seibiant_common.contracts import payloads
 from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
@@ -23,7 +23,7 @@ from seibiant_common.sql import upsert
 
 from . import domain, state_machine
 from .domain import Booking
-from .models import bookings, known_providers, known_slots
+from .models import booking_transitions, bookings, known_providers, known_slots
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +43,22 @@ def wire_errors():
         raise Forbidden(str(error))
 
 
-def _emit(uow, booking, booking_events):
+def _emit(uow, booking, booking_events, new_booking=False):
     for event in booking_events:
-        uow.emit(event.type, payloads.dump(event.type, event.payload), aggregate_id=booking.id)
+        uow.emit(event.type, payloads.dump(event.type, event.payload), aggregate_id=booking.id,
+                 new_aggregate=new_booking)
+
+
+# Built once: SQLAlchemy reuses their cache keys (the saga's hot path, docs/performance.md).
+# A booking's history is read only if a change of status appends to it: an answer that
+# changes no status (the first of the saga's two) costs no statement for it.
+LOCKED = (sa.select(Booking).where(bookings.c.id == sa.bindparam("booking_id"))
+          .options(lazyload(Booking.transitions)).with_for_update())
+ADD_TRANSITIONS = booking_transitions.insert()
 
 
 def _locked(uow, booking_id):
-    return uow.session.execute(
-        sa.select(Booking).where(bookings.c.id == booking_id).with_for_update()
-    ).scalar_one_or_none()
+    return uow.session.execute(LOCKED, {"booking_id": booking_id}).scalar_one_or_none()
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -80,12 +87,11 @@ def request_known_slot(uow, actor, request, now, timeouts):
     """The booking of this request (a new one, or the one an earlier request with the same
     key made), or None when bookings has heard nothing of the slot yet: then ask providers
     and call `request_booking` with its answer."""
-    booking = earlier_request(uow, actor, request)
-    if booking is not None:
-        return booking
+    with wire_errors():
+        domain.require_role(actor, "family")
     slot = known_slot(uow, request["slot_id"])
     if slot is None:
-        return None
+        return earlier_request(uow, actor, request)
     return _new_booking(uow, actor, request, slot, now, timeouts)
 
 
@@ -94,9 +100,6 @@ def request_booking(uow, actor, request, answer, now, timeouts):
     which bookings keeps for the next requests."""
     if answer is None:
         raise InvalidInput({"slot_id": ["no such slot"]})
-    booking = earlier_request(uow, actor, request)
-    if booking is not None:
-        return booking
     remember_slot(uow, answer)
     slot = domain.Slot(**{field.name: answer[field.name]
                           for field in dataclasses.fields(domain.Slot)})
@@ -104,18 +107,33 @@ def request_booking(uow, actor, request, answer, now, timeouts):
 
 
 def _new_booking(uow, actor, request, slot, now, timeouts):
-    """A new booking (status requested) whose saga starts with booking_requested."""
-    with wire_errors():
-        booking, booking_events = Booking.request(
-            uuid.uuid4().hex, actor, request["idempotency_key"], slot, request["places"],
-            request["budget_id"], now, timeouts)
+    """A new booking (status requested) whose saga starts with booking_requested, or the one
+    an earlier request with this key made. The new row is inserted unless the key is taken
+    (one statement, no read first: a repeat is rare, a new request is the hot path)."""
     try:
-        with uow.session.begin_nested():
-            uow.session.add(booking)
-    except IntegrityError:
-        # The same key raced us from another worker and committed first.
+        with wire_errors():
+            booking, booking_events = Booking.request(
+                uuid.uuid4().hex, actor, request["idempotency_key"], slot, request["places"],
+                request["budget_id"], now, timeouts)
+    except (InvalidInput, Conflict, Forbidden):
+        # what the slot is now does not matter to a request made before: answer that
+        earlier = earlier_request(uow, actor, request)
+        if earlier is None:
+            raise
+        return earlier
+    inserted = uow.session.execute(
+        upsert(uow.session, bookings)
+        .values({column.name: getattr(booking, column.name) for column in bookings.c})
+        .on_conflict_do_nothing(index_elements=[bookings.c.family_id,
+                                                bookings.c.idempotency_key]))
+    if inserted.rowcount == 0:
+        # an earlier request with this key (maybe another worker's, just committed)
         return earlier_request(uow, actor, request)
-    _emit(uow, booking, booking_events)
+    uow.session.execute(ADD_TRANSITIONS, [{
+        "booking_id": booking.id, "from_status": transition.from_status,
+        "to_status": transition.to_status, "at": transition.at, "why": transition.why,
+        "by": transition.by} for transition in booking.transitions])
+    _emit(uow, booking, booking_events, new_booking=True)
     return booking
 
 
@@ -202,7 +220,9 @@ def react(uow, booking_id, reaction):
     if booking is None:
         log.warning("saga answer for an unknown booking %s ignored", booking_id)
         return None
-    _emit(uow, booking, reaction(booking))
+    with uow.session.no_autoflush:  # one UPDATE of the booking at the end, not one per read
+        booking_events = reaction(booking)
+    _emit(uow, booking, booking_events)
     return booking
 
 
@@ -247,32 +267,41 @@ def complete_booking(uow, actor, booking_id, final_amount_pence, now):
 
 # --- time -------------------------------------------------------------------------------
 
-def _due(uow, deadline_column, status, now):
-    return uow.session.execute(
+def handle_due(uow, now, timeouts):
+    """Late steps are asked again (or given up); approvals that waited too long (their
+    deadline was set from `timeouts` when they began) expire. One statement finds both,
+    claiming rows with SKIP LOCKED so that several instances share them. Returns how many
+    bookings it looked at (TIMER_BATCH means: call again)."""
+    late_step = sa.and_(bookings.c.status == state_machine.REQUESTED,
+                        bookings.c.step_deadline <= now)
+    late_approval = sa.and_(bookings.c.status == state_machine.AWAITING_APPROVAL,
+                            bookings.c.approval_deadline <= now)
+    due = uow.session.execute(
         sa.select(Booking)
-        .where(bookings.c.status == status, deadline_column <= now)
-        .order_by(deadline_column)
+        .where(sa.or_(late_step, late_approval))
+        .order_by(sa.func.coalesce(bookings.c.step_deadline, bookings.c.approval_deadline))
         .limit(TIMER_BATCH)
         .with_for_update(skip_locked=True)
     ).scalars().all()
-
-
-def retry_late_steps(uow, now, timeouts):
-    """Asks again for the answers that are late, or gives up on them. Returns how many
-    bookings it looked at (TIMER_BATCH means: call again)."""
-    due = _due(uow, bookings.c.step_deadline, state_machine.REQUESTED, now)
     for booking in due:
-        _emit(uow, booking, booking.step_timed_out(now, timeouts))
+        if booking.status == state_machine.REQUESTED:
+            _emit(uow, booking, booking.step_timed_out(now, timeouts))
+        else:
+            _emit(uow, booking, booking.approval_timed_out(now))
     return len(due)
 
 
-def expire_approvals(uow, now, timeouts):
-    """Expires the approvals that waited too long (their deadline was set from `timeouts`
-    when they began)."""
-    due = _due(uow, bookings.c.approval_deadline, state_machine.AWAITING_APPROVAL, now)
-    for booking in due:
-        _emit(uow, booking, booking.approval_timed_out(now))
-    return len(due)
+def earliest_deadline(uow):
+    """The soonest deadline of a live booking (late or not, locked or not), or None."""
+    uow.session.flush()  # the deadlines just moved count
+    late_step, late_approval = uow.session.execute(sa.select(
+        sa.select(sa.func.min(bookings.c.step_deadline))
+        .where(bookings.c.status == state_machine.REQUESTED).scalar_subquery(),
+        sa.select(sa.func.min(bookings.c.approval_deadline))
+        .where(bookings.c.status == state_machine.AWAITING_APPROVAL).scalar_subquery(),
+    )).one()
+    return min((deadline for deadline in (late_step, late_approval) if deadline is not None),
+               default=None)
 
 
 # --- queries ----------------------------------------------------------------------------

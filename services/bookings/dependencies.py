@@ -6,7 +6,9 @@ Settings (nameko config keys, filled from the environment by config.yaml):
 - `STEP_TIMEOUT_SECONDS` (default 30) and `STEP_MAX_RETRIES` (default 5): how long the saga
   waits for providers' or budgets' answer before asking again, and how many times it asks
   again before rejecting the booking `timed_out`;
-- `BOOKING_TIMER_SECONDS` (default 5): how often the timer looks for late steps and approvals;
+- `BOOKING_TIMER_SECONDS` (default 5): how often the timer wakes to look for late steps and
+  approvals (it reads the database only once the soonest deadline it knows of may have
+  come, or the shorter timeout has passed since it last read: `TimerSchedule`);
 - `RPC_TIMEOUT_SECONDS` (default 10): how long `request_booking` waits for providers' slot
   (asked only when bookings has not heard of it yet).
 """
@@ -71,6 +73,22 @@ class ProvidersSlots(RpcProxy):
 
     def get_dependency(self, worker_ctx):
         return SlotLookup(super().get_dependency(worker_ctx), self.timeout)
+
+
+class Schedule:
+    def __init__(self):
+        self.next_look = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+
+
+class TimerSchedule(DependencyProvider):
+    """When the timer next needs to read the database (`domain.next_look`), shared by the
+    container's workers; the first tick always reads."""
+
+    def setup(self):
+        self.schedule = Schedule()
+
+    def get_dependency(self, worker_ctx):
+        return self.schedule
 
 
 class ConfiguredTimer(Timer):

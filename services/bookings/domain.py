@@ -108,6 +108,15 @@ class Slot:
     bookable: bool
 
 
+def next_look(now, earliest_deadline, timeouts):
+    """When the timer must next look for late steps and approvals, having looked at `now`
+    and found `earliest_deadline` the soonest of the live bookings' (None: no live booking).
+    A deadline set after the look is at least the shorter timeout away, so until then
+    there is nothing to read."""
+    horizon = now + min(timeouts.step, timeouts.approval)
+    return horizon if earliest_deadline is None else min(earliest_deadline, horizon)
+
+
 def newer(known_as_of, as_of):
     """Whether a provider's status told at `as_of` replaces the one known since
     `known_as_of` (None: only assumed, from a publication or an answer; any decision

@@ -44,9 +44,9 @@ from seibiant_common.messaging import answering
 from seibiant_common.rpc import rpc
 from seibiant_common.types import utcnow
 
-from . import application, models, schemas
+from . import application, domain, models, schemas
+from .dependencies import ProvidersSlots, SagaSettings, TimerSchedule, timer
 from .handlers import EVENT_HANDLERS
-from .dependencies import ProvidersSlots, SagaSettings, timer
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -59,6 +59,7 @@ class BookingsService:
     correlation = Correlation()
     slots = ProvidersSlots()
     timeouts = SagaSettings()
+    schedule = TimerSchedule()
 
     @rpc
     def health(self):
@@ -135,8 +136,13 @@ class BookingsService:
     @timer("BOOKING_TIMER_SECONDS", 5)
     def handle_timeouts(self):
         """Late steps are asked again or given up; approvals waiting too long expire."""
-        for sweep in (application.retry_late_steps, application.expire_approvals):
-            done = application.TIMER_BATCH
-            while done == application.TIMER_BATCH:  # a full batch: there may be more
-                with self.db.unit_of_work() as uow:
-                    done = sweep(uow, utcnow(), self.timeouts)
+        looked_at = utcnow()
+        if looked_at < self.schedule.next_look:
+            return  # no deadline can have come yet: nothing to read
+        done = application.TIMER_BATCH
+        while done == application.TIMER_BATCH:  # a full batch: there may be more
+            with self.db.unit_of_work() as uow:  # one transaction a tick when little is due
+                done = application.handle_due(uow, utcnow(), self.timeouts)
+                if done < application.TIMER_BATCH:
+                    self.schedule.next_look = domain.next_look(
+                        looked_at, application.earliest_deadline(uow), self.timeouts)

@@ -211,22 +211,24 @@ def hold_funds(uow, request):
     """Holds a booking's money, or refuses with a reason. Idempotent by booking id: a repeated
     request holds nothing more and is answered again with where the hold stands."""
     repo = Repository(uow.session)
-    budget = repo.budget(request.budget_id, lock=True)
-    existing = repo.hold_for_booking(request.booking_id)
-    if existing is not None:
-        domain.check_repeat(existing, request)
-        _announce_hold(uow, existing, budget.council if budget else None)
-        return existing
-    now = utcnow()
-    if budget is None:
-        hold = domain.Hold.refused(request, domain.BUDGET_NOT_FOUND, now)
-    else:
-        hold = budget.place_hold(request, BOOKINGS, now)
-        if hold.status == domain.HELD:
-            repo.save_budget(budget)
-    repo.save_hold(hold, council=budget.council if budget else None)
-    _announce_hold(uow, hold, budget.council if budget else None)
-    return hold
+    budget, existing = repo.budget_and_hold(request.budget_id, request.booking_id)
+    council = budget.council if budget else None
+    if existing is None:
+        now = utcnow()
+        if budget is None:
+            hold = domain.Hold.refused(request, domain.BUDGET_NOT_FOUND, now)
+        else:
+            hold = budget.place_hold(request, BOOKINGS, now)
+        if repo.insert_hold(hold, council):
+            if hold.status == domain.HELD:
+                repo.save_budget(budget)
+            _announce_hold(uow, hold, council)
+            return hold
+        # the same booking's request of another worker committed while this one waited
+        existing = repo.hold_for_booking(request.booking_id)
+    domain.check_repeat(existing, request)
+    _announce_hold(uow, existing, council)
+    return existing
 
 
 def _resolve(uow, booking_id, resolve, why_void):

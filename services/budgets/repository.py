@@ -7,11 +7,17 @@ Locks are always taken budget first, hold second, so two writers never deadlock.
 """
 import sqlalchemy as sa
 
+from seibiant_common.sql import upsert
 from seibiant_common.types import utcnow
 
 from . import domain
 from .models import (AppliedRequestRow, ApprovalRow, BudgetAuditRow, BudgetRow, HoldRow,
                      LedgerEntryRow)
+
+
+HOLD_FIELDS = ("budget_id", "family_id", "amount_pence", "category", "break_start",
+               "break_end", "status", "refusal_reason", "captured_pence", "released_pence",
+               "created_at", "resolved_at", "resolved_by", "resolution_reason")
 
 
 class Repository:
@@ -97,6 +103,27 @@ class Repository:
 
     # Holds -------------------------------------------------------------------------------
 
+    def budget_and_hold(self, budget_id, booking_id):
+        """(budget, the booking's hold or None) in one statement, the budget locked; budget
+        None when there is no such budget. The hold is read as it was before the lock was
+        granted: one committed meanwhile by another worker makes `insert_hold` refuse."""
+        found = self.session.execute(
+            sa.select(BudgetRow, HoldRow, ApprovalRow).select_from(BudgetRow)
+            .outerjoin(HoldRow, HoldRow.booking_id == booking_id)
+            .outerjoin(ApprovalRow, ApprovalRow.hold_id == HoldRow.id)
+            .where(BudgetRow.id == budget_id)
+            .with_for_update(of=BudgetRow).execution_options(populate_existing=True)
+        ).one_or_none()
+        if found is None:
+            return None, self.hold_for_booking(booking_id)
+        budget, hold, approval = found
+        self._loaded(budget, budget.id)
+        if hold is None:
+            return _budget(budget), None
+        self._loaded(hold, hold.id)
+        self._loaded(approval, hold.id)
+        return _budget(budget), _hold(hold, approval)
+
     def hold_for_booking(self, booking_id, lock=False):
         query = (sa.select(HoldRow, ApprovalRow)
                  .outerjoin(ApprovalRow, ApprovalRow.hold_id == HoldRow.id)
@@ -111,20 +138,36 @@ class Repository:
         self._loaded(approval, hold.id)
         return _hold(hold, approval)
 
+    def insert_hold(self, hold, council):
+        """Inserts a new hold and its approval, in one statement for the hold, unless the
+        booking has a hold already (another worker's, committed since it was looked for):
+        False then, and nothing is written."""
+        table = HoldRow.__table__
+        inserted = self.session.execute(
+            upsert(self.session, table)
+            .values(id=hold.id, booking_id=hold.booking_id,
+                    **{name: getattr(hold, name) for name in HOLD_FIELDS})
+            .on_conflict_do_nothing(index_elements=[table.c.booking_id]))
+        if inserted.rowcount == 0:
+            return False
+        if hold.approval is not None:
+            self._save_approval(hold, council)
+        return True
+
     def save_hold(self, hold, council=None):
         """Inserts or updates the hold and its approval (`council` is needed on insert)."""
         row = self._rows.get((HoldRow.__tablename__, hold.id))
         if row is None:
             row = self._loaded(HoldRow(id=hold.id, booking_id=hold.booking_id), hold.id)
             self.session.add(row)
-        for name in ("budget_id", "family_id", "amount_pence", "category", "break_start",
-                     "break_end", "status", "refusal_reason", "captured_pence",
-                     "released_pence", "created_at", "resolved_at", "resolved_by",
-                     "resolution_reason"):
+        for name in HOLD_FIELDS:
             setattr(row, name, getattr(hold, name))
         if hold.approval is None:
             return
         self.session.flush()  # the hold before its approval
+        self._save_approval(hold, council)
+
+    def _save_approval(self, hold, council):
         approval = self._rows.get((ApprovalRow.__tablename__, hold.id))
         if approval is None:
             approval = self._loaded(ApprovalRow(

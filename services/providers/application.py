@@ -14,6 +14,7 @@ from seibiant_common.contracts import payloads
 from seibiant_common.contracts import providers as events
 from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seibiant_common.sql import upsert
 from seibiant_common.types import utcnow
 
 from . import domain
@@ -366,11 +367,13 @@ def reserve_places(uow, booking_id, slot_id, places):
     now = utcnow()
     session = uow.session
     # The slot's row lock makes reservations of one slot take turns (on SQLite the whole
-    # unit of work does); the booking's earlier outcome is read after taking it.
+    # unit of work does); the booking's earlier outcome comes with the slot, in one statement.
     row = session.execute(
-        sa.select(Slot, Offer, Provider.status).join(Slot.offer).join(Offer.provider)
+        sa.select(Slot, Offer, Provider.status, Reservation)
+        .join(Slot.offer).join(Offer.provider)
+        .outerjoin(Reservation, Reservation.booking_id == booking_id)
         .where(Slot.id == slot_id).with_for_update(of=Slot)).first()
-    earlier = session.get(Reservation, booking_id)
+    earlier = row.Reservation if row is not None else session.get(Reservation, booking_id)
     if earlier is not None:
         _answer_reservation(uow, earlier)
         return reservation_view(earlier)
@@ -379,7 +382,7 @@ def reserve_places(uow, booking_id, slot_id, places):
     if row is None:
         reason = domain.SLOT_NOT_BOOKABLE
     else:
-        slot, offer, provider_status = row
+        slot, offer, provider_status, _ = row
         reason = domain.refusal_reason(
             provider_status=provider_status, slot_status=slot.status,
             slot_start=slot.starts_at, capacity=slot.capacity, reserved=slot.reserved,
@@ -387,13 +390,23 @@ def reserve_places(uow, booking_id, slot_id, places):
     if reason is not None:
         reservation.status, reservation.reason = REFUSED, reason
     else:
-        slot.reserved += places
         reservation.status = RESERVED
         reservation.offer_id, reservation.provider_id = offer.id, offer.provider_id
         reservation.category, reservation.unit_price_pence = offer.category, offer.price_pence
         reservation.total_pence = offer.price_pence * places
         reservation.slot_start, reservation.slot_end = slot.starts_at, slot.ends_at
-    session.add(reservation)
+    table = Reservation.__table__
+    inserted = session.execute(upsert(session, table).values(
+        {column.key: getattr(reservation, column.key) for column in table.c})
+        .on_conflict_do_nothing(index_elements=[table.c.booking_id]))
+    if inserted.rowcount == 0:
+        # The same booking's request of another worker committed while this one waited for
+        # the slot's lock (after this statement's snapshot): answer with its outcome.
+        earlier = session.get(Reservation, booking_id, populate_existing=True)
+        _answer_reservation(uow, earlier)
+        return reservation_view(earlier)
+    if reservation.status == RESERVED:
+        slot.reserved += places
     _answer_reservation(uow, reservation)
     return reservation_view(reservation)
 

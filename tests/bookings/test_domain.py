@@ -330,3 +330,12 @@ def test_the_rules_import_neither_nameko_nor_sqlalchemy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_timer_looks_again_at_the_soonest_deadline_or_one_shortest_timeout_later():
+    soon = NOW + TIMEOUTS.step / 2
+    assert domain.next_look(NOW, None, TIMEOUTS) == NOW + min(TIMEOUTS.step, TIMEOUTS.approval)
+    assert domain.next_look(NOW, soon, TIMEOUTS) == soon
+    assert domain.next_look(NOW, NOW - HOUR, TIMEOUTS) == NOW - HOUR  # late: look at once
+    assert domain.next_look(NOW, NOW + 1000 * HOUR, TIMEOUTS) == NOW + min(
+        TIMEOUTS.step, TIMEOUTS.approval)

@@ -40,3 +40,20 @@ def test_fifty_racing_holds_on_a_budget_for_twenty_hold_exactly_twenty(
     assert {p["reason"] for t, p in answers if t == "hold_refused"} == {"insufficient_funds"}
     balance = check_ledger(url)[budget["id"]]
     assert (balance.held_pence, balance.available_pence) == (20 * AMOUNT, 0)
+
+
+def test_one_booking_asked_for_many_times_at_once_is_held_once(
+        make_database_url, start_service, service_config):
+    """The hold's insert meets another worker's for the same booking: one hold, the money
+    held once, and every answer the same."""
+    url = start_budgets(start_service, make_database_url, "postgresql", instances=2)
+    with ServiceRpcProxy("budgets", service_config, timeout=30) as budgets:
+        budget = budgets.create_budget(officer(), new_budget_data(allocated_pence=ALLOCATED))
+        payload = hold_payload(budget, amount_pence=AMOUNT)
+        calls = [budgets.hold_funds.call_async(**payload) for _ in range(20)]
+        answers = [call.result() for call in calls]
+    assert {answer["status"] for answer in answers} == {"held"}
+    assert len({answer["hold_id"] for answer in answers}) == 1
+    assert [row.status for row in holds(url).values()] == ["held"]
+    balance = check_ledger(url)[budget["id"]]
+    assert (balance.held_pence, balance.available_pence) == (AMOUNT, ALLOCATED - AMOUNT)

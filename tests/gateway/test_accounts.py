@@ -1,4 +1,5 @@
 """Users, passwords, tokens and sign-in limits, against a live gateway and its database."""
+import datetime
 import re
 import time
 
@@ -7,9 +8,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 from nameko.containers import ServiceContainer
+from sqlalchemy.orm import Session
 
-from gateway import passwords, tokens
+from gateway import accounts, passwords, tokens
 from gateway.client import ApiError, Client
+from gateway.models import Base
 from gateway.service import GatewayService
 from seibiant_common.config import StartupRefused
 from seibiant_common.processes import wait_until
@@ -23,6 +26,9 @@ from .world import PASSWORD, World, unique
 @pytest.fixture(scope="module")
 def world(api):
     return World(api.base_url)
+
+
+HOUR = datetime.timedelta(hours=1)
 
 
 def csrf_of(html):
@@ -333,3 +339,25 @@ def test_the_session_cookie_is_secure_when_the_setting_says_so(start_service,
     api = own_gateway(start_service, make_database_url, SECURE_COOKIES="1")
     cookie = requests.get(api.base_url + "/sign-in", timeout=10).headers["Set-Cookie"]
     assert "; Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_a_token_is_checked_in_one_statement_signed_out_or_not(tmp_path):
+    """It runs before every authenticated request: the user and the signed-out check are
+    one statement."""
+    engine = sa.create_engine("sqlite:///{}".format(tmp_path / "gateway.sqlite3"))
+    Base.metadata.create_all(engine)
+    statements = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda *args: statements.append(args[2]))
+    with Session(engine) as session:
+        user = accounts.create_user(session, "hash", None, username="token.family",
+                                    role="family", council="powys", display_name="F")
+        accounts.revoke_token(session, "signed-out",
+                              datetime.datetime.now(datetime.timezone.utc) + HOUR)
+        session.commit()
+        del statements[:]
+        assert accounts.token_user(session, {"sub": user["id"], "jti": "live"}) == user
+        assert accounts.token_user(session, {"sub": user["id"], "jti": "signed-out"}) is None
+        assert accounts.token_user(session, {"sub": "nobody", "jti": "live"}) is None
+    assert len(statements) == 3
+    engine.dispose()

@@ -100,3 +100,22 @@ def test_fifty_concurrent_requests_for_five_places_reserve_exactly_five(
         assert announced.count("places_reserved") == 6
         assert announced.count("reservation_refused") == 54
         assert announced.count("places_released") == 1
+
+
+def test_one_booking_asked_for_many_times_at_once_is_reserved_once(
+        make_database_url, providers_instances, service_config):
+    """The reservation's insert meets another worker's for the same booking: one row, its
+    places taken once, and every answer the same."""
+    database_url = make_database_url("postgresql", "providers")
+    providers_instances("postgresql", database_url)
+    with ServiceRpcProxy("providers", service_config, timeout=30) as rpc:
+        world = World(rpc, database_url, service_config)
+        _, actor = world.provider()
+        slot, = world.slots(actor, world.offer(actor)["id"], (later(3), 5))
+        calls = [rpc.reserve_places.call_async("same-booking", slot["id"], 2)
+                 for _ in range(20)]
+        answers = [call.result() for call in calls]
+        assert {answer["status"] for answer in answers} == {"reserved"}
+        assert len({tuple(sorted(answer.items())) for answer in answers}) == 1
+        assert outcomes(world, slot["id"]) == {("reserved", ""): 1}
+        assert rpc.get_slot(slot["id"])["remaining"] == 3
