@@ -8,7 +8,7 @@ LOCK_VENV := .venv-lock
 LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install lock broker-management bench dead-letters
+.PHONY: run test test-unit install lock broker-management bench dead-letters
 
 # Every package pinned with its hashes (requirements*.txt, compiled from requirements*.in).
 $(INSTALLED): requirements.txt requirements-dev.txt
@@ -40,6 +40,11 @@ run: install
 # enables the plugin if need be and waits for it.
 broker-management: $(INSTALLED)
 	@$(PY) -m seibiant_common.sandbox prepare-broker 30
+
+# The tests that need nothing running (no broker, no PostgreSQL): `pytest -m unit`, in seconds.
+# The kinds (unit, service, e2e) are told from the fixtures a test uses: tests/conftest.py.
+test-unit: install
+	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
 test: install broker-management
 	@# the web pages' browser tests drive Debian's Chromium (Playwright's own download cannot be had)

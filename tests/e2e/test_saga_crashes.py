@@ -19,7 +19,7 @@ from seibiant_common.sandbox import rabbitmq_node
 from .saga import fresh_postgres_databases
 from .world import World, new_id
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]  # its own broker node and processes
 
 NAMES = ("budgets", "providers", "bookings")
 SETTINGS = {

@@ -7,9 +7,11 @@ from gateway.client import Client
 
 from .conftest import ADMIN_PASSWORD, fresh_vhost, start_system, stop_system
 
+pytestmark = pytest.mark.e2e  # the whole system, of its own
+
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(tmp_path_factory, rabbitmq):
     """An empty system of its own: the seed does nothing where there is data."""
     with fresh_vhost() as amqp_uri:
         system = start_system(amqp_uri, tmp_path_factory.mktemp("seed"))
