@@ -7,6 +7,14 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Callable, TypeVar
+
+import amqp.exceptions
+import kombu.exceptions
+import nameko.exceptions
+import sqlalchemy.exc
+
+T = TypeVar("T")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -120,8 +128,21 @@ def listening_sockets(host, port):
     return sum(1 for row in rows if row[1] == address and row[3] == "0A")  # 0A: LISTEN
 
 
-def wait_until(predicate, timeout, interval=0.05, message="condition"):
-    """Polls `predicate` until it returns something truthy; raises TimeoutError at the deadline."""
+# What a thing still starting (or restarting) answers with, which `wait_until` tries again: a
+# refused, reset or timed-out connection (OSError, and requests' errors, which are OSErrors),
+# AMQP's and kombu's lost connections, an RPC to a service whose queue is not there yet, and a
+# database not yet answering (or locked by a migration). Anything else is a fault, raised at
+# once: an assertion or a KeyError in the predicate is not something to wait out.
+STARTING_ERRORS = (OSError, amqp.exceptions.ConnectionError, kombu.exceptions.OperationalError,
+                   nameko.exceptions.UnknownService, sqlalchemy.exc.OperationalError)
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.05,
+               message: str = "condition",
+               retry: tuple[type[BaseException], ...] = STARTING_ERRORS) -> T:
+    """Polls `predicate` until it returns something truthy, and returns that; raises
+    TimeoutError at the deadline. Errors in `retry` (STARTING_ERRORS) are tried again, any
+    other is raised at once."""
     deadline = time.monotonic() + timeout
     last_error = None
     while time.monotonic() < deadline:
@@ -129,7 +150,7 @@ def wait_until(predicate, timeout, interval=0.05, message="condition"):
             value = predicate()
             if value:
                 return value
-        except Exception as error:  # a service still starting refuses connections
+        except retry as error:
             last_error = error
         time.sleep(interval)
     raise TimeoutError("timed out waiting for {} (last error: {!r})".format(message, last_error))

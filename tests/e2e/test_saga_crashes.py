@@ -10,10 +10,11 @@ import itertools
 import eventlet
 import pytest
 import sqlalchemy as sa
+from nameko.exceptions import RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common import dead_letters
-from seibiant_common.processes import ServiceProcess, wait_until
+from seibiant_common.processes import STARTING_ERRORS, ServiceProcess, wait_until
 from seibiant_common.sandbox import rabbitmq_node
 
 from .saga import fresh_postgres_databases
@@ -66,7 +67,8 @@ class Cluster:
         def attempt():
             with ClusterRpcProxy(self.rpc_config, timeout=10) as rpc:
                 return do(rpc)
-        return wait_until(attempt, timeout, interval=0.2, message="an RPC through the crash")
+        return wait_until(attempt, timeout, interval=0.2, message="an RPC through the crash",
+                          retry=STARTING_ERRORS + (RpcTimeout,))
 
     def status(self, booking_id):
         with self.bookings_db.connect() as connection:
