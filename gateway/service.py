@@ -1,4 +1,4 @@
-"""The gateway: the one public door (docs: ../shared/docs/api-v1.md, served as OpenAPI at
+"""The gateway: the one public door (its contract: docs/api-v1.md, served as OpenAPI at
 /api/v1/openapi.json). HTTP entrypoints only; it holds no business rule of the services.
 
 Each `@api` declares who may call an operation and the schemas of what it takes and answers;

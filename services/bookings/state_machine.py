@@ -1,4 +1,4 @@
-"""The booking lifecycle of api-v1.md as data: which status may follow which.
+"""The booking lifecycle of docs/api-v1.md as data: which status may follow which.
 
     requested         -> awaiting_approval | confirmed | rejected | cancelled
     awaiting_approval -> confirmed | rejected | expired | cancelled
