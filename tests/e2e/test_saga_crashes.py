@@ -133,7 +133,7 @@ class Run:
         next, until BOOKINGS are made."""
         combos = itertools.cycle(itertools.product(self.slots, self.payers))
         requests = [(slot_id, parent, budget_id, 1 + number % 2, new_id("key"))
-                    for number, (slot_id, (parent, budget_id)) in zip(range(BOOKINGS), combos)]
+                    for number, (slot_id, (parent, budget_id)) in zip(range(BOOKINGS), combos)]  # noqa: B905 (endless combos)
 
         def book(request):
             slot_id, parent, budget_id, places, key = request
