@@ -15,6 +15,8 @@ committed: a unit of work publishes an aggregate's events itself only when every
 row of that aggregate is one this process has already published, and leaves them to the
 sweep otherwise; within a process, publishing after commit is serialised per aggregate.
 """
+from __future__ import annotations  # `Store` is only imported for the type checker
+
 import datetime
 import json
 import logging
