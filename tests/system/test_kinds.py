@@ -32,8 +32,9 @@ def pytest_with_nothing_listening(*arguments):
 def test_the_unit_tests_pass_with_no_broker_and_no_postgresql():
     result, _ = pytest_with_nothing_listening("-m", "unit")
     assert result.returncode == 0, result.stdout[-3000:]
-    # every unit test passed: none failed, errored or was skipped
-    assert re.search(r"^\d+ passed, \d+ deselected in ", result.stdout, re.MULTILINE), \
+    # every unit test passed (or failed as marked, strictly): none failed, errored or skipped
+    assert re.search(r"^\d+ passed, \d+ deselected(, \d+ xfailed)? in ", result.stdout,
+                     re.MULTILINE), \
         result.stdout[-3000:]
 
 
