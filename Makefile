@@ -49,7 +49,7 @@ lint: $(INSTALLED)
 
 # The tests that need nothing running (no broker, no PostgreSQL): `pytest -m unit`, in seconds.
 # The kinds (unit, service, e2e) are told from the fixtures a test uses: tests/conftest.py.
-test-unit: install
+test-unit: $(INSTALLED)
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
 test: install lint broker-management
