@@ -8,7 +8,7 @@ LOCK_VENV := .venv-lock
 LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install lock broker-management bench dead-letters
+.PHONY: run test test-unit lint install lock broker-management bench dead-letters
 
 # Every package pinned with its hashes (requirements*.txt, compiled from requirements*.in).
 $(INSTALLED): requirements.txt requirements-dev.txt
@@ -41,14 +41,25 @@ run: install
 broker-management: $(INSTALLED)
 	@$(PY) -m seibiant_common.sandbox prepare-broker 30
 
-test: install broker-management
+# ruff (pyflakes, pycodestyle, bugbear: pyproject.toml) on everything, and mypy on the typed
+# shared plumbing (seibiant_common); a few seconds.
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+# The tests that need nothing running (no broker, no PostgreSQL): `pytest -m unit`, in seconds.
+# The kinds (unit, service, e2e) are told from the fixtures a test uses: tests/conftest.py.
+test-unit: $(INSTALLED)
+	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q -m unit $(PYTEST_ARGS)
+
+test: install lint broker-management
 	@# the web pages' browser tests drive Debian's Chromium (Playwright's own download cannot be had)
 	@# and the README's curl walk-through is run as written, with jq
 	@test -x /usr/bin/chromium -a -x "$$(command -v jq)" -a -x "$$(command -v curl)" || \
 		{ apt-get update -q && apt-get install -y -q chromium chromium-driver jq curl; }
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q $(PYTEST_ARGS)
 
-# The benchmark of issue 8: a table on stdout and bench/results/latest.json (a few minutes).
+# The benchmark (docs/performance.md): a table on stdout and bench/results/latest.json (a few minutes).
 bench: install broker-management
 	PYTHONPATH=$(CURDIR) $(PY) -m bench.run
 

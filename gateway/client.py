@@ -1,5 +1,5 @@
 """A small Python client of the public API (requests), used by the seed command, the load
-benchmark and the tests. It knows the paths of api-v1.md and nothing of the services."""
+benchmark and the tests. It knows the paths of docs/api-v1.md and nothing of the services."""
 import time
 
 import requests

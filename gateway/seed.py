@@ -223,11 +223,11 @@ class Seeder:
 
 def print_logins(password):
     print("Demo sign-ins (password '{}' for all of them):".format(password))
-    for username, name, council in OFFICERS:
+    for username, _, council in OFFICERS:
         print("  {:<20} officer of {}".format(username, council))
     for username, _, council, *_ in FAMILIES:
         print("  {:<20} family in {}".format(username, council))
-    for username, name, kind, *_ in PROVIDERS:
+    for username, _, kind, *_ in PROVIDERS:
         print("  {:<20} {} provider{}".format(username, kind.replace("_", "-"),
                                              " (pending approval)" if username in PENDING
                                              else ""))

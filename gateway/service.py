@@ -1,4 +1,5 @@
-"""The gateway: the one public door, HTTP entrypoints only; it holds no business rule of the
+"""The gateway: the one public door (its contract: docs/api-v1.md, served as OpenAPI at
+/api/v1/openapi.json), HTTP entrypoints only; it holds no business rule of the
 services. Its parts: the JSON API's operations (`gateway.api`), the web pages (one module per
 audience in `gateway.web`) and their static files, all mixed into `GatewayService` with the
 dependencies they share.

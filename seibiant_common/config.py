@@ -1,18 +1,22 @@
 """Reading settings from a nameko config dict (filled from the environment by config.yaml)."""
 
+from typing import Any, Callable, Mapping, TypeVar
+
+T = TypeVar("T")
+
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 
 
-def database_url(config, service_name):
+def database_url(config: Mapping[str, Any], service_name: str) -> str:
     return config["DATABASES"][service_name]
 
 
-def setting(config, key, default, cast):
+def setting(config: Mapping[str, Any], key: str, default: T, cast: Callable[[Any], T]) -> T:
     value = config.get(key)
     return default if value in (None, "") else cast(value)
 
 
-def flag(value):
+def flag(value: object) -> bool:
     """A yes/no setting: true, 1, yes or on (YAML may have made it a bool or an int already)."""
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 

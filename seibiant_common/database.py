@@ -3,6 +3,7 @@ work with the outbox, and the periodic outbox sweep."""
 import contextlib
 import logging
 import os
+from typing import Any, ContextManager
 
 import eventlet
 from eventlet.semaphore import Semaphore
@@ -10,8 +11,9 @@ from eventlet.support.psycopg2_patcher import make_psycopg_green
 from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from nameko.containers import WorkerContext
+from sqlalchemy import Table, create_engine, event, text
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from .config import database_url, setting
 from .migrations import upgrade
@@ -23,7 +25,7 @@ PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step"
                         "interval_max": 0.5}
 
 
-def make_engine(url, pool_size=10):
+def make_engine(url: str | URL, pool_size: int = 10) -> Engine:
     url = make_url(url)
     if url.get_backend_name() != "sqlite":
         # No pre-ping: it cost a round trip per unit of work (py-spy, docs/performance.md).
@@ -36,7 +38,7 @@ def make_engine(url, pool_size=10):
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see "begin" below).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -46,7 +48,7 @@ def make_engine(url, pool_size=10):
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(connection):
+    def on_begin(connection: Connection) -> None:
         # Take the write lock at the start, so two processes never deadlock upgrading
         # read locks; SQLite has no SELECT ... FOR UPDATE.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -57,33 +59,33 @@ def make_engine(url, pool_size=10):
 class Store:
     """An engine with the service's outbox: what a unit of work and the relay need."""
 
-    def __init__(self, engine, outbox, processed_events):
+    def __init__(self, engine: Engine, outbox: Table, processed_events: Table) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.outbox = outbox
         self.processed_events = processed_events
         self.statements = Statements(outbox, processed_events, self.dialect)
-        self.relay = None
+        self.relay: OutboxRelay | None = None
         # sqlite3 is not green: a greenlet yielding inside a write transaction (say, to
         # publish) would let another block the whole process on the file lock. So within a
         # process, SQLite units of work take turns.
         self._sqlite_lock = Semaphore(1) if self.dialect == "sqlite" else None
 
-    def write_lock(self):
+    def write_lock(self) -> ContextManager[Any]:
         return self._sqlite_lock if self._sqlite_lock else contextlib.nullcontext()
 
-    def unit_of_work(self, **context):
+    def unit_of_work(self, **context: Any) -> UnitOfWork:
         return UnitOfWork(self, **context)
 
 
 class DatabaseAccess:
     """What a worker gets: units of work and a health check, nothing else."""
 
-    def __init__(self, store, worker_ctx):
+    def __init__(self, store: Store, worker_ctx: WorkerContext) -> None:
         self._store = store
         self._worker_ctx = worker_ctx
 
-    def unit_of_work(self):
+    def unit_of_work(self) -> UnitOfWork:
         ctx = self._worker_ctx
         return self._store.unit_of_work(
             handler_name="{}.{}".format(ctx.service_name, ctx.entrypoint.method_name),
@@ -92,7 +94,7 @@ class DatabaseAccess:
             call_id_stack=ctx.call_id_stack,
         )
 
-    def ping(self):
+    def ping(self) -> bool:
         with self._store.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
@@ -105,11 +107,11 @@ class Database(DependencyProvider):
     `<SERVICE>_DATABASE_URL`); migrations in `migrations_dir` are applied in `setup`.
     """
 
-    def __init__(self, tables, migrations_dir):
+    def __init__(self, tables: tuple[Table, Table], migrations_dir: str) -> None:
         self.outbox, self.processed_events = tables
         self.migrations_dir = migrations_dir
 
-    def setup(self):
+    def setup(self) -> None:
         config = self.container.config
         service_name = self.container.service_name
         url = database_url(config, service_name)
@@ -127,26 +129,26 @@ class Database(DependencyProvider):
                               serializer="json", retry_policy=PUBLISH_RETRY_POLICY)
         self.sweep_seconds = setting(config, "OUTBOX_SWEEP_SECONDS", 1.0, float)
         # Rows another instance published are marked within two of its sweeps: wait longer.
-        self.store.relay = OutboxRelay(self.store, publisher, exchange,
-                                       grace_seconds=3 * self.sweep_seconds)
+        self.relay = self.store.relay = OutboxRelay(self.store, publisher, exchange,
+                                                    grace_seconds=3 * self.sweep_seconds)
 
-    def start(self):
+    def start(self) -> None:
         self._sweeper = self.container.spawn_managed_thread(self._sweep_forever)
 
-    def _sweep_forever(self):
+    def _sweep_forever(self) -> None:
         while True:
             try:
-                self.store.relay.sweep()
+                self.relay.sweep()
             except Exception:
                 log.warning("outbox sweep failed; will try again", exc_info=True)
             eventlet.sleep(self.sweep_seconds)
 
-    def stop(self):
+    def stop(self) -> None:
         self._sweeper.kill()
         self.store.engine.dispose()
 
-    def kill(self):
+    def kill(self) -> None:
         self._sweeper.kill()
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: WorkerContext) -> DatabaseAccess:
         return DatabaseAccess(self.store, worker_ctx)

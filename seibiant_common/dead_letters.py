@@ -12,19 +12,22 @@ import json
 import os
 import sys
 
+from typing import Any
+
 from kombu import Connection, Producer
 from kombu.exceptions import ContentDisallowed, DecodeError
+from kombu.message import Message
 
 from .config import DEFAULT_AMQP_URI
 from .messaging import (ATTEMPTS_HEADER, ERROR_HEADER, ORIGIN_QUEUE_HEADER, as_it_came,
                         dead_letter_queue)
 
 
-def _drain(connection, service):
+def _drain(connection: Connection, service: str) -> list[Message]:
     """Every dead letter, unacknowledged (they return to the queue unless acked)."""
     queue = dead_letter_queue(service)(connection.default_channel)
     queue.declare()
-    messages = []
+    messages: list[Message] = []
     while True:
         message = queue.get(no_ack=False, accept=["json"])
         if message is None:
@@ -32,7 +35,7 @@ def _drain(connection, service):
         messages.append(message)
 
 
-def _read(message):
+def _read(message: Message) -> tuple[Any, dict[str, Any]]:
     """(body, event): the body decoded from JSON, or as text when it is not JSON (that may be
     why it is here); and the body again if it is an event (an object), else {}."""
     try:
@@ -43,7 +46,7 @@ def _read(message):
     return body, body if isinstance(body, dict) else {}
 
 
-def list_dead_letters(amqp_uri, service):
+def list_dead_letters(amqp_uri: str, service: str) -> list[dict[str, Any]]:
     letters = []
     with Connection(amqp_uri) as connection:
         for message in _drain(connection, service):
@@ -57,7 +60,7 @@ def list_dead_letters(amqp_uri, service):
     return letters
 
 
-def replay(amqp_uri, service, event_id=None):
+def replay(amqp_uri: str, service: str, event_id: str | None = None) -> int:
     """Replays the dead letters (only the event `event_id`'s, when given), each body as it
     came; one that names no queue to go back to stays."""
     replayed = 0
@@ -77,7 +80,7 @@ def replay(amqp_uri, service, event_id=None):
     return replayed
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m seibiant_common.dead_letters")
     parser.add_argument("action", choices=["list", "replay"])
     parser.add_argument("service", help="budgets, providers, bookings or gateway")

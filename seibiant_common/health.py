@@ -18,7 +18,7 @@ from .processes import SERVICE_MODULES
 TIMEOUT_SECONDS = 5
 
 
-def check(service, timeout=TIMEOUT_SECONDS):
+def check(service: str, timeout: float = TIMEOUT_SECONDS) -> None:
     """Raises when `service` does not answer within `timeout` seconds."""
     if service == "gateway":
         port = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000").rpartition(":")[2]
@@ -30,7 +30,7 @@ def check(service, timeout=TIMEOUT_SECONDS):
         proxy.health()
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seibiant_common.health",
                                      description="Exit 0 when the service answers.")
     parser.add_argument("service", choices=sorted(SERVICE_MODULES))

@@ -9,24 +9,30 @@ import threading
 import time
 import uuid
 
+from types import TracebackType
+from typing import Any
+
+from nameko.containers import WorkerContext
 from nameko.extensions import DependencyProvider
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 
 _current = threading.local()  # green after eventlet's monkey patch: one per worker
 
 
-def current_correlation_id():
+def current_correlation_id() -> str | None:
     return getattr(_current, "correlation_id", None)
 
 
 class CorrelationFilter(logging.Filter):
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = current_correlation_id()
         return True
 
 
 class JsonFormatter(logging.Formatter):
-    def format(self, record):
-        entry = {
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + "Z",
             "level": record.levelname,
             "logger": record.name,
@@ -49,7 +55,7 @@ class RefusalsAtInfo(logging.Filter):
     caller's 4xx) is logged there as a WARNING with its traceback; it is no fault of ours, so
     it becomes one INFO line. Anything else a worker raises stays an ERROR with traceback."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         if not str(record.msg).startswith("(expected) error handling worker"):
             return True
         record.levelno, record.levelname = logging.INFO, "INFO"
@@ -62,13 +68,14 @@ class Correlation(DependencyProvider):
 
     log = logging.getLogger("seibiant.worker")
 
-    def worker_setup(self, worker_ctx):
+    def worker_setup(self, worker_ctx: WorkerContext) -> None:
         correlation_id = worker_ctx.data.get("correlation_id") or uuid.uuid4().hex
         worker_ctx.data["correlation_id"] = correlation_id
         _current.correlation_id = correlation_id
         _current.started = time.monotonic()
 
-    def worker_result(self, worker_ctx, result=None, exc_info=None):
+    def worker_result(self, worker_ctx: WorkerContext, result: Any = None,
+                      exc_info: ExcInfo | None = None) -> None:
         started = getattr(_current, "started", time.monotonic())
         self.log.info(
             "%s.%s %s", worker_ctx.service_name, worker_ctx.entrypoint.method_name,

@@ -10,14 +10,19 @@ A message that cannot be decoded goes there at once. Either way its body travels
 import logging
 import traceback
 
+from collections.abc import Callable
+from typing import Any
+
 from amqp.exceptions import AMQPError
 from kombu import Exchange, Queue
 from kombu.exceptions import KombuError
+from kombu.message import Message
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 from nameko.messaging import QueueConsumer
 
 from .config import setting
+from .logs import ExcInfo
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +34,11 @@ DEFAULT_EXCHANGE = Exchange("")
 BROKER_ERRORS = (OSError, KombuError, AMQPError)
 
 
-def dead_letter_queue_name(service_name):
+def dead_letter_queue_name(service_name: str) -> str:
     return "{}.dead_letters".format(service_name)
 
 
-def dead_letter_queue(service_name):
+def dead_letter_queue(service_name: str) -> Queue:
     return Queue(dead_letter_queue_name(service_name), exchange=DEFAULT_EXCHANGE,
                  routing_key=dead_letter_queue_name(service_name), durable=True)
 
@@ -48,21 +53,21 @@ class ResilientQueueConsumer(QueueConsumer):
     compression that fails) to its entrypoint to dead-letter: kombu's consumer would log it
     and ack it, lost."""
 
-    def get_consumers(self, consumer_cls, channel):
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         consumers = super().get_consumers(consumer_cls, channel)
         for provider, consumer in self._consumers.items():
             consumer.on_decode_error = getattr(provider, "handle_undecodable_message",
                                                consumer.on_decode_error)
         return consumers
 
-    def ack_message(self, message):
+    def ack_message(self, message: Message) -> None:
         try:
             super().ack_message(message)
         except BROKER_ERRORS:
             log.warning("could not ack a message on a lost connection; the broker will "
                         "deliver it again", exc_info=True)
 
-    def requeue_message(self, message):
+    def requeue_message(self, message: Message) -> None:
         try:
             super().requeue_message(message)
         except BROKER_ERRORS:
@@ -70,14 +75,14 @@ class ResilientQueueConsumer(QueueConsumer):
                         "will deliver it again", exc_info=True)
 
 
-def as_it_came(message):
+def as_it_came(message: Message) -> dict[str, Any]:
     """Publish arguments that send a received message's body on unchanged, not serialized
     again (no content type is what kombu reads as `application/data`)."""
     return {"body": message.body, "content_type": message.content_type or "application/data",
             "content_encoding": message.content_encoding}
 
 
-def describe(exc_type, exc):
+def describe(exc_type: type[BaseException], exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(exc_type, exc)).strip()[:2000]
 
 
@@ -85,7 +90,7 @@ class ReliableEventHandler(EventHandler):
 
     queue_consumer = ResilientQueueConsumer()
 
-    def setup(self):
+    def setup(self) -> None:
         super().setup()
         config = self.container.config
         self.max_attempts = setting(config, "EVENT_MAX_ATTEMPTS", 5, int)
@@ -100,7 +105,8 @@ class ReliableEventHandler(EventHandler):
         self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, serializer="json",
                                    declare=[self.retry_queue, self.dead_letters])
 
-    def handle_message_processed(self, message, result=None, exc_info=None):
+    def handle_message_processed(self, message: Message, result: Any = None,
+                                 exc_info: ExcInfo | None = None) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
@@ -112,17 +118,19 @@ class ReliableEventHandler(EventHandler):
             self._pass_on(message, self.dead_letters, attempts,
                           error=describe(exc_info[0], exc_info[1]))
 
-    def handle_undecodable_message(self, message, exc):
+    def handle_undecodable_message(self, message: Message, exc: Exception) -> None:
         """No retry would decode it: it is dead-lettered at once, its body as it came."""
         self._pass_on(message, self.dead_letters, 1, error=describe(type(exc), exc))
 
-    def _pass_on(self, message, queue, attempts, error=None, expiration=None):
+    def _pass_on(self, message: Message, queue: Queue, attempts: int, error: str | None = None,
+                 expiration: float | None = None) -> None:
         pass_on(self.publisher, self.queue_consumer, message, self.queue.name, queue, attempts,
                 error=error, expiration=expiration)
 
 
-def pass_on(publisher, queue_consumer, message, origin, queue, attempts, error=None,
-            expiration=None):
+def pass_on(publisher: Publisher, queue_consumer: QueueConsumer, message: Message, origin: str,
+            queue: Queue, attempts: int, error: str | None = None,
+            expiration: float | None = None) -> None:
     """Republishes the message's body, as it came from `origin`, to the retry or dead-letter
     `queue`, then acks it; if the broker will not take it, leaves it with the broker rather
     than lose it."""
@@ -147,19 +155,21 @@ def pass_on(publisher, queue_consumer, message, origin, queue, attempts, error=N
 event_handler = ReliableEventHandler.decorator
 
 
-def answering(handlers):
+def answering(handlers: dict[tuple[str, str], Callable[[Any, dict[str, Any]], Any]]
+              ) -> Callable[[type], type]:
     """A class decorator for a service: for each row of its table `handlers`,
     `{(producer, event name): function(service, event)}`, one dead-lettering `event_handler`
     method named `handle_<event name>` (the name its queue and its `uow.seen` marks carry).
     The table is the one place that says which use case answers which event."""
-    def decorate(cls):
+    def decorate(cls: type) -> type:
         for (producer, event_type), function in handlers.items():
             name = "handle_" + event_type
             if name in vars(cls):
                 raise TypeError("{}.{} is written by hand and in the table".format(
                     cls.__name__, name))
 
-            def handle(self, event, function=function):
+            def handle(self: Any, event: dict[str, Any], function: Callable[..., Any] = function
+                       ) -> Any:
                 return function(self, event)
             handle.__name__ = name
             handle.__qualname__ = "{}.{}".format(cls.__qualname__, name)

@@ -3,9 +3,11 @@ import zlib
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Engine
 
 
-def upgrade(engine, script_location):
+def upgrade(engine: Engine, script_location: str) -> None:
     config = Config()
     config.set_main_option("script_location", script_location)
     with engine.begin() as connection:
@@ -17,7 +19,7 @@ def upgrade(engine, script_location):
         command.upgrade(config, "head")
 
 
-def run_env(target_metadata):
+def run_env(target_metadata: MetaData) -> None:
     """The whole body of each service's `migrations/env.py`."""
     from alembic import context
 

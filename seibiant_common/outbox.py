@@ -15,19 +15,28 @@ committed: a unit of work publishes an aggregate's events itself only when every
 row of that aggregate is one this process has already published, and leaves them to the
 sweep otherwise; within a process, publishing after commit is serialised per aggregate.
 """
+from __future__ import annotations  # `Store` is only imported for the type checker
+
 import datetime
 import json
 import logging
 import uuid
 import zlib
 from collections import defaultdict
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, cast
 
 import sqlalchemy as sa
 from eventlet.semaphore import Semaphore
+from kombu import Exchange
+from nameko.amqp.publish import Publisher
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .types import utcnow
+
+if TYPE_CHECKING:  # database.py imports this module
+    from .database import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +45,12 @@ SWEEP_BATCH = 500
 ORDERING_STRIPES = 64
 
 
-def new_id():
+def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def envelope(event_type, payload, aggregate_id, correlation_id, schema_version=1):
+def envelope(event_type: str, payload: dict[str, Any], aggregate_id: str,
+             correlation_id: str | None, schema_version: int = 1) -> dict[str, Any]:
     return {
         "event_id": new_id(),
         "event_type": event_type,
@@ -57,7 +67,7 @@ class Statements:
     reuses their cache keys and compiled forms instead of building them per execution (one of
     the profile's costs, docs/performance.md)."""
 
-    def __init__(self, outbox, processed_events, dialect):
+    def __init__(self, outbox: sa.Table, processed_events: sa.Table, dialect: str) -> None:
         self.emit = outbox.insert()
         self.seen = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
             processed_events).on_conflict_do_nothing()
@@ -74,7 +84,8 @@ class Statements:
 class Emitted:
     """An outbox row this unit of work wrote, kept in memory to publish after commit."""
 
-    def __init__(self, seq, aggregate_id, event_type, body, headers, new_aggregate):
+    def __init__(self, seq: int, aggregate_id: str, event_type: str, body: dict[str, Any],
+                 headers: dict[str, Any], new_aggregate: bool) -> None:
         self.seq, self.aggregate_id, self.event_type = seq, aggregate_id, event_type
         self.body, self.headers, self.new_aggregate = body, headers, new_aggregate
 
@@ -84,23 +95,26 @@ class UnitOfWork:
     the events are published at once, so the outbox adds no polling delay and no
     transaction."""
 
-    def __init__(self, store, handler_name=None, correlation_id=None, call_id_stack=()):
+    def __init__(self, store: Store, handler_name: str | None = None,
+                 correlation_id: str | None = None, call_id_stack: Iterable[str] = ()) -> None:
         self._store = store
         self._handler_name = handler_name
         self._correlation_id = correlation_id
         self._call_id_stack = list(call_id_stack)
-        self._emitted = []
-        self.session = None
+        self._emitted: list[Emitted] = []
+        self.session: Session = None  # type: ignore[assignment]  # from __enter__ on
 
-    def __enter__(self):
+    def __enter__(self) -> "UnitOfWork":
         self._lock = self._store.write_lock()
         self._lock.__enter__()
         self.session = Session(bind=self._store.engine, expire_on_commit=False)
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         relay = self._store.relay
-        handoff, committed = None, False
+        handoff: Handoff | None = None
+        committed = False
         try:
             try:
                 if exc_type is None:
@@ -122,29 +136,32 @@ class UnitOfWork:
                 handoff.finish(committed)
         return False
 
-    def emit(self, event_type, payload, aggregate_id, schema_version=1, new_aggregate=False):
+    def emit(self, event_type: str, payload: dict[str, Any], aggregate_id: object,
+             schema_version: int = 1, new_aggregate: bool = False) -> dict[str, Any]:
         """Writes an event into this transaction's outbox. `new_aggregate`: the aggregate
         was created in this unit of work, so no earlier event of it can be waiting (which
         spares a read at commit)."""
         body = envelope(event_type, payload, str(aggregate_id), self._correlation_id,
                         schema_version)
-        headers = {"nameko.call_id_stack": self._call_id_stack}
+        headers: dict[str, Any] = {"nameko.call_id_stack": self._call_id_stack}
         if self._correlation_id:
             headers["nameko.correlation_id"] = self._correlation_id
-        result = self.session.execute(self._store.statements.emit, {
+        result = cast(sa.CursorResult[Any], self.session.execute(self._store.statements.emit, {
             "event_id": body["event_id"], "aggregate_id": body["aggregate_id"],
             "event_type": event_type, "body": json.dumps(body), "headers": json.dumps(headers),
-            "created_at": utcnow()})
-        self._emitted.append(Emitted(result.inserted_primary_key[0], body["aggregate_id"],
-                                     event_type, body, headers, new_aggregate))
+            "created_at": utcnow()}))
+        key = result.inserted_primary_key
+        assert key is not None  # the INSERT of one row
+        self._emitted.append(Emitted(key[0], body["aggregate_id"], event_type, body, headers,
+                                     new_aggregate))
         return body
 
-    def seen(self, event, handler=None):
+    def seen(self, event: Mapping[str, Any], handler: str | None = None) -> bool:
         """Records that this handler applied `event`; True if it already had (do nothing then).
         The mark commits or rolls back with the handler's own changes."""
-        result = self.session.execute(self._store.statements.seen, {
+        result = cast(sa.CursorResult[Any], self.session.execute(self._store.statements.seen, {
             "event_id": event["event_id"], "handler": handler or self._handler_name,
-            "processed_at": utcnow()})
+            "processed_at": utcnow()}))
         return result.rowcount == 0
 
 
@@ -152,15 +169,16 @@ class Handoff:
     """What one unit of work hands the relay at its commit: the marks it carried in its
     transaction, the rows it may publish once committed, and its aggregates' ordering locks."""
 
-    def __init__(self, relay, marks, rows, locks):
+    def __init__(self, relay: "OutboxRelay", marks: set[int], rows: list[Emitted],
+                 locks: list[Semaphore]) -> None:
         self._relay, self._marks, self._rows, self._locks = relay, marks, rows, locks
 
-    def publish(self):
+    def publish(self) -> None:
         """After the commit."""
         if self._rows:
             self._relay.publish_committed(self._rows)
 
-    def finish(self, committed):
+    def finish(self, committed: bool) -> None:
         """The marks are done if the transaction committed, else they go back."""
         (self._relay.marked if committed else self._relay.unmarked)(self._marks)
         for lock in reversed(self._locks):
@@ -176,23 +194,26 @@ class OutboxRelay:
     transaction not yet committed. Each row is marked by exactly one transaction of the
     process (no two of them wait on each other's row locks)."""
 
-    def __init__(self, store, publisher, exchange, grace_seconds):
+    def __init__(self, store: Store, publisher: Publisher, exchange: Exchange,
+                 grace_seconds: float) -> None:
         self._store = store
         self._publisher = publisher
         self._exchange = exchange
         # The sweep leaves younger rows to the unit of work that wrote them (or, in another
         # instance, has published them and not yet marked them): fewer duplicates.
         self._grace = datetime.timedelta(seconds=grace_seconds)
-        self._published, self._stale, self._marking = set(), set(), set()
+        self._published: set[int] = set()
+        self._stale: set[int] = set()
+        self._marking: set[int] = set()
         self._stripes = [Semaphore(1) for _ in range(ORDERING_STRIPES)]
 
     # --- a unit of work's commit --------------------------------------------------------
 
-    def prepare(self, session, emitted):
+    def prepare(self, session: Session, emitted: list[Emitted]) -> Handoff:
         """In the unit of work's transaction, just before its commit: mark sent what this
         process published since, and find which of its own rows it may publish after the
         commit without overtaking an earlier unsent row of the same aggregate."""
-        locks = []
+        locks: list[Semaphore] = []
         for stripe in sorted({zlib.crc32(row.aggregate_id.encode()) % ORDERING_STRIPES
                               for row in emitted}):  # released once published (Handoff)
             self._stripes[stripe].acquire()
@@ -206,7 +227,7 @@ class OutboxRelay:
             raise
         return Handoff(self, marks, rows, locks)
 
-    def _publishable(self, session, emitted):
+    def _publishable(self, session: Session, emitted: list[Emitted]) -> list[Emitted]:
         own = {row.seq for row in emitted}
         older = {row.aggregate_id for row in emitted if not row.new_aggregate}
         earlier = session.execute(self._store.statements.unsent_of,
@@ -215,7 +236,7 @@ class OutboxRelay:
         waiting = {aggregate_id for aggregate_id, seq in earlier if seq not in ours}
         return [row for row in emitted if row.aggregate_id not in waiting]
 
-    def publish_committed(self, rows):
+    def publish_committed(self, rows: list[Emitted]) -> None:
         """Right after a commit. A failure here is not the caller's failure: the state
         change is committed and the sweep will publish what is left."""
         try:
@@ -228,43 +249,44 @@ class OutboxRelay:
 
     # --- marks --------------------------------------------------------------------------
 
-    def _take_marks(self):
+    def _take_marks(self) -> set[int]:
         marks = self._published | self._stale
         self._published, self._stale = set(), set()
         self._marking |= marks
         return marks
 
-    def _take_stale_marks(self):
+    def _take_stale_marks(self) -> set[int]:
         """The sweep's: only marks no unit of work came to carry since the last sweep, so
         that while the service is busy its units of work carry them all."""
         marks, self._stale, self._published = self._stale, self._published, set()
         self._marking |= marks
         return marks
 
-    def marked(self, marks):
+    def marked(self, marks: set[int]) -> None:
         self._marking -= marks
 
-    def unmarked(self, marks):
+    def unmarked(self, marks: set[int]) -> None:
         self._marking -= marks
         self._stale |= marks
 
-    def _mark_sent(self, session, seqs):
+    def _mark_sent(self, session: Session, seqs: set[int]) -> None:
         if seqs:
             session.execute(self._store.statements.mark_sent,
                             {"seqs": sorted(seqs), "marked_at": utcnow()})
 
     # --- the sweep ----------------------------------------------------------------------
 
-    def sweep(self):
+    def sweep(self) -> int:
         """Marks what this process published and no unit of work has marked since the last
-        sweep, and publishes rows nobody published. Safe to run in several instances at once: rows are
-        claimed with SKIP LOCKED, and an aggregate whose earlier row is claimed elsewhere (or
-        is too young, or was published here and is not marked yet) waits for the next
-        sweep. Returns the count
-        published. Commits only when it marked or published something."""
+        sweep, and publishes rows nobody published. Safe to run in several instances at once:
+        rows are claimed with SKIP LOCKED, and an aggregate whose earlier row is claimed
+        elsewhere (or is too young, or was published here and is not marked yet) waits for the
+        next sweep. Returns the count published. Commits only when it marked or published
+        something."""
         outbox = self._store.outbox
         with self._store.write_lock(), Session(bind=self._store.engine) as session:
-            marks, sent, committed = self._take_stale_marks(), [], False
+            marks, committed = self._take_stale_marks(), False
+            sent: list[int] = []
             try:
                 self._mark_sent(session, marks)
                 try:
@@ -280,7 +302,7 @@ class OutboxRelay:
                 (self.marked if committed else self.unmarked)(marks)
             return len(sent)
 
-    def _publish_unsent(self, session, sent):
+    def _publish_unsent(self, session: Session, sent: list[int]) -> None:
         outbox = self._store.outbox
         claim = (sa.select(outbox)
                  .where(outbox.c.sent_at.is_(None),
@@ -292,7 +314,7 @@ class OutboxRelay:
         claimed = session.execute(claim).all()
         if not claimed:
             return
-        unsent = defaultdict(list)
+        unsent: defaultdict[str, list[int]] = defaultdict(list)
         for aggregate_id, seq in session.execute(
             sa.select(outbox.c.aggregate_id, outbox.c.seq)
             .where(outbox.c.sent_at.is_(None),
@@ -301,7 +323,7 @@ class OutboxRelay:
         ):
             unsent[aggregate_id].append(seq)
         claimed_seqs = {row.seq for row in claimed}
-        publishable = set()
+        publishable: set[int] = set()
         for seqs in unsent.values():
             for seq in seqs:  # only the unbroken run from the aggregate's oldest row
                 if seq not in claimed_seqs:
@@ -312,6 +334,7 @@ class OutboxRelay:
                 self._publish_one(json.loads(row.body), row.event_type, json.loads(row.headers))
                 sent.append(row.seq)
 
-    def _publish_one(self, body, event_type, headers):
+    def _publish_one(self, body: dict[str, Any], event_type: str,
+                     headers: dict[str, Any]) -> None:
         self._publisher.publish(body, exchange=self._exchange, routing_key=event_type,
                                 headers=headers, message_id=body["event_id"])

@@ -5,13 +5,15 @@ announce; `processed_events` remembers which event ids each handler has already 
 Each service adds them to its metadata with `add_plumbing_tables` and creates them in its
 first migration with `create_plumbing_tables`, so the definition lives only here.
 """
+from typing import Any
+
 import sqlalchemy as sa
 
 from .types import UtcDateTime
 
 
-def _columns():
-    outbox = [
+def _columns() -> tuple[list[sa.Column[Any]], list[sa.Column[Any]]]:
+    outbox: list[sa.Column[Any]] = [
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
                   primary_key=True, autoincrement=True),
         sa.Column("event_id", sa.String(64), nullable=False, unique=True),
@@ -22,7 +24,7 @@ def _columns():
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("sent_at", UtcDateTime, nullable=True),
     ]
-    processed = [
+    processed: list[sa.Column[Any]] = [
         sa.Column("event_id", sa.String(64), primary_key=True),
         sa.Column("handler", sa.String(128), primary_key=True),
         sa.Column("processed_at", UtcDateTime, nullable=False),
@@ -30,11 +32,11 @@ def _columns():
     return outbox, processed
 
 
-UNSENT_INDEX = dict(
+UNSENT_INDEX: dict[str, Any] = dict(
     postgresql_where=sa.text("sent_at IS NULL"), sqlite_where=sa.text("sent_at IS NULL"))
 
 
-def add_plumbing_tables(metadata):
+def add_plumbing_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
     outbox_columns, processed_columns = _columns()
     outbox = sa.Table("outbox_messages", metadata, *outbox_columns)
     sa.Index("ix_outbox_unsent", outbox.c.seq, **UNSENT_INDEX)
@@ -43,7 +45,7 @@ def add_plumbing_tables(metadata):
     return outbox, processed
 
 
-def create_plumbing_tables(op):
+def create_plumbing_tables(op: Any) -> None:
     """For a service's first alembic migration."""
     outbox_columns, processed_columns = _columns()
     op.create_table("outbox_messages", *outbox_columns)

@@ -7,6 +7,14 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Callable, TypeVar
+
+import amqp.exceptions
+import kombu.exceptions
+import nameko.exceptions
+import sqlalchemy.exc
+
+T = TypeVar("T")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,7 +29,7 @@ SERVICE_MODULES = {
 PROCESSES_SETTING = "SEIBIANT_PROCESSES"
 
 
-def process_counts(text, setting=PROCESSES_SETTING):
+def process_counts(text: str | None, setting: str = PROCESSES_SETTING) -> dict[str, int]:
     """{service: processes} from a setting such as `budgets:2,bookings:2` (a service not named
     runs one); a ValueError naming the setting and its bad part otherwise."""
     counts = dict.fromkeys(SERVICE_MODULES, 1)
@@ -46,7 +54,8 @@ def process_counts(text, setting=PROCESSES_SETTING):
     return counts
 
 
-def service_processes(counts, env=None, log_dir=None):
+def service_processes(counts: dict[str, int], env: dict[str, str] | None = None,
+                      log_dir: str | None = None) -> list["ServiceProcess"]:
     """The processes of `counts`: every service's first one, then the others (`budgets-2`,
     ...), which compete for the same queues; several gateways share its port (SO_REUSEPORT,
     which eventlet's listening socket sets). Start the first ones before the others: they
@@ -57,7 +66,8 @@ def service_processes(counts, env=None, log_dir=None):
 
 
 class ServiceProcess:
-    def __init__(self, name, env=None, log_dir=None, instance=1):
+    def __init__(self, name: str, env: dict[str, str] | None = None, log_dir: str | None = None,
+                 instance: int = 1) -> None:
         self.name = name
         # what logs and messages call it: `bookings`, `bookings-2`, ...
         self.label = name if instance == 1 else "{}-{}".format(name, instance)
@@ -65,9 +75,9 @@ class ServiceProcess:
         self.env = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))
         log_dir = log_dir or self.env.get("SEIBIANT_LOG_DIR") or os.path.join(ROOT, "var", "log")
         self.log_path = os.path.join(log_dir, "{}.log".format(self.label))
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self):
+    def start(self) -> "ServiceProcess":
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
@@ -82,37 +92,38 @@ class ServiceProcess:
         log.close()
         return self
 
-    def alive(self):
+    def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def stop(self, timeout=15):
+    def stop(self, timeout: float = 15) -> list[str]:
         """SIGTERM lets nameko finish its workers; then SIGKILL if it will not stop."""
         return stop_all([self], timeout)
 
-    def kill(self):
-        if self.alive():
+    def kill(self) -> None:
+        if self.process is not None and self.alive():
             self.process.kill()
             self.process.wait()
 
 
-def stop_all(processes, timeout=15):
+def stop_all(processes: list[ServiceProcess], timeout: float = 15) -> list[str]:
     """Stops the processes side by side (each takes a few seconds), SIGKILLing any still
     running `timeout` seconds after the SIGTERM; returns the names of those it killed."""
-    running = [process for process in processes if process.alive()]
-    for process in running:
-        process.process.send_signal(signal.SIGTERM)
+    running = [(process, process.process) for process in processes
+               if process.process is not None and process.process.poll() is None]
+    for _, popen in running:
+        popen.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + timeout
     killed = []
-    for process in running:
+    for process, popen in running:
         try:
-            process.process.wait(max(0, deadline - time.monotonic()))
+            popen.wait(max(0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             killed.append(process.label)
     return killed
 
 
-def listening_sockets(host, port):
+def listening_sockets(host: str, port: int) -> int:
     """How many sockets listen on IPv4 `host`:`port` (one per gateway process; Linux only)."""
     address = "{}:{:04X}".format(socket.inet_aton(host)[::-1].hex().upper(), port)
     with open("/proc/net/tcp") as table:
@@ -120,8 +131,21 @@ def listening_sockets(host, port):
     return sum(1 for row in rows if row[1] == address and row[3] == "0A")  # 0A: LISTEN
 
 
-def wait_until(predicate, timeout, interval=0.05, message="condition"):
-    """Polls `predicate` until it returns something truthy; raises TimeoutError at the deadline."""
+# What a thing still starting (or restarting) answers with, which `wait_until` tries again: a
+# refused, reset or timed-out connection (OSError, and requests' errors, which are OSErrors),
+# AMQP's and kombu's lost connections, an RPC to a service whose queue is not there yet, and a
+# database not yet answering (or locked by a migration). Anything else is a fault, raised at
+# once: an assertion or a KeyError in the predicate is not something to wait out.
+STARTING_ERRORS = (OSError, amqp.exceptions.ConnectionError, kombu.exceptions.OperationalError,
+                   nameko.exceptions.UnknownService, sqlalchemy.exc.OperationalError)
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.05,
+               message: str = "condition",
+               retry: tuple[type[BaseException], ...] = STARTING_ERRORS) -> T:
+    """Polls `predicate` until it returns something truthy, and returns that; raises
+    TimeoutError at the deadline. Errors in `retry` (STARTING_ERRORS) are tried again, any
+    other is raised at once."""
     deadline = time.monotonic() + timeout
     last_error = None
     while time.monotonic() < deadline:
@@ -129,7 +153,7 @@ def wait_until(predicate, timeout, interval=0.05, message="condition"):
             value = predicate()
             if value:
                 return value
-        except Exception as error:  # a service still starting refuses connections
+        except retry as error:
             last_error = error
         time.sleep(interval)
     raise TimeoutError("timed out waiting for {} (last error: {!r})".format(message, last_error))

@@ -13,10 +13,14 @@ and may retry.
 """
 import logging
 
+from typing import Any
+
+from kombu.message import Message
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
 
 from .errors import REFUSALS
+from .logs import ExcInfo
 from .messaging import (BROKER_ERRORS, ResilientQueueConsumer, dead_letter_queue, describe,
                         pass_on)
 
@@ -27,19 +31,20 @@ class ResilientRpcConsumer(nameko_rpc.RpcConsumer):
 
     queue_consumer = ResilientQueueConsumer()
 
-    def setup(self):
+    def setup(self) -> None:
         super().setup()
         self.dead_letters = dead_letter_queue(self.container.service_name)
         self.publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True,
                                    declare=[self.dead_letters])
 
-    def handle_undecodable_message(self, message, exc):
+    def handle_undecodable_message(self, message: Message, exc: Exception) -> None:
         """A request nobody can read goes to the dead letters, as an event would (its caller
         times out): kept for an operator to see, not dropped."""
         pass_on(self.publisher, self.queue_consumer, message, self.queue.name,
                 self.dead_letters, 1, error=describe(type(exc), exc))
 
-    def handle_result(self, message, result, exc_info):
+    def handle_result(self, message: Message, result: Any,
+                      exc_info: ExcInfo | None) -> tuple[Any, ExcInfo | None]:
         try:
             return super().handle_result(message, result, exc_info)
         except BROKER_ERRORS:
@@ -52,7 +57,8 @@ class ResilientRpcConsumer(nameko_rpc.RpcConsumer):
 class ResilientRpc(nameko_rpc.Rpc):
     rpc_consumer = ResilientRpcConsumer()
 
-    def __init__(self, expected_exceptions=REFUSALS, **kwargs):
+    def __init__(self, expected_exceptions: tuple[type[Exception], ...] = REFUSALS,
+                 **kwargs: Any) -> None:
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
 

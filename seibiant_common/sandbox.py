@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import urllib.parse
 import uuid
+from typing import Iterable, Iterator
 
 import psycopg2
 import requests
@@ -25,7 +26,7 @@ POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 user=postgres
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/")
 
 
-def create_vhost(prefix="seibiant-test"):
+def create_vhost(prefix: str = "seibiant-test") -> tuple[str, str]:
     """A new virtual host the guest user may use; returns its AMQP URI and its name."""
     vhost = "{}-{}".format(prefix, uuid.uuid4().hex[:12])
     requests.put("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=GUEST,
@@ -36,11 +37,11 @@ def create_vhost(prefix="seibiant-test"):
     return "amqp://guest:guest@{}:{}/{}".format(RABBIT_HOST, RABBIT_PORT, vhost), vhost
 
 
-def delete_vhost(vhost):
+def delete_vhost(vhost: str) -> None:
     requests.delete("{}/vhosts/{}".format(RABBIT_MANAGEMENT, vhost), auth=GUEST, timeout=30)
 
 
-def postgres_statement(statement):
+def postgres_statement(statement: str) -> None:
     """Runs one statement on the server's maintenance database, outside any transaction."""
     connection = psycopg2.connect(POSTGRES_DSN)
     connection.autocommit = True
@@ -50,18 +51,18 @@ def postgres_statement(statement):
         connection.close()
 
 
-def create_database(prefix="seibiant_test"):
+def create_database(prefix: str = "seibiant_test") -> tuple[str, str]:
     """A new empty PostgreSQL database; returns its SQLAlchemy URL and its name."""
     database = "{}_{}".format(prefix, uuid.uuid4().hex[:10])
     postgres_statement('CREATE DATABASE "{}"'.format(database))
     return POSTGRES_URL + database, database
 
 
-def drop_database(database):
+def drop_database(database: str) -> None:
     postgres_statement('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(database))
 
 
-def free_port():
+def free_port() -> int:
     """A TCP port on 127.0.0.1 nothing listens on now, for a gateway of one's own."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -74,7 +75,7 @@ class RabbitNode:
     (its HOME) are its own, in a temporary folder removed at `stop`; no plugins (so no
     management API: its default virtual host is the test's alone anyway)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.folder = tempfile.mkdtemp(prefix="seibiant-rabbitmq-")
         self.name = "seibiant-test-{}@localhost".format(uuid.uuid4().hex[:10])
         self.port = free_port()
@@ -97,9 +98,9 @@ class RabbitNode:
             RABBITMQ_ENABLED_PLUGINS_FILE=os.path.join(self.folder, "enabled_plugins"),
             RABBITMQ_CONF_ENV_FILE=os.path.join(self.folder, "rabbitmq-env.conf"),
             ERL_FLAGS="-kernel inet_dist_use_interface {127,0,0,1}")
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout=120):
+    def start(self, timeout: float = 120) -> "RabbitNode":
         from seibiant_common.processes import wait_until
 
         server = os.path.join(RABBITMQ_BIN, "rabbitmq-server")
@@ -114,19 +115,20 @@ class RabbitNode:
                    message="RabbitMQ node {} (log: {})".format(self.name, self.log_path))
         return self
 
-    def answers(self):
+    def answers(self) -> bool:
+        assert self.process is not None, "not started"
         if self.process.poll() is not None:
             raise RuntimeError("exited {}".format(self.process.returncode))
         with Connection(self.amqp_uri, connect_timeout=2) as connection:
             connection.connect()
         return True
 
-    def ctl(self, *args):
+    def ctl(self, *args: str) -> None:
         """`rabbitmqctl` on this node (the same HOME, so the same cookie)."""
         subprocess.run([os.path.join(RABBITMQ_BIN, "rabbitmqctl"), "-n", self.name] +
                        list(args), env=self.env, check=True, capture_output=True, timeout=120)
 
-    def stop(self):
+    def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)  # Erlang stops the node cleanly
             try:
@@ -141,7 +143,7 @@ class RabbitNode:
 
 
 @contextlib.contextmanager
-def rabbitmq_node():
+def rabbitmq_node() -> Iterator[RabbitNode]:
     """A started `RabbitNode` for as long as the block lasts."""
     node = RabbitNode()
     try:
@@ -150,21 +152,21 @@ def rabbitmq_node():
         node.stop()
 
 
-def consumers(amqp_uri, queue):
+def consumers(amqp_uri: str, queue: str) -> int:
     """How many consumers the queue of `amqp_uri`'s virtual host has (0 if there is none)."""
     vhost = urllib.parse.quote(urllib.parse.urlparse(amqp_uri).path[1:], safe="")
     response = requests.get("{}/queues/{}/{}".format(RABBIT_MANAGEMENT, vhost, queue),
                             auth=GUEST, timeout=5)
-    return response.ok and response.json().get("consumers", 0)
+    return response.json().get("consumers", 0) if response.ok else 0
 
 
-def percentile(samples, fraction):
+def percentile(samples: Iterable[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 @contextlib.contextmanager
-def vhost(prefix="seibiant-test"):
+def vhost(prefix: str = "seibiant-test") -> Iterator[str]:
     """A virtual host for as long as the block lasts; yields its AMQP URI."""
     uri, name = create_vhost(prefix)
     try:
@@ -177,9 +179,9 @@ def vhost(prefix="seibiant-test"):
 
 
 @contextlib.contextmanager
-def postgres_databases(*names, prefix="seibiant_test"):
+def postgres_databases(*names: str, prefix: str = "seibiant_test") -> Iterator[dict[str, str]]:
     """{name: SQLAlchemy URL} of new PostgreSQL databases, dropped after the block."""
-    created = {}
+    created: dict[str, str] = {}
     try:
         for name in names:
             url, created[name] = create_database("{}_{}".format(prefix, name))
@@ -189,7 +191,7 @@ def postgres_databases(*names, prefix="seibiant_test"):
             drop_database(database)
 
 
-def broker_listens():
+def broker_listens() -> bool:
     """Whether anything accepts connections on RabbitMQ's AMQP port."""
     try:
         socket.create_connection((RABBIT_HOST, RABBIT_PORT), timeout=2).close()
@@ -198,20 +200,20 @@ def broker_listens():
         return False
 
 
-def management_overview():
+def management_overview() -> bool:
     """True when the management API answers; raises why not otherwise."""
     requests.get(RABBIT_MANAGEMENT + "/overview", auth=GUEST, timeout=2).raise_for_status()
     return True
 
 
-def management_answers():
+def management_answers() -> bool:
     try:
         return management_overview()
     except requests.RequestException:
         return False
 
 
-def prepare_broker(seconds):
+def prepare_broker(seconds: float) -> str | None:
     """For `make test` and `make bench`: fails at once when no RabbitMQ listens, enables the
     management plugin when its API does not answer, and waits for it (it takes a few seconds
     to listen). Returns an error message, or None when the API answers."""

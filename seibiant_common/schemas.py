@@ -1,5 +1,8 @@
 """What every service's RPC input has in common: the actor the gateway vouches for, and
 turning marshmallow's errors into `InvalidInput` naming the fields."""
+import datetime
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import times
@@ -21,12 +24,12 @@ class ActorSchema(Schema):
                                 validate=validate.Length(min=1, max=64))
 
     @validates_schema
-    def officers_belong_to_a_council(self, data, **kwargs):
+    def officers_belong_to_a_council(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["role"] == "officer" and not data.get("council"):
             raise ValidationError("An officer belongs to a council.", "council")
 
 
-def in_span(moment):
+def in_span(moment: datetime.datetime) -> None:
     """Validator of an (aware) time: in 1970-2199, as everywhere (seibiant_common.times)."""
     try:
         times.in_range(moment)
@@ -34,13 +37,13 @@ def in_span(moment):
         raise ValidationError(str(error)) from None
 
 
-def day_in_span(day):
+def day_in_span(day: datetime.date) -> None:
     """Validator of a date: in 1970-2199."""
     if not times.day_in_range(day):
         raise ValidationError(times.OUT_OF_RANGE)
 
 
-def parse(schema, data):
+def parse(schema: Schema, data: Any) -> Any:
     """The loaded data, or InvalidInput naming each bad field (before anything is stored)."""
     try:
         return schema.load(data)

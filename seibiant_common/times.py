@@ -13,7 +13,7 @@ LAST_DAY = (LATEST - datetime.timedelta(days=1)).date()
 OUT_OF_RANGE = "Time out of range ({} to {}).".format(FIRST_DAY.year, LAST_DAY.year)
 
 
-def in_range(moment):
+def in_range(moment: datetime.datetime) -> datetime.datetime:
     """`moment` (aware) in UTC; ValueError when it is naive or outside the span."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a time needs an offset")
@@ -26,5 +26,5 @@ def in_range(moment):
     return moment
 
 
-def day_in_range(day):
+def day_in_range(day: datetime.date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY

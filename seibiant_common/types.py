@@ -2,20 +2,22 @@
 import datetime
 
 from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 
-def utcnow():
+def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime.datetime]):
     """Stores UTC; always returns an aware datetime, also on SQLite which keeps no offset."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime.datetime | None,
+                           dialect: Dialect) -> datetime.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -23,7 +25,8 @@ class UtcDateTime(TypeDecorator):
         value = value.astimezone(datetime.timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime.datetime | None,
+                             dialect: Dialect) -> datetime.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

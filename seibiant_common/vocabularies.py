@@ -1,4 +1,4 @@
-"""The public vocabularies of design.md, in one place. Values may be added, never renamed.
+"""The public vocabularies (docs/design.md), in one place. Values may be added, never renamed.
 
 Add new values at the END of a tuple and never reorder one: providers stores the accessibility
 features and care needs of an offer as bit masks by position (services/providers/domain.py),
@@ -30,7 +30,7 @@ PROVIDER_KINDS = ("hospitality", "short_break")
 # same on the clock through the changes to and from summer time (British Summer Time).
 PATTERN_TIME_ZONES = ("UTC", "Europe/London")
 
-# Booking rejection reasons of api-v1.md, then the ones the saga added (docs/contracts.md):
+# Booking rejection reasons of docs/api-v1.md, then the ones the saga added (docs/contracts.md):
 # the budget's period does not cover the break, the budget does not exist or is not the
 # family's, the provider's price changed between the request and the reservation, and a step
 # of the saga got no answer after its retries.

@@ -10,28 +10,79 @@ from kombu import Connection  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
 from seibiant_common.sandbox import (  # noqa: E402,F401 (the constants are imported from here too)
-    POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT, RABBIT_PORT, create_database,
-    create_vhost, delete_vhost, drop_database)
+    GUEST, POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT, RABBIT_PORT,
+    create_database, create_vhost, delete_vhost, drop_database)
 
 
-def pytest_sessionstart(session):
-    """No broker is a failure, never a skip: the suite is about the real broker."""
+# Tests by kind (`pytest -m unit|service|e2e`), told by the fixtures a test uses (its whole
+# fixture closure, so that no test has to say what it is):
+# - `e2e`: the whole system runs (all the services and the gateway, as containers or as
+#   processes, or a browser): it uses one of SYSTEM_FIXTURES, or its module says `e2e`;
+# - `service`: services in-process on the real broker, or PostgreSQL: it uses `rabbitmq` (as
+#   `amqp_uri` and every other fixture that makes a virtual host do) or `make_database_url`;
+# - `unit`: everything else, which needs nothing running (`make test-unit`: no broker).
+# A test needs the shared broker exactly when `rabbitmq` is in its closure: a test that reaches
+# the broker in its own body asks for `rabbitmq` too.
+SYSTEM_FIXTURES = {"live", "live_system", "shared_saga", "start_saga", "browser"}
+SERVER_FIXTURES = {"rabbitmq", "make_database_url"}
+KINDS = ("unit", "service", "e2e")
+
+
+def kind_of(item):
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if item.get_closest_marker("e2e") or fixtures & SYSTEM_FIXTURES:
+        return "e2e"
+    if item.get_closest_marker("service") or fixtures & SERVER_FIXTURES:
+        return "service"
+    return "unit"
+
+
+def needs_broker(item):
+    return "rabbitmq" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(kind_of(item))
+
+
+def broker_problem():
+    """Why the shared broker cannot be used, or None."""
     try:
         with Connection("amqp://guest:guest@{}:{}//".format(RABBIT_HOST, RABBIT_PORT),
                         connect_timeout=5) as connection:
             connection.connect()
-        requests.get(RABBIT_MANAGEMENT + "/overview", auth=("guest", "guest"),
-                     timeout=5).raise_for_status()
+        requests.get(RABBIT_MANAGEMENT + "/overview", auth=GUEST, timeout=5).raise_for_status()
     except Exception as error:
-        pytest.exit(
-            "RabbitMQ is not answering on {}:{} with its management API on {} ({!r}). Start "
-            "it (`rabbitmq-server -detached`, then `rabbitmq-plugins enable "
-            "rabbitmq_management`) or `docker compose up rabbitmq`."
-            .format(RABBIT_HOST, RABBIT_PORT, RABBIT_MANAGEMENT, error), returncode=3)
+        return ("RabbitMQ is not answering on {}:{} with its management API on {} ({!r}). "
+                "Start it (`rabbitmq-server -detached`, then `rabbitmq-plugins enable "
+                "rabbitmq_management`) or `docker compose up rabbitmq`; `make test-unit` "
+                "runs the tests that need nothing running.".format(
+                    RABBIT_HOST, RABBIT_PORT, RABBIT_MANAGEMENT, error))
+    return None
+
+
+def pytest_collection_finish(session):
+    """No broker is a failure, never a skip, told at once before any test runs; but only when
+    a selected test needs it (`pytest -m unit` needs none)."""
+    wanting = sum(map(needs_broker, session.items))
+    if wanting and not session.config.option.collectonly:
+        problem = broker_problem()
+        if problem:
+            pytest.exit("{} of the selected tests need the broker. {}".format(wanting, problem),
+                        returncode=3)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq():
+    """The shared broker, checked before the session starts (above); a test or fixture that
+    uses it asks for this, which is how the check knows."""
+    return RABBIT_HOST, RABBIT_PORT
 
 
 @pytest.fixture
-def amqp_uri():
+def amqp_uri(rabbitmq):
     """A fresh RabbitMQ virtual host per test, so tests never see each other's queues."""
     uri, vhost = create_vhost()
     yield uri

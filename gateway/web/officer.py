@@ -50,7 +50,7 @@ class OfficerPages(Pages):
                            booking_id=booking_id)
         except FormErrors as invalid:
             return self._approvals_page(ctx, status=422, errors={
-                "reason-" + booking_id: message for message in invalid.errors.values()},
+                "reason-" + booking_id: next(iter(invalid.errors.values()))},
                 values={"reason-" + booking_id: form.get("reason")})
         ctx.flash(N_("Spend approved.") if approve else N_("Spend declined."))
         raise Redirect("/officer/approvals")

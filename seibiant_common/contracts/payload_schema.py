@@ -5,6 +5,8 @@ within a schema version without breaking its consumers. A field it names must be
 its type: a payload that breaks the contract fails the handler, which retries and then
 dead-letters the event where an operator can see it.
 """
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 SCHEMA_VERSION = 1
@@ -16,18 +18,18 @@ class Payload(Schema):
         unknown = EXCLUDE
 
 
-def ident(**kwargs):
+def ident(**kwargs: Any) -> fields.String:
     return fields.String(required=True, validate=validate.Length(min=1, max=64), **kwargs)
 
 
-def pence(**kwargs):
+def pence(**kwargs: Any) -> fields.Integer:
     return fields.Integer(required=True, strict=True,
                           validate=validate.Range(min=0, max=MAX_PENCE), **kwargs)
 
 
-def text(**kwargs):
+def text(**kwargs: Any) -> fields.String:
     return fields.String(required=True, **kwargs)
 
 
-def moment(**kwargs):
+def moment(**kwargs: Any) -> fields.AwareDateTime:
     return fields.AwareDateTime(required=True, **kwargs)

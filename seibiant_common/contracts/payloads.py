@@ -1,11 +1,14 @@
 """Every event's payload schema by name, and the two ways through it: a producer dumps a
 payload to its wire form, a consumer loads it back from the envelope, both with the same
 (the producer's) schema."""
+import datetime
 import functools
+from typing import Any, cast
 
-from marshmallow import ValidationError, fields
+from marshmallow import Schema, ValidationError, fields
 
 from seibiant_common.errors import InvalidInput
+from seibiant_common.outbox import UnitOfWork
 
 from . import bookings_payloads, budgets_payloads, providers_payloads
 from .payload_schema import SCHEMA_VERSION
@@ -23,7 +26,7 @@ class ContractBroken(ValueError):
     """A payload that does not say what its event's contract says."""
 
 
-def dump(event_type, payload):
+def dump(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The wire form of an event's payload (times as ISO 8601 strings), checked against its
     contract so a payload that drifts fails where it is written, not in a consumer."""
     schema = PAYLOADS[event_type]
@@ -34,7 +37,7 @@ def dump(event_type, payload):
     return wire
 
 
-def load(event, *only):
+def load(event: dict[str, Any], *only: str) -> dict[str, Any]:
     """The payload of an event envelope, loaded by its producer's schema: the fields `only`
     names (all of them when none), fields it does not know ignored. A payload that breaks
     the contract is `InvalidInput` naming its fields (the handler fails, and the event goes
@@ -46,25 +49,26 @@ def load(event, *only):
     try:
         return schema.load(event["payload"])
     except ValidationError as error:
-        raise InvalidInput(error.messages) from None
+        raise InvalidInput(error.normalized_messages()) from None
 
 
-def occurred_at(event):
+def occurred_at(event: dict[str, Any]) -> datetime.datetime:
     """When the producer says the event happened (the envelope's time, aware)."""
     try:
-        return fields.AwareDateTime(required=True).deserialize(event.get("occurred_at"))
+        moment = fields.AwareDateTime(required=True).deserialize(event.get("occurred_at"))
     except ValidationError as error:
         raise InvalidInput({"occurred_at": error.messages}) from None
+    return cast(datetime.datetime, moment)  # required: never None
 
 
 @functools.lru_cache(maxsize=None)
-def _reading(event_type, only):
+def _reading(event_type: str, only: tuple[str, ...]) -> Schema:
     """The schema of the event, limited to the fields a consumer reads (made once)."""
     schema = PAYLOADS[event_type]
     return type(schema)(only=only) if only else schema
 
 
-def emit(uow, event_type, payload, aggregate_id):
+def emit(uow: UnitOfWork, event_type: str, payload: dict[str, Any], aggregate_id: str) -> None:
     """Writes the event into the unit of work's outbox, its payload in its wire form."""
     uow.emit(event_type, dump(event_type, payload), aggregate_id=aggregate_id,
              schema_version=SCHEMA_VERSION)

@@ -5,7 +5,7 @@ from . import providers as names
 from .payload_schema import Payload, ident, moment, pence, text
 
 
-def places():
+def places() -> fields.Integer:
     return fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
 

@@ -9,7 +9,6 @@ serialises writers anyway (BEGIN IMMEDIATE).
 """
 import contextlib
 import dataclasses
-import datetime
 import logging
 import uuid
 

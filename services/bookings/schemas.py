@@ -43,7 +43,7 @@ class TransitionSchema(Schema):
 
 
 class BookingSchema(Schema):
-    """A booking as api-v1.md shows it, plus who it belongs to, its snapshot of the offer and
+    """A booking as docs/api-v1.md shows it, plus who it belongs to, its snapshot of the offer and
     its recorded history."""
     id = fields.String()
     status = fields.String()

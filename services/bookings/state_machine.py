@@ -1,4 +1,4 @@
-"""The booking lifecycle of api-v1.md as data: which status may follow which.
+"""The booking lifecycle of docs/api-v1.md as data: which status may follow which.
 
     requested         -> awaiting_approval | confirmed | rejected | cancelled
     awaiting_approval -> confirmed | rejected | expired | cancelled
@@ -9,7 +9,7 @@ Pure rules: no nameko, no SQLAlchemy. The statuses themselves, and which of them
 cancellable, are the public vocabulary (seibiant_common.vocabularies).
 """
 # Bookings a cancellation, a withdrawal or a late compensation can still act on: CANCELLABLE.
-from seibiant_common.vocabularies import BOOKING_STATUSES as STATUSES
+from seibiant_common.vocabularies import BOOKING_STATUSES as STATUSES  # noqa: F401 (sm.STATUSES)
 from seibiant_common.vocabularies import CANCELLABLE  # noqa: F401 (used as sm.CANCELLABLE)
 
 REQUESTED = "requested"

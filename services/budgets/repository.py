@@ -198,7 +198,7 @@ def _after(columns, values):
     """Keyset condition: rows sorting after `values`. Each value is bound with its column's
     type, so times compare as the column stores them (SQLite keeps them as text)."""
     return sa.tuple_(*columns) > sa.tuple_(
-        *(sa.literal(value, column.type) for column, value in zip(columns, values)))
+        *(sa.literal(value, column.type) for column, value in zip(columns, values, strict=True)))
 
 
 def _budget(row):

@@ -24,7 +24,7 @@ OPEN, WITHDRAWN = "open", "withdrawn"
 # once more (reserved -> released): redelivered or repeated requests change nothing.
 RESERVED, REFUSED, RELEASED = "reserved", "refused", "released"
 
-# Why places are refused (each is also a booking rejection reason of api-v1.md).
+# Why places are refused (each is also a booking rejection reason of docs/api-v1.md).
 SOLD_OUT, SLOT_NOT_BOOKABLE, PROVIDER_NOT_APPROVED = (
     "sold_out", "slot_not_bookable", "provider_not_approved")
 REFUSAL_REASONS = RESERVATION_REFUSAL_REASONS

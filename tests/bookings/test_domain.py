@@ -1,8 +1,6 @@
 """The saga's rules in the booking aggregate: requests, answers, compensation, timeouts,
 who sees what (no broker, no database)."""
 import dataclasses
-import subprocess
-import sys
 
 import pytest
 
@@ -321,15 +319,6 @@ def test_the_timeouts_are_configuration_not_rules():
 ])
 def test_a_booking_is_seen_by_its_family_its_provider_and_its_councils_officers(actor, sees):
     assert domain.visible_to(new(), actor) is sees
-
-
-def test_the_rules_import_neither_nameko_nor_sqlalchemy():
-    code = ("import sys, services.bookings.domain, services.bookings.state_machine; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('nameko', 'sqlalchemy', 'eventlet')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
 
 
 def test_the_timer_looks_again_at_the_soonest_deadline_or_one_shortest_timeout_later():

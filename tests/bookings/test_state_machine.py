@@ -1,4 +1,4 @@
-"""The booking lifecycle of api-v1.md, as a table and through the aggregate (no broker, no
+"""The booking lifecycle of docs/api-v1.md, as a table and through the aggregate (no broker, no
 database)."""
 import dataclasses
 import itertools
@@ -14,7 +14,7 @@ from .factories import (
     BOTH, FAMILY, FUNDS, HOUR, NOW, OFFICER, PROVIDER, TIMEOUTS, booking_in, state_of,
 )
 
-# Written out from api-v1.md "Booking lifecycle", independently of the module's table.
+# Written out from docs/api-v1.md "Booking lifecycle", independently of the module's table.
 ALLOWED = {
     ("requested", "confirmed"), ("requested", "awaiting_approval"), ("requested", "rejected"),
     ("awaiting_approval", "confirmed"), ("awaiting_approval", "rejected"),

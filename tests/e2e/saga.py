@@ -99,7 +99,7 @@ fresh_postgres_databases = sandbox.postgres_databases
 
 
 @pytest.fixture(scope="module")
-def shared_saga(tmp_path_factory):
+def shared_saga(tmp_path_factory, rabbitmq):
     with fresh_vhost() as amqp_uri:
         folder = tmp_path_factory.mktemp("saga")
         databases = {name: "sqlite:///{}".format(folder / (name + ".sqlite3"))

@@ -108,7 +108,7 @@ def test_a_confirmed_booking_costs_few_transactions_and_statements(start_saga, c
     counted.counting = True
     monkeypatch.setattr(cache_key.HasCacheKey, "_generate_cache_key", counted_key)
     try:
-        for family, budget_id in zip(families[1:], budgets[1:]):
+        for family, budget_id in zip(families[1:], budgets[1:], strict=True):
             booking = world.book(family, slot_id, budget_id=budget_id)
             wait_until(lambda: confirmed(booking["id"]), 15,
                        message="the booking to be confirmed")

@@ -10,16 +10,17 @@ import itertools
 import eventlet
 import pytest
 import sqlalchemy as sa
+from nameko.exceptions import RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common import dead_letters
-from seibiant_common.processes import ServiceProcess, wait_until
+from seibiant_common.processes import STARTING_ERRORS, ServiceProcess, wait_until
 from seibiant_common.sandbox import rabbitmq_node
 
 from .saga import fresh_postgres_databases
 from .world import World, new_id
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]  # its own broker node and processes
 
 NAMES = ("budgets", "providers", "bookings")
 SETTINGS = {
@@ -66,7 +67,8 @@ class Cluster:
         def attempt():
             with ClusterRpcProxy(self.rpc_config, timeout=10) as rpc:
                 return do(rpc)
-        return wait_until(attempt, timeout, interval=0.2, message="an RPC through the crash")
+        return wait_until(attempt, timeout, interval=0.2, message="an RPC through the crash",
+                          retry=STARTING_ERRORS + (RpcTimeout,))
 
     def status(self, booking_id):
         with self.bookings_db.connect() as connection:
@@ -131,7 +133,7 @@ class Run:
         next, until BOOKINGS are made."""
         combos = itertools.cycle(itertools.product(self.slots, self.payers))
         requests = [(slot_id, parent, budget_id, 1 + number % 2, new_id("key"))
-                    for number, (slot_id, (parent, budget_id)) in zip(range(BOOKINGS), combos)]
+                    for number, (slot_id, (parent, budget_id)) in zip(range(BOOKINGS), combos)]  # noqa: B905 (endless combos)
 
         def book(request):
             slot_id, parent, budget_id, places, key = request

@@ -82,7 +82,7 @@ def fresh_vhost():
 
 
 @pytest.fixture(scope="package")
-def vhost_uri():
+def vhost_uri(rabbitmq):
     with fresh_vhost() as uri:
         yield uri
 

@@ -128,7 +128,8 @@ def test_the_same_event_delivered_twice_changes_state_once(
     event = envelope("note_added", {"note_id": "d", "text": "twice"}, "d", None)
     dispatch("notes", "note_added", event)
     dispatch("notes", "note_added", event)
-    dispatch("notes", "note_added", envelope("note_added", {"note_id": "e", "text": "last"}, "e", None))
+    dispatch("notes", "note_added",
+             envelope("note_added", {"note_id": "e", "text": "last"}, "e", None))
     wait_until(lambda: "last" in texts(listener_url), 10, message="delivery")
     assert texts(listener_url) == ["twice", "last"]
 

@@ -1,5 +1,5 @@
-"""Design rule 1 under real concurrency: two instances of providers (competing consumers on
-the real broker) take 50 simultaneous requests for the 5 places of one slot."""
+"""Rule 1 (docs/design.md) under real concurrency: two instances of providers (competing
+consumers on the real broker) take 50 simultaneous requests for the 5 places of one slot."""
 import eventlet
 import pytest
 import sqlalchemy as sa

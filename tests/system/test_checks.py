@@ -30,7 +30,7 @@ def test_the_broker_check_fails_at_once_naming_the_port_when_nothing_listens():
     assert "rabbitmq-server -detached" in result.stderr
 
 
-def test_the_broker_check_waits_for_the_management_api_and_says_what_it_last_saw():
+def test_the_broker_check_waits_for_the_management_api_and_says_what_it_last_saw(rabbitmq):
     # the real broker's AMQP port answers; its "management API" here is a port nobody serves
     result, took = run([sys.executable, "-m", "seibiant_common.sandbox", "prepare-broker", "1"],
                        {"RABBIT_MANAGEMENT": "http://127.0.0.1:{}/api".format(free_port())})
@@ -39,7 +39,7 @@ def test_the_broker_check_waits_for_the_management_api_and_says_what_it_last_saw
     assert "last error: None" not in result.stderr
 
 
-def test_the_broker_check_passes_on_the_real_broker():
+def test_the_broker_check_passes_on_the_real_broker(rabbitmq):
     result, _ = prepare_broker({})
     assert result.returncode == 0, result.stderr
 

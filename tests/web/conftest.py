@@ -58,7 +58,7 @@ def playwright():
 
 
 @pytest.fixture(scope="session")
-def live_system(tmp_path_factory):
+def live_system(tmp_path_factory, rabbitmq):
     """The three services and the gateway as processes; the gateway's address comes from
     WEB_SERVER_ADDRESS when set (else a free port). Yields the gateway's base URL."""
     with sandbox.vhost("seibiant-web") as amqp_uri:

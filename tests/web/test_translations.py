@@ -30,7 +30,8 @@ def source_strings():
 def test_every_string_of_the_pages_has_a_welsh_translation():
     catalogue = i18n.read_catalogue("cy")
     strings = source_strings()
-    assert len(strings) > 200  # the extraction really looked at the templates and code
+    # the extraction really looked at the templates and at the code
+    assert {"Sign in", "Check this answer."} <= set(strings)
     untranslated = []
     for message, where in strings.items():
         msgid = message[0] if isinstance(message, tuple) else message

@@ -66,7 +66,7 @@ def upgrade():
         sa.Column("reserved", sa.Integer, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", UtcDateTime, nullable=False),
-        # The database's own guard of design rule 1, whatever the code above it does.
+        # The database's own guard of rule 1 (docs/design.md), whatever the code above it does.
         sa.CheckConstraint("reserved >= 0 AND reserved <= capacity", name="ck_slots_places"),
     )
     op.create_index("uq_slots_open_offer_start", "slots", ["offer_id", "starts_at"],
