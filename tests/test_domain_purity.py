@@ -19,12 +19,8 @@ DOMAIN_MODULES = ["services.bookings.domain", "services.bookings.state_machine",
 # that hold them, and the plumbing's pure modules (names and rules, no I/O).
 PURE = {"services", "services.bookings", "services.budgets", "services.providers",
         "seibiant_common", "seibiant_common.vocabularies", "seibiant_common.times",
-        "seibiant_common.contracts", "seibiant_common.contracts.bookings"}
-# Known today, to be made pure (each flips to a failure once it is, so the mark goes then).
-VIOLATIONS = {
-    "services.bookings.domain": "imports services.bookings.events, and so marshmallow",
-}
-
+        "seibiant_common.contracts", "seibiant_common.contracts.bookings",
+        "seibiant_common.contracts.budgets", "seibiant_common.contracts.providers"}
 # The modules the import loaded, each with its file (None for one built in).
 LOADED = ("import json, sys; before = set(sys.modules); import {}; print(json.dumps("
           "{{name: getattr(sys.modules[name], '__file__', None) "
@@ -47,8 +43,6 @@ def impure(module):
                   if name not in allowed and not standard(path))
 
 
-@pytest.mark.parametrize("module", [
-    pytest.param(module, marks=pytest.mark.xfail(strict=True, reason=VIOLATIONS[module]))
-    if module in VIOLATIONS else module for module in DOMAIN_MODULES])
+@pytest.mark.parametrize("module", DOMAIN_MODULES)
 def test_a_domain_module_imports_only_the_standard_library_and_pure_modules(module):
     assert impure(module) == []
