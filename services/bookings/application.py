@@ -7,7 +7,6 @@ handlers for one booking (say, funds_held and a cancellation) take turns; the ti
 rows with `SKIP LOCKED`, so two instances share the work instead of doing it twice. SQLite
 serialises writers anyway (BEGIN IMMEDIATE).
 """
-import contextlib
 import dataclasses
 import datetime
 import logging
@@ -18,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from seibiant_common.contracts import payloads
 from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
-from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound, wire_errors
 from seibiant_common.sql import upsert
 
 from . import domain, state_machine
@@ -28,19 +27,6 @@ from .models import bookings, known_providers, known_slots
 log = logging.getLogger(__name__)
 
 TIMER_BATCH = 200
-
-
-@contextlib.contextmanager
-def wire_errors():
-    """The domain's refusals as the errors of the wire contract."""
-    try:
-        yield
-    except domain.InvalidRequest as error:
-        raise InvalidInput(error.errors)
-    except domain.NotAllowed as error:
-        raise Conflict(error.code, error.detail)
-    except domain.WrongRole as error:
-        raise Forbidden(str(error))
 
 
 def _emit(uow, booking, booking_events):
@@ -67,7 +53,7 @@ def earlier_request(uow, actor, request):
     """The booking an earlier request with this idempotency key made, if any; a Conflict if
     that request had another body."""
     with wire_errors():
-        domain.require_role(actor, "family")
+        domain.require_role(actor.get("role"), "family")
     booking = _by_key(uow, actor["user_id"], request["idempotency_key"])
     if booking is not None and not domain.same_request(
             booking, request["slot_id"], request["places"], request["budget_id"]):
@@ -319,7 +305,7 @@ def list_bookings(uow, actor, status, limit, cursor):
 def list_awaiting_approval(uow, actor, limit, cursor):
     """The officer's council's bookings waiting for a decision, oldest first."""
     with wire_errors():
-        domain.require_role(actor, "officer")
+        domain.require_role(actor.get("role"), "officer")
     query = sa.select(Booking).where(bookings.c.council == actor["council"],
                                      bookings.c.status == state_machine.AWAITING_APPROVAL)
     return _page(uow, query, limit, cursor, newest_first=False)

@@ -5,13 +5,12 @@ the outcome through the outbox in the same transaction.
 Scoping is enforced here, not only in the gateway: a budget, hold or approval that is not the
 actor's is `NotFound`; a role that may never do the thing is `Forbidden`.
 """
-import functools
 import hashlib
 import json
 
 from seibiant_common.contracts import budgets as events
 from seibiant_common.contracts import payloads
-from seibiant_common.errors import Conflict, Forbidden, NotFound
+from seibiant_common.errors import Forbidden, NotFound, wire_errors
 from seibiant_common.types import utcnow
 
 from . import domain, statements
@@ -19,17 +18,6 @@ from .repository import Repository
 
 # `created_by` of what the booking saga asks for; the entry's booking_id says which booking.
 BOOKINGS = "service:bookings"
-
-
-def refusals_as_conflicts(use_case):
-    """A rule's refusal crosses RPC as `Conflict(code, detail)`."""
-    @functools.wraps(use_case)
-    def run(*args, **kwargs):
-        try:
-            return use_case(*args, **kwargs)
-        except domain.Refused as refused:
-            raise Conflict(refused.code, refused.detail) from None
-    return run
 
 
 def _announce(uow, event_type, payload):
@@ -55,8 +43,8 @@ class _Request:
             first = repo.applied_request(self._key)
             if first is not None:
                 if first.fingerprint != self._fingerprint:
-                    raise domain.Refused("idempotency_key_reused",
-                                         "this idempotency key was used for another request")
+                    raise domain.NotAllowed("idempotency_key_reused",
+                                            "this idempotency key was used for another request")
                 self.made = first.budget_id
 
     def done(self, budget_id):
@@ -79,7 +67,7 @@ def _visible_budget(repo, actor, budget_id, lock=False):
 
 # Budgets -------------------------------------------------------------------------------
 
-@refusals_as_conflicts
+@wire_errors()
 def create_budget(uow, actor, data, idempotency_key=None):
     _require(domain.may_manage_budgets(actor))
     if data["family_council"] not in (None, actor["council"]):
@@ -134,21 +122,21 @@ def _officer_change(uow, actor, budget_id, operation, args, change, idempotency_
     return budget
 
 
-@refusals_as_conflicts
+@wire_errors()
 def top_up(uow, actor, budget_id, amount_pence, reason, idempotency_key=None):
     return _officer_change(
         uow, actor, budget_id, "top_up", {"amount_pence": amount_pence, "reason": reason},
         lambda budget, by, now: budget.top_up(amount_pence, reason, by, now), idempotency_key)
 
 
-@refusals_as_conflicts
+@wire_errors()
 def adjust(uow, actor, budget_id, amount_pence, reason, idempotency_key=None):
     return _officer_change(
         uow, actor, budget_id, "adjust", {"amount_pence": amount_pence, "reason": reason},
         lambda budget, by, now: budget.adjust(amount_pence, reason, by, now), idempotency_key)
 
 
-@refusals_as_conflicts
+@wire_errors()
 def suspend(uow, actor, budget_id, reason):
     # no key needed: suspending a suspended budget changes nothing
     return _officer_change(uow, actor, budget_id, "suspend", {"reason": reason},
@@ -206,7 +194,7 @@ def _announce_decision(uow, hold):
                "decided_by": approval.decided_by, "reason": approval.reason})
 
 
-@refusals_as_conflicts
+@wire_errors()
 def hold_funds(uow, request):
     """Holds a booking's money, or refuses with a reason. Idempotent by booking id: a repeated
     request holds nothing more and is answered again with where the hold stands."""
@@ -252,7 +240,7 @@ def _resolve(uow, booking_id, resolve, why_void):
     return hold, resolution
 
 
-@refusals_as_conflicts
+@wire_errors()
 def capture_funds(uow, booking_id, amount_pence):
     """The break was delivered: spends `amount_pence` (all if None), releases the rest."""
     hold, resolution = _resolve(
@@ -280,7 +268,7 @@ def release_funds(uow, booking_id, why):
 
 # Approvals (officers of the budget's council) ---------------------------------------------
 
-@refusals_as_conflicts
+@wire_errors()
 def decide_spend(uow, actor, booking_id, approve, reason):
     _require(domain.may_manage_budgets(actor))
     repo = Repository(uow.session)

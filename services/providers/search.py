@@ -12,10 +12,11 @@ Two ways to a page, both on the partial indexes of available slots (`ix_slots_op
 import sqlalchemy as sa
 
 from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
+from seibiant_common.errors import wire_errors
 from seibiant_common.types import utcnow
 
 from . import domain
-from .application import offer_view, slot_view, use_case
+from .application import offer_view, slot_view
 from .models import Offer, Provider, Slot
 
 LIKE_ESCAPE = "\\"
@@ -72,7 +73,7 @@ def _after(start_column, id_column, position):
                    sa.or_(start_column > start, id_column > item_id))
 
 
-@use_case
+@wire_errors()
 def search(uow, filters, limit, cursor):
     """A page of `{"items": [offer with "slots" (in the window, with places)], "next_cursor"}`.
     The window is slots starting from `from` (default now) until before `to` (default open)."""
