@@ -5,7 +5,8 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
-def utcnow():
+def utcnow() -> datetime.datetime:
+    """The one place the system reads the clock: aware UTC. Domain rules take `now` instead."""
     return datetime.datetime.now(datetime.timezone.utc)
 
 

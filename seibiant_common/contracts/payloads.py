@@ -2,6 +2,7 @@
 payload to its wire form, a consumer loads it back from the envelope, both with the same
 (the producer's) schema."""
 import functools
+from typing import Any, Iterable, Mapping
 
 from marshmallow import ValidationError, fields
 
@@ -64,7 +65,14 @@ def _reading(event_type, only):
     return type(schema)(only=only) if only else schema
 
 
-def emit(uow, event_type, payload, aggregate_id):
-    """Writes the event into the unit of work's outbox, its payload in its wire form."""
+def emit(uow: Any, event_type: str, payload: Mapping[str, Any], aggregate_id: str) -> None:
+    """The one way an event is written: into the unit of work's outbox (so it commits with the
+    change it announces), its payload in its wire form. Events of one aggregate keep order."""
     uow.emit(event_type, dump(event_type, payload), aggregate_id=aggregate_id,
              schema_version=SCHEMA_VERSION)
+
+
+def emit_all(uow: Any, events: Iterable[Any], aggregate_id: str) -> None:
+    """`emit` for each of a domain's events (each with its `type` and `payload`), in order."""
+    for event in events:
+        emit(uow, event.type, event.payload, aggregate_id)

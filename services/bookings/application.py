@@ -29,11 +29,6 @@ log = logging.getLogger(__name__)
 TIMER_BATCH = 200
 
 
-def _emit(uow, booking, booking_events):
-    for event in booking_events:
-        uow.emit(event.type, payloads.dump(event.type, event.payload), aggregate_id=booking.id)
-
-
 def _locked(uow, booking_id):
     return uow.session.execute(
         sa.select(Booking).where(bookings.c.id == booking_id).with_for_update()
@@ -101,7 +96,7 @@ def _new_booking(uow, actor, request, slot, now, timeouts):
     except IntegrityError:
         # The same key raced us from another worker and committed first.
         return earlier_request(uow, actor, request)
-    _emit(uow, booking, booking_events)
+    payloads.emit_all(uow, booking_events, booking.id)
     return booking
 
 
@@ -188,7 +183,7 @@ def react(uow, booking_id, reaction):
     if booking is None:
         log.warning("saga answer for an unknown booking %s ignored", booking_id)
         return None
-    _emit(uow, booking, reaction(booking))
+    payloads.emit_all(uow, reaction(booking), booking.id)
     return booking
 
 
@@ -204,7 +199,7 @@ def slot_withdrawn(uow, slot_id, offer_id, provider_id, booking_ids, now):
         .with_for_update()
     ).scalars().all()
     for booking in affected:
-        _emit(uow, booking, booking.slot_withdrawn(now))
+        payloads.emit_all(uow, booking.slot_withdrawn(now), booking.id)
     return affected
 
 
@@ -220,14 +215,14 @@ def _visible_locked(uow, actor, booking_id):
 def cancel_booking(uow, actor, booking_id, now):
     booking = _visible_locked(uow, actor, booking_id)
     with wire_errors():
-        _emit(uow, booking, booking.cancel(actor, now))
+        payloads.emit_all(uow, booking.cancel(actor, now), booking.id)
     return booking
 
 
 def complete_booking(uow, actor, booking_id, final_amount_pence, now):
     booking = _visible_locked(uow, actor, booking_id)
     with wire_errors():
-        _emit(uow, booking, booking.complete(actor, final_amount_pence, now))
+        payloads.emit_all(uow, booking.complete(actor, final_amount_pence, now), booking.id)
     return booking
 
 
@@ -248,7 +243,7 @@ def retry_late_steps(uow, now, timeouts):
     bookings it looked at (TIMER_BATCH means: call again)."""
     due = _due(uow, bookings.c.step_deadline, state_machine.REQUESTED, now)
     for booking in due:
-        _emit(uow, booking, booking.step_timed_out(now, timeouts))
+        payloads.emit_all(uow, booking.step_timed_out(now, timeouts), booking.id)
     return len(due)
 
 
@@ -257,7 +252,7 @@ def expire_approvals(uow, now, timeouts):
     when they began)."""
     due = _due(uow, bookings.c.approval_deadline, state_machine.AWAITING_APPROVAL, now)
     for booking in due:
-        _emit(uow, booking, booking.approval_timed_out(now))
+        payloads.emit_all(uow, booking.approval_timed_out(now), booking.id)
     return len(due)
 
 

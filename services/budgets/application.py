@@ -20,12 +20,6 @@ from .repository import Repository
 BOOKINGS = "service:bookings"
 
 
-def _announce(uow, event_type, payload):
-    # Events about a hold are ordered per booking, which is what the saga consumes them by.
-    uow.emit(event_type, payloads.dump(event_type, payload), aggregate_id=payload["booking_id"],
-             schema_version=payloads.SCHEMA_VERSION)
-
-
 class _Request:
     """An officer's request that may carry an idempotency key (the gateway's, or its own per
     request): a request delivered twice (a client retry, or the broker redelivering an RPC
@@ -163,35 +157,36 @@ def monitoring_return(uow, actor, as_of, limit, after):
 # Holds (asked for by the booking saga) ---------------------------------------------------
 
 def _announce_hold(uow, hold, council):
-    """The events that tell the saga where a hold stands."""
+    """The events that tell the saga where a hold stands (ordered per booking: the events
+    about a hold carry its booking id as their aggregate, which the saga consumes them by)."""
     if hold.status == domain.REFUSED:
-        _announce(uow, events.HOLD_REFUSED, {"booking_id": hold.booking_id,
-                                             "budget_id": hold.budget_id,
-                                             "reason": hold.refusal_reason})
+        payloads.emit(uow, events.HOLD_REFUSED, {"booking_id": hold.booking_id,
+                                                 "budget_id": hold.budget_id,
+                                                 "reason": hold.refusal_reason}, hold.booking_id)
         return
     if hold.status != domain.HELD:
         if hold.approval is not None and hold.approval.status == domain.DECLINED:
             _announce_decision(uow, hold)
         return  # otherwise resolved since: the saga has moved on
     approval = hold.approval.status
-    _announce(uow, events.FUNDS_HELD, {
+    payloads.emit(uow, events.FUNDS_HELD, {
         "booking_id": hold.booking_id, "budget_id": hold.budget_id, "hold_id": hold.id,
         "amount_pence": hold.amount_pence,
-        "approval": "auto" if approval == domain.AUTO else "required"})
+        "approval": "auto" if approval == domain.AUTO else "required"}, hold.booking_id)
     if approval == domain.PENDING:
-        _announce(uow, events.APPROVAL_REQUIRED, {
+        payloads.emit(uow, events.APPROVAL_REQUIRED, {
             "booking_id": hold.booking_id, "budget_id": hold.budget_id, "council": council,
-            "amount_pence": hold.amount_pence, "category": hold.category})
+            "amount_pence": hold.amount_pence, "category": hold.category}, hold.booking_id)
     elif approval == domain.APPROVED:
         _announce_decision(uow, hold)
 
 
 def _announce_decision(uow, hold):
     approval = hold.approval
-    _announce(uow, events.SPEND_APPROVED if approval.status == domain.APPROVED
-              else events.SPEND_DECLINED,
-              {"booking_id": hold.booking_id, "budget_id": hold.budget_id,
-               "decided_by": approval.decided_by, "reason": approval.reason})
+    payloads.emit(uow, events.SPEND_APPROVED if approval.status == domain.APPROVED
+                  else events.SPEND_DECLINED,
+                  {"booking_id": hold.booking_id, "budget_id": hold.budget_id,
+                   "decided_by": approval.decided_by, "reason": approval.reason}, hold.booking_id)
 
 
 @wire_errors()
@@ -249,9 +244,10 @@ def capture_funds(uow, booking_id, amount_pence):
         "completed before any hold")
     if resolution.outcome in (domain.OUTCOME_CAPTURED, domain.ALREADY_CAPTURED):
         # Asked again, it is announced again: the first announcement may have been lost.
-        _announce(uow, events.FUNDS_CAPTURED, {
+        payloads.emit(uow, events.FUNDS_CAPTURED, {
             "booking_id": booking_id, "budget_id": hold.budget_id,
-            "amount_pence": hold.captured_pence, "released_pence": hold.released_pence})
+            "amount_pence": hold.captured_pence, "released_pence": hold.released_pence},
+            booking_id)
     return hold, resolution
 
 
@@ -260,9 +256,9 @@ def release_funds(uow, booking_id, why):
         uow, booking_id, lambda budget, hold, now: budget.release(hold, BOOKINGS, now, why),
         "ended before any hold: {}".format(why))
     if resolution.outcome in (domain.OUTCOME_RELEASED, domain.ALREADY_RELEASED):
-        _announce(uow, events.FUNDS_RELEASED, {  # again when asked again, as a capture
+        payloads.emit(uow, events.FUNDS_RELEASED, {  # again when asked again, as a capture
             "booking_id": booking_id, "budget_id": hold.budget_id,
-            "amount_pence": hold.released_pence})
+            "amount_pence": hold.released_pence}, booking_id)
     return hold, resolution
 
 
@@ -282,9 +278,9 @@ def decide_spend(uow, actor, booking_id, approve, reason):
     repo.save_hold(hold)
     _announce_decision(uow, hold)
     if resolution and resolution.changed:
-        _announce(uow, events.FUNDS_RELEASED, {
+        payloads.emit(uow, events.FUNDS_RELEASED, {
             "booking_id": booking_id, "budget_id": hold.budget_id,
-            "amount_pence": resolution.released_pence})
+            "amount_pence": resolution.released_pence}, booking_id)
     return hold, budget
 
 
