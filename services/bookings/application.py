@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from seibiant_common.contracts import payloads
-from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound, wire_errors
+from seibiant_common.paging import keyset_page
 from seibiant_common.sql import upsert
 
 from . import domain, state_machine
@@ -265,26 +265,6 @@ def get_booking(uow, actor, booking_id):
     return booking
 
 
-def _page(uow, query, limit, cursor, newest_first):
-    created, ident = bookings.c.created_at, bookings.c.id
-    if cursor is not None:
-        after_created, after_id = decode_cursor(cursor, MOMENT, ID)
-        if newest_first:
-            query = query.where(sa.or_(created < after_created,
-                                       sa.and_(created == after_created, ident < after_id)))
-        else:
-            query = query.where(sa.or_(created > after_created,
-                                       sa.and_(created == after_created, ident > after_id)))
-    order = (created.desc(), ident.desc()) if newest_first else (created.asc(), ident.asc())
-    rows = uow.session.execute(query.order_by(*order).limit(limit + 1)).scalars().all()
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
-    return {"items": items, "next_cursor": next_cursor}
-
-
 def list_bookings(uow, actor, status, limit, cursor):
     """The actor's bookings (family: own; provider: on own offers; officer: own council),
     newest first."""
@@ -294,7 +274,8 @@ def list_bookings(uow, actor, status, limit, cursor):
     query = sa.select(Booking).where(bookings.c[rule[0]] == rule[1])
     if status is not None:
         query = query.where(bookings.c.status == status)
-    return _page(uow, query, limit, cursor, newest_first=True)
+    return keyset_page(uow.session, query, (bookings.c.created_at, bookings.c.id), limit, cursor,
+                       descending=True)
 
 
 def list_awaiting_approval(uow, actor, limit, cursor):
@@ -303,4 +284,4 @@ def list_awaiting_approval(uow, actor, limit, cursor):
         domain.require_role(actor.get("role"), "officer")
     query = sa.select(Booking).where(bookings.c.council == actor["council"],
                                      bookings.c.status == state_machine.AWAITING_APPROVAL)
-    return _page(uow, query, limit, cursor, newest_first=False)
+    return keyset_page(uow.session, query, (bookings.c.created_at, bookings.c.id), limit, cursor)

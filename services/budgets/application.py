@@ -85,15 +85,15 @@ def get_budget(uow, actor, budget_id):
     return _visible_budget(Repository(uow.session), actor, budget_id)
 
 
-def list_budgets(uow, actor, family_id, limit, after):
+def list_budgets(uow, actor, family_id, limit, cursor):
     _require(domain.may_read_budgets(actor))
     if actor["role"] == "family":
         if family_id not in (None, actor["user_id"]):
-            return []
-        return Repository(uow.session).budgets(family_id=actor["user_id"], after=after,
+            return {"items": [], "next_cursor": None}
+        return Repository(uow.session).budgets(family_id=actor["user_id"], cursor=cursor,
                                                limit=limit)
     return Repository(uow.session).budgets(council=actor["council"], family_id=family_id,
-                                           after=after, limit=limit)
+                                           cursor=cursor, limit=limit)
 
 
 def get_statement(uow, actor, budget_id):
@@ -144,14 +144,15 @@ def monitoring_summary(uow, actor, budget_id, as_of):
                                          as_of or utcnow())
 
 
-def monitoring_return(uow, actor, as_of, limit, after):
+def monitoring_return(uow, actor, as_of, limit, cursor):
     """The summaries of the officer's council's budgets, a page at a time."""
     _require(domain.may_manage_budgets(actor))
     repo = Repository(uow.session)
     as_of = as_of or utcnow()
-    budgets = repo.budgets(council=actor["council"], after=after, limit=limit)
-    return budgets, [statements.monitoring_summary(budget, repo.spent_by_category(budget.id),
-                                                   as_of) for budget in budgets]
+    page = repo.budgets(council=actor["council"], cursor=cursor, limit=limit)
+    return {"items": [statements.monitoring_summary(budget, repo.spent_by_category(budget.id),
+                                                    as_of) for budget in page["items"]],
+            "next_cursor": page["next_cursor"]}
 
 
 # Holds (asked for by the booking saga) ---------------------------------------------------
@@ -284,7 +285,7 @@ def decide_spend(uow, actor, booking_id, approve, reason):
     return hold, budget
 
 
-def pending_approvals(uow, actor, limit, after):
+def pending_approvals(uow, actor, limit, cursor):
     _require(domain.may_manage_budgets(actor))
-    return Repository(uow.session).pending_approvals(actor["council"], after=after,
+    return Repository(uow.session).pending_approvals(actor["council"], cursor=cursor,
                                                      limit=limit)

@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from seibiant_common.contracts import payloads
 from seibiant_common.contracts import providers as events
-from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
 from seibiant_common.errors import Conflict, NotFound, wire_errors
+from seibiant_common.paging import keyset_page
 from seibiant_common.types import utcnow
 
 from . import domain
@@ -136,24 +136,8 @@ def list_providers(uow, actor, status, limit, cursor):
         domain.require_role(actor["role"], "admin", "officer", "provider")
     if status is not None:
         query = query.where(Provider.status == status)
-    return _oldest_first(uow, query.options(selectinload(Provider.regions_served)), Provider,
-                         limit, cursor, provider_view)
-
-
-def _oldest_first(uow, query, model, limit, cursor, view):
-    """A page of `query`'s rows by (created_at, id), after the row `cursor` points at."""
-    if cursor is not None:
-        created_at, row_id = decode_cursor(cursor, MOMENT, ID)
-        query = query.where(sa.or_(
-            model.created_at > created_at,
-            sa.and_(model.created_at == created_at, model.id > row_id)))
-    rows = uow.session.scalars(
-        query.order_by(model.created_at, model.id).limit(limit + 1)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
-    return {"items": [view(row) for row in rows[:limit]], "next_cursor": next_cursor}
+    return keyset_page(uow.session, query.options(selectinload(Provider.regions_served)),
+                       (Provider.created_at, Provider.id), limit, cursor, view=provider_view)
 
 
 # --- offers and slots ------------------------------------------------------------------
@@ -219,9 +203,9 @@ def list_offers(uow, actor, provider_id, limit, cursor):
             or (actor["role"] == "officer"
                 and domain.officer_covers(actor["council"], provider.regions))):
         raise NotFound("no such provider")
-    return _oldest_first(uow, sa.select(Offer).where(Offer.provider_id == provider.id), Offer,
-                         limit, cursor,
-                         lambda offer: offer_view(offer, provider.name, provider.status))
+    return keyset_page(uow.session, sa.select(Offer).where(Offer.provider_id == provider.id),
+                       (Offer.created_at, Offer.id), limit, cursor,
+                       view=lambda offer: offer_view(offer, provider.name, provider.status))
 
 
 @wire_errors()
