@@ -22,10 +22,9 @@ The saga, as bookings drives it (docs/contracts.md):
 """
 import dataclasses
 import datetime
-import hashlib
-import json
 
 from seibiant_common.contracts import bookings as ev
+from seibiant_common.fingerprints import fingerprint
 from seibiant_common.refusals import Invalid, NotAllowed, WrongRole, require_role
 from seibiant_common.vocabularies import REJECTION_REASONS
 
@@ -106,9 +105,7 @@ class Transition:
 
 def request_fingerprint(slot_id, places, budget_id):
     """Identifies a request body, so a reused idempotency key can be told apart."""
-    body = json.dumps({"slot_id": slot_id, "places": places, "budget_id": budget_id},
-                      sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()
+    return fingerprint({"slot_id": slot_id, "places": places, "budget_id": budget_id})
 
 
 def same_request(booking, slot_id, places, budget_id):

@@ -5,12 +5,11 @@ the outcome through the outbox in the same transaction.
 Scoping is enforced here, not only in the gateway: a budget, hold or approval that is not the
 actor's is `NotFound`; a role that may never do the thing is `Forbidden`.
 """
-import hashlib
-import json
 
 from seibiant_common.contracts import budgets as events
 from seibiant_common.contracts import payloads
 from seibiant_common.errors import Forbidden, NotFound, wire_errors
+from seibiant_common.fingerprints import fingerprint
 from seibiant_common.types import utcnow
 
 from . import domain, statements
@@ -30,8 +29,7 @@ class _Request:
         self._repo = repo
         self._key = idempotency_key and "{}:{}".format(actor["user_id"], idempotency_key)
         self._operation = operation
-        self._fingerprint = hashlib.sha256(json.dumps(
-            [operation, args], sort_keys=True, default=str).encode()).hexdigest()
+        self._fingerprint = fingerprint([operation, args])
         self.made = None
         if self._key:
             first = repo.applied_request(self._key)
