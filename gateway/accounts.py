@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from seibiant_common.cursors import ID, decode_cursor, encode_cursor
+from seibiant_common.paging import keyset_page
 from seibiant_common.types import UtcDateTime, utcnow
 
 from .models import IdempotencyRecord, LoginCounter, RevokedToken, User
@@ -100,14 +100,8 @@ def family_in_council(session, family_id, council):
 
 
 def list_users(session, council, role, limit, cursor):
-    query = (sa.select(User).where(User.council == council, User.role == role)
-             .order_by(User.id).limit(limit + 1))
-    if cursor:
-        (after,) = decode_cursor(cursor, ID)
-        query = query.where(User.id > after)
-    users = [user_dict(user) for user in session.execute(query).scalars()]
-    next_cursor = encode_cursor(users[limit - 1]["id"]) if len(users) > limit else None
-    return {"items": users[:limit], "next_cursor": next_cursor}
+    return keyset_page(session, sa.select(User).where(User.council == council, User.role == role),
+                       (User.id,), limit, cursor or None, view=user_dict)
 
 
 def link_provider(session, user_id, provider_id):

@@ -1,22 +1,20 @@
-"""The gateway's dependency providers: accounts and tokens, idempotency records, and RPC
-proxies that give up after a deadline. They share the gateway's `Database` store (one engine,
-one SQLite write lock per process)."""
+"""The gateway's dependency providers: accounts and tokens, and idempotency records (its RPC
+proxies with a deadline are `seibiant_common.rpc.TimedRpcProxy`). They share the gateway's
+`Database` store (one engine, one SQLite write lock per process)."""
 import contextlib
 import datetime
 import ipaddress
 import os
 
-import eventlet
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
-from nameko.exceptions import ConfigurationError, RpcTimeout
+from nameko.exceptions import ConfigurationError
 from nameko.extensions import DependencyProvider
 from werkzeug.http import parse_list_header
 from werkzeug.wrappers import Response
 
 from seibiant_common.config import StartupRefused, setting
 from seibiant_common.database import Database
-from seibiant_common.rpc import RpcProxy
 
 from . import accounts, passwords, tokens
 from . import errors
@@ -248,42 +246,3 @@ class Idempotency(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return IdempotencyAccess(self.store)
-
-
-class TimedMethod:
-    def __init__(self, method, timeout):
-        self._method = method
-        self._timeout = timeout
-
-    def __call__(self, *args, **kwargs):
-        reply = self._method.call_async(*args, **kwargs)
-        return self.result(reply)
-
-    def call_async(self, *args, **kwargs):
-        return self._method.call_async(*args, **kwargs)
-
-    def result(self, reply):
-        with eventlet.Timeout(self._timeout, RpcTimeout(self._method.method_name)):
-            return reply.result()
-
-
-class TimedServiceProxy:
-    def __init__(self, proxy, timeout):
-        self._proxy = proxy
-        self._timeout = timeout
-
-    def __getattr__(self, name):
-        return TimedMethod(getattr(self._proxy, name), self._timeout)
-
-
-class TimedRpcProxy(RpcProxy):
-    """The plumbing's RpcProxy (a broker restart does not kill the gateway), whose calls
-    raise RpcTimeout (a 503) after RPC_TIMEOUT_SECONDS (10) instead of waiting for ever on a
-    service that is down."""
-
-    def setup(self):
-        super().setup()
-        self.timeout = setting(self.container.config, "RPC_TIMEOUT_SECONDS", 10.0, float)
-
-    def get_dependency(self, worker_ctx):
-        return TimedServiceProxy(super().get_dependency(worker_ctx), self.timeout)

@@ -10,7 +10,6 @@ The service class using it must have the dependencies `accounts` (gateway.depend
 and `idempotency` (gateway.dependencies.Idempotency).
 """
 import functools
-import hashlib
 import http
 import io
 import json
@@ -29,6 +28,8 @@ from werkzeug.exceptions import (ClientDisconnected, HTTPException, MethodNotAll
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import get_input_stream
+
+from seibiant_common.fingerprints import fingerprint
 
 from . import errors
 from .errors import Problem
@@ -135,10 +136,8 @@ def _run(service, operation, fn, request, path_values):
 
     # The same key from the same caller with the same request gets the first answer again.
     owner = actor["user_id"] if actor else "anonymous"
-    fingerprint = hashlib.sha256(json.dumps(
-        [operation.method, request.path, body], sort_keys=True, default=str,
-    ).encode()).hexdigest()
-    replay = service.idempotency.claim(owner, key, fingerprint)
+    replay = service.idempotency.claim(owner, key,
+                                       fingerprint([operation.method, request.path, body]))
     if replay is not None:
         return replay
     try:

@@ -16,6 +16,7 @@ import os
 import sys
 
 from seibiant_common.processes import wait_until
+from seibiant_common.types import utcnow
 
 from .client import ApiError, Client
 
@@ -106,7 +107,7 @@ PENDING = {"new.bakery"}
 
 
 def _day(offset_days, hour=0, minute=0):
-    today = datetime.datetime.now(datetime.timezone.utc).replace(hour=0, minute=0, second=0,
+    today = utcnow().replace(hour=0, minute=0, second=0,
                                                                  microsecond=0)
     return today + datetime.timedelta(days=offset_days, hours=hour, minutes=minute)
 
@@ -207,7 +208,7 @@ class Seeder:
         """A break that starts in a few seconds, so that its provider can mark it delivered."""
         provider = self.users["afon.cafe"]
         offer = provider.get("/offers", params={"q": "Family Sunday lunch"})["items"][0]
-        start = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3)
+        start = utcnow() + datetime.timedelta(seconds=3)
         slot = provider.post("/offers/{}/slots".format(offer["id"]), {"slots": [{
             "start": start.isoformat(),
             "end": (start + datetime.timedelta(hours=2)).isoformat(), "capacity": 4}]})

@@ -8,10 +8,11 @@ import os
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
+from seibiant_common.rpc import TimedRpcProxy
 
 from . import api, models
 from .changes import BookingWaiters, wakes_waiting_requests
-from .dependencies import Accounts, Idempotency, TimedRpcProxy
+from .dependencies import Accounts, Idempotency
 # modules, not classes: `nameko run` would take any class here with entrypoints for a service
 from .web import bookings as booking_pages
 from .web import everyone, family, files, officer, provider

@@ -7,9 +7,10 @@ signature and that the claims are there, the checks below what it leaves (it wou
 `"exp": true` or `9999999999.5`, and reads the clock itself).
 """
 import secrets
-import time
 
 import jwt
+
+from seibiant_common.types import utcnow
 
 ALGORITHM = "HS256"
 MIN_SECRET_BYTES = 32
@@ -28,7 +29,7 @@ class InvalidToken(Exception):
 
 
 def issue(secret, subject, ttl_seconds, now=None):
-    now = int(now if now is not None else time.time())
+    now = int(now if now is not None else utcnow().timestamp())
     claims = {"sub": subject, "iat": now, "exp": now + int(ttl_seconds),
               "jti": secrets.token_urlsafe(16)}
     return _JWT.encode(claims, secret, algorithm=ALGORITHM)
@@ -45,7 +46,7 @@ def verify(secret, token, now=None):
     _identifier(claims, "jti")
     if issued > expires:
         raise InvalidToken("malformed token")
-    if expires <= (now if now is not None else time.time()):
+    if expires <= (now if now is not None else utcnow().timestamp()):
         raise InvalidToken("expired")
     return claims
 

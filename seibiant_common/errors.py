@@ -3,9 +3,12 @@
 They are part of the wire contract: the gateway maps each one to an HTTP status in one table
 (`gateway/errors.py`). Their args must stay JSON-serialisable because nameko sends them as such.
 """
-from typing import Any
+import contextlib
+from typing import Iterator
 
 from nameko.exceptions import deserialize_to_instance
+
+from seibiant_common import refusals
 
 
 class SeibiantError(Exception):
@@ -25,8 +28,7 @@ class NotFound(SeibiantError):
 class InvalidInput(SeibiantError):
     """Input broke a rule; `errors` maps each field to its messages."""
 
-    def __init__(self, errors: dict[str, Any],
-                 detail: str = "the request has invalid fields") -> None:
+    def __init__(self, errors: object, detail: str = "the request has invalid fields") -> None:
         super().__init__(errors, detail)
         self.errors = errors
         self.detail = detail
@@ -64,3 +66,17 @@ class Unavailable(SeibiantError):
     def __init__(self, detail: str = "a service did not answer in time") -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+@contextlib.contextmanager
+def wire_errors() -> Iterator[None]:
+    """The one translation of the domain's refusals (`seibiant_common.refusals`) into the errors
+    of the wire contract. A context manager, and (being one) a decorator: `@wire_errors()`."""
+    try:
+        yield
+    except refusals.Invalid as refusal:
+        raise InvalidInput(refusal.errors) from None
+    except refusals.NotAllowed as refusal:
+        raise Conflict(refusal.code, refusal.detail) from None
+    except refusals.WrongRole as refusal:
+        raise Forbidden(refusal.detail) from None

@@ -9,17 +9,21 @@ unacknowledged request is delivered again once the broker is back (every RPC tha
 state must be idempotent or refuse a repeat), and a caller that missed its reply times out
 and may retry.
 
-    from seibiant_common.rpc import RpcProxy, rpc
+    from seibiant_common.rpc import RpcProxy, TimedRpcProxy, rpc
+
+`TimedRpcProxy` is the one RPC with a deadline: a service that does not answer in time is
+`errors.Unavailable` (a 503 at the gateway), wherever it is called from.
 """
 import logging
-
 from typing import Any
 
+import eventlet
 from kombu.message import Message
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
 
-from .errors import REFUSALS
+from .config import setting
+from .errors import REFUSALS, Unavailable
 from .logs import ExcInfo
 from .messaging import (BROKER_ERRORS, ResilientQueueConsumer, dead_letter_queue, describe,
                         pass_on)
@@ -68,6 +72,50 @@ class ResilientReplyListener(nameko_rpc.ReplyListener):
 
 class RpcProxy(nameko_rpc.RpcProxy):
     rpc_reply_listener = ResilientReplyListener()
+
+
+class TimedMethod:
+    """One RPC method of a `TimedRpcProxy`: its reply awaited `timeout` seconds at most."""
+
+    def __init__(self, method: Any, service_name: str, timeout: float) -> None:
+        self._method = method
+        self._service_name = service_name
+        self._timeout = timeout
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.result(self._method.call_async(*args, **kwargs))
+
+    def call_async(self, *args: Any, **kwargs: Any) -> Any:
+        return self._method.call_async(*args, **kwargs)
+
+    def result(self, reply: Any) -> Any:
+        # Unavailable crosses RPC as itself, so a caller's caller answers 503 too, not 500.
+        with eventlet.Timeout(self._timeout, Unavailable("{}.{} did not answer in time".format(
+                self._service_name, self._method.method_name))):
+            return reply.result()
+
+
+class TimedServiceProxy:
+    def __init__(self, proxy: Any, service_name: str, timeout: float) -> None:
+        self._proxy = proxy
+        self._service_name = service_name
+        self._timeout = timeout
+
+    def __getattr__(self, name: str) -> TimedMethod:
+        return TimedMethod(getattr(self._proxy, name), self._service_name, self._timeout)
+
+
+class TimedRpcProxy(RpcProxy):
+    """The one RPC with a deadline: an `RpcProxy` whose calls raise `errors.Unavailable` after
+    `RPC_TIMEOUT_SECONDS` (10) instead of waiting for ever on a service that is down."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.timeout = setting(self.container.config, "RPC_TIMEOUT_SECONDS", 10.0, float)
+
+    def get_dependency(self, worker_ctx: Any) -> TimedServiceProxy:
+        return TimedServiceProxy(super().get_dependency(worker_ctx), self.target_service,
+                                 self.timeout)
 
 
 rpc = ResilientRpc.decorator

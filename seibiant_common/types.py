@@ -7,6 +7,7 @@ from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime.datetime:
+    """The one place the system reads the clock: aware UTC. Domain rules take `now` instead."""
     return datetime.datetime.now(datetime.timezone.utc)
 
 

@@ -3,7 +3,7 @@ payload to its wire form, a consumer loads it back from the envelope, both with 
 (the producer's) schema."""
 import datetime
 import functools
-from typing import Any, cast
+from typing import Any, Iterable, Mapping, cast
 
 from marshmallow import Schema, ValidationError, fields
 
@@ -68,7 +68,17 @@ def _reading(event_type: str, only: tuple[str, ...]) -> Schema:
     return type(schema)(only=only) if only else schema
 
 
-def emit(uow: UnitOfWork, event_type: str, payload: dict[str, Any], aggregate_id: str) -> None:
-    """Writes the event into the unit of work's outbox, its payload in its wire form."""
-    uow.emit(event_type, dump(event_type, payload), aggregate_id=aggregate_id,
-             schema_version=SCHEMA_VERSION)
+def emit(uow: UnitOfWork, event_type: str, payload: Mapping[str, Any], aggregate_id: str,
+         new_aggregate: bool = False) -> None:
+    """The one way an event is written: into the unit of work's outbox (so it commits with the
+    change it announces), its payload in its wire form. Events of one aggregate keep order."""
+    uow.emit(event_type, dump(event_type, dict(payload)), aggregate_id=aggregate_id,
+             schema_version=SCHEMA_VERSION, new_aggregate=new_aggregate)
+
+
+def emit_all(uow: UnitOfWork, events: Iterable[Any], aggregate_id: str,
+             new_aggregate: bool = False) -> None:
+    """`emit` for each of a domain's events (each with its `type` and `payload`), in order;
+    `new_aggregate` as for `UnitOfWork.emit`."""
+    for event in events:
+        emit(uow, event.type, event.payload, aggregate_id, new_aggregate)

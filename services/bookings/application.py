@@ -7,7 +7,6 @@ handlers for one booking (say, funds_held and a cancellation) take turns; the ti
 rows with `SKIP LOCKED`, so two instances share the work instead of doing it twice. SQLite
 serialises writers anyway (BEGIN IMMEDIATE).
 """
-import contextlib
 import dataclasses
 import logging
 import uuid
@@ -16,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from seibiant_common.contracts import payloads
-from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
-from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound, wire_errors
+from seibiant_common.paging import keyset_page
 from seibiant_common.sql import upsert
 
 from . import domain, state_machine
@@ -27,25 +26,6 @@ from .models import booking_transitions, bookings, known_providers, known_slots
 log = logging.getLogger(__name__)
 
 TIMER_BATCH = 200
-
-
-@contextlib.contextmanager
-def wire_errors():
-    """The domain's refusals as the errors of the wire contract."""
-    try:
-        yield
-    except domain.InvalidRequest as error:
-        raise InvalidInput(error.errors)
-    except domain.NotAllowed as error:
-        raise Conflict(error.code, error.detail)
-    except domain.WrongRole as error:
-        raise Forbidden(str(error))
-
-
-def _emit(uow, booking, booking_events, new_booking=False):
-    for event in booking_events:
-        uow.emit(event.type, payloads.dump(event.type, event.payload), aggregate_id=booking.id,
-                 new_aggregate=new_booking)
 
 
 # Built once: SQLAlchemy reuses their cache keys (the saga's hot path, docs/performance.md).
@@ -73,7 +53,7 @@ def earlier_request(uow, actor, request):
     """The booking an earlier request with this idempotency key made, if any; a Conflict if
     that request had another body."""
     with wire_errors():
-        domain.require_role(actor, "family")
+        domain.require_role(actor.get("role"), "family")
     booking = _by_key(uow, actor["user_id"], request["idempotency_key"])
     if booking is not None and not domain.same_request(
             booking, request["slot_id"], request["places"], request["budget_id"]):
@@ -132,7 +112,7 @@ def _new_booking(uow, actor, request, slot, now, timeouts):
         "booking_id": booking.id, "from_status": transition.from_status,
         "to_status": transition.to_status, "at": transition.at, "why": transition.why,
         "by": transition.by} for transition in booking.transitions])
-    _emit(uow, booking, booking_events, new_booking=True)
+    payloads.emit_all(uow, booking_events, booking.id, new_aggregate=True)
     return booking
 
 
@@ -221,7 +201,7 @@ def react(uow, booking_id, reaction):
         return None
     with uow.session.no_autoflush:  # one UPDATE of the booking at the end, not one per read
         booking_events = reaction(booking)
-    _emit(uow, booking, booking_events)
+    payloads.emit_all(uow, booking_events, booking.id)
     return booking
 
 
@@ -237,7 +217,7 @@ def slot_withdrawn(uow, slot_id, offer_id, provider_id, booking_ids, now):
         .with_for_update()
     ).scalars().all()
     for booking in affected:
-        _emit(uow, booking, booking.slot_withdrawn(now))
+        payloads.emit_all(uow, booking.slot_withdrawn(now), booking.id)
     return affected
 
 
@@ -253,14 +233,14 @@ def _visible_locked(uow, actor, booking_id):
 def cancel_booking(uow, actor, booking_id, now):
     booking = _visible_locked(uow, actor, booking_id)
     with wire_errors():
-        _emit(uow, booking, booking.cancel(actor, now))
+        payloads.emit_all(uow, booking.cancel(actor, now), booking.id)
     return booking
 
 
 def complete_booking(uow, actor, booking_id, final_amount_pence, now):
     booking = _visible_locked(uow, actor, booking_id)
     with wire_errors():
-        _emit(uow, booking, booking.complete(actor, final_amount_pence, now))
+        payloads.emit_all(uow, booking.complete(actor, final_amount_pence, now), booking.id)
     return booking
 
 
@@ -284,9 +264,9 @@ def handle_due(uow, now, timeouts):
     ).scalars().all()
     for booking in due:
         if booking.status == state_machine.REQUESTED:
-            _emit(uow, booking, booking.step_timed_out(now, timeouts))
+            payloads.emit_all(uow, booking.step_timed_out(now, timeouts), booking.id)
         else:
-            _emit(uow, booking, booking.approval_timed_out(now))
+            payloads.emit_all(uow, booking.approval_timed_out(now), booking.id)
     return len(due)
 
 
@@ -312,26 +292,6 @@ def get_booking(uow, actor, booking_id):
     return booking
 
 
-def _page(uow, query, limit, cursor, newest_first):
-    created, ident = bookings.c.created_at, bookings.c.id
-    if cursor is not None:
-        after_created, after_id = decode_cursor(cursor, MOMENT, ID)
-        if newest_first:
-            query = query.where(sa.or_(created < after_created,
-                                       sa.and_(created == after_created, ident < after_id)))
-        else:
-            query = query.where(sa.or_(created > after_created,
-                                       sa.and_(created == after_created, ident > after_id)))
-    order = (created.desc(), ident.desc()) if newest_first else (created.asc(), ident.asc())
-    rows = uow.session.execute(query.order_by(*order).limit(limit + 1)).scalars().all()
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
-    return {"items": items, "next_cursor": next_cursor}
-
-
 def list_bookings(uow, actor, status, limit, cursor):
     """The actor's bookings (family: own; provider: on own offers; officer: own council),
     newest first."""
@@ -341,13 +301,14 @@ def list_bookings(uow, actor, status, limit, cursor):
     query = sa.select(Booking).where(bookings.c[rule[0]] == rule[1])
     if status is not None:
         query = query.where(bookings.c.status == status)
-    return _page(uow, query, limit, cursor, newest_first=True)
+    return keyset_page(uow.session, query, (bookings.c.created_at, bookings.c.id), limit, cursor,
+                       descending=True)
 
 
 def list_awaiting_approval(uow, actor, limit, cursor):
     """The officer's council's bookings waiting for a decision, oldest first."""
     with wire_errors():
-        domain.require_role(actor, "officer")
+        domain.require_role(actor.get("role"), "officer")
     query = sa.select(Booking).where(bookings.c.council == actor["council"],
                                      bookings.c.status == state_machine.AWAITING_APPROVAL)
-    return _page(uow, query, limit, cursor, newest_first=False)
+    return keyset_page(uow.session, query, (bookings.c.created_at, bookings.c.id), limit, cursor)

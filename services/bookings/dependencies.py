@@ -14,13 +14,12 @@ Settings (nameko config keys, filled from the environment by config.yaml):
 """
 import datetime
 
-import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 
 from seibiant_common.config import setting
-from seibiant_common.errors import NotFound, Unavailable
-from seibiant_common.rpc import RpcProxy
+from seibiant_common.errors import NotFound
+from seibiant_common.rpc import TimedRpcProxy
 
 from . import domain, schemas
 
@@ -44,35 +43,28 @@ class SagaSettings(DependencyProvider):
 
 
 class SlotLookup:
-    def __init__(self, providers, timeout):
+    def __init__(self, providers):
         self._providers = providers
-        self._timeout = timeout
 
     def get(self, slot_id):
         """The slot as providers describe it now (`schemas.SlotSchema`), or None if there is
-        no such slot."""
-        # Unavailable crosses RPC as itself: the gateway answers 503, not 500.
-        with eventlet.Timeout(self._timeout, Unavailable("providers did not answer in time")):
-            try:
-                data = self._providers.get_slot(slot_id)
-            except NotFound:
-                return None
+        no such slot; `Unavailable` if providers does not answer in time."""
+        try:
+            data = self._providers.get_slot(slot_id)
+        except NotFound:
+            return None
         return schemas.SlotSchema().load(data)
 
 
-class ProvidersSlots(RpcProxy):
-    """providers' `get_slot` over RPC, with a deadline (a request must not hang when
-    providers is down)."""
+class ProvidersSlots(TimedRpcProxy):
+    """providers' `get_slot` over RPC, with the deadline of every RPC (a request must not
+    hang when providers is down)."""
 
     def __init__(self):
         super().__init__("providers")
 
-    def setup(self):
-        super().setup()
-        self.timeout = setting(self.container.config, "RPC_TIMEOUT_SECONDS", 10, float)
-
     def get_dependency(self, worker_ctx):
-        return SlotLookup(super().get_dependency(worker_ctx), self.timeout)
+        return SlotLookup(super().get_dependency(worker_ctx))
 
 
 class Schedule:

@@ -22,10 +22,10 @@ The saga, as bookings drives it (docs/contracts.md):
 """
 import dataclasses
 import datetime
-import hashlib
-import json
 
 from seibiant_common.contracts import bookings as ev
+from seibiant_common.fingerprints import fingerprint
+from seibiant_common.refusals import Invalid, NotAllowed, WrongRole, require_role
 from seibiant_common.vocabularies import REJECTION_REASONS
 
 from . import state_machine as sm
@@ -55,29 +55,6 @@ TIMED_OUT = "timed_out"
 
 CANCELLING_ROLES = frozenset({"family", "provider"})
 MAX_PLACES = 100
-
-
-class BookingError(Exception):
-    """A request that the rules refuse; the service turns it into a wire error."""
-
-
-class InvalidRequest(BookingError):
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
-
-
-class NotAllowed(BookingError):
-    """The booking's state forbids it (a Conflict on the wire)."""
-
-    def __init__(self, code, detail):
-        super().__init__(code, detail)
-        self.code = code
-        self.detail = detail
-
-
-class WrongRole(BookingError):
-    """The actor's role may never do this."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,9 +114,7 @@ class Transition:
 
 def request_fingerprint(slot_id, places, budget_id):
     """Identifies a request body, so a reused idempotency key can be told apart."""
-    body = json.dumps({"slot_id": slot_id, "places": places, "budget_id": budget_id},
-                      sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()
+    return fingerprint({"slot_id": slot_id, "places": places, "budget_id": budget_id})
 
 
 def same_request(booking, slot_id, places, budget_id):
@@ -164,11 +139,6 @@ def scope(actor):
 def visible_to(booking, actor):
     rule = scope(actor)
     return rule is not None and getattr(booking, rule[0]) == rule[1]
-
-
-def require_role(actor, *roles):
-    if actor.get("role") not in roles:
-        raise WrongRole("only {} may do this".format(" or ".join(roles)))
 
 
 class Booking:
@@ -209,13 +179,13 @@ class Booking:
                 timeouts):
         """A family's request for `places` on `slot` (as bookings knows it): the new booking
         and the event that starts its saga."""
-        require_role(actor, "family")
+        require_role(actor.get("role"), "family")
         if not slot.bookable:
             raise NotAllowed("slot_not_bookable", "this slot cannot be booked")
         if slot.start <= now:
             raise NotAllowed("slot_not_bookable", "this slot has already started")
         if budget_id is None and slot.price_pence > 0:
-            raise InvalidRequest({"budget_id": ["required unless the offer is gifted (price 0)"]})
+            raise Invalid({"budget_id": ["required unless the offer is gifted (price 0)"]})
         booking = cls(
             id=booking_id, family_id=actor["user_id"], council=actor.get("council"),
             idempotency_key=idempotency_key,
@@ -311,14 +281,14 @@ class Booking:
         return [self.undone_event()]
 
     def complete(self, actor, final_amount_pence, now):
-        require_role(actor, "provider")
+        require_role(actor.get("role"), "provider")
         if self.status != CONFIRMED:
             raise NotAllowed("not_confirmed", "only a confirmed booking can be completed")
         if now < self.slot_start:
             raise NotAllowed("not_started", "the break has not started yet")
         amount = self.total_pence if final_amount_pence is None else final_amount_pence
         if amount > self.total_pence:
-            raise InvalidRequest({"final_amount_pence": [
+            raise Invalid({"final_amount_pence": [
                 "cannot exceed the booking's total of {} pence".format(self.total_pence)]})
         self.final_amount_pence = amount
         self._move(COMPLETED, now, actor["user_id"],

@@ -5,13 +5,11 @@ the outcome through the outbox in the same transaction.
 Scoping is enforced here, not only in the gateway: a budget, hold or approval that is not the
 actor's is `NotFound`; a role that may never do the thing is `Forbidden`.
 """
-import functools
-import hashlib
-import json
 
 from seibiant_common.contracts import budgets as events
 from seibiant_common.contracts import payloads
-from seibiant_common.errors import Conflict, Forbidden, NotFound
+from seibiant_common.errors import Forbidden, NotFound, wire_errors
+from seibiant_common.fingerprints import fingerprint
 from seibiant_common.types import utcnow
 
 from . import domain, statements
@@ -19,23 +17,6 @@ from .repository import Repository
 
 # `created_by` of what the booking saga asks for; the entry's booking_id says which booking.
 BOOKINGS = "service:bookings"
-
-
-def refusals_as_conflicts(use_case):
-    """A rule's refusal crosses RPC as `Conflict(code, detail)`."""
-    @functools.wraps(use_case)
-    def run(*args, **kwargs):
-        try:
-            return use_case(*args, **kwargs)
-        except domain.Refused as refused:
-            raise Conflict(refused.code, refused.detail) from None
-    return run
-
-
-def _announce(uow, event_type, payload):
-    # Events about a hold are ordered per booking, which is what the saga consumes them by.
-    uow.emit(event_type, payloads.dump(event_type, payload), aggregate_id=payload["booking_id"],
-             schema_version=payloads.SCHEMA_VERSION)
 
 
 class _Request:
@@ -48,15 +29,14 @@ class _Request:
         self._repo = repo
         self._key = idempotency_key and "{}:{}".format(actor["user_id"], idempotency_key)
         self._operation = operation
-        self._fingerprint = hashlib.sha256(json.dumps(
-            [operation, args], sort_keys=True, default=str).encode()).hexdigest()
+        self._fingerprint = fingerprint([operation, args])
         self.made = None
         if self._key:
             first = repo.applied_request(self._key)
             if first is not None:
                 if first.fingerprint != self._fingerprint:
-                    raise domain.Refused("idempotency_key_reused",
-                                         "this idempotency key was used for another request")
+                    raise domain.NotAllowed("idempotency_key_reused",
+                                            "this idempotency key was used for another request")
                 self.made = first.budget_id
 
     def done(self, budget_id):
@@ -79,7 +59,7 @@ def _visible_budget(repo, actor, budget_id, lock=False):
 
 # Budgets -------------------------------------------------------------------------------
 
-@refusals_as_conflicts
+@wire_errors()
 def create_budget(uow, actor, data, idempotency_key=None):
     _require(domain.may_manage_budgets(actor))
     if data["family_council"] not in (None, actor["council"]):
@@ -103,15 +83,15 @@ def get_budget(uow, actor, budget_id):
     return _visible_budget(Repository(uow.session), actor, budget_id)
 
 
-def list_budgets(uow, actor, family_id, limit, after):
+def list_budgets(uow, actor, family_id, limit, cursor):
     _require(domain.may_read_budgets(actor))
     if actor["role"] == "family":
         if family_id not in (None, actor["user_id"]):
-            return []
-        return Repository(uow.session).budgets(family_id=actor["user_id"], after=after,
+            return {"items": [], "next_cursor": None}
+        return Repository(uow.session).budgets(family_id=actor["user_id"], cursor=cursor,
                                                limit=limit)
     return Repository(uow.session).budgets(council=actor["council"], family_id=family_id,
-                                           after=after, limit=limit)
+                                           cursor=cursor, limit=limit)
 
 
 def get_statement(uow, actor, budget_id):
@@ -134,21 +114,21 @@ def _officer_change(uow, actor, budget_id, operation, args, change, idempotency_
     return budget
 
 
-@refusals_as_conflicts
+@wire_errors()
 def top_up(uow, actor, budget_id, amount_pence, reason, idempotency_key=None):
     return _officer_change(
         uow, actor, budget_id, "top_up", {"amount_pence": amount_pence, "reason": reason},
         lambda budget, by, now: budget.top_up(amount_pence, reason, by, now), idempotency_key)
 
 
-@refusals_as_conflicts
+@wire_errors()
 def adjust(uow, actor, budget_id, amount_pence, reason, idempotency_key=None):
     return _officer_change(
         uow, actor, budget_id, "adjust", {"amount_pence": amount_pence, "reason": reason},
         lambda budget, by, now: budget.adjust(amount_pence, reason, by, now), idempotency_key)
 
 
-@refusals_as_conflicts
+@wire_errors()
 def suspend(uow, actor, budget_id, reason):
     # no key needed: suspending a suspended budget changes nothing
     return _officer_change(uow, actor, budget_id, "suspend", {"reason": reason},
@@ -162,51 +142,53 @@ def monitoring_summary(uow, actor, budget_id, as_of):
                                          as_of or utcnow())
 
 
-def monitoring_return(uow, actor, as_of, limit, after):
+def monitoring_return(uow, actor, as_of, limit, cursor):
     """The summaries of the officer's council's budgets, a page at a time."""
     _require(domain.may_manage_budgets(actor))
     repo = Repository(uow.session)
     as_of = as_of or utcnow()
-    budgets = repo.budgets(council=actor["council"], after=after, limit=limit)
-    return budgets, [statements.monitoring_summary(budget, repo.spent_by_category(budget.id),
-                                                   as_of) for budget in budgets]
+    page = repo.budgets(council=actor["council"], cursor=cursor, limit=limit)
+    return {"items": [statements.monitoring_summary(budget, repo.spent_by_category(budget.id),
+                                                    as_of) for budget in page["items"]],
+            "next_cursor": page["next_cursor"]}
 
 
 # Holds (asked for by the booking saga) ---------------------------------------------------
 
 def _announce_hold(uow, hold, council):
-    """The events that tell the saga where a hold stands."""
+    """The events that tell the saga where a hold stands (ordered per booking: the events
+    about a hold carry its booking id as their aggregate, which the saga consumes them by)."""
     if hold.status == domain.REFUSED:
-        _announce(uow, events.HOLD_REFUSED, {"booking_id": hold.booking_id,
-                                             "budget_id": hold.budget_id,
-                                             "reason": hold.refusal_reason})
+        payloads.emit(uow, events.HOLD_REFUSED, {"booking_id": hold.booking_id,
+                                                 "budget_id": hold.budget_id,
+                                                 "reason": hold.refusal_reason}, hold.booking_id)
         return
     if hold.status != domain.HELD:
         if hold.approval is not None and hold.approval.status == domain.DECLINED:
             _announce_decision(uow, hold)
         return  # otherwise resolved since: the saga has moved on
     approval = hold.approval.status
-    _announce(uow, events.FUNDS_HELD, {
+    payloads.emit(uow, events.FUNDS_HELD, {
         "booking_id": hold.booking_id, "budget_id": hold.budget_id, "hold_id": hold.id,
         "amount_pence": hold.amount_pence,
-        "approval": "auto" if approval == domain.AUTO else "required"})
+        "approval": "auto" if approval == domain.AUTO else "required"}, hold.booking_id)
     if approval == domain.PENDING:
-        _announce(uow, events.APPROVAL_REQUIRED, {
+        payloads.emit(uow, events.APPROVAL_REQUIRED, {
             "booking_id": hold.booking_id, "budget_id": hold.budget_id, "council": council,
-            "amount_pence": hold.amount_pence, "category": hold.category})
+            "amount_pence": hold.amount_pence, "category": hold.category}, hold.booking_id)
     elif approval == domain.APPROVED:
         _announce_decision(uow, hold)
 
 
 def _announce_decision(uow, hold):
     approval = hold.approval
-    _announce(uow, events.SPEND_APPROVED if approval.status == domain.APPROVED
-              else events.SPEND_DECLINED,
-              {"booking_id": hold.booking_id, "budget_id": hold.budget_id,
-               "decided_by": approval.decided_by, "reason": approval.reason})
+    payloads.emit(uow, events.SPEND_APPROVED if approval.status == domain.APPROVED
+                  else events.SPEND_DECLINED,
+                  {"booking_id": hold.booking_id, "budget_id": hold.budget_id,
+                   "decided_by": approval.decided_by, "reason": approval.reason}, hold.booking_id)
 
 
-@refusals_as_conflicts
+@wire_errors()
 def hold_funds(uow, request):
     """Holds a booking's money, or refuses with a reason. Idempotent by booking id: a repeated
     request holds nothing more and is answered again with where the hold stands."""
@@ -254,7 +236,7 @@ def _resolve(uow, booking_id, resolve, why_void):
     return hold, resolution
 
 
-@refusals_as_conflicts
+@wire_errors()
 def capture_funds(uow, booking_id, amount_pence):
     """The break was delivered: spends `amount_pence` (all if None), releases the rest."""
     hold, resolution = _resolve(
@@ -263,9 +245,10 @@ def capture_funds(uow, booking_id, amount_pence):
         "completed before any hold")
     if resolution.outcome in (domain.OUTCOME_CAPTURED, domain.ALREADY_CAPTURED):
         # Asked again, it is announced again: the first announcement may have been lost.
-        _announce(uow, events.FUNDS_CAPTURED, {
+        payloads.emit(uow, events.FUNDS_CAPTURED, {
             "booking_id": booking_id, "budget_id": hold.budget_id,
-            "amount_pence": hold.captured_pence, "released_pence": hold.released_pence})
+            "amount_pence": hold.captured_pence, "released_pence": hold.released_pence},
+            booking_id)
     return hold, resolution
 
 
@@ -274,15 +257,15 @@ def release_funds(uow, booking_id, why):
         uow, booking_id, lambda budget, hold, now: budget.release(hold, BOOKINGS, now, why),
         "ended before any hold: {}".format(why))
     if resolution.outcome in (domain.OUTCOME_RELEASED, domain.ALREADY_RELEASED):
-        _announce(uow, events.FUNDS_RELEASED, {  # again when asked again, as a capture
+        payloads.emit(uow, events.FUNDS_RELEASED, {  # again when asked again, as a capture
             "booking_id": booking_id, "budget_id": hold.budget_id,
-            "amount_pence": hold.released_pence})
+            "amount_pence": hold.released_pence}, booking_id)
     return hold, resolution
 
 
 # Approvals (officers of the budget's council) ---------------------------------------------
 
-@refusals_as_conflicts
+@wire_errors()
 def decide_spend(uow, actor, booking_id, approve, reason):
     _require(domain.may_manage_budgets(actor))
     repo = Repository(uow.session)
@@ -296,13 +279,13 @@ def decide_spend(uow, actor, booking_id, approve, reason):
     repo.save_hold(hold)
     _announce_decision(uow, hold)
     if resolution and resolution.changed:
-        _announce(uow, events.FUNDS_RELEASED, {
+        payloads.emit(uow, events.FUNDS_RELEASED, {
             "booking_id": booking_id, "budget_id": hold.budget_id,
-            "amount_pence": resolution.released_pence})
+            "amount_pence": resolution.released_pence}, booking_id)
     return hold, budget
 
 
-def pending_approvals(uow, actor, limit, after):
+def pending_approvals(uow, actor, limit, cursor):
     _require(domain.may_manage_budgets(actor))
-    return Repository(uow.session).pending_approvals(actor["council"], after=after,
+    return Repository(uow.session).pending_approvals(actor["council"], cursor=cursor,
                                                      limit=limit)

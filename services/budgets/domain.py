@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from seibiant_common.contracts.budgets import HOLD_REFUSAL_REASONS
+from seibiant_common.refusals import NotAllowed
 
 # Ledger entry kinds.
 ALLOCATION = "allocation"
@@ -80,15 +81,6 @@ SYSTEM = "system"  # `created_by` of what no person did (automatic approval, a l
 
 def new_id():
     return uuid.uuid4().hex
-
-
-class Refused(Exception):
-    """The rules turn the request down; `code` is part of the wire contract."""
-
-    def __init__(self, code, detail):
-        super().__init__(code, detail)
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -257,7 +249,7 @@ class Budget:
     def open(cls, *, family_id, council, allocated_pence, period_start, period_end,
              allowed_categories, auto_approve_limit_pence, by, now):
         if period_end <= period_start:
-            raise Refused("invalid_period", "the period must end after it starts")
+            raise NotAllowed("invalid_period", "the period must end after it starts")
         budget = cls(id=new_id(), family_id=family_id, council=council,
                      period_start=period_start, period_end=period_end,
                      allowed_categories=tuple(dict.fromkeys(allowed_categories)),
@@ -272,18 +264,18 @@ class Budget:
     def top_up(self, amount_pence, reason, by, now):
         self._require_open()
         if amount_pence <= 0:
-            raise Refused("invalid_amount", "a top-up adds at least one penny")
+            raise NotAllowed("invalid_amount", "a top-up adds at least one penny")
         self._post(TOP_UP, amount_pence, by, now, reason=reason)
 
     def adjust(self, amount_pence, reason, by, now):
         """A correction of the allocation, up or down; it may not take `available` below 0."""
         self._require_open()
         if amount_pence == 0:
-            raise Refused("invalid_amount", "an adjustment moves at least one penny")
+            raise NotAllowed("invalid_amount", "an adjustment moves at least one penny")
         if not reason:
-            raise Refused("reason_required", "an adjustment needs a reason")
+            raise NotAllowed("reason_required", "an adjustment needs a reason")
         if self.balance.available_pence + amount_pence < 0:
-            raise Refused(INSUFFICIENT_FUNDS,
+            raise NotAllowed(INSUFFICIENT_FUNDS,
                           "only {} pence are available to adjust down".format(
                               self.balance.available_pence))
         self._post(ADJUSTMENT, amount_pence, by, now, reason=reason)
@@ -344,10 +336,10 @@ class Budget:
         if outcome:
             return Resolution(outcome)
         if hold.approval.status not in (AUTO, APPROVED):
-            raise Refused("approval_pending", "a spend awaiting approval cannot be captured")
+            raise NotAllowed("approval_pending", "a spend awaiting approval cannot be captured")
         amount = hold.amount_pence if amount_pence is None else amount_pence
         if not 0 <= amount <= hold.amount_pence:
-            raise Refused("capture_exceeds_hold",
+            raise NotAllowed("capture_exceeds_hold",
                           "{} pence are held; cannot capture {}".format(hold.amount_pence,
                                                                         amount))
         rest = hold.amount_pence - amount
@@ -375,12 +367,12 @@ class Budget:
         released at once; a decision is taken at most once."""
         self._require_own(hold)
         if not hold.awaiting_approval:
-            raise Refused("approval_not_pending", "this spend is not awaiting a decision")
+            raise NotAllowed("approval_not_pending", "this spend is not awaiting a decision")
         if not approve:
             hold.approval.decide(DECLINED, by, now, reason)
             return self.release(hold, by, now, "declined: {}".format(reason))
         if self.status != ACTIVE:
-            raise Refused(BUDGET_INACTIVE, "the budget is {}".format(self.status))
+            raise NotAllowed(BUDGET_INACTIVE, "the budget is {}".format(self.status))
         hold.approval.decide(APPROVED, by, now, reason)
         return None
 
@@ -392,7 +384,7 @@ class Budget:
         balance = self.balance.after(kind, amount_pence)
         if not balance.is_sound():
             # Every operation checks its own rule first; this guards the ledger itself.
-            raise Refused(INSUFFICIENT_FUNDS, "the ledger would go below zero")
+            raise NotAllowed(INSUFFICIENT_FUNDS, "the ledger would go below zero")
         self.balance = balance
         self.new_entries.append(LedgerEntry(
             id=new_id(), budget_id=self.id, kind=kind, amount_pence=amount_pence,
@@ -401,7 +393,7 @@ class Budget:
 
     def _require_open(self):
         if self.status == CLOSED:
-            raise Refused("budget_closed", "the budget is closed")
+            raise NotAllowed("budget_closed", "the budget is closed")
 
     def _require_own(self, hold):
         if hold.budget_id != self.id:
@@ -431,6 +423,6 @@ def check_repeat(hold, request):
     """A second request for a booking that has a hold must be the same request again (a
     retry: answered, never held twice); the id reused with other terms is refused."""
     if hold.status != VOID and not request.matches(hold):
-        raise Refused("hold_mismatch",
+        raise NotAllowed("hold_mismatch",
                       "booking {} already has a hold of {} pence on budget {}".format(
                           hold.booking_id, hold.amount_pence, hold.budget_id))

@@ -7,6 +7,7 @@ Locks are always taken budget first, hold second, so two writers never deadlock.
 """
 import sqlalchemy as sa
 
+from seibiant_common.paging import keyset_page
 from seibiant_common.sql import upsert
 from seibiant_common.types import utcnow
 
@@ -42,16 +43,15 @@ class Repository:
         row = self._loaded(self.session.scalars(query).one_or_none(), budget_id)
         return _budget(row) if row else None
 
-    def budgets(self, council=None, family_id=None, after=None, limit=50):
-        """Oldest first, keyset-paginated on (created_at, id)."""
-        query = sa.select(BudgetRow).order_by(BudgetRow.created_at, BudgetRow.id).limit(limit)
+    def budgets(self, council=None, family_id=None, cursor=None, limit=50):
+        """A page of budgets, oldest first."""
+        query = sa.select(BudgetRow)
         if council is not None:
             query = query.where(BudgetRow.council == council)
         if family_id is not None:
             query = query.where(BudgetRow.family_id == family_id)
-        if after is not None:
-            query = query.where(_after((BudgetRow.created_at, BudgetRow.id), after))
-        return [_budget(row) for row in self.session.scalars(query)]
+        return keyset_page(self.session, query, (BudgetRow.created_at, BudgetRow.id), limit,
+                           cursor, view=_budget)
 
     def save_budget(self, budget):
         """Writes the budget's status and cached balance with its new entries and audit."""
@@ -180,25 +180,16 @@ class Repository:
         approval.decided_at = hold.approval.decided_at
         approval.reason = hold.approval.reason
 
-    def pending_approvals(self, council, after=None, limit=50):
-        """(hold, budget) pairs awaiting an officer of `council`, oldest request first."""
+    def pending_approvals(self, council, cursor=None, limit=50):
+        """A page of (hold, budget) pairs awaiting an officer of `council`, oldest request
+        first."""
         query = (sa.select(HoldRow, ApprovalRow, BudgetRow)
                  .join(ApprovalRow, ApprovalRow.hold_id == HoldRow.id)
                  .join(BudgetRow, BudgetRow.id == ApprovalRow.budget_id)
-                 .where(ApprovalRow.council == council, ApprovalRow.status == domain.PENDING)
-                 .order_by(ApprovalRow.requested_at, ApprovalRow.hold_id)
-                 .limit(limit))
-        if after is not None:
-            query = query.where(_after((ApprovalRow.requested_at, ApprovalRow.hold_id), after))
-        return [(_hold(hold, approval), _budget(budget))
-                for hold, approval, budget in self.session.execute(query)]
-
-
-def _after(columns, values):
-    """Keyset condition: rows sorting after `values`. Each value is bound with its column's
-    type, so times compare as the column stores them (SQLite keeps them as text)."""
-    return sa.tuple_(*columns) > sa.tuple_(
-        *(sa.literal(value, column.type) for column, value in zip(columns, values, strict=True)))
+                 .where(ApprovalRow.council == council, ApprovalRow.status == domain.PENDING))
+        return keyset_page(self.session, query, (ApprovalRow.requested_at, ApprovalRow.hold_id),
+                           limit, cursor,
+                           view=lambda rows: (_hold(rows[0], rows[1]), _budget(rows[2])))
 
 
 def _budget(row):

@@ -3,8 +3,6 @@ check) reject bad input with `InvalidInput` naming the field; output schemas (na
 they carry) turn domain objects into the dicts of docs/contracts.md."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
-from seibiant_common.errors import InvalidInput
 from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as schemas.*)
 from seibiant_common.schemas import in_span
 from seibiant_common.vocabularies import CATEGORIES
@@ -34,24 +32,6 @@ def _idempotency_key():
 
 def _reason(**kwargs):
     return fields.String(validate=validate.Length(min=1, max=REASON_LENGTH), **kwargs)
-
-
-class TimeIdCursor(fields.String):
-    """An opaque cursor carrying the (time, id) sort key of the last item of a page."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return decode_cursor(value, MOMENT, ID)
-        except InvalidInput as invalid:
-            raise ValidationError(invalid.errors["cursor"]) from None
-
-
-def next_cursor(items, limit, key):
-    """The cursor after the last item when the page is full (there may be more)."""
-    if len(items) < limit:
-        return None
-    moment, item_id = key(items[-1])
-    return encode_cursor(moment.isoformat(), item_id)
 
 
 # Input ---------------------------------------------------------------------------------
@@ -98,12 +78,12 @@ class BudgetRefSchema(Schema):
 class ListBudgetsSchema(Schema):
     family_id = _id(load_default=None, allow_none=True)
     limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = TimeIdCursor(load_default=None, allow_none=True)
+    cursor = fields.String(load_default=None, allow_none=True)  # read by seibiant_common.paging
 
 
 class PageSchema(Schema):
     limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = TimeIdCursor(load_default=None, allow_none=True)
+    cursor = fields.String(load_default=None, allow_none=True)  # read by seibiant_common.paging
 
 
 class TopUpSchema(BudgetRefSchema):

@@ -164,12 +164,9 @@ class BudgetsService:
         args = schemas.parse(schemas.ListBudgetsSchema(),
                              {"family_id": family_id, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
-            budgets = app.list_budgets(uow, actor, args["family_id"], args["limit"],
-                                       args["cursor"])
-        return schemas.BudgetPageSchema().dump({
-            "items": budgets,
-            "next_cursor": schemas.next_cursor(budgets, args["limit"],
-                                               lambda b: (b.created_at, b.id))})
+            page = app.list_budgets(uow, actor, args["family_id"], args["limit"],
+                                    args["cursor"])
+        return schemas.BudgetPageSchema().dump(page)
 
     @rpc
     def get_statement(self, actor, budget_id):
@@ -205,12 +202,9 @@ class BudgetsService:
         args = schemas.parse(schemas.MonitoringReturnQuerySchema(),
                              {"as_of": as_of, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
-            budgets, summaries = app.monitoring_return(uow, actor, args["as_of"],
-                                                       args["limit"], args["cursor"])
-        return schemas.MonitoringReturnSchema().dump({
-            "items": summaries,
-            "next_cursor": schemas.next_cursor(budgets, args["limit"],
-                                               lambda b: (b.created_at, b.id))})
+            page = app.monitoring_return(uow, actor, args["as_of"], args["limit"],
+                                         args["cursor"])
+        return schemas.MonitoringReturnSchema().dump(page)
 
     @rpc
     def top_up(self, actor, budget_id, amount_pence, reason=None, idempotency_key=None):
@@ -284,9 +278,7 @@ class BudgetsService:
         actor = self._actor(actor)
         args = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
-            pending = app.pending_approvals(uow, actor, args["limit"], args["cursor"])
+            page = app.pending_approvals(uow, actor, args["limit"], args["cursor"])
         return schemas.PendingApprovalPageSchema().dump({
-            "items": [{"hold": hold, "budget": budget} for hold, budget in pending],
-            "next_cursor": schemas.next_cursor(
-                pending, args["limit"],
-                lambda pair: (pair[0].approval.requested_at, pair[0].id))})
+            "items": [{"hold": hold, "budget": budget} for hold, budget in page["items"]],
+            "next_cursor": page["next_cursor"]})

@@ -4,7 +4,6 @@ answer with who and when, and emits the events that announce it in the same tran
 
 Domain refusals become the errors that cross RPC (`seibiant_common.errors`) here, once.
 """
-import functools
 import uuid
 
 import sqlalchemy as sa
@@ -12,8 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from seibiant_common.contracts import payloads
 from seibiant_common.contracts import providers as events
-from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
-from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from seibiant_common.errors import Conflict, NotFound, wire_errors
+from seibiant_common.paging import keyset_page
 from seibiant_common.sql import upsert
 from seibiant_common.types import utcnow
 
@@ -23,21 +22,6 @@ from .models import AuditEntry, Offer, Provider, ProviderRegion, Reservation, Sl
 
 # `get_offer` shows this many future slots at most.
 SLOTS_PER_OFFER_PAGE = 500
-
-
-def use_case(function):
-    """Turns the domain's refusals into the errors of the wire contract."""
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except domain.RuleBroken as broken:
-            raise InvalidInput(broken.errors) from None
-        except domain.NotNow as refusal:
-            raise Conflict(refusal.code, refusal.detail) from None
-        except domain.NotPermitted as refusal:
-            raise Forbidden(str(refusal)) from None
-    return wrapper
 
 
 def new_id():
@@ -90,7 +74,7 @@ def reservation_view(reservation):
 
 # --- providers -------------------------------------------------------------------------
 
-@use_case
+@wire_errors()
 def register_provider(uow, data):
     session, now = uow.session, utcnow()
     if session.scalar(sa.select(Provider.id).where(Provider.user_id == data["user_id"])):
@@ -113,7 +97,7 @@ def _officers_provider(uow, actor, provider_id):
     return provider
 
 
-@use_case
+@wire_errors()
 def decide_provider(uow, actor, provider_id, action, reason=None):
     """An officer approves (`action` "approve") or suspends ("suspend") a provider serving
     their council. Repeating a decision changes nothing and announces nothing."""
@@ -132,7 +116,7 @@ def decide_provider(uow, actor, provider_id, action, reason=None):
     return provider_view(provider)
 
 
-@use_case
+@wire_errors()
 def get_provider(uow, provider_id):
     provider = uow.session.get(Provider, provider_id)
     if provider is None:
@@ -140,7 +124,7 @@ def get_provider(uow, provider_id):
     return provider_view(provider)
 
 
-@use_case
+@wire_errors()
 def list_providers(uow, actor, status, limit, cursor):
     """Officers see the providers serving their council, an admin all, a provider itself."""
     query = sa.select(Provider)
@@ -153,24 +137,8 @@ def list_providers(uow, actor, status, limit, cursor):
         domain.require_role(actor["role"], "admin", "officer", "provider")
     if status is not None:
         query = query.where(Provider.status == status)
-    return _oldest_first(uow, query.options(selectinload(Provider.regions_served)), Provider,
-                         limit, cursor, provider_view)
-
-
-def _oldest_first(uow, query, model, limit, cursor, view):
-    """A page of `query`'s rows by (created_at, id), after the row `cursor` points at."""
-    if cursor is not None:
-        created_at, row_id = decode_cursor(cursor, MOMENT, ID)
-        query = query.where(sa.or_(
-            model.created_at > created_at,
-            sa.and_(model.created_at == created_at, model.id > row_id)))
-    rows = uow.session.scalars(
-        query.order_by(model.created_at, model.id).limit(limit + 1)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
-    return {"items": [view(row) for row in rows[:limit]], "next_cursor": next_cursor}
+    return keyset_page(uow.session, query.options(selectinload(Provider.regions_served)),
+                       (Provider.created_at, Provider.id), limit, cursor, view=provider_view)
 
 
 # --- offers and slots ------------------------------------------------------------------
@@ -205,7 +173,7 @@ def _own_slot(uow, actor, slot_id):
     return slot
 
 
-@use_case
+@wire_errors()
 def create_offer(uow, actor, data):
     now = utcnow()
     provider = _actors_provider(uow, actor)
@@ -223,7 +191,7 @@ def create_offer(uow, actor, data):
     return offer_view(offer, provider.name, provider.status)
 
 
-@use_case
+@wire_errors()
 def list_offers(uow, actor, provider_id, limit, cursor):
     """A provider's offers, oldest first, bookable or not (with or without slots): for the
     provider itself, the officers of a council it serves, and an admin. Anyone else is told
@@ -236,12 +204,12 @@ def list_offers(uow, actor, provider_id, limit, cursor):
             or (actor["role"] == "officer"
                 and domain.officer_covers(actor["council"], provider.regions))):
         raise NotFound("no such provider")
-    return _oldest_first(uow, sa.select(Offer).where(Offer.provider_id == provider.id), Offer,
-                         limit, cursor,
-                         lambda offer: offer_view(offer, provider.name, provider.status))
+    return keyset_page(uow.session, sa.select(Offer).where(Offer.provider_id == provider.id),
+                       (Offer.created_at, Offer.id), limit, cursor,
+                       view=lambda offer: offer_view(offer, provider.name, provider.status))
 
 
-@use_case
+@wire_errors()
 def get_offer(uow, offer_id):
     """An offer with its future open slots (sold-out ones too, with no places remaining)."""
     offer = uow.session.get(Offer, offer_id)
@@ -256,7 +224,7 @@ def get_offer(uow, offer_id):
                 more_slots=len(slots) > SLOTS_PER_OFFER_PAGE)
 
 
-@use_case
+@wire_errors()
 def publish_slots(uow, actor, offer_id, data):
     """Many slots in one go, as a list or a weekly pattern: all of them, or none."""
     now = utcnow()
@@ -289,7 +257,7 @@ def _open_starts(uow, offer, new):
         Slot.starts_at.in_({start for start, _end, _capacity in new}))))
 
 
-@use_case
+@wire_errors()
 def change_capacity(uow, actor, slot_id, capacity):
     now = utcnow()
     slot = _own_slot(uow, actor, slot_id)
@@ -302,7 +270,7 @@ def change_capacity(uow, actor, slot_id, capacity):
     return slot_view(slot)
 
 
-@use_case
+@wire_errors()
 def withdraw_slot(uow, actor, slot_id):
     """Withdraws a slot and announces the bookings holding places on it; bookings cancels
     them, and their cancellations release the places."""
@@ -321,7 +289,7 @@ def withdraw_slot(uow, actor, slot_id):
     return dict(slot_view(slot), booking_ids=booking_ids)
 
 
-@use_case
+@wire_errors()
 def get_slot(uow, slot_id):
     row = uow.session.execute(
         sa.select(Slot, Offer, Provider.status).join(Slot.offer).join(Offer.provider)
@@ -359,7 +327,7 @@ def _answer_release(uow, reservation):
             "places": reservation.places}, reservation.booking_id)
 
 
-@use_case
+@wire_errors()
 def reserve_places(uow, booking_id, slot_id, places):
     """Reserves a booking's places, or refuses them with a reason. The outcome is stored once;
     asking again returns it unchanged and announces it again (a new event: the earlier one may
@@ -411,7 +379,7 @@ def reserve_places(uow, booking_id, slot_id, places):
     return reservation_view(reservation)
 
 
-@use_case
+@wire_errors()
 def release_places(uow, booking_id):
     """Gives a booking's places back, once; releasing again changes nothing but announces the
     release again, and a refused booking's places are nobody's to give back."""

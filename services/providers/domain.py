@@ -8,6 +8,8 @@ import unicodedata
 import zoneinfo
 
 from seibiant_common import times
+from seibiant_common.refusals import Invalid, NotAllowed
+from seibiant_common.refusals import require_role  # noqa: F401  (the use cases ask it of the domain)
 from seibiant_common.contracts.providers import RESERVATION_REFUSAL_REASONS
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS
 
@@ -38,33 +40,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MAX_SEARCH_TERMS = 10
 
 
-class RuleBroken(Exception):
-    """The input breaks a rule; `errors` maps each field to its messages."""
-
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
-
-
-class NotNow(Exception):
-    """The input is well formed but the current state does not allow it."""
-
-    def __init__(self, code, detail):
-        super().__init__(code, detail)
-        self.code = code
-        self.detail = detail
-
-
-class NotPermitted(Exception):
-    """The actor's role may not do this at all."""
-
-
 # --- who may do what -------------------------------------------------------------------
-
-def require_role(role, *allowed):
-    if role not in allowed:
-        raise NotPermitted("only {} may do this".format(" or ".join(allowed)))
-
 
 def officer_covers(council, regions):
     """An officer looks after the providers serving their council (regions are council slugs)."""
@@ -89,13 +65,13 @@ def provider_transition(status, action):
 
 def check_may_publish(provider_status):
     if provider_status != APPROVED:
-        raise NotNow(PROVIDER_NOT_APPROVED,
+        raise NotAllowed(PROVIDER_NOT_APPROVED,
                      "only an approved provider publishes offers and slots")
 
 
 def check_offer_region(region, provider_regions):
     if region not in provider_regions:
-        raise RuleBroken({"region": ["must be one of the regions the provider serves: {}"
+        raise Invalid({"region": ["must be one of the regions the provider serves: {}"
                                      .format(", ".join(sorted(provider_regions)))]})
 
 
@@ -117,9 +93,9 @@ def check_new_slots(slots, existing_starts, now):
     already start at `existing_starts`. Two slots of an offer never start together: a
     repeated publication must not double the places."""
     if not slots:
-        raise RuleBroken({"slots": ["give at least one slot"]})
+        raise Invalid({"slots": ["give at least one slot"]})
     if len(slots) > MAX_SLOTS_PER_PUBLICATION:
-        raise RuleBroken({"slots": ["at most {} slots in one publication"
+        raise Invalid({"slots": ["at most {} slots in one publication"
                                     .format(MAX_SLOTS_PER_PUBLICATION)]})
     errors = {}
     starts = set(existing_starts)
@@ -132,7 +108,7 @@ def check_new_slots(slots, existing_starts, now):
         if slot_errors:
             errors[index] = slot_errors
     if errors:
-        raise RuleBroken({"slots": errors})
+        raise Invalid({"slots": errors})
 
 
 _PATTERN_FIELD = {"start": "start_date", "end": "end_time"}
@@ -152,7 +128,7 @@ def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacit
         errors["weeks"] = ["the pattern makes more than {} slots"
                            .format(MAX_SLOTS_PER_PUBLICATION)]
     if errors:
-        raise RuleBroken({"pattern": errors})
+        raise Invalid({"pattern": errors})
     occurrences = []
     for offset in range(weeks * 7):
         day = start_date + datetime.timedelta(days=offset)
@@ -162,7 +138,7 @@ def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacit
                                             zone).astimezone(UTC)
             occurrences.append((start, end, capacity))
     if occurrences and occurrences[-1][1] >= times.LATEST:
-        raise RuleBroken({"pattern": {"weeks": ["the pattern runs past {}".format(
+        raise Invalid({"pattern": {"weeks": ["the pattern runs past {}".format(
             times.LAST_DAY.year)]}})
     return occurrences
 
@@ -171,13 +147,13 @@ def check_pattern_slots(occurrences, existing_starts, now):
     """`check_new_slots` for a pattern's occurrences, reporting under the pattern's fields."""
     try:
         check_new_slots(occurrences, existing_starts, now)
-    except RuleBroken as broken:
+    except Invalid as broken:
         by_index = broken.errors["slots"]
         if not isinstance(by_index, dict):
-            raise RuleBroken({"pattern": {"weeks": by_index}}) from None
+            raise Invalid({"pattern": {"weeks": by_index}}) from None
         index = min(by_index)
         when = occurrences[index][0].isoformat()
-        raise RuleBroken({"pattern": {
+        raise Invalid({"pattern": {
             _PATTERN_FIELD[field]: ["the occurrence at {}: {}".format(when, message)
                                     for message in messages]
             for field, messages in by_index[index].items()}}) from None
@@ -185,11 +161,11 @@ def check_pattern_slots(occurrences, existing_starts, now):
 
 def check_capacity_change(*, capacity, reserved, slot_status, slot_start, now):
     if slot_status == WITHDRAWN:
-        raise NotNow("slot_withdrawn", "the slot has been withdrawn")
+        raise NotAllowed("slot_withdrawn", "the slot has been withdrawn")
     if slot_start <= now:
-        raise NotNow("slot_started", "the slot has started")
+        raise NotAllowed("slot_started", "the slot has started")
     if capacity < reserved:
-        raise RuleBroken({"capacity": ["cannot be below the {} places already reserved"
+        raise Invalid({"capacity": ["cannot be below the {} places already reserved"
                                        .format(reserved)]})
 
 
@@ -198,7 +174,7 @@ def withdrawal_needed(*, slot_status, slot_start, now):
     if slot_status == WITHDRAWN:
         return False
     if slot_start <= now:
-        raise NotNow("slot_started", "a slot that has started cannot be withdrawn")
+        raise NotAllowed("slot_started", "a slot that has started cannot be withdrawn")
     return True
 
 
@@ -269,10 +245,10 @@ def search_terms(q):
     """The words every match must contain (English or Welsh text alike)."""
     terms = normalise_text(q).split()
     if len(terms) > MAX_SEARCH_TERMS:
-        raise RuleBroken({"q": ["at most {} words".format(MAX_SEARCH_TERMS)]})
+        raise Invalid({"q": ["at most {} words".format(MAX_SEARCH_TERMS)]})
     return terms
 
 
 def check_window(window_from, window_to):
     if window_to is not None and window_to <= window_from:
-        raise RuleBroken({"to": ["must be after from"]})
+        raise Invalid({"to": ["must be after from"]})

@@ -11,11 +11,13 @@ Two ways to a page, both on the partial indexes of available slots (`ix_slots_op
 """
 import sqlalchemy as sa
 
-from seibiant_common.cursors import ID, MOMENT, decode_cursor, encode_cursor
+from seibiant_common.cursors import ID, MOMENT, decode_cursor
+from seibiant_common.errors import wire_errors
+from seibiant_common.paging import page_of
 from seibiant_common.types import utcnow
 
 from . import domain
-from .application import offer_view, slot_view, use_case
+from .application import offer_view, slot_view
 from .models import Offer, Provider, Slot
 
 LIKE_ESCAPE = "\\"
@@ -72,7 +74,7 @@ def _after(start_column, id_column, position):
                    sa.or_(start_column > start, id_column > item_id))
 
 
-@use_case
+@wire_errors()
 def search(uow, filters, limit, cursor):
     """A page of `{"items": [offer with "slots" (in the window, with places)], "next_cursor"}`.
     The window is slots starting from `from` (default now) until before `to` (default open)."""
@@ -88,12 +90,10 @@ def search(uow, filters, limit, cursor):
     else:
         everyone = set(connection.execute(matching).scalars())
         page = _walk(connection, everyone, window, position, limit + 1)
-    next_cursor = None
-    if len(page) > limit:
-        page = page[:limit]
-        next_cursor = encode_cursor(page[-1][1].isoformat(), page[-1][0])
-    return {"items": _offers_with_slots(connection, [offer_id for offer_id, _ in page], window),
-            "next_cursor": next_cursor}
+    page = page_of([offer_id for offer_id, _ in page],
+                   [(start, offer_id) for offer_id, start in page], limit)
+    return {"items": _offers_with_slots(connection, page["items"], window),
+            "next_cursor": page["next_cursor"]}
 
 
 def _first_starts(connection, offer_ids, window, position, count):

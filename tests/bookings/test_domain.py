@@ -52,7 +52,7 @@ def test_only_a_family_requests():
 
 
 def test_a_priced_offer_needs_a_budget_but_a_gifted_one_does_not():
-    with pytest.raises(domain.InvalidRequest) as refused:
+    with pytest.raises(domain.Invalid) as refused:
         domain.Booking.request("b1", FAMILY, "key", slot(1500), 1, None, NOW, TIMEOUTS)
     assert "budget_id" in refused.value.errors
     booking, _ = domain.Booking.request("b1", FAMILY, "key", slot(0), 1, None, NOW, TIMEOUTS)
@@ -241,7 +241,7 @@ def test_completion_charges_all_or_less_but_never_more_and_not_before_the_start(
     with pytest.raises(domain.NotAllowed) as refused:
         booking.complete(PROVIDER, None, booking.slot_start - HOUR)
     assert refused.value.code == "not_started"
-    with pytest.raises(domain.InvalidRequest) as invalid:
+    with pytest.raises(domain.Invalid) as invalid:
         booking.complete(PROVIDER, booking.total_pence + 1, booking.slot_start)
     assert "final_amount_pence" in invalid.value.errors
     assert booking.status == "confirmed"

@@ -62,7 +62,7 @@ class DomainLedger(RuleBasedStateMachine):
         again = request(self.budget, booking_id, hold.amount_pence + other_amount, hold.category)
         entries = len(self.budget.new_entries)
         if other_amount:
-            with pytest.raises(domain.Refused):
+            with pytest.raises(domain.NotAllowed):
                 domain.check_repeat(hold, again)
         else:
             domain.check_repeat(hold, again)
@@ -74,7 +74,7 @@ class DomainLedger(RuleBasedStateMachine):
         amount = None if share is None else hold.amount_pence * share // 100
         try:
             self._track(hold, self.budget.capture(hold, amount, "bookings", NOW))
-        except domain.Refused as refused:
+        except domain.NotAllowed as refused:
             assert refused.code in ("approval_pending", "capture_exceeds_hold")
 
     @rule(booking_id=bookings)
@@ -87,7 +87,7 @@ class DomainLedger(RuleBasedStateMachine):
         hold = self.holds[booking_id]
         try:
             self._track(hold, self.budget.decide(hold, approve, "officer-1", "why", NOW))
-        except domain.Refused as refused:
+        except domain.NotAllowed as refused:
             assert refused.code == "approval_not_pending"
 
     @rule(amount=st.integers(min_value=1, max_value=50_000))
@@ -99,7 +99,7 @@ class DomainLedger(RuleBasedStateMachine):
         available = self.budget.balance.available_pence
         try:
             self.budget.adjust(amount, "correction", "officer-1", NOW)
-        except domain.Refused as refused:
+        except domain.NotAllowed as refused:
             assert refused.code == "insufficient_funds" and available + amount < 0
 
     @invariant()
