@@ -67,7 +67,7 @@ def request_known_slot(uow, actor, request, now, timeouts):
     key made), or None when bookings has heard nothing of the slot yet: then ask providers
     and call `request_booking` with its answer."""
     with wire_errors():
-        domain.require_role(actor, "family")
+        domain.require_role(actor.get("role"), "family")
     slot = known_slot(uow, request["slot_id"])
     if slot is None:
         return earlier_request(uow, actor, request)
