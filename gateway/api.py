@@ -16,6 +16,8 @@ import uuid
 import eventlet
 from werkzeug.wrappers import Response
 
+from seibiant_common.types import utcnow
+
 from . import accounts, errors, openapi
 from . import schemas as s
 from .changes import WaitingApiEntrypoint
@@ -189,8 +191,12 @@ def register_provider(service, call):
                                          role="provider", council=None, needs=[],
                                          display_name=display_name)
     except accounts.UsernameTaken:
-        log.info("provider registered under a taken username; no sign-in made for it")
-        return service.providers.register_provider(dict(profile, user_id=uuid.uuid4().hex))
+        # The same answer as a free name's, but nothing is stored: a profile without a
+        # working sign-in would only wait in the officers' queue for ever.
+        log.info("provider registration under a taken username; nothing stored")
+        now = utcnow()
+        return dict(profile, id=uuid.uuid4().hex, regions=sorted(set(profile["regions"])),
+                    status="pending", created_at=now, updated_at=now)
     try:
         provider = service.providers.register_provider(dict(profile, user_id=user["id"]))
     except BaseException:

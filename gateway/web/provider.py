@@ -34,6 +34,11 @@ class ProviderPages(Pages):
         "password": (N_("Enter a password"), N_("Enter a password of at least 8 characters")),
     }, api_fields={"display_name": "name"})
 
+    # Said of a username the new password cannot sign in with, which a free one always can:
+    # true whether or not it is someone else's.
+    UNUSABLE_USERNAME = N_("You cannot be signed in with this username and password. If you "
+                           "have an account already, sign in; if not, choose another username")
+
     @page("GET", "/providers/register")
     def web_register_form(self, ctx):
         return ctx.render("provider/register.html", vocab=_vocab())
@@ -56,9 +61,10 @@ class ProviderPages(Pages):
         try:
             token = self.operation(ctx, sign_in, body={"username": body["username"],
                                                          "password": body["password"]})
-        except errors.Problem:  # a taken username registers no sign-in (see the API)
-            ctx.flash(N_("Your registration was received. Sign in to continue."))
-            raise Redirect("/sign-in")
+        except errors.Problem:  # a taken username registers nothing (see the API)
+            return self._form_page(ctx, "provider/register.html", FormErrors(
+                {"username": self.UNUSABLE_USERNAME}), vocab=_vocab(),
+                list_fields=("accessibility", "supports_needs"))
         self._signed_in(ctx, token)
         ctx.flash(N_("You are registered. A council officer will approve your account before "
                      "families can book your breaks."))

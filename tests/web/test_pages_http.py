@@ -302,3 +302,23 @@ def test_slots_on_dates_out_of_the_span_are_a_form_error_in_english_and_welsh(
     stored = requests.get(api.base_url + "/api/v1/offers/" + offer["id"], timeout=10,
                           headers={"Authorization": "Bearer " + token}).json()
     assert stored["slots"] == []
+
+
+def test_registering_under_a_taken_username_keeps_the_form_and_queues_nothing(
+        live_system, world, api):
+    browser = requests.Session()
+    form = browser.get(live_system + "/providers/register", timeout=10).text
+    name = "Taken Teas " + world["suffix"]
+    answer = browser.post(live_system + "/providers/register", timeout=10, data={
+        "name": name, "kind": "hospitality", "regions": world["council"],
+        "username": world["family"]["username"], "password": "another-password-1",
+        "csrf_token": csrf_of(form)}, allow_redirects=False)
+    assert answer.status_code == 422 and "govuk-error-summary" in answer.text
+    assert 'id="username-error"' in answer.text and "choose another username" in answer.text
+    assert name in answer.text  # what was typed is kept
+    assert "registration was received" not in answer.text
+    pending = requests.get(api.base_url + "/api/v1/providers", timeout=10,
+                           params={"status": "pending", "limit": "200"},
+                           headers={"Authorization": "Bearer " + world["officer_token"]})
+    assert pending.status_code == 200
+    assert name not in [provider["name"] for provider in pending.json()["items"]]
