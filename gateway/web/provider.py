@@ -9,7 +9,7 @@ from ..api import create_offer, get_offer, get_provider, list_provider_offers, p
 from . import labels
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_, TIMEZONE
-from .pages import PROVIDER, Pages, Redirect, page
+from .pages import PROVIDER, REFUSAL, Pages, Redirect, page
 from .sessions import CSRF_FIELD
 
 
@@ -78,11 +78,13 @@ class ProviderPages(Pages):
         return self.operation(ctx, list_provider_offers, query={"limit": "200"},
                               provider_id=ctx.user["provider_id"])["items"]
 
+    def _own_provider(self, ctx):
+        return self.operation(ctx, get_provider, provider_id=ctx.user["provider_id"]) \
+            if ctx.user.get("provider_id") else None
+
     @page("GET", "/provider", roles=PROVIDER)
     def web_provider_home(self, ctx):
-        provider = self.operation(ctx, get_provider, provider_id=ctx.user["provider_id"]) \
-            if ctx.user.get("provider_id") else None
-        return ctx.render("provider/home.html", provider=provider,
+        return ctx.render("provider/home.html", provider=self._own_provider(ctx),
                           offers=self._own_offers(ctx), bookings=self._bookings(ctx))
 
     OFFER = Messages({
@@ -103,7 +105,8 @@ class ProviderPages(Pages):
 
     @page("GET", "/provider/offers/new", roles=PROVIDER)
     def web_offer_form(self, ctx):
-        return ctx.render("provider/offer_new.html", vocab=_vocab())
+        return ctx.render("provider/offer_new.html", vocab=_vocab(),
+                          provider=self._own_provider(ctx))
 
     @page("POST", "/provider/offers/new", roles=PROVIDER)
     def web_create_offer(self, ctx):
@@ -120,10 +123,12 @@ class ProviderPages(Pages):
                 body[welsh] = reader.text(welsh)
         try:
             self.check_form(create_offer, body, reader)
-            offer = self.operation(ctx, create_offer, body=body, messages=self.OFFER)
+            offer = self.operation(ctx, create_offer, body=body, messages=self.OFFER,
+                                   keep_form=True)
         except FormErrors as invalid:
             return self._form_page(ctx, "provider/offer_new.html", invalid, vocab=_vocab(),
-                                   list_fields=("accessibility", "supports_needs"))
+                                   list_fields=("accessibility", "supports_needs"),
+                                   status=409 if REFUSAL in invalid.errors else 422)
         ctx.flash(N_("Your offer is saved. Now add the times families can book."))
         raise Redirect("/provider/offers/{}".format(offer["id"]))
 

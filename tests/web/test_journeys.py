@@ -171,7 +171,8 @@ def family_sees_confirmed(person, booking_url, shots):
 def provider_cannot_deliver_early(person, base_url):
     person.activate('nav a[href="/bookings"]', "provider-bookings")
     person.activate('main table a[href^="/bookings/"]')
-    person.submit('form[action$="/complete"]')
+    # not offered before the break starts, and said when it will be
+    expect(person.page.locator('form[action$="/complete"]')).to_have_count(0)
     person.sees("You can mark a break as delivered once it has started.")
 
 

@@ -322,3 +322,58 @@ def test_registering_under_a_taken_username_keeps_the_form_and_queues_nothing(
                            headers={"Authorization": "Bearer " + world["officer_token"]})
     assert pending.status_code == 200
     assert name not in [provider["name"] for provider in pending.json()["items"]]
+
+
+def test_a_pending_provider_is_not_offered_an_offer_and_a_refusal_keeps_the_form(
+        live_system, world, api):
+    username = "pending-" + world["suffix"]
+    api.post(None, "/providers", {"username": username, "password": "pending-password-1",
+                                  "name": "Pending " + world["suffix"], "kind": "hospitality",
+                                  "regions": [world["council"]]})
+    provider = signed_in(live_system, username, "pending-password-1")
+    home = provider.get(live_system + "/provider", timeout=10).text
+    assert 'href="/provider/offers/new"' not in home
+    blank = provider.get(live_system + "/provider/offers/new", timeout=10).text
+    assert 'action="/provider/offers/new"' not in blank
+    assert "waiting for a council officer to approve it" in blank
+    # sent all the same (a form kept open from before, say): kept, with the reason beside it
+    refused = provider.post(live_system + "/provider/offers/new", timeout=10, data={
+        "title": "Tea for two", "category": "hospitality_meal", "price": "12",
+        "region": world["council"], "csrf_token": csrf_of(home)})
+    assert refused.status_code == 409 and "govuk-error-summary" in refused.text
+    assert 'href="#refusal"' in refused.text and 'id="refusal"' in refused.text
+    assert 'value="Tea for two"' in refused.text
+    assert "waiting for a council officer to approve it" in refused.text
+
+
+def test_delivery_is_not_offered_before_the_break_and_a_refusal_says_why_on_the_page(
+        live_system, world, api):
+    suffix = world["suffix"]
+    username = "inn-" + suffix
+    provider = api.post(None, "/providers", {
+        "username": username, "password": "inn-password-1", "name": "Inn " + suffix,
+        "kind": "hospitality", "regions": [world["council"]]})
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    provider_token = api.token(username, "inn-password-1")
+    offer = api.post(provider_token, "/offers", {
+        "title": "A night away", "category": "overnight_stay", "price_pence": 1000,
+        "region": world["council"]})
+    slot = api.post(provider_token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": "2099-06-05T15:00:00+00:00", "end": "2099-06-06T10:00:00+00:00",
+        "capacity": 2}]})["items"][0]
+    family_token = api.token(world["family"]["username"], world["family"]["password"])
+    booking = api.post(family_token, "/bookings", {
+        "slot_id": slot["id"], "places": 1, "budget_id": world["budget"]["id"]}, status=202)
+    url = live_system + "/bookings/" + booking["id"]
+    browser = signed_in(live_system, username, "inn-password-1")
+    wait_until(lambda: "Your break is booked." in browser.get(url, timeout=10).text or
+               "Confirmed" in browser.get(url, timeout=10).text, 20, interval=0.2,
+               message="the booking to be confirmed")
+    page = browser.get(url, timeout=10).text
+    assert 'action="/bookings/{}/complete"'.format(booking["id"]) not in page
+    assert "You can mark a break as delivered once it has started." in page
+    refused = browser.post(url + "/complete", timeout=10, data={"csrf_token": csrf_of(page)})
+    assert refused.status_code == 409 and 'id="refusal"' in refused.text
+    assert "govuk-error-summary" in refused.text and "A night away" in refused.text
+    assert "You can mark a break as delivered once it has started." in refused.text
