@@ -313,9 +313,22 @@ def complete_booking(service, call, booking_id):
 
 
 @api("GET", "/approvals", "Bookings of the officer's council awaiting approval",
-     roles=OFFICER, query=s.PageQuery, response=s.BookingPageSchema, tag="approvals")
+     roles=OFFICER, query=s.PageQuery, response=s.AwaitingApprovalPageSchema,
+     tag="approvals")
 def list_approvals(service, call):
-    return service.bookings.list_awaiting_approval(call.actor, **call.query)
+    page = service.bookings.list_awaiting_approval(call.actor, **call.query)
+    ids = [booking["id"] for booking in page["items"]]
+    reasons = {approval["booking_id"]: approval["reasons"] for approval in (
+        service.budgets.list_pending_approvals(call.actor, limit=len(ids), booking_ids=ids)
+        ["items"] if ids else [])}
+    names = {}
+    for booking in page["items"]:
+        booking["approval_reasons"] = reasons.get(booking["id"], [])
+        if booking["family_id"] not in names:
+            names[booking["family_id"]] = (service.accounts.get_user(booking["family_id"])
+                                           or {}).get("display_name")
+        booking["family_display_name"] = names[booking["family_id"]]
+    return page
 
 
 @api("POST", "/approvals/<booking_id>/approve", "Approve a spend", roles=OFFICER,

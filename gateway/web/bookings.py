@@ -20,7 +20,12 @@ class BookingPages(Pages):
 
     @page("GET", "/bookings", roles=FAMILY + PROVIDER + OFFICER)
     def web_bookings(self, ctx):
-        return ctx.render("bookings/list.html", bookings=self._bookings(ctx))
+        bookings = self._bookings(ctx)
+        if ctx.user["role"] == "officer":  # their list is of several families: whose each is
+            families = {}
+            for booking in bookings:
+                booking["family"] = self._family(ctx, booking["family_id"], families)
+        return ctx.render("bookings/list.html", bookings=bookings)
 
     def _booking(self, ctx, booking_id):
         booking = self.operation(ctx, get_booking, booking_id=booking_id)

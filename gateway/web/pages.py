@@ -26,7 +26,7 @@ from seibiant_common import errors as service_errors
 from seibiant_common.config import flag, setting
 
 from .. import errors
-from ..api import get_offer, list_bookings, list_budgets
+from ..api import get_offer, get_user, list_bookings, list_budgets
 from ..changes import WaitsForChange
 from ..dependencies import Accounts
 from ..http import PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call, content_security_policy
@@ -289,6 +289,11 @@ class Pages:
             except (errors.Problem, service_errors.NotFound):
                 cache[offer_id] = None
         return cache.get(offer_id)
+
+    def _family(self, ctx, family_id, cache):
+        if family_id not in cache:
+            cache[family_id] = self.operation(ctx, get_user, user_id=family_id)
+        return cache[family_id]
 
     def _bookings(self, ctx, **query):
         bookings = self.operation(ctx, list_bookings, query=dict(query, limit="200"))["items"]

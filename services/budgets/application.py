@@ -302,7 +302,7 @@ def decide_spend(uow, actor, booking_id, approve, reason):
     return hold, budget
 
 
-def pending_approvals(uow, actor, limit, after):
+def pending_approvals(uow, actor, limit, after, booking_ids=None):
     _require(domain.may_manage_budgets(actor))
     return Repository(uow.session).pending_approvals(actor["council"], after=after,
-                                                     limit=limit)
+                                                     limit=limit, booking_ids=booking_ids)

@@ -180,8 +180,9 @@ class Repository:
         approval.decided_at = hold.approval.decided_at
         approval.reason = hold.approval.reason
 
-    def pending_approvals(self, council, after=None, limit=50):
-        """(hold, budget) pairs awaiting an officer of `council`, oldest request first."""
+    def pending_approvals(self, council, after=None, limit=50, booking_ids=None):
+        """(hold, budget) pairs awaiting an officer of `council`, oldest request first (of
+        `booking_ids` only, when given)."""
         query = (sa.select(HoldRow, ApprovalRow, BudgetRow)
                  .join(ApprovalRow, ApprovalRow.hold_id == HoldRow.id)
                  .join(BudgetRow, BudgetRow.id == ApprovalRow.budget_id)
@@ -190,6 +191,8 @@ class Repository:
                  .limit(limit))
         if after is not None:
             query = query.where(_after((ApprovalRow.requested_at, ApprovalRow.hold_id), after))
+        if booking_ids is not None:
+            query = query.where(ApprovalRow.booking_id.in_(booking_ids))
         return [(_hold(hold, approval), _budget(budget))
                 for hold, approval, budget in self.session.execute(query)]
 

@@ -210,6 +210,13 @@ def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system,
                         world["officer"]["password"])
     queue = officer.get(live_system + "/officer/approvals", timeout=10).text
     assert "Lunch" in queue and "£90.00" in queue
+    # why it waits: a meal is not in this plan, and £90 is over its £50 without asking
+    assert "Why it needs approval" in queue
+    assert "The kind of break is not in the agreed plan." in queue
+    assert "The cost is over the limit agreed for spending without asking." in queue
+    listed = officer.get(live_system + "/bookings", timeout=10).text
+    assert '<th scope="col" class="govuk-table__header">Family</th>' in listed
+    assert "Ffion Family" in listed
     decide = live_system + "/officer/approvals/" + booking["id"]
     refused = officer.post(decide, timeout=10, data={
         "decision": "decline", "reason": " ", "csrf_token": csrf_of(queue)})
