@@ -16,7 +16,8 @@ a late or repeated capture or release changes nothing and its outcome says so.
 import uuid
 from dataclasses import dataclass, field
 
-from seibiant_common.contracts.budgets import APPROVAL_REASONS, HOLD_REFUSAL_REASONS
+from seibiant_common.contracts.budgets import APPROVAL_REASONS, HOLD_REFUSAL_REASONS, \
+    approval_reasons
 
 # Ledger entry kinds.
 ALLOCATION = "allocation"
@@ -312,12 +313,8 @@ class Budget:
 
     def approval_reasons(self, category, amount_pence):
         """Why a spend needs an officer; empty when it is within the agreed plan."""
-        reasons = []
-        if category not in self.allowed_categories:
-            reasons.append(CATEGORY_NOT_ALLOWED)
-        if amount_pence > self.auto_approve_limit_pence:
-            reasons.append(OVER_AUTO_APPROVE_LIMIT)
-        return tuple(reasons)
+        return approval_reasons(self.allowed_categories, self.auto_approve_limit_pence,
+                                category, amount_pence)
 
     def place_hold(self, request, by, now):
         """A new hold for the request: `held` (approval auto or pending) or `refused`."""
