@@ -16,6 +16,8 @@ import uuid
 import eventlet
 from werkzeug.wrappers import Response
 
+from seibiant_common.types import utcnow
+
 from . import accounts, errors, openapi
 from . import schemas as s
 from .changes import WaitingApiEntrypoint
@@ -189,8 +191,12 @@ def register_provider(service, call):
                                          role="provider", council=None, needs=[],
                                          display_name=display_name)
     except accounts.UsernameTaken:
-        log.info("provider registered under a taken username; no sign-in made for it")
-        return service.providers.register_provider(dict(profile, user_id=uuid.uuid4().hex))
+        # The same answer as a free name's, but nothing is stored: a profile without a
+        # working sign-in would only wait in the officers' queue for ever.
+        log.info("provider registration under a taken username; nothing stored")
+        now = utcnow()
+        return dict(profile, id=uuid.uuid4().hex, regions=sorted(set(profile["regions"])),
+                    status="pending", created_at=now, updated_at=now)
     try:
         provider = service.providers.register_provider(dict(profile, user_id=user["id"]))
     except BaseException:
@@ -307,9 +313,22 @@ def complete_booking(service, call, booking_id):
 
 
 @api("GET", "/approvals", "Bookings of the officer's council awaiting approval",
-     roles=OFFICER, query=s.PageQuery, response=s.BookingPageSchema, tag="approvals")
+     roles=OFFICER, query=s.PageQuery, response=s.AwaitingApprovalPageSchema,
+     tag="approvals")
 def list_approvals(service, call):
-    return service.bookings.list_awaiting_approval(call.actor, **call.query)
+    page = service.bookings.list_awaiting_approval(call.actor, **call.query)
+    ids = [booking["id"] for booking in page["items"]]
+    reasons = {approval["booking_id"]: approval["reasons"] for approval in (
+        service.budgets.list_pending_approvals(call.actor, limit=len(ids), booking_ids=ids)
+        ["items"] if ids else [])}
+    names = {}
+    for booking in page["items"]:
+        booking["approval_reasons"] = reasons.get(booking["id"], [])
+        if booking["family_id"] not in names:
+            names[booking["family_id"]] = (service.accounts.get_user(booking["family_id"])
+                                           or {}).get("display_name")
+        booking["family_display_name"] = names[booking["family_id"]]
+    return page
 
 
 @api("POST", "/approvals/<booking_id>/approve", "Approve a spend", roles=OFFICER,

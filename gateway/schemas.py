@@ -12,6 +12,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from seibiant_common import cursors, times
+from seibiant_common.contracts.budgets import APPROVAL_REASONS
 from seibiant_common.schemas import day_in_span
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES, PATTERN_TIME_ZONES,
@@ -455,6 +456,13 @@ class BookingSchema(Schema):
     slot_end = Timestamp(allow_none=True)
 
 
+class AwaitingApprovalSchema(BookingSchema):
+    """A booking waiting for an officer, with why it needs one (as budgets recorded it when
+    the money was held) and whose it is."""
+    approval_reasons = fields.List(fields.String(validate=validate.OneOf(APPROVAL_REASONS)))
+    family_display_name = fields.String(allow_none=True)
+
+
 class ApprovalSchema(Schema):
     """An officer's decision on a spend, as recorded by budgets."""
     booking_id = fields.String(required=True)
@@ -492,6 +500,7 @@ BudgetPageSchema = page_of(BudgetSchema)
 ProviderPageSchema = page_of(ProviderSchema)
 OfferPageSchema = page_of(OfferSchema)
 BookingPageSchema = page_of(BookingSchema)
+AwaitingApprovalPageSchema = page_of(AwaitingApprovalSchema)
 
 
 class SlotListSchema(Schema):

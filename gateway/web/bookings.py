@@ -1,11 +1,14 @@
 """The pages of a booking, for its family, its provider and the family's officers."""
+import datetime
 import json
 
 from werkzeug.wrappers import Response
 
+from seibiant_common.types import utcnow
 from seibiant_common.vocabularies import CANCELLABLE, LIVE
 
 from ..api import cancel_booking, complete_booking, get_booking
+from .forms import FormErrors
 from .i18n import N_
 from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, WaitingPageEntrypoint, page
 from .rendering import render
@@ -17,17 +20,29 @@ class BookingPages(Pages):
 
     @page("GET", "/bookings", roles=FAMILY + PROVIDER + OFFICER)
     def web_bookings(self, ctx):
-        return ctx.render("bookings/list.html", bookings=self._bookings(ctx))
+        bookings = self._bookings(ctx)
+        if ctx.user["role"] == "officer":  # their list is of several families: whose each is
+            families = {}
+            for booking in bookings:
+                booking["family"] = self._family(ctx, booking["family_id"], families)
+        return ctx.render("bookings/list.html", bookings=bookings)
 
     def _booking(self, ctx, booking_id):
         booking = self.operation(ctx, get_booking, booking_id=booking_id)
         booking["offer"] = self._offer(ctx, booking.get("offer_id"), {})
         return booking
 
+    def _booking_page(self, ctx, booking_id, status=200, **context):
+        booking = self._booking(ctx, booking_id)
+        # a break can be marked as delivered once it has started, so not offered before
+        started = booking.get("slot_start") is not None and \
+            datetime.datetime.fromisoformat(booking["slot_start"]) <= utcnow()
+        return ctx.render("bookings/show.html", status=status, booking=booking, live=LIVE,
+                          cancellable=CANCELLABLE, started=started, **context)
+
     @page("GET", "/bookings/<booking_id>", roles=FAMILY + PROVIDER + OFFICER)
     def web_booking(self, ctx, booking_id):
-        return ctx.render("bookings/show.html", booking=self._booking(ctx, booking_id),
-                          live=LIVE, cancellable=CANCELLABLE)
+        return self._booking_page(ctx, booking_id)
 
     @page("GET", "/bookings/<booking_id>/status", roles=FAMILY + PROVIDER + OFFICER,
           entrypoint_class=WaitingPageEntrypoint)
@@ -49,6 +64,10 @@ class BookingPages(Pages):
 
     @page("POST", "/bookings/<booking_id>/complete", roles=PROVIDER)
     def web_complete(self, ctx, booking_id):
-        self.operation(ctx, complete_booking, body={}, booking_id=booking_id)
+        try:
+            self.operation(ctx, complete_booking, body={}, booking_id=booking_id,
+                           keep_form=True)
+        except FormErrors as refused:
+            return self._booking_page(ctx, booking_id, status=409, errors=refused.errors)
         ctx.flash(N_("The break is marked as delivered."))
         raise Redirect("/bookings/{}".format(booking_id))

@@ -3,6 +3,7 @@ import datetime
 import uuid
 
 from seibiant_common import times
+from seibiant_common.contracts.budgets import approval_reasons
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
@@ -92,6 +93,7 @@ class FamilyPages(Pages):
         "budget_id": (N_("Choose the budget to pay from"),
                       N_("Choose the budget to pay from")),
     }, api_fields={"slot_id": "places"})
+    TOO_MANY_PLACES = N_("Enter no more places than are left")
 
     def _slot_of(self, ctx, offer_id, slot_id):
         offer = self.operation(ctx, get_offer, offer_id=offer_id)
@@ -102,25 +104,41 @@ class FamilyPages(Pages):
 
     @page("GET", "/breaks/<offer_id>/slots/<slot_id>/book", roles=FAMILY)
     def web_book_form(self, ctx, offer_id, slot_id):
+        """The form; `?places=&budget_id=&idempotency_key=` from "Change" on the check."""
         offer, slot = self._slot_of(ctx, offer_id, slot_id)
         budgets = [b for b in self._budgets(ctx) if b.get("status") == "active"]
+        args = ctx.request.args
         return ctx.render("breaks/book.html", offer=offer, slot=slot, budgets=budgets,
-                          idempotency_key=uuid.uuid4().hex,
-                          values={"places": "1", "budget_id": budgets[0]["id"]
-                                  if len(budgets) == 1 else None})
+                          idempotency_key=args.get("idempotency_key") or uuid.uuid4().hex,
+                          values={"places": args.get("places") or "1",
+                                  "budget_id": args.get("budget_id") or (
+                                      budgets[0]["id"] if len(budgets) == 1 else None)})
 
     @page("POST", "/breaks/<offer_id>/slots/<slot_id>/book", roles=FAMILY)
     def web_book(self, ctx, offer_id, slot_id):
+        """The form's answers are checked, then shown to check (what it costs, whether the
+        council must approve it and why); booked only once they are confirmed."""
         offer, slot = self._slot_of(ctx, offer_id, slot_id)
         budgets = [b for b in self._budgets(ctx) if b.get("status") == "active"]
         reader = Reader(ctx.request.form, self.BOOK)
         key = reader.text("idempotency_key") or uuid.uuid4().hex
         try:
             places = reader.whole_number("places")
+            if places is not None and places > slot["remaining"]:
+                reader.errors["places"] = self.TOO_MANY_PLACES
             budget_id = reader.text("budget_id") or None
-            if offer.get("price_pence") and not budget_id:
+            budget = next((b for b in budgets if b["id"] == budget_id), None)
+            if offer.get("price_pence") and budget is None:
                 reader.errors["budget_id"] = self.BOOK.missing("budget_id")
             reader.check()
+            if not reader.text("confirmed"):
+                total = offer["price_pence"] * places
+                return ctx.render(
+                    "breaks/check.html", offer=offer, slot=slot, budget=budget,
+                    places=places, total_pence=total, idempotency_key=key,
+                    approval_reasons=approval_reasons(
+                        budget["allowed_categories"], budget["auto_approve_limit_pence"],
+                        offer["category"], total) if budget else ())
             booking = self.operation(
                 ctx, request_booking, idempotency_key=key, messages=self.BOOK,
                 body={"slot_id": slot_id, "places": places, "budget_id": budget_id})

@@ -81,6 +81,13 @@ BOOKING_REASONS = {
     "timed_out": N_("The booking took too long to complete."),
 }
 
+# Why a spend needs the council's approval (an approval's reasons), for the family and officer.
+APPROVAL_REASONS = {
+    "category_not_allowed": N_("The kind of break is not in the agreed plan."),
+    "over_auto_approve_limit": N_("The cost is over the limit agreed for spending without "
+                                  "asking."),
+}
+
 LEDGER_KINDS = {
     "allocation": N_("Money allocated"),
     "top_up": N_("Top-up"),

@@ -1,5 +1,5 @@
 """Council officers' pages: approving spends and providers, and their families' budgets."""
-from ..api import approve_provider, approve_spend, decline_spend, get_budget, get_user, \
+from ..api import approve_provider, approve_spend, decline_spend, get_budget, \
     list_approvals, list_families, list_providers
 from .forms import FormErrors, Messages
 from .i18n import N_
@@ -28,10 +28,7 @@ class OfficerPages(Pages):
                 budgets[booking["budget_id"]] = self.operation(
                     ctx, get_budget, budget_id=booking["budget_id"])
             booking["budget"] = budgets.get(booking.get("budget_id"))
-            if booking["family_id"] not in families:
-                families[booking["family_id"]] = self.operation(
-                    ctx, get_user, user_id=booking["family_id"])
-            booking["family"] = families[booking["family_id"]]
+            booking["family"] = self._family(ctx, booking["family_id"], families)
         return ctx.render("officer/approvals.html", status=status, requests=requests,
                           **context)
 

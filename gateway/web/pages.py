@@ -26,12 +26,12 @@ from seibiant_common import errors as service_errors
 from seibiant_common.config import flag, setting
 
 from .. import errors
-from ..api import get_offer, list_bookings, list_budgets
+from ..api import get_offer, get_user, list_bookings, list_budgets
 from ..changes import WaitsForChange
 from ..dependencies import Accounts
 from ..http import PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call, content_security_policy
 from . import labels
-from .forms import Messages
+from .forms import FormErrors, Messages
 from .i18n import LANGUAGES, N_, Formatter, best_language
 from .rendering import render
 from .sessions import COOKIE_NAME, CSRF_FIELD, Session, SessionCodec, set_cookie
@@ -39,6 +39,7 @@ from .sessions import COOKIE_NAME, CSRF_FIELD, Session, SessionCodec, set_cookie
 log = logging.getLogger(__name__)
 
 FAMILY, PROVIDER, OFFICER = ("family",), ("provider",), ("officer",)
+REFUSAL = "refusal"  # the FormErrors key of a rule's refusal of a whole form (macros.refusal)
 
 
 class PageEntrypoint(ApiEntrypoint):
@@ -133,6 +134,12 @@ def safe_next(target):
     return target if not parts.scheme and not parts.netloc and "\\" not in target else None
 
 
+def _refusal_words(problem):
+    code = json.loads(problem.get_data(as_text=True)).get("code")
+    return labels.CONFLICTS.get(code) or N_("We could not do that. Check the details and "
+                                            "try again.")
+
+
 class Pages:
     """What every page has: the session cookie's codec, the serving of a page, calls of the
     API's operations, forms, and the look-ups several audiences make."""
@@ -187,7 +194,6 @@ class Pages:
                               message=N_("Something went wrong on our side. It has been "
                                          "recorded. Try again later."))
         status = problem.status_code
-        body = json.loads(problem.get_data(as_text=True))
         if status == 401:
             ctx.session.pop("token")
             return redirect("/sign-in")
@@ -200,17 +206,16 @@ class Pages:
                                                                   "unavailable"),
                               message=N_("Part of Seibiant is not answering. Try again in a "
                                          "few minutes."))
-        message = labels.CONFLICTS.get(body.get("code")) or N_(
-            "We could not do that. Check the details and try again.")
         return ctx.render("error.html", status=status, title=N_("There is a problem"),
-                          message=message)
+                          message=_refusal_words(problem))
 
     def operation(self, ctx, entrypoint, body=None, query=None, idempotency_key=None,
-                  messages=None, **path_values):
+                  messages=None, keep_form=False, **path_values):
         """Runs the gateway's API operation `entrypoint` (a function of gateway.api) for the
         signed-in person: its role check, its schemas and its body. Invalid input raises
-        FormErrors (through `messages`); other refusals raise the gateway's Problem or the
-        service's error."""
+        FormErrors (through `messages`); with `keep_form`, so does a rule's refusal (a 409:
+        `{REFUSAL: its words}`, for the page to say beside its form); other refusals raise
+        the gateway's Problem or the service's error."""
         operation = entrypoint.operation
         if not all(PATH_ID.fullmatch(value) for value in path_values.values()):
             raise errors.not_found()  # an id that cannot exist, as the API answers it
@@ -225,9 +230,14 @@ class Pages:
             result = entrypoint.__wrapped__(self, call, **path_values)
         except ValidationError as invalid:
             raise (messages or Messages({})).explain(invalid.normalized_messages(), body)
-        except errors.Problem as problem:
-            if problem.status in (400, 422) and "errors" in problem.extra and messages:
+        except (errors.Problem, service_errors.Conflict) as refused:
+            problem = refused if isinstance(refused, errors.Problem) else None
+            if problem and problem.status in (400, 422) and "errors" in problem.extra \
+                    and messages:
                 raise messages.explain(problem.extra["errors"], body)
+            answer = problem.response() if problem else errors.problem_for(refused)
+            if keep_form and answer.status_code == 409:
+                raise FormErrors({REFUSAL: _refusal_words(answer)})
             raise
         except service_errors.InvalidInput as invalid:
             if messages:
@@ -279,6 +289,11 @@ class Pages:
             except (errors.Problem, service_errors.NotFound):
                 cache[offer_id] = None
         return cache.get(offer_id)
+
+    def _family(self, ctx, family_id, cache):
+        if family_id not in cache:
+            cache[family_id] = self.operation(ctx, get_user, user_id=family_id)
+        return cache[family_id]
 
     def _bookings(self, ctx, **query):
         bookings = self.operation(ctx, list_bookings, query=dict(query, limit="200"))["items"]

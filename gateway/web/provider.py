@@ -9,7 +9,7 @@ from ..api import create_offer, get_offer, get_provider, list_provider_offers, p
 from . import labels
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_, TIMEZONE
-from .pages import PROVIDER, Pages, Redirect, page
+from .pages import PROVIDER, REFUSAL, Pages, Redirect, page
 from .sessions import CSRF_FIELD
 
 
@@ -34,6 +34,11 @@ class ProviderPages(Pages):
         "password": (N_("Enter a password"), N_("Enter a password of at least 8 characters")),
     }, api_fields={"display_name": "name"})
 
+    # Said of a username the new password cannot sign in with, which a free one always can:
+    # true whether or not it is someone else's.
+    UNUSABLE_USERNAME = N_("You cannot be signed in with this username and password. If you "
+                           "have an account already, sign in; if not, choose another username")
+
     @page("GET", "/providers/register")
     def web_register_form(self, ctx):
         return ctx.render("provider/register.html", vocab=_vocab())
@@ -56,9 +61,10 @@ class ProviderPages(Pages):
         try:
             token = self.operation(ctx, sign_in, body={"username": body["username"],
                                                          "password": body["password"]})
-        except errors.Problem:  # a taken username registers no sign-in (see the API)
-            ctx.flash(N_("Your registration was received. Sign in to continue."))
-            raise Redirect("/sign-in")
+        except errors.Problem:  # a taken username registers nothing (see the API)
+            return self._form_page(ctx, "provider/register.html", FormErrors(
+                {"username": self.UNUSABLE_USERNAME}), vocab=_vocab(),
+                list_fields=("accessibility", "supports_needs"))
         self._signed_in(ctx, token)
         ctx.flash(N_("You are registered. A council officer will approve your account before "
                      "families can book your breaks."))
@@ -72,11 +78,13 @@ class ProviderPages(Pages):
         return self.operation(ctx, list_provider_offers, query={"limit": "200"},
                               provider_id=ctx.user["provider_id"])["items"]
 
+    def _own_provider(self, ctx):
+        return self.operation(ctx, get_provider, provider_id=ctx.user["provider_id"]) \
+            if ctx.user.get("provider_id") else None
+
     @page("GET", "/provider", roles=PROVIDER)
     def web_provider_home(self, ctx):
-        provider = self.operation(ctx, get_provider, provider_id=ctx.user["provider_id"]) \
-            if ctx.user.get("provider_id") else None
-        return ctx.render("provider/home.html", provider=provider,
+        return ctx.render("provider/home.html", provider=self._own_provider(ctx),
                           offers=self._own_offers(ctx), bookings=self._bookings(ctx))
 
     OFFER = Messages({
@@ -97,7 +105,8 @@ class ProviderPages(Pages):
 
     @page("GET", "/provider/offers/new", roles=PROVIDER)
     def web_offer_form(self, ctx):
-        return ctx.render("provider/offer_new.html", vocab=_vocab())
+        return ctx.render("provider/offer_new.html", vocab=_vocab(),
+                          provider=self._own_provider(ctx))
 
     @page("POST", "/provider/offers/new", roles=PROVIDER)
     def web_create_offer(self, ctx):
@@ -114,10 +123,12 @@ class ProviderPages(Pages):
                 body[welsh] = reader.text(welsh)
         try:
             self.check_form(create_offer, body, reader)
-            offer = self.operation(ctx, create_offer, body=body, messages=self.OFFER)
+            offer = self.operation(ctx, create_offer, body=body, messages=self.OFFER,
+                                   keep_form=True)
         except FormErrors as invalid:
             return self._form_page(ctx, "provider/offer_new.html", invalid, vocab=_vocab(),
-                                   list_fields=("accessibility", "supports_needs"))
+                                   list_fields=("accessibility", "supports_needs"),
+                                   status=409 if REFUSAL in invalid.errors else 422)
         ctx.flash(N_("Your offer is saved. Now add the times families can book."))
         raise Redirect("/provider/offers/{}".format(offer["id"]))
 

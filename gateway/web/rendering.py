@@ -33,7 +33,7 @@ def make_environment(language):
         fmt=formatter, labels=labels, language=language, languages=LANGUAGES,
         language_names=LANGUAGE_NAMES, field_error=_field_error(formatter),
         error_list=_error_list(formatter), choice_items=_choice_items(formatter),
-        label_list=lambda vocabulary, values: ", ".join(
+        label_list=lambda vocabulary, values, separator=", ": separator.join(
             formatter.label(vocabulary, value) for value in values or ()),
     )
     environment.filters.update(

@@ -285,7 +285,7 @@ def decide_spend(uow, actor, booking_id, approve, reason):
     return hold, budget
 
 
-def pending_approvals(uow, actor, limit, cursor):
+def pending_approvals(uow, actor, limit, cursor, booking_ids=None):
     _require(domain.may_manage_budgets(actor))
     return Repository(uow.session).pending_approvals(actor["council"], cursor=cursor,
-                                                     limit=limit)
+                                                     limit=limit, booking_ids=booking_ids)

@@ -16,7 +16,8 @@ a late or repeated capture or release changes nothing and its outcome says so.
 import uuid
 from dataclasses import dataclass, field
 
-from seibiant_common.contracts.budgets import HOLD_REFUSAL_REASONS
+from seibiant_common.contracts.budgets import (APPROVAL_REASONS, HOLD_REFUSAL_REASONS,
+                                                approval_reasons)
 from seibiant_common.refusals import NotAllowed
 
 # Ledger entry kinds.
@@ -66,8 +67,7 @@ DECLINED = "declined"
 WITHDRAWN = "withdrawn"
 
 # Why a spend waits for an officer.
-CATEGORY_NOT_ALLOWED = "category_not_allowed"
-OVER_AUTO_APPROVE_LIMIT = "over_auto_approve_limit"
+CATEGORY_NOT_ALLOWED, OVER_AUTO_APPROVE_LIMIT = APPROVAL_REASONS
 
 # Outcomes of capture and release: the first changes money, the others say why nothing did.
 OUTCOME_CAPTURED = "captured"
@@ -305,12 +305,8 @@ class Budget:
 
     def approval_reasons(self, category, amount_pence):
         """Why a spend needs an officer; empty when it is within the agreed plan."""
-        reasons = []
-        if category not in self.allowed_categories:
-            reasons.append(CATEGORY_NOT_ALLOWED)
-        if amount_pence > self.auto_approve_limit_pence:
-            reasons.append(OVER_AUTO_APPROVE_LIMIT)
-        return tuple(reasons)
+        return approval_reasons(self.allowed_categories, self.auto_approve_limit_pence,
+                                category, amount_pence)
 
     def place_hold(self, request, by, now):
         """A new hold for the request: `held` (approval auto or pending) or `refused`."""
@@ -368,11 +364,17 @@ class Budget:
         self._require_own(hold)
         if not hold.awaiting_approval:
             raise NotAllowed("approval_not_pending", "this spend is not awaiting a decision")
+        if approve and self.status != ACTIVE:
+            raise NotAllowed(BUDGET_INACTIVE, "the budget is {}".format(self.status))
+        # In the budget's audit trail either way (an approval moves no money, so has no
+        # ledger entry): which booking, why it needed a decision, and the officer's reason.
+        self.new_audit.append(AuditRecord(
+            self.id, "spend_approved" if approve else "spend_declined", by, now,
+            "booking {} ({}): {}".format(hold.booking_id, ", ".join(hold.approval.reasons),
+                                         reason or "")))
         if not approve:
             hold.approval.decide(DECLINED, by, now, reason)
             return self.release(hold, by, now, "declined: {}".format(reason))
-        if self.status != ACTIVE:
-            raise NotAllowed(BUDGET_INACTIVE, "the budget is {}".format(self.status))
         hold.approval.decide(APPROVED, by, now, reason)
         return None
 

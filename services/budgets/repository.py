@@ -180,13 +180,15 @@ class Repository:
         approval.decided_at = hold.approval.decided_at
         approval.reason = hold.approval.reason
 
-    def pending_approvals(self, council, cursor=None, limit=50):
+    def pending_approvals(self, council, cursor=None, limit=50, booking_ids=None):
         """A page of (hold, budget) pairs awaiting an officer of `council`, oldest request
-        first."""
+        first (of `booking_ids` only, when given)."""
         query = (sa.select(HoldRow, ApprovalRow, BudgetRow)
                  .join(ApprovalRow, ApprovalRow.hold_id == HoldRow.id)
                  .join(BudgetRow, BudgetRow.id == ApprovalRow.budget_id)
                  .where(ApprovalRow.council == council, ApprovalRow.status == domain.PENDING))
+        if booking_ids is not None:
+            query = query.where(ApprovalRow.booking_id.in_(booking_ids))
         return keyset_page(self.session, query, (ApprovalRow.requested_at, ApprovalRow.hold_id),
                            limit, cursor,
                            view=lambda rows: (_hold(rows[0], rows[1]), _budget(rows[2])))

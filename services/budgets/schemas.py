@@ -86,6 +86,11 @@ class PageSchema(Schema):
     cursor = fields.String(load_default=None, allow_none=True)  # read by seibiant_common.paging
 
 
+class PendingApprovalsQuerySchema(PageSchema):
+    booking_ids = fields.List(fields.String(), load_default=None, allow_none=True,
+                              validate=validate.Length(max=200))
+
+
 class TopUpSchema(BudgetRefSchema):
     amount_pence = _pence(minimum=1, required=True)
     reason = _reason(load_default=None, allow_none=True)

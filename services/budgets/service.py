@@ -49,9 +49,12 @@ exist *or is not the actor's* (another council's budget or approval, another fam
 - `approve_spend(actor, booking_id, reason=None)`, `decline_spend(actor, booking_id, reason)`
   officer of the budget's council -> the approval `{booking_id, budget_id, hold_id, family_id,
   council, amount_pence, category, break_start, break_end, status, reasons, requested_at,
-  decided_by, decided_at, reason}`. A declined spend's money is released at once.
-- `list_pending_approvals(actor, limit=50, cursor=None)` officer -> approvals awaiting the
-  officer's council, oldest first, each with the budget's `available_pence`,
+  decided_by, decided_at, reason}`. A declined spend's money is released at once. Either
+  decision is written to the budget's audit trail (`budget_audit`: `spend_approved` /
+  `spend_declined`, the officer, when, and the booking, why it needed a decision and why).
+- `list_pending_approvals(actor, limit=50, cursor=None, booking_ids=None)` officer ->
+  approvals awaiting the officer's council (only these bookings' with `booking_ids`, at most
+  200), oldest first, each with the budget's `available_pence`,
   `allocated_pence`, `allowed_categories`, `auto_approve_limit_pence` and `period_end`.
 
 Events consumed (from `bookings`; `handlers.EVENT_HANDLERS` says which use case answers
@@ -274,11 +277,13 @@ class BudgetsService:
         return APPROVAL.dump({"hold": hold, "budget": budget})
 
     @rpc
-    def list_pending_approvals(self, actor, limit=50, cursor=None):
+    def list_pending_approvals(self, actor, limit=50, cursor=None, booking_ids=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        args = schemas.parse(schemas.PendingApprovalsQuerySchema(), {
+            "limit": limit, "cursor": cursor, "booking_ids": booking_ids})
         with self.db.unit_of_work() as uow:
-            page = app.pending_approvals(uow, actor, args["limit"], args["cursor"])
+            page = app.pending_approvals(uow, actor, args["limit"], args["cursor"],
+                                         args["booking_ids"])
         return schemas.PendingApprovalPageSchema().dump({
             "items": [{"hold": hold, "budget": budget} for hold, budget in page["items"]],
             "next_cursor": page["next_cursor"]})

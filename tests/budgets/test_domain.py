@@ -338,3 +338,17 @@ def test_a_balance_is_the_sum_of_its_entries():
     account.top_up(5_000, None, "o", NOW)
     account.capture(hold, 25_000, "b", NOW)
     assert Balance.of(account.new_entries) == account.balance == Balance(105_000, 0, 25_000)
+
+
+@pytest.mark.parametrize("approve,action", [(True, "spend_approved"),
+                                            (False, "spend_declined")])
+def test_a_decision_is_in_the_budgets_audit_trail_with_why_and_who(approve, action):
+    account = budget()
+    hold = pending(account, 20_000)
+    account.new_audit.clear()
+    account.decide(hold, approve, "officer-2", "agreed at the review", NOW)
+    [record] = account.new_audit
+    assert (record.budget_id, record.action, record.actor, record.at) == (
+        account.id, action, "officer-2", NOW)
+    assert hold.booking_id in record.reason and "agreed at the review" in record.reason
+    assert all(why in record.reason for why in hold.approval.reasons) and hold.approval.reasons

@@ -126,6 +126,9 @@ def test_staff_are_told_a_username_is_taken_but_self_registration_is_not(api, wo
     again = api.post("/providers", json=dict(registration, username=username))
     assert fresh.status_code == again.status_code == 201
     assert set(fresh.json()) == set(again.json())
+    # ...yet stores nothing: no profile without a sign-in waits for an officer.
+    pending = world.officer.get("/providers", params={"status": "pending", "limit": "200"})
+    assert again.json()["id"] not in [provider["id"] for provider in pending["items"]]
     # ...but makes no sign-in: the username stays its owner's.
     assert sign_in(api, username, "another-password-1").status_code == 401
     assert sign_in(api, username, PASSWORD).status_code == 200

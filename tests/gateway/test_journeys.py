@@ -33,13 +33,18 @@ def test_a_provider_publishes_a_family_books_and_it_is_confirmed_within_the_rule
 
 def test_a_spend_outside_the_plan_waits_for_the_officer_who_approves_it(world):
     family = world.new_family(world.officer)
-    budget = world.new_budget(world.officer, family.user_id, limit=1000)
+    # an overnight stay, not in this plan, at £40, over its £10 without asking
+    budget = world.new_budget(world.officer, family.user_id, limit=1000,
+                              categories=("hospitality_meal",))
     slot = world.new_slots(world.provider, world.offer["id"], 5, days=(12,))[0]
     booking = world.book(family, slot["id"], budget["id"])
     waiting = family.wait_for_booking(booking["id"], {"awaiting_approval", "rejected"})
     assert waiting["status"] == "awaiting_approval", waiting
     queue = world.officer.get("/approvals")["items"]
-    assert booking["id"] in [item["id"] for item in queue]
+    [item] = [item for item in queue if item["id"] == booking["id"]]
+    # why it waits, and whose it is
+    assert item["approval_reasons"] == ["category_not_allowed", "over_auto_approve_limit"]
+    assert item["family_display_name"] == "A family"
     assert world.other_officer.get("/approvals")["items"] == []
     decision = world.officer.post("/approvals/{}/approve".format(booking["id"]),
                                   {"reason": "within the plan's spirit"})

@@ -132,6 +132,16 @@ def family_finds_and_books(person, base_url, world, provider, shots):
     person.activate('main table a[href*="/book"]', shots and "family-book")
     person.fill("#places", "2")
     person.choose_radio("budget_id", world["budget"]["id"])
+    # check your answers: the total, and why the council must approve it first (a hotel stay
+    # is not in this plan, and £160 is over its £50)
+    person.submit("main form", shots and "family-check-answers")
+    person.sees("Check your answers before booking")
+    main = person.page.locator("main")
+    expect(main).to_contain_text(person.words.money(16000))
+    expect(main).to_contain_text(person._("The council must approve this spend"))
+    expect(main).to_contain_text(person._("The kind of break is not in the agreed plan."))
+    expect(main).to_contain_text(person._(
+        "The cost is over the limit agreed for spending without asking."))
     person.submit("main form")
     status = person.page.locator("#booking-status")
     # the page follows the saga live (JavaScript) until an officer must decide
@@ -171,7 +181,8 @@ def family_sees_confirmed(person, booking_url, shots):
 def provider_cannot_deliver_early(person, base_url):
     person.activate('nav a[href="/bookings"]', "provider-bookings")
     person.activate('main table a[href^="/bookings/"]')
-    person.submit('form[action$="/complete"]')
+    # not offered before the break starts, and said when it will be
+    expect(person.page.locator('form[action$="/complete"]')).to_have_count(0)
     person.sees("You can mark a break as delivered once it has started.")
 
 

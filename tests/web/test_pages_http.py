@@ -3,6 +3,7 @@ languages, who may see what, static files. And the session codec and form readin
 import datetime
 import re
 import time
+import uuid
 
 import requests
 from werkzeug.datastructures import MultiDict
@@ -210,6 +211,13 @@ def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system,
                         world["officer"]["password"])
     queue = officer.get(live_system + "/officer/approvals", timeout=10).text
     assert "Lunch" in queue and "£90.00" in queue
+    # why it waits: a meal is not in this plan, and £90 is over its £50 without asking
+    assert "Why it needs approval" in queue
+    assert "The kind of break is not in the agreed plan." in queue
+    assert "The cost is over the limit agreed for spending without asking." in queue
+    listed = officer.get(live_system + "/bookings", timeout=10).text
+    assert '<th scope="col" class="govuk-table__header">Family</th>' in listed
+    assert "Ffion Family" in listed
     decide = live_system + "/officer/approvals/" + booking["id"]
     refused = officer.post(decide, timeout=10, data={
         "decision": "decline", "reason": " ", "csrf_token": csrf_of(queue)})
@@ -302,3 +310,121 @@ def test_slots_on_dates_out_of_the_span_are_a_form_error_in_english_and_welsh(
     stored = requests.get(api.base_url + "/api/v1/offers/" + offer["id"], timeout=10,
                           headers={"Authorization": "Bearer " + token}).json()
     assert stored["slots"] == []
+
+
+def test_registering_under_a_taken_username_keeps_the_form_and_queues_nothing(
+        live_system, world, api):
+    browser = requests.Session()
+    form = browser.get(live_system + "/providers/register", timeout=10).text
+    name = "Taken Teas " + world["suffix"]
+    answer = browser.post(live_system + "/providers/register", timeout=10, data={
+        "name": name, "kind": "hospitality", "regions": world["council"],
+        "username": world["family"]["username"], "password": "another-password-1",
+        "csrf_token": csrf_of(form)}, allow_redirects=False)
+    assert answer.status_code == 422 and "govuk-error-summary" in answer.text
+    assert 'id="username-error"' in answer.text and "choose another username" in answer.text
+    assert name in answer.text  # what was typed is kept
+    assert "registration was received" not in answer.text
+    pending = requests.get(api.base_url + "/api/v1/providers", timeout=10,
+                           params={"status": "pending", "limit": "200"},
+                           headers={"Authorization": "Bearer " + world["officer_token"]})
+    assert pending.status_code == 200
+    assert name not in [provider["name"] for provider in pending.json()["items"]]
+
+
+def test_a_pending_provider_is_not_offered_an_offer_and_a_refusal_keeps_the_form(
+        live_system, world, api):
+    username = "pending-" + world["suffix"]
+    api.post(None, "/providers", {"username": username, "password": "pending-password-1",
+                                  "name": "Pending " + world["suffix"], "kind": "hospitality",
+                                  "regions": [world["council"]]})
+    provider = signed_in(live_system, username, "pending-password-1")
+    home = provider.get(live_system + "/provider", timeout=10).text
+    assert 'href="/provider/offers/new"' not in home
+    blank = provider.get(live_system + "/provider/offers/new", timeout=10).text
+    assert 'action="/provider/offers/new"' not in blank
+    assert "waiting for a council officer to approve it" in blank
+    # sent all the same (a form kept open from before, say): kept, with the reason beside it
+    refused = provider.post(live_system + "/provider/offers/new", timeout=10, data={
+        "title": "Tea for two", "category": "hospitality_meal", "price": "12",
+        "region": world["council"], "csrf_token": csrf_of(home)})
+    assert refused.status_code == 409 and "govuk-error-summary" in refused.text
+    assert 'href="#refusal"' in refused.text and 'id="refusal"' in refused.text
+    assert 'value="Tea for two"' in refused.text
+    assert "waiting for a council officer to approve it" in refused.text
+
+
+def test_delivery_is_not_offered_before_the_break_and_a_refusal_says_why_on_the_page(
+        live_system, world, api):
+    username, offer, slot = _approved_offer(api, world, "A night away", 1000)
+    family_token = api.token(world["family"]["username"], world["family"]["password"])
+    booking = api.post(family_token, "/bookings", {
+        "slot_id": slot["id"], "places": 1, "budget_id": world["budget"]["id"]}, status=202)
+    url = live_system + "/bookings/" + booking["id"]
+    browser = signed_in(live_system, username, "inn-password-1")
+    wait_until(lambda: "Your break is booked." in browser.get(url, timeout=10).text or
+               "Confirmed" in browser.get(url, timeout=10).text, 20, interval=0.2,
+               message="the booking to be confirmed")
+    page = browser.get(url, timeout=10).text
+    assert 'action="/bookings/{}/complete"'.format(booking["id"]) not in page
+    assert "You can mark a break as delivered once it has started." in page
+    refused = browser.post(url + "/complete", timeout=10, data={"csrf_token": csrf_of(page)})
+    assert refused.status_code == 409 and 'id="refusal"' in refused.text
+    assert "govuk-error-summary" in refused.text and "A night away" in refused.text
+    assert "You can mark a break as delivered once it has started." in refused.text
+
+
+def _approved_offer(api, world, title, price_pence, category="overnight_stay"):
+    """(the provider's username, an offer and its one slot of 2 places) of a new approved
+    provider in the world's council; the provider's password is "inn-password-1"."""
+    username = "inn-" + uuid.uuid4().hex[:8]
+    provider = api.post(None, "/providers", {
+        "username": username, "password": "inn-password-1", "name": "Inn " + username,
+        "kind": "hospitality", "regions": [world["council"]]})
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    provider_token = api.token(username, "inn-password-1")
+    offer = api.post(provider_token, "/offers", {
+        "title": title, "category": category, "price_pence": price_pence,
+        "region": world["council"]})
+    slot = api.post(provider_token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": "2099-06-05T15:00:00+00:00", "end": "2099-06-06T10:00:00+00:00",
+        "capacity": 2}]})["items"][0]
+    return username, offer, slot
+
+
+def test_the_booking_form_shows_the_plan_checks_the_answers_and_says_when_approval_is_needed(
+        live_system, world, api):
+    _, offer, slot = _approved_offer(api, world, "Two nights by the sea", 3000)
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    form_url = "{}/breaks/{}/slots/{}/book".format(live_system, offer["id"], slot["id"])
+    form = family.get(form_url, timeout=10).text
+    # the family's agreed plan, beside the budget to pay from
+    assert "Kinds of break agreed: Overnight stay" in form
+    assert "Approved without asking up to £50.00" in form
+    answers = {"places": "3", "budget_id": world["budget"]["id"], "idempotency_key": "k1" +
+               world["suffix"], "csrf_token": csrf_of(form)}
+    # more places than are left: an error on the form, and nothing booked
+    too_many = family.post(form_url, data=answers, timeout=10)
+    _error_summary(too_many, "Enter no more places than are left")
+    assert 'id="places-error"' in too_many.text and 'value="3"' in too_many.text
+    # within the plan: the total, and no approval to wait for; not booked yet
+    within = family.post(form_url, data=dict(answers, places="1"), timeout=10)
+    assert within.status_code == 200 and "Check your answers before booking" in within.text
+    assert "£30.00" in within.text and "within your agreed plan" in within.text
+    assert "The council must approve this spend" not in within.text
+    bookings = requests.get(api.base_url + "/api/v1/bookings", timeout=10, headers={
+        "Authorization": "Bearer " + api.token(world["family"]["username"],
+                                               world["family"]["password"])}).json()
+    assert slot["id"] not in [booking["slot_id"] for booking in bookings["items"]]
+    # two places, £60: over the £50 without asking, so the council must approve, and why
+    over = family.post(form_url, data=dict(answers, places="2"), timeout=10)
+    assert "£60.00" in over.text and "The council must approve this spend" in over.text
+    assert "The cost is over the limit agreed for spending without asking." in over.text
+    assert "The kind of break is not in the agreed plan." not in over.text
+    assert 'href="/breaks/{}/slots/{}/book?places=2'.format(offer["id"], slot["id"]) in over.text
+    # confirmed: booked
+    booked = family.post(form_url, data=dict(answers, places="2", confirmed="yes",
+                                             csrf_token=csrf_of(over.text)),
+                         timeout=10, allow_redirects=False)
+    assert booked.status_code == 302 and "/bookings/" in booked.headers["Location"]
