@@ -453,6 +453,7 @@ class BookingSchema(Schema):
     final_amount_pence = fields.Integer(allow_none=True)
     slot_start = Timestamp(allow_none=True)
     slot_end = Timestamp(allow_none=True)
+    decline_reason = fields.String(allow_none=True)  # the officer's words, when declined
 
 
 class ApprovalSchema(Schema):

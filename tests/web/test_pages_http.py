@@ -224,6 +224,10 @@ def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system,
     family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
     page = family.get(live_system + "/bookings/" + booking["id"], timeout=10).text
     assert "Not booked" in page and "A council officer declined the spend." in page
+    assert "The officer's reason: Not in the plan" in page
+    switched = family.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/bookings/" + booking["id"], "csrf_token": csrf_of(page)})
+    assert "Rheswm y swyddog: Not in the plan" in switched.text
 
 
 def test_a_date_outside_1970_to_2199_is_told_as_such():
