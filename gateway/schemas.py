@@ -432,6 +432,7 @@ class OfferSchema(Schema):
     created_at = Timestamp()
     slots = fields.List(fields.Nested(SlotSchema))
     more_slots = fields.Boolean()  # the offer has more slots than this answer carries
+    slots_to_book = fields.Integer()  # in a provider's list: how many times it has to book
 
 
 class BookingSchema(Schema):

@@ -258,8 +258,12 @@ class ProviderPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class ListedOfferSchema(OfferSchema):
+    slots_to_book = fields.Integer()  # its future open slots, which get_offer lists
+
+
 class OfferPageSchema(Schema):
-    items = fields.List(fields.Nested(OfferSchema))
+    items = fields.List(fields.Nested(ListedOfferSchema))
     next_cursor = fields.String(allow_none=True)
 
 

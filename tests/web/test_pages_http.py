@@ -306,3 +306,21 @@ def test_slots_on_dates_out_of_the_span_are_a_form_error_in_english_and_welsh(
     stored = requests.get(api.base_url + "/api/v1/offers/" + offer["id"], timeout=10,
                           headers={"Authorization": "Bearer " + token}).json()
     assert stored["slots"] == []
+
+
+def test_the_provider_home_counts_each_offers_times_to_book(live_system, world, api):
+    suffix = world["suffix"]
+    provider = api.post(None, "/providers", {
+        "username": "barn-" + suffix, "password": "barn-password-1", "name": "Barn " + suffix,
+        "kind": "hospitality", "regions": [world["council"]]})
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    token = api.token("barn-" + suffix, "barn-password-1")
+    offer = api.post(token, "/offers", {"title": "Barn day", "category": "hospitality_activity",
+                                        "price_pence": 1000, "region": world["council"]})
+    api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": "2099-07-0{}T10:00:00+00:00".format(day),
+        "end": "2099-07-0{}T12:00:00+00:00".format(day), "capacity": 3} for day in (1, 2)]})
+    home = signed_in(live_system, "barn-" + suffix, "barn-password-1").get(
+        live_system + "/provider", timeout=10).text
+    assert "Barn day</a>\n          (2 times to book)" in home
