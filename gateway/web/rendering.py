@@ -38,6 +38,7 @@ def make_environment(language):
     )
     environment.filters.update(
         money=formatter.money, when=formatter.when, day=formatter.day, time=formatter.time,
+        span=formatter.span,
         number=formatter.number,
     )
     return environment
