@@ -41,6 +41,14 @@ class BookingPages(Pages):
                                     "reason": reason, "html": html}),
                         mimetype="application/json")
 
+    @page("GET", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
+    def web_cancel_confirm(self, ctx, booking_id):
+        """Asks before cancelling (a page of its own, so it works without JavaScript)."""
+        booking = self._booking(ctx, booking_id)
+        if booking["status"] not in CANCELLABLE:
+            raise Redirect("/bookings/{}".format(booking_id))
+        return ctx.render("bookings/cancel.html", booking=booking)
+
     @page("POST", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
     def web_cancel(self, ctx, booking_id):
         self.operation(ctx, cancel_booking, body={}, booking_id=booking_id)

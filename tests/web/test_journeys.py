@@ -175,8 +175,10 @@ def provider_cannot_deliver_early(person, base_url):
     person.sees("You can mark a break as delivered once it has started.")
 
 
-def family_cancels(person, booking_url):
+def family_cancels(person, booking_url, shots):
     person.open(booking_url)
+    person.activate('main a[href$="/cancel"]', shots and "family-cancel")
+    person.sees("Are you sure you want to cancel this booking?")
     person.submit('form[action$="/cancel"]')
     person.sees("The booking is cancelled. Any money held for it is back in the budget.")
     expect(person.page.locator("#booking-status")).to_contain_text(person._("Cancelled"))
@@ -196,7 +198,7 @@ def run_journeys(live_system, world, new_page, pages, language, keyboard, shots)
     officer_approves_spend(officer, live_system, details, shots)
     family_sees_confirmed(family, booking_url, shots)
     provider_cannot_deliver_early(provider, live_system)
-    family_cancels(family, booking_url)
+    family_cancels(family, booking_url, shots)
     # the language chosen before signing in is remembered with each person
     if language != "en":
         assert world_language(live_system, world) == language
@@ -213,7 +215,7 @@ def world_language(base_url, world):
 
 # The pages each journey passes through, every one checked with axe (the Welsh one switches
 # language first, on the home page and on the sign-in page).
-@pytest.mark.parametrize("language,keyboard,visited", [("en", False, 32), ("cy", True, 35)],
+@pytest.mark.parametrize("language,keyboard,visited", [("en", False, 33), ("cy", True, 36)],
                          ids=["english-with-a-mouse", "welsh-with-the-keyboard-alone"])
 def test_the_three_journeys_end_to_end(live_system, world, new_page, pages, language,
                                        keyboard, visited):

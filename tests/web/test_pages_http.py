@@ -308,19 +308,55 @@ def test_slots_on_dates_out_of_the_span_are_a_form_error_in_english_and_welsh(
     assert stored["slots"] == []
 
 
-def test_the_provider_home_counts_each_offers_times_to_book(live_system, world, api):
-    suffix = world["suffix"]
+def approved_provider_offering(api, world, name, title, starts, price_pence=1000):
+    """A provider of the world's council, approved, with an offer of two-hour slots at each
+    of `starts`: its sign-in (username, password) and the slots."""
+    username, password = name.lower() + "-" + world["suffix"], name.lower() + "-password-1"
     provider = api.post(None, "/providers", {
-        "username": "barn-" + suffix, "password": "barn-password-1", "name": "Barn " + suffix,
+        "username": username, "password": password, "name": name + " " + world["suffix"],
         "kind": "hospitality", "regions": [world["council"]]})
     api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
              status=200)
-    token = api.token("barn-" + suffix, "barn-password-1")
-    offer = api.post(token, "/offers", {"title": "Barn day", "category": "hospitality_activity",
-                                        "price_pence": 1000, "region": world["council"]})
-    api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
-        "start": "2099-07-0{}T10:00:00+00:00".format(day),
-        "end": "2099-07-0{}T12:00:00+00:00".format(day), "capacity": 3} for day in (1, 2)]})
-    home = signed_in(live_system, "barn-" + suffix, "barn-password-1").get(
-        live_system + "/provider", timeout=10).text
+    token = api.token(username, password)
+    offer = api.post(token, "/offers", {"title": title, "category": "hospitality_activity",
+                                        "price_pence": price_pence, "region": world["council"]})
+    slots = api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": start, "end": start.replace("T10:", "T12:"), "capacity": 3}
+        for start in starts]})["items"]
+    return (username, password), slots
+
+
+def test_the_provider_home_counts_each_offers_times_to_book(live_system, world, api):
+    sign_in, _slots = approved_provider_offering(api, world, "Barn", "Barn day", [
+        "2099-07-01T10:00:00+00:00", "2099-07-02T10:00:00+00:00"])
+    home = signed_in(live_system, *sign_in).get(live_system + "/provider", timeout=10).text
     assert "Barn day</a>\n          (2 times to book)" in home
+
+
+def test_cancelling_asks_first_on_a_page_of_its_own(live_system, world, api):
+    provider_sign_in, slots = approved_provider_offering(
+        api, world, "Mill", "Mill tour", ["2099-08-01T10:00:00+00:00"], price_pence=0)
+    family_token = api.token(world["family"]["username"], world["family"]["password"])
+    bookings = [api.post(family_token, "/bookings", {"slot_id": slots[0]["id"], "places": 1},
+                         status=202) for _ in range(2)]
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    provider = signed_in(live_system, *provider_sign_in)
+    for person, booking in ((family, bookings[0]), (provider, bookings[1])):
+        url = live_system + "/bookings/" + booking["id"]
+        wait_until(lambda: "Your break is booked." in person.get(url, timeout=10).text, 20,
+                   interval=0.2, message="the gifted booking to be confirmed")
+        page = person.get(url, timeout=10).text
+        assert 'href="/bookings/{}/cancel"'.format(booking["id"]) in page
+        assert 'action="/bookings/{}/cancel"'.format(booking["id"]) not in page
+        asked = person.get(url + "/cancel", timeout=10)
+        assert asked.status_code == 200
+        assert "Are you sure you want to cancel this booking?" in asked.text
+        assert 'action="/bookings/{}/cancel"'.format(booking["id"]) in asked.text
+        assert "No, keep this booking" in asked.text
+        assert "Your break is booked." in person.get(url, timeout=10).text  # asking changed nothing
+        cancelled = person.post(url + "/cancel", timeout=10,
+                                data={"csrf_token": csrf_of(asked.text)})
+        assert "The booking is cancelled." in cancelled.text
+        # once cancelled, there is nothing to confirm: back to the booking
+        again = person.get(url + "/cancel", timeout=10, allow_redirects=False)
+        assert again.status_code == 302 and again.headers["Location"].endswith(booking["id"])
