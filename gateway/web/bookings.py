@@ -3,9 +3,11 @@ import json
 
 from werkzeug.wrappers import Response
 
+from seibiant_common import errors as service_errors
 from seibiant_common.vocabularies import CANCELLABLE, LIVE
 
-from ..api import cancel_booking, complete_booking, get_booking
+from .. import errors
+from ..api import cancel_booking, complete_booking, get_booking, get_provider
 from .i18n import N_
 from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, WaitingPageEntrypoint, page
 from .rendering import render
@@ -22,6 +24,11 @@ class BookingPages(Pages):
     def _booking(self, ctx, booking_id):
         booking = self.operation(ctx, get_booking, booking_id=booking_id)
         booking["offer"] = self._offer(ctx, booking.get("offer_id"), {})
+        try:  # its name and how to reach it
+            booking["provider"] = self.operation(ctx, get_provider,
+                                                 provider_id=booking["provider_id"])
+        except (errors.Problem, service_errors.NotFound):
+            booking["provider"] = None
         return booking
 
     @page("GET", "/bookings/<booking_id>", roles=FAMILY + PROVIDER + OFFICER)
@@ -36,7 +43,7 @@ class BookingPages(Pages):
         `?wait=N&status=S`, once it has changed)."""
         booking = self.operation(ctx, get_booking, booking_id=booking_id)
         status, reason = booking["status"], booking.get("reason")
-        html = render(ctx.language, "bookings/_status.html", booking=booking)
+        html = render(ctx.language, "bookings/_status.html", booking=booking, user=ctx.user)
         return Response(json.dumps({"status": status, "live": status in LIVE,
                                     "reason": reason, "html": html}),
                         mimetype="application/json")

@@ -58,6 +58,7 @@ def provider_view(provider):
         "kind": provider.kind, "regions": sorted(provider.regions),
         "accessibility": provider.accessibility, "supports_needs": provider.supports_needs,
         "description": provider.description, "status": provider.status,
+        "contact_email": provider.contact_email, "contact_phone": provider.contact_phone,
         "created_at": provider.created_at, "updated_at": provider.updated_at,
     }
 
