@@ -40,6 +40,8 @@ def provider_registers_and_publishes(person, base_url, world, shots):
     person.tick('input[name="accessibility"][value="wheelchair_access"]')
     person.tick('input[name="supports_needs"][value="autism"]')
     person.fill("#description", "A quiet café with a garden.")
+    person.fill("#contact_email", "cwtch@example.org")
+    person.fill("#contact_phone", "01686 123456")
     person.fill("#username", "provider-" + suffix)
     person.fill("#password", "provider-password-1")
     person.submit('form[action="/providers/register"]', shots and "provider-home")
@@ -161,6 +163,9 @@ def family_sees_confirmed(person, booking_url, shots):
         person._("Confirmed"), timeout=LIVE_TIMEOUT_MS)
     person.open(booking_url, shots and "family-booking-confirmed")
     person.sees("Your break is booked.")
+    person.sees("What happens next")  # the confirmation: who, how to reach them, cancelling
+    expect(person.page.locator('main a[href="mailto:cwtch@example.org"]')).to_be_visible()
+    expect(person.page.locator('main a[href="tel:01686123456"]')).to_be_visible()
     person.activate('nav a[href="/bookings"]', shots and "family-bookings")
     expect(person.page.locator("main table")).to_contain_text(person._("Confirmed"))
     person.activate('nav a[href="/family"]')
