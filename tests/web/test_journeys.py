@@ -166,6 +166,11 @@ def family_sees_confirmed(person, booking_url, shots):
     person.sees("What happens next")  # the confirmation: who, how to reach them, cancelling
     expect(person.page.locator('main a[href="mailto:cwtch@example.org"]')).to_be_visible()
     expect(person.page.locator('main a[href="tel:01686123456"]')).to_be_visible()
+    person.page.emulate_media(media="print")  # printed: the content, no way around or buttons
+    for hidden in ("header", "nav", "footer", "main .govuk-button", ".seibiant-language"):
+        expect(person.page.locator(hidden).first).to_be_hidden()
+    expect(person.page.locator("main h1")).to_be_visible()
+    person.page.emulate_media(media="screen")
     person.activate('nav a[href="/bookings"]', shots and "family-bookings")
     expect(person.page.locator("main table")).to_contain_text(person._("Confirmed"))
     person.activate('nav a[href="/family"]')
