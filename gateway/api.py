@@ -287,7 +287,9 @@ def request_booking(service, call):
      "booking's status differs from S, or after N seconds with the booking as it is "
      "then: one request instead of polling.")
 def get_booking(service, call, booking_id):
-    return service.bookings.get_booking(call.actor, booking_id)
+    booking = service.bookings.get_booking(call.actor, booking_id)
+    family = service.accounts.get_user(booking["family_id"])  # who booked, by name
+    return dict(booking, family_name=family and family["display_name"])
 
 
 @api("GET", "/bookings", "Bookings: a family's own, on a provider's offers, of an "

@@ -28,6 +28,7 @@ MAX_LIST = 50
 SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`
 ID = r"^[A-Za-z0-9_-]{1,64}$"
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
+PHONE = r"^\+?[0-9][0-9 ()-]{4,30}$"  # a UK or international number as people write it
 # C0 controls other than tab, newline and carriage return (NUL breaks PostgreSQL text).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -194,6 +195,10 @@ class RegisterProviderSchema(NewAccount):
     accessibility = Choices(ACCESSIBILITY_FEATURES, load_default=list)
     supports_needs = Choices(CARE_NEEDS, load_default=list)
     description = Text(max_length=4000, load_default="")
+    # how families who booked reach the provider (shown on their bookings)
+    contact_email = Text(max_length=254, validate=[validate.Email()], load_default=None)
+    contact_phone = Text(max_length=32, validate=[validate.Regexp(
+        PHONE, error="Not a phone number.")], load_default=None)
 
 
 class CreateOfferSchema(Strict):
@@ -402,6 +407,8 @@ class ProviderSchema(Schema):
     accessibility = fields.List(fields.String())
     supports_needs = fields.List(fields.String())
     description = fields.String(allow_none=True)
+    contact_email = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
     created_at = Timestamp()
     updated_at = Timestamp()
 
@@ -433,6 +440,7 @@ class OfferSchema(Schema):
     created_at = Timestamp()
     slots = fields.List(fields.Nested(SlotSchema))
     more_slots = fields.Boolean()  # the offer has more slots than this answer carries
+    slots_to_book = fields.Integer()  # in a provider's list: how many times it has to book
 
 
 class BookingSchema(Schema):
@@ -454,6 +462,8 @@ class BookingSchema(Schema):
     final_amount_pence = fields.Integer(allow_none=True)
     slot_start = Timestamp(allow_none=True)
     slot_end = Timestamp(allow_none=True)
+    decline_reason = fields.String(allow_none=True)  # the officer's words, when declined
+    family_name = fields.String(allow_none=True)  # the family's display name
 
 
 class AwaitingApprovalSchema(BookingSchema):

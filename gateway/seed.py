@@ -155,7 +155,7 @@ class Seeder:
             profile = self.public.post("/providers", {
                 "username": username, "password": self.password, "name": name, "kind": kind,
                 "regions": regions, "accessibility": access, "supports_needs": needs,
-                "description": about})
+                "description": about, "contact_email": username + "@example.org"})
             if username not in PENDING:
                 self.users[regions[0] + ".officer"].post(
                     "/providers/{}/approve".format(profile["id"]))

@@ -4,10 +4,12 @@ import json
 
 from werkzeug.wrappers import Response
 
+from seibiant_common import errors as service_errors
 from seibiant_common.types import utcnow
 from seibiant_common.vocabularies import CANCELLABLE, LIVE
 
-from ..api import cancel_booking, complete_booking, get_booking
+from .. import errors
+from ..api import cancel_booking, complete_booking, get_booking, get_provider
 from .forms import FormErrors
 from .i18n import N_
 from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, WaitingPageEntrypoint, page
@@ -30,6 +32,11 @@ class BookingPages(Pages):
     def _booking(self, ctx, booking_id):
         booking = self.operation(ctx, get_booking, booking_id=booking_id)
         booking["offer"] = self._offer(ctx, booking.get("offer_id"), {})
+        try:  # its name and how to reach it
+            booking["provider"] = self.operation(ctx, get_provider,
+                                                 provider_id=booking["provider_id"])
+        except (errors.Problem, service_errors.NotFound):
+            booking["provider"] = None
         return booking
 
     def _booking_page(self, ctx, booking_id, status=200, **context):
@@ -51,10 +58,18 @@ class BookingPages(Pages):
         `?wait=N&status=S`, once it has changed)."""
         booking = self.operation(ctx, get_booking, booking_id=booking_id)
         status, reason = booking["status"], booking.get("reason")
-        html = render(ctx.language, "bookings/_status.html", booking=booking)
+        html = render(ctx.language, "bookings/_status.html", booking=booking, user=ctx.user)
         return Response(json.dumps({"status": status, "live": status in LIVE,
                                     "reason": reason, "html": html}),
                         mimetype="application/json")
+
+    @page("GET", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
+    def web_cancel_confirm(self, ctx, booking_id):
+        """Asks before cancelling (a page of its own, so it works without JavaScript)."""
+        booking = self._booking(ctx, booking_id)
+        if booking["status"] not in CANCELLABLE:
+            raise Redirect("/bookings/{}".format(booking_id))
+        return ctx.render("bookings/cancel.html", booking=booking)
 
     @page("POST", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
     def web_cancel(self, ctx, booking_id):

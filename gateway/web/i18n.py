@@ -96,6 +96,16 @@ class Formatter:
         return format_datetime(moment, "HH:mm", tzinfo=TIMEZONE, locale=self.locale) \
             if moment else ""
 
+    def span(self, start, end):
+        """From `start` to `end`, naming the end's day only when it is another day (an
+        overnight break)."""
+        first, last = as_datetime(start), as_datetime(end)
+        if first is None or last is None:
+            return self.when(start)
+        same_day = first.astimezone(ZONE).date() == last.astimezone(ZONE).date()
+        return "{} – {}".format(self.when(first), self.time(last) if same_day
+                                else self.when(last))
+
     def label(self, vocabulary, value):
         """The words for a value of one of the public vocabularies (labels.py)."""
         words = vocabulary.get(value)

@@ -29,6 +29,11 @@ class ProviderPages(Pages):
         "supports_needs": (N_("Choose needs you support"), N_("Choose needs from the list")),
         "description": (N_("Enter a description"), N_("Enter a description, up to 4,000 "
                                                        "characters")),
+        "contact_email": (N_("Enter an email address"),
+                          N_("Enter an email address in the right format, like "
+                             "name@example.com")),
+        "contact_phone": (N_("Enter a phone number"),
+                          N_("Enter a phone number, like 01686 123456 or +44 1686 123456")),
         "username": (N_("Enter a username"), N_("Enter a username of 3 to 64 letters or "
                                                  "digits")),
         "password": (N_("Enter a password"), N_("Enter a password of at least 8 characters")),
@@ -52,7 +57,9 @@ class ProviderPages(Pages):
                         if r.strip()],
             "accessibility": reader.choices("accessibility"),
             "supports_needs": reader.choices("supports_needs"),
-            "description": reader.text("description")}
+            "description": reader.text("description"),
+            "contact_email": reader.text("contact_email") or None,
+            "contact_phone": reader.text("contact_phone") or None}
         try:
             self.operation(ctx, register_provider, body=body, messages=self.REGISTER)
         except FormErrors as invalid:

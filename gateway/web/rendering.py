@@ -38,9 +38,17 @@ def make_environment(language):
     )
     environment.filters.update(
         money=formatter.money, when=formatter.when, day=formatter.day, time=formatter.time,
+        span=formatter.span, reference=booking_reference,
         number=formatter.number,
     )
     return environment
+
+
+def booking_reference(booking_id):
+    """What a person quotes for a booking: the first ten characters of its id, in two
+    groups (the full id is in the booking's address)."""
+    head = (booking_id or "")[:10].upper()
+    return "{}-{}".format(head[:5], head[5:])
 
 
 def _field_error(formatter):

@@ -101,6 +101,10 @@ def newer(known_as_of, as_of):
     return known_as_of is None or as_of > known_as_of
 
 
+# How a declined spend's transition begins; the rest of its `why` is the officer's reason.
+DECLINED_BY_OFFICER = "declined by an officer: "
+
+
 class Transition:
     """One recorded change of status: from, to, when, why and by whom."""
 
@@ -173,6 +177,16 @@ class Booking:
         self.created_at = now
         self.updated_at = now
         self.transitions = []
+
+    @property
+    def decline_reason(self):
+        """The officer's own words for declining the spend, or None."""
+        if self.reason != "declined":
+            return None
+        for transition in reversed(self.transitions):
+            if transition.why.startswith(DECLINED_BY_OFFICER):
+                return transition.why[len(DECLINED_BY_OFFICER):] or None
+        return None
 
     @classmethod
     def request(cls, booking_id, actor, idempotency_key, slot, places, budget_id, now,
@@ -253,7 +267,7 @@ class Booking:
         if not self._deciding_funds():
             return []
         return self._reject("declined", now, decided_by,
-                            "declined by an officer: {}".format(reason or ""))
+                            DECLINED_BY_OFFICER + (reason or ""))
 
     def hold_refused(self, reason, now):
         if not self._waiting_for_funds():

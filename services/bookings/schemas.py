@@ -63,6 +63,7 @@ class BookingSchema(Schema):
     slot_start = fields.AwareDateTime()
     slot_end = fields.AwareDateTime()
     final_amount_pence = fields.Integer(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
     transitions = fields.List(fields.Nested(TransitionSchema))
 
 

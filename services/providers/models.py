@@ -37,6 +37,9 @@ class Provider(Base):
     accessibility: Mapped[list] = mapped_column(sa.JSON)
     supports_needs: Mapped[list] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    # how families who booked reach the provider (None for providers registered before)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(32))
     created_at = mapped_column(UtcDateTime, nullable=False)
     updated_at = mapped_column(UtcDateTime, nullable=False)
     regions_served: Mapped[list["ProviderRegion"]] = relationship(

@@ -81,6 +81,8 @@ class RegisterProviderSchema(Schema):
     accessibility = vocabulary_list(ACCESSIBILITY_FEATURES, load_default=list)
     supports_needs = vocabulary_list(CARE_NEEDS, load_default=list)
     description = text(load_default="")
+    contact_email = text(3, 254, load_default=None, allow_none=True)
+    contact_phone = text(3, 32, load_default=None, allow_none=True)
 
 
 class SuspendProviderSchema(Schema):
@@ -198,6 +200,8 @@ class ProviderSchema(Schema):
     supports_needs = fields.List(fields.String())
     description = fields.String()
     status = fields.String()
+    contact_email = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
@@ -258,8 +262,12 @@ class ProviderPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class ListedOfferSchema(OfferSchema):
+    slots_to_book = fields.Integer()  # its future open slots, which get_offer lists
+
+
 class OfferPageSchema(Schema):
-    items = fields.List(fields.Nested(OfferSchema))
+    items = fields.List(fields.Nested(ListedOfferSchema))
     next_cursor = fields.String(allow_none=True)
 
 

@@ -195,6 +195,14 @@ def test_a_declined_spend_rejects_declined_and_releases_everything():
     assert (booking.status, booking.reason) == ("rejected", "declined")
     assert events == [Event("booking_rejected", {"booking_id": "booking-1",
                                                  "reason": "declined"})]
+    assert booking.decline_reason == "not in the plan"  # for the family's booking page
+
+
+def test_only_a_declined_spend_has_a_decline_reason():
+    booking = booking_in("awaiting_approval")
+    assert booking.decline_reason is None
+    booking.spend_approved("officer-1", "in the plan", NOW)
+    assert booking.decline_reason is None
 
 
 @pytest.mark.parametrize("status", ["rejected", "cancelled", "expired"])

@@ -40,6 +40,8 @@ def provider_registers_and_publishes(person, base_url, world, shots):
     person.tick('input[name="accessibility"][value="wheelchair_access"]')
     person.tick('input[name="supports_needs"][value="autism"]')
     person.fill("#description", "A quiet café with a garden.")
+    person.fill("#contact_email", "cwtch@example.org")
+    person.fill("#contact_phone", "01686 123456")
     person.fill("#username", "provider-" + suffix)
     person.fill("#password", "provider-password-1")
     person.submit('form[action="/providers/register"]', shots and "provider-home")
@@ -171,6 +173,14 @@ def family_sees_confirmed(person, booking_url, shots):
         person._("Confirmed"), timeout=LIVE_TIMEOUT_MS)
     person.open(booking_url, shots and "family-booking-confirmed")
     person.sees("Your break is booked.")
+    person.sees("What happens next")  # the confirmation: who, how to reach them, cancelling
+    expect(person.page.locator('main a[href="mailto:cwtch@example.org"]')).to_be_visible()
+    expect(person.page.locator('main a[href="tel:01686123456"]')).to_be_visible()
+    person.page.emulate_media(media="print")  # printed: the content, no way around or buttons
+    for hidden in ("header", "nav", "footer", "main .govuk-button", ".seibiant-language"):
+        expect(person.page.locator(hidden).first).to_be_hidden()
+    expect(person.page.locator("main h1")).to_be_visible()
+    person.page.emulate_media(media="screen")
     person.activate('nav a[href="/bookings"]', shots and "family-bookings")
     expect(person.page.locator("main table")).to_contain_text(person._("Confirmed"))
     person.activate('nav a[href="/family"]')
@@ -186,8 +196,10 @@ def provider_cannot_deliver_early(person, base_url):
     person.sees("You can mark a break as delivered once it has started.")
 
 
-def family_cancels(person, booking_url):
+def family_cancels(person, booking_url, shots):
     person.open(booking_url)
+    person.activate('main a[href$="/cancel"]', shots and "family-cancel")
+    person.sees("Are you sure you want to cancel this booking?")
     person.submit('form[action$="/cancel"]')
     person.sees("The booking is cancelled. Any money held for it is back in the budget.")
     expect(person.page.locator("#booking-status")).to_contain_text(person._("Cancelled"))
@@ -207,7 +219,7 @@ def run_journeys(live_system, world, new_page, pages, language, keyboard, shots)
     officer_approves_spend(officer, live_system, details, shots)
     family_sees_confirmed(family, booking_url, shots)
     provider_cannot_deliver_early(provider, live_system)
-    family_cancels(family, booking_url)
+    family_cancels(family, booking_url, shots)
     # the language chosen before signing in is remembered with each person
     if language != "en":
         assert world_language(live_system, world) == language
@@ -224,7 +236,7 @@ def world_language(base_url, world):
 
 # The pages each journey passes through, every one checked with axe (the Welsh one switches
 # language first, on the home page and on the sign-in page).
-@pytest.mark.parametrize("language,keyboard,visited", [("en", False, 32), ("cy", True, 35)],
+@pytest.mark.parametrize("language,keyboard,visited", [("en", False, 33), ("cy", True, 36)],
                          ids=["english-with-a-mouse", "welsh-with-the-keyboard-alone"])
 def test_the_three_journeys_end_to_end(live_system, world, new_page, pages, language,
                                        keyboard, visited):

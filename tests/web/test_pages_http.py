@@ -232,6 +232,10 @@ def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system,
     family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
     page = family.get(live_system + "/bookings/" + booking["id"], timeout=10).text
     assert "Not booked" in page and "A council officer declined the spend." in page
+    assert "The officer's reason: Not in the plan" in page
+    switched = family.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/bookings/" + booking["id"], "csrf_token": csrf_of(page)})
+    assert "Rheswm y swyddog: Not in the plan" in switched.text
 
 
 def test_a_date_outside_1970_to_2199_is_told_as_such():
@@ -428,3 +432,112 @@ def test_the_booking_form_shows_the_plan_checks_the_answers_and_says_when_approv
                                              csrf_token=csrf_of(over.text)),
                          timeout=10, allow_redirects=False)
     assert booked.status_code == 302 and "/bookings/" in booked.headers["Location"]
+
+
+def approved_provider_offering(api, world, name, title, starts, price_pence=1000, **contact):
+    """A provider of the world's council, approved, with an offer of two-hour slots at each
+    of `starts`: its sign-in (username, password) and the slots."""
+    username, password = name.lower() + "-" + world["suffix"], name.lower() + "-password-1"
+    provider = api.post(None, "/providers", dict(contact, **{
+        "username": username, "password": password, "name": name + " " + world["suffix"],
+        "kind": "hospitality", "regions": [world["council"]]}))
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    token = api.token(username, password)
+    offer = api.post(token, "/offers", {"title": title, "category": "hospitality_activity",
+                                        "price_pence": price_pence, "region": world["council"]})
+    slots = api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": start, "end": start.replace("T10:", "T12:"), "capacity": 3}
+        for start in starts]})["items"]
+    return (username, password), slots
+
+
+def test_the_provider_home_counts_each_offers_times_to_book(live_system, world, api):
+    sign_in, _slots = approved_provider_offering(api, world, "Barn", "Barn day", [
+        "2099-07-01T10:00:00+00:00", "2099-07-02T10:00:00+00:00"])
+    home = signed_in(live_system, *sign_in).get(live_system + "/provider", timeout=10).text
+    assert "Barn day</a>\n          (2 times to book)" in home
+
+
+def test_cancelling_asks_first_on_a_page_of_its_own(live_system, world, api):
+    provider_sign_in, slots = approved_provider_offering(
+        api, world, "Mill", "Mill tour", ["2099-08-01T10:00:00+00:00"], price_pence=0)
+    family_token = api.token(world["family"]["username"], world["family"]["password"])
+    bookings = [api.post(family_token, "/bookings", {"slot_id": slots[0]["id"], "places": 1},
+                         status=202) for _ in range(2)]
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    provider = signed_in(live_system, *provider_sign_in)
+    for person, booking in ((family, bookings[0]), (provider, bookings[1])):
+        url = live_system + "/bookings/" + booking["id"]
+        wait_until(lambda: ">Confirmed</strong>" in person.get(url, timeout=10).text, 20,
+                   interval=0.2, message="the gifted booking to be confirmed")
+        page = person.get(url, timeout=10).text
+        assert 'href="/bookings/{}/cancel"'.format(booking["id"]) in page
+        assert 'action="/bookings/{}/cancel"'.format(booking["id"]) not in page
+        asked = person.get(url + "/cancel", timeout=10)
+        assert asked.status_code == 200
+        assert "Are you sure you want to cancel this booking?" in asked.text
+        assert 'action="/bookings/{}/cancel"'.format(booking["id"]) in asked.text
+        assert "No, keep this booking" in asked.text
+        assert ">Confirmed</strong>" in person.get(url, timeout=10).text  # asking changed nothing
+        cancelled = person.post(url + "/cancel", timeout=10,
+                                data={"csrf_token": csrf_of(asked.text)})
+        assert "The booking is cancelled." in cancelled.text
+        # once cancelled, there is nothing to confirm: back to the booking
+        again = person.get(url + "/cancel", timeout=10, allow_redirects=False)
+        assert again.status_code == 302 and again.headers["Location"].endswith(booking["id"])
+
+
+def test_the_confirmation_says_who_how_to_reach_them_what_next_and_how_to_cancel(
+        live_system, world, api):
+    provider_sign_in, slots = approved_provider_offering(
+        api, world, "Forge", "Forge visit", ["2099-09-01T10:00:00+00:00"], price_pence=0,
+        contact_email="hello@forge.example", contact_phone="01686 123456")
+    family_token = api.token(world["family"]["username"], world["family"]["password"])
+    booking = api.post(family_token, "/bookings", {"slot_id": slots[0]["id"], "places": 2},
+                       status=202)
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    url = live_system + "/bookings/" + booking["id"]
+    wait_until(lambda: "Your break is booked." in family.get(url, timeout=10).text, 20,
+               interval=0.2, message="the gifted booking to be confirmed")
+    page = family.get(url, timeout=10).text
+    reference = booking["id"][:5].upper() + "-" + booking["id"][5:10].upper()
+    assert "Booking reference" in page and reference in page
+    assert "Forge " + world["suffix"] in page
+    assert 'href="mailto:hello@forge.example"' in page and 'href="tel:01686123456"' in page
+    assert "What happens next" in page and "expects you at the time above" in page
+    assert "can cancel this booking until the break starts" in page
+    welsh = family.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/bookings/" + booking["id"], "csrf_token": csrf_of(page)})
+    assert "Cyfeirnod yr archeb" in welsh.text and "Beth sy'n digwydd nesaf" in welsh.text
+    # the provider's copy names the family, and no money is said to be held for the provider
+    provider_page = signed_in(live_system, *provider_sign_in).get(url, timeout=10).text
+    assert "Ffion Family has booked this break." in provider_page
+    assert "Booked by" in provider_page
+    assert "The money is held for it until then" not in provider_page
+    # printed, it is the content without navigation or buttons
+    css = requests.get(live_system + "/static/seibiant.css", timeout=10).text
+    print_rules = css[css.index("@media print"):]
+    for hidden in (".govuk-header", ".govuk-service-navigation", ".govuk-footer",
+                   ".govuk-button", ".seibiant-language"):
+        assert hidden in print_rules
+
+
+def test_a_provider_registers_how_families_reach_them(live_system, world):
+    browser = requests.Session()
+    form = browser.get(live_system + "/providers/register", timeout=10).text
+    assert 'name="contact_email"' in form and 'name="contact_phone"' in form
+    details = {"name": "Kiln " + world["suffix"], "kind": "hospitality",
+               "regions": world["council"], "username": "kiln-" + world["suffix"],
+               "password": "kiln-password-1", "csrf_token": csrf_of(form)}
+    refused = browser.post(live_system + "/providers/register", timeout=10, data=dict(
+        details, contact_email="not an address", contact_phone="call me"))
+    assert refused.status_code == 422
+    assert "Enter an email address in the right format" in refused.text
+    assert "Enter a phone number, like 01686 123456" in refused.text
+    registered = browser.post(live_system + "/providers/register", timeout=10,
+                              allow_redirects=False, data=dict(
+                                  details, contact_email="kiln@example.org",
+                                  contact_phone="+44 1686 654321",
+                                  csrf_token=csrf_of(refused.text)))
+    assert registered.status_code == 302

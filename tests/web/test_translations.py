@@ -7,7 +7,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
 from gateway.web import i18n
-from gateway.web.rendering import render
+from gateway.web.rendering import ENVIRONMENTS, render
 
 WEB = os.path.dirname(i18n.__file__)
 ROOT = os.path.dirname(os.path.dirname(WEB))
@@ -81,3 +81,30 @@ def test_a_page_renders_in_welsh_with_its_language_marked():
     assert "Neidio i&#39;r prif gynnwys" in html or "Neidio i'r prif gynnwys" in html
     assert "Heb ddod o hyd i&#39;r dudalen" in html or "Heb ddod o hyd i'r dudalen" in html
     assert 'lang="en"' in html and ">English</button>" in html  # the switch, in its own tongue
+
+
+def test_an_overnight_break_names_the_day_it_ends():
+    welsh, english = i18n.Formatter("cy"), i18n.Formatter("en")
+    start = datetime.datetime(2027, 3, 5, 15, 0, tzinfo=datetime.timezone.utc)
+    assert english.span(start, start + datetime.timedelta(hours=2)) == \
+        "Friday 5 March 2027, 15:00 – 17:00"
+    next_morning = start + datetime.timedelta(hours=20)
+    assert english.span(start, next_morning) == \
+        "Friday 5 March 2027, 15:00 – Saturday 6 March 2027, 11:00"
+    assert welsh.span(start.isoformat(), next_morning.isoformat()) == \
+        "Dydd Gwener 5 Mawrth 2027, 15:00 – Dydd Sadwrn 6 Mawrth 2027, 11:00"
+    # a break ending at 00:30 UK time in summer ends on the next day there, not in UTC
+    summer = datetime.datetime(2027, 7, 2, 20, 0, tzinfo=datetime.timezone.utc)
+    assert english.span(summer, summer + datetime.timedelta(hours=3, minutes=30)) == \
+        "Friday 2 July 2027, 21:00 – Saturday 3 July 2027, 00:30"
+
+
+def test_offer_cards_show_an_overnight_slots_end_date():
+    offer = {"id": "o1", "title": "Farm stay", "category": "overnight_stay", "region": "powys",
+             "price_pence": 5000, "slots": [{
+                 "id": "s1", "start": "2027-03-05T15:00:00+00:00",
+                 "end": "2027-03-06T11:00:00+00:00", "remaining": 2}]}
+    html = ENVIRONMENTS["en"].from_string(
+        '{% import "macros.html" as m %}{% include "breaks/_offer_card.html" %}').render(
+        offer=offer, user={"role": "family"})
+    assert "Friday 5 March 2027, 15:00 – Saturday 6 March 2027, 11:00:" in html
