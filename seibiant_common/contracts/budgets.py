@@ -1,4 +1,6 @@
 """Events emitted by budgets, on the `budgets.events` exchange."""
+from collections.abc import Iterable
+
 SERVICE = "budgets"
 
 FUNDS_HELD = "funds_held"
@@ -19,10 +21,11 @@ HOLD_REFUSAL_REASONS = ("insufficient_funds", "budget_inactive", "outside_budget
                         "budget_not_found")
 
 
-def approval_reasons(allowed_categories, auto_approve_limit_pence, category, amount_pence):
+def approval_reasons(allowed_categories: Iterable[str], auto_approve_limit_pence: int,
+                     category: str, amount_pence: int) -> tuple[str, ...]:
     """Why a spend of a plan needs an officer; empty when it is within the agreed plan. The
     rule budgets applies when it holds the money, and the booking form tells beforehand."""
-    reasons = []
+    reasons: list[str] = []
     if category not in allowed_categories:
         reasons.append(APPROVAL_REASONS[0])
     if amount_pence > auto_approve_limit_pence:
