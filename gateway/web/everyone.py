@@ -3,7 +3,7 @@ from .. import errors
 from ..api import sign_in, update_me
 from .forms import FormErrors, Messages
 from .i18n import LANGUAGES, N_
-from .pages import Pages, Redirect, bearer, page, safe_next
+from .pages import Pages, Redirect, UnroutedPageEntrypoint, bearer, page, safe_next
 
 HOME_BY_ROLE = {"family": "/family", "provider": "/provider", "officer": "/officer",
                 "admin": "/"}
@@ -64,4 +64,10 @@ class EveryonePages(Pages):
             ctx.session["lang"] = language
             if ctx.user:  # recorded with the person, as the Welsh Language Standards ask
                 self.operation(ctx, update_me, body={"language": language})
-        raise Redirect(safe_next(ctx.request.form.get("next")) or "/")
+        target = safe_next(ctx.request.form.get("next"))
+        # back to the page, unless it was the answer to a form (a POST-only address)
+        raise Redirect(target if target and ctx.can_get(target) else "/")
+
+    @page("GET", None, entrypoint_class=UnroutedPageEntrypoint)
+    def web_unrouted(self, ctx):
+        raise ctx.request.routing_error  # NotFound or MethodNotAllowed, as a page

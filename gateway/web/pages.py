@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from nameko.exceptions import ConfigurationError
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
@@ -39,16 +40,38 @@ from .sessions import COOKIE_NAME, CSRF_FIELD, Session, SessionCodec, set_cookie
 log = logging.getLogger(__name__)
 
 FAMILY, PROVIDER, OFFICER = ("family",), ("provider",), ("officer",)
+SORRY = {"title": N_("Sorry, there is a problem"),
+         "message": N_("Something went wrong on our side. It has been recorded. Try again "
+                       "later.")}
+
+
+class FailedOutsideWorker(Exception):
+    pass
 
 
 class PageEntrypoint(ApiEntrypoint):
     """The gateway's HTTP entrypoint (same server, same correlation ids), answering a failure
-    outside the worker with a page rather than problem details."""
+    outside the worker with the service's own page, in the language the browser asks for."""
+
+    def handle_request(self, request):
+        try:
+            return super().handle_request(request)
+        except FailedOutsideWorker:
+            return Response(render(best_language(request.accept_languages), "error.html",
+                                   **SORRY, user=None, csrf_token=None, current_path="/",
+                                   errors={}, values={}),
+                            status=500, mimetype="text/html")
 
     def response_from_exception(self, exc):
         log.error("page failed outside its worker: %r", exc)
-        return Response("<!DOCTYPE html><title>Sorry</title><p>Sorry, something went wrong.",
-                        status=500, mimetype="text/html")
+        raise FailedOutsideWorker() from exc
+
+
+class UnroutedPageEntrypoint(PageEntrypoint):
+    """Has no route: answers a path no page has, or a method a page does not take
+    (gateway.http.ApiServer), through a worker, so in the person's language."""
+
+    answers_unrouted = True
 
 
 class WaitingPageEntrypoint(WaitsForChange, PageEntrypoint):
@@ -90,6 +113,10 @@ class PageContext:
         self.language = language
         self.fmt = Formatter(language)
         self.nonce = secrets.token_urlsafe(16)
+
+    def can_get(self, path):
+        """Whether a page has this path (of this site) for GET: a link may lead there."""
+        return self.request.url_adapter.test(urlsplit(path).path, "GET")
 
     def _(self, message, **values):
         return self.fmt.gettext(message, **values)
@@ -179,13 +206,19 @@ class Pages:
         return response
 
     def _error_page(self, ctx, error):
+        if isinstance(error, MethodNotAllowed):  # a page's address, asked the wrong way
+            response = ctx.render("error.html", status=405, title=N_("Page not found"),
+                                  message=N_("This page cannot be opened from a link or by "
+                                             "typing its address. Go back and use its form."))
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+            return response
+        if isinstance(error, NotFound):  # no page has this address
+            error = errors.not_found()
         problem = error.response() if isinstance(error, errors.Problem) else \
             errors.problem_for(error)
         if problem is None:
             log.exception("page failed: %r", error)
-            return ctx.render("error.html", status=500, title=N_("Sorry, there is a problem"),
-                              message=N_("Something went wrong on our side. It has been "
-                                         "recorded. Try again later."))
+            return ctx.render("error.html", status=500, **SORRY)
         status = problem.status_code
         body = json.loads(problem.get_data(as_text=True))
         if status == 401:

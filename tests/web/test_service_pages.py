@@ -1,0 +1,75 @@
+"""The service's own pages where a browser could otherwise meet a bare server answer: unknown
+addresses, wrong methods, failures; and the language switch, which must land on a page."""
+import re
+
+import requests
+
+from gateway.web.pages import PageEntrypoint
+
+
+def csrf_of(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_an_unknown_address_is_the_services_own_page_in_the_persons_language(live_system):
+    english = requests.get(live_system + "/no/such/page", timeout=10)
+    assert english.status_code == 404 and '<html lang="en"' in english.text
+    assert "Page not found" in english.text and 'href="/"' in english.text
+    assert "Seibiant" in english.text
+    welsh = requests.get(live_system + "/no/such/page", timeout=10,
+                         headers={"Accept-Language": "cy"})
+    assert welsh.status_code == 404 and '<html lang="cy"' in welsh.text
+    assert "Heb ddod o hyd" in welsh.text
+    # the API's own answers stay problem details
+    api = requests.get(live_system + "/api/v1/no-such-thing", timeout=10)
+    assert api.status_code == 404 and api.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_form_address_opened_by_get_is_a_page_saying_so(live_system):
+    answer = requests.get(live_system + "/sign-out", timeout=10,
+                          headers={"Accept-Language": "cy"})
+    assert answer.status_code == 405 and answer.headers["Allow"] == "POST"
+    assert '<html lang="cy"' in answer.text and 'href="/"' in answer.text
+    assert "Method Not Allowed" not in answer.text
+
+
+def test_switching_language_on_a_refused_form_returns_to_a_page(live_system):
+    browser = requests.Session()
+    html = browser.get(live_system + "/sign-in", timeout=10).text
+    refused = browser.post(live_system + "/sign-in", timeout=10, data={
+        "username": "", "password": "", "csrf_token": csrf_of(html)})
+    assert refused.status_code == 422
+    # the refused form's page offers the switch; /sign-in can be opened by GET
+    next_path = re.search(r'name="next" value="([^"]*)"', refused.text).group(1)
+    switched = browser.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": next_path, "csrf_token": csrf_of(refused.text)})
+    assert switched.status_code == 200 and '<html lang="cy"' in switched.text
+    # a POST-only address is never where the switch leads
+    away = browser.post(live_system + "/language", timeout=10, allow_redirects=False, data={
+        "language": "en", "next": "/sign-out", "csrf_token": csrf_of(switched.text)})
+    assert away.headers["Location"] in ("/", live_system + "/")
+
+
+class _Broken(PageEntrypoint):
+    """A page entrypoint whose worker cannot even start."""
+
+    def __init__(self):
+        super().__init__("GET", "/")
+
+    def check_signature(self, args, kwargs):
+        raise RuntimeError("the container is stopping")
+
+
+def test_a_failure_outside_the_worker_is_the_services_page_in_the_browsers_language():
+    from werkzeug.test import EnvironBuilder
+    from gateway.http import GatewayRequest
+    request = GatewayRequest(EnvironBuilder("/", headers={"Accept-Language": "cy"})
+                             .get_environ())
+    request.path_values = {}
+    entrypoint = _Broken()
+    entrypoint.server = type("Server", (), {"context_data_from_headers":
+                                            staticmethod(lambda request: {})})()
+    answer = entrypoint.handle_request(request)
+    assert answer.status_code == 500
+    html = answer.get_data(as_text=True)
+    assert '<html lang="cy"' in html and "ddrwg gennym" in html and 'href="/"' in html
