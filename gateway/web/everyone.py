@@ -18,6 +18,22 @@ class EveryonePages(Pages):
             raise Redirect(HOME_BY_ROLE[ctx.user["role"]])
         return ctx.render("start.html")
 
+    @page("GET", "/accessibility")
+    def web_accessibility(self, ctx):
+        return ctx.render("about/accessibility.html")
+
+    @page("GET", "/privacy")
+    def web_privacy(self, ctx):
+        return ctx.render("about/privacy.html")
+
+    @page("GET", "/cookies")
+    def web_cookies(self, ctx):
+        return ctx.render("about/cookies.html")
+
+    @page("GET", "/help")
+    def web_help(self, ctx):
+        return ctx.render("about/help.html")
+
     SIGN_IN = Messages({"username": (N_("Enter your username"), N_("Enter your username")),
                         "password": (N_("Enter your password"), N_("Enter your password"))})
 

@@ -73,3 +73,37 @@ def test_a_failure_outside_the_worker_is_the_services_page_in_the_browsers_langu
     assert answer.status_code == 500
     html = answer.get_data(as_text=True)
     assert '<html lang="cy"' in html and "ddrwg gennym" in html and 'href="/"' in html
+
+
+PUBLISHED = {"/accessibility": ("Accessibility statement", "Datganiad hygyrchedd",
+                                "Enforcement procedure"),
+             "/privacy": ("Privacy notice", "Hysbysiad preifatrwydd", "Care needs"),
+             "/cookies": ("Cookies", "Cwcis", "seibiant_language"),
+             "/help": ("Help and contact", "Help a chysylltu", "Give feedback")}
+
+
+def test_what_a_public_body_must_publish_is_linked_from_every_pages_footer(live_system, world):
+    family = requests.Session()
+    html = family.get(live_system + "/sign-in", timeout=10).text
+    family.post(live_system + "/sign-in", timeout=10, data={
+        "username": world["family"]["username"], "password": world["family"]["password"],
+        "csrf_token": csrf_of(html)})
+    for browser, path in ((requests, "/"), (requests, "/sign-in"),
+                          (requests, "/no/such/page"), (family, "/family")):
+        for language in ("en", "cy"):
+            page = browser.get(live_system + path, timeout=10,
+                               headers={"Accept-Language": language}).text
+            footer = page[page.index("govuk-footer"):]
+            for address in PUBLISHED:
+                assert 'href="{}"'.format(address) in footer, (path, language, address)
+            banner = page[page.index("govuk-phase-banner"):]
+            assert 'href="/help#feedback"' in banner[:600], (path, language)
+    for address, (english, welsh, content) in PUBLISHED.items():
+        page = requests.get(live_system + address, timeout=10)
+        assert page.status_code == 200 and "<h1" in page.text and english in page.text
+        assert content in page.text
+        page = requests.get(live_system + address, timeout=10, headers={"Accept-Language": "cy"})
+        assert page.status_code == 200 and welsh in page.text and '<html lang="cy"' in page.text
+    statement = requests.get(live_system + "/accessibility", timeout=10).text
+    assert "Compliance status" in statement and "Preparation of this accessibility" in statement
+    assert "2 December 2026" in statement
