@@ -35,7 +35,8 @@ from . import labels
 from .forms import Messages
 from .i18n import LANGUAGES, N_, Formatter, best_language
 from .rendering import render
-from .sessions import COOKIE_NAME, CSRF_FIELD, Session, SessionCodec, set_cookie
+from .sessions import (COOKIE_NAME, CSRF_FIELD, LANGUAGE_COOKIE, Session, SessionCodec,
+                       set_cookie, set_language_cookie)
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,9 @@ class PageContext:
         return self.fmt.gettext(message, **values)
 
     def render(self, template, status=200, **context):
-        flash = self.session.pop("flash", None)
+        flash = self.session.pop("flash", None)  # in the language of the page showing it
+        if isinstance(flash, list):  # [message, values]
+            flash = self._(flash[0], **flash[1])
         html = render(self.language, template, user=self.user, csrf_token=self.session["csrf"],
                       csrf_field=CSRF_FIELD, current_path=self.request.full_path.rstrip("?"),
                       flash=flash, cspNonce=self.nonce, errors=context.pop("errors", {}),
@@ -130,7 +133,7 @@ class PageContext:
         return Response(html, status=status, mimetype="text/html")
 
     def flash(self, message, **values):
-        self.session["flash"] = self._(message, **values)
+        self.session["flash"] = [message, values]
 
 
 def page(method, rule, roles=None, entrypoint_class=PageEntrypoint):
@@ -174,7 +177,9 @@ class Pages:
                 user, actor = self.accounts.authorise(bearer(session["token"]), SIGNED_IN)
             except errors.Problem:  # expired or revoked: signed out, language kept
                 session.pop("token")
-        language = (user or {}).get("language") or session.get("lang") \
+        chosen = (user or {}).get("language") or session.get("lang")
+        remembered = request.cookies.get(LANGUAGE_COOKIE)
+        language = chosen or (remembered if remembered in LANGUAGES else None) \
             or best_language(request.accept_languages)
         if language not in LANGUAGES:
             language = LANGUAGES[0]
@@ -198,6 +203,8 @@ class Pages:
             response = self._error_page(ctx, error)
         if session.modified:
             set_cookie(response, self.web_sessions, session, request)
+        if chosen and remembered != language:  # for the pages after signing out
+            set_language_cookie(response, self.web_sessions, language, request)
         response.headers["Content-Language"] = language
         response.headers.setdefault("Cache-Control", "no-store")
         response.vary.add("Cookie")

@@ -107,3 +107,69 @@ def test_what_a_public_body_must_publish_is_linked_from_every_pages_footer(live_
     statement = requests.get(live_system + "/accessibility", timeout=10).text
     assert "Compliance status" in statement and "Preparation of this accessibility" in statement
     assert "2 December 2026" in statement
+
+
+def _signed_in(base_url, username, password, **headers):
+    browser = requests.Session()
+    browser.headers.update(headers)
+    html = browser.get(base_url + "/sign-in", timeout=10).text
+    home = browser.post(base_url + "/sign-in", timeout=10, data={
+        "username": username, "password": password, "csrf_token": csrf_of(html)})
+    assert home.status_code == 200
+    return browser, home
+
+
+def test_a_welsh_speakers_language_is_kept_after_signing_out(live_system, world, api):
+    token = api.token(world["family"]["username"], world["family"]["password"])
+    assert requests.patch(api.base_url + "/api/v1/me", json={"language": "cy"}, timeout=10,
+                          headers={"Authorization": "Bearer " + token}).status_code == 200
+    # a browser that asks for English, of a person who chose Welsh
+    browser, home = _signed_in(live_system, world["family"]["username"],
+                               world["family"]["password"], **{"Accept-Language": "en"})
+    assert '<html lang="cy"' in home.text
+    after = browser.post(live_system + "/sign-out", timeout=10,
+                         data={"csrf_token": csrf_of(home.text)})
+    # one language on the page: the Welsh flash on a Welsh page
+    assert '<html lang="cy"' in after.text and "Rydych wedi allgofnodi" in after.text
+    assert "You have signed out" not in after.text
+    # the choice outlives the session: a browser with only the language cookie
+    alone = requests.get(live_system + "/", timeout=10, headers={"Accept-Language": "en"},
+                         cookies={"seibiant_language": browser.cookies["seibiant_language"]})
+    assert '<html lang="cy"' in alone.text
+    # a cookie of any other value is ignored
+    other = requests.get(live_system + "/", timeout=10, headers={"Accept-Language": "en"},
+                         cookies={"seibiant_language": "fr"})
+    assert '<html lang="en"' in other.text
+
+
+def test_an_offer_in_english_only_is_marked_as_english_on_welsh_pages(live_system, world, api):
+    suffix = world["suffix"]
+    provider = api.post(None, "/providers", {
+        "username": "inn-" + suffix, "password": "inn-password-1", "name": "Inn " + suffix,
+        "kind": "hospitality", "regions": [world["council"]]})
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    token = api.token("inn-" + suffix, "inn-password-1")
+    english = api.post(token, "/offers", {
+        "title": "Riverside supper", "description": "A quiet table by the river.",
+        "category": "hospitality_meal", "price_pence": 0, "region": world["council"]})
+    welsh = api.post(token, "/offers", {
+        "title": "Hill walk", "title_cy": "Taith gerdded", "category": "hospitality_activity",
+        "price_pence": 0, "region": world["council"]})
+    family, _home = _signed_in(live_system, world["family"]["username"],
+                               world["family"]["password"])
+    page = family.get(live_system + "/breaks/" + english["id"], timeout=10).text
+    assert '<h1 class="govuk-heading-l">Riverside supper</h1>' in page
+    assert '<p class="govuk-body">A quiet table by the river.</p>' in page
+    # the person chooses Welsh
+    assert requests.patch(api.base_url + "/api/v1/me", json={"language": "cy"}, timeout=10,
+                          headers={"Authorization": "Bearer " + api.token(
+                              world["family"]["username"], world["family"]["password"])}
+                          ).status_code == 200
+    page = family.get(live_system + "/breaks/" + english["id"], timeout=10).text
+    assert '<html lang="cy"' in page
+    assert '<h1 class="govuk-heading-l"><span lang="en">Riverside supper</span></h1>' in page
+    assert '<span lang="en">A quiet table by the river.</span>' in page
+    assert "<title>Riverside supper" in page  # a title holds text only
+    page = family.get(live_system + "/breaks/" + welsh["id"], timeout=10).text
+    assert '<h1 class="govuk-heading-l">Taith gerdded</h1>' in page
