@@ -25,6 +25,7 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import (ClientDisconnected, HTTPException, MethodNotAllowed,
                                  RequestEntityTooLarge)
+from werkzeug.routing import Map
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import get_input_stream
@@ -286,12 +287,13 @@ class GatewayRequest(Request):
 
 class ApiWsgiApp(WsgiApp):
     """nameko's WsgiApp, with GatewayRequest and the security headers on every answer; an
-    unknown path or method under /api/ is answered with problem details (other paths keep
-    werkzeug's pages)."""
+    unknown path or method under /api/ is answered with problem details, elsewhere by the
+    server's `unrouted` entrypoint (the pages' own "not found" page) when it has one. The
+    request carries the routes (`url_adapter`), for a page to tell where it may link."""
 
     def __call__(self, environ, start_response):
         request = GatewayRequest(environ, shallow=True)
-        adapter = self.url_map.bind_to_environ(environ)
+        adapter = request.url_adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()
             request.path_values = values
@@ -300,6 +302,9 @@ class ApiWsgiApp(WsgiApp):
             response = error.get_response(environ)
             if environ.get("PATH_INFO", "").startswith("/api/"):
                 response = routing_problem(error)
+            elif error.code in (404, 405) and self.server.unrouted is not None:
+                request.path_values, request.routing_error = {}, error
+                response = self.server.unrouted.handle_request(request)
         security_headers(response.headers)
         return response(environ, start_response)
 
@@ -374,7 +379,21 @@ class ApiProtocol(HttpOnlyProtocol):
 class ApiServer(WebServer):
     """nameko's WebServer with ApiWsgiApp and ApiProtocol, and a correlation id per request
     taken from `X-Correlation-Id` when the caller sends a sane one (given back in the
-    answer)."""
+    answer). An entrypoint with `answers_unrouted` has no route: it answers the requests no
+    route takes (outside /api/)."""
+
+    unrouted = None
+
+    def make_url_map(self):
+        url_map = Map()
+        for provider in self._providers:
+            if getattr(provider, "answers_unrouted", False):
+                self.unrouted = provider
+                continue
+            rule = provider.get_url_rule()
+            rule.endpoint = provider
+            url_map.add(rule)
+        return url_map
 
     def get_wsgi_app(self):
         return ApiWsgiApp(self)

@@ -104,6 +104,42 @@ PROVIDERS = [
      "A bakery cafe that has just registered and awaits approval.", []),
 ]
 PENDING = {"new.bakery"}
+# The offers' titles and descriptions in Welsh, so that the Welsh pages are Welsh
+WELSH = {
+    "Overnight short breaks on a working farm near Builth Wells.":
+        "Seibiannau byr dros nos ar fferm weithiol ger Llanfair-ym-Muallt.",
+    "Farm overnight stay": "Aros dros nos ar y fferm",
+    "A riverside cafe in Llandrindod Wells giving Respitality meals.":
+        "Caffi ar lan yr afon yn Llandrindod sy'n rhoi prydau Respitality.",
+    "Quiet-hour lunch for two": "Cinio awr dawel i ddau",
+    "Family Sunday lunch": "Cinio dydd Sul i'r teulu",
+    "Climbing and canoeing sessions adapted for disabled young people.":
+        "Sesiynau dringo a chanŵio wedi'u haddasu ar gyfer pobl ifanc anabl.",
+    "Adapted climbing morning": "Bore dringo wedi'i addasu",
+    "A country hotel offering gifted and discounted breaks to carers.":
+        "Gwesty gwledig sy'n cynnig seibiannau rhodd a rhatach i ofalwyr.",
+    "Carer's night away": "Noson i ffwrdd i ofalwr",
+    "Family weekend room": "Ystafell penwythnos i'r teulu",
+    "Approved foster carers offering family-based short breaks.":
+        "Gofalwyr maeth cymeradwy sy'n cynnig seibiannau byr gyda theulu.",
+    "Weekend with a family carer": "Penwythnos gyda gofalwr teulu",
+    "Trained carers who come to your home so you can have a break.":
+        "Gofalwyr hyfforddedig sy'n dod i'ch cartref er mwyn i chi gael seibiant.",
+    "Evening sitting service": "Gwasanaeth eistedd gyda'r nos",
+    "Accessible sailing on the Dee estuary.": "Hwylio hygyrch ar aber afon Dyfrdwy.",
+    "Accessible sailing afternoon": "Prynhawn hwylio hygyrch",
+    "A family inn with accessible rooms.": "Tafarn deuluol gydag ystafelloedd hygyrch.",
+    "Overnight in an accessible room": "Noson mewn ystafell hygyrch",
+    "Specialist youth club evenings with trained staff.":
+        "Nosweithiau clwb ieuenctid arbenigol gyda staff hyfforddedig.",
+    "Specialist youth club": "Clwb ieuenctid arbenigol",
+    "Inclusive day camps in the school holidays.":
+        "Gwersylloedd dydd cynhwysol yng ngwyliau'r ysgol.",
+    "Inclusive day camp": "Gwersyll dydd cynhwysol",
+    "A respite house with nursing support for overnight breaks.":
+        "Tŷ seibiant gyda chymorth nyrsio ar gyfer seibiannau dros nos.",
+    "Two-night respite stay": "Arhosiad seibiant dwy noson",
+}
 
 
 def _day(offset_days, hour=0, minute=0):
@@ -162,9 +198,10 @@ class Seeder:
             provider = self.sign_in(username)
             for title, category, price, region, weekday, start, end, nights, places in offers:
                 offer = provider.post("/offers", {
-                    "title": title, "category": category, "price_pence": price,
-                    "region": region, "accessibility": access, "supports_needs": needs,
-                    "description": about})
+                    "title": title, "title_cy": WELSH[title], "category": category,
+                    "price_pence": price, "region": region, "accessibility": access,
+                    "supports_needs": needs, "description": about,
+                    "description_cy": WELSH[about]})
                 self.slots[title] = provider.post("/offers/{}/slots".format(offer["id"]), {
                     "pattern": {"start_date": _day(1).date().isoformat(),
                                 "weekdays": [weekday], "start_time": start, "end_time": end,

@@ -3,7 +3,7 @@ from .. import errors
 from ..api import sign_in, update_me
 from .forms import FormErrors, Messages
 from .i18n import LANGUAGES, N_
-from .pages import Pages, Redirect, bearer, page, safe_next
+from .pages import Pages, Redirect, UnroutedPageEntrypoint, bearer, page, safe_next
 
 HOME_BY_ROLE = {"family": "/family", "provider": "/provider", "officer": "/officer",
                 "admin": "/"}
@@ -17,6 +17,22 @@ class EveryonePages(Pages):
         if ctx.user and ctx.user["role"] in HOME_BY_ROLE and ctx.user["role"] != "admin":
             raise Redirect(HOME_BY_ROLE[ctx.user["role"]])
         return ctx.render("start.html")
+
+    @page("GET", "/accessibility")
+    def web_accessibility(self, ctx):
+        return ctx.render("about/accessibility.html")
+
+    @page("GET", "/privacy")
+    def web_privacy(self, ctx):
+        return ctx.render("about/privacy.html")
+
+    @page("GET", "/cookies")
+    def web_cookies(self, ctx):
+        return ctx.render("about/cookies.html")
+
+    @page("GET", "/help")
+    def web_help(self, ctx):
+        return ctx.render("about/help.html")
 
     SIGN_IN = Messages({"username": (N_("Enter your username"), N_("Enter your username")),
                         "password": (N_("Enter your password"), N_("Enter your password"))})
@@ -64,4 +80,10 @@ class EveryonePages(Pages):
             ctx.session["lang"] = language
             if ctx.user:  # recorded with the person, as the Welsh Language Standards ask
                 self.operation(ctx, update_me, body={"language": language})
-        raise Redirect(safe_next(ctx.request.form.get("next")) or "/")
+        target = safe_next(ctx.request.form.get("next"))
+        # back to the page, unless it was the answer to a form (a POST-only address)
+        raise Redirect(target if target and ctx.can_get(target) else "/")
+
+    @page("GET", None, entrypoint_class=UnroutedPageEntrypoint)
+    def web_unrouted(self, ctx):
+        raise ctx.request.routing_error  # NotFound or MethodNotAllowed, as a page

@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from nameko.exceptions import ConfigurationError
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
@@ -34,22 +35,45 @@ from . import labels
 from .forms import FormErrors, Messages
 from .i18n import LANGUAGES, N_, Formatter, best_language
 from .rendering import render
-from .sessions import COOKIE_NAME, CSRF_FIELD, Session, SessionCodec, set_cookie
+from .sessions import (COOKIE_NAME, CSRF_FIELD, LANGUAGE_COOKIE, Session, SessionCodec,
+                       set_cookie, set_language_cookie)
 
 log = logging.getLogger(__name__)
 
 FAMILY, PROVIDER, OFFICER = ("family",), ("provider",), ("officer",)
 REFUSAL = "refusal"  # the FormErrors key of a rule's refusal of a whole form (macros.refusal)
+SORRY = {"title": N_("Sorry, there is a problem"),
+         "message": N_("Something went wrong on our side. It has been recorded. Try again "
+                       "later.")}
+
+
+class FailedOutsideWorker(Exception):
+    pass
 
 
 class PageEntrypoint(ApiEntrypoint):
     """The gateway's HTTP entrypoint (same server, same correlation ids), answering a failure
-    outside the worker with a page rather than problem details."""
+    outside the worker with the service's own page, in the language the browser asks for."""
+
+    def handle_request(self, request):
+        try:
+            return super().handle_request(request)
+        except FailedOutsideWorker:
+            return Response(render(best_language(request.accept_languages), "error.html",
+                                   **SORRY, user=None, csrf_token=None, current_path="/",
+                                   errors={}, values={}),
+                            status=500, mimetype="text/html")
 
     def response_from_exception(self, exc):
         log.error("page failed outside its worker: %r", exc)
-        return Response("<!DOCTYPE html><title>Sorry</title><p>Sorry, something went wrong.",
-                        status=500, mimetype="text/html")
+        raise FailedOutsideWorker() from exc
+
+
+class UnroutedPageEntrypoint(PageEntrypoint):
+    """Has no route: answers a path no page has, or a method a page does not take
+    (gateway.http.ApiServer), through a worker, so in the person's language."""
+
+    answers_unrouted = True
 
 
 class WaitingPageEntrypoint(WaitsForChange, PageEntrypoint):
@@ -92,11 +116,17 @@ class PageContext:
         self.fmt = Formatter(language)
         self.nonce = secrets.token_urlsafe(16)
 
+    def can_get(self, path):
+        """Whether a page has this path (of this site) for GET: a link may lead there."""
+        return self.request.url_adapter.test(urlsplit(path).path, "GET")
+
     def _(self, message, **values):
         return self.fmt.gettext(message, **values)
 
     def render(self, template, status=200, **context):
-        flash = self.session.pop("flash", None)
+        flash = self.session.pop("flash", None)  # in the language of the page showing it
+        if isinstance(flash, list):  # [message, values]
+            flash = self._(flash[0], **flash[1])
         html = render(self.language, template, user=self.user, csrf_token=self.session["csrf"],
                       csrf_field=CSRF_FIELD, current_path=self.request.full_path.rstrip("?"),
                       flash=flash, cspNonce=self.nonce, errors=context.pop("errors", {}),
@@ -104,7 +134,7 @@ class PageContext:
         return Response(html, status=status, mimetype="text/html")
 
     def flash(self, message, **values):
-        self.session["flash"] = self._(message, **values)
+        self.session["flash"] = [message, values]
 
 
 def page(method, rule, roles=None, entrypoint_class=PageEntrypoint):
@@ -154,7 +184,9 @@ class Pages:
                 user, actor = self.accounts.authorise(bearer(session["token"]), SIGNED_IN)
             except errors.Problem:  # expired or revoked: signed out, language kept
                 session.pop("token")
-        language = (user or {}).get("language") or session.get("lang") \
+        chosen = (user or {}).get("language") or session.get("lang")
+        remembered = request.cookies.get(LANGUAGE_COOKIE)
+        language = chosen or (remembered if remembered in LANGUAGES else None) \
             or best_language(request.accept_languages)
         if language not in LANGUAGES:
             language = LANGUAGES[0]
@@ -178,6 +210,8 @@ class Pages:
             response = self._error_page(ctx, error)
         if session.modified:
             set_cookie(response, self.web_sessions, session, request)
+        if chosen and remembered != language:  # for the pages after signing out
+            set_language_cookie(response, self.web_sessions, language, request)
         response.headers["Content-Language"] = language
         response.headers.setdefault("Cache-Control", "no-store")
         response.vary.add("Cookie")
@@ -186,13 +220,19 @@ class Pages:
         return response
 
     def _error_page(self, ctx, error):
+        if isinstance(error, MethodNotAllowed):  # a page's address, asked the wrong way
+            response = ctx.render("error.html", status=405, title=N_("Page not found"),
+                                  message=N_("This page cannot be opened from a link or by "
+                                             "typing its address. Go back and use its form."))
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+            return response
+        if isinstance(error, NotFound):  # no page has this address
+            error = errors.not_found()
         problem = error.response() if isinstance(error, errors.Problem) else \
             errors.problem_for(error)
         if problem is None:
             log.exception("page failed: %r", error)
-            return ctx.render("error.html", status=500, title=N_("Sorry, there is a problem"),
-                              message=N_("Something went wrong on our side. It has been "
-                                         "recorded. Try again later."))
+            return ctx.render("error.html", status=500, **SORRY)
         status = problem.status_code
         if status == 401:
             ctx.session.pop("token")

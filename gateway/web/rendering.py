@@ -4,6 +4,7 @@ GOV.UK Frontend's Jinja port needs `ChainableUndefined` (its templates read `par
 options nobody set) and autoescaping must be on: every value a person or a service typed is
 escaped unless a template says otherwise.
 """
+import datetime
 import os
 
 from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
@@ -13,6 +14,10 @@ from . import labels
 from .i18n import LANGUAGE_NAMES, LANGUAGES, N_, TRANSLATIONS, Formatter
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
+# How people reach the council's team (help, accessibility, privacy pages)
+CONTACT = {"contact_email": "seibiant@example.org", "contact_phone": "01632 960 001"}
+# When the accessibility statement was prepared and last reviewed
+ACCESSIBILITY_STATEMENT_DATE = datetime.datetime(2026, 12, 2, 12, tzinfo=datetime.timezone.utc)
 
 
 def make_environment(language):
@@ -31,7 +36,8 @@ def make_environment(language):
     formatter = Formatter(language)
     environment.globals.update(
         fmt=formatter, labels=labels, language=language, languages=LANGUAGES,
-        language_names=LANGUAGE_NAMES, field_error=_field_error(formatter),
+        language_names=LANGUAGE_NAMES, statement_date=formatter.day(
+            ACCESSIBILITY_STATEMENT_DATE), **CONTACT, field_error=_field_error(formatter),
         error_list=_error_list(formatter), choice_items=_choice_items(formatter),
         label_list=lambda vocabulary, values, separator=", ": separator.join(
             formatter.label(vocabulary, value) for value in values or ()),

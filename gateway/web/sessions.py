@@ -14,6 +14,10 @@ import secrets
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 COOKIE_NAME = "seibiant_session"
+# The language the person last read the pages in: kept after signing out and past the
+# session's 12 hours (a preference, not a secret, so not signed; only a known code is read)
+LANGUAGE_COOKIE = "seibiant_language"
+LANGUAGE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600
 COOKIE_MAX_AGE_SECONDS = 12 * 3600
 CSRF_FIELD = "csrf_token"
 MAX_COOKIE_BYTES = 3000
@@ -75,5 +79,11 @@ class Session(dict):
 
 def set_cookie(response, codec, session, request):
     response.set_cookie(COOKIE_NAME, codec.dumps(dict(session)), max_age=codec.max_age,
+                        path="/", httponly=True, samesite="Lax",
+                        secure=codec.secure or request.is_secure)
+
+
+def set_language_cookie(response, codec, language, request):
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_MAX_AGE_SECONDS,
                         path="/", httponly=True, samesite="Lax",
                         secure=codec.secure or request.is_secure)

@@ -35,4 +35,7 @@ def test_the_seed_makes_a_small_world_once(api):
     assert sorted(offer["title"] for offer in offers) == sorted(
         title for username, *_, provider_offers in seed.PROVIDERS
         if username not in seed.PENDING for title, *_ in provider_offers)
+    # and each in Welsh too, so that the Welsh pages are Welsh
+    assert all(offer["title_cy"] == seed.WELSH[offer["title"]] and
+               offer["description_cy"] == seed.WELSH[offer["description"]] for offer in offers)
     assert seed.seed(api.base_url, ADMIN_PASSWORD) is None

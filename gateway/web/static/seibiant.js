@@ -34,3 +34,10 @@ function follow(region) {
 }
 
 document.querySelectorAll("[data-live-status]").forEach(follow);
+
+// On a small screen, a search's results come first: its filters wait behind "Show filters".
+if (window.matchMedia("(max-width: 40.0525em)").matches) {
+  document.querySelectorAll("details[data-close-on-small-screens]").forEach((filters) => {
+    filters.open = false;
+  });
+}

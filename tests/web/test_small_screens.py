@@ -1,0 +1,83 @@
+"""Phone-sized screens in a real browser: tables scroll inside themselves, a search's results
+come before its filters, and a keyboard reaches them without going through every filter."""
+import requests
+
+from .conftest import AXE_SCRIPT, Pages
+from .people import Person
+
+from seibiant_common.processes import wait_until
+
+
+def _a_booking(api, world):
+    suffix = world["suffix"]
+    provider = api.post(None, "/providers", {
+        "username": "club-" + suffix, "password": "club-password-1",
+        "name": "Youth club " + suffix, "kind": "short_break", "regions": [world["council"]]})
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    token = api.token("club-" + suffix, "club-password-1")
+    offer = api.post(token, "/offers", {
+        "title": "Specialist youth club evening with trained staff " + suffix,
+        "category": "group_specialist", "price_pence": 1500, "region": world["council"]})
+    slot = api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": "2099-06-05T17:00:00+00:00", "end": "2099-06-05T20:00:00+00:00",
+        "capacity": 4}]})["items"][0]
+    family_token = api.token(world["family"]["username"], world["family"]["password"])
+    booking = api.post(family_token, "/bookings", {
+        "slot_id": slot["id"], "places": 1, "budget_id": world["budget"]["id"]}, status=202)
+    wait_until(lambda: requests.get(
+        api.base_url + "/api/v1/bookings/" + booking["id"], timeout=10,
+        headers={"Authorization": "Bearer " + family_token}).json()["status"] == "confirmed",
+        20, interval=0.2, message="the booking to be confirmed")
+    return offer
+
+
+def _sign_in(page, base_url, world):
+    Person(page, Pages()).sign_in(base_url, world["family"]["username"],
+                                  world["family"]["password"])
+
+
+def test_tables_and_the_search_fit_a_phone(live_system, world, api, browser, pages):
+    _a_booking(api, world)
+    for width in (320, 375):
+        context = browser.new_context(viewport={"width": width, "height": 740})
+        context.add_init_script(script=AXE_SCRIPT)
+        page = context.new_page()
+        try:
+            _sign_in(page, live_system, world)
+            for path in ("/bookings", "/budgets/{}/statement".format(world["budget"]["id"]),
+                         "/breaks?region=" + world["council"]):
+                page.goto(live_system + path)
+                pages.check(page)
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width, "{} is {} px wide at {} px".format(path, wide, width)
+            # the results are on the first screen; the filters wait behind "Show filters"
+            heading = page.locator("#results-heading").bounding_box()
+            assert heading["y"] < 740, heading
+            assert not page.locator("#q").is_visible()
+            page.locator("summary", has_text="Show filters").click()
+            assert page.locator("#q").is_visible()
+        finally:
+            context.close()
+
+
+def test_a_keyboard_reaches_the_results_without_the_filters(live_system, world, api, browser):
+    offer = _a_booking(api, world)
+    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    context.add_init_script(script=AXE_SCRIPT)
+    page = context.new_page()
+    try:
+        _sign_in(page, live_system, world)
+        page.goto(live_system + "/breaks?region=" + world["council"])
+        for _ in range(15):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.getAttribute('href')") == "#results":
+                break
+        else:
+            raise AssertionError("no way to the results in the first 15 tab stops")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.getAttribute('href')") == \
+            "/breaks/" + offer["id"]
+    finally:
+        context.close()
