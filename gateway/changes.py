@@ -7,13 +7,13 @@ green thread between two short workers that each read the booking, so waiting fa
 no worker, no RPC and no database connection.
 """
 import json
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from eventlet.event import Event
+from marshmallow import ValidationError
 from nameko.events import BROADCAST, event_handler
 from nameko.extensions import DependencyProvider, SharedExtension
 from werkzeug.wrappers import Request, Response
@@ -21,8 +21,9 @@ from werkzeug.wrappers import Request, Response
 from seibiant_common.contracts import bookings as booking_events
 
 from .http import ApiEntrypoint
+from .schemas import BookingWaitQuery
 
-MAX_WAIT_SECONDS = 30
+WAIT_QUERY = BookingWaitQuery()
 
 
 class Waiters(SharedExtension):
@@ -65,13 +66,13 @@ def wakes_waiting_requests(method: Callable) -> Callable:
 
 
 def wait_asked(request: Request) -> tuple[int, str] | None:
-    """(seconds, status) when the query asks to wait; anything malformed is left to the
-    operation's query schema, which answers 422 naming the field."""
-    wait, status = request.args.getlist("wait"), request.args.get("status")
-    if len(wait) != 1 or status is None or not re.fullmatch("[0-9]{1,2}", wait[0]):
+    """(seconds, status) when the query asks to wait, read by the operation's own query
+    schema; anything malformed is left to the operation, which answers 422 naming the field."""
+    try:
+        asked = WAIT_QUERY.load(request.args.to_dict())
+    except ValidationError:
         return None
-    seconds = int(wait[0])
-    return (seconds, status) if 0 < seconds <= MAX_WAIT_SECONDS else None
+    return (asked["wait"], asked["status"]) if "wait" in asked else None
 
 
 def _status(response: Response) -> str | None:

@@ -25,6 +25,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 PROVIDER_STATUSES = ("pending", "approved", "suspended")
 MAX_PENCE = 10 ** 11  # a billion pounds: far above any budget, far below a 64-bit overflow
 MAX_LIST = 50
+MAX_WAIT_SECONDS = 30  # the longest `GET /bookings/{id}?wait=N`
 SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`
 ID = r"^[A-Za-z0-9_-]{1,64}$"
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
@@ -295,7 +296,7 @@ class BookingsQuery(PageQuery):
 
 class BookingWaitQuery(Strict):
     """`wait` seconds for the booking's status to differ from `status` (both or neither)."""
-    wait = QueryNumber(minimum=1, maximum=30)
+    wait = QueryNumber(minimum=1, maximum=MAX_WAIT_SECONDS)
     status = fields.String(validate=validate.OneOf(BOOKING_STATUSES))
 
     @validates_schema
