@@ -173,3 +173,18 @@ def test_an_offer_in_english_only_is_marked_as_english_on_welsh_pages(live_syste
     assert "<title>Riverside supper" in page  # a title holds text only
     page = family.get(live_system + "/breaks/" + welsh["id"], timeout=10).text
     assert '<h1 class="govuk-heading-l">Taith gerdded</h1>' in page
+
+
+def test_the_published_pages_pass_axe_in_both_languages_and_on_a_phone(live_system, new_page,
+                                                                       pages):
+    for language in ("en-GB", "cy"):
+        page = new_page(language)
+        for width in (1024, 320):
+            page.set_viewport_size({"width": width, "height": 740})
+            for address in PUBLISHED:
+                page.goto(live_system + address)
+                assert page.locator("html").get_attribute("lang") == language[:2]
+                pages.check(page)
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width, "{} is {} px wide at {} px".format(address, wide, width)
+    assert len(pages.checked) == 16
