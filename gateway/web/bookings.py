@@ -66,9 +66,10 @@ class BookingPages(Pages):
     @page("GET", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
     def web_cancel_confirm(self, ctx, booking_id):
         """Asks before cancelling (a page of its own, so it works without JavaScript)."""
-        booking = self._booking(ctx, booking_id)
+        booking = self.operation(ctx, get_booking, booking_id=booking_id)
         if booking["status"] not in CANCELLABLE:
             raise Redirect("/bookings/{}".format(booking_id))
+        booking["offer"] = self._offer(ctx, booking.get("offer_id"), {})
         return ctx.render("bookings/cancel.html", booking=booking)
 
     @page("POST", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)

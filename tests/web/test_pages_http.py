@@ -467,10 +467,16 @@ def test_cancelling_asks_first_on_a_page_of_its_own(live_system, world, api):
                          status=202) for _ in range(2)]
     family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
     provider = signed_in(live_system, *provider_sign_in)
+    stranger = {"username": "stranger-" + world["suffix"], "password": "stranger-password-1",
+                "display_name": "Another family"}
+    api.post(world["officer_token"], "/families", stranger)
+    stranger = signed_in(live_system, stranger["username"], stranger["password"])
     for person, booking in ((family, bookings[0]), (provider, bookings[1])):
         url = live_system + "/bookings/" + booking["id"]
         wait_until(lambda: ">Confirmed</strong>" in person.get(url, timeout=10).text, 20,
                    interval=0.2, message="the gifted booking to be confirmed")
+        # another family is not told the booking exists, let alone asked to cancel it
+        assert stranger.get(url + "/cancel", timeout=10).status_code == 404
         page = person.get(url, timeout=10).text
         assert 'href="/bookings/{}/cancel"'.format(booking["id"]) in page
         assert 'action="/bookings/{}/cancel"'.format(booking["id"]) not in page
