@@ -82,6 +82,14 @@ def sign_in(service, call):
                                  call.request)
 
 
+@api("DELETE", "/auth/token", "Sign out: the bearer token of this request stops working",
+     status=204, idempotency=None, tag="accounts",
+     description="Signing out twice is a 401 the second time: the token no longer works.")
+def sign_out(service, call):
+    service.accounts.sign_out(call.request)
+    return Response(status=204)
+
+
 @api("GET", "/me", "The caller's user record", response=s.UserSchema, tag="accounts")
 def me(service, call):
     return call.user

@@ -79,16 +79,17 @@ def _operation(op):
         required = any(field.required for field in op.body.fields.values())
         doc["requestBody"] = {"required": required,
                               "content": {"application/json": {"schema": op.body}}}
-    success = {"description": "OK" if op.status == 200 else
-               {201: "Created", 202: "Accepted: the outcome follows"}[op.status]}
+    success = {"description": {200: "OK", 201: "Created", 202: "Accepted: the outcome follows",
+                               204: "Done; no body"}[op.status]}
     content = {}
     if op.response:
         content["application/json"] = {"schema": op.response}
     for media_type in op.content_types:
         content[media_type] = {"schema": {"type": "string"}}
-    if not content:
+    if not content and op.status != 204:
         content["application/json"] = {"schema": {"type": "object"}}
-    success["content"] = content
+    if content:
+        success["content"] = content
     if op.location:
         success["headers"] = {"Location": {"schema": {"type": "string"},
                                            "description": "where the new thing is"}}

@@ -100,6 +100,19 @@ def test_tokens_expire_and_die_with_their_user(api, world, live):
     assert api.get("/me", token=fresh).json()["id"] == world.family.user_id
 
 
+def test_signing_out_stops_that_token_and_no_other(api, world):
+    username = unique("family")
+    world.officer.post("/families", {"username": username, "password": PASSWORD,
+                                     "display_name": "F"})
+    leaving, staying = api.token(username, PASSWORD), api.token(username, PASSWORD)
+    answer = api.call("DELETE", "/auth/token", token=leaving)
+    assert answer.status_code == 204 and answer.content == b""
+    assert api.get("/me", token=leaving).status_code == 401
+    assert api.call("DELETE", "/auth/token", token=leaving).status_code == 401
+    assert api.get("/me", token=staying).json()["username"] == username
+    assert api.call("DELETE", "/auth/token").status_code == 401
+
+
 @pytest.mark.parametrize("claims", MALFORMED_CLAIMS)
 def test_a_token_signed_with_the_real_secret_but_malformed_claims_is_a_401(api, world,
                                                                           claims):
