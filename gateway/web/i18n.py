@@ -36,7 +36,9 @@ ZONE = zoneinfo.ZoneInfo(TIMEZONE)
 def read_catalogue(language):
     with open(os.path.join(TRANSLATIONS_DIR, language, "LC_MESSAGES", "messages.po"),
               "rb") as po:
-        return read_po(po, locale=language)
+        # a malformed entry (say, a msgid left without its msgstr by a merge) stops the
+        # gateway rather than dropping words from the pages
+        return read_po(po, locale=language, abort_invalid=True)
 
 
 def _compile(language):

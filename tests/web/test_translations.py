@@ -3,6 +3,7 @@ CLDR data: dates, money, six plural forms). No browser, no broker."""
 import datetime
 import os
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
@@ -108,3 +109,10 @@ def test_offer_cards_show_an_overnight_slots_end_date():
         '{% import "macros.html" as m %}{% include "breaks/_offer_card.html" %}').render(
         offer=offer, user={"role": "family"})
     assert "Friday 5 March 2027, 15:00 – Saturday 6 March 2027, 11:00:" in html
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_each_catalogue_reads_without_a_malformed_entry(language):
+    """The gateway reads them strictly (a msgid without its msgstr stops it), so a merge
+    that breaks one fails here, not on the pages."""
+    assert len(i18n.read_catalogue(language)) > 400
