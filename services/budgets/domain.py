@@ -1,8 +1,9 @@
 """The rules of a Direct Payment budget: an append-only ledger, two-phase holds, spend approval.
 
 Plain Python (no nameko, no SQLAlchemy), so every rule here is tested without a broker or a
-database. The application layer loads a `Budget` (its row locked), calls one method, then
-writes `budget.new_entries`, `budget.new_audit` and the holds it touched.
+database. The application layer loads a `Budget` (its row locked) and calls one method; its
+unit of work then writes what changed: the budget, `budget.new_entries`, `budget.new_audit`
+and the holds it touched (`models.py` maps these classes onto the tables).
 
 Balances are never stored as facts: each ledger entry moves pence between allocated, held
 and spent (see `EFFECTS`), and a balance is the sum of its entries. The cached balance on the
@@ -114,7 +115,9 @@ class Balance:
                 "spent_pence": self.spent_pence, "available_pence": self.available_pence}
 
 
-@dataclass(frozen=True)
+# Entries and audit records are never changed once posted (the database refuses it), but are
+# not frozen dataclasses: the ORM keeps its state on each instance.
+@dataclass
 class LedgerEntry:
     id: str
     budget_id: str
@@ -127,7 +130,7 @@ class LedgerEntry:
     hold_id: str = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class AuditRecord:
     """A change to a budget that moves no money (created, suspended), with who, when, why."""
     budget_id: str
