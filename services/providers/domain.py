@@ -1,11 +1,14 @@
 """The rules of providers, offers, slots and places.
 
-Plain Python: no nameko, no SQLAlchemy. The application layer loads the state, asks these
-functions what may happen, and stores the answer; `now` is always passed in.
+Plain Python: no nameko, no SQLAlchemy. The application layer loads these entities through its
+unit of work (`models.py` maps them onto the tables), asks the rules below what may happen,
+and changes the entities accordingly; `now` is always passed in.
 """
+import dataclasses
 import datetime
 import unicodedata
 import zoneinfo
+from typing import Any
 
 from seibiant_common import times
 from seibiant_common.refusals import Invalid, NotAllowed
@@ -38,6 +41,118 @@ MAX_SLOTS_PER_PUBLICATION = 500
 MAX_PATTERN_NIGHTS = 30
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_SEARCH_TERMS = 10
+
+
+# --- the entities ----------------------------------------------------------------------
+#
+# Compared by identity (eq=False), as the unit of work tracks them.
+
+@dataclasses.dataclass(eq=False)
+class ServedRegion:
+    """A region (council slug) a provider serves."""
+    region: str
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class Provider:
+    id: str
+    user_id: str
+    name: str
+    kind: str
+    description: str
+    accessibility: list[str]
+    supports_needs: list[str]
+    status: str
+    contact_email: str | None = None  # how families who booked reach the provider
+    contact_phone: str | None = None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    regions_served: list[ServedRegion] = dataclasses.field(default_factory=list)
+
+    @property
+    def regions(self) -> list[str]:
+        return [served.region for served in self.regions_served]
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class Offer:
+    id: str
+    provider_id: str
+    title: str
+    description: str
+    title_cy: str | None = None
+    description_cy: str | None = None
+    category: str
+    price_pence: int
+    region: str
+    accessibility: list[str]
+    supports_needs: list[str]
+    # Derived from the lists and texts above, for search (`Offer.new` computes them).
+    accessibility_mask: int
+    needs_mask: int
+    search_text: str
+    created_by: str
+    created_at: datetime.datetime
+    provider: Provider = dataclasses.field(init=False, repr=False)
+
+    @classmethod
+    def new(cls, *, id: str, provider_id: str, title: str, description: str,
+            title_cy: str | None, description_cy: str | None, category: str, price_pence: int,
+            region: str, accessibility: list[str], supports_needs: list[str], created_by: str,
+            created_at: datetime.datetime) -> "Offer":
+        return cls(id=id, provider_id=provider_id, title=title, description=description,
+                   title_cy=title_cy, description_cy=description_cy, category=category,
+                   price_pence=price_pence, region=region, accessibility=accessibility,
+                   supports_needs=supports_needs,
+                   accessibility_mask=accessibility_mask(accessibility),
+                   needs_mask=needs_mask(supports_needs),
+                   search_text=searchable_text(title, description, title_cy, description_cy),
+                   created_by=created_by, created_at=created_at)
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class Slot:
+    id: str
+    offer_id: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    capacity: int
+    reserved: int  # places held by live reservations
+    status: str
+    created_at: datetime.datetime
+    offer: Offer = dataclasses.field(init=False, repr=False)
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class Reservation:
+    """A booking's places: its one outcome (reserved, refused or released), with the price
+    and category of the slot when the places were reserved."""
+    booking_id: str
+    slot_id: str | None = None  # None: released before any request named a slot
+    status: str | None = None
+    reason: str | None = None
+    places: int
+    offer_id: str | None = None
+    provider_id: str | None = None
+    unit_price_pence: int | None = None
+    total_pence: int | None = None
+    category: str | None = None
+    slot_start: datetime.datetime | None = None
+    slot_end: datetime.datetime | None = None
+    created_at: datetime.datetime
+    released_at: datetime.datetime | None = None
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class AuditEntry:
+    """Who changed what and when."""
+    subject: str
+    subject_id: str
+    action: str
+    actor_user_id: str | None
+    actor_role: str | None
+    detail: dict[str, Any]
+    at: datetime.datetime
 
 
 # --- who may do what -------------------------------------------------------------------
