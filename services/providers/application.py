@@ -356,24 +356,10 @@ def reserve_places(uow, booking_id, slot_id, places):
     if earlier is not None:
         _answer_reservation(uow, earlier)
         return reservation_view(earlier)
-    reservation = Reservation(booking_id=booking_id, slot_id=slot_id, places=places,
-                              created_at=now)
-    if row is None:
-        reason = domain.SLOT_NOT_BOOKABLE
-    else:
-        slot, offer, provider_status, _ = row
-        reason = domain.refusal_reason(
-            provider_status=provider_status, slot_status=slot.status,
-            slot_start=slot.starts_at, capacity=slot.capacity, reserved=slot.reserved,
-            places=places, now=now)
-    if reason is not None:
-        reservation.status, reservation.reason = REFUSED, reason
-    else:
-        reservation.status = RESERVED
-        reservation.offer_id, reservation.provider_id = offer.id, offer.provider_id
-        reservation.category, reservation.unit_price_pence = offer.category, offer.price_pence
-        reservation.total_pence = offer.price_pence * places
-        reservation.slot_start, reservation.slot_end = slot.starts_at, slot.ends_at
+    slot, offer, provider_status, _ = row if row is not None else (None, None, None, None)
+    reservation = Reservation.answer(booking_id=booking_id, slot_id=slot_id, places=places,
+                                     slot=slot, offer=offer, provider_status=provider_status,
+                                     now=now)
     inserted = session.execute(upsert(session, reservations).values(
         {column.key: getattr(reservation, column.key) for column in reservations.c})
         .on_conflict_do_nothing(index_elements=[reservations.c.booking_id]))

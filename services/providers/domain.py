@@ -146,6 +146,32 @@ class Reservation:
     created_at: datetime.datetime
     released_at: datetime.datetime | None = None
 
+    @classmethod
+    def answer(cls, *, booking_id: str, slot_id: str, places: int, slot: Slot | None,
+               offer: Offer | None, provider_status: str | None,
+               now: datetime.datetime) -> "Reservation":
+        """A booking's first request for `places` on the slot (None: no such slot), with its
+        offer and its provider's status: reserved, with the price and category the offer has
+        now, or refused with the reason."""
+        reservation = cls(booking_id=booking_id, slot_id=slot_id, places=places,
+                          created_at=now)
+        reason: str | None = SLOT_NOT_BOOKABLE
+        if slot is not None and offer is not None and provider_status is not None:
+            reason = refusal_reason(
+                provider_status=provider_status, slot_status=slot.status,
+                slot_start=slot.starts_at, capacity=slot.capacity, reserved=slot.reserved,
+                places=places, now=now)
+            if reason is None:
+                reservation.status = RESERVED
+                reservation.offer_id, reservation.provider_id = offer.id, offer.provider_id
+                reservation.category = offer.category
+                reservation.unit_price_pence = offer.price_pence
+                reservation.total_pence = offer.price_pence * places
+                reservation.slot_start, reservation.slot_end = slot.starts_at, slot.ends_at
+                return reservation
+        reservation.status, reservation.reason = REFUSED, reason
+        return reservation
+
 
 @dataclasses.dataclass(kw_only=True, eq=False)
 class AuditEntry:
