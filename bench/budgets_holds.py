@@ -35,7 +35,7 @@ from bench.measure import cpu_seconds  # noqa: E402
 from seibiant_common import sandbox  # noqa: E402
 from seibiant_common.outbox import envelope  # noqa: E402
 from seibiant_common.processes import ServiceProcess, wait_until  # noqa: E402
-from services.budgets.models import HoldRow  # noqa: E402
+from services.budgets.models import holds  # noqa: E402
 
 HOLDS = int(os.environ.get("BENCH_HOLDS", "2000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
@@ -95,7 +95,7 @@ class Bench:
 
     def decided(self):
         with self.engine.connect() as connection:
-            return connection.execute(sa.select(sa.func.count()).select_from(HoldRow)).scalar()
+            return connection.execute(sa.select(sa.func.count()).select_from(holds)).scalar()
 
     def via_events(self, budgets):
         """Publishes HOLDS hold requests at once; the rate of their decisions."""

@@ -36,9 +36,8 @@ from seibiant_common.processes import ServiceProcess, wait_until  # noqa: E402
 from seibiant_common.types import utcnow  # noqa: E402
 from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS,  # noqa: E402
                                           CATEGORIES)
-from services.providers import domain  # noqa: E402
-from services.providers.models import (PLUMBING_TABLES, Offer, Provider,  # noqa: E402
-                                       ProviderRegion, Slot)
+from services.providers import domain, models  # noqa: E402
+from services.providers.models import PLUMBING_TABLES  # noqa: E402
 from services.providers.schemas import PageSchema, SearchPageSchema, SearchSchema  # noqa: E402
 from services.providers.search import search  # noqa: E402
 
@@ -151,10 +150,11 @@ def load(database_url, offers, slots, seed=7):
             status=domain.WITHDRAWN if rng.random() < 0.03 else domain.OPEN, created_at=now))
     engine = sa.create_engine(database_url)
     with engine.begin() as connection:
-        for model, rows in ((Provider, provider_rows), (ProviderRegion, region_rows),
-                            (Offer, offer_rows), (Slot, slot_rows)):
+        for table, rows in ((models.providers, provider_rows),
+                            (models.provider_regions, region_rows),
+                            (models.offers, offer_rows), (models.slots, slot_rows)):
             for start in range(0, len(rows), 5000):
-                connection.execute(sa.insert(model.__table__), rows[start:start + 5000])
+                connection.execute(sa.insert(table), rows[start:start + 5000])
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import tomllib
 
 import pytest
 
@@ -47,3 +48,10 @@ def impure(module):
 @pytest.mark.parametrize("module", DOMAIN_MODULES)
 def test_a_domain_module_imports_only_the_standard_library_and_pure_modules(module):
     assert impure(module) == []
+
+
+def test_mypy_checks_every_domain_module():
+    """The rules are typed: `make lint`'s mypy reads each domain module (pyproject.toml)."""
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as config:
+        checked = set(tomllib.load(config)["tool"]["mypy"]["files"])
+    assert {name.replace(".", "/") + ".py" for name in DOMAIN_MODULES} <= checked

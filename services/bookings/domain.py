@@ -22,6 +22,7 @@ The saga, as bookings drives it (docs/contracts.md):
 """
 import dataclasses
 import datetime
+from typing import Any, Mapping, Optional
 
 from seibiant_common.contracts import bookings as ev
 from seibiant_common.fingerprints import fingerprint
@@ -54,6 +55,9 @@ PRICE_CHANGED = "price_changed"
 TIMED_OUT = "timed_out"
 
 CANCELLING_ROLES = frozenset({"family", "provider"})
+# Who asks: the gateway's `{"user_id", "role", "council", "provider_id"}`.
+Actor = Mapping[str, Any]
+Events = list["Event"]
 MAX_PLACES = 100
 
 
@@ -67,7 +71,7 @@ class Timeouts:
 @dataclasses.dataclass(frozen=True)
 class Event:
     type: str
-    payload: dict
+    payload: dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +89,8 @@ class Slot:
     bookable: bool
 
 
-def next_look(now, earliest_deadline, timeouts):
+def next_look(now: datetime.datetime, earliest_deadline: Optional[datetime.datetime],
+              timeouts: Timeouts) -> datetime.datetime:
     """When the timer must next look for late steps and approvals, having looked at `now`
     and found `earliest_deadline` the soonest of the live bookings' (None: no live booking).
     A deadline set after the look is at least the shorter timeout away, so until then
@@ -94,7 +99,7 @@ def next_look(now, earliest_deadline, timeouts):
     return horizon if earliest_deadline is None else min(earliest_deadline, horizon)
 
 
-def newer(known_as_of, as_of):
+def newer(known_as_of: Optional[datetime.datetime], as_of: datetime.datetime) -> bool:
     """Whether a provider's status told at `as_of` replaces the one known since
     `known_as_of` (None: only assumed, from a publication or an answer; any decision
     announced is newer)."""
@@ -108,7 +113,8 @@ DECLINED_BY_OFFICER = "declined by an officer: "
 class Transition:
     """One recorded change of status: from, to, when, why and by whom."""
 
-    def __init__(self, from_status, to_status, at, why, by):
+    def __init__(self, from_status: Optional[str], to_status: str, at: datetime.datetime,
+                 why: str, by: str) -> None:
         self.from_status = from_status
         self.to_status = to_status
         self.at = at
@@ -116,18 +122,19 @@ class Transition:
         self.by = by
 
 
-def request_fingerprint(slot_id, places, budget_id):
+def request_fingerprint(slot_id: str, places: int, budget_id: Optional[str]) -> str:
     """Identifies a request body, so a reused idempotency key can be told apart."""
     return fingerprint({"slot_id": slot_id, "places": places, "budget_id": budget_id})
 
 
-def same_request(booking, slot_id, places, budget_id):
+def same_request(booking: "Booking", slot_id: str, places: int,
+                 budget_id: Optional[str]) -> bool:
     return booking.request_fingerprint == request_fingerprint(slot_id, places, budget_id)
 
 
 # --- who sees what ----------------------------------------------------------------------
 
-def scope(actor):
+def scope(actor: Actor) -> Optional[tuple[str, str]]:
     """(booking attribute, value) that a booking must match to be the actor's, or None when
     the actor's role sees no bookings at all."""
     role = actor.get("role")
@@ -140,7 +147,7 @@ def scope(actor):
     return None
 
 
-def visible_to(booking, actor):
+def visible_to(booking: "Booking", actor: Actor) -> bool:
     rule = scope(actor)
     return rule is not None and getattr(booking, rule[0]) == rule[1]
 
@@ -148,9 +155,11 @@ def visible_to(booking, actor):
 class Booking:
     """A family's booking of places on one slot, and where its saga stands."""
 
-    def __init__(self, id, family_id, council, idempotency_key, request_fingerprint, slot_id,
-                 offer_id, provider_id, category, places, unit_price_pence, budget_id,
-                 slot_start, slot_end, now):
+    def __init__(self, id: str, family_id: str, council: Optional[str], idempotency_key: str,
+                 request_fingerprint: str, slot_id: str, offer_id: str, provider_id: str,
+                 category: str, places: int, unit_price_pence: int, budget_id: Optional[str],
+                 slot_start: datetime.datetime, slot_end: datetime.datetime,
+                 now: datetime.datetime) -> None:
         self.id = id
         self.family_id = family_id
         self.council = council
@@ -167,19 +176,19 @@ class Booking:
         self.slot_start = slot_start
         self.slot_end = slot_end
         self.status = REQUESTED
-        self.reason = None
+        self.reason: Optional[str] = None
         self.places_state = PLACES_PENDING
         self.funds_state = FUNDS_PENDING if budget_id is not None else FUNDS_NOT_NEEDED
         self.step_attempts = 0
-        self.step_deadline = None
-        self.approval_deadline = None
-        self.final_amount_pence = None
+        self.step_deadline: Optional[datetime.datetime] = None
+        self.approval_deadline: Optional[datetime.datetime] = None
+        self.final_amount_pence: Optional[int] = None
         self.created_at = now
         self.updated_at = now
-        self.transitions = []
+        self.transitions: list[Transition] = []
 
     @property
-    def decline_reason(self):
+    def decline_reason(self) -> Optional[str]:
         """The officer's own words for declining the spend, or None."""
         if self.reason != "declined":
             return None
@@ -189,8 +198,9 @@ class Booking:
         return None
 
     @classmethod
-    def request(cls, booking_id, actor, idempotency_key, slot, places, budget_id, now,
-                timeouts):
+    def request(cls, booking_id: str, actor: Actor, idempotency_key: str, slot: Slot,
+                places: int, budget_id: Optional[str], now: datetime.datetime,
+                timeouts: Timeouts) -> tuple["Booking", Events]:
         """A family's request for `places` on `slot` (as bookings knows it): the new booking
         and the event that starts its saga."""
         require_role(actor.get("role"), "family")
@@ -215,7 +225,8 @@ class Booking:
 
     # --- the saga's answers -------------------------------------------------------------
 
-    def places_reserved(self, unit_price_pence, now, timeouts):
+    def places_reserved(self, unit_price_pence: int, now: datetime.datetime,
+                        timeouts: Timeouts) -> Events:
         if self.status in sm.UNDONE:
             return [self.undone_event()]
         if not self._waiting_for_places():
@@ -228,13 +239,13 @@ class Booking:
         self.places_state = PLACES_RESERVED
         return self._advance(now, PROVIDERS, "places reserved", timeouts)
 
-    def reservation_refused(self, reason, now):
+    def reservation_refused(self, reason: str, now: datetime.datetime) -> Events:
         if not self._waiting_for_places():
             return []
         known = reason if reason in REJECTION_REASONS else "slot_not_bookable"
         return self._reject(known, now, PROVIDERS, "reservation refused: {}".format(reason))
 
-    def funds_held(self, approval, now, timeouts):
+    def funds_held(self, approval: str, now: datetime.datetime, timeouts: Timeouts) -> Events:
         if self.status in sm.UNDONE:
             return [self.undone_event()]
         if not self._waiting_for_funds():
@@ -245,7 +256,7 @@ class Booking:
                                  timeouts)
         return self.approval_required(now, timeouts)
 
-    def approval_required(self, now, timeouts):
+    def approval_required(self, now: datetime.datetime, timeouts: Timeouts) -> Events:
         if self.status in sm.UNDONE:
             return [self.undone_event()]
         if not self._waiting_for_funds():
@@ -253,7 +264,8 @@ class Booking:
         self.funds_state = FUNDS_AWAITING_OFFICER
         return self._advance(now, BUDGETS, "funds held", timeouts)
 
-    def spend_approved(self, decided_by, reason, now):
+    def spend_approved(self, decided_by: str, reason: Optional[str],
+                       now: datetime.datetime) -> Events:
         if self.status in sm.UNDONE:
             return [self.undone_event()]
         # The approval may overtake funds_held and approval_required, and the places: they
@@ -263,19 +275,20 @@ class Booking:
         self.funds_state = FUNDS_HELD
         return self._advance(now, decided_by, "approved by an officer: {}".format(reason or ""))
 
-    def spend_declined(self, decided_by, reason, now):
+    def spend_declined(self, decided_by: str, reason: Optional[str],
+                       now: datetime.datetime) -> Events:
         if not self._deciding_funds():
             return []
         return self._reject("declined", now, decided_by,
                             DECLINED_BY_OFFICER + (reason or ""))
 
-    def hold_refused(self, reason, now):
+    def hold_refused(self, reason: str, now: datetime.datetime) -> Events:
         if not self._waiting_for_funds():
             return []
         known = reason if reason in REJECTION_REASONS else "budget_inactive"
         return self._reject(known, now, BUDGETS, "hold refused: {}".format(reason))
 
-    def slot_withdrawn(self, now):
+    def slot_withdrawn(self, now: datetime.datetime) -> Events:
         if self.status not in sm.CANCELLABLE:
             return []
         self._move(CANCELLED, now, SYSTEM, "the provider withdrew the slot")
@@ -283,7 +296,7 @@ class Booking:
 
     # --- people's requests --------------------------------------------------------------
 
-    def cancel(self, actor, now):
+    def cancel(self, actor: Actor, now: datetime.datetime) -> Events:
         if actor.get("role") not in CANCELLING_ROLES:
             raise WrongRole("only the family or the provider may cancel a booking")
         if self.status not in sm.CANCELLABLE:
@@ -294,7 +307,8 @@ class Booking:
         self._move(CANCELLED, now, actor["user_id"], "cancelled by the {}".format(actor["role"]))
         return [self.undone_event()]
 
-    def complete(self, actor, final_amount_pence, now):
+    def complete(self, actor: Actor, final_amount_pence: Optional[int],
+                 now: datetime.datetime) -> Events:
         require_role(actor.get("role"), "provider")
         if self.status != CONFIRMED:
             raise NotAllowed("not_confirmed", "only a confirmed booking can be completed")
@@ -312,7 +326,7 @@ class Booking:
 
     # --- time ---------------------------------------------------------------------------
 
-    def step_timed_out(self, now, timeouts):
+    def step_timed_out(self, now: datetime.datetime, timeouts: Timeouts) -> Events:
         """Answers that are late are asked for again, then given up safely."""
         if self.status != REQUESTED or self.step_deadline is None or now < self.step_deadline:
             return []
@@ -323,7 +337,7 @@ class Booking:
         return self._reject(TIMED_OUT, now, SYSTEM, "no answer from {} after {} tries".format(
             " and ".join(self.missing_answers()), self.step_attempts + 1))
 
-    def missing_answers(self):
+    def missing_answers(self) -> list[str]:
         """Who has not answered booking_requested yet (while requested)."""
         missing = []
         if self.places_state == PLACES_PENDING:
@@ -332,7 +346,7 @@ class Booking:
             missing.append(BUDGETS)
         return missing
 
-    def approval_timed_out(self, now):
+    def approval_timed_out(self, now: datetime.datetime) -> Events:
         if (self.status != AWAITING_APPROVAL or self.approval_deadline is None
                 or now < self.approval_deadline):
             return []
@@ -341,19 +355,20 @@ class Booking:
 
     # --- internals ----------------------------------------------------------------------
 
-    def _waiting_for_places(self):
+    def _waiting_for_places(self) -> bool:
         return self.status == REQUESTED and self.places_state == PLACES_PENDING
 
-    def _waiting_for_funds(self):
+    def _waiting_for_funds(self) -> bool:
         return self.status == REQUESTED and self.funds_state == FUNDS_PENDING
 
-    def _deciding_funds(self):
+    def _deciding_funds(self) -> bool:
         """The hold may still be decided by an officer: held or about to be, not approved."""
         return (self.status == AWAITING_APPROVAL or (
             self.status == REQUESTED
             and self.funds_state in (FUNDS_PENDING, FUNDS_AWAITING_OFFICER)))
 
-    def _advance(self, now, by, why, timeouts=None):
+    def _advance(self, now: datetime.datetime, by: str, why: str,
+                 timeouts: Optional[Timeouts] = None) -> Events:
         """After an answer: confirmed when nothing is missing, awaiting approval when only an
         officer is (`timeouts` set its deadline), otherwise still waiting for the other
         answer."""
@@ -362,11 +377,14 @@ class Booking:
             return self._confirm(now, by, why)
         if self.places_state == PLACES_RESERVED and \
                 self.funds_state == FUNDS_AWAITING_OFFICER:
+            # only the answers that can leave an officer missing (places, funds) pass timeouts
+            assert timeouts is not None
             return self._await_approval(now, timeouts)
         self.updated_at = now
         return []
 
-    def _move(self, to_status, now, by, why, reason=None):
+    def _move(self, to_status: str, now: datetime.datetime, by: str, why: str,
+              reason: Optional[str] = None) -> None:
         sm.check(self.status, to_status)
         self.transitions.append(Transition(self.status, to_status, now, why, by))
         self.status = to_status
@@ -376,7 +394,7 @@ class Booking:
         if to_status != AWAITING_APPROVAL:
             self.approval_deadline = None
 
-    def _request_event(self):
+    def _request_event(self) -> Event:
         """booking_requested: what providers needs to reserve the places, and budgets to
         hold the money (no budget: nothing to hold)."""
         return Event(ev.BOOKING_REQUESTED, {
@@ -385,21 +403,21 @@ class Booking:
             "amount_pence": self.total_pence, "category": self.category,
             "break_start": self.slot_start, "break_end": self.slot_end})
 
-    def _confirm(self, now, by, why):
+    def _confirm(self, now: datetime.datetime, by: str, why: str) -> Events:
         self._move(CONFIRMED, now, by, why)
         return [Event(ev.BOOKING_CONFIRMED, {"booking_id": self.id})]
 
-    def _await_approval(self, now, timeouts):
+    def _await_approval(self, now: datetime.datetime, timeouts: Timeouts) -> Events:
         self._move(AWAITING_APPROVAL, now, BUDGETS, "the spend needs an officer's approval")
         self.approval_deadline = now + timeouts.approval
         return [Event(ev.BOOKING_AWAITING_APPROVAL, {
             "booking_id": self.id, "approval_deadline": self.approval_deadline})]
 
-    def _reject(self, reason, now, by, why):
+    def _reject(self, reason: str, now: datetime.datetime, by: str, why: str) -> Events:
         self._move(REJECTED, now, by, why, reason=reason)
         return [self.undone_event()]
 
-    def undone_event(self):
+    def undone_event(self) -> Event:
         """The fact that tells providers and budgets to give back what they hold for it."""
         if self.status == REJECTED:
             return Event(ev.BOOKING_REJECTED, {"booking_id": self.id, "reason": self.reason})

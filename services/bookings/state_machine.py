@@ -20,7 +20,7 @@ REJECTED = "rejected"
 CANCELLED = "cancelled"
 EXPIRED = "expired"
 
-TRANSITIONS = {
+TRANSITIONS: dict[str, frozenset[str]] = {
     REQUESTED: frozenset({AWAITING_APPROVAL, CONFIRMED, REJECTED, CANCELLED}),
     AWAITING_APPROVAL: frozenset({CONFIRMED, REJECTED, EXPIRED, CANCELLED}),
     CONFIRMED: frozenset({COMPLETED, CANCELLED}),
@@ -37,16 +37,16 @@ UNDONE = frozenset({REJECTED, CANCELLED, EXPIRED})
 
 
 class TransitionRefused(Exception):
-    def __init__(self, from_status, to_status):
+    def __init__(self, from_status: str, to_status: str) -> None:
         super().__init__("a booking cannot go from {} to {}".format(from_status, to_status))
         self.from_status = from_status
         self.to_status = to_status
 
 
-def allowed(from_status, to_status):
+def allowed(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, ())
 
 
-def check(from_status, to_status):
+def check(from_status: str, to_status: str) -> None:
     if not allowed(from_status, to_status):
         raise TransitionRefused(from_status, to_status)

@@ -4,16 +4,26 @@ the outcome through the outbox in the same transaction.
 
 Scoping is enforced here, not only in the gateway: a budget, hold or approval that is not the
 actor's is `NotFound`; a role that may never do the thing is `Forbidden`.
+
+Concurrency: whatever changes money first locks the budget's row (`SELECT ... FOR UPDATE` on
+PostgreSQL; SQLite's units of work are already serialised by BEGIN IMMEDIATE), and only then
+reads the holds it will change, so two holds can never both see the same available pound.
+Locks are always taken budget first, hold second, so two writers never deadlock.
 """
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from seibiant_common.contracts import budgets as events
 from seibiant_common.contracts import payloads
 from seibiant_common.errors import Forbidden, NotFound, wire_errors
 from seibiant_common.fingerprints import fingerprint
+from seibiant_common.paging import keyset_page
+from seibiant_common.sql import upsert
 from seibiant_common.types import utcnow
 
 from . import domain, statements
-from .repository import Repository
+from .domain import Budget, Hold, LedgerEntry
+from .models import applied_requests, approvals, budgets, holds, ledger_entries
 
 # `created_by` of what the booking saga asks for; the entry's booking_id says which booking.
 BOOKINGS = "service:bookings"
@@ -25,14 +35,16 @@ class _Request:
     whose reply was lost) changes money once. The same key with other arguments is refused.
     `made` is the budget id the first delivery changed, or None if this is the first."""
 
-    def __init__(self, repo, actor, idempotency_key, operation, args):
-        self._repo = repo
+    def __init__(self, session, actor, idempotency_key, operation, args):
+        self._session = session
         self._key = idempotency_key and "{}:{}".format(actor["user_id"], idempotency_key)
         self._operation = operation
         self._fingerprint = fingerprint([operation, args])
         self.made = None
         if self._key:
-            first = repo.applied_request(self._key)
+            first = session.execute(
+                sa.select(applied_requests.c.fingerprint, applied_requests.c.budget_id)
+                .where(applied_requests.c.key == self._key)).one_or_none()
             if first is not None:
                 if first.fingerprint != self._fingerprint:
                     raise domain.NotAllowed("idempotency_key_reused",
@@ -41,7 +53,9 @@ class _Request:
 
     def done(self, budget_id):
         if self._key:
-            self._repo.record_request(self._key, self._operation, self._fingerprint, budget_id)
+            self._session.execute(applied_requests.insert().values(
+                key=self._key, operation=self._operation, fingerprint=self._fingerprint,
+                budget_id=budget_id, created_at=utcnow()))
 
 
 def _require(allowed):
@@ -49,12 +63,81 @@ def _require(allowed):
         raise Forbidden()
 
 
-def _visible_budget(repo, actor, budget_id, lock=False):
+def _visible_budget(session, actor, budget_id, lock=False):
     _require(domain.may_read_budgets(actor))
-    budget = repo.budget(budget_id, lock=lock)
+    budget = _budget(session, budget_id, lock=lock)
     if budget is None or not domain.visible_to(actor, budget):
         raise NotFound("budget not found")
     return budget
+
+
+# Loading and storing -------------------------------------------------------------------
+#
+# The session is the identity map: what a use case changes on the objects it loaded is
+# written when the unit of work commits. Where one statement does the work of several (the
+# hot path of every hold), it is a Core statement on the mapped tables.
+
+# Built once, so SQLAlchemy reuses its cache key: the budget, locked, with the booking's hold
+# and its approval as they were before the lock was granted (one committed meanwhile by
+# another worker makes `_insert_hold` refuse).
+BUDGET_AND_HOLD = (
+    sa.select(Budget, Hold).select_from(budgets)
+    .outerjoin(holds, holds.c.booking_id == sa.bindparam("booking_id"))
+    .outerjoin(approvals, approvals.c.hold_id == holds.c.id)
+    .options(contains_eager(Hold.approval))
+    .where(budgets.c.id == sa.bindparam("budget_id"))
+    .with_for_update(of=budgets).execution_options(populate_existing=True))
+APPROVAL_FIELDS = ("status", "reasons", "requested_at", "decided_by", "decided_at", "reason")
+
+
+def _budget(session, budget_id, lock=False):
+    if lock:
+        return session.get(Budget, budget_id, with_for_update=True, populate_existing=True)
+    return session.get(Budget, budget_id)
+
+
+def _hold_for_booking(session, booking_id, lock=False):
+    """The booking's hold (with its approval), or None; `lock`: as it is now, locked."""
+    query = sa.select(Hold).where(holds.c.booking_id == booking_id)
+    if lock:
+        query = query.with_for_update(of=holds).execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def _insert_hold(session, hold, council):
+    """Inserts a new hold and its approval, in one statement for the hold, unless the booking
+    has a hold already (another worker's, committed since it was looked for): False then, and
+    nothing is written."""
+    with session.no_autoflush:  # what the hold did to the budget is written only if it is
+        inserted = session.execute(
+            upsert(session, holds).values({column.name: getattr(hold, column.name)
+                                           for column in holds.c})
+            .on_conflict_do_nothing(index_elements=[holds.c.booking_id]))
+    if inserted.rowcount == 0:
+        return False
+    if hold.approval is not None:
+        session.execute(approvals.insert().values(
+            hold_id=hold.id, booking_id=hold.booking_id, budget_id=hold.budget_id,
+            council=council, **{name: getattr(hold.approval, name) for name in APPROVAL_FIELDS}))
+    return True
+
+
+def _spent_by_category(session, budget_id):
+    rows = session.execute(
+        sa.select(holds.c.category, sa.func.sum(holds.c.captured_pence))
+        .where(holds.c.budget_id == budget_id, holds.c.status == domain.CAPTURED)
+        .group_by(holds.c.category))
+    return {category: int(total) for category, total in rows if total}
+
+
+def _budgets_page(session, limit, cursor, council=None, family_id=None):
+    """A page of budgets, oldest first."""
+    query = sa.select(Budget)
+    if council is not None:
+        query = query.where(budgets.c.council == council)
+    if family_id is not None:
+        query = query.where(budgets.c.family_id == family_id)
+    return keyset_page(session, query, (budgets.c.created_at, budgets.c.id), limit, cursor)
 
 
 # Budgets -------------------------------------------------------------------------------
@@ -64,23 +147,22 @@ def create_budget(uow, actor, data, idempotency_key=None):
     _require(domain.may_manage_budgets(actor))
     if data["family_council"] not in (None, actor["council"]):
         raise NotFound("family not found")  # a family of another council is not the officer's
-    repo = Repository(uow.session)
-    request = _Request(repo, actor, idempotency_key, "create_budget", data)
+    request = _Request(uow.session, actor, idempotency_key, "create_budget", data)
     if request.made:
-        return repo.budget(request.made)
+        return _budget(uow.session, request.made)
     budget = domain.Budget.open(
         family_id=data["family_id"], council=actor["council"],
         allocated_pence=data["allocated_pence"], period_start=data["period_start"],
         period_end=data["period_end"], allowed_categories=data["allowed_categories"],
         auto_approve_limit_pence=data["auto_approve_limit_pence"], by=actor["user_id"],
         now=utcnow())
-    repo.save_budget(budget)
+    uow.session.add(budget)  # with its first entry and audit record
     request.done(budget.id)
     return budget
 
 
 def get_budget(uow, actor, budget_id):
-    return _visible_budget(Repository(uow.session), actor, budget_id)
+    return _visible_budget(uow.session, actor, budget_id)
 
 
 def list_budgets(uow, actor, family_id, limit, cursor):
@@ -88,28 +170,26 @@ def list_budgets(uow, actor, family_id, limit, cursor):
     if actor["role"] == "family":
         if family_id not in (None, actor["user_id"]):
             return {"items": [], "next_cursor": None}
-        return Repository(uow.session).budgets(family_id=actor["user_id"], cursor=cursor,
-                                               limit=limit)
-    return Repository(uow.session).budgets(council=actor["council"], family_id=family_id,
-                                           cursor=cursor, limit=limit)
+        return _budgets_page(uow.session, limit, cursor, family_id=actor["user_id"])
+    return _budgets_page(uow.session, limit, cursor, council=actor["council"],
+                         family_id=family_id)
 
 
 def get_statement(uow, actor, budget_id):
-    repo = Repository(uow.session)
-    budget = _visible_budget(repo, actor, budget_id)
-    return budget, repo.entries(budget.id)
+    budget = _visible_budget(uow.session, actor, budget_id)
+    return budget, uow.session.scalars(sa.select(LedgerEntry)
+                                       .where(ledger_entries.c.budget_id == budget.id)
+                                       .order_by(ledger_entries.c.seq)).all()
 
 
 def _officer_change(uow, actor, budget_id, operation, args, change, idempotency_key=None):
     """Applies `change(budget, by, now)` to a budget of the officer's council, once per
     idempotency key."""
     _require(domain.may_manage_budgets(actor))
-    repo = Repository(uow.session)
-    budget = _visible_budget(repo, actor, budget_id, lock=True)
-    request = _Request(repo, actor, idempotency_key, operation, dict(args, id=budget_id))
+    budget = _visible_budget(uow.session, actor, budget_id, lock=True)
+    request = _Request(uow.session, actor, idempotency_key, operation, dict(args, id=budget_id))
     if not request.made:
         change(budget, actor["user_id"], utcnow())
-        repo.save_budget(budget)
         request.done(budget.id)
     return budget
 
@@ -136,20 +216,18 @@ def suspend(uow, actor, budget_id, reason):
 
 
 def monitoring_summary(uow, actor, budget_id, as_of):
-    repo = Repository(uow.session)
-    budget = _visible_budget(repo, actor, budget_id)
-    return statements.monitoring_summary(budget, repo.spent_by_category(budget.id),
+    budget = _visible_budget(uow.session, actor, budget_id)
+    return statements.monitoring_summary(budget, _spent_by_category(uow.session, budget.id),
                                          as_of or utcnow())
 
 
 def monitoring_return(uow, actor, as_of, limit, cursor):
     """The summaries of the officer's council's budgets, a page at a time."""
     _require(domain.may_manage_budgets(actor))
-    repo = Repository(uow.session)
     as_of = as_of or utcnow()
-    page = repo.budgets(council=actor["council"], cursor=cursor, limit=limit)
-    return {"items": [statements.monitoring_summary(budget, repo.spent_by_category(budget.id),
-                                                    as_of) for budget in page["items"]],
+    page = _budgets_page(uow.session, limit, cursor, council=actor["council"])
+    return {"items": [statements.monitoring_summary(
+        budget, _spent_by_category(uow.session, budget.id), as_of) for budget in page["items"]],
             "next_cursor": page["next_cursor"]}
 
 
@@ -192,8 +270,11 @@ def _announce_decision(uow, hold):
 def hold_funds(uow, request):
     """Holds a booking's money, or refuses with a reason. Idempotent by booking id: a repeated
     request holds nothing more and is answered again with where the hold stands."""
-    repo = Repository(uow.session)
-    budget, existing = repo.budget_and_hold(request.budget_id, request.booking_id)
+    session = uow.session
+    found = session.execute(BUDGET_AND_HOLD, {"budget_id": request.budget_id,
+                                              "booking_id": request.booking_id}).one_or_none()
+    budget, existing = found if found else (None, _hold_for_booking(session,
+                                                                    request.booking_id))
     council = budget.council if budget else None
     if existing is None:
         now = utcnow()
@@ -201,13 +282,16 @@ def hold_funds(uow, request):
             hold = domain.Hold.refused(request, domain.BUDGET_NOT_FOUND, now)
         else:
             hold = budget.place_hold(request, BOOKINGS, now)
-        if repo.insert_hold(hold, council):
-            if hold.status == domain.HELD:
-                repo.save_budget(budget)
+        if _insert_hold(session, hold, council):
             _announce_hold(uow, hold, council)
             return hold
-        # the same booking's request of another worker committed while this one waited
-        existing = repo.hold_for_booking(request.booking_id)
+        # The same booking's request of another worker committed while this one waited: the
+        # hold placed here is not stored, so neither is what it did to the budget.
+        if budget is not None:
+            for entry in budget.new_entries:
+                session.expunge(entry)
+            session.expire(budget)
+        existing = _hold_for_booking(session, request.booking_id)
     domain.check_repeat(existing, request)
     _announce_hold(uow, existing, council)
     return existing
@@ -217,22 +301,19 @@ def _resolve(uow, booking_id, resolve, why_void):
     """Loads the booking's hold with its budget locked and applies `resolve(budget, hold,
     now)`. With no hold at all, leaves a `void` marker so that a hold request still on its
     way can never hold the money of a booking that has ended."""
-    repo = Repository(uow.session)
+    session = uow.session
     now = utcnow()
-    hold = repo.hold_for_booking(booking_id)
+    hold = _hold_for_booking(session, booking_id)
     if hold is None:
         hold = domain.Hold.void(booking_id, BOOKINGS, now, why_void)
-        repo.save_hold(hold)
+        session.add(hold)
         return hold, domain.Resolution(domain.NOT_HELD)
     outcome = domain.unchanged(hold)
     if outcome:  # final states never change, so no lock is needed to say so
         return hold, domain.Resolution(outcome)
-    budget = repo.budget(hold.budget_id, lock=True)
-    hold = repo.hold_for_booking(booking_id, lock=True)  # as it is now, under the lock
+    budget = _budget(session, hold.budget_id, lock=True)
+    hold = _hold_for_booking(session, booking_id, lock=True)  # as it is now, under the lock
     resolution = resolve(budget, hold, now)
-    if resolution.changed:
-        repo.save_budget(budget)
-        repo.save_hold(hold)
     return hold, resolution
 
 
@@ -268,15 +349,13 @@ def release_funds(uow, booking_id, why):
 @wire_errors()
 def decide_spend(uow, actor, booking_id, approve, reason):
     _require(domain.may_manage_budgets(actor))
-    repo = Repository(uow.session)
-    hold = repo.hold_for_booking(booking_id)
-    budget = repo.budget(hold.budget_id, lock=True) if hold and hold.approval else None
+    session = uow.session
+    hold = _hold_for_booking(session, booking_id)
+    budget = _budget(session, hold.budget_id, lock=True) if hold and hold.approval else None
     if budget is None or budget.council != actor["council"]:
         raise NotFound("approval not found")
-    hold = repo.hold_for_booking(booking_id, lock=True)
+    hold = _hold_for_booking(session, booking_id, lock=True)
     resolution = budget.decide(hold, approve, actor["user_id"], reason, utcnow())
-    repo.save_budget(budget)
-    repo.save_hold(hold)
     _announce_decision(uow, hold)
     if resolution and resolution.changed:
         payloads.emit(uow, events.FUNDS_RELEASED, {
@@ -287,5 +366,14 @@ def decide_spend(uow, actor, booking_id, approve, reason):
 
 def pending_approvals(uow, actor, limit, cursor, booking_ids=None):
     _require(domain.may_manage_budgets(actor))
-    return Repository(uow.session).pending_approvals(actor["council"], cursor=cursor,
-                                                     limit=limit, booking_ids=booking_ids)
+    query = (sa.select(Hold, Budget).select_from(holds)
+             .join(approvals, approvals.c.hold_id == holds.c.id)
+             .join(budgets, budgets.c.id == approvals.c.budget_id)
+             .options(contains_eager(Hold.approval))
+             .where(approvals.c.council == actor["council"],
+                    approvals.c.status == domain.PENDING))
+    if booking_ids is not None:
+        query = query.where(approvals.c.booking_id.in_(booking_ids))
+    # (hold, budget) pairs awaiting an officer of the council, oldest request first
+    return keyset_page(uow.session, query, (approvals.c.requested_at, approvals.c.hold_id),
+                       limit, cursor)

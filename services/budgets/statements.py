@@ -10,8 +10,9 @@ neither spent nor held for a booked break is the surplus; councils reclaim a sur
 import csv
 import datetime
 import io
+from typing import Any, Iterable, Mapping, Optional
 
-from .domain import Balance
+from .domain import Balance, Budget, LedgerEntry
 
 RECLAIM_WEEKS = 8
 WEEK_SECONDS = 7 * 24 * 3600
@@ -22,7 +23,7 @@ CSV_COLUMNS = ("entry_id", "created_at", "kind", "amount_pence", "booking_id", "
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def running_balances(entries):
+def running_balances(entries: Iterable[LedgerEntry]) -> list[tuple[LedgerEntry, Balance]]:
     """Each entry (oldest first) with the balance just after it."""
     balance = Balance()
     rows = []
@@ -32,14 +33,14 @@ def running_balances(entries):
     return rows
 
 
-def _text_cell(value):
+def _text_cell(value: Optional[object]) -> str:
     if value is None:
         return ""
     value = str(value)
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def statement_csv(entries):
+def statement_csv(entries: Iterable[LedgerEntry]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -53,11 +54,12 @@ def statement_csv(entries):
     return out.getvalue()
 
 
-def _seconds(delta):
+def _seconds(delta: datetime.timedelta) -> int:
     return int(delta / datetime.timedelta(seconds=1))
 
 
-def monitoring_summary(budget, spent_by_category, as_of):
+def monitoring_summary(budget: Budget, spent_by_category: Mapping[str, int],
+                       as_of: datetime.datetime) -> dict[str, Any]:
     """`spent_by_category`: pence captured per category of break. Integer pence throughout
     (rounded down), so the figures add up in a spreadsheet."""
     balance = budget.balance

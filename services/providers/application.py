@@ -17,8 +17,9 @@ from seibiant_common.sql import upsert
 from seibiant_common.types import utcnow
 
 from . import domain
-from .domain import APPROVED, OPEN, RELEASED, RESERVED, REFUSED, WITHDRAWN
-from .models import AuditEntry, Offer, Provider, ProviderRegion, Reservation, Slot
+from .domain import (APPROVED, OPEN, RELEASED, RESERVED, REFUSED, WITHDRAWN, AuditEntry, Offer,
+                     Provider, Reservation, ServedRegion, Slot)
+from .models import offers, provider_regions, providers, reservations, slots
 
 # `get_offer` shows this many future slots at most.
 SLOTS_PER_OFFER_PAGE = 500
@@ -78,11 +79,11 @@ def reservation_view(reservation):
 @wire_errors()
 def register_provider(uow, data):
     session, now = uow.session, utcnow()
-    if session.scalar(sa.select(Provider.id).where(Provider.user_id == data["user_id"])):
+    if session.scalar(sa.select(providers.c.id).where(providers.c.user_id == data["user_id"])):
         raise Conflict("provider_exists", "this account has registered a provider already")
     regions = data.pop("regions")
     provider = Provider(id=new_id(), status=domain.PENDING, created_at=now, updated_at=now,
-                        regions_served=[ProviderRegion(region=region) for region in regions],
+                        regions_served=[ServedRegion(region) for region in regions],
                         **data)
     session.add(provider)
     audit(uow, "provider", provider.id, "registered",
@@ -130,16 +131,17 @@ def list_providers(uow, actor, status, limit, cursor):
     """Officers see the providers serving their council, an admin all, a provider itself."""
     query = sa.select(Provider)
     if actor["role"] == "officer":
-        query = query.where(Provider.id.in_(
-            sa.select(ProviderRegion.provider_id).where(ProviderRegion.region == actor["council"])))
+        query = query.where(providers.c.id.in_(
+            sa.select(provider_regions.c.provider_id)
+            .where(provider_regions.c.region == actor["council"])))
     elif actor["role"] == "provider":
-        query = query.where(Provider.id == actor["provider_id"])
+        query = query.where(providers.c.id == actor["provider_id"])
     else:
         domain.require_role(actor["role"], "admin", "officer", "provider")
     if status is not None:
-        query = query.where(Provider.status == status)
+        query = query.where(providers.c.status == status)
     return keyset_page(uow.session, query.options(selectinload(Provider.regions_served)),
-                       (Provider.created_at, Provider.id), limit, cursor, view=provider_view)
+                       (providers.c.created_at, providers.c.id), limit, cursor, view=provider_view)
 
 
 # --- offers and slots ------------------------------------------------------------------
@@ -156,7 +158,8 @@ def _own_offer(uow, actor, offer_id):
     """The actor's offer, locked; another provider's is not found (existence must not leak)."""
     domain.require_role(actor["role"], "provider")
     offer = uow.session.scalar(
-        sa.select(Offer).where(Offer.id == offer_id, Offer.provider_id == actor["provider_id"])
+        sa.select(Offer)
+        .where(offers.c.id == offer_id, offers.c.provider_id == actor["provider_id"])
         .with_for_update())
     if offer is None:
         raise NotFound("no such offer")
@@ -166,9 +169,9 @@ def _own_offer(uow, actor, offer_id):
 def _own_slot(uow, actor, slot_id):
     domain.require_role(actor["role"], "provider")
     slot = uow.session.scalar(
-        sa.select(Slot).join(Slot.offer)
-        .where(Slot.id == slot_id, Offer.provider_id == actor["provider_id"])
-        .with_for_update(of=Slot))
+        sa.select(Slot).join(offers, offers.c.id == slots.c.offer_id)
+        .where(slots.c.id == slot_id, offers.c.provider_id == actor["provider_id"])
+        .with_for_update(of=slots))
     if slot is None:
         raise NotFound("no such slot")
     return slot
@@ -180,13 +183,8 @@ def create_offer(uow, actor, data):
     provider = _actors_provider(uow, actor)
     domain.check_may_publish(provider.status)
     domain.check_offer_region(data["region"], provider.regions)
-    offer = Offer(
-        id=new_id(), provider_id=provider.id, created_by=actor["user_id"], created_at=now,
-        accessibility_mask=domain.accessibility_mask(data["accessibility"]),
-        needs_mask=domain.needs_mask(data["supports_needs"]),
-        search_text=domain.searchable_text(data["title"], data["description"],
-                                           data["title_cy"], data["description_cy"]),
-        **data)
+    offer = Offer.new(id=new_id(), provider_id=provider.id, created_by=actor["user_id"],
+                      created_at=now, **data)
     uow.session.add(offer)
     audit(uow, "offer", offer.id, "created", actor, now)
     return offer_view(offer, provider.name, provider.status)
@@ -205,15 +203,15 @@ def list_offers(uow, actor, provider_id, limit, cursor):
             or (actor["role"] == "officer"
                 and domain.officer_covers(actor["council"], provider.regions))):
         raise NotFound("no such provider")
-    page = keyset_page(uow.session, sa.select(Offer).where(Offer.provider_id == provider.id),
-                       (Offer.created_at, Offer.id), limit, cursor,
+    page = keyset_page(uow.session, sa.select(Offer).where(offers.c.provider_id == provider.id),
+                       (offers.c.created_at, offers.c.id), limit, cursor,
                        view=lambda offer: offer_view(offer, provider.name, provider.status))
     # how many times each offer has to book (as get_offer lists them), in one query
     counts = dict(uow.session.execute(
-        sa.select(Slot.offer_id, sa.func.count())
-        .where(Slot.offer_id.in_([offer["id"] for offer in page["items"]]),
-               Slot.status == OPEN, Slot.starts_at > utcnow())
-        .group_by(Slot.offer_id)).all())
+        sa.select(slots.c.offer_id, sa.func.count())
+        .where(slots.c.offer_id.in_([offer["id"] for offer in page["items"]]),
+               slots.c.status == OPEN, slots.c.starts_at > utcnow())
+        .group_by(slots.c.offer_id)).all())
     for offer in page["items"]:
         offer["slots_to_book"] = counts.get(offer["id"], 0)
     return page
@@ -225,13 +223,13 @@ def get_offer(uow, offer_id):
     offer = uow.session.get(Offer, offer_id)
     if offer is None:
         raise NotFound("no such offer")
-    slots = uow.session.scalars(
-        sa.select(Slot).where(Slot.offer_id == offer.id, Slot.status == OPEN,
-                              Slot.starts_at > utcnow())
-        .order_by(Slot.starts_at).limit(SLOTS_PER_OFFER_PAGE + 1)).all()
+    upcoming = uow.session.scalars(
+        sa.select(Slot).where(slots.c.offer_id == offer.id, slots.c.status == OPEN,
+                              slots.c.starts_at > utcnow())
+        .order_by(slots.c.starts_at).limit(SLOTS_PER_OFFER_PAGE + 1)).all()
     return dict(offer_view(offer, offer.provider.name, offer.provider.status),
-                slots=[slot_view(slot) for slot in slots[:SLOTS_PER_OFFER_PAGE]],
-                more_slots=len(slots) > SLOTS_PER_OFFER_PAGE)
+                slots=[slot_view(slot) for slot in upcoming[:SLOTS_PER_OFFER_PAGE]],
+                more_slots=len(upcoming) > SLOTS_PER_OFFER_PAGE)
 
 
 @wire_errors()
@@ -247,24 +245,24 @@ def publish_slots(uow, actor, offer_id, data):
     else:
         new = domain.expand_pattern(**data["pattern"])
         domain.check_pattern_slots(new, _open_starts(uow, offer, new), now)
-    slots = [Slot(id=new_id(), offer_id=offer.id, starts_at=start, ends_at=end,
-                  capacity=capacity, reserved=0, status=OPEN, created_at=now)
-             for start, end, capacity in new]
-    uow.session.add_all(slots)
+    published = [Slot(id=new_id(), offer_id=offer.id, starts_at=start, ends_at=end,
+                      capacity=capacity, reserved=0, status=OPEN, created_at=now)
+                 for start, end, capacity in new]
+    uow.session.add_all(published)
     audit(uow, "offer", offer.id, "slots_published", actor, now,
-          slot_ids=[slot.id for slot in slots])
+          slot_ids=[slot.id for slot in published])
     payloads.emit(uow, events.SLOTS_PUBLISHED, {
         "offer_id": offer.id, "provider_id": offer.provider_id, "category": offer.category,
         "price_pence": offer.price_pence,
         "slots": [{"id": slot.id, "start": slot.starts_at, "end": slot.ends_at}
-                  for slot in slots]}, offer.id)
-    return {"items": [slot_view(slot) for slot in slots]}
+                  for slot in published]}, offer.id)
+    return {"items": [slot_view(slot) for slot in published]}
 
 
 def _open_starts(uow, offer, new):
-    return set(uow.session.scalars(sa.select(Slot.starts_at).where(
-        Slot.offer_id == offer.id, Slot.status == OPEN,
-        Slot.starts_at.in_({start for start, _end, _capacity in new}))))
+    return set(uow.session.scalars(sa.select(slots.c.starts_at).where(
+        slots.c.offer_id == offer.id, slots.c.status == OPEN,
+        slots.c.starts_at.in_({start for start, _end, _capacity in new}))))
 
 
 @wire_errors()
@@ -287,9 +285,9 @@ def withdraw_slot(uow, actor, slot_id):
     now = utcnow()
     slot = _own_slot(uow, actor, slot_id)
     booking_ids = list(uow.session.scalars(
-        sa.select(Reservation.booking_id)
-        .where(Reservation.slot_id == slot.id, Reservation.status == RESERVED)
-        .order_by(Reservation.created_at, Reservation.booking_id)))
+        sa.select(reservations.c.booking_id)
+        .where(reservations.c.slot_id == slot.id, reservations.c.status == RESERVED)
+        .order_by(reservations.c.created_at, reservations.c.booking_id)))
     if domain.withdrawal_needed(slot_status=slot.status, slot_start=slot.starts_at, now=now):
         slot.status = WITHDRAWN
         audit(uow, "slot", slot.id, "withdrawn", actor, now, booking_ids=booking_ids)
@@ -302,8 +300,10 @@ def withdraw_slot(uow, actor, slot_id):
 @wire_errors()
 def get_slot(uow, slot_id):
     row = uow.session.execute(
-        sa.select(Slot, Offer, Provider.status).join(Slot.offer).join(Offer.provider)
-        .where(Slot.id == slot_id)).first()
+        sa.select(Slot, Offer, providers.c.status).select_from(slots)
+        .join(offers, offers.c.id == slots.c.offer_id)
+        .join(providers, providers.c.id == offers.c.provider_id)
+        .where(slots.c.id == slot_id)).first()
     if row is None:
         raise NotFound("no such slot")
     slot, offer, provider_status = row
@@ -347,36 +347,22 @@ def reserve_places(uow, booking_id, slot_id, places):
     # The slot's row lock makes reservations of one slot take turns (on SQLite the whole
     # unit of work does); the booking's earlier outcome comes with the slot, in one statement.
     row = session.execute(
-        sa.select(Slot, Offer, Provider.status, Reservation)
-        .join(Slot.offer).join(Offer.provider)
-        .outerjoin(Reservation, Reservation.booking_id == booking_id)
-        .where(Slot.id == slot_id).with_for_update(of=Slot)).first()
+        sa.select(Slot, Offer, providers.c.status, Reservation).select_from(slots)
+        .join(offers, offers.c.id == slots.c.offer_id)
+        .join(providers, providers.c.id == offers.c.provider_id)
+        .outerjoin(Reservation, reservations.c.booking_id == booking_id)
+        .where(slots.c.id == slot_id).with_for_update(of=slots)).first()
     earlier = row.Reservation if row is not None else session.get(Reservation, booking_id)
     if earlier is not None:
         _answer_reservation(uow, earlier)
         return reservation_view(earlier)
-    reservation = Reservation(booking_id=booking_id, slot_id=slot_id, places=places,
-                              created_at=now)
-    if row is None:
-        reason = domain.SLOT_NOT_BOOKABLE
-    else:
-        slot, offer, provider_status, _ = row
-        reason = domain.refusal_reason(
-            provider_status=provider_status, slot_status=slot.status,
-            slot_start=slot.starts_at, capacity=slot.capacity, reserved=slot.reserved,
-            places=places, now=now)
-    if reason is not None:
-        reservation.status, reservation.reason = REFUSED, reason
-    else:
-        reservation.status = RESERVED
-        reservation.offer_id, reservation.provider_id = offer.id, offer.provider_id
-        reservation.category, reservation.unit_price_pence = offer.category, offer.price_pence
-        reservation.total_pence = offer.price_pence * places
-        reservation.slot_start, reservation.slot_end = slot.starts_at, slot.ends_at
-    table = Reservation.__table__
-    inserted = session.execute(upsert(session, table).values(
-        {column.key: getattr(reservation, column.key) for column in table.c})
-        .on_conflict_do_nothing(index_elements=[table.c.booking_id]))
+    slot, offer, provider_status, _ = row if row is not None else (None, None, None, None)
+    reservation = Reservation.answer(booking_id=booking_id, slot_id=slot_id, places=places,
+                                     slot=slot, offer=offer, provider_status=provider_status,
+                                     now=now)
+    inserted = session.execute(upsert(session, reservations).values(
+        {column.key: getattr(reservation, column.key) for column in reservations.c})
+        .on_conflict_do_nothing(index_elements=[reservations.c.booking_id]))
     if inserted.rowcount == 0:
         # The same booking's request of another worker committed while this one waited for
         # the slot's lock (after this statement's snapshot): answer with its outcome.

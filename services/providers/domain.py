@@ -1,11 +1,14 @@
 """The rules of providers, offers, slots and places.
 
-Plain Python: no nameko, no SQLAlchemy. The application layer loads the state, asks these
-functions what may happen, and stores the answer; `now` is always passed in.
+Plain Python: no nameko, no SQLAlchemy. The application layer loads these entities through its
+unit of work (`models.py` maps them onto the tables), asks the rules below what may happen,
+and changes the entities accordingly; `now` is always passed in.
 """
+import dataclasses
 import datetime
 import unicodedata
 import zoneinfo
+from typing import Any, Collection, Iterable, Optional, Sequence
 
 from seibiant_common import times
 from seibiant_common.refusals import Invalid, NotAllowed
@@ -39,10 +42,152 @@ MAX_PATTERN_NIGHTS = 30
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_SEARCH_TERMS = 10
 
+Moment = datetime.datetime
+# A slot about to be published: (start, end, capacity).
+NewSlot = tuple[Moment, Moment, int]
+
+
+# --- the entities ----------------------------------------------------------------------
+#
+# Compared by identity (eq=False), as the unit of work tracks them.
+
+@dataclasses.dataclass(eq=False)
+class ServedRegion:
+    """A region (council slug) a provider serves."""
+    region: str
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class Provider:
+    id: str
+    user_id: str
+    name: str
+    kind: str
+    description: str
+    accessibility: list[str]
+    supports_needs: list[str]
+    status: str
+    contact_email: str | None = None  # how families who booked reach the provider
+    contact_phone: str | None = None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    regions_served: list[ServedRegion] = dataclasses.field(default_factory=list)
+
+    @property
+    def regions(self) -> list[str]:
+        return [served.region for served in self.regions_served]
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class Offer:
+    id: str
+    provider_id: str
+    title: str
+    description: str
+    title_cy: str | None = None
+    description_cy: str | None = None
+    category: str
+    price_pence: int
+    region: str
+    accessibility: list[str]
+    supports_needs: list[str]
+    # Derived from the lists and texts above, for search (`Offer.new` computes them).
+    accessibility_mask: int
+    needs_mask: int
+    search_text: str
+    created_by: str
+    created_at: datetime.datetime
+    provider: Provider = dataclasses.field(init=False, repr=False)
+
+    @classmethod
+    def new(cls, *, id: str, provider_id: str, title: str, description: str,
+            title_cy: str | None, description_cy: str | None, category: str, price_pence: int,
+            region: str, accessibility: list[str], supports_needs: list[str], created_by: str,
+            created_at: datetime.datetime) -> "Offer":
+        return cls(id=id, provider_id=provider_id, title=title, description=description,
+                   title_cy=title_cy, description_cy=description_cy, category=category,
+                   price_pence=price_pence, region=region, accessibility=accessibility,
+                   supports_needs=supports_needs,
+                   accessibility_mask=accessibility_mask(accessibility),
+                   needs_mask=needs_mask(supports_needs),
+                   search_text=searchable_text(title, description, title_cy, description_cy),
+                   created_by=created_by, created_at=created_at)
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class Slot:
+    id: str
+    offer_id: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    capacity: int
+    reserved: int  # places held by live reservations
+    status: str
+    created_at: datetime.datetime
+    offer: Offer = dataclasses.field(init=False, repr=False)
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class Reservation:
+    """A booking's places: its one outcome (reserved, refused or released), with the price
+    and category of the slot when the places were reserved."""
+    booking_id: str
+    slot_id: str | None = None  # None: released before any request named a slot
+    status: str | None = None
+    reason: str | None = None
+    places: int
+    offer_id: str | None = None
+    provider_id: str | None = None
+    unit_price_pence: int | None = None
+    total_pence: int | None = None
+    category: str | None = None
+    slot_start: datetime.datetime | None = None
+    slot_end: datetime.datetime | None = None
+    created_at: datetime.datetime
+    released_at: datetime.datetime | None = None
+
+    @classmethod
+    def answer(cls, *, booking_id: str, slot_id: str, places: int, slot: Slot | None,
+               offer: Offer | None, provider_status: str | None,
+               now: datetime.datetime) -> "Reservation":
+        """A booking's first request for `places` on the slot (None: no such slot), with its
+        offer and its provider's status: reserved, with the price and category the offer has
+        now, or refused with the reason."""
+        reservation = cls(booking_id=booking_id, slot_id=slot_id, places=places,
+                          created_at=now)
+        reason: str | None = SLOT_NOT_BOOKABLE
+        if slot is not None and offer is not None and provider_status is not None:
+            reason = refusal_reason(
+                provider_status=provider_status, slot_status=slot.status,
+                slot_start=slot.starts_at, capacity=slot.capacity, reserved=slot.reserved,
+                places=places, now=now)
+            if reason is None:
+                reservation.status = RESERVED
+                reservation.offer_id, reservation.provider_id = offer.id, offer.provider_id
+                reservation.category = offer.category
+                reservation.unit_price_pence = offer.price_pence
+                reservation.total_pence = offer.price_pence * places
+                reservation.slot_start, reservation.slot_end = slot.starts_at, slot.ends_at
+                return reservation
+        reservation.status, reservation.reason = REFUSED, reason
+        return reservation
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class AuditEntry:
+    """Who changed what and when."""
+    subject: str
+    subject_id: str
+    action: str
+    actor_user_id: str | None
+    actor_role: str | None
+    detail: dict[str, Any]
+    at: datetime.datetime
+
 
 # --- who may do what -------------------------------------------------------------------
 
-def officer_covers(council, regions):
+def officer_covers(council: Optional[str], regions: Collection[str]) -> bool:
     """An officer looks after the providers serving their council (regions are council slugs)."""
     return council is not None and council in regions
 
@@ -57,19 +202,19 @@ _PROVIDER_TRANSITIONS = {
 }
 
 
-def provider_transition(status, action):
+def provider_transition(status: str, action: str) -> Optional[str]:
     """The provider's status after `action` ("approve" or "suspend"), or None when it is
     there already (repeating a decision changes nothing and announces nothing)."""
     return _PROVIDER_TRANSITIONS.get((action, status))
 
 
-def check_may_publish(provider_status):
+def check_may_publish(provider_status: str) -> None:
     if provider_status != APPROVED:
         raise NotAllowed(PROVIDER_NOT_APPROVED,
                      "only an approved provider publishes offers and slots")
 
 
-def check_offer_region(region, provider_regions):
+def check_offer_region(region: str, provider_regions: Collection[str]) -> None:
     if region not in provider_regions:
         raise Invalid({"region": ["must be one of the regions the provider serves: {}"
                                      .format(", ".join(sorted(provider_regions)))]})
@@ -77,7 +222,7 @@ def check_offer_region(region, provider_regions):
 
 # --- slots -----------------------------------------------------------------------------
 
-def _slot_errors(start, end, now):
+def _slot_errors(start: Moment, end: Moment, now: Moment) -> dict[str, list[str]]:
     errors = {}
     if start <= now:
         errors["start"] = ["must be in the future"]
@@ -88,7 +233,8 @@ def _slot_errors(start, end, now):
     return errors
 
 
-def check_new_slots(slots, existing_starts, now):
+def check_new_slots(slots: Sequence[NewSlot], existing_starts: Iterable[Moment],
+                    now: Moment) -> None:
     """`slots` are (start, end, capacity) about to be published on one offer whose slots
     already start at `existing_starts`. Two slots of an offer never start together: a
     repeated publication must not double the places."""
@@ -114,8 +260,9 @@ def check_new_slots(slots, existing_starts, now):
 _PATTERN_FIELD = {"start": "start_date", "end": "end_time"}
 
 
-def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacity, nights=0,
-                   time_zone="UTC"):
+def expand_pattern(*, start_date: datetime.date, weekdays: Collection[str],
+                   start_time: datetime.time, end_time: datetime.time, weeks: int,
+                   capacity: int, nights: int = 0, time_zone: str = "UTC") -> list[NewSlot]:
     """The (start, end, capacity) of a recurring pattern, in UTC: on each of `weekdays` of
     `weeks` weeks from `start_date`, from `start_time` to `end_time` `nights` days later,
     times of day on the clocks of `time_zone` (so "Saturdays at 10:00" in Europe/London stays
@@ -143,7 +290,8 @@ def expand_pattern(*, start_date, weekdays, start_time, end_time, weeks, capacit
     return occurrences
 
 
-def check_pattern_slots(occurrences, existing_starts, now):
+def check_pattern_slots(occurrences: Sequence[NewSlot], existing_starts: Iterable[Moment],
+                        now: Moment) -> None:
     """`check_new_slots` for a pattern's occurrences, reporting under the pattern's fields."""
     try:
         check_new_slots(occurrences, existing_starts, now)
@@ -159,7 +307,8 @@ def check_pattern_slots(occurrences, existing_starts, now):
             for field, messages in by_index[index].items()}}) from None
 
 
-def check_capacity_change(*, capacity, reserved, slot_status, slot_start, now):
+def check_capacity_change(*, capacity: int, reserved: int, slot_status: str,
+                          slot_start: Moment, now: Moment) -> None:
     if slot_status == WITHDRAWN:
         raise NotAllowed("slot_withdrawn", "the slot has been withdrawn")
     if slot_start <= now:
@@ -169,7 +318,7 @@ def check_capacity_change(*, capacity, reserved, slot_status, slot_start, now):
                                        .format(reserved)]})
 
 
-def withdrawal_needed(*, slot_status, slot_start, now):
+def withdrawal_needed(*, slot_status: str, slot_start: Moment, now: Moment) -> bool:
     """True when the slot is to be withdrawn now; False if it was already."""
     if slot_status == WITHDRAWN:
         return False
@@ -180,16 +329,18 @@ def withdrawal_needed(*, slot_status, slot_start, now):
 
 # --- places ----------------------------------------------------------------------------
 
-def remaining(capacity, reserved):
+def remaining(capacity: int, reserved: int) -> int:
     return max(0, capacity - reserved)
 
 
-def bookable(*, provider_status, slot_status, slot_start, now):
+def bookable(*, provider_status: str, slot_status: str, slot_start: Moment,
+             now: Moment) -> bool:
     """A slot can take bookings: its provider is approved, it is open and has not started."""
     return provider_status == APPROVED and slot_status == OPEN and slot_start > now
 
 
-def refusal_reason(*, provider_status, slot_status, slot_start, capacity, reserved, places, now):
+def refusal_reason(*, provider_status: str, slot_status: str, slot_start: Moment,
+                   capacity: int, reserved: int, places: int, now: Moment) -> Optional[str]:
     """Why `places` more places cannot be reserved on the slot, or None if they can."""
     if provider_status != APPROVED:
         return PROVIDER_NOT_APPROVED
@@ -201,7 +352,7 @@ def refusal_reason(*, provider_status, slot_status, slot_start, capacity, reserv
     return None
 
 
-def places_to_release(outcome):
+def places_to_release(outcome: Optional[str]) -> Optional[str]:
     """The status a booking's reservation moves to on release, or None to leave it alone.
 
     A release that arrives before the reservation (the events travel on different queues)
@@ -213,7 +364,7 @@ def places_to_release(outcome):
 
 # --- search ----------------------------------------------------------------------------
 
-def vocabulary_mask(values, vocabulary):
+def vocabulary_mask(values: Iterable[str], vocabulary: Sequence[str]) -> int:
     """A bit per value, by its position in the vocabulary (which only ever grows at the
     end), so "has all of these" is one integer comparison an index-friendly query can make."""
     mask = 0
@@ -222,26 +373,26 @@ def vocabulary_mask(values, vocabulary):
     return mask
 
 
-def accessibility_mask(features):
+def accessibility_mask(features: Iterable[str]) -> int:
     return vocabulary_mask(features, ACCESSIBILITY_FEATURES)
 
 
-def needs_mask(needs):
+def needs_mask(needs: Iterable[str]) -> int:
     return vocabulary_mask(needs, CARE_NEEDS)
 
 
-def normalise_text(text):
+def normalise_text(text: Optional[str]) -> str:
     """Lower case without accents, so "Caffi'r Ŵyl" is found by "caffi'r wyl"."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.casefold().split())
 
 
-def searchable_text(*parts):
+def searchable_text(*parts: Optional[str]) -> str:
     return normalise_text(" ".join(part for part in parts if part))
 
 
-def search_terms(q):
+def search_terms(q: str) -> list[str]:
     """The words every match must contain (English or Welsh text alike)."""
     terms = normalise_text(q).split()
     if len(terms) > MAX_SEARCH_TERMS:
@@ -249,6 +400,6 @@ def search_terms(q):
     return terms
 
 
-def check_window(window_from, window_to):
+def check_window(window_from: Moment, window_to: Optional[Moment]) -> None:
     if window_to is not None and window_to <= window_from:
         raise Invalid({"to": ["must be after from"]})

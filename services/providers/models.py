@@ -1,14 +1,17 @@
 """SQLAlchemy tables of the providers service (its own database; no other service reads it).
 
-The migrations in `migrations/versions` create exactly these tables and indexes.
+The domain classes (`domain.Provider`, `ServedRegion`, `Offer`, `Slot`, `Reservation`,
+`AuditEntry`) are mapped onto these tables imperatively, so the rules stay plain Python and
+the tables stay here. The migrations in `migrations/versions` create exactly these tables and
+indexes.
 """
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, relationship
 
 from seibiant_common.plumbing_tables import add_plumbing_tables
 from seibiant_common.types import UtcDateTime
 
-from .domain import OPEN
+from . import domain
 
 
 class Base(DeclarativeBase):
@@ -22,127 +25,125 @@ USER_ID = sa.String(64)
 SLUG = sa.String(64)
 
 # A slot that can still take places; the search walks only these (partial indexes).
-SLOT_IS_OPEN = sa.text("status = '{}'".format(OPEN))
-SLOT_HAS_PLACES = sa.text("status = '{}' AND reserved < capacity".format(OPEN))
+SLOT_IS_OPEN = sa.text("status = '{}'".format(domain.OPEN))
+SLOT_HAS_PLACES = sa.text("status = '{}' AND reserved < capacity".format(domain.OPEN))
 
-
-class Provider(Base):
-    __tablename__ = "providers"
-
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    user_id: Mapped[str] = mapped_column(USER_ID, unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[str] = mapped_column(sa.String(32))
-    description: Mapped[str] = mapped_column(sa.Text)
-    accessibility: Mapped[list] = mapped_column(sa.JSON)
-    supports_needs: Mapped[list] = mapped_column(sa.JSON)
-    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+providers = sa.Table(
+    "providers", Base.metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", USER_ID, nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("accessibility", sa.JSON, nullable=False),
+    sa.Column("supports_needs", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
     # how families who booked reach the provider (None for providers registered before)
-    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
-    contact_phone: Mapped[str | None] = mapped_column(sa.String(32))
-    created_at = mapped_column(UtcDateTime, nullable=False)
-    updated_at = mapped_column(UtcDateTime, nullable=False)
-    regions_served: Mapped[list["ProviderRegion"]] = relationship(
-        cascade="all, delete-orphan", order_by="ProviderRegion.region")
+    sa.Column("contact_email", sa.String(254), nullable=True),
+    sa.Column("contact_phone", sa.String(32), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
 
-    @property
-    def regions(self):
-        return [row.region for row in self.regions_served]
+# The regions (council slugs) a provider serves; a table so officers' lists use an index.
+provider_regions = sa.Table(
+    "provider_regions", Base.metadata,
+    sa.Column("provider_id", ID, sa.ForeignKey("providers.id"), primary_key=True),
+    sa.Column("region", SLUG, primary_key=True, index=True),
+)
 
-
-class ProviderRegion(Base):
-    """The regions (council slugs) a provider serves; a table so officers' lists use an index."""
-    __tablename__ = "provider_regions"
-
-    provider_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("providers.id"), primary_key=True)
-    region: Mapped[str] = mapped_column(SLUG, primary_key=True, index=True)
-
-
-class Offer(Base):
-    __tablename__ = "offers"
-    __table_args__ = (sa.Index("ix_offers_region_category", "region", "category"),)
-
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    provider_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("providers.id"), index=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[str] = mapped_column(sa.Text)
-    title_cy: Mapped[str | None] = mapped_column(sa.String(200))
-    description_cy: Mapped[str | None] = mapped_column(sa.Text)
-    category: Mapped[str] = mapped_column(SLUG)
-    price_pence: Mapped[int] = mapped_column(sa.Integer)
-    region: Mapped[str] = mapped_column(SLUG)
-    accessibility: Mapped[list] = mapped_column(sa.JSON)
-    supports_needs: Mapped[list] = mapped_column(sa.JSON)
+offers = sa.Table(
+    "offers", Base.metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("provider_id", ID, sa.ForeignKey("providers.id"), nullable=False, index=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("title_cy", sa.String(200), nullable=True),
+    sa.Column("description_cy", sa.Text, nullable=True),
+    sa.Column("category", SLUG, nullable=False),
+    sa.Column("price_pence", sa.Integer, nullable=False),
+    sa.Column("region", SLUG, nullable=False),
+    sa.Column("accessibility", sa.JSON, nullable=False),
+    sa.Column("supports_needs", sa.JSON, nullable=False),
     # Derived from the lists above, for search: bit masks and accent-free lower-case text.
-    accessibility_mask: Mapped[int] = mapped_column(sa.Integer)
-    needs_mask: Mapped[int] = mapped_column(sa.Integer)
-    search_text: Mapped[str] = mapped_column(sa.Text)
-    created_by: Mapped[str] = mapped_column(USER_ID)
-    created_at = mapped_column(UtcDateTime, nullable=False)
-    provider: Mapped[Provider] = relationship()
+    sa.Column("accessibility_mask", sa.Integer, nullable=False),
+    sa.Column("needs_mask", sa.Integer, nullable=False),
+    sa.Column("search_text", sa.Text, nullable=False),
+    sa.Column("created_by", USER_ID, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+sa.Index("ix_offers_region_category", offers.c.region, offers.c.category)
 
-
-class Slot(Base):
-    __tablename__ = "slots"
-    __table_args__ = (
-        # Two open slots of an offer never start together, so publishing twice cannot
-        # double the places; a withdrawn slot's time may be published again.
-        sa.Index("uq_slots_open_offer_start", "offer_id", "starts_at", unique=True,
-                 postgresql_where=SLOT_IS_OPEN, sqlite_where=SLOT_IS_OPEN),
-        sa.CheckConstraint("reserved >= 0 AND reserved <= capacity", name="ck_slots_places"),
-        sa.Index("ix_slots_open_start", "starts_at", "offer_id",
-                 postgresql_where=SLOT_HAS_PLACES, sqlite_where=SLOT_HAS_PLACES),
-        sa.Index("ix_slots_open_offer_start", "offer_id", "starts_at",
-                 postgresql_where=SLOT_HAS_PLACES, sqlite_where=SLOT_HAS_PLACES),
-    )
-
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    offer_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("offers.id"))
-    starts_at = mapped_column(UtcDateTime, nullable=False)
-    ends_at = mapped_column(UtcDateTime, nullable=False)
-    capacity: Mapped[int] = mapped_column(sa.Integer)
+slots = sa.Table(
+    "slots", Base.metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("offer_id", ID, sa.ForeignKey("offers.id"), nullable=False),
+    sa.Column("starts_at", UtcDateTime, nullable=False),
+    sa.Column("ends_at", UtcDateTime, nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
     # Places held by live reservations; always the sum of the slot's `reserved` rows.
-    reserved: Mapped[int] = mapped_column(sa.Integer)
-    status: Mapped[str] = mapped_column(sa.String(16))
-    created_at = mapped_column(UtcDateTime, nullable=False)
-    offer: Mapped[Offer] = relationship()
+    sa.Column("reserved", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("reserved >= 0 AND reserved <= capacity", name="ck_slots_places"),
+)
+# Two open slots of an offer never start together, so publishing twice cannot double the
+# places; a withdrawn slot's time may be published again.
+sa.Index("uq_slots_open_offer_start", slots.c.offer_id, slots.c.starts_at, unique=True,
+         postgresql_where=SLOT_IS_OPEN, sqlite_where=SLOT_IS_OPEN)
+sa.Index("ix_slots_open_start", slots.c.starts_at, slots.c.offer_id,
+         postgresql_where=SLOT_HAS_PLACES, sqlite_where=SLOT_HAS_PLACES)
+sa.Index("ix_slots_open_offer_start", slots.c.offer_id, slots.c.starts_at,
+         postgresql_where=SLOT_HAS_PLACES, sqlite_where=SLOT_HAS_PLACES)
 
-
-class Reservation(Base):
-    """A booking's places: the one outcome per booking id (reserved, refused or released),
-    with the price and category snapshot taken when the places were reserved."""
-    __tablename__ = "reservations"
-    __table_args__ = (sa.Index("ix_reservations_slot_status", "slot_id", "status"),)
-
-    booking_id: Mapped[str] = mapped_column(USER_ID, primary_key=True)
+# A booking's places: the one outcome per booking id (reserved, refused or released), with
+# the price and category snapshot taken when the places were reserved.
+reservations = sa.Table(
+    "reservations", Base.metadata,
+    sa.Column("booking_id", USER_ID, primary_key=True),
     # No foreign key: a request for a slot that does not exist is refused and kept too.
-    slot_id: Mapped[str | None] = mapped_column(sa.String(64))
-    status: Mapped[str] = mapped_column(sa.String(16))
-    reason: Mapped[str | None] = mapped_column(sa.String(32))
-    places: Mapped[int] = mapped_column(sa.Integer)
-    offer_id: Mapped[str | None] = mapped_column(ID)
-    provider_id: Mapped[str | None] = mapped_column(ID)
-    unit_price_pence: Mapped[int | None] = mapped_column(sa.Integer)
-    total_pence: Mapped[int | None] = mapped_column(sa.Integer)
-    category: Mapped[str | None] = mapped_column(SLUG)
-    slot_start = mapped_column(UtcDateTime, nullable=True)
-    slot_end = mapped_column(UtcDateTime, nullable=True)
-    created_at = mapped_column(UtcDateTime, nullable=False)
-    released_at = mapped_column(UtcDateTime, nullable=True)
+    sa.Column("slot_id", sa.String(64), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(32), nullable=True),
+    sa.Column("places", sa.Integer, nullable=False),
+    sa.Column("offer_id", ID, nullable=True),
+    sa.Column("provider_id", ID, nullable=True),
+    sa.Column("unit_price_pence", sa.Integer, nullable=True),
+    sa.Column("total_pence", sa.Integer, nullable=True),
+    sa.Column("category", SLUG, nullable=True),
+    sa.Column("slot_start", UtcDateTime, nullable=True),
+    sa.Column("slot_end", UtcDateTime, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("released_at", UtcDateTime, nullable=True),
+)
+sa.Index("ix_reservations_slot_status", reservations.c.slot_id, reservations.c.status)
 
+# Who changed what and when, for the changes people make (reservations keep their own times
+# in `reservations`).
+audit_entries = sa.Table(
+    "audit_entries", Base.metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("subject", sa.String(16), nullable=False),
+    sa.Column("subject_id", ID, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("actor_user_id", USER_ID, nullable=True),
+    sa.Column("actor_role", sa.String(16), nullable=True),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+sa.Index("ix_audit_subject", audit_entries.c.subject, audit_entries.c.subject_id)
 
-class AuditEntry(Base):
-    """Who changed what and when, for the changes people make (reservations keep their own
-    times in `reservations`)."""
-    __tablename__ = "audit_entries"
-    __table_args__ = (sa.Index("ix_audit_subject", "subject", "subject_id"),)
-
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                                    primary_key=True, autoincrement=True)
-    subject: Mapped[str] = mapped_column(sa.String(16))
-    subject_id: Mapped[str] = mapped_column(ID)
-    action: Mapped[str] = mapped_column(sa.String(32))
-    actor_user_id: Mapped[str | None] = mapped_column(USER_ID)
-    actor_role: Mapped[str | None] = mapped_column(sa.String(16))
-    detail: Mapped[dict] = mapped_column(sa.JSON)
-    at = mapped_column(UtcDateTime, nullable=False)
+Base.registry.map_imperatively(domain.ServedRegion, provider_regions)
+Base.registry.map_imperatively(domain.Provider, providers, properties={
+    "regions_served": relationship(domain.ServedRegion, cascade="all, delete-orphan",
+                                   order_by=provider_regions.c.region),
+})
+Base.registry.map_imperatively(domain.Offer, offers, properties={
+    "provider": relationship(domain.Provider),
+})
+Base.registry.map_imperatively(domain.Slot, slots, properties={
+    "offer": relationship(domain.Offer),
+})
+Base.registry.map_imperatively(domain.Reservation, reservations)
+Base.registry.map_imperatively(domain.AuditEntry, audit_entries)

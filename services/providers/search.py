@@ -18,7 +18,7 @@ from seibiant_common.types import utcnow
 
 from . import domain
 from .application import offer_view, slot_view
-from .models import Offer, Provider, Slot
+from .models import offers, providers, slots
 
 LIKE_ESCAPE = "\\"
 # Up to this many matching offers, look each one's first start up; beyond, walk the slots.
@@ -37,21 +37,21 @@ def _like_pattern(term):
 
 
 def _offer_conditions(filters):
-    conditions = [Provider.status == domain.APPROVED]
+    conditions = [providers.c.status == domain.APPROVED]
     if filters["region"] is not None:
-        conditions.append(Offer.region == filters["region"])
+        conditions.append(offers.c.region == filters["region"])
     if filters["category"] is not None:
-        conditions.append(Offer.category == filters["category"])
+        conditions.append(offers.c.category == filters["category"])
     if filters["max_price_pence"] is not None:
-        conditions.append(Offer.price_pence <= filters["max_price_pence"])
+        conditions.append(offers.c.price_pence <= filters["max_price_pence"])
     required = domain.accessibility_mask(filters["accessibility"] or ())
     if required:
-        conditions.append(Offer.accessibility_mask.op("&")(required) == required)
+        conditions.append(offers.c.accessibility_mask.op("&")(required) == required)
     required = domain.needs_mask(filters["needs"] or ())
     if required:
-        conditions.append(Offer.needs_mask.op("&")(required) == required)
+        conditions.append(offers.c.needs_mask.op("&")(required) == required)
     for term in domain.search_terms(filters["q"] or ""):
-        conditions.append(Offer.search_text.like(_like_pattern(term), escape=LIKE_ESCAPE))
+        conditions.append(offers.c.search_text.like(_like_pattern(term), escape=LIKE_ESCAPE))
     return conditions
 
 
@@ -61,10 +61,10 @@ class Window:
     def __init__(self, window_from, window_to, now):
         domain.check_window(window_from, window_to)
         # Spelled as the partial indexes' predicate, so the planner can use them.
-        self.conditions = [Slot.status == domain.OPEN, Slot.reserved < Slot.capacity,
-                           Slot.starts_at > now, Slot.starts_at >= window_from]
+        self.conditions = [slots.c.status == domain.OPEN, slots.c.reserved < slots.c.capacity,
+                           slots.c.starts_at > now, slots.c.starts_at >= window_from]
         if window_to is not None:
-            self.conditions.append(Slot.starts_at < window_to)
+            self.conditions.append(slots.c.starts_at < window_to)
 
 
 def _after(start_column, id_column, position):
@@ -83,7 +83,9 @@ def search(uow, filters, limit, cursor):
     position = decode_cursor(cursor, MOMENT, ID) if cursor is not None else None
     # A page is only read: plain rows, past the ORM's objects.
     connection = uow.session.connection()
-    matching = sa.select(Offer.id).join(Offer.provider).where(*_offer_conditions(filters))
+    matching = (sa.select(offers.c.id)
+                .join(providers, providers.c.id == offers.c.provider_id)
+                .where(*_offer_conditions(filters)))
     few = connection.execute(matching.limit(FEW_OFFERS + 1)).scalars().all()
     if len(few) <= FEW_OFFERS:
         page = _first_starts(connection, few, window, position, limit + 1)
@@ -100,13 +102,13 @@ def _first_starts(connection, offer_ids, window, position, count):
     """(offer id, first available start) of these offers, in page order."""
     if not offer_ids:
         return []
-    first_start = sa.func.min(Slot.starts_at).label("first_start")
-    query = (sa.select(Slot.offer_id, first_start)
-             .where(Slot.offer_id.in_(offer_ids), *window.conditions)
-             .group_by(Slot.offer_id)
-             .order_by(first_start, Slot.offer_id).limit(count))
+    first_start = sa.func.min(slots.c.starts_at).label("first_start")
+    query = (sa.select(slots.c.offer_id, first_start)
+             .where(slots.c.offer_id.in_(offer_ids), *window.conditions)
+             .group_by(slots.c.offer_id)
+             .order_by(first_start, slots.c.offer_id).limit(count))
     if position is not None:
-        query = query.having(_after(first_start, Slot.offer_id, position))
+        query = query.having(_after(first_start, slots.c.offer_id, position))
     return [tuple(row) for row in connection.execute(query)]
 
 
@@ -117,10 +119,10 @@ def _walk(connection, matching, window, position, count):
     page, seen = [], set()
     walked_to = position
     while len(page) < count:
-        query = (sa.select(Slot.offer_id, Slot.starts_at).where(*window.conditions)
-                 .order_by(Slot.starts_at, Slot.offer_id).limit(WALK_STEP))
+        query = (sa.select(slots.c.offer_id, slots.c.starts_at).where(*window.conditions)
+                 .order_by(slots.c.starts_at, slots.c.offer_id).limit(WALK_STEP))
         if walked_to is not None:
-            query = query.where(_after(Slot.starts_at, Slot.offer_id, walked_to))
+            query = query.where(_after(slots.c.starts_at, slots.c.offer_id, walked_to))
         rows = connection.execute(query).all()
         candidates = {}
         for offer_id, starts_at in rows:
@@ -141,34 +143,36 @@ def _listed_before(connection, offer_ids, window, position):
     """Those of the offers with an available slot at or before the cursor's position."""
     start, offer_id = position
     return set(connection.execute(
-        sa.select(Slot.offer_id).distinct()
-        .where(Slot.offer_id.in_(offer_ids), *window.conditions,
-               sa.or_(Slot.starts_at < start,
-                      sa.and_(Slot.starts_at == start, Slot.offer_id <= offer_id)))).scalars())
+        sa.select(slots.c.offer_id).distinct()
+        .where(slots.c.offer_id.in_(offer_ids), *window.conditions,
+               sa.or_(slots.c.starts_at < start,
+                      sa.and_(slots.c.starts_at == start, slots.c.offer_id <= offer_id)))
+    ).scalars())
 
 
 def _offers_with_slots(connection, offer_ids, window):
     if not offer_ids:
         return []
-    offers = {row.id: row for row in connection.execute(
-        sa.select(*Offer.__table__.c, Provider.name.label("provider_name"),
-                  Provider.status.label("provider_status"))
-        .join(Offer.provider).where(Offer.id.in_(offer_ids)))}
+    found_offers = {row.id: row for row in connection.execute(
+        sa.select(*offers.c, providers.c.name.label("provider_name"),
+                  providers.c.status.label("provider_status"))
+        .join(providers, providers.c.id == offers.c.provider_id)
+        .where(offers.c.id.in_(offer_ids)))}
     position = (sa.func.row_number()
-                .over(partition_by=Slot.offer_id, order_by=Slot.starts_at)
+                .over(partition_by=slots.c.offer_id, order_by=slots.c.starts_at)
                 .label("position"))
-    ranked = (sa.select(Slot.id, Slot.offer_id, Slot.starts_at, Slot.ends_at, Slot.capacity,
-                        Slot.reserved, Slot.status, position)
-              .where(Slot.offer_id.in_(offer_ids), *window.conditions).subquery())
-    slots = {offer_id: [] for offer_id in offer_ids}
+    ranked = (sa.select(slots.c.id, slots.c.offer_id, slots.c.starts_at, slots.c.ends_at,
+                        slots.c.capacity, slots.c.reserved, slots.c.status, position)
+              .where(slots.c.offer_id.in_(offer_ids), *window.conditions).subquery())
+    slots_of = {offer_id: [] for offer_id in offer_ids}
     for row in connection.execute(
             sa.select(ranked).where(ranked.c.position <= SLOTS_PER_OFFER + 1)
             .order_by(ranked.c.offer_id, ranked.c.position)):
-        slots[row.offer_id].append(slot_view(row))
+        slots_of[row.offer_id].append(slot_view(row))
     items = []
     for offer_id in offer_ids:
-        offer = offers[offer_id]
-        found = slots[offer_id]
+        offer = found_offers[offer_id]
+        found = slots_of[offer_id]
         items.append(dict(offer_view(offer, offer.provider_name, offer.provider_status),
                           slots=found[:SLOTS_PER_OFFER],
                           more_slots=len(found) > SLOTS_PER_OFFER))

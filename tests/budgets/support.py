@@ -11,7 +11,8 @@ from nameko.standalone.events import event_dispatcher
 from seibiant_common.contracts import budgets as events
 from seibiant_common.outbox import envelope
 from services.budgets import domain
-from services.budgets.models import PLUMBING_TABLES, BudgetRow, HoldRow, LedgerEntryRow
+from services.budgets.models import PLUMBING_TABLES, budgets, ledger_entries
+from services.budgets.models import holds as hold_rows
 from services.budgets.service import BudgetsService
 
 from .rules import END, START
@@ -122,16 +123,16 @@ def processed(url, handler):
 
 
 def holds(url):
-    return {row.booking_id: row for row in _query(url, sa.select(HoldRow))}
+    return {row.booking_id: row for row in _query(url, sa.select(hold_rows))}
 
 
 def check_ledger(url):
     """The cached balance of every budget equals the sum of its entries and is never below
     zero; every hold's entries add up to its state (resolved at most once). Returns the
     balances by budget id."""
-    entries = _query(url, sa.select(LedgerEntryRow).order_by(LedgerEntryRow.seq))
+    entries = _query(url, sa.select(ledger_entries).order_by(ledger_entries.c.seq))
     balances = {}
-    for row in _query(url, sa.select(BudgetRow)):
+    for row in _query(url, sa.select(budgets)):
         cached = domain.Balance(row.allocated_pence, row.held_pence, row.spent_pence)
         derived = domain.Balance.of(e for e in entries if e.budget_id == row.id)
         assert cached == derived, (row.id, cached, derived)

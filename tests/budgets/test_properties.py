@@ -19,7 +19,7 @@ from seibiant_common.migrations import upgrade
 from seibiant_common.vocabularies import CATEGORIES
 from services.budgets import application as app
 from services.budgets import domain
-from services.budgets.models import PLUMBING_TABLES, BudgetRow, HoldRow, LedgerEntryRow
+from services.budgets.models import PLUMBING_TABLES, budgets, holds, ledger_entries
 from services.budgets.service import MIGRATIONS
 
 from .rules import NOW, budget, officer, request
@@ -190,12 +190,12 @@ class StoredLedger(RuleBasedStateMachine):
     @invariant()
     def the_cached_balance_is_the_sum_of_the_rows_and_never_negative(self):
         with self.store.engine.connect() as connection:
-            row = connection.execute(sa.select(BudgetRow.__table__).where(
-                BudgetRow.id == self.budget_id)).one()
-            entries = connection.execute(sa.select(LedgerEntryRow.__table__).where(
-                LedgerEntryRow.budget_id == self.budget_id)).all()
-            hold_rows = connection.execute(sa.select(HoldRow.__table__).where(
-                HoldRow.budget_id == self.budget_id)).all()
+            row = connection.execute(sa.select(budgets).where(
+                budgets.c.id == self.budget_id)).one()
+            entries = connection.execute(sa.select(ledger_entries).where(
+                ledger_entries.c.budget_id == self.budget_id)).all()
+            hold_rows = connection.execute(sa.select(holds).where(
+                holds.c.budget_id == self.budget_id)).all()
         cached = domain.Balance(row.allocated_pence, row.held_pence, row.spent_pence)
         assert cached == domain.Balance.of(entries)
         assert cached.is_sound()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.budgets.models import BudgetRow
+from services.budgets.models import budgets as budget_rows
 
 from .rules import family, officer
 from .support import check_ledger, emitted, hold_payload, new_budget_data, start_budgets
@@ -138,7 +138,7 @@ def test_bad_input_is_refused_naming_the_field_and_stores_nothing(budgets):
 
     engine = sa.create_engine(budgets.url)
     with engine.connect() as connection:
-        assert connection.execute(sa.select(sa.func.count()).select_from(BudgetRow)).scalar() == 0
+        assert connection.execute(sa.select(sa.func.count()).select_from(budget_rows)).scalar() == 0
     engine.dispose()
 
     budget = budgets.create_budget(POWYS, new_budget_data())

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from seibiant_common.database import Store, make_engine
 from seibiant_common.migrations import upgrade
 from services.budgets import application as app
-from services.budgets.models import PLUMBING_TABLES, BudgetAuditRow, BudgetRow, LedgerEntryRow
+from services.budgets.models import PLUMBING_TABLES, budget_audit, budgets, ledger_entries
 from services.budgets.service import MIGRATIONS
 
 from .rules import END, START, officer
@@ -29,7 +29,7 @@ def make_budget(store):
             "auto_approve_limit_pence": 0}).id
 
 
-@pytest.mark.parametrize("table", [LedgerEntryRow.__table__, BudgetAuditRow.__table__])
+@pytest.mark.parametrize("table", [ledger_entries, budget_audit])
 def test_the_ledger_and_the_audit_are_append_only(store, table):
     budget_id = make_budget(store)
     for change in (table.update().values(reason="rewritten"), table.delete()):
@@ -42,7 +42,6 @@ def test_the_ledger_and_the_audit_are_append_only(store, table):
 
 def test_the_database_refuses_a_balance_below_zero(store):
     budget_id = make_budget(store)
-    budgets = BudgetRow.__table__
     with pytest.raises(sa.exc.IntegrityError):
         with store.engine.begin() as connection:
             connection.execute(budgets.update().where(budgets.c.id == budget_id)

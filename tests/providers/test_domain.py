@@ -208,6 +208,40 @@ def test_reasons_for_refusing_places():
     assert refusal(slot_start=NOW - HOUR, places=100) == SLOT_NOT_BOOKABLE
 
 
+def answer(slot=True, provider_status=APPROVED, places=2):
+    offer = domain.Offer.new(
+        id="offer-1", provider_id="provider-1", title="Quiet cottage", description="",
+        title_cy=None, description_cy=None, category="overnight_stay", price_pence=4500,
+        region="powys", accessibility=[], supports_needs=[], created_by="user-1",
+        created_at=NOW)
+    found = domain.Slot(id="slot-1", offer_id=offer.id, starts_at=at(2), ends_at=at(3),
+                        capacity=5, reserved=3, status=OPEN, created_at=NOW) if slot else None
+    return domain.Reservation.answer(
+        booking_id="booking-1", slot_id="slot-1", places=places, slot=found,
+        offer=offer if slot else None, provider_status=provider_status if slot else None,
+        now=NOW)
+
+
+def test_reserved_places_keep_the_price_category_and_times_of_the_moment():
+    reserved = answer()
+    assert (reserved.status, reserved.reason) == (RESERVED, None)
+    assert (reserved.offer_id, reserved.provider_id, reserved.category) == (
+        "offer-1", "provider-1", "overnight_stay")
+    assert (reserved.unit_price_pence, reserved.total_pence) == (4500, 9000)
+    assert (reserved.slot_start, reserved.slot_end, reserved.created_at) == (at(2), at(3), NOW)
+
+
+@pytest.mark.parametrize("arguments, reason", [
+    ({"slot": False}, SLOT_NOT_BOOKABLE),
+    ({"places": 3}, SOLD_OUT),
+    ({"provider_status": SUSPENDED}, PROVIDER_NOT_APPROVED),
+])
+def test_refused_places_keep_the_reason_and_no_price(arguments, reason):
+    refused = answer(**arguments)
+    assert (refused.status, refused.reason) == (REFUSED, reason)
+    assert (refused.offer_id, refused.total_pence, refused.slot_start) == (None, None, None)
+
+
 def test_every_refusal_is_a_booking_rejection_reason():
     assert set(domain.REFUSAL_REASONS) <= set(REJECTION_REASONS)
 
