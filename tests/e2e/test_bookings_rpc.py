@@ -5,7 +5,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 DROP = object()
 ADMIN = {"user_id": "admin", "role": "admin", "council": None, "provider_id": None}

@@ -15,8 +15,8 @@ from gateway.client import ApiError, Client
 from gateway.models import Base
 from gateway.service import GatewayService
 from seibiant_common.config import StartupRefused
-from seibiant_common.processes import wait_until
-from seibiant_common.sandbox import free_port
+from devtools.processes import wait_until
+from devtools.sandbox import free_port
 
 from .conftest import ADMIN_PASSWORD, TOKEN_SECRET, Api, gateway_config
 from .test_units import MALFORMED_CLAIMS, signed

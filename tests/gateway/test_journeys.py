@@ -9,7 +9,7 @@ import pytest
 from gateway.client import ApiError
 from gateway.http import ApiServer
 from gateway.service import GatewayService
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 from .world import World, soon
 

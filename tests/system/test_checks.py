@@ -5,8 +5,8 @@ import subprocess
 import sys
 import time
 
-from seibiant_common.processes import ROOT, SERVICE_MODULES
-from seibiant_common.sandbox import free_port
+from devtools.processes import ROOT, SERVICE_MODULES
+from devtools.sandbox import free_port
 
 
 def run(command, env, timeout=60):
@@ -17,7 +17,7 @@ def run(command, env, timeout=60):
 
 
 def prepare_broker(env):
-    return run([sys.executable, "-m", "seibiant_common.sandbox", "prepare-broker", "30"], env)
+    return run([sys.executable, "-m", "devtools.sandbox", "prepare-broker", "30"], env)
 
 
 def test_the_broker_check_fails_at_once_naming_the_port_when_nothing_listens():
@@ -32,7 +32,7 @@ def test_the_broker_check_fails_at_once_naming_the_port_when_nothing_listens():
 
 def test_the_broker_check_waits_for_the_management_api_and_says_what_it_last_saw(rabbitmq):
     # the real broker's AMQP port answers; its "management API" here is a port nobody serves
-    result, took = run([sys.executable, "-m", "seibiant_common.sandbox", "prepare-broker", "1"],
+    result, took = run([sys.executable, "-m", "devtools.sandbox", "prepare-broker", "1"],
                        {"RABBIT_MANAGEMENT": "http://127.0.0.1:{}/api".format(free_port())})
     assert result.returncode != 0
     assert "management API" in result.stderr and "ConnectionError" in result.stderr
