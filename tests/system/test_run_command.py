@@ -136,7 +136,7 @@ def test_a_bad_processes_setting_is_refused_naming_the_setting_and_its_bad_part(
     run = subprocess.run([sys.executable, "-m", "tools.run_all"], cwd=ROOT,
                          env=dict(os.environ, PYTHONPATH=ROOT, **env), capture_output=True,
                          text=True, timeout=60)
-    assert run.returncode != 0
+    assert run.returncode == 1, run.stderr
     assert "SEIBIANT_PROCESSES: {} ".format(bad_part) in run.stderr, run.stderr
     assert not (tmp_path / "log").exists()  # nothing was started
 
