@@ -39,10 +39,10 @@ run: install
 # fails at once when no broker answers on RABBIT_HOST:RABBIT_PORT (127.0.0.1:5672), else
 # enables the plugin if need be and waits for it.
 broker-management: $(INSTALLED)
-	@$(PY) -m seibiant_common.sandbox prepare-broker 30
+	@$(PY) -m devtools.sandbox prepare-broker 30
 
 # ruff (pyflakes, pycodestyle, bugbear: pyproject.toml) on everything, and mypy on the typed
-# shared plumbing (seibiant_common); a few seconds.
+# shared plumbing (seibiant_common) and test tooling (devtools); a few seconds.
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy

@@ -34,8 +34,8 @@ import sqlalchemy as sa  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from bench.measure import cpu_seconds  # noqa: E402
-from seibiant_common import sandbox  # noqa: E402
-from seibiant_common.processes import ServiceProcess, wait_until  # noqa: E402
+from devtools import sandbox  # noqa: E402
+from devtools.processes import ServiceProcess, wait_until  # noqa: E402
 from services.bookings.models import booking_transitions, bookings  # noqa: E402
 
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "600"))

@@ -32,9 +32,9 @@ from kombu import Connection, Exchange, Producer  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from bench.measure import cpu_seconds  # noqa: E402
-from seibiant_common import sandbox  # noqa: E402
+from devtools import sandbox  # noqa: E402
 from seibiant_common.outbox import envelope  # noqa: E402
-from seibiant_common.processes import ServiceProcess, wait_until  # noqa: E402
+from devtools.processes import ServiceProcess, wait_until  # noqa: E402
 from services.budgets.models import holds  # noqa: E402
 
 HOLDS = int(os.environ.get("BENCH_HOLDS", "2000"))

@@ -34,8 +34,8 @@ import requests
 
 from bench.measure import broker_pid, cpu_seconds
 from gateway.client import Client
-from seibiant_common import sandbox
-from seibiant_common.processes import SERVICE_MODULES, ServiceProcess, wait_until
+from devtools import sandbox
+from devtools.processes import SERVICE_MODULES, ServiceProcess, wait_until
 
 POSTGRES = os.environ.get("BENCH_POSTGRES") == "1"
 ADMIN_PASSWORD = "bench-admin-password"

@@ -60,7 +60,7 @@ def measure_nameko():
     from nameko.standalone.events import event_dispatcher
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from seibiant_common.sandbox import percentile
+    from devtools.sandbox import percentile
 
     received = []
 

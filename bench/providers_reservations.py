@@ -27,7 +27,7 @@ import sqlalchemy as sa  # noqa: E402
 from nameko.standalone.events import event_dispatcher  # noqa: E402
 
 from seibiant_common.outbox import envelope  # noqa: E402
-from seibiant_common.processes import wait_until  # noqa: E402
+from devtools.processes import wait_until  # noqa: E402
 
 SLOTS = 200
 DEADLINE_SECONDS = 300

@@ -30,9 +30,9 @@ from kombu.exceptions import KombuError  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
 
-from seibiant_common import sandbox  # noqa: E402
+from devtools import sandbox  # noqa: E402
 from seibiant_common.database import Store, make_engine  # noqa: E402
-from seibiant_common.processes import ServiceProcess, wait_until  # noqa: E402
+from devtools.processes import ServiceProcess, wait_until  # noqa: E402
 from seibiant_common.types import utcnow  # noqa: E402
 from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS,  # noqa: E402
                                           CATEGORIES)

@@ -49,10 +49,10 @@ from bench.measure import broker_pid, cpu_seconds, postgres_cpu_seconds  # noqa:
 from bench.providers_search import load as load_search_data  # noqa: E402
 from bench.providers_search import typical_queries  # noqa: E402
 from gateway.client import ApiError, Client  # noqa: E402
-from seibiant_common import sandbox  # noqa: E402
-from seibiant_common.processes import (ROOT, SERVICE_MODULES, listening_sockets,  # noqa: E402
-                                        process_counts, service_processes, stop_all,
-                                        wait_until)
+from devtools import sandbox  # noqa: E402
+from devtools.processes import (ROOT, SERVICE_MODULES, listening_sockets,  # noqa: E402
+                                process_counts, service_processes, stop_all,
+                                wait_until)
 from services.bookings.models import bookings  # noqa: E402
 
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "20"))
@@ -194,7 +194,7 @@ def build_world(base_url, families):
     for n in range(families):
         username = "bench.family{}".format(n)
         family = officer.post("/families", {"username": username, "password": PASSWORD,
-                                            "display_name": "Family {}".format(n)})
+                                    "display_name": "Family {}".format(n)})
         budget = officer.post("/budgets", {
             "family_id": family["id"], "allocated_pence": 10 ** 9,
             "period_start": (now - datetime.timedelta(days=1)).isoformat(),
@@ -468,7 +468,7 @@ def print_table(results):
     for name, figures in results["search"].items():
         if isinstance(figures, dict):
             print("  {:40} p50 {:>7} ms  p95 {:>7} ms".format(name, figures["p50_ms"],
-                                                             figures["p95_ms"]))
+                                                     figures["p95_ms"]))
     aims.print_aims(results["aims"])
 
 

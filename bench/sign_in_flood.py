@@ -22,8 +22,8 @@ import uuid
 
 import requests
 
-from seibiant_common import sandbox
-from seibiant_common.processes import ServiceProcess, wait_until
+from devtools import sandbox
+from devtools.processes import ServiceProcess, wait_until
 
 ADMIN_PASSWORD = "bench-admin-password"
 

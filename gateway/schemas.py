@@ -6,14 +6,17 @@ providers and bookings stay in those services. Unknown fields are refused, money
 whole number of pence, times must carry an offset, and every string has a length cap.
 Output schemas name exactly what the API answers; fields a service adds are not passed on.
 """
-import datetime
 import re
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from seibiant_common import cursors, times
 from seibiant_common.contracts.budgets import APPROVAL_REASONS
-from seibiant_common.schemas import day_in_span
+from seibiant_common import schemas as records
+from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
+    DEFAULT_PAGE, MAX_PAGE, BalanceSchema, BudgetSchema, ProviderSchema, SlotListSchema,
+    SlotSchema, Timestamp, day_in_span, page_schema_of,
+)
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES, PATTERN_TIME_ZONES,
     PROVIDER_KINDS,
@@ -115,15 +118,6 @@ class Moment(fields.AwareDateTime):
             return times.in_range(moment).isoformat()
         except ValueError as error:
             raise ValidationError(str(error)) from None
-
-
-class Timestamp(fields.String):
-    """A time as answered by a service (an ISO 8601 string with offset)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if isinstance(value, datetime.datetime):
-            return value.astimezone(datetime.timezone.utc).isoformat()
-        return super()._serialize(value, attr, obj, **kwargs)
 
 
 def Choices(choices, max_items=MAX_LIST, **kwargs):
@@ -282,7 +276,7 @@ class ApproveProviderSchema(Strict):
 # ---- input: queries -------------------------------------------------------------------------
 
 class PageQuery(Strict):
-    limit = QueryNumber(minimum=1, maximum=200, load_default=50)
+    limit = QueryNumber(minimum=1, maximum=MAX_PAGE, load_default=DEFAULT_PAGE)
     cursor = Text(max_length=cursors.MAX_LENGTH, min_length=1, load_default=None)
 
 
@@ -358,30 +352,6 @@ class UserSchema(Schema):
     created_at = Timestamp()
 
 
-class BudgetSchema(Schema):
-    id = fields.String(required=True)
-    family_id = fields.String(required=True)
-    council = fields.String(allow_none=True)
-    allocated_pence = fields.Integer(required=True)
-    held_pence = fields.Integer(required=True)
-    spent_pence = fields.Integer(required=True)
-    available_pence = fields.Integer(required=True)
-    allowed_categories = fields.List(fields.String())
-    auto_approve_limit_pence = fields.Integer()
-    period_start = Timestamp()
-    period_end = Timestamp()
-    status = fields.String()
-    created_by = fields.String(allow_none=True)
-    created_at = Timestamp()
-
-
-class BalanceSchema(Schema):
-    allocated_pence = fields.Integer()
-    held_pence = fields.Integer()
-    spent_pence = fields.Integer()
-    available_pence = fields.Integer()
-
-
 class LedgerEntrySchema(Schema):
     id = fields.String()
     kind = fields.String()
@@ -398,72 +368,14 @@ class StatementSchema(Schema):
     entries = fields.List(fields.Nested(LedgerEntrySchema), required=True)
 
 
-class ProviderSchema(Schema):
-    """A provider's public profile."""
-    id = fields.String(required=True)
-    name = fields.String()
-    kind = fields.String()
-    status = fields.String()
-    regions = fields.List(fields.String())
-    accessibility = fields.List(fields.String())
-    supports_needs = fields.List(fields.String())
-    description = fields.String(allow_none=True)
-    contact_email = fields.String(allow_none=True)
-    contact_phone = fields.String(allow_none=True)
-    created_at = Timestamp()
-    updated_at = Timestamp()
-
-
-class SlotSchema(Schema):
-    id = fields.String(required=True)
-    offer_id = fields.String()
-    start = Timestamp()
-    end = Timestamp()
-    capacity = fields.Integer()
-    remaining = fields.Integer()
-    status = fields.String()
-
-
-class OfferSchema(Schema):
-    id = fields.String(required=True)
-    provider_id = fields.String()
-    provider_name = fields.String(allow_none=True)
-    title = fields.String()
-    title_cy = fields.String(allow_none=True)
-    category = fields.String()
-    price_pence = fields.Integer()
-    region = fields.String()
-    accessibility = fields.List(fields.String())
-    supports_needs = fields.List(fields.String())
-    description = fields.String(allow_none=True)
-    description_cy = fields.String(allow_none=True)
-    bookable = fields.Boolean()  # false while the provider is not approved
-    created_at = Timestamp()
+class OfferSchema(records.OfferSchema):
+    """An offer as providers answers it in any of its answers (each carries some of these)."""
     slots = fields.List(fields.Nested(SlotSchema))
     more_slots = fields.Boolean()  # the offer has more slots than this answer carries
     slots_to_book = fields.Integer()  # in a provider's list: how many times it has to book
 
 
-class BookingSchema(Schema):
-    id = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(BOOKING_STATUSES))
-    reason = fields.String(allow_none=True)
-    slot_id = fields.String()
-    offer_id = fields.String(allow_none=True)
-    places = fields.Integer()
-    total_pence = fields.Integer(allow_none=True)
-    budget_id = fields.String(allow_none=True)
-    created_at = Timestamp()
-    updated_at = Timestamp()
-    family_id = fields.String()
-    provider_id = fields.String(allow_none=True)
-    council = fields.String(allow_none=True)
-    category = fields.String(allow_none=True)
-    unit_price_pence = fields.Integer(allow_none=True)
-    final_amount_pence = fields.Integer(allow_none=True)
-    slot_start = Timestamp(allow_none=True)
-    slot_end = Timestamp(allow_none=True)
-    decline_reason = fields.String(allow_none=True)  # the officer's words, when declined
+class BookingSchema(records.BookingSchema):
     family_name = fields.String(allow_none=True)  # the family's display name
 
 
@@ -498,21 +410,9 @@ class HealthSchema(Schema):
     services = fields.List(fields.String())
 
 
-def page_of(item_schema):
-    """`{"items": [...], "next_cursor": ...}` of one kind of item."""
-    return type(item_schema.__name__.replace("Schema", "PageSchema"), (Schema,), {
-        "items": fields.List(fields.Nested(item_schema), required=True),
-        "next_cursor": fields.String(required=True, allow_none=True),
-    })
-
-
-UserPageSchema = page_of(UserSchema)
-BudgetPageSchema = page_of(BudgetSchema)
-ProviderPageSchema = page_of(ProviderSchema)
-OfferPageSchema = page_of(OfferSchema)
-BookingPageSchema = page_of(BookingSchema)
-AwaitingApprovalPageSchema = page_of(AwaitingApprovalSchema)
-
-
-class SlotListSchema(Schema):
-    items = fields.List(fields.Nested(SlotSchema), required=True)
+UserPageSchema = page_schema_of(UserSchema)
+BudgetPageSchema = page_schema_of(BudgetSchema)
+ProviderPageSchema = page_schema_of(ProviderSchema)
+OfferPageSchema = page_schema_of(OfferSchema)
+BookingPageSchema = page_schema_of(BookingSchema)
+AwaitingApprovalPageSchema = page_schema_of(AwaitingApprovalSchema)

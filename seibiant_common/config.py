@@ -6,6 +6,15 @@ T = TypeVar("T")
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 
+# The services the system is made of, each with the module `nameko run` takes (the health
+# check, docker-compose.yml and the developer's tools all name them from here).
+SERVICE_MODULES = {
+    "budgets": "services.budgets.service",
+    "providers": "services.providers.service",
+    "bookings": "services.bookings.service",
+    "gateway": "gateway.service",
+}
+
 
 def database_url(config: Mapping[str, Any], service_name: str) -> str:
     return config["DATABASES"][service_name]

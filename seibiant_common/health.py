@@ -12,8 +12,7 @@ import sys
 import requests
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from .config import DEFAULT_AMQP_URI
-from .processes import SERVICE_MODULES
+from .config import DEFAULT_AMQP_URI, SERVICE_MODULES
 
 TIMEOUT_SECONDS = 5
 

@@ -1,5 +1,8 @@
-"""What every service's RPC input has in common: the actor the gateway vouches for, and
-turning marshmallow's errors into `InvalidInput` naming the fields."""
+"""What every service's RPC schemas and the gateway's have in common: the actor the gateway
+vouches for, a page's request (`PageSchema`) and answer (`page_schema_of`), the shapes the
+gateway answers as the services give them (the records below: a service's output schema
+is one of them or adds to it, and the gateway's answer is the same one, or adds to it what it
+joins in), and turning marshmallow's errors into `InvalidInput` naming the fields."""
 import datetime
 from typing import Any
 
@@ -7,8 +10,11 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from . import times
 from .errors import InvalidInput
+from .vocabularies import BOOKING_STATUSES
 
 ROLES = ("admin", "officer", "family", "provider")
+DEFAULT_PAGE = 50  # items a list answers when the caller names no limit
+MAX_PAGE = 200  # the most it answers, whatever the caller asks
 
 
 class ActorSchema(Schema):
@@ -51,3 +57,133 @@ def parse(schema: Schema, data: Any) -> Any:
         messages = error.messages if isinstance(error.messages, dict) else {
             "_schema": error.messages}
         raise InvalidInput(messages) from None
+
+
+class PageSchema(Schema):
+    """A page's request: up to `limit` items after `cursor`. The cursor is read once, by
+    `seibiant_common.paging` (a bad one is `InvalidInput` on `cursor` there)."""
+    limit = fields.Integer(strict=True, load_default=DEFAULT_PAGE,
+                           validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = fields.String(load_default=None, allow_none=True)
+
+
+def page_schema_of(item_schema: type[Schema]) -> type[Schema]:
+    """The schema of a page of one kind of item, `{"items": [...], "next_cursor": ...}`
+    (what `seibiant_common.paging` makes), named after it: `Booking` -> `BookingPageSchema`."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return type(name, (Schema,), {
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "next_cursor": fields.String(required=True, allow_none=True),
+    })
+
+
+class Timestamp(fields.String):
+    """A time answered as an ISO 8601 string in UTC: from a datetime (a service's row) or
+    as the string a service already answered (the gateway passing it on)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime.datetime):
+            return value.astimezone(datetime.timezone.utc).isoformat()
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class BalanceSchema(Schema):
+    """A budget's money, in pence: budgets answers it, the gateway passes it on."""
+    allocated_pence = fields.Integer()
+    held_pence = fields.Integer()
+    spent_pence = fields.Integer()
+    available_pence = fields.Integer()
+
+
+class SlotSchema(Schema):
+    """A slot of an offer: providers answers it, the gateway passes it on."""
+    id = fields.String(required=True)
+    offer_id = fields.String()
+    start = Timestamp()
+    end = Timestamp()
+    capacity = fields.Integer()
+    remaining = fields.Integer()
+    status = fields.String()
+
+
+class BudgetSchema(Schema):
+    """A family's budget and its balance: budgets answers it, the gateway passes it on."""
+    id = fields.String(required=True)
+    family_id = fields.String(required=True)
+    council = fields.String(allow_none=True)
+    allocated_pence = fields.Integer(required=True)
+    held_pence = fields.Integer(required=True)
+    spent_pence = fields.Integer(required=True)
+    available_pence = fields.Integer(required=True)
+    allowed_categories = fields.List(fields.String())
+    auto_approve_limit_pence = fields.Integer()
+    period_start = Timestamp()
+    period_end = Timestamp()
+    status = fields.String()
+    created_by = fields.String(allow_none=True)
+    created_at = Timestamp()
+
+
+class ProviderSchema(Schema):
+    """A provider's public profile: providers answers it (with more), the gateway passes it
+    on."""
+    id = fields.String(required=True)
+    name = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    regions = fields.List(fields.String())
+    accessibility = fields.List(fields.String())
+    supports_needs = fields.List(fields.String())
+    description = fields.String(allow_none=True)
+    contact_email = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class OfferSchema(Schema):
+    """An offer: providers answers it (with its slots, in some answers), the gateway passes it
+    on."""
+    id = fields.String(required=True)
+    provider_id = fields.String()
+    provider_name = fields.String(allow_none=True)
+    title = fields.String()
+    title_cy = fields.String(allow_none=True)
+    category = fields.String()
+    price_pence = fields.Integer()
+    region = fields.String()
+    accessibility = fields.List(fields.String())
+    supports_needs = fields.List(fields.String())
+    description = fields.String(allow_none=True)
+    description_cy = fields.String(allow_none=True)
+    bookable = fields.Boolean()  # false while the provider is not approved
+    created_at = Timestamp()
+
+
+class BookingSchema(Schema):
+    """A booking, with who it belongs to and its snapshot of the offer: bookings answers it
+    (with its history), the gateway passes it on."""
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(BOOKING_STATUSES))
+    reason = fields.String(allow_none=True)
+    slot_id = fields.String()
+    offer_id = fields.String(allow_none=True)
+    places = fields.Integer()
+    total_pence = fields.Integer(allow_none=True)
+    budget_id = fields.String(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    family_id = fields.String()
+    provider_id = fields.String(allow_none=True)
+    council = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    unit_price_pence = fields.Integer(allow_none=True)
+    final_amount_pence = fields.Integer(allow_none=True)
+    slot_start = Timestamp(allow_none=True)
+    slot_end = Timestamp(allow_none=True)
+    decline_reason = fields.String(allow_none=True)  # the officer's words, when declined
+
+
+class SlotListSchema(Schema):
+    """Slots published at once (a list, not a page: all of them)."""
+    items = fields.List(fields.Nested(SlotSchema), required=True)

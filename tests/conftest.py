@@ -9,7 +9,7 @@ import requests  # noqa: E402
 from kombu import Connection  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
-from seibiant_common.sandbox import (  # noqa: E402,F401 (the constants are imported from here too)
+from devtools.sandbox import (  # noqa: E402,F401 (the constants are imported from here too)
     GUEST, POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT, RABBIT_PORT,
     create_database, create_vhost, delete_vhost, drop_database)
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from seibiant_common import health
-from seibiant_common.processes import ROOT, SERVICE_MODULES
+from devtools.processes import ROOT, SERVICE_MODULES
 
 APPLICATIONS = set(SERVICE_MODULES)
 # What the tests, benchmarks and browser tests use: never in the runtime image.
@@ -131,7 +131,7 @@ def test_every_service_has_a_health_check_and_postgres_is_checked_over_tcp():
 def test_a_seed_step_fills_the_demo_data_once_the_gateway_is_healthy():
     services = load({"SEIBIANT_ADMIN_PASSWORD": "chosen"})
     seed = services["seed"]
-    assert seed["build"] == "." and seed["command"] == ["python", "-m", "gateway.seed"]
+    assert seed["build"] == "." and seed["command"] == ["python", "-m", "tools.seed"]
     assert seed["depends_on"] == {"gateway": {"condition": "service_healthy"}}
     assert seed["restart"] == "no"
     assert seed["environment"]["GATEWAY_ADDRESS"] == "gateway:{}".format(

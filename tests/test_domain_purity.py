@@ -11,7 +11,7 @@ import tomllib
 
 import pytest
 
-from seibiant_common.processes import ROOT
+from devtools.processes import ROOT
 
 DOMAIN_MODULES = ["services.bookings.domain", "services.bookings.state_machine",
                   "services.budgets.domain", "services.budgets.statements",

@@ -4,7 +4,7 @@ import os
 import re
 import subprocess
 
-from seibiant_common.processes import ROOT
+from devtools.processes import ROOT
 
 OUTSIDE = re.compile(r"\.\./shared|shared/docs|\bissue \d+|\bdesign rule \d", re.IGNORECASE)
 DOC = re.compile(r"\bdocs/([\w-]+\.md)")

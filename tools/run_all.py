@@ -13,8 +13,8 @@ import requests
 from kombu import Connection
 
 from seibiant_common.config import DEFAULT_AMQP_URI
-from seibiant_common.processes import (PROCESSES_SETTING, ROOT, process_counts,
-                                        service_processes, stop_all, wait_until)
+from devtools.processes import (PROCESSES_SETTING, ROOT, process_counts,
+                                service_processes, stop_all, wait_until)
 
 DEMO_ADMIN_PASSWORD = "seibiant-demo-admin"
 
@@ -100,7 +100,7 @@ def main():
         process.start()
     if others:
         print("Started {} ({}).".format(", ".join(p.label for p in others), PROCESSES_SETTING))
-    subprocess.run([sys.executable, "-m", "gateway.seed"], cwd=ROOT, check=False,
+    subprocess.run([sys.executable, "-m", "tools.seed"], cwd=ROOT, check=False,
                    env=dict(os.environ, PYTHONPATH=ROOT))
     print("\nSeibiant is running at {}/ (healthy after {:.1f} s). Ctrl-C stops it."
           .format(gateway_url(), time.monotonic() - started))

@@ -96,16 +96,21 @@ class Reader:
     def choices(self, name):
         return [value for value in self.form.getlist(name) if value]
 
+    def _given(self, name, required):
+        """What was typed into `name`, or None when nothing was (missing, if it is required)."""
+        value = self.text(name)
+        if not value and required:
+            self._fail(name, missing=True)
+        return value or None
+
     def _fail(self, name, missing=False):
         self.errors.setdefault(
             name, self.messages.missing(name) if missing else self.messages.wrong(name))
 
     def pence(self, name, required=True):
         """Pounds and pence as typed (`12`, `12.5`, `£12.50`) in pence."""
-        value = self.text(name)
-        if not value:
-            if required:
-                self._fail(name, missing=True)
+        value = self._given(name, required)
+        if value is None:
             return None
         match = MONEY.match(value)
         if not match:
@@ -118,10 +123,8 @@ class Reader:
             return None
 
     def whole_number(self, name, required=True):
-        value = self.text(name)
-        if not value:
-            if required:
-                self._fail(name, missing=True)
+        value = self._given(name, required)
+        if value is None:
             return None
         if not re.fullmatch(r"[0-9]{1,6}", value):
             self._fail(name)
@@ -149,10 +152,8 @@ class Reader:
         return value
 
     def time(self, name, required=True):
-        value = self.text(name)
-        if not value:
-            if required:
-                self._fail(name, missing=True)
+        value = self._given(name, required)
+        if value is None:
             return None
         match = TIME.match(value)
         if not match:

@@ -1,7 +1,9 @@
 """What the bookings RPCs take (input schemas) and give back (output schemas)."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as schemas.*)
+from seibiant_common.schemas import ActorSchema, PageSchema, parse  # noqa: F401 (schemas.*)
+from seibiant_common import schemas as records
+from seibiant_common.schemas import page_schema_of
 
 from .domain import MAX_PLACES
 from .state_machine import STATUSES
@@ -24,11 +26,6 @@ class CompleteBookingSchema(BookingIdSchema):
                                         validate=validate.Range(min=0))
 
 
-class PageSchema(Schema):
-    limit = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, allow_none=True)
-
-
 class ListBookingsSchema(PageSchema):
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(STATUSES))
@@ -42,34 +39,12 @@ class TransitionSchema(Schema):
     by = fields.String()
 
 
-class BookingSchema(Schema):
-    """A booking as docs/api-v1.md shows it, plus who it belongs to, its snapshot of the offer and
-    its recorded history."""
-    id = fields.String()
-    status = fields.String()
-    reason = fields.String(allow_none=True)
-    slot_id = fields.String()
-    offer_id = fields.String()
-    places = fields.Integer()
-    total_pence = fields.Integer()
-    budget_id = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
-    family_id = fields.String()
-    provider_id = fields.String()
-    council = fields.String(allow_none=True)
-    category = fields.String()
-    unit_price_pence = fields.Integer()
-    slot_start = fields.AwareDateTime()
-    slot_end = fields.AwareDateTime()
-    final_amount_pence = fields.Integer(allow_none=True)
-    decline_reason = fields.String(allow_none=True)
+class BookingSchema(records.BookingSchema):
+    """A booking as docs/api-v1.md shows it, plus its recorded history."""
     transitions = fields.List(fields.Nested(TransitionSchema))
 
 
-class BookingPageSchema(Schema):
-    items = fields.List(fields.Nested(BookingSchema))
-    next_cursor = fields.String(allow_none=True)
+BookingPageSchema = page_schema_of(BookingSchema)
 
 
 class SlotSchema(Schema):

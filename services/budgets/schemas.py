@@ -4,7 +4,8 @@ they carry) turn domain objects into the dicts of docs/contracts.md."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as schemas.*)
-from seibiant_common.schemas import in_span
+from seibiant_common import schemas as records
+from seibiant_common.schemas import BalanceSchema, PageSchema, in_span, page_schema_of
 from seibiant_common.vocabularies import CATEGORIES
 
 from seibiant_common.contracts.bookings_payloads import BookingRequested
@@ -75,15 +76,8 @@ class BudgetRefSchema(Schema):
     budget_id = _id(required=True)
 
 
-class ListBudgetsSchema(Schema):
+class ListBudgetsSchema(PageSchema):
     family_id = _id(load_default=None, allow_none=True)
-    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, allow_none=True)  # read by seibiant_common.paging
-
-
-class PageSchema(Schema):
-    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, allow_none=True)  # read by seibiant_common.paging
 
 
 class PendingApprovalsQuerySchema(PageSchema):
@@ -139,33 +133,15 @@ class DeclineSpendSchema(Schema):
 
 # Output --------------------------------------------------------------------------------
 
-class BalanceSchema(Schema):
-    allocated_pence = fields.Integer()
-    held_pence = fields.Integer()
-    spent_pence = fields.Integer()
-    available_pence = fields.Integer()
-
-
-class BudgetSchema(Schema):
-    id = fields.String()
-    family_id = fields.String()
-    council = fields.String()
+class BudgetSchema(records.BudgetSchema):
+    """The record, its money read from the budget's balance."""
     allocated_pence = fields.Integer(attribute="balance.allocated_pence")
     held_pence = fields.Integer(attribute="balance.held_pence")
     spent_pence = fields.Integer(attribute="balance.spent_pence")
     available_pence = fields.Integer(attribute="balance.available_pence")
-    allowed_categories = fields.List(fields.String())
-    auto_approve_limit_pence = fields.Integer()
-    period_start = fields.AwareDateTime()
-    period_end = fields.AwareDateTime()
-    status = fields.String()
-    created_by = fields.String()
-    created_at = fields.AwareDateTime()
 
 
-class BudgetPageSchema(Schema):
-    items = fields.List(fields.Nested(BudgetSchema))
-    next_cursor = fields.String(allow_none=True)
+BudgetPageSchema = page_schema_of(BudgetSchema)
 
 
 class StatementEntrySchema(Schema):
@@ -239,9 +215,7 @@ class PendingApprovalSchema(ApprovalSchema):
     period_end = fields.AwareDateTime(attribute="budget.period_end")
 
 
-class PendingApprovalPageSchema(Schema):
-    items = fields.List(fields.Nested(PendingApprovalSchema))
-    next_cursor = fields.String(allow_none=True)
+PendingApprovalPageSchema = page_schema_of(PendingApprovalSchema)
 
 
 class MonitoringSummarySchema(Schema):
@@ -264,6 +238,4 @@ class MonitoringSummarySchema(Schema):
     surplus_over_threshold = fields.Boolean()
 
 
-class MonitoringReturnSchema(Schema):
-    items = fields.List(fields.Nested(MonitoringSummarySchema))
-    next_cursor = fields.String(allow_none=True)
+MonitoringReturnSchema = page_schema_of(MonitoringSummarySchema)

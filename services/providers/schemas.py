@@ -11,7 +11,9 @@ from marshmallow import (Schema, ValidationError, fields, validate, validates,
                          validates_schema)
 
 from seibiant_common.schemas import ActorSchema as BaseActorSchema
-from seibiant_common.schemas import day_in_span, in_span, parse
+from seibiant_common import schemas as records
+from seibiant_common.schemas import (OfferSchema, PageSchema, SlotListSchema,  # noqa: F401
+                                     SlotSchema, day_in_span, in_span, page_schema_of, parse)
 from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
                                          PATTERN_TIME_ZONES, PROVIDER_KINDS)
 
@@ -19,7 +21,6 @@ from .domain import (MAX_CAPACITY, MAX_PATTERN_NIGHTS, MAX_PLACES_PER_BOOKING,
                      PROVIDER_STATUSES, WEEKDAYS)
 
 MAX_PRICE_PENCE = 10_000_000
-MAX_PAGE = 200
 
 # Regions are council slugs (`powys`, `flintshire`), the same values as an officer's council.
 REGION_SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$",
@@ -89,11 +90,9 @@ class SuspendProviderSchema(Schema):
     reason = text(1, 1000, required=True)
 
 
-class ListProvidersSchema(Schema):
+class ListProvidersSchema(PageSchema):
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(PROVIDER_STATUSES))
-    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, MAX_PAGE))
-    cursor = text(0, 500, load_default=None, allow_none=True)
 
 
 class CreateOfferSchema(Schema):
@@ -172,11 +171,6 @@ class SearchSchema(Schema):
     q = text(0, 200, load_default=None, allow_none=True)
 
 
-class PageSchema(Schema):
-    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, MAX_PAGE))
-    cursor = text(0, 500, load_default=None, allow_none=True)
-
-
 class ReservePlacesSchema(Schema):
     booking_id = ident(required=True)
     slot_id = ident(required=True)
@@ -190,30 +184,8 @@ class ReleasePlacesSchema(Schema):
 
 # --- output ----------------------------------------------------------------------------
 
-class ProviderSchema(Schema):
-    id = fields.String()
-    user_id = fields.String()
-    name = fields.String()
-    kind = fields.String()
-    regions = fields.List(fields.String())
-    accessibility = fields.List(fields.String())
-    supports_needs = fields.List(fields.String())
-    description = fields.String()
-    status = fields.String()
-    contact_email = fields.String(allow_none=True)
-    contact_phone = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
-
-
-class SlotSchema(Schema):
-    id = fields.String()
-    offer_id = fields.String()
-    start = fields.AwareDateTime()
-    end = fields.AwareDateTime()
-    capacity = fields.Integer()
-    remaining = fields.Integer()
-    status = fields.String()
+class ProviderSchema(records.ProviderSchema):
+    user_id = fields.String()  # whose account it is: not on the public profile
 
 
 class SlotDetailSchema(SlotSchema):
@@ -229,51 +201,21 @@ class WithdrawnSlotSchema(SlotSchema):
     booking_ids = fields.List(fields.String())
 
 
-class SlotListSchema(Schema):
-    items = fields.List(fields.Nested(SlotSchema))
-
-
-class OfferSchema(Schema):
-    id = fields.String()
-    provider_id = fields.String()
-    provider_name = fields.String()
-    title = fields.String()
-    description = fields.String()
-    title_cy = fields.String(allow_none=True)
-    description_cy = fields.String(allow_none=True)
-    category = fields.String()
-    price_pence = fields.Integer()
-    region = fields.String()
-    accessibility = fields.List(fields.String())
-    supports_needs = fields.List(fields.String())
-    # False while the provider is not approved: its slots take no bookings.
-    bookable = fields.Boolean()
-    created_at = fields.AwareDateTime()
-
-
 class OfferWithSlotsSchema(OfferSchema):
     slots = fields.List(fields.Nested(SlotSchema))
     # True when the offer has more slots than an answer carries (see application).
     more_slots = fields.Boolean()
 
 
-class ProviderPageSchema(Schema):
-    items = fields.List(fields.Nested(ProviderSchema))
-    next_cursor = fields.String(allow_none=True)
+ProviderPageSchema = page_schema_of(ProviderSchema)
 
 
 class ListedOfferSchema(OfferSchema):
     slots_to_book = fields.Integer()  # its future open slots, which get_offer lists
 
 
-class OfferPageSchema(Schema):
-    items = fields.List(fields.Nested(ListedOfferSchema))
-    next_cursor = fields.String(allow_none=True)
-
-
-class SearchPageSchema(Schema):
-    items = fields.List(fields.Nested(OfferWithSlotsSchema))
-    next_cursor = fields.String(allow_none=True)
+OfferPageSchema = page_schema_of(ListedOfferSchema)
+SearchPageSchema = page_schema_of(OfferWithSlotsSchema)
 
 
 class ReservationSchema(Schema):

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 from .rules import officer
 from .support import (Bookings, check_ledger, emitted, hold_payload, holds, new_budget_data,

@@ -5,7 +5,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from seibiant_common import dead_letters
 from seibiant_common.errors import Conflict, NotFound
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 from .rules import officer
 from .support import (RECEIVED, Bookings, check_ledger, emitted, hold_payload, holds,

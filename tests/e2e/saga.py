@@ -19,7 +19,7 @@ from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
 from services.providers.service import ProvidersService
 
-from seibiant_common import sandbox
+from devtools import sandbox
 
 from ..conftest import RABBIT_MANAGEMENT
 from .world import World

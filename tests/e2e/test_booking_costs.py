@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.sql import cache_key
 
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 from services.bookings.service import BookingsService
 
 BOOKINGS = 5

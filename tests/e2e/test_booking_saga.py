@@ -6,7 +6,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common.errors import Conflict
 
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 from seibiant_common.types import utcnow
 
 from .world import HOURS

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from seibiant_common import dead_letters
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 pytestmark = pytest.mark.postgres
 

@@ -14,8 +14,8 @@ from nameko.exceptions import RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common import dead_letters
-from seibiant_common.processes import STARTING_ERRORS, ServiceProcess, wait_until
-from seibiant_common.sandbox import rabbitmq_node
+from devtools.processes import STARTING_ERRORS, ServiceProcess, wait_until
+from devtools.sandbox import rabbitmq_node
 
 from .saga import fresh_postgres_databases
 from .world import World, new_id

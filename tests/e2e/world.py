@@ -3,7 +3,7 @@ and slots, families with budgets; made and read only through the services' RPCs.
 import datetime
 import uuid
 
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 from seibiant_common.types import utcnow
 
 SETTLED = ("awaiting_approval", "confirmed", "completed", "rejected", "cancelled", "expired")

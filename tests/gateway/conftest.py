@@ -10,8 +10,8 @@ import requests
 from nameko.containers import ServiceContainer
 
 from gateway.service import GatewayService
-from seibiant_common import sandbox
-from seibiant_common.processes import wait_until
+from devtools import sandbox
+from devtools.processes import wait_until
 from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
 from services.providers.service import ProvidersService

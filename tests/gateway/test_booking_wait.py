@@ -7,7 +7,7 @@ import eventlet
 import pytest
 
 from gateway.changes import Waiters
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 from .world import World
 

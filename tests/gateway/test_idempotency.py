@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from gateway.client import ApiError, Client
 from gateway.service import GatewayService
-from seibiant_common.processes import wait_until
-from seibiant_common.sandbox import free_port
+from devtools.processes import wait_until
+from devtools.sandbox import free_port
 
 from .conftest import ADMIN_PASSWORD, TOKEN_SECRET
 from .world import PASSWORD, World, unique

@@ -2,7 +2,7 @@
 state, and nothing at all the second time."""
 import pytest
 
-from gateway import seed
+from tools import seed
 from gateway.client import Client
 
 from .conftest import ADMIN_PASSWORD, fresh_vhost, start_system, stop_system

@@ -14,7 +14,7 @@ import requests
 
 from gateway.http import MAX_BODY_BYTES, OPERATIONS, PUBLIC
 from gateway.web.sessions import COOKIE_NAME
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 from .world import PASSWORD, World, unique
 

@@ -11,7 +11,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from seibiant_common import dead_letters
 from seibiant_common.database import Database
 from seibiant_common.outbox import SWEEP_BATCH, OutboxRelay, envelope
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 from seibiant_common.types import utcnow
 
 from .notes_service import POISON, TABLES, ListenerService, NotesService, received

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from seibiant_common.migrations import upgrade
-from seibiant_common.processes import ROOT
+from devtools.processes import ROOT
 
 SERVICES = {"budgets": "services/budgets", "providers": "services/providers",
             "bookings": "services/bookings", "gateway": "gateway"}

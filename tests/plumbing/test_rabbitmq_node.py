@@ -4,7 +4,7 @@ import os
 
 from kombu import Connection
 
-from seibiant_common.sandbox import rabbitmq_node
+from devtools.sandbox import rabbitmq_node
 
 
 def test_own_node_restarts_without_touching_the_shared_broker_and_leaves_nothing(amqp_uri):

@@ -8,7 +8,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common import errors
 from seibiant_common.logs import RefusalsAtInfo
-from seibiant_common.processes import ServiceProcess, wait_until
+from devtools.processes import ServiceProcess, wait_until
 from tests.e2e.world import officer
 
 

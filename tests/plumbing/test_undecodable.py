@@ -9,7 +9,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from seibiant_common import dead_letters
 from seibiant_common.messaging import dead_letter_queue
 from seibiant_common.outbox import envelope
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 from .notes_service import ListenerService, NotesService
 from .test_messaging import texts

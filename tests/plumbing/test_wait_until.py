@@ -5,7 +5,7 @@ import pytest
 import requests
 from nameko.exceptions import UnknownService
 
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 
 def answers_after(errors, value="ready"):

@@ -5,8 +5,8 @@ import pytest
 import sqlalchemy as sa
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from seibiant_common.processes import ServiceProcess, wait_until
-from seibiant_common.sandbox import consumers
+from devtools.processes import ServiceProcess, wait_until
+from devtools.sandbox import consumers
 from services.providers.service import ProvidersService
 
 from .conftest import World, later

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 from .conftest import HOUR, OFFICER, iso, later
 

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
+from devtools.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
 
 from .test_run_command import health, system_env
 

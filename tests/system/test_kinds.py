@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from seibiant_common.processes import ROOT
-from seibiant_common.sandbox import free_port
+from devtools.processes import ROOT
+from devtools.sandbox import free_port
 
 # It runs the unit tests itself, so it must not be one of them.
 pytestmark = pytest.mark.e2e

@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from gateway.client import Client
-from seibiant_common.processes import (ROOT, SERVICE_MODULES, ServiceProcess,
-                                        listening_sockets, wait_until)
-from seibiant_common.sandbox import consumers
+from devtools.processes import (ROOT, SERVICE_MODULES, ServiceProcess,
+                                listening_sockets, wait_until)
+from devtools.sandbox import consumers
 
 
 def free_port():
@@ -118,7 +118,7 @@ def test_processes_setting_runs_several_processes_of_a_service_that_share_the_wo
             "region": "powys", "category": "overnight_stay"})["items"]
             if offer["title"] == "Farm overnight stay")
         booking = family.post("/bookings", {"slot_id": offer["slots"][-1]["id"], "places": 1,
-                                            "budget_id": budget["id"]})
+                                    "budget_id": budget["id"]})
         assert family.wait_for_booking(booking["id"], {"confirmed", "rejected"}, timeout=30)[
             "status"] == "confirmed"
     assert "starting services" in (tmp_path / "log" / "bookings-2.log").read_text()
@@ -136,7 +136,7 @@ def test_a_bad_processes_setting_is_refused_naming_the_setting_and_its_bad_part(
     run = subprocess.run([sys.executable, "-m", "tools.run_all"], cwd=ROOT,
                          env=dict(os.environ, PYTHONPATH=ROOT, **env), capture_output=True,
                          text=True, timeout=60)
-    assert run.returncode != 0
+    assert run.returncode == 1, run.stderr
     assert "SEIBIANT_PROCESSES: {} ".format(bad_part) in run.stderr, run.stderr
     assert not (tmp_path / "log").exists()  # nothing was started
 

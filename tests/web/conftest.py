@@ -14,8 +14,8 @@ import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-from seibiant_common import sandbox
-from seibiant_common.processes import ROOT, SERVICE_MODULES, ServiceProcess, stop_all, wait_until
+from devtools import sandbox
+from devtools.processes import ROOT, SERVICE_MODULES, ServiceProcess, stop_all, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -8,7 +8,7 @@ is checked in their language through the project's own catalogues (`Formatter.ge
 from playwright.sync_api import expect
 
 from gateway.web.i18n import Formatter
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 MAX_TABS = 200
 # The tab stops of the page in order (positive tabindex is not used here), a radio group

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from gateway.web.forms import OUT_OF_SPAN, Messages, Reader
 from seibiant_common import times
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 from gateway.web.sessions import COOKIE_NAME, Session, SessionCodec
 
 

@@ -5,7 +5,7 @@ import requests
 from .conftest import AXE_SCRIPT, Pages
 from .people import Person
 
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 
 
 def _a_booking(api, world):

@@ -101,7 +101,7 @@ class RabbitNode:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 120) -> "RabbitNode":
-        from seibiant_common.processes import wait_until
+        from devtools.processes import wait_until
 
         server = os.path.join(RABBITMQ_BIN, "rabbitmq-server")
         if not os.access(server, os.X_OK):
@@ -217,7 +217,7 @@ def prepare_broker(seconds: float) -> str | None:
     """For `make test` and `make bench`: fails at once when no RabbitMQ listens, enables the
     management plugin when its API does not answer, and waits for it (it takes a few seconds
     to listen). Returns an error message, or None when the API answers."""
-    from seibiant_common.processes import wait_until
+    from devtools.processes import wait_until
 
     if not broker_listens():
         return ("RabbitMQ is not answering on {}:{}. Start it with `rabbitmq-server -detached` "
@@ -237,9 +237,9 @@ def prepare_broker(seconds: float) -> str | None:
 
 
 if __name__ == "__main__":
-    # `python -m seibiant_common.sandbox prepare-broker SECONDS`
+    # `python -m devtools.sandbox prepare-broker SECONDS`
     import sys
 
     if sys.argv[1:2] != ["prepare-broker"] or len(sys.argv) != 3:
-        sys.exit("usage: python -m seibiant_common.sandbox prepare-broker SECONDS")
+        sys.exit("usage: python -m devtools.sandbox prepare-broker SECONDS")
     sys.exit(prepare_broker(float(sys.argv[2])))

@@ -1,4 +1,4 @@
-"""Demo data: `python -m gateway.seed` fills an empty Seibiant with a small, believable world
+"""Demo data: `python -m tools.seed` fills an empty Seibiant with a small, believable world
 through the public API of the running gateway (so every rule of the services applies).
 
 Two councils (Powys, Flintshire) with an officer each; five families with budgets and needs;
@@ -15,10 +15,9 @@ import datetime
 import os
 import sys
 
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
+from gateway.client import ApiError, Client
 from seibiant_common.types import utcnow
-
-from .client import ApiError, Client
 
 DEMO_PASSWORD = "seibiant-demo"
 

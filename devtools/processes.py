@@ -14,17 +14,11 @@ import kombu.exceptions
 import nameko.exceptions
 import sqlalchemy.exc
 
+from seibiant_common.config import SERVICE_MODULES
+
 T = TypeVar("T")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-SERVICE_MODULES = {
-    "budgets": "services.budgets.service",
-    "providers": "services.providers.service",
-    "bookings": "services.bookings.service",
-    "gateway": "gateway.service",
-}
-
 
 PROCESSES_SETTING = "SEIBIANT_PROCESSES"
 
