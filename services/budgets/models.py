@@ -153,6 +153,8 @@ Base.registry.map_imperatively(domain.Hold, holds, properties={
 
 
 @event.listens_for(domain.Budget, "load")
-def _posted_nothing_yet(budget: domain.Budget, _context: object) -> None:
-    set_committed_value(budget, "new_entries", [])
-    set_committed_value(budget, "new_audit", [])
+@event.listens_for(domain.Budget, "refresh")  # read again (populate_existing: under its lock)
+def _posted_nothing_yet(budget: domain.Budget, *_context: object) -> None:
+    for name in ("new_entries", "new_audit"):
+        if name not in budget.__dict__:  # what was posted before a refresh is still written
+            set_committed_value(budget, name, [])
