@@ -2,13 +2,17 @@
 import datetime
 import uuid
 
+from werkzeug.wrappers import Response
+
+from seibiant_common import errors as service_errors
 from seibiant_common import times
 from seibiant_common.contracts.budgets import approval_reasons
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
-from ..api import get_offer, get_provider, get_statement, get_user, request_booking, \
+from ..api import get_booking, get_offer, get_provider, get_statement, get_user, request_booking, \
     search_offers
+from . import statements
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_, local_moment
 from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, page
@@ -27,14 +31,34 @@ class FamilyPages(Pages):
 
     @page("GET", "/budgets/<budget_id>/statement", roles=FAMILY + OFFICER)
     def web_statement(self, ctx, budget_id):
-        statement = self.operation(ctx, get_statement, query={}, budget_id=budget_id)
-        family = self.operation(ctx, get_user, user_id=statement["budget"]["family_id"])
-        return ctx.render("statement.html", statement=statement, family=family)
+        statement, family, lines = self._statement(ctx, budget_id)
+        return ctx.render("statement.html", statement=statement, family=family, lines=lines,
+                          signed=lambda pence: statements.signed(ctx.fmt, pence))
 
     @page("GET", "/budgets/<budget_id>/statement.csv", roles=FAMILY + OFFICER)
     def web_statement_csv(self, ctx, budget_id):
-        return self.operation(ctx, get_statement, query={"format": "csv"},
-                              budget_id=budget_id)
+        """In the page's language (the API's CSV is the audit's, budgets' own)."""
+        _statement, _family, lines = self._statement(ctx, budget_id)
+        return Response(statements.statement_csv(ctx.fmt, lines), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename='
+                                 '"statement-{}-{}.csv"'.format(budget_id, ctx.language)})
+
+    def _statement(self, ctx, budget_id):
+        """The statement, its family, and its entries with the bookings they are for."""
+        statement = self.operation(ctx, get_statement, query={}, budget_id=budget_id)
+        family = self.operation(ctx, get_user, user_id=statement["budget"]["family_id"])
+        bookings, offers = {}, {}
+        for entry in statement["entries"]:
+            booking_id = entry.get("booking_id")
+            if booking_id and booking_id not in bookings:
+                try:
+                    bookings[booking_id] = self.operation(ctx, get_booking,
+                                                          booking_id=booking_id)
+                except (errors.Problem, service_errors.NotFound):
+                    bookings[booking_id] = None  # named by the kind of entry alone
+                self._offer(ctx, (bookings[booking_id] or {}).get("offer_id"), offers)
+        return statement, family, statements.lines(statement, bookings, offers,
+                                                   family["display_name"])
 
     SEARCH = Messages({
         "region": (N_("Enter an area"), N_("Enter an area in lower-case letters, like powys")),

@@ -188,6 +188,16 @@ class Booking:
                 return transition.why[len(DECLINED_BY_OFFICER):] or None
         return None
 
+    @property
+    def cancelled_by(self):
+        """Who cancelled it: `family`, `provider` (only they may), or `system` when the
+        provider withdrew its slot; None while not cancelled."""
+        if self.status != CANCELLED:
+            return None
+        by = next(transition.by for transition in reversed(self.transitions)
+                  if transition.to_status == CANCELLED)
+        return SYSTEM if by == SYSTEM else "family" if by == self.family_id else "provider"
+
     @classmethod
     def request(cls, booking_id, actor, idempotency_key, slot, places, budget_id, now,
                 timeouts):

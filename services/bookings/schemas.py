@@ -64,6 +64,7 @@ class BookingSchema(Schema):
     slot_end = fields.AwareDateTime()
     final_amount_pence = fields.Integer(allow_none=True)
     decline_reason = fields.String(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
     transitions = fields.List(fields.Nested(TransitionSchema))
 
 

@@ -1,6 +1,8 @@
 """The pages' plumbing over plain HTTP against the live system: the session cookie, CSRF,
 languages, who may see what, static files. And the session codec and form reading as units."""
+import csv
 import datetime
+import io
 import re
 import time
 import uuid
@@ -541,3 +543,54 @@ def test_a_provider_registers_how_families_reach_them(live_system, world):
                                   contact_phone="+44 1686 654321",
                                   csrf_token=csrf_of(refused.text)))
     assert registered.status_code == 302
+
+
+def test_a_statement_names_the_break_and_who_cancelled_in_the_readers_language(
+        live_system, world, api):
+    provider_sign_in, slots = approved_provider_offering(
+        api, world, "Quay", "Quay walk", ["2099-10-01T10:00:00+00:00"])
+    family_token = api.token(world["family"]["username"], world["family"]["password"])
+    provider_token = api.token(*provider_sign_in)
+    bookings = [api.post(family_token, "/bookings", {
+        "slot_id": slots[0]["id"], "places": 1, "budget_id": world["budget"]["id"]},
+        status=202) for _ in range(2)]
+    for booking, token in zip(bookings, (family_token, provider_token), strict=True):
+        url = api.base_url + "/api/v1/bookings/" + booking["id"]
+        # an activity is not in the plan: held, waiting for the officer, then cancelled
+        wait_until(lambda: requests.get(url, timeout=10, headers={
+            "Authorization": "Bearer " + family_token}).json()["status"] == "awaiting_approval",
+            20, interval=0.2, message="the hold")
+        api.post(token, "/bookings/{}/cancel".format(booking["id"]), {}, status=200)
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    address = live_system + "/budgets/{}/statement".format(world["budget"]["id"])
+    wait_until(lambda: family.get(address, timeout=10).text.count("Hold released") == 2, 20,
+               interval=0.2, message="both holds released")
+    page = family.get(address, timeout=10).text
+    for booking in bookings:
+        assert booking["id"] not in page  # no raw ids: the break and the person by name
+    assert "booking cancelled by" not in page and "initial allocation" not in page
+    assert page.count("Quay walk, Quay {}, 1 October 2099".format(world["suffix"])) == 4
+    assert "Cancelled by Ffion Family." in page
+    assert "Cancelled by Quay {}.".format(world["suffix"]) in page
+    # signed, with a minus sign, and in words for a screen reader
+    assert '<span aria-hidden="true">+£1,200.00</span>' in page
+    assert '<span aria-hidden="true">\u2212£10.00</span>' in page
+    assert "£10.00 taken away" in page and "£10.00 added" in page
+    csv_answer = family.get(address + ".csv", timeout=10)
+    assert csv_answer.headers["Content-Type"].startswith("text/csv")
+    english = list(csv.reader(io.StringIO(csv_answer.text)))
+    assert english[0][:3] == ["Date", "What", "Break"] and "Amount (pence)" in english[0]
+    row = dict(zip(english[0], english[-1], strict=True))  # the provider's cancellation
+    assert row["Change to available (£)"] == "10.00" and row["Amount (pence)"] == "1000"
+    assert row["Details"] == "Cancelled by Quay {}.".format(world["suffix"])
+    assert row["Kind (code)"] == "hold_release" and row["Booking id"] == bookings[1]["id"]
+    assert datetime.datetime.fromisoformat(row["Time (ISO 8601, UTC)"]).tzinfo is not None
+    assert dict(zip(english[0], english[2], strict=True))["Change to available (£)"] == "-10.00"
+    welsh = family.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/budgets/{}/statement".format(world["budget"]["id"]),
+        "csrf_token": csrf_of(page)}).text
+    assert "Canslwyd gan Ffion Family." in welsh
+    assert "Arian wedi&#39;i ryddhau" in welsh and "£10.00 wedi'i dynnu" in welsh
+    cymraeg = list(csv.reader(io.StringIO(family.get(address + ".csv", timeout=10).text)))
+    assert cymraeg[0][:3] == ["Dyddiad", "Beth", "Seibiant"]
+    assert cymraeg[-1][-2:] == english[-1][-2:] and len(cymraeg[0]) == len(english[0])
