@@ -14,7 +14,7 @@ from ..api import get_booking, get_offer, get_provider, get_statement, get_user,
     search_offers
 from . import statements
 from .forms import FormErrors, Messages, Reader, moment
-from .i18n import N_, local_moment
+from .i18n import N_, ZONE, local_moment
 from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, page
 
 MIDNIGHT = datetime.time(0, 0)
@@ -61,11 +61,13 @@ class FamilyPages(Pages):
                                                    family["display_name"])
 
     SEARCH = Messages({
-        "region": (N_("Enter an area"), N_("Enter an area in lower-case letters, like powys")),
+        "region": (N_("Choose a council area"), N_("Choose a council area from the list")),
         "from": (N_("Enter a real date"), N_("Enter a real date")),
         "to": (N_("Enter a real date"), N_("Enter a real date, after the first date")),
         "q": (N_("Enter words to look for"), N_("Enter words to look for")),
     }, api_fields={"from": "from", "to": "to", "window": "to"})
+
+    PAST_END = N_("This date is in the past: enter today or a later date")
 
     @page("GET", "/breaks", roles=FAMILY)
     def web_search(self, ctx):
@@ -80,7 +82,7 @@ class FamilyPages(Pages):
         reader = Reader(args, self.SEARCH)
         query = {}
         if reader.text("region"):
-            query["region"] = reader.text("region").lower()
+            query["region"] = reader.text("region")
         if reader.text("category") in CATEGORIES:
             query["category"] = reader.text("category")
         if reader.text("q"):
@@ -89,6 +91,9 @@ class FamilyPages(Pages):
             if reader.choices(name):
                 query[name] = reader.choices(name)
         start, end = reader.date("from", required=False), reader.date("to", required=False)
+        if end and end < datetime.datetime.now(ZONE).date():
+            # (a start in the past is no error: the search is from now on anyway)
+            reader.errors.setdefault("to", self.PAST_END)
         try:
             reader.check()
             if start:  # nothing is earlier than the span, so from its first day is from it

@@ -7,9 +7,11 @@ import re
 import time
 import uuid
 
+import pytest
 import requests
 from werkzeug.datastructures import MultiDict
 
+from gateway.web import i18n, statements
 from gateway.web.forms import OUT_OF_SPAN, Messages, Reader
 from seibiant_common import times
 from seibiant_common.processes import wait_until
@@ -594,3 +596,65 @@ def test_a_statement_names_the_break_and_who_cancelled_in_the_readers_language(
     cymraeg = list(csv.reader(io.StringIO(family.get(address + ".csv", timeout=10).text)))
     assert cymraeg[0][:3] == ["Dyddiad", "Beth", "Seibiant"]
     assert cymraeg[-1][-2:] == english[-1][-2:] and len(cymraeg[0]) == len(english[0])
+
+
+@pytest.mark.parametrize("world", ["wrexham"], indirect=True)  # no other test uses Wrexham
+def test_council_areas_are_chosen_from_a_list_and_shown_by_name_in_english_and_welsh(
+        live_system, world, api):
+    form = requests.get(live_system + "/providers/register", timeout=10).text
+    assert 'type="checkbox" value="isle-of-anglesey"' in form and "Isle of Anglesey" in form
+    assert form.count('name="regions"') == 22 and "lower-case" not in form
+    in_welsh = requests.get(live_system + "/providers/register", timeout=10,
+                            headers={"Accept-Language": "cy"}).text
+    assert "Sir y Fflint" in in_welsh and "Ynys Môn" in in_welsh and "Wrecsam" in in_welsh
+    _sign_in, slots = approved_provider_offering(api, world, "Dee", "Dee boat trip",
+                                                 ["2099-11-01T10:00:00+00:00"])
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    search = family.get(live_system + "/breaks", timeout=10).text
+    assert '<select class="govuk-select" id="region" name="region">' in search
+    assert '<option value="wrexham">Wrexham</option>' in search
+    found = family.get(live_system + "/breaks", params={"region": "wrexham"}, timeout=10).text
+    assert "Dee boat trip" in found and " · Wrexham ·" in found
+    assert '<option value="wrexham" selected>Wrexham</option>' in found
+    offer = family.get(live_system + "/breaks/" + slots[0]["offer_id"], timeout=10).text
+    assert "Wrexham" in offer and ">wrexham<" not in offer
+    # a date until in the past is said to be in the past
+    past = {"to-day": "1", "to-month": "1", "to-year": "2020"}
+    _error_summary(family.get(live_system + "/breaks", params=past, timeout=10),
+                   "This date is in the past: enter today or a later date")
+    _in_welsh(api, api.token(world["family"]["username"], world["family"]["password"]))
+    welsh = family.get(live_system + "/breaks", params={"region": "wrexham"}, timeout=10).text
+    assert " · Wrecsam ·" in welsh and '<option value="flintshire">Sir y Fflint</option>' in welsh
+    _error_summary(family.get(live_system + "/breaks", params=past, timeout=10),
+                   "Mae&#39;r dyddiad hwn yn y gorffennol")
+    api.post(None, "/providers", {  # waiting for the officer, who reads its areas by name
+        "username": "ferry-" + world["suffix"], "password": "ferry-password-1",
+        "name": "Ferry " + world["suffix"], "kind": "hospitality",
+        "regions": ["wrexham", "flintshire"]})
+    officer = signed_in(live_system, world["officer"]["username"],
+                        world["officer"]["password"])
+    providers = officer.get(live_system + "/officer/providers", timeout=10).text
+    assert "Flintshire, Wrexham" in providers
+
+
+def test_a_statements_lines_sign_each_change_to_the_money_available_and_guard_the_csv():
+    def entry(kind, amount, available, reason=None, booking_id=None):
+        return {"id": kind, "kind": kind, "amount_pence": amount, "reason": reason,
+                "booking_id": booking_id, "created_at": "2026-12-02T10:00:00+00:00",
+                "balance": {"allocated_pence": 0, "held_pence": 0, "spent_pence": 0,
+                            "available_pence": available}}
+    statement = {"entries": [entry("allocation", 5000, 5000),
+                             entry("adjustment", -1000, 4000, reason="=HYPERLINK(1)"),
+                             entry("hold", 3000, 1000, booking_id="b1"),
+                             entry("capture", 3000, 1000, booking_id="b1")]}
+    booking = {"status": "completed", "offer_id": "o1", "slot_start": None}
+    offer = {"title": "Farm stay", "title_cy": "Arhosiad fferm", "provider_name": "Bracken"}
+    lines = statements.lines(statement, {"b1": booking}, {"o1": offer}, "Nia")
+    assert [line.change for line in lines] == [5000, -1000, -3000, 0]
+    english, welsh = i18n.Formatter("en"), i18n.Formatter("cy")
+    assert [statements.signed(english, line.change) for line in lines] == [
+        "+£50.00", "\u2212£10.00", "\u2212£30.00", "£0.00"]
+    rows = list(csv.reader(io.StringIO(statements.statement_csv(welsh, lines))))
+    assert rows[0][0] == "Dyddiad" and rows[3][2] == "Arhosiad fferm"
+    assert rows[2][6] == "'=HYPERLINK(1)"  # an officer's words stay text in a spreadsheet
+    assert [row[7] for row in rows[1:]] == ["50.00", "-10.00", "-30.00", "0.00"]
