@@ -240,6 +240,14 @@ def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system,
     switched = family.post(live_system + "/language", timeout=10, data={
         "language": "cy", "next": "/bookings/" + booking["id"], "csrf_token": csrf_of(page)})
     assert "Rheswm y swyddog: Not in the plan" in switched.text
+    # the statement says why the money came back, with the officer's own words
+    statement = live_system + "/budgets/{}/statement".format(world["budget"]["id"])
+    wait_until(lambda: "Arian wedi&#39;i ryddhau" in family.get(statement, timeout=10).text,
+               20, interval=0.2, message="the hold's release")
+    page = family.get(statement, timeout=10).text
+    assert "Lunch</span>, Cafe {}".format(suffix) in page  # English, marked lang="en"
+    assert "Rheswm y swyddog: Not in the plan" in page
+    assert "Gwrthododd swyddog o&#39;r cyngor y gwariant." in page
 
 
 def test_a_date_outside_1970_to_2199_is_told_as_such():
