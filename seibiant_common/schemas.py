@@ -182,6 +182,8 @@ class BookingSchema(Schema):
     slot_start = Timestamp(allow_none=True)
     slot_end = Timestamp(allow_none=True)
     decline_reason = fields.String(allow_none=True)  # the officer's words, when declined
+    # who cancelled it: family, provider, or system (the provider withdrew the time)
+    cancelled_by = fields.String(allow_none=True)
 
 
 class SlotListSchema(Schema):

@@ -26,6 +26,17 @@ CARE_NEEDS = (
 
 PROVIDER_KINDS = ("hospitality", "short_break")
 
+# The council areas: Wales's 22 principal areas (Local Government (Wales) Act 1994), the values
+# of an officer's or a family's `council` and of a provider's `regions` and an offer's `region`.
+# The forms offer these; the API takes any slug (a council it does not list yet is shown by its
+# slug), so this list may grow without a change of contract.
+COUNCIL_AREAS = (
+    "blaenau-gwent", "bridgend", "caerphilly", "cardiff", "carmarthenshire", "ceredigion",
+    "conwy", "denbighshire", "flintshire", "gwynedd", "isle-of-anglesey", "merthyr-tydfil",
+    "monmouthshire", "neath-port-talbot", "newport", "pembrokeshire", "powys",
+    "rhondda-cynon-taf", "swansea", "torfaen", "vale-of-glamorgan", "wrexham",
+)
+
 # The time zones a recurring pattern of slots may be given in: its times of day stay the
 # same on the clock through the changes to and from summer time (British Summer Time).
 PATTERN_TIME_ZONES = ("UTC", "Europe/London")

@@ -22,7 +22,8 @@ PURE = {"services", "services.bookings", "services.budgets", "services.providers
         "seibiant_common", "seibiant_common.vocabularies", "seibiant_common.times",
         "seibiant_common.contracts", "seibiant_common.contracts.bookings",
         "seibiant_common.contracts.budgets", "seibiant_common.contracts.providers",
-        "seibiant_common.refusals", "seibiant_common.fingerprints"}
+        "seibiant_common.refusals", "seibiant_common.fingerprints",
+        "seibiant_common.spreadsheets"}
 # The modules the import loaded, each with its file (None for one built in).
 LOADED = ("import json, sys; before = set(sys.modules); import {}; print(json.dumps("
           "{{name: getattr(sys.modules[name], '__file__', None) "

@@ -2,15 +2,19 @@
 import datetime
 import uuid
 
+from werkzeug.wrappers import Response
+
+from seibiant_common import errors as service_errors
 from seibiant_common import times
 from seibiant_common.contracts.budgets import approval_reasons
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
-from ..api import get_offer, get_provider, get_statement, get_user, request_booking, \
+from ..api import get_booking, get_offer, get_provider, get_statement, get_user, request_booking, \
     search_offers
+from . import statements
 from .forms import FormErrors, Messages, Reader, moment
-from .i18n import N_, local_moment
+from .i18n import N_, ZONE, local_moment
 from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, page
 
 MIDNIGHT = datetime.time(0, 0)
@@ -27,21 +31,43 @@ class FamilyPages(Pages):
 
     @page("GET", "/budgets/<budget_id>/statement", roles=FAMILY + OFFICER)
     def web_statement(self, ctx, budget_id):
-        statement = self.operation(ctx, get_statement, query={}, budget_id=budget_id)
-        family = self.operation(ctx, get_user, user_id=statement["budget"]["family_id"])
-        return ctx.render("statement.html", statement=statement, family=family)
+        statement, family, lines = self._statement(ctx, budget_id)
+        return ctx.render("statement.html", statement=statement, family=family, lines=lines,
+                          signed=lambda pence: statements.signed(ctx.fmt, pence))
 
     @page("GET", "/budgets/<budget_id>/statement.csv", roles=FAMILY + OFFICER)
     def web_statement_csv(self, ctx, budget_id):
-        return self.operation(ctx, get_statement, query={"format": "csv"},
-                              budget_id=budget_id)
+        """In the page's language (the API's CSV is the audit's, budgets' own)."""
+        _statement, _family, lines = self._statement(ctx, budget_id)
+        return Response(statements.statement_csv(ctx.fmt, lines), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename='
+                                 '"statement-{}-{}.csv"'.format(budget_id, ctx.language)})
+
+    def _statement(self, ctx, budget_id):
+        """The statement, its family, and its entries with the bookings they are for."""
+        statement = self.operation(ctx, get_statement, query={}, budget_id=budget_id)
+        family = self.operation(ctx, get_user, user_id=statement["budget"]["family_id"])
+        bookings, offers = {}, {}
+        for entry in statement["entries"]:
+            booking_id = entry.get("booking_id")
+            if booking_id and booking_id not in bookings:
+                try:
+                    bookings[booking_id] = self.operation(ctx, get_booking,
+                                                          booking_id=booking_id)
+                except (errors.Problem, service_errors.NotFound):
+                    bookings[booking_id] = None  # named by the kind of entry alone
+                self._offer(ctx, (bookings[booking_id] or {}).get("offer_id"), offers)
+        return statement, family, statements.lines(statement, bookings, offers,
+                                                   family["display_name"])
 
     SEARCH = Messages({
-        "region": (N_("Enter an area"), N_("Enter an area in lower-case letters, like powys")),
+        "region": (N_("Choose a council area"), N_("Choose a council area from the list")),
         "from": (N_("Enter a real date"), N_("Enter a real date")),
         "to": (N_("Enter a real date"), N_("Enter a real date, after the first date")),
         "q": (N_("Enter words to look for"), N_("Enter words to look for")),
     }, api_fields={"from": "from", "to": "to", "window": "to"})
+
+    PAST_END = N_("This date is in the past: enter today or a later date")
 
     @page("GET", "/breaks", roles=FAMILY)
     def web_search(self, ctx):
@@ -56,7 +82,7 @@ class FamilyPages(Pages):
         reader = Reader(args, self.SEARCH)
         query = {}
         if reader.text("region"):
-            query["region"] = reader.text("region").lower()
+            query["region"] = reader.text("region")
         if reader.text("category") in CATEGORIES:
             query["category"] = reader.text("category")
         if reader.text("q"):
@@ -65,6 +91,9 @@ class FamilyPages(Pages):
             if reader.choices(name):
                 query[name] = reader.choices(name)
         start, end = reader.date("from", required=False), reader.date("to", required=False)
+        if end and end < datetime.datetime.now(ZONE).date():
+            # (a start in the past is no error: the search is from now on anyway)
+            reader.errors.setdefault("to", self.PAST_END)
         try:
             reader.check()
             if start:  # nothing is earlier than the span, so from its first day is from it

@@ -41,6 +41,32 @@ PROVIDER_KINDS = {
     "short_break": N_("Short break provider"),
 }
 
+# Names in English; the Welsh catalogue has the official Welsh names (Sir y Fflint, Ynys Môn, ...)
+COUNCIL_AREAS = {
+    "blaenau-gwent": N_("Blaenau Gwent"),
+    "bridgend": N_("Bridgend"),
+    "caerphilly": N_("Caerphilly"),
+    "cardiff": N_("Cardiff"),
+    "carmarthenshire": N_("Carmarthenshire"),
+    "ceredigion": N_("Ceredigion"),
+    "conwy": N_("Conwy"),
+    "denbighshire": N_("Denbighshire"),
+    "flintshire": N_("Flintshire"),
+    "gwynedd": N_("Gwynedd"),
+    "isle-of-anglesey": N_("Isle of Anglesey"),
+    "merthyr-tydfil": N_("Merthyr Tydfil"),
+    "monmouthshire": N_("Monmouthshire"),
+    "neath-port-talbot": N_("Neath Port Talbot"),
+    "newport": N_("Newport"),
+    "pembrokeshire": N_("Pembrokeshire"),
+    "powys": N_("Powys"),
+    "rhondda-cynon-taf": N_("Rhondda Cynon Taf"),
+    "swansea": N_("Swansea"),
+    "torfaen": N_("Torfaen"),
+    "vale-of-glamorgan": N_("Vale of Glamorgan"),
+    "wrexham": N_("Wrexham"),
+}
+
 PROVIDER_STATUSES = {
     "pending": N_("Waiting for approval"),
     "approved": N_("Approved"),

@@ -21,9 +21,8 @@ class ProviderPages(Pages):
                                                             "up to 120 characters")),
         "kind": (N_("Choose what kind of provider you are"),
                  N_("Choose what kind of provider you are")),
-        "regions": (N_("Enter the areas you cover"),
-                    N_("Enter areas in lower-case letters, separated by commas, like powys, "
-                       "flintshire")),
+        "regions": (N_("Choose the council areas you cover"),
+                    N_("Choose council areas from the list")),
         "accessibility": (N_("Choose accessibility features"),
                           N_("Choose accessibility features from the list")),
         "supports_needs": (N_("Choose needs you support"), N_("Choose needs from the list")),
@@ -53,8 +52,7 @@ class ProviderPages(Pages):
         reader = Reader(ctx.request.form, self.REGISTER)
         body = {"username": reader.text("username"), "password": ctx.request.form.get(
             "password", ""), "name": reader.text("name"), "kind": reader.text("kind"),
-            "regions": [r.strip().lower() for r in reader.text("regions").split(",")
-                        if r.strip()],
+            "regions": reader.choices("regions"),
             "accessibility": reader.choices("accessibility"),
             "supports_needs": reader.choices("supports_needs"),
             "description": reader.text("description"),
@@ -64,14 +62,14 @@ class ProviderPages(Pages):
             self.operation(ctx, register_provider, body=body, messages=self.REGISTER)
         except FormErrors as invalid:
             return self._form_page(ctx, "provider/register.html", invalid, vocab=_vocab(),
-                                   list_fields=("accessibility", "supports_needs"))
+                                   list_fields=("regions", "accessibility", "supports_needs"))
         try:
             token = self.operation(ctx, sign_in, body={"username": body["username"],
                                                          "password": body["password"]})
         except errors.Problem:  # a taken username registers nothing (see the API)
             return self._form_page(ctx, "provider/register.html", FormErrors(
                 {"username": self.UNUSABLE_USERNAME}), vocab=_vocab(),
-                list_fields=("accessibility", "supports_needs"))
+                list_fields=("regions", "accessibility", "supports_needs"))
         self._signed_in(ctx, token)
         ctx.flash(N_("You are registered. A council officer will approve your account before "
                      "families can book your breaks."))
@@ -99,7 +97,7 @@ class ProviderPages(Pages):
         "category": (N_("Choose a category"), N_("Choose a category")),
         "price": (N_("Enter the price per place"),
                   N_("Enter the price in pounds, like 45 or 12.50 (0 for a gifted break)")),
-        "region": (N_("Enter the area"), N_("Enter the area in lower-case letters, like powys")),
+        "region": (N_("Choose the council area"), N_("Choose one of the council areas you cover")),
         "accessibility": (N_("Choose accessibility features"),
                           N_("Choose accessibility features from the list")),
         "supports_needs": (N_("Choose needs you support"), N_("Choose needs from the list")),
@@ -112,8 +110,9 @@ class ProviderPages(Pages):
 
     @page("GET", "/provider/offers/new", roles=PROVIDER)
     def web_offer_form(self, ctx):
-        return ctx.render("provider/offer_new.html", vocab=_vocab(),
-                          provider=self._own_provider(ctx))
+        provider = self._own_provider(ctx)
+        return ctx.render("provider/offer_new.html", vocab=_vocab(), provider=provider,
+                          regions=(provider or {}).get("regions") or [])
 
     @page("POST", "/provider/offers/new", roles=PROVIDER)
     def web_create_offer(self, ctx):
@@ -121,7 +120,7 @@ class ProviderPages(Pages):
         price = reader.pence("price")
         body = {"title": reader.text("title"), "category": reader.text("category"),
                 "price_pence": 0 if price is None else price,
-                "region": reader.text("region").lower(),
+                "region": reader.text("region"),
                 "accessibility": reader.choices("accessibility"),
                 "supports_needs": reader.choices("supports_needs"),
                 "description": reader.text("description")}
@@ -134,6 +133,8 @@ class ProviderPages(Pages):
                                    keep_form=True)
         except FormErrors as invalid:
             return self._form_page(ctx, "provider/offer_new.html", invalid, vocab=_vocab(),
+                                   regions=(self._own_provider(ctx) or {}).get("regions")
+                                   or [],
                                    list_fields=("accessibility", "supports_needs"),
                                    status=409 if REFUSAL in invalid.errors else 422)
         ctx.flash(N_("Your offer is saved. Now add the times families can book."))

@@ -10,6 +10,8 @@ import os
 from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
                     PackageLoader, PrefixLoader, select_autoescape)
 
+from seibiant_common.vocabularies import COUNCIL_AREAS
+
 from . import labels
 from .i18n import LANGUAGE_NAMES, LANGUAGES, N_, TRANSLATIONS, Formatter
 
@@ -41,6 +43,7 @@ def make_environment(language):
         error_list=_error_list(formatter), choice_items=_choice_items(formatter),
         label_list=lambda vocabulary, values, separator=", ": separator.join(
             formatter.label(vocabulary, value) for value in values or ()),
+        council_areas=_council_areas(formatter),
     )
     environment.filters.update(
         money=formatter.money, when=formatter.when, day=formatter.day, time=formatter.time,
@@ -74,6 +77,15 @@ def _error_list(formatter):
         return [{"text": formatter.gettext(message), "href": "#" + anchors.get(name, name)}
                 for name, message in errors.items()]
     return error_list
+
+
+def _council_areas(formatter):
+    def council_areas(*more):
+        """The council areas (and `more`: a council the list lacks, shown by its slug), in
+        the order of their names in the page's language."""
+        areas = dict.fromkeys(COUNCIL_AREAS + tuple(area for area in more if area))
+        return sorted(areas, key=lambda area: formatter.label(labels.COUNCIL_AREAS, area))
+    return council_areas
 
 
 def _choice_items(formatter):

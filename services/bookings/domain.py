@@ -197,6 +197,16 @@ class Booking:
                 return transition.why[len(DECLINED_BY_OFFICER):] or None
         return None
 
+    @property
+    def cancelled_by(self) -> Optional[str]:
+        """Who cancelled it: `family`, `provider` (only they may), or `system` when the
+        provider withdrew its slot; None while not cancelled."""
+        if self.status != CANCELLED:
+            return None
+        by = next(transition.by for transition in reversed(self.transitions)
+                  if transition.to_status == CANCELLED)
+        return SYSTEM if by == SYSTEM else "family" if by == self.family_id else "provider"
+
     @classmethod
     def request(cls, booking_id: str, actor: Actor, idempotency_key: str, slot: Slot,
                 places: int, budget_id: Optional[str], now: datetime.datetime,

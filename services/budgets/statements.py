@@ -7,10 +7,10 @@ period, so by a date the family has been given `allocated * elapsed / period`. W
 neither spent nor held for a booked break is the surplus; councils reclaim a surplus larger than
 8 weeks' worth of the allocation (`allocated * 8 weeks / period`), so such budgets are flagged.
 """
-import csv
 import datetime
-import io
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping
+
+from seibiant_common.spreadsheets import csv_text, text_cell
 
 from .domain import Balance, Budget, LedgerEntry
 
@@ -19,8 +19,6 @@ WEEK_SECONDS = 7 * 24 * 3600
 
 CSV_COLUMNS = ("entry_id", "created_at", "kind", "amount_pence", "booking_id", "reason",
                "created_by", "allocated_pence", "held_pence", "spent_pence", "available_pence")
-# A spreadsheet would run a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def running_balances(entries: Iterable[LedgerEntry]) -> list[tuple[LedgerEntry, Balance]]:
@@ -33,25 +31,15 @@ def running_balances(entries: Iterable[LedgerEntry]) -> list[tuple[LedgerEntry, 
     return rows
 
 
-def _text_cell(value: Optional[object]) -> str:
-    if value is None:
-        return ""
-    value = str(value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 def statement_csv(entries: Iterable[LedgerEntry]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for entry, balance in running_balances(entries):
-        writer.writerow([
-            entry.id, entry.created_at.isoformat(), entry.kind, entry.amount_pence,
-            _text_cell(entry.booking_id), _text_cell(entry.reason), _text_cell(entry.created_by),
-            balance.allocated_pence, balance.held_pence, balance.spent_pence,
-            balance.available_pence,
-        ])
-    return out.getvalue()
+    """The audit's CSV: the ledger's own codes and English reasons (the web pages' CSV, in the
+    reader's language, is the gateway's: gateway/web/statements.py)."""
+    return csv_text(CSV_COLUMNS, ([
+        entry.id, entry.created_at.isoformat(), entry.kind, entry.amount_pence,
+        text_cell(entry.booking_id), text_cell(entry.reason), text_cell(entry.created_by),
+        balance.allocated_pence, balance.held_pence, balance.spent_pence,
+        balance.available_pence,
+    ] for entry, balance in running_balances(entries)))
 
 
 def _seconds(delta: datetime.timedelta) -> int:

@@ -205,6 +205,17 @@ def test_only_a_declined_spend_has_a_decline_reason():
     assert booking.decline_reason is None
 
 
+def test_who_cancelled_is_said_by_role_for_a_statement():
+    assert booking_in("confirmed").cancelled_by is None
+    for actor, role in ((FAMILY, "family"), (PROVIDER, "provider")):
+        booking = booking_in("confirmed")
+        booking.cancel(actor, NOW)
+        assert booking.cancelled_by == role
+    withdrawn = booking_in("confirmed")
+    withdrawn.slot_withdrawn(NOW)
+    assert withdrawn.cancelled_by == "system"
+
+
 @pytest.mark.parametrize("status", ["rejected", "cancelled", "expired"])
 @pytest.mark.parametrize("answer", [
     lambda b: b.places_reserved(1500, NOW, TIMEOUTS),

@@ -112,12 +112,15 @@ def api(live_system):
 
 
 @pytest.fixture
-def world(api):
+def world(api, request):
     """A council of its own with an officer, and a family with a budget whose plan covers
-    short breaks up to £50 without asking (so a hotel stay waits for the officer)."""
+    short breaks up to £50 without asking (so a hotel stay waits for the officer). The
+    council is a slug of the test's own (the API takes any slug; no other test sees it),
+    or, parametrized indirectly, a council area the forms offer: a test given one must be
+    the only one of the session to use it."""
     suffix = uuid.uuid4().hex[:8]
     admin = api.token("admin", ADMIN_PASSWORD)
-    council = "council-" + suffix
+    council = getattr(request, "param", None) or "council-" + suffix
     officer = {"username": "officer-" + suffix, "password": "officer-password-1",
                "display_name": "Olwen Officer"}
     api.post(admin, "/officers", dict(officer, council=council))

@@ -7,7 +7,9 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from gateway.web import labels
 from gateway.web.i18n import local_moment
+from devtools.processes import wait_until
 
 from .conftest import AXE_SCRIPT
 from .people import Person
@@ -30,13 +32,13 @@ def choose_language(person, language):
 
 def provider_registers_and_publishes(person, base_url, world, shots):
     suffix = world["suffix"]
-    region = world["council"]  # regions are council slugs: the officer of that council approves
+    region = world["council"]  # a council area: the officer of that council approves
     person.open(base_url + "/", shots and "start")
     choose_language(person, person.words.language)
     person.activate('main a[href="/providers/register"]', shots and "provider-register")
     person.fill("#name", "Caffi Cwtch " + suffix)
     person.choose_radio("kind", "hospitality")
-    person.fill("#regions", region)
+    person.tick('input[name="regions"][value="{}"]'.format(region))
     person.tick('input[name="accessibility"][value="wheelchair_access"]')
     person.tick('input[name="supports_needs"][value="autism"]')
     person.fill("#description", "A quiet café with a garden.")
@@ -66,7 +68,6 @@ def provider_publishes_slot(person, base_url, provider, day, shots):
     # a mistake first: the errors are summarised and shown beside their fields, and what was
     # typed is kept
     person.fill("#price", "eighty")
-    person.fill("#region", provider["region"])
     person.submit('form[action="/provider/offers/new"]', shots and "provider-offer-errors")
     summary = person.page.locator(".govuk-error-summary")
     expect(summary).to_contain_text(person._("Enter the price in pounds, like 45 or 12.50 "
@@ -80,7 +81,6 @@ def provider_publishes_slot(person, base_url, provider, day, shots):
     person.fill("#title_cy", WELSH_TITLE)
     person.select("#category", "hospitality_stay")
     person.fill("#price", "80")
-    person.fill("#region", provider["region"])
     person.tick('input[name="accessibility"][value="wheelchair_access"]')
     person.submit('form[action="/provider/offers/new"]')
     person.sees("Your offer is saved. Now add the times families can book.")
@@ -122,7 +122,7 @@ def family_finds_and_books(person, base_url, world, provider, shots):
     person.sees("Available to spend")
     person.activate('main a[href$="/statement"]', shots and "family-statement")
     person.activate('nav a[href="/breaks"]', shots and "family-search")
-    person.fill("#region", provider["region"])
+    person.select("#region", provider["region"])
     person.tick('input[name="accessibility"][value="wheelchair_access"]')
     person.tick('input[name="affordable"]')
     person.submit("form.seibiant-filters", shots and "family-results")
@@ -130,6 +130,9 @@ def family_finds_and_books(person, base_url, world, provider, shots):
         person.words.ngettext("%(num)d break found", "%(num)d breaks found", 1))
     expect(person.page.locator("main")).to_contain_text(
         WELSH_TITLE if person.words.language == "cy" else "Hotel break with dinner")
+    # the council area by its name in the page's language (Ynys Môn on a Welsh page)
+    expect(person.page.locator("main article")).to_contain_text(
+        person._(labels.COUNCIL_AREAS[provider["region"]]))
     person.activate("main article h3 a", shots and "family-offer")
     person.activate('main table a[href*="/book"]', shots and "family-book")
     person.fill("#places", "2")
@@ -196,13 +199,26 @@ def provider_cannot_deliver_early(person, base_url):
     person.sees("You can mark a break as delivered once it has started.")
 
 
-def family_cancels(person, booking_url, shots):
+def family_cancels(person, booking_url, world_family_name, shots):
     person.open(booking_url)
     person.activate('main a[href$="/cancel"]', shots and "family-cancel")
     person.sees("Are you sure you want to cancel this booking?")
     person.submit('form[action$="/cancel"]')
     person.sees("The booking is cancelled. Any money held for it is back in the budget.")
     expect(person.page.locator("#booking-status")).to_contain_text(person._("Cancelled"))
+    # the statement names the break and who cancelled, in the page's language
+    person.activate('nav a[href="/family"]')
+    person.activate('main a[href$="/statement"]')
+    cancelled = person._("Cancelled by %(name)s.", name=world_family_name)
+
+    def released():  # budgets releases the hold once it hears of the cancellation
+        person.page.reload()
+        return cancelled in person.page.locator("main").inner_text()
+
+    wait_until(released, 20, interval=0.3, message="the hold's release on the statement")
+    person.check(shots and "family-statement-cancelled")
+    expect(person.page.locator("main table")).to_contain_text(
+        WELSH_TITLE if person.words.language == "cy" else "Hotel break with dinner")
 
 
 def run_journeys(live_system, world, new_page, pages, language, keyboard, shots):
@@ -219,7 +235,7 @@ def run_journeys(live_system, world, new_page, pages, language, keyboard, shots)
     officer_approves_spend(officer, live_system, details, shots)
     family_sees_confirmed(family, booking_url, shots)
     provider_cannot_deliver_early(provider, live_system)
-    family_cancels(family, booking_url, shots)
+    family_cancels(family, booking_url, world["family"]["display_name"], shots)
     # the language chosen before signing in is remembered with each person
     if language != "en":
         assert world_language(live_system, world) == language
@@ -236,8 +252,10 @@ def world_language(base_url, world):
 
 # The pages each journey passes through, every one checked with axe (the Welsh one switches
 # language first, on the home page and on the sign-in page).
-@pytest.mark.parametrize("language,keyboard,visited", [("en", False, 33), ("cy", True, 36)],
-                         ids=["english-with-a-mouse", "welsh-with-the-keyboard-alone"])
+# Each in a council area of its own, which only it uses (the search finds its break alone).
+@pytest.mark.parametrize("language,keyboard,visited,world", [
+    ("en", False, 36, "ceredigion"), ("cy", True, 39, "isle-of-anglesey")],
+    ids=["english-with-a-mouse", "welsh-with-the-keyboard-alone"], indirect=["world"])
 def test_the_three_journeys_end_to_end(live_system, world, new_page, pages, language,
                                        keyboard, visited):
     """English with a mouse, and Welsh with the keyboard alone (Tab, arrows, Space, Enter,

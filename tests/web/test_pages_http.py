@@ -1,13 +1,17 @@
 """The pages' plumbing over plain HTTP against the live system: the session cookie, CSRF,
 languages, who may see what, static files. And the session codec and form reading as units."""
+import csv
 import datetime
+import io
 import re
 import time
 import uuid
 
+import pytest
 import requests
 from werkzeug.datastructures import MultiDict
 
+from gateway.web import i18n, statements
 from gateway.web.forms import OUT_OF_SPAN, Messages, Reader
 from seibiant_common import times
 from devtools.processes import wait_until
@@ -236,6 +240,14 @@ def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system,
     switched = family.post(live_system + "/language", timeout=10, data={
         "language": "cy", "next": "/bookings/" + booking["id"], "csrf_token": csrf_of(page)})
     assert "Rheswm y swyddog: Not in the plan" in switched.text
+    # the statement says why the money came back, with the officer's own words
+    statement = live_system + "/budgets/{}/statement".format(world["budget"]["id"])
+    wait_until(lambda: "Arian wedi&#39;i ryddhau" in family.get(statement, timeout=10).text,
+               20, interval=0.2, message="the hold's release")
+    page = family.get(statement, timeout=10).text
+    assert "Lunch</span>, Cafe {}".format(suffix) in page  # English, marked lang="en"
+    assert "Rheswm y swyddog: Not in the plan" in page
+    assert "Gwrthododd swyddog o&#39;r cyngor y gwariant." in page
 
 
 def test_a_date_outside_1970_to_2199_is_told_as_such():
@@ -547,3 +559,116 @@ def test_a_provider_registers_how_families_reach_them(live_system, world):
                                   contact_phone="+44 1686 654321",
                                   csrf_token=csrf_of(refused.text)))
     assert registered.status_code == 302
+
+
+def test_a_statement_names_the_break_and_who_cancelled_in_the_readers_language(
+        live_system, world, api):
+    provider_sign_in, slots = approved_provider_offering(
+        api, world, "Quay", "Quay walk", ["2099-10-01T10:00:00+00:00"])
+    family_token = api.token(world["family"]["username"], world["family"]["password"])
+    provider_token = api.token(*provider_sign_in)
+    bookings = [api.post(family_token, "/bookings", {
+        "slot_id": slots[0]["id"], "places": 1, "budget_id": world["budget"]["id"]},
+        status=202) for _ in range(2)]
+    for booking, token in zip(bookings, (family_token, provider_token), strict=True):
+        url = api.base_url + "/api/v1/bookings/" + booking["id"]
+        # an activity is not in the plan: held, waiting for the officer, then cancelled
+        wait_until(lambda: requests.get(url, timeout=10, headers={
+            "Authorization": "Bearer " + family_token}).json()["status"] == "awaiting_approval",
+            20, interval=0.2, message="the hold")
+        api.post(token, "/bookings/{}/cancel".format(booking["id"]), {}, status=200)
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    address = live_system + "/budgets/{}/statement".format(world["budget"]["id"])
+    wait_until(lambda: family.get(address, timeout=10).text.count("Hold released") == 2, 20,
+               interval=0.2, message="both holds released")
+    page = family.get(address, timeout=10).text
+    for booking in bookings:
+        assert booking["id"] not in page  # no raw ids: the break and the person by name
+    assert "booking cancelled by" not in page and "initial allocation" not in page
+    assert page.count("Quay walk, Quay {}, 1 October 2099".format(world["suffix"])) == 4
+    assert "Cancelled by Ffion Family." in page
+    assert "Cancelled by Quay {}.".format(world["suffix"]) in page
+    # signed, with a minus sign, and in words for a screen reader
+    assert '<span aria-hidden="true">+£1,200.00</span>' in page
+    assert '<span aria-hidden="true">\u2212£10.00</span>' in page
+    assert "£10.00 taken away" in page and "£10.00 added" in page
+    csv_answer = family.get(address + ".csv", timeout=10)
+    assert csv_answer.headers["Content-Type"].startswith("text/csv")
+    english = list(csv.reader(io.StringIO(csv_answer.text)))
+    assert english[0][:3] == ["Date", "What", "Break"] and "Amount (pence)" in english[0]
+    row = dict(zip(english[0], english[-1], strict=True))  # the provider's cancellation
+    assert row["Change to available (£)"] == "10.00" and row["Amount (pence)"] == "1000"
+    assert row["Details"] == "Cancelled by Quay {}.".format(world["suffix"])
+    assert row["Kind (code)"] == "hold_release" and row["Booking id"] == bookings[1]["id"]
+    assert datetime.datetime.fromisoformat(row["Time (ISO 8601, UTC)"]).tzinfo is not None
+    assert dict(zip(english[0], english[2], strict=True))["Change to available (£)"] == "-10.00"
+    welsh = family.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/budgets/{}/statement".format(world["budget"]["id"]),
+        "csrf_token": csrf_of(page)}).text
+    assert "Canslwyd gan Ffion Family." in welsh
+    assert "Arian wedi&#39;i ryddhau" in welsh and "£10.00 wedi'i dynnu" in welsh
+    cymraeg = list(csv.reader(io.StringIO(family.get(address + ".csv", timeout=10).text)))
+    assert cymraeg[0][:3] == ["Dyddiad", "Beth", "Seibiant"]
+    assert cymraeg[-1][-2:] == english[-1][-2:] and len(cymraeg[0]) == len(english[0])
+
+
+@pytest.mark.parametrize("world", ["wrexham"], indirect=True)  # no other test uses Wrexham
+def test_council_areas_are_chosen_from_a_list_and_shown_by_name_in_english_and_welsh(
+        live_system, world, api):
+    form = requests.get(live_system + "/providers/register", timeout=10).text
+    assert 'type="checkbox" value="isle-of-anglesey"' in form and "Isle of Anglesey" in form
+    assert form.count('name="regions"') == 22 and "lower-case" not in form
+    in_welsh = requests.get(live_system + "/providers/register", timeout=10,
+                            headers={"Accept-Language": "cy"}).text
+    assert "Sir y Fflint" in in_welsh and "Ynys Môn" in in_welsh and "Wrecsam" in in_welsh
+    _sign_in, slots = approved_provider_offering(api, world, "Dee", "Dee boat trip",
+                                                 ["2099-11-01T10:00:00+00:00"])
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    search = family.get(live_system + "/breaks", timeout=10).text
+    assert '<select class="govuk-select" id="region" name="region">' in search
+    assert '<option value="wrexham">Wrexham</option>' in search
+    found = family.get(live_system + "/breaks", params={"region": "wrexham"}, timeout=10).text
+    assert "Dee boat trip" in found and " · Wrexham ·" in found
+    assert '<option value="wrexham" selected>Wrexham</option>' in found
+    offer = family.get(live_system + "/breaks/" + slots[0]["offer_id"], timeout=10).text
+    assert "Wrexham" in offer and ">wrexham<" not in offer
+    # a date until in the past is said to be in the past
+    past = {"to-day": "1", "to-month": "1", "to-year": "2020"}
+    _error_summary(family.get(live_system + "/breaks", params=past, timeout=10),
+                   "This date is in the past: enter today or a later date")
+    _in_welsh(api, api.token(world["family"]["username"], world["family"]["password"]))
+    welsh = family.get(live_system + "/breaks", params={"region": "wrexham"}, timeout=10).text
+    assert " · Wrecsam ·" in welsh and '<option value="flintshire">Sir y Fflint</option>' in welsh
+    _error_summary(family.get(live_system + "/breaks", params=past, timeout=10),
+                   "Mae&#39;r dyddiad hwn yn y gorffennol")
+    api.post(None, "/providers", {  # waiting for the officer, who reads its areas by name
+        "username": "ferry-" + world["suffix"], "password": "ferry-password-1",
+        "name": "Ferry " + world["suffix"], "kind": "hospitality",
+        "regions": ["wrexham", "flintshire"]})
+    officer = signed_in(live_system, world["officer"]["username"],
+                        world["officer"]["password"])
+    providers = officer.get(live_system + "/officer/providers", timeout=10).text
+    assert "Flintshire, Wrexham" in providers
+
+
+def test_a_statements_lines_sign_each_change_to_the_money_available_and_guard_the_csv():
+    def entry(kind, amount, available, reason=None, booking_id=None):
+        return {"id": kind, "kind": kind, "amount_pence": amount, "reason": reason,
+                "booking_id": booking_id, "created_at": "2026-12-02T10:00:00+00:00",
+                "balance": {"allocated_pence": 0, "held_pence": 0, "spent_pence": 0,
+                            "available_pence": available}}
+    statement = {"entries": [entry("allocation", 5000, 5000),
+                             entry("adjustment", -1000, 4000, reason="=HYPERLINK(1)"),
+                             entry("hold", 3000, 1000, booking_id="b1"),
+                             entry("capture", 3000, 1000, booking_id="b1")]}
+    booking = {"status": "completed", "offer_id": "o1", "slot_start": None}
+    offer = {"title": "Farm stay", "title_cy": "Arhosiad fferm", "provider_name": "Bracken"}
+    lines = statements.lines(statement, {"b1": booking}, {"o1": offer}, "Nia")
+    assert [line.change for line in lines] == [5000, -1000, -3000, 0]
+    english, welsh = i18n.Formatter("en"), i18n.Formatter("cy")
+    assert [statements.signed(english, line.change) for line in lines] == [
+        "+£50.00", "\u2212£10.00", "\u2212£30.00", "£0.00"]
+    rows = list(csv.reader(io.StringIO(statements.statement_csv(welsh, lines))))
+    assert rows[0][0] == "Dyddiad" and rows[3][2] == "Arhosiad fferm"
+    assert rows[2][6] == "'=HYPERLINK(1)"  # an officer's words stay text in a spreadsheet
+    assert [row[7] for row in rows[1:]] == ["50.00", "-10.00", "-30.00", "0.00"]
