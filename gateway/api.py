@@ -257,7 +257,9 @@ def search_offers(service, call):
     limit, cursor = filters.pop("limit"), filters.pop("cursor")
     if "from_" in filters:
         filters["from"] = filters.pop("from_")
-    return service.providers.search(filters, limit, cursor)
+    # recorded for commissioning with the searcher's council, never who searched
+    return service.providers.search(filters, limit, cursor,
+                                    searcher_council=call.actor["council"])
 
 
 @api("GET", "/offers/<offer_id>", "One offer with its future slots",

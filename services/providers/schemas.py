@@ -172,6 +172,11 @@ class SearchSchema(Schema):
     q = text(0, 200, load_default=None, allow_none=True)
 
 
+class SearcherSchema(Schema):
+    """The searcher's council, recorded with the search (never who searched)."""
+    council = fields.String(load_default=None, allow_none=True, validate=REGION_SLUG)
+
+
 class PageSchema(Schema):
     limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, MAX_PAGE))
     cursor = text(0, 500, load_default=None, allow_none=True)
