@@ -6,7 +6,7 @@ Starts its own copy of the system on PostgreSQL (bench.run's `System`, one proce
 bulk-loads the insight read model straight into its tables (searches over the twelve months
 to today with a third finding nothing, slots published for the bookings, bookings confirmed,
 cancelled, rejected and approved, most charged), then times the officer's request for every
-table (the default window: the twelve months) and prints one JSON object with p50 and p95 in
+table (the default window) and prints one JSON object with p50 and p95 in
 milliseconds. `make bench` runs the same measurement (`measure`) as its insight phase.
 The load fills the projections only, not the kept events: the request reads only those.
 """
@@ -101,7 +101,7 @@ def load(database_url, council, search_count, booking_count, seed=11):
 
 
 def measure(officer, runs, seconds=30):
-    """p50 and p95 ms of the officer's `GET /api/v1/insight` (every table, twelve months)."""
+    """p50 and p95 ms of the officer's `GET /api/v1/insight` (every table, the default window)."""
     officer.get("/insight")  # warm up
     samples = []
     deadline = time.monotonic() + seconds

@@ -350,21 +350,22 @@ def decline_spend(service, call, booking_id):
 # ---- commissioning insight ---------------------------------------------------------------
 
 @api("GET", "/insight", "Commissioning figures: unmet demand, supply and demand, spend, "
-     "gifted places, why bookings were not made, approval times; `Accept: text/csv` with "
-     "`table` for one table", roles=ADMIN + OFFICER + PROVIDER, query=s.InsightQuery,
-     response=s.InsightSchema, content_types=("text/csv",), tag="insight",
-     description="`from` and `to` are days, both included (default: the twelve months to "
-     "today). An officer gets their council's tables, an admin every council's, a provider "
-     "its own places (`provider`). A grouping of 1 to 4 families shows \"fewer than 5\" "
-     "instead of its figure. For CSV, `table` is required: one of the tables this caller "
-     "gets (docs/api-v1.md).")
+     "gifted places, why bookings were not made, approval times; `Accept: text/csv` (or "
+     "`?format=csv`) with `table` for one table", roles=ADMIN + OFFICER + PROVIDER,
+     query=s.InsightQuery, response=s.InsightSchema, content_types=("text/csv",),
+     tag="insight", description="`from` and `to` are days, both included (default: from the "
+     "first of the month eleven months ago to 90 days ahead). An officer gets their "
+     "council's tables, an admin every council's, a provider its own places "
+     "(`provider`). A grouping of 1 to 4 families shows \"fewer than 5\" instead of its "
+     "figure. For CSV, `table` is required: one of the tables this caller gets "
+     "(docs/api-v1.md).")
 def get_insight(service, call):
     query = call.query
     days = (query["from_"] and query["from_"].isoformat(),
             query["to"] and query["to"].isoformat())
-    wanted = call.request.accept_mimetypes.best_match(["application/json", "text/csv"],
-                                                     default="application/json")
-    if wanted != "text/csv":
+    wanted = query["format"] or call.request.accept_mimetypes.best_match(
+        ["application/json", "text/csv"], default="application/json")
+    if wanted not in ("csv", "text/csv"):
         return service.insight.get_insight(call.actor, *days)
     if query["table"] is None:
         raise errors.invalid({"table": ["Say which table the CSV is of."]})

@@ -335,6 +335,7 @@ class InsightQuery(Strict):
     from_ = fields.Date(data_key="from", validate=day_in_span, load_default=None)
     to = fields.Date(validate=day_in_span, load_default=None)
     table = fields.String(validate=validate.OneOf(INSIGHT_TABLES), load_default=None)
+    format = fields.String(validate=validate.OneOf(("json", "csv")), load_default=None)
 
 
 # ---- output ---------------------------------------------------------------------------------
@@ -522,7 +523,7 @@ def _text(**kwargs):
 UnmetDemandRow = figures(
     "UnmetDemandRow", month=fields.String(), area=_text(), kind=_text(),
     needs=fields.List(fields.String()), accessibility=fields.List(fields.String()),
-    searches=Figure(), found_nothing=Figure())
+    searches=Figure())
 SupplyRow = figures(
     "SupplyRow", month=fields.String(), area=_text(), kind=fields.String(),
     places_published=fields.Integer(), places_booked=Figure(),

@@ -42,6 +42,7 @@ READS = {
     (budgets.SERVICE, budgets.FUNDS_CAPTURED): ("booking_id", "amount_pence"),
 }
 PRODUCERS = {event_type: producer for producer, event_type in READS}
+UNMET_ROWS = 500
 
 
 # --- hearing events ------------------------------------------------------------------------
@@ -171,24 +172,20 @@ WITH_SLOT = booking_facts.outerjoin(published_slots,
 
 
 def unmet_demand(connection, scope, window):
-    """Groupings with searches that found nothing: how many searches, how many of them
-    found nothing."""
-    nothing = sa.func.sum(sa.case((searches.c.offers_found == 0, 1), else_=0))
+    """Searches that found nothing, grouped; the UNMET_ROWS groupings with the most of them
+    (100,000 searches with every mix of needs and features asked make tens of thousands of
+    groupings, and the most asked for are what commissioning acts on)."""
+    count = sa.func.count()
+    keys = (searches.c.month, searches.c.region, searches.c.category, searches.c.needs,
+            searches.c.accessibility)
     rows = connection.execute(
-        sa.select(searches.c.month, searches.c.region, searches.c.category, searches.c.needs,
-                  searches.c.accessibility, sa.func.count().label("searches"),
-                  nothing.label("found_nothing"))
-        .where(*_searches_of(scope, window))
-        .group_by(searches.c.month, searches.c.region, searches.c.category, searches.c.needs,
-                  searches.c.accessibility)
-        .having(nothing > 0)
-        .order_by(searches.c.month, nothing.desc(), searches.c.region, searches.c.category,
-                  searches.c.needs, searches.c.accessibility))
+        sa.select(*keys, count.label("searches"))
+        .where(*_searches_of(scope, window), searches.c.offers_found == 0)
+        .group_by(*keys).order_by(count.desc(), *keys).limit(UNMET_ROWS))
     return [{"month": row.month, "area": row.region, "kind": row.category,
              "needs": domain.unlisted(row.needs),
              "accessibility": domain.unlisted(row.accessibility),
-             "searches": domain.shown_searches(row.searches),
-             "found_nothing": domain.shown_searches(int(row.found_nothing))} for row in rows]
+             "searches": domain.shown_searches(row.searches)} for row in rows]
 
 
 def _published(connection, scope, window, *keys, where=()):
@@ -317,8 +314,7 @@ TABLE_QUERIES = {
     "provider": provider,
 }
 CSV_COLUMNS = {
-    "unmet_demand": ("month", "area", "kind", "needs", "accessibility", "searches",
-                     "found_nothing"),
+    "unmet_demand": ("month", "area", "kind", "needs", "accessibility", "searches"),
     "supply_and_demand": ("month", "area", "kind", "places_published", "places_booked",
                           "full_percent"),
     "spend_by_kind": ("kind", "spent_pence", "families"),

@@ -37,6 +37,7 @@ EXPIRED = "expired"  # a booking that waited too long for an officer: counted wi
 UNKNOWN_AREA = "unknown"  # a booking whose slot was never heard published
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
+AHEAD = datetime.timedelta(days=90)  # how far past today the default window reaches
 
 Shown = int | str | None
 
@@ -184,11 +185,12 @@ class Window:
 
 def window(first_day: datetime.date | None, last_day: datetime.date | None,
            today: datetime.date) -> Window:
-    """`from`..`to`, both days included; by default the twelve months to `today` (from the
-    first of the month eleven months before)."""
-    last = last_day or today
+    """`from`..`to`, both days included; by default from the first of the month eleven months
+    before `today` to `AHEAD` days after it (breaks booked ahead are in their months)."""
+    last = last_day or today + AHEAD
     if first_day is None:
-        months = last.year * 12 + last.month - 1 - 11
+        start = min(last, today)
+        months = start.year * 12 + start.month - 1 - 11
         first_day = datetime.date(months // 12, months % 12 + 1, 1)
     if last < first_day:
         raise Invalid({"to": ["must not be before from"]})

@@ -48,6 +48,10 @@ searches = sa.Table(
 # A council's searches in a window (and, for searchers of no council, the area's).
 sa.Index("ix_searches_council", searches.c.council, searches.c.searched_at)
 sa.Index("ix_searches_region", searches.c.region, searches.c.searched_at)
+# Unmet demand reads only the searches that found nothing.
+sa.Index("ix_searches_unmet", searches.c.council, searches.c.searched_at,
+         postgresql_where=searches.c.offers_found == 0,
+         sqlite_where=searches.c.offers_found == 0)
 
 published_slots = sa.Table(
     "published_slots", Base.metadata,

@@ -7,8 +7,8 @@ from .domain import TABLES
 
 
 class WindowSchema(Schema):
-    """The days of the figures, both included (`from` defaults to twelve months before `to`,
-    `to` to today)."""
+    """The days of the figures, both included (by default from the first of the month eleven
+    months ago to 90 days ahead: `domain.window`)."""
     first_day = fields.Date(data_key="from", load_default=None, allow_none=True,
                             validate=day_in_span)
     last_day = fields.Date(data_key="to", load_default=None, allow_none=True,

@@ -50,7 +50,7 @@ def test_searches_and_bookings_become_their_councils_figures(world):
     assert answer["council"] == council and answer["from"] == days["from"]
     assert answer["unmet_demand"] == [
         {"month": today.isoformat()[:7], "area": council, "kind": "overnight_stay",
-         "needs": ["autism"], "accessibility": [], "searches": 6, "found_nothing": 6}]
+         "needs": ["autism"], "accessibility": [], "searches": 6}]
     assert answer["supply_and_demand"] == [
         {"month": month, "area": council, "kind": "hospitality_meal", "places_published": 3,
          "places_booked": FEW, "full_percent": None}]
@@ -75,8 +75,8 @@ def test_searches_and_bookings_become_their_councils_figures(world):
                                params=dict(days, table="unmet_demand"))
     assert response.headers["Content-Type"].startswith("text/csv")
     assert list(csv.reader(io.StringIO(response.text))) == [
-        ["month", "area", "kind", "needs", "accessibility", "searches", "found_nothing"],
-        [today.isoformat()[:7], council, "overnight_stay", "autism", "", "6", "6"]]
+        ["month", "area", "kind", "needs", "accessibility", "searches"],
+        [today.isoformat()[:7], council, "overnight_stay", "autism", "", "6"]]
 
 
 def test_a_family_sees_no_insight_and_bad_questions_name_their_field(world):

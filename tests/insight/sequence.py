@@ -93,7 +93,7 @@ def known_sequence():
         seq.search(MAY, 0, council=None, category="overnight_stay", needs=["autism"])
     for _ in range(5):
         seq.search(MAY, 0, council="flintshire", category="overnight_stay", needs=["autism"])
-    # Meals with a hoist: 2 of 5 found nothing.
+    # Meals with a hoist: 2 of 5 found nothing (fewer than 5).
     for found in (0, 0, 2, 2, 2):
         seq.search(MAY, found, category="hospitality_meal", accessibility=["hoist"])
     seq.search(JUNE, 3)  # found something: no unmet demand
@@ -137,9 +137,9 @@ POWYS = {
     "from": "2030-05-01", "to": "2030-06-30", "council": "powys", "provider_id": None,
     "unmet_demand": [
         {"month": "2030-05", "area": "powys", "kind": "overnight_stay", "needs": ["autism"],
-         "accessibility": [], "searches": 10, "found_nothing": 10},
+         "accessibility": [], "searches": 10},
         {"month": "2030-05", "area": "powys", "kind": "hospitality_meal", "needs": [],
-         "accessibility": ["hoist"], "searches": 5, "found_nothing": FEW},
+         "accessibility": ["hoist"], "searches": FEW},
     ],
     "supply_and_demand": [
         {"month": "2030-05", "area": "powys", "kind": "hospitality_meal",
@@ -173,6 +173,6 @@ PROVIDER_P1 = {
     ],
 }
 
-UNMET_CSV = ("month,area,kind,needs,accessibility,searches,found_nothing\r\n"
-             "2030-05,powys,overnight_stay,autism,,10,10\r\n"
-             "2030-05,powys,hospitality_meal,,hoist,5,fewer than 5\r\n")
+UNMET_CSV = ("month,area,kind,needs,accessibility,searches\r\n"
+             "2030-05,powys,overnight_stay,autism,,10\r\n"
+             "2030-05,powys,hospitality_meal,,hoist,fewer than 5\r\n")

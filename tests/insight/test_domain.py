@@ -30,11 +30,14 @@ def test_quantiles_interpolate_between_ranks():
         "median_hours": None, "p90_hours": None}
 
 
-def test_the_window_defaults_to_twelve_months_and_keeps_its_order():
+def test_the_window_defaults_to_twelve_months_and_ninety_days_ahead_and_keeps_its_order():
     window = domain.window(None, None, datetime.date(2030, 2, 14))
     assert (window.first_day, window.last_day) == (datetime.date(2029, 3, 1),
-                                                   datetime.date(2030, 2, 14))
-    assert window.end == datetime.datetime(2030, 2, 15, tzinfo=datetime.timezone.utc)
+                                                   datetime.date(2030, 5, 15))
+    assert window.end == datetime.datetime(2030, 5, 16, tzinfo=datetime.timezone.utc)
+    # a window ending in the past reaches back twelve months from its end
+    window = domain.window(None, datetime.date(2029, 7, 4), datetime.date(2030, 2, 14))
+    assert window.first_day == datetime.date(2028, 8, 1)
     with pytest.raises(Invalid) as refused:
         domain.window(datetime.date(2030, 2, 2), datetime.date(2030, 2, 1), AT.date())
     assert set(refused.value.errors) == {"to"}

@@ -82,7 +82,7 @@ def test_a_family_sees_nothing_and_bad_input_names_its_field(insight):
     with pytest.raises(InvalidInput) as refused:
         rpc.get_insight_csv(OFFICER, "everything")
     assert set(refused.value.errors) == {"table"}
-    # Nothing heard yet: empty tables, a default window of twelve months to today.
+    # Nothing heard yet: empty tables, the default window (from a first of the month).
     empty = rpc.get_insight(OFFICER)
     assert empty["unmet_demand"] == [] and empty["approvals"]["median_hours"] is None
     assert empty["from"][8:] == "01" and empty["from"] < empty["to"]

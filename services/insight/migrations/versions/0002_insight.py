@@ -75,6 +75,9 @@ def upgrade():
     )
     op.create_index("ix_searches_council", "searches", ["council", "searched_at"])
     op.create_index("ix_searches_region", "searches", ["region", "searched_at"])
+    unmet = sa.text("offers_found = 0")
+    op.create_index("ix_searches_unmet", "searches", ["council", "searched_at"],
+                    postgresql_where=unmet, sqlite_where=unmet)
     op.create_index("ix_published_slots_region", "published_slots", ["region", "starts_at"])
     op.create_index("ix_published_slots_provider", "published_slots",
                     ["provider_id", "starts_at"])
