@@ -13,6 +13,9 @@ Colours: Okabe and Ito's blue and vermilion, told apart with any colour vision, 
 """
 import dataclasses
 
+from . import labels
+from .i18n import N_
+
 PALETTE = ("#0072B2", "#D55E00")
 WIDTH = 400  # the drawing's own units; it scales to the page
 BAR_SPACE = 300  # the longest bar, leaving room for its figure
@@ -21,6 +24,7 @@ BAR_HEIGHT = 14
 GAP = 10
 MAX_BARS = 12
 MAX_LABEL = 60
+FEWER_THAN_5 = "fewer than 5"  # the API's words for a figure the rule hides
 
 
 @dataclasses.dataclass
@@ -67,3 +71,17 @@ def bar_chart(chart_id, title, desc, rows, series, shown):
         y += GAP
     return Chart(chart_id, title, desc, max(y, LABEL_HEIGHT), drawn,
                  list(zip(series, PALETTE, strict=False)))
+
+
+def shown(fmt, money=False):
+    """How a chart says a figure: a number (or pence), or "fewer than 5" in the page's words."""
+    def say(figure):
+        if figure == FEWER_THAN_5:
+            return fmt.gettext(N_("fewer than 5"))
+        return fmt.money(figure) if money else fmt.number(figure)
+    return say
+
+
+def kind(fmt, category):
+    """A kind of break in words; none asked is any kind."""
+    return fmt.label(labels.CATEGORIES, category) if category else fmt.gettext(N_("Any kind"))
