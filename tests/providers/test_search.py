@@ -135,6 +135,11 @@ def test_a_new_search_is_recorded_with_what_it_found_and_never_who(world_of):
     assert [(found["offers_found"], found["more_found"]) for found in recorded[2:]] == [(1, True)]
     # nothing in it says who searched
     assert not {"user_id", "family_id", "actor"} & set(recorded[0])
+    # What insight needs of a publication: the offer's area, each slot's places.
+    published = next(event["payload"] for event in world.outbox("slots_published")
+                     if event["payload"]["offer_id"] == offers["C"])
+    assert published["region"] == "ceredigion"
+    assert [slot["capacity"] for slot in published["slots"]] == [5]
 
 
 def test_a_searcher_council_that_is_no_council_slug_is_refused(world_of):
