@@ -1,13 +1,17 @@
 """The insight service on the real broker and PostgreSQL: a known sequence of events gives
 the exact figures of every table, the same after a rebuild from the kept events, and each
 reader sees only their own."""
+import os
+import subprocess
+import sys
+
 import pytest
 import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from seibiant_common.errors import Forbidden, InvalidInput
-from seibiant_common.processes import wait_until
+from seibiant_common.processes import ROOT, wait_until
 from services.insight.service import InsightService
 
 from .sequence import POWYS, PROVIDER_P1, UNMET_CSV, WINDOW, known_sequence
@@ -86,3 +90,13 @@ def test_a_family_sees_nothing_and_bad_input_names_its_field(insight):
     empty = rpc.get_insight(OFFICER)
     assert empty["unmet_demand"] == [] and empty["approvals"]["median_hours"] is None
     assert empty["from"][8:] == "01" and empty["from"] < empty["to"]
+
+
+def test_the_rebuild_command_asks_the_running_service(insight, service_config):
+    rpc, _url = insight
+    done = subprocess.run([sys.executable, "-m", "services.insight.rebuild"], cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=ROOT,
+                                   AMQP_URI=service_config["AMQP_URI"]),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "rebuilt the insight read model from 0 kept events"
