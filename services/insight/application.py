@@ -42,7 +42,7 @@ READS = {
     (budgets.SERVICE, budgets.FUNDS_CAPTURED): ("booking_id", "amount_pence"),
 }
 PRODUCERS = {event_type: producer for producer, event_type in READS}
-UNMET_ROWS = 500
+UNMET_ROWS = 100  # a page, and a CSV, an officer can read
 
 
 # --- hearing events ------------------------------------------------------------------------
