@@ -54,6 +54,10 @@ def evaluate(results):
     rows.append(aim("GET /api/v1/offers requests per second, 10 connections (2 x {:g})".format(
         PREVIOUS_OFFERS_PER_S_AT_10), offers.get("requests_per_second"), AT_LEAST,
         2 * PREVIOUS_OFFERS_PER_S_AT_10))
+    insight = results.get("insight") or {}
+    rows.append(aim("GET /api/v1/insight p95 ms, {:,} searches and {:,} bookings".format(
+        insight.get("searches", 100_000), insight.get("bookings", 10_000)),
+        insight.get("p95_ms"), AT_MOST, 200))
     return rows
 
 

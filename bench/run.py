@@ -14,7 +14,9 @@ make run's SEIBIANT_PROCESSES, one each by default), then measures on the same b
 4. the same bookings steps (BENCH_COMPARE_CONCURRENCIES, 10 and 50) and offers load again
    with BENCH_COMPARE_PROCESSES (two of each by default; empty: skipped): what more
    processes per service do on this machine, printed beside the main table's steps;
-5. search: `GET /api/v1/offers` p50/p95 over 100,000 slots across 5,000 offers.
+5. search: `GET /api/v1/offers` p50/p95 over 100,000 slots across 5,000 offers;
+6. insight: an officer's `GET /api/v1/insight` p50/p95 for a council with 100,000 recorded
+   searches and 10,000 bookings (bench/insight_report.py).
 
 Prints a table with the issue's aims beside their figures (bench/aims.py) and writes it as
 JSON to bench/results/latest.json. Each part is bounded
@@ -43,7 +45,7 @@ import psycopg2  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench import aims  # noqa: E402
+from bench import aims, insight_report  # noqa: E402
 from bench.gateway_load import ensure_wrk, run_wrk  # noqa: E402
 from bench.measure import broker_pid, cpu_seconds, postgres_cpu_seconds  # noqa: E402
 from bench.providers_search import load as load_search_data  # noqa: E402
@@ -60,6 +62,8 @@ CONCURRENCIES = [int(n) for n in os.environ.get("BENCH_CONCURRENCIES", "1,10,50"
 SEARCH_OFFERS = int(os.environ.get("BENCH_SEARCH_OFFERS", "5000"))
 SEARCH_SLOTS = int(os.environ.get("BENCH_SEARCH_SLOTS", "100000"))
 SEARCH_RUNS = int(os.environ.get("BENCH_SEARCH_RUNS", "60"))
+INSIGHT_SEARCHES = int(os.environ.get("BENCH_INSIGHT_SEARCHES", "100000"))
+INSIGHT_BOOKINGS = int(os.environ.get("BENCH_INSIGHT_BOOKINGS", "10000"))
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 COMPARE_CONCURRENCIES = [int(n) for n in os.environ.get(
     "BENCH_COMPARE_CONCURRENCIES", "10,50").split(",")]
@@ -468,7 +472,9 @@ def print_table(results):
     for name, figures in results["search"].items():
         if isinstance(figures, dict):
             print("  {:40} p50 {:>7} ms  p95 {:>7} ms".format(name, figures["p50_ms"],
-                                                     figures["p95_ms"]))
+                                                             figures["p95_ms"]))
+    print("\n== insight: GET /api/v1/insight, {searches} searches, {bookings} bookings ==\n"
+          "  p50 {p50_ms} ms  p95 {p95_ms} ms ({runs} runs)".format(**results["insight"]))
     aims.print_aims(results["aims"])
 
 
@@ -520,6 +526,9 @@ def main():
         best = max(phase["confirmed_per_s"] for phase in results["bookings"])
         results["ratio_to_bound"] = round(best / bound, 3)
         results["search"] = search_phase(system, payers[0][0])
+        officer = Client(system.base_url).signed_in("bench.officer", PASSWORD)
+        results["insight"] = insight_report.phase(system, officer, INSIGHT_SEARCHES,
+                                                  INSIGHT_BOOKINGS, SEARCH_RUNS)
     results["aims"] = aims.evaluate(results)
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
     with open(RESULTS, "w") as output:

@@ -25,7 +25,7 @@ from .http import PUBLIC, SERVICE, api
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("budgets", "providers", "bookings")
+SERVICES = ("budgets", "providers", "bookings", "insight")
 HEALTH_TIMEOUT_SECONDS = 2
 ADMIN, OFFICER, FAMILY, PROVIDER = ("admin",), ("officer",), ("family",), ("provider",)
 # a new account's password is hashed, and hashing is bounded (docs/gateway.md)
@@ -265,7 +265,9 @@ def search_offers(service, call):
     limit, cursor = filters.pop("limit"), filters.pop("cursor")
     if "from_" in filters:
         filters["from"] = filters.pop("from_")
-    return service.providers.search(filters, limit, cursor)
+    # recorded for commissioning with the searcher's council, never who searched
+    return service.providers.search(filters, limit, cursor,
+                                    searcher_council=call.actor["council"])
 
 
 @api("GET", "/offers/<offer_id>", "One offer with its future slots",
@@ -351,6 +353,33 @@ def approve_spend(service, call, booking_id):
      body=s.DeclineSpendSchema, response=s.ApprovalSchema, tag="approvals")
 def decline_spend(service, call, booking_id):
     return service.budgets.decline_spend(call.actor, booking_id, call.body["reason"])
+
+
+# ---- commissioning insight ---------------------------------------------------------------
+
+@api("GET", "/insight", "Commissioning figures: unmet demand, supply and demand, spend, "
+     "gifted places, why bookings were not made, approval times; `Accept: text/csv` (or "
+     "`?format=csv`) with `table` for one table", roles=ADMIN + OFFICER + PROVIDER,
+     query=s.InsightQuery, response=s.InsightSchema, content_types=("text/csv",),
+     tag="insight", description="`from` and `to` are days, both included (default: from the "
+     "first of the month eleven months ago to 90 days ahead). An officer gets their "
+     "council's tables, an admin every council's, a provider its own places "
+     "(`provider`). A grouping of 1 to 4 families shows \"fewer than 5\" instead of its "
+     "figure. For CSV, `table` is required: one of the tables this caller gets "
+     "(docs/api-v1.md).")
+def get_insight(service, call):
+    query = call.query
+    days = (query["from_"] and query["from_"].isoformat(),
+            query["to"] and query["to"].isoformat())
+    wanted = query["format"] or call.request.accept_mimetypes.best_match(
+        ["application/json", "text/csv"], default="application/json")
+    if wanted not in ("csv", "text/csv"):
+        return service.insight.get_insight(call.actor, *days)
+    if query["table"] is None:
+        raise errors.invalid({"table": ["Say which table the CSV is of."]})
+    return Response(service.insight.get_insight_csv(call.actor, query["table"], *days),
+                    mimetype="text/csv", headers={"Content-Disposition":
+                    'attachment; filename="insight-{}.csv"'.format(query["table"])})
 
 
 # Every operation above, as a method of a mixin: nameko finds entrypoints on the service class.

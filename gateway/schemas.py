@@ -320,6 +320,18 @@ class StatementQuery(Strict):
     format = fields.String(validate=validate.OneOf(("json", "csv")), load_default=None)
 
 
+INSIGHT_TABLES = ("unmet_demand", "supply_and_demand", "spend_by_kind", "spend_by_area",
+                  "gifted", "rejections", "cancellations", "approvals", "provider")
+
+
+class InsightQuery(Strict):
+    """The days of the figures, both included; `table` picks the CSV's table."""
+    from_ = fields.Date(data_key="from", validate=day_in_span, load_default=None)
+    to = fields.Date(validate=day_in_span, load_default=None)
+    table = fields.String(validate=validate.OneOf(INSIGHT_TABLES), load_default=None)
+    format = fields.String(validate=validate.OneOf(("json", "csv")), load_default=None)
+
+
 # ---- output ---------------------------------------------------------------------------------
 
 class ProblemSchema(Schema):
@@ -403,6 +415,62 @@ class ApprovalSchema(Schema):
     decided_by = fields.String(allow_none=True)
     decided_at = Timestamp(allow_none=True)
     reason = fields.String(allow_none=True)
+
+
+def Figure():  # noqa: N802 (a field, like the others)
+    """A whole number, or "fewer than 5" when its grouping is 1 to 4 families."""
+    return fields.Raw(metadata={"description": 'a whole number, or "fewer than 5" when the '
+                                               'grouping is 1 to 4 families'})
+
+
+def figures(name, **columns):
+    """A row of an insight table."""
+    return type(name, (Schema,), columns)
+
+
+def _text(**kwargs):
+    return fields.String(allow_none=True, **kwargs)
+
+
+UnmetDemandRow = figures(
+    "UnmetDemandRow", month=fields.String(), area=_text(), kind=_text(),
+    needs=fields.List(fields.String()), accessibility=fields.List(fields.String()),
+    searches=Figure())
+SupplyRow = figures(
+    "SupplyRow", month=fields.String(), area=_text(), kind=fields.String(),
+    places_published=fields.Integer(), places_booked=Figure(),
+    full_percent=fields.Integer(allow_none=True))
+SpendByKindRow = figures("SpendByKindRow", kind=fields.String(), spent_pence=Figure(),
+                         families=Figure())
+SpendByAreaRow = figures("SpendByAreaRow", area=fields.String(), spent_pence=Figure(),
+                         families=Figure())
+GiftedRow = figures("GiftedRow", month=fields.String(), area=_text(),
+                    places_given=fields.Integer(), places_taken=Figure())
+RejectionRow = figures("RejectionRow", reason=fields.String(), bookings=Figure())
+CancellationRow = figures("CancellationRow", kind=fields.String(), bookings=Figure())
+ApprovalTimes = figures(
+    "ApprovalTimes", decided=Figure(), approved=Figure(), declined=Figure(),
+    median_hours=fields.Float(allow_none=True), p90_hours=fields.Float(allow_none=True))
+ProviderRow = figures("ProviderRow", month=fields.String(), kind=fields.String(),
+                      places_offered=fields.Integer(), places_booked=Figure(),
+                      places_cancelled=Figure())
+
+
+class InsightSchema(Schema):
+    """An officer's (or admin's) tables, or a provider's own `provider` table."""
+    from_ = fields.String(data_key="from", attribute="from", required=True)
+    to = fields.String(required=True)
+    council = fields.String(allow_none=True)
+    provider_id = fields.String(allow_none=True)
+    unmet_demand = fields.List(fields.Nested(UnmetDemandRow))
+    supply_and_demand = fields.List(fields.Nested(SupplyRow))
+    spend_by_kind = fields.List(fields.Nested(SpendByKindRow))
+    spend_by_area = fields.List(fields.Nested(SpendByAreaRow))
+    gifted = fields.List(fields.Nested(GiftedRow))
+    rejections = fields.List(fields.Nested(RejectionRow))
+    cancellations = fields.List(fields.Nested(CancellationRow))
+    approvals = fields.Nested(ApprovalTimes)
+    provider = fields.List(fields.Nested(ProviderRow))
 
 
 class HealthSchema(Schema):

@@ -12,6 +12,7 @@ SERVICE_MODULES = {
     "budgets": "services.budgets.service",
     "providers": "services.providers.service",
     "bookings": "services.bookings.service",
+    "insight": "services.insight.service",
     "gateway": "gateway.service",
 }
 

@@ -107,6 +107,10 @@ BOOKING_REASONS = {
     "timed_out": N_("The booking took too long to complete."),
 }
 
+# Why bookings were not made, as the insight page counts them: a rejection's reason, or expiry.
+NOT_MADE_REASONS = dict(BOOKING_REASONS,
+                        expired=N_("The spend waited too long for an officer's decision."))
+
 # Why a spend needs the council's approval (an approval's reasons), for the family and officer.
 APPROVAL_REASONS = {
     "category_not_allowed": N_("The kind of break is not in the agreed plan."),

@@ -1,9 +1,55 @@
-"""Council officers' pages: approving spends and providers, and their families' budgets."""
-from ..api import approve_provider, approve_spend, decline_spend, get_budget, \
+"""Council officers' pages: approving spends and providers, their families' budgets, and the
+commissioning insight (with its CSV downloads, which providers use for their own figures)."""
+from ..api import approve_provider, approve_spend, decline_spend, get_budget, get_insight, \
     list_approvals, list_families, list_providers
-from .forms import FormErrors, Messages
+from . import charts, labels
+from .forms import FormErrors, Messages, Reader
 from .i18n import N_
-from .pages import OFFICER, Pages, Redirect, page
+from .pages import OFFICER, PROVIDER, Pages, Redirect, page
+
+def insight_days(reader):
+    """The insight API's `from` and `to` from a page's three-box dates (either may be blank)."""
+    days = {name: reader.date(name, required=False) for name in ("from", "to")}
+    reader.check()
+    return {name: day.isoformat() for name, day in days.items() if day}
+
+
+def insight_charts(fmt, figures):
+    """The officer's insight charts, each over its table's rows."""
+    _ = fmt.gettext
+    below = _(N_("Every figure is in the table below the chart."))
+    unmet = [(" · ".join([row["month"], row["area"] or _(N_("Any area")),
+                          charts.kind(fmt, row["kind"])]
+                         + [fmt.label(labels.NEEDS, need) for need in row["needs"]]
+                         + [fmt.label(labels.ACCESSIBILITY, feature)
+                            for feature in row["accessibility"]]), [row["searches"]])
+             for row in figures["unmet_demand"]]
+    supply = [(" · ".join([row["month"], row["area"] or _(N_("Any area")),
+                           charts.kind(fmt, row["kind"])]),
+               [row["places_published"], row["places_booked"]])
+              for row in figures["supply_and_demand"]]
+    return {
+        "unmet_demand": charts.bar_chart(
+            "chart-unmet", _(N_("Searches that found nothing")),
+            _(N_("A bar for each of the groupings with the most searches that found "
+                 "nothing, longest first.")) + " " + below,
+            unmet, [_(N_("Searches"))], charts.shown(fmt)),
+        "supply_and_demand": charts.bar_chart(
+            "chart-supply", _(N_("Places offered and booked")),
+            _(N_("Two bars for each month, area and kind of break: the places offered, then "
+                 "the places booked.")) + " " + below,
+            supply, [_(N_("Places offered")), _(N_("Places booked"))], charts.shown(fmt)),
+        "spend_by_kind": charts.bar_chart(
+            "chart-spend", _(N_("Spend by kind of break")),
+            _(N_("A bar for each kind of break: what was spent on it.")) + " " + below,
+            [(charts.kind(fmt, row["kind"]), [row["spent_pence"]])
+             for row in figures["spend_by_kind"]], [_(N_("Spent"))], charts.shown(fmt, money=True)),
+        "rejections": charts.bar_chart(
+            "chart-not-made", _(N_("Why bookings were not made")),
+            _(N_("A bar for each reason: how many bookings it stopped.")) + " " + below,
+            [(fmt.label(labels.NOT_MADE_REASONS, row["reason"]), [row["bookings"]])
+             for row in figures["rejections"]], [_(N_("Bookings"))], charts.shown(fmt)),
+    }
 
 
 class OfficerPages(Pages):
@@ -71,3 +117,27 @@ class OfficerPages(Pages):
         provider = self.operation(ctx, approve_provider, body={}, provider_id=provider_id)
         ctx.flash(N_("%(name)s is approved."), name=provider.get("name", ""))
         raise Redirect("/officer/providers")
+
+    INSIGHT = Messages({"from": (N_("Enter a real date"), N_("Enter a real date")),
+                        "to": (N_("Enter a real date"),
+                               N_("Enter a real date, not before the first date"))})
+
+    @page("GET", "/officer/insight", roles=OFFICER)
+    def web_insight(self, ctx):
+        values = ctx.request.args.to_dict(flat=False)
+        try:
+            figures = self.operation(ctx, get_insight, messages=self.INSIGHT,
+                                     query=insight_days(Reader(ctx.request.args, self.INSIGHT)))
+        except FormErrors as invalid:
+            return ctx.render("insight/officer.html", status=422, errors=invalid.errors,
+                              values=values, figures=None)
+        return ctx.render("insight/officer.html", figures=figures, values=values,
+                          charts=insight_charts(ctx.fmt, figures))
+
+    @page("GET", "/insight.csv", roles=OFFICER + PROVIDER)
+    def web_insight_csv(self, ctx):
+        """One insight table as CSV: an officer's (the insight page's links) or a provider's
+        own (its home page's)."""
+        args = ctx.request.args
+        query = {name: args[name] for name in ("from", "to", "table") if args.get(name)}
+        return self.operation(ctx, get_insight, query=dict(query, format="csv"))

@@ -1,12 +1,13 @@
 """Providers' pages: registering, their home, and their offers with the times to book."""
 import datetime
 
+from seibiant_common.errors import Unavailable
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
-from ..api import create_offer, get_offer, get_provider, list_provider_offers, publish_slots, \
-    register_provider, sign_in
-from . import labels
+from ..api import create_offer, get_insight, get_offer, get_provider, list_provider_offers, \
+    publish_slots, register_provider, sign_in
+from . import charts, labels
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_, TIMEZONE
 from .pages import PROVIDER, REFUSAL, Pages, Redirect, page
@@ -89,8 +90,13 @@ class ProviderPages(Pages):
 
     @page("GET", "/provider", roles=PROVIDER)
     def web_provider_home(self, ctx):
+        try:  # the figures are a view on the side: without them the page still serves
+            figures = self.operation(ctx, get_insight)
+        except Unavailable:
+            figures = None
         return ctx.render("provider/home.html", provider=self._own_provider(ctx),
-                          offers=self._own_offers(ctx), bookings=self._bookings(ctx))
+                          offers=self._own_offers(ctx), bookings=self._bookings(ctx),
+                          figures=figures, chart=figures and provider_chart(ctx.fmt, figures))
 
     OFFER = Messages({
         "title": (N_("Enter a title"), N_("Enter a title, up to 200 characters")),
@@ -215,3 +221,15 @@ class ProviderPages(Pages):
 def _vocab():
     return dict(categories=CATEGORIES, accessibility=ACCESSIBILITY_FEATURES, needs=CARE_NEEDS,
                 kinds=tuple(labels.PROVIDER_KINDS))
+
+
+def provider_chart(fmt, figures):
+    """The provider's own places offered and booked, over its figures' rows."""
+    _ = fmt.gettext
+    return charts.bar_chart(
+        "chart-places", _(N_("Your places offered and booked")),
+        _(N_("Two bars for each month and kind of break: the places offered, then the places "
+             "booked.")) + " " + _(N_("Every figure is in the table below the chart.")),
+        [(" · ".join([row["month"], charts.kind(fmt, row["kind"])]),
+          [row["places_offered"], row["places_booked"]]) for row in figures["provider"]],
+        [_(N_("Places offered")), _(N_("Places booked"))], charts.shown(fmt))

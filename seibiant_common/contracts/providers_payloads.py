@@ -9,6 +9,12 @@ def places() -> fields.Integer:
     return fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
 
+def added(field: fields.Field) -> fields.Field:
+    """A field added within schema version 1: a payload written before it has none (None)."""
+    field.required, field.load_default, field.allow_none = False, None, True
+    return field
+
+
 class PlacesReserved(Payload):
     booking_id = ident()
     slot_id = ident()
@@ -45,6 +51,7 @@ class PublishedSlot(Payload):
     id = ident()
     start = moment()
     end = moment()
+    capacity = added(places())  # the places published, for insight
 
 
 class SlotsPublished(Payload):
@@ -54,6 +61,7 @@ class SlotsPublished(Payload):
     provider_id = ident()
     category = text()
     price_pence = pence()
+    region = added(text())  # the offer's area (a council slug), for insight
     slots = fields.List(fields.Nested(PublishedSlot), required=True)
 
 
@@ -66,6 +74,23 @@ class ProviderSuspended(Payload):
     reason = text()
 
 
+class SearchMade(Payload):
+    """A search (its first page) and how many offers that page found; never who searched,
+    only the searcher's council when they belong to one. Filters not asked are None (lists
+    empty); `words` are the search terms as search matches them."""
+    region = text(allow_none=True)
+    category = text(allow_none=True)
+    window_from = moment(allow_none=True, data_key="from")
+    window_to = moment(allow_none=True, data_key="to")
+    accessibility = fields.List(fields.String(), required=True)
+    needs = fields.List(fields.String(), required=True)
+    max_price_pence = pence(allow_none=True)
+    words = fields.List(fields.String(), required=True)
+    offers_found = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    more_found = fields.Boolean(required=True)  # a next page: more than offers_found
+    council = text(allow_none=True)
+
+
 PAYLOADS = {
     names.PLACES_RESERVED: PlacesReserved,
     names.RESERVATION_REFUSED: ReservationRefused,
@@ -74,4 +99,5 @@ PAYLOADS = {
     names.SLOTS_PUBLISHED: SlotsPublished,
     names.PROVIDER_APPROVED: ProviderApproved,
     names.PROVIDER_SUSPENDED: ProviderSuspended,
+    names.SEARCH_MADE: SearchMade,
 }

@@ -253,9 +253,9 @@ def publish_slots(uow, actor, offer_id, data):
           slot_ids=[slot.id for slot in published])
     payloads.emit(uow, events.SLOTS_PUBLISHED, {
         "offer_id": offer.id, "provider_id": offer.provider_id, "category": offer.category,
-        "price_pence": offer.price_pence,
-        "slots": [{"id": slot.id, "start": slot.starts_at, "end": slot.ends_at}
-                  for slot in published]}, offer.id)
+        "price_pence": offer.price_pence, "region": offer.region,
+        "slots": [{"id": slot.id, "start": slot.starts_at, "end": slot.ends_at,
+                   "capacity": slot.capacity} for slot in published]}, offer.id)
     return {"items": [slot_view(slot) for slot in published]}
 
 

@@ -171,6 +171,11 @@ class SearchSchema(Schema):
     q = text(0, 200, load_default=None, allow_none=True)
 
 
+class SearcherSchema(Schema):
+    """The searcher's council, recorded with the search (never who searched)."""
+    council = fields.String(load_default=None, allow_none=True, validate=REGION_SLUG)
+
+
 class ReservePlacesSchema(Schema):
     booking_id = ident(required=True)
     slot_id = ident(required=True)

@@ -8,16 +8,24 @@ Two ways to a page, both on the partial indexes of available slots (`ix_slots_op
 - few offers match the filters: their first available starts, one index probe each;
 - many match: walk the available slots in time order and stop as soon as the page is full;
   with many offers matching, a page fills after a few steps however many slots there are.
+
+Every new search (a first page; the pages after it are the same search) is recorded for
+commissioning as `search_made`: its filters and how many offers it found, never who searched
+(only their council, when the caller says it). It goes through the outbox like every event,
+so a search is a small write: one outbox row in the search's own transaction, published
+after its commit (docs/performance.md, "Recording searches", has the cost).
 """
 import sqlalchemy as sa
 
+from seibiant_common.contracts import payloads
+from seibiant_common.contracts import providers as events
 from seibiant_common.cursors import ID, MOMENT, decode_cursor
 from seibiant_common.errors import wire_errors
 from seibiant_common.paging import page_of
 from seibiant_common.types import utcnow
 
 from . import domain
-from .application import offer_view, slot_view
+from .application import new_id, offer_view, slot_view
 from .models import offers, providers, slots
 
 LIKE_ESCAPE = "\\"
@@ -75,9 +83,10 @@ def _after(start_column, id_column, position):
 
 
 @wire_errors()
-def search(uow, filters, limit, cursor):
+def search(uow, filters, limit, cursor, searcher_council=None):
     """A page of `{"items": [offer with "slots" (in the window, with places)], "next_cursor"}`.
-    The window is slots starting from `from` (default now) until before `to` (default open)."""
+    The window is slots starting from `from` (default now) until before `to` (default open).
+    A first page is recorded (`search_made`), with `searcher_council` if given."""
     now = utcnow()
     window = Window(filters["window_from"] or now, filters["window_to"], now)
     position = decode_cursor(cursor, MOMENT, ID) if cursor is not None else None
@@ -94,8 +103,24 @@ def search(uow, filters, limit, cursor):
         page = _walk(connection, everyone, window, position, limit + 1)
     page = page_of([offer_id for offer_id, _ in page],
                    [(start, offer_id) for offer_id, start in page], limit)
+    if cursor is None:
+        _record(uow, filters, len(page["items"]), page["next_cursor"] is not None,
+                searcher_council)
     return {"items": _offers_with_slots(connection, page["items"], window),
             "next_cursor": page["next_cursor"]}
+
+
+def _record(uow, filters, found, more, council):
+    """The demand a search shows, as `search_made` (a new aggregate: nothing to order)."""
+    payloads.emit(uow, events.SEARCH_MADE, {
+        "region": filters["region"], "category": filters["category"],
+        "window_from": filters["window_from"], "window_to": filters["window_to"],
+        "accessibility": sorted(set(filters["accessibility"] or ())),
+        "needs": sorted(set(filters["needs"] or ())),
+        "max_price_pence": filters["max_price_pence"],
+        "words": domain.search_terms(filters["q"] or ""),
+        "offers_found": found, "more_found": more, "council": council,
+    }, new_id(), new_aggregate=True)
 
 
 def _first_starts(connection, offer_ids, window, position, count):

@@ -19,16 +19,17 @@ RPC (docs/contracts.md, "providers"); `actor` is `{user_id, role, council, provi
   `booking_ids` affected); another provider's offer or slot is NotFound
 - `get_slot(slot_id)` -> `{id, offer_id, provider_id, start, end, capacity, remaining,
   price_pence, category, bookable, status}`
-- `search(filters, limit=50, cursor=None)`, filters `{region, category, from, to,
-  accessibility, needs, max_price_pence, q}` -> `{items: [offer + slots], next_cursor}`
+- `search(filters, limit=50, cursor=None, searcher_council=None)`, filters `{region,
+  category, from, to, accessibility, needs, max_price_pence, q}` -> `{items: [offer +
+  slots], next_cursor}`; a first page is recorded as `search_made` (never who searched)
 - `reserve_places(booking_id, slot_id, places)`, `release_places(booking_id)` -> the
   booking's reservation `{booking_id, status: reserved|refused|released, reason, ...}`;
   asked again, each answers the same and announces it again (a new event)
 
 Events published: places_reserved, reservation_refused, places_released, slots_published,
-slot_withdrawn, provider_approved, provider_suspended. Handled: bookings.booking_requested
-(reserve) and bookings.booking_rejected / booking_cancelled / booking_expired (release), as
-`handlers.EVENT_HANDLERS` says.
+slot_withdrawn, provider_approved, provider_suspended, search_made. Handled:
+bookings.booking_requested (reserve) and bookings.booking_rejected / booking_cancelled /
+booking_expired (release), as `handlers.EVENT_HANDLERS` says.
 """
 import os
 
@@ -169,11 +170,12 @@ class ProvidersService:
         return schemas.SlotDetailSchema().dump(slot)
 
     @rpc
-    def search(self, filters, limit=50, cursor=None):
+    def search(self, filters, limit=50, cursor=None, searcher_council=None):
         filters = parse(schemas.SearchSchema(), filters or {})
         page = parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        council = parse(schemas.SearcherSchema(), {"council": searcher_council})["council"]
         with self.db.unit_of_work() as uow:
-            found = search(uow, filters, **page)
+            found = search(uow, filters, searcher_council=council, **page)
         return schemas.SearchPageSchema().dump(found)
 
     # --- places ------------------------------------------------------------------------

@@ -36,3 +36,8 @@ def test_each_aim_is_judged_on_its_figure_and_a_missing_one_is_not_measured():
     assert "search p95 ms, all_queries" not in rows  # pooled, not a query
     offers = rows["GET /api/v1/offers requests per second, 10 connections (2 x 143)"]
     assert (offers["aim"], offers["met"]) == (">= 286", True)
+    insight = rows["GET /api/v1/insight p95 ms, 100,000 searches and 10,000 bookings"]
+    assert (insight["figure"], insight["met"]) == (None, None)  # not measured in this run
+    results["insight"] = {"searches": 100_000, "bookings": 10_000, "p95_ms": 200.5}
+    insight = by_name(aims.evaluate(results))[insight["name"]]
+    assert (insight["aim"], insight["met"]) == ("<= 200", False)

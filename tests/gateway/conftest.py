@@ -14,6 +14,7 @@ from devtools import sandbox
 from devtools.processes import wait_until
 from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
+from services.insight.service import InsightService
 from services.providers.service import ProvidersService
 
 ADMIN_PASSWORD = "admin-password-for-tests"
@@ -88,9 +89,9 @@ def vhost_uri(rabbitmq):
 
 
 def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService,
-                                               BookingsService), **overrides):
+                                               BookingsService, InsightService), **overrides):
     databases = {name: "sqlite:///{}".format(directory / "{}.sqlite3".format(name))
-                 for name in ("budgets", "providers", "bookings", "gateway")}
+                 for name in ("budgets", "providers", "bookings", "insight", "gateway")}
     port = sandbox.free_port()
     config = gateway_config(amqp_uri, databases, port, **overrides)
     containers = []

@@ -15,12 +15,15 @@ from services.budgets import handlers as budgets_handlers
 from services.budgets.service import BudgetsService
 from services.providers import handlers as providers_handlers
 from services.providers.service import ProvidersService
+from services.insight import handlers as insight_handlers
+from services.insight.service import InsightService
 
 NAMES = {bookings: payloads.bookings_payloads, budgets: payloads.budgets_payloads,
          providers: payloads.providers_payloads}
 TABLES = {BookingsService: bookings_handlers.EVENT_HANDLERS,
           BudgetsService: budgets_handlers.EVENT_HANDLERS,
-          ProvidersService: providers_handlers.EVENT_HANDLERS}
+          ProvidersService: providers_handlers.EVENT_HANDLERS,
+          InsightService: insight_handlers.EVENT_HANDLERS}
 START = datetime.datetime(2030, 5, 4, 10, tzinfo=datetime.timezone.utc)
 
 

@@ -13,7 +13,8 @@ from seibiant_common.migrations import upgrade
 from devtools.processes import ROOT
 
 SERVICES = {"budgets": "services/budgets", "providers": "services/providers",
-            "bookings": "services/bookings", "gateway": "gateway"}
+            "bookings": "services/bookings", "insight": "services/insight",
+            "gateway": "gateway"}
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])

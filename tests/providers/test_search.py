@@ -1,6 +1,7 @@
 """Search on both database engines: the filters, the window, availability, order and pages."""
 import pytest
 
+from seibiant_common.errors import InvalidInput
 from services.providers import search
 
 from .conftest import OFFICER, iso, later
@@ -110,3 +111,39 @@ def check(world, offers, slots):
     assert pages == ["C", "A", "B", "D"]
     first = world.rpc.search({"region": "powys"}, 2)
     assert found({"region": "powys"}, 2, first["next_cursor"]) == "D"
+
+
+def test_a_new_search_is_recorded_with_what_it_found_and_never_who(world_of):
+    world = world_of("postgresql")
+    offers, _slots = build(world)
+    before = len(world.outbox("search_made"))  # build searches nothing: 0
+    first = world.rpc.search({"region": "powys", "needs": ["autism", "autism"],
+                              "q": "Quiet CAFÉ"}, 1, None, "powys")
+    assert [item["id"] for item in first["items"]] == [offers["A"]]
+    world.rpc.search({"accessibility": ["hearing_loop"]})
+    # A later page is the same search, not another one.
+    world.rpc.search({"region": "powys"}, 1, world.rpc.search({"region": "powys"}, 1)[
+        "next_cursor"])
+    recorded = [event["payload"] for event in world.outbox("search_made")][before:]
+    assert recorded[0] == {
+        "region": "powys", "category": None, "from": None, "to": None, "accessibility": [],
+        "needs": ["autism"], "max_price_pence": None, "words": ["quiet", "cafe"],
+        "offers_found": 1, "more_found": False, "council": "powys"}
+    assert (recorded[1]["accessibility"], recorded[1]["offers_found"],
+            recorded[1]["more_found"], recorded[1]["council"]) == (
+        ["hearing_loop"], 0, False, None)
+    assert [(found["offers_found"], found["more_found"]) for found in recorded[2:]] == [(1, True)]
+    # nothing in it says who searched
+    assert not {"user_id", "family_id", "actor"} & set(recorded[0])
+    # What insight needs of a publication: the offer's area, each slot's places.
+    published = next(event["payload"] for event in world.outbox("slots_published")
+                     if event["payload"]["offer_id"] == offers["C"])
+    assert published["region"] == "ceredigion"
+    assert [slot["capacity"] for slot in published["slots"]] == [5]
+
+
+def test_a_searcher_council_that_is_no_council_slug_is_refused(world_of):
+    world = world_of("sqlite")
+    with pytest.raises(InvalidInput) as refused:
+        world.rpc.search({}, 10, None, "Not A Slug!")
+    assert "council" in refused.value.errors

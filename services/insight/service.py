@@ -1,0 +1,62 @@
+"""The insight service: commissioning figures made from the other services' events, never
+from their tables. nameko entrypoints only; the rules live in `domain`, the use cases in
+`application`.
+
+RPC (docs/contracts.md, "insight"); `actor` is `{user_id, role, council, provider_id}`:
+- `health()`
+- `get_insight(actor, first_day=None, last_day=None)` -> `{from, to, council, provider_id,
+  <table>: rows}`: an officer its council's tables, an admin every council's, a provider its
+  own (`provider`); a family is Forbidden. Tables and rows: `domain` and docs/api-v1.md.
+- `get_insight_csv(actor, table, first_day=None, last_day=None)` -> one table as CSV text
+- `rebuild()` -> `{events}`: the projections made again from the kept events (an operator's
+  command: `python -m services.insight.rebuild`)
+
+Events handled (kept, then projected): providers' search_made, slots_published,
+places_reserved, places_released; bookings' booking_requested, booking_confirmed,
+booking_rejected, booking_cancelled, booking_expired; budgets' approval_required,
+spend_approved, spend_declined, funds_captured (`handlers.EVENT_HANDLERS`). Emits nothing.
+"""
+import os
+
+from seibiant_common.database import Database
+from seibiant_common.logs import Correlation
+from seibiant_common.messaging import answering
+from seibiant_common.rpc import rpc
+
+from . import application, models, schemas
+from .handlers import EVENT_HANDLERS
+
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+@answering(EVENT_HANDLERS)  # the events insight hears: every one kept and projected
+class InsightService:
+    name = "insight"
+
+    db = Database(models.PLUMBING_TABLES, MIGRATIONS)
+    correlation = Correlation()
+
+    @rpc
+    def health(self):
+        self.db.ping()
+        return {"service": self.name, "status": "ok"}
+
+    @rpc
+    def get_insight(self, actor, first_day=None, last_day=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        window = schemas.parse(schemas.WindowSchema(), {"from": first_day, "to": last_day})
+        with self.db.unit_of_work() as uow:
+            return application.report(uow, actor, **window)
+
+    @rpc
+    def get_insight_csv(self, actor, table, first_day=None, last_day=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        request = schemas.parse(schemas.TableSchema(),
+                                {"table": table, "from": first_day, "to": last_day})
+        with self.db.unit_of_work() as uow:
+            return application.csv_table(uow, actor, **request)
+
+    @rpc
+    def rebuild(self):
+        with self.db.unit_of_work() as uow:
+            return application.rebuild(uow)
