@@ -8,7 +8,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from . import times
 from .errors import InvalidInput
 
-ROLES = ("admin", "officer", "family", "provider")
+ROLES = ("admin", "officer", "family", "provider", "referrer")
 
 
 class ActorSchema(Schema):
@@ -22,6 +22,9 @@ class ActorSchema(Schema):
     council = fields.String(load_default=None, allow_none=True)
     provider_id = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=64))
+    # a referrer's: the carers of their centre
+    carer_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                            load_default=list)
 
     @validates_schema
     def officers_belong_to_a_council(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -13,6 +13,19 @@ class RequestBookingSchema(Schema):
                             validate=validate.Range(min=1, max=MAX_PLACES))
     budget_id = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(min=1, max=64))
+    family_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
+
+
+class SetGiftedAllowanceSchema(Schema):
+    council = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    breaks_per_12_months = fields.Integer(required=True, strict=True,
+                                          validate=validate.Range(min=0, max=1000))
+
+
+class GiftedAllowanceQuerySchema(Schema):
+    family_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
 
 
 class BookingIdSchema(Schema):
@@ -64,6 +77,7 @@ class BookingSchema(Schema):
     slot_end = fields.AwareDateTime()
     final_amount_pence = fields.Integer(allow_none=True)
     decline_reason = fields.String(allow_none=True)
+    booked_by = fields.String(allow_none=True)
     transitions = fields.List(fields.Nested(TransitionSchema))
 
 

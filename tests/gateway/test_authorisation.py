@@ -7,7 +7,7 @@ from .world import PASSWORD, World, unique
 
 OK = "ok"  # any answer that is not about who is asking (2xx, or a 409 of the thing's state)
 ROLES = ("anonymous", "bad_token", "admin", "officer", "other_officer", "family",
-         "other_family", "provider", "other_provider")
+         "other_family", "provider", "other_provider", "referrer")
 SIGNED_IN = ROLES[2:]
 
 
@@ -55,10 +55,13 @@ def matrix(w):
          expect(404, admin=OK, officer=OK, family=OK)),
         ("POST", "/budgets", budget, expect(403, officer=OK, other_officer=422)),
         ("GET", "/budgets/" + B, None,
-         expect(404, admin=403, provider=403, other_provider=403, officer=OK, family=OK)),
+         expect(404, admin=403, provider=403, other_provider=403, referrer=403, officer=OK,
+                family=OK)),
         ("GET", "/budgets/{}/statement".format(B), None,
-         expect(404, admin=403, provider=403, other_provider=403, officer=OK, family=OK)),
-        ("GET", "/budgets", None, expect(OK, admin=403, provider=403, other_provider=403)),
+         expect(404, admin=403, provider=403, other_provider=403, referrer=403, officer=OK,
+                family=OK)),
+        ("GET", "/budgets", None, expect(OK, admin=403, provider=403, other_provider=403,
+                                         referrer=403)),
         ("GET", "/providers", None, expect(403, **officers)),
         ("GET", "/providers/" + P, None, expect(OK)),
         ("GET", "/providers/{}/offers".format(P), None,
@@ -74,7 +77,7 @@ def matrix(w):
         ("GET", "/offers/" + O, None, expect(OK)),
         ("POST", "/bookings", {"slot_id": w.other_slot["id"], "places": 1,
                                "budget_id": w.other_budget["id"]},
-         expect(403, family=OK, other_family=OK)),
+         expect(403, family=OK, other_family=OK, referrer=422)),  # for no carer of theirs
         ("GET", "/bookings/" + K, None,
          expect(404, admin=403, officer=OK, family=OK, provider=OK)),
         ("GET", "/bookings", None, expect(OK, admin=403)),
@@ -96,6 +99,7 @@ def test_every_endpoint_by_every_role(world, api):
         "admin": world.admin, "officer": world.officer, "other_officer": world.other_officer,
         "family": world.family, "other_family": world.other_family,
         "provider": world.provider, "other_provider": world.other_provider,
+        "referrer": world.referrer,
     }
     wrong = []
     calls = 0
