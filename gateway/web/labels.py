@@ -79,6 +79,8 @@ BOOKING_REASONS = {
     "budget_not_found": N_("The budget could not be found."),
     "price_changed": N_("The price changed while you were booking."),
     "timed_out": N_("The booking took too long to complete."),
+    "allowance_used": N_("You have had all the gifted breaks your council allows in 12 "
+                         "months."),
 }
 
 # Why a spend needs the council's approval (an approval's reasons), for the family and officer.
