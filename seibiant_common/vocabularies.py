@@ -34,7 +34,7 @@ PATTERN_TIME_ZONES = ("UTC", "Europe/London")
 # the budget's period does not cover the break, the budget does not exist or is not the
 # family's, the provider's price changed between the request and the reservation, a step
 # of the saga got no answer after its retries, and a gifted break past the council's
-# allowance of them (issue 19).
+# allowance of them.
 REJECTION_REASONS = (
     "sold_out", "insufficient_funds", "declined", "budget_inactive", "provider_not_approved",
     "slot_not_bookable",

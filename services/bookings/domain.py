@@ -56,7 +56,7 @@ PRICE_CHANGED = "price_changed"
 TIMED_OUT = "timed_out"
 ALLOWANCE_USED = "allowance_used"
 
-# The fair share of gifted breaks (issue 19): a council allows each carer so many gifted
+# The fair share of gifted breaks: a council allows each carer so many gifted
 # bookings in a rolling 12 months (DEFAULT_GIFTED_ALLOWANCE until its officer sets one). A
 # gifted booking counts from its request for GIFT_WINDOW unless it is given back: rejected,
 # cancelled or expired ones are; completed ones are not.

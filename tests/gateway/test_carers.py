@@ -1,4 +1,4 @@
-"""Referrers and carers (issue 19) through the public API, on the live system: a carers'
+"""Referrers and carers through the public API, on the live system: a carers'
 centre refers carers and books gifted breaks for them, carers ask to join and are verified,
 and each council's gifted allowance is a fair share (given back when a gift is undone)."""
 import uuid

@@ -1,8 +1,7 @@
-"""A carers' centre in a real browser (issue 19): a referrer refers a carer with the keyboard
+"""A carers' centre in a real browser: a referrer refers a carer with the keyboard
 alone and books a gifted break for them; the carer signs in (in the Welsh they chose) and
 books a gifted break of their own, seeing how many are left. Every page is checked with axe,
 and the referrer's pages fit a 320 px screen."""
-import requests
 from playwright.sync_api import expect
 
 from .conftest import ADMIN_PASSWORD, AXE_SCRIPT
@@ -31,9 +30,7 @@ def centre(api, world):
     slots = api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [
         {"start": START.format(day), "end": START.format(day).replace("T11", "T13"),
          "capacity": 3} for day in (1, 8)]})["items"]
-    requests.put(api.base_url + "/api/v1/councils/{}/gifted-allowance".format(
-        world["council"]), json={"breaks_per_12_months": 2}, timeout=10,
-        headers={"Authorization": "Bearer " + world["officer_token"]}).raise_for_status()
+    api.allow_gifts(world, 2)
     return referrer, offer, slots
 
 
