@@ -118,6 +118,8 @@ WEEKDAYS = {
 # Refusals (Conflict codes) of the services and the gateway, in plain words.
 CONFLICTS = {
     "username_unavailable": N_("That username is taken. Choose another one."),
+    "not_verified": N_("A carers' centre has not checked your request to join yet. You can "
+                       "book once it has."),
     "provider_exists": N_("This account has registered a provider already."),
     "provider_not_approved": N_("Your provider account is waiting for a council officer to "
                                 "approve it. You can publish offers once it is approved."),

@@ -1,12 +1,13 @@
 """Referrers' pages: the carers of their centre, referring a carer, verifying carers who
-asked to join, and booking a gifted break on a carer's behalf."""
+asked to join, and booking a gifted break on a carer's behalf; and the page where a carer
+asks to join."""
 import uuid
 
 from seibiant_common.vocabularies import CARE_NEEDS
 
 from .. import errors
 from ..api import get_gifted_allowance, list_carers, list_self_referrals, refer_carer, \
-    request_booking, search_offers, verify_carer
+    refer_oneself, request_booking, search_offers, sign_in, verify_carer
 from .forms import FormErrors, Messages, Reader
 from .i18n import LANGUAGES, N_
 from .pages import REFERRER, Pages, Redirect, page
@@ -115,3 +116,59 @@ class ReferrerPages(Pages):
             ctx.flash(next(iter(refused.errors.values())))
             raise Redirect("/referrer/carers/{}".format(family_id))
         raise Redirect("/bookings/{}".format(booking["id"]))
+
+    JOIN = Messages({
+        "council": (N_("Enter your council area"),
+                    N_("Enter your council area in lower-case letters, like powys")),
+        "display_name": (N_("Enter your name"), N_("Enter a name of up to 120 characters")),
+        "needs": (N_("Choose the needs of the person you care for"),
+                  N_("Choose the needs of the person you care for")),
+        "language": (N_("Choose your language"), N_("Choose your language")),
+        "consent": (N_("Tick the box to agree that a carers' centre may check your request"),
+                    N_("Tick the box to agree that a carers' centre may check your request")),
+        "username": REFER.fields["username"],
+        "password": REFER.fields["password"],
+    }, api_fields={"consent_statement": "consent"})
+    # What a carer who asks to join agrees to; kept, in the words they read, as their consent.
+    CONSENT = N_("I agree that Seibiant keeps these details, and that a carers' centre of my "
+                 "council may see them and contact me to check who I am.")
+    UNUSABLE_USERNAME = N_("You cannot be signed in with this username and password. If you "
+                           "have an account already, sign in; if not, choose another username")
+
+    def _join_form(self, ctx, form_errors=None, status=200):
+        context = dict(needs=CARE_NEEDS, consent=self.CONSENT)
+        if form_errors is None:
+            return ctx.render("referrer/join.html", values={"language": ctx.language},
+                              **context)
+        return self._form_page(ctx, "referrer/join.html", form_errors, status=status,
+                               list_fields=("needs",), **context)
+
+    @page("GET", "/join")
+    def web_join_form(self, ctx):
+        return self._join_form(ctx)
+
+    @page("POST", "/join")
+    def web_join(self, ctx):
+        """Asks to join; then signs in with the new password, which a taken username's
+        request (which stores nothing, and says so to no one) cannot."""
+        reader = Reader(ctx.request.form, self.JOIN)
+        body = {name: reader.text(name) for name in ("display_name", "language", "username")}
+        body["council"] = reader.text("council").lower()
+        body["password"] = ctx.request.form.get("password", "")
+        body["needs"] = reader.choices("needs")
+        body["consent_statement"] = ctx._(self.CONSENT) if reader.text("consent") else ""
+        try:
+            self.check_form(refer_oneself, body, reader)
+            self.operation(ctx, refer_oneself, body=body, messages=self.JOIN)
+        except FormErrors as invalid:
+            return self._join_form(ctx, invalid, status=422)
+        try:
+            token = self.operation(ctx, sign_in, body={"username": body["username"],
+                                                         "password": body["password"]})
+        except errors.Problem:
+            return self._join_form(ctx, FormErrors({"username": self.UNUSABLE_USERNAME}),
+                                   status=422)
+        self._signed_in(ctx, token)
+        ctx.flash(N_("You have asked to join. A carers' centre of your council will check "
+                     "your request; you can book breaks once it has."))
+        raise Redirect("/family")

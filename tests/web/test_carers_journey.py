@@ -91,3 +91,43 @@ def test_a_referrer_refers_a_carer_who_signs_in_and_books_a_gifted_break(
             assert wide <= 320, "{} is {} px wide at 320 px".format(path, wide)
     finally:
         context.close()
+
+
+def test_a_carer_asks_to_join_and_books_once_a_referrer_has_verified_them(
+        live_system, world, api, new_page, pages):
+    referrer, offer, slots = centre(api, world)
+    carer = {"username": "joiner-" + world["suffix"], "password": "joiner-password-1"}
+
+    person = Person(new_page(), pages, "en", keyboard=True)
+    person.open(live_system + "/")
+    person.activate('main a[href="/join"]')
+    person.submit('form[action="/join"]')  # nothing filled in: every error, the box too
+    person.sees("Tick the box to agree that a carers' centre may check your request")
+    person.fill("#council", world["council"])
+    person.fill("#display_name", "Tomos Owen")
+    person.tick('input[name="consent"]')
+    person.fill("#username", carer["username"])
+    person.fill("#password", carer["password"])
+    person.submit('form[action="/join"]')
+    person.sees("You have asked to join. A carers' centre of your council will check your "
+                "request; you can book breaks once it has.")
+    book = "{}/breaks/{}/slots/{}/book".format(live_system, offer["id"], slots[0]["id"])
+    person.open(book)
+    person.submit("main form")
+    person.submit("main form")  # confirmed: refused, in words
+    person.sees("A carers' centre has not checked your request to join yet. You can book "
+                "once it has.")
+
+    worker = Person(new_page(), pages, "en")
+    worker.sign_in(live_system, referrer["username"], referrer["password"])
+    worker.activate('nav a[href="/referrer/self-referrals"]')
+    worker.sees("Tomos Owen")
+    worker.activate('main section:has-text("Tomos Owen") button[type=submit]')
+    worker.sees("%(name)s is verified: they are a carer of your centre and can book.",
+                name="Tomos Owen")
+
+    person.open(book)
+    person.submit("main form")
+    person.submit("main form")
+    expect(person.page.locator("#booking-status")).to_contain_text(person._("Confirmed"),
+                                                                   timeout=15000)
