@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from seibiant_common.paging import keyset_page
 from seibiant_common.types import UtcDateTime, utcnow
 
-from .models import IdempotencyRecord, LoginCounter, RevokedToken, User
+from .models import IdempotencyRecord, LoginCounter, Referral, RevokedToken, User
 
 ADMIN_USERNAME = "admin"
 IDEMPOTENCY_TTL = datetime.timedelta(hours=24)
@@ -19,6 +19,10 @@ ABANDONED_AFTER = datetime.timedelta(seconds=60)  # a claim whose request never 
 
 
 class UsernameTaken(Exception):
+    pass
+
+
+class AlreadyVerified(Exception):
     pass
 
 
@@ -34,7 +38,7 @@ def user_dict(user):
         "id": user.id, "username": user.username, "role": user.role, "council": user.council,
         "display_name": user.display_name, "needs": list(user.needs or []),
         "provider_id": user.provider_id, "language": user.language,
-        "created_at": user.created_at,
+        "organisation": user.organisation, "created_at": user.created_at,
     }
 
 
@@ -64,7 +68,9 @@ def credentials(session, username):
     return tuple(row) if row else None
 
 
-def create_user(session, password_hash, created_by, **fields):
+def create_user(session, password_hash, created_by, referral=None, **fields):
+    """The new user; with `referral` ({organisation, referred_by, consent_statement}) a
+    carer, and their referral recorded in the same transaction."""
     now = utcnow()
     if session.execute(sa.select(User.id).where(User.username == fields["username"])).first():
         raise UsernameTaken()
@@ -75,7 +81,79 @@ def create_user(session, password_hash, created_by, **fields):
         session.flush()
     except IntegrityError:  # a concurrent insert of the same username
         raise UsernameTaken()
-    return user_dict(user)
+    if referral is None:
+        return user_dict(user)
+    # a referral by a referrer is verified by its making; a self-referral waits for one
+    referred_by = referral.get("referred_by")
+    record = Referral(family_id=user.id, council=user.council, created_at=now,
+                      verified_by=referred_by, verified_at=referred_by and now, **referral)
+    session.add(record)
+    return carer_dict(user, record)
+
+
+# ---- carers and their referrals ---------------------------------------------------------------
+
+def carer_dict(user, referral):
+    return dict(user_dict(user), referred_by=referral.referred_by,
+                referred_at=referral.created_at, consent_statement=referral.consent_statement,
+                verified_by=referral.verified_by, verified_at=referral.verified_at)
+
+
+def referral_of(session, family_id):
+    """The carer's referral as {verified_at, ...}, or None for a family not referred."""
+    referral = session.get(Referral, family_id)
+    return None if referral is None else {
+        "council": referral.council, "organisation": referral.organisation,
+        "verified_at": referral.verified_at}
+
+
+def _carers(centre_or_waiting):
+    return sa.select(User, Referral).join(Referral, Referral.family_id == User.id) \
+        .where(*centre_or_waiting)
+
+
+def _of_centre(referrer):
+    """A referrer's carers are their centre's: referred or verified by a referrer of the same
+    organisation in the same council (colleagues share their carers)."""
+    return (Referral.council == referrer["council"],
+            Referral.organisation == referrer["organisation"])
+
+
+def centre_carers(session, referrer, limit, cursor):
+    return keyset_page(session, _carers(_of_centre(referrer)), (User.id,), limit,
+                       cursor or None, view=lambda row: carer_dict(*row))
+
+
+def centre_carer_ids(session, referrer):
+    return list(session.execute(sa.select(Referral.family_id).where(
+        *_of_centre(referrer))).scalars())
+
+
+def self_referrals(session, council, limit, cursor):
+    """Self-referrals of the council not verified yet: any of its referrers may verify one."""
+    waiting = (Referral.council == council, Referral.verified_at.is_(None))
+    return keyset_page(session, _carers(waiting), (User.id,), limit, cursor or None,
+                       view=lambda row: carer_dict(*row))
+
+
+def verify_carer(session, referrer, family_id):
+    """The self-referred carer, now of the referrer's centre; None when no such self-referral
+    is in the referrer's council (or another centre verified it); AlreadyVerified when the
+    referrer's own centre did."""
+    row = session.execute(_carers((Referral.family_id == family_id,
+                                   Referral.council == referrer["council"]))
+                          .with_for_update()).first()
+    if row is None:
+        return None
+    user, referral = row
+    if referral.verified_at is not None:
+        if referral.organisation == referrer["organisation"]:
+            raise AlreadyVerified()
+        return None
+    referral.organisation = referrer["organisation"]
+    referral.verified_by = referrer["id"]
+    referral.verified_at = utcnow()
+    return carer_dict(user, referral)
 
 
 def set_admin_password(session, password_hash_for):

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 SERVICES = ("budgets", "providers", "bookings", "insight")
 HEALTH_TIMEOUT_SECONDS = 2
 ADMIN, OFFICER, FAMILY, PROVIDER = ("admin",), ("officer",), ("family",), ("provider",)
+REFERRER = ("referrer",)
 # a new account's password is hashed, and hashing is bounded (docs/gateway.md)
 HASHING_BUSY = {429: "too many passwords are being hashed at once; retry after `Retry-After`"}
 
@@ -101,11 +102,13 @@ def update_me(service, call):
     return service.accounts.set_language(call.actor["user_id"], call.body["language"])
 
 
-@api("GET", "/users/<user_id>", "A user record: your own; an officer's families; any "
-     "for admin", response=s.UserSchema, tag="accounts")
+@api("GET", "/users/<user_id>", "A user record: your own; an officer's families; a "
+     "referrer's carers; any for admin", response=s.UserSchema, tag="accounts")
 def get_user(service, call, user_id):
     user = service.accounts.get_user(user_id)
-    if user is None or not accounts.may_see(call.user, user):
+    if user is None or not (accounts.may_see(call.user, user) or (
+            call.user["role"] == "referrer"
+            and user_id in service.accounts.centre_carer_ids(call.user))):
         raise errors.not_found()
     return user
 
@@ -133,14 +136,121 @@ def list_families(service, call):
                                     call.query["cursor"])
 
 
-def _new_account(service, call, role, council):
-    body = call.body
+def _new_account(service, call, role, council, **fields):
+    body = dict(call.body, **fields)
     try:
         return service.accounts.create_user(
             call.actor["user_id"], body.pop("password"), role=role, council=council,
             **body)
     except accounts.UsernameTaken:
         raise errors.conflict("username_unavailable", "choose another username")
+
+
+# ---- referrers and carers -----------------------------------------------------------------
+
+@api("POST", "/referrers", "Create a referrer: a carers' centre worker of a council",
+     roles=ADMIN + OFFICER, body=s.CreateReferrerSchema, response=s.UserSchema, status=201,
+     location="/users/{id}", tag="carers",
+     responses={403: "an officer of another council",
+                409: "`username_unavailable`: choose another username", **HASHING_BUSY})
+def create_referrer(service, call):
+    if call.actor["role"] == "officer" and call.body["council"] != call.actor["council"]:
+        raise errors.forbidden("an officer creates referrers of their own council only")
+    return _new_account(service, call, role="referrer", council=call.body.pop("council"))
+
+
+@api("POST", "/carers", "Refer a carer: a family account of the referrer's council, with "
+     "the consent they gave; no budget needed for gifted breaks", roles=REFERRER,
+     body=s.CreateCarerSchema, response=s.CarerSchema, status=201, location="/users/{id}",
+     tag="carers",
+     responses={409: "`username_unavailable`: choose another username", **HASHING_BUSY})
+def refer_carer(service, call):
+    referral = {"organisation": call.user["organisation"], "referred_by": call.user["id"],
+                "consent_statement": call.body.pop("consent_statement")}
+    return _new_account(service, call, role="family", council=call.actor["council"],
+                        referral=referral)
+
+
+@api("GET", "/carers", "The carers of the referrer's centre", roles=REFERRER,
+     query=s.PageQuery, response=s.CarerPageSchema, tag="carers")
+def list_carers(service, call):
+    return service.accounts.centre_carers(call.user, call.query["limit"],
+                                          call.query["cursor"])
+
+
+@api("POST", "/carers/self-referrals", "Ask to join as a carer; a referrer of the council "
+     "verifies you before you can book", roles=PUBLIC, body=s.SelfReferralSchema,
+     response=s.SelfReferralAnswerSchema, status=202, tag="carers", responses=HASHING_BUSY,
+     description="When the username is already taken the answer is the same (so that no "
+     "one learns which usernames exist), but nothing is stored and signing in with the new "
+     "password fails.")
+def refer_oneself(service, call):
+    body = dict(call.body)
+    referral = {"organisation": None, "referred_by": None,
+                "consent_statement": body.pop("consent_statement")}
+    try:
+        service.accounts.create_user(None, body.pop("password"), role="family",
+                                     referral=referral, **body)
+    except accounts.UsernameTaken:
+        log.info("self-referral under a taken username; nothing stored")
+    return {"status": "awaiting_verification", "council": call.body["council"]}
+
+
+@api("GET", "/carers/self-referrals", "Self-referrals of the referrer's council waiting "
+     "to be verified", roles=REFERRER, query=s.PageQuery, response=s.CarerPageSchema,
+     tag="carers")
+def list_self_referrals(service, call):
+    return service.accounts.self_referrals(call.actor["council"], call.query["limit"],
+                                           call.query["cursor"])
+
+
+@api("POST", "/carers/<family_id>/verify", "Verify a self-referred carer: they become a "
+     "carer of your centre and may book", roles=REFERRER, response=s.CarerSchema,
+     idempotency=None, tag="carers",
+     responses={409: "`already_verified` by your centre"})
+def verify_carer(service, call, family_id):
+    try:
+        carer = service.accounts.verify_carer(call.user, family_id)
+    except accounts.AlreadyVerified:
+        raise errors.conflict("already_verified", "your centre has verified this carer")
+    if carer is None:
+        raise errors.not_found()
+    return carer
+
+
+def _as_referrer(service, call):
+    """A referrer's actor, carrying the ids of their centre's carers: the bookings they
+    may see and make (the gateway vouches for them, as for the rest of the actor)."""
+    return dict(call.actor, carer_ids=service.accounts.centre_carer_ids(call.user))
+
+
+def _booking_actor(service, call):
+    return _as_referrer(service, call) if call.actor["role"] == "referrer" else call.actor
+
+
+def _for_caller(call, booking):
+    """A booking as the caller may see it: a referrer sees nothing of budgets."""
+    return dict(booking, budget_id=None) if call.actor["role"] == "referrer" else booking
+
+
+# ---- gifted allowances ------------------------------------------------------------------
+
+@api("PUT", "/councils/<council>/gifted-allowance", "Set how many gifted breaks a carer of "
+     "the council may have in 12 months", roles=OFFICER, body=s.GiftedAllowanceSchema,
+     response=s.GiftedAllowanceAnswerSchema, tag="carers",
+     responses={404: "not the officer's council"})
+def set_gifted_allowance(service, call, council):
+    return service.bookings.set_gifted_allowance(call.actor, council,
+                                                 call.body["breaks_per_12_months"])
+
+
+@api("GET", "/gifted-allowance", "A carer's gifted breaks: the council's allowance, used "
+     "and left (a family's own; a referrer's carer with `family_id`)",
+     roles=FAMILY + REFERRER, query=s.GiftedAllowanceQuery,
+     response=s.GiftedAllowanceAnswerSchema, tag="carers")
+def get_gifted_allowance(service, call):
+    return service.bookings.get_gifted_allowance(_booking_actor(service, call),
+                                                 call.query["family_id"])
 
 
 # ---- budgets ----------------------------------------------------------------------------
@@ -278,35 +388,47 @@ def get_offer(service, call, offer_id):
 
 # ---- bookings and approvals -------------------------------------------------------------
 
-@api("POST", "/bookings", "Request a booking (completes asynchronously)", roles=FAMILY,
-     body=s.CreateBookingSchema, response=s.BookingSchema, status=202,
-     location="/bookings/{id}", tag="bookings", idempotency=SERVICE,
+@api("POST", "/bookings", "Request a booking (completes asynchronously)",
+     roles=FAMILY + REFERRER, body=s.CreateBookingSchema, response=s.BookingSchema,
+     status=202, location="/bookings/{id}", tag="bookings", idempotency=SERVICE,
+     responses={403: "`not_verified`: a self-referred carer no referrer has verified yet"},
      description="Send an `Idempotency-Key` header: the same key with the same body "
      "answers the same booking (as it stands now); with another body, 409. The bookings "
-     "service keeps these keys.")
+     "service keeps these keys. A referrer books a gifted break for one of their carers "
+     "with `family_id`; a gifted booking past the council's allowance is rejected "
+     "`allowance_used`.")
 def request_booking(service, call):
     # Without a key from the caller, a fresh one: the request is simply not repeatable.
     key = call.idempotency_key or uuid.uuid4().hex
-    return service.bookings.request_booking(call.actor, key, call.body)
+    if call.actor["role"] == "family":
+        referral = service.accounts.referral_of(call.actor["user_id"])
+        if referral is not None and referral["verified_at"] is None:
+            raise errors.Problem(403, "forbidden", "Forbidden", "a carers' centre has not "
+                                 "verified you yet: you can book once one has",
+                                 code="not_verified")
+    return _for_caller(call, service.bookings.request_booking(
+        _booking_actor(service, call), key, call.body))
 
 
-@api("GET", "/bookings/<booking_id>", "A booking", roles=FAMILY + PROVIDER + OFFICER,
+@api("GET", "/bookings/<booking_id>", "A booking",
+     roles=FAMILY + PROVIDER + OFFICER + REFERRER,
      query=s.BookingWaitQuery, response=s.BookingSchema, tag="bookings",
      entrypoint_class=WaitingApiEntrypoint,
      description="With `wait=N&status=S` (N 1 to 30 seconds), answers as soon as the "
      "booking's status differs from S, or after N seconds with the booking as it is "
      "then: one request instead of polling.")
 def get_booking(service, call, booking_id):
-    booking = service.bookings.get_booking(call.actor, booking_id)
+    booking = service.bookings.get_booking(_booking_actor(service, call), booking_id)
     family = service.accounts.get_user(booking["family_id"])  # who booked, by name
-    return dict(booking, family_name=family and family["display_name"])
+    return dict(_for_caller(call, booking), family_name=family and family["display_name"])
 
 
 @api("GET", "/bookings", "Bookings: a family's own, on a provider's offers, of an "
-     "officer's council", roles=FAMILY + PROVIDER + OFFICER, query=s.BookingsQuery,
-     response=s.BookingPageSchema, tag="bookings")
+     "officer's council, of a referrer's carers", roles=FAMILY + PROVIDER + OFFICER + REFERRER,
+     query=s.BookingsQuery, response=s.BookingPageSchema, tag="bookings")
 def list_bookings(service, call):
-    return service.bookings.list_bookings(call.actor, **call.query)
+    page = service.bookings.list_bookings(_booking_actor(service, call), **call.query)
+    return dict(page, items=[_for_caller(call, booking) for booking in page["items"]])
 
 
 @api("POST", "/bookings/<booking_id>/cancel", "Cancel a booking that has not started",

@@ -117,7 +117,7 @@ class AccountsAccess:
             accounts.revoke_token(uow.session, claims["jti"], expires_at)
 
     def create_user(self, created_by, password, **fields):
-        """The new user; raises accounts.UsernameTaken."""
+        """The new user (with `referral`, a carer); raises accounts.UsernameTaken."""
         with self._provider.hashing():
             password_hash = tpool.execute(passwords.hash_password, password,
                                           self._provider.cost)
@@ -127,6 +127,26 @@ class AccountsAccess:
     def get_user(self, user_id):
         with self._unit() as uow:
             return accounts.get_user(uow.session, user_id)
+
+    def referral_of(self, family_id):
+        with self._unit() as uow:
+            return accounts.referral_of(uow.session, family_id)
+
+    def centre_carers(self, referrer, limit, cursor):
+        with self._unit() as uow:
+            return accounts.centre_carers(uow.session, referrer, limit, cursor)
+
+    def centre_carer_ids(self, referrer):
+        with self._unit() as uow:
+            return accounts.centre_carer_ids(uow.session, referrer)
+
+    def self_referrals(self, council, limit, cursor):
+        with self._unit() as uow:
+            return accounts.self_referrals(uow.session, council, limit, cursor)
+
+    def verify_carer(self, referrer, family_id):
+        with self._unit() as uow:
+            return accounts.verify_carer(uow.session, referrer, family_id)
 
     def family_in_council(self, family_id, council):
         with self._unit() as uow:

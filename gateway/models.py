@@ -20,11 +20,12 @@ class User(Base):
 
     id = sa.Column(sa.String(32), primary_key=True)
     username = sa.Column(sa.String(64), nullable=False, unique=True)  # stored lower-case
-    role = sa.Column(sa.String(16), nullable=False)  # admin, officer, family, provider
-    council = sa.Column(sa.String(64), nullable=True)  # officers and families
+    role = sa.Column(sa.String(16), nullable=False)  # admin, officer, family, provider, referrer
+    council = sa.Column(sa.String(64), nullable=True)  # officers, families and referrers
     display_name = sa.Column(sa.String(120), nullable=False)
     needs = sa.Column(sa.JSON, nullable=False, default=list)  # families' recorded care needs
     provider_id = sa.Column(sa.String(64), nullable=True)  # providers' profile id
+    organisation = sa.Column(sa.String(120), nullable=True)  # referrers' carers' centre
     language = sa.Column(sa.String(2), nullable=False, default="en")  # 'en' or 'cy'
     password_hash = sa.Column(sa.String(255), nullable=False)
     created_at = sa.Column(UtcDateTime, nullable=False)
@@ -32,6 +33,27 @@ class User(Base):
     updated_at = sa.Column(UtcDateTime, nullable=False)
 
     __table_args__ = (sa.Index("ix_users_council_role", "council", "role", "id"),)
+
+
+class Referral(Base):
+    """How a carer (a `family` account) came to Seibiant through a carers' centre: who
+    referred them and when, with the consent they gave, or that they asked to join
+    themselves (`referred_by` null) and which referrer verified them. The audit record of
+    the referral; its centre (council and organisation) is whose carer they are."""
+    __tablename__ = "referrals"
+
+    family_id = sa.Column(sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"),
+                          primary_key=True)
+    council = sa.Column(sa.String(64), nullable=False)
+    organisation = sa.Column(sa.String(120), nullable=True)  # null until verified
+    referred_by = sa.Column(sa.String(32), nullable=True)  # null: a self-referral
+    consent_statement = sa.Column(sa.Text, nullable=False)
+    created_at = sa.Column(UtcDateTime, nullable=False)
+    verified_by = sa.Column(sa.String(32), nullable=True)  # the referrer; null until verified
+    verified_at = sa.Column(UtcDateTime, nullable=True)
+
+    __table_args__ = (sa.Index("ix_referrals_centre", "council", "organisation",
+                               "family_id"),)
 
 
 class LoginCounter(Base):

@@ -22,12 +22,13 @@ from seibiant_common.vocabularies import (
     PROVIDER_KINDS,
 )
 
-ROLES = ("admin", "officer", "family", "provider")
+ROLES = ("admin", "officer", "family", "provider", "referrer")
 LANGUAGES = ("en", "cy")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PROVIDER_STATUSES = ("pending", "approved", "suspended")
 MAX_PENCE = 10 ** 11  # a billion pounds: far above any budget, far below a 64-bit overflow
 MAX_LIST = 50
+MAX_GIFTS_A_YEAR = 52  # a gifted allowance above a break a week is a typo
 MAX_WAIT_SECONDS = 30  # the longest `GET /bookings/{id}?wait=N`
 SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`
 ID = r"^[A-Za-z0-9_-]{1,64}$"
@@ -169,6 +170,28 @@ class CreateFamilySchema(NewAccount):
     language = fields.String(validate=validate.OneOf(LANGUAGES), load_default="en")
 
 
+class CreateReferrerSchema(NewAccount):
+    council = Slug(required=True)
+    organisation = Text(max_length=120, min_length=1, required=True)  # the carers' centre
+
+
+class CreateCarerSchema(CreateFamilySchema):
+    # what the carer agreed to, in the words the referrer recorded it
+    consent_statement = Text(max_length=2000, min_length=1, required=True)
+
+
+class SelfReferralSchema(CreateCarerSchema):
+    council = Slug(required=True)
+
+
+class GiftedAllowanceSchema(Strict):
+    breaks_per_12_months = WholeNumber(maximum=MAX_GIFTS_A_YEAR, required=True)
+
+
+class GiftedAllowanceQuery(Strict):
+    family_id = Id(load_default=None)  # a referrer's carer; a family's own without it
+
+
 class UpdateMeSchema(Strict):
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
 
@@ -251,6 +274,7 @@ class CreateBookingSchema(Strict):
     slot_id = Id(required=True)
     places = WholeNumber(minimum=1, maximum=1000, required=True)
     budget_id = Id(allow_none=True)
+    family_id = Id()  # a referrer booking a gifted break for one of their carers
 
 
 class CancelBookingSchema(Strict):
@@ -361,7 +385,31 @@ class UserSchema(Schema):
     needs = fields.List(fields.String())
     provider_id = fields.String(allow_none=True)
     language = fields.String(validate=validate.OneOf(LANGUAGES))
+    organisation = fields.String(allow_none=True)  # a referrer's carers' centre
     created_at = Timestamp()
+
+
+class CarerSchema(UserSchema):
+    """A carer (a family account) with their referral."""
+    referred_by = fields.String(allow_none=True)  # null: they asked to join themselves
+    referred_at = Timestamp()
+    consent_statement = fields.String()
+    verified_by = fields.String(allow_none=True)
+    verified_at = Timestamp(allow_none=True)
+
+
+class SelfReferralAnswerSchema(Schema):
+    """The same whether or not the username was free (no one learns which exist)."""
+    status = fields.String(required=True)
+    council = fields.String(required=True)
+
+
+class GiftedAllowanceAnswerSchema(Schema):
+    council = fields.String(required=True)
+    breaks_per_12_months = fields.Integer(required=True)
+    # for one carer: gifted breaks requested in the last 12 months and not given back
+    used = fields.Integer()
+    left = fields.Integer()
 
 
 class LedgerEntrySchema(Schema):
@@ -479,6 +527,7 @@ class HealthSchema(Schema):
 
 
 UserPageSchema = page_schema_of(UserSchema)
+CarerPageSchema = page_schema_of(CarerSchema)
 BudgetPageSchema = page_schema_of(BudgetSchema)
 ProviderPageSchema = page_schema_of(ProviderSchema)
 OfferPageSchema = page_schema_of(OfferSchema)

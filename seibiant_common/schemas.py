@@ -12,7 +12,7 @@ from . import times
 from .errors import InvalidInput
 from .vocabularies import BOOKING_STATUSES
 
-ROLES = ("admin", "officer", "family", "provider")
+ROLES = ("admin", "officer", "family", "provider", "referrer")
 DEFAULT_PAGE = 50  # items a list answers when the caller names no limit
 MAX_PAGE = 200  # the most it answers, whatever the caller asks
 
@@ -28,6 +28,9 @@ class ActorSchema(Schema):
     council = fields.String(load_default=None, allow_none=True)
     provider_id = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=64))
+    # a referrer's: the carers of their centre
+    carer_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                            load_default=list)
 
     @validates_schema
     def officers_belong_to_a_council(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -184,6 +187,7 @@ class BookingSchema(Schema):
     decline_reason = fields.String(allow_none=True)  # the officer's words, when declined
     # who cancelled it: family, provider, or system (the provider withdrew the time)
     cancelled_by = fields.String(allow_none=True)
+    booked_by = fields.String(allow_none=True)  # the referrer who booked it for the family
 
 
 class SlotListSchema(Schema):

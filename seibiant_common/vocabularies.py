@@ -43,12 +43,14 @@ PATTERN_TIME_ZONES = ("UTC", "Europe/London")
 
 # Booking rejection reasons of docs/api-v1.md, then the ones the saga added (docs/contracts.md):
 # the budget's period does not cover the break, the budget does not exist or is not the
-# family's, the provider's price changed between the request and the reservation, and a step
-# of the saga got no answer after its retries.
+# family's, the provider's price changed between the request and the reservation, a step
+# of the saga got no answer after its retries, and a gifted break past the council's
+# allowance of them.
 REJECTION_REASONS = (
     "sold_out", "insufficient_funds", "declined", "budget_inactive", "provider_not_approved",
     "slot_not_bookable",
     "outside_budget_period", "budget_not_found", "price_changed", "timed_out",
+    "allowance_used",
 )
 
 # A booking's statuses (their order of transitions: services/bookings/state_machine.py).

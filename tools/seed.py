@@ -2,6 +2,9 @@
 through the public API of the running gateway (so every rule of the services applies).
 
 Two councils (Powys, Flintshire) with an officer each; five families with budgets and needs;
+a carers' centre in Powys with a referrer, a carer it referred (no budget: gifted breaks, one
+booked for them by the referrer, under Powys's allowance of two a year) and one who asked to
+join and waits to be verified;
 twelve providers of both kinds (one still pending) with offers and weekly slots over the next
 three months; bookings confirmed, awaiting approval, declined, refused for lack of funds, sold
 out, cancelled and completed. (`requested` lasts only until the saga answers, and `expired`
@@ -36,6 +39,13 @@ FAMILIES = [  # username, name, council, needs, allocated, auto-approve limit, c
     ("roberts.family", "Nia Roberts", "flintshire", ["challenging_behaviour", "autism"],
      150000, 0, ["group_specialist", "hospitality_activity"]),
 ]
+REFERRERS = [("powys.referrer", "Ffion Davies", "powys", "Credu Carers Powys")]
+# username, name, needs, language, consent (referred by the first referrer)
+CARERS = [("lewis.carer", "Gwen Lewis", ["dementia"], "cy",
+           "Agreed in person at the centre to be referred and to Seibiant keeping her details.")]
+SELF_REFERRALS = [("owen.carer", "Tomos Owen", "powys", ["learning_disability"], "en",
+                   "I agree that a carers' centre may contact me to check my request.")]
+POWYS_GIFTS_A_YEAR = 2
 # username, name, kind, regions, accessibility, needs, description, offers:
 # (title, category, price, region, weekday, start, end, nights, capacity)
 PROVIDERS = [
@@ -184,6 +194,27 @@ class Seeder:
                 "period_start": _day(-60).isoformat(), "period_end": _day(305).isoformat(),
                 "allowed_categories": categories, "auto_approve_limit_pence": limit})
             self.sign_in(username)
+        self.carers()
+
+    def carers(self):
+        for username, name, council, organisation in REFERRERS:
+            self.users[council + ".officer"].post("/referrers", {
+                "username": username, "password": self.password, "display_name": name,
+                "council": council, "organisation": organisation})
+            self.sign_in(username)
+        self.users["powys.officer"].request("PUT", "/councils/powys/gifted-allowance",
+                                            json={"breaks_per_12_months": POWYS_GIFTS_A_YEAR})
+        for username, name, needs, language, consent in CARERS:
+            self.users[REFERRERS[0][0]].post("/carers", {
+                "username": username, "password": self.password, "display_name": name,
+                "needs": needs, "language": language, "consent_statement": consent})
+            self.sign_in(username)
+        for username, name, council, needs, language, consent in SELF_REFERRALS:
+            self.public.post("/carers/self-referrals", {
+                "username": username, "password": self.password, "display_name": name,
+                "council": council, "needs": needs, "language": language,
+                "consent_statement": consent})
+            self.sign_in(username)
 
     def providers(self):
         for username, name, kind, regions, access, needs, about, offers in PROVIDERS:
@@ -206,10 +237,13 @@ class Seeder:
                                 "weekdays": [weekday], "start_time": start, "end_time": end,
                                 "nights": nights, "weeks": 13, "capacity": places}})["items"]
 
-    def book(self, family, title, week=0, places=1, gifted=False):
-        client = self.users[family]
+    def book(self, family, title, week=0, places=1, gifted=False, by=None):
+        """`by`: a referrer booking a gifted break for the carer `family`."""
+        client = self.users[by or family]
         body = {"slot_id": self.slots[title][week]["id"], "places": places}
-        if not gifted:
+        if by:
+            body["family_id"] = self.users[family].user_id
+        elif not gifted:
             body["budget_id"] = self.budgets[family]["id"]
         booking = client.post("/bookings", body)
         return client.wait_for_booking(booking["id"], {"confirmed", "awaiting_approval",
@@ -222,6 +256,8 @@ class Seeder:
         outcomes.append(self.book("evans.family", "Quiet-hour lunch for two", 0, gifted=True))
         outcomes.append(self.book("hughes.family", "Overnight in an accessible room", 3))
         outcomes.append(self.book("hughes.family", "Carer's night away", 1, gifted=True))
+        outcomes.append(self.book("lewis.carer", "Quiet-hour lunch for two", 2,
+                                  by="powys.referrer"))
         # outside the plan: these wait for the officer
         outcomes.append(self.book("evans.family", "Farm overnight stay", 3))
         outcomes.append(self.book("roberts.family", "Specialist youth club", 1))
@@ -264,6 +300,13 @@ def print_logins(password):
         print("  {:<20} officer of {}".format(username, council))
     for username, _, council, *_ in FAMILIES:
         print("  {:<20} family in {}".format(username, council))
+    for username, _, council, organisation in REFERRERS:
+        print("  {:<20} referrer of {} in {}".format(username, organisation, council))
+    for username, *_ in CARERS:
+        print("  {:<20} carer referred by {} (gifted breaks, no budget)".format(
+            username, REFERRERS[0][0]))
+    for username, _, council, *_ in SELF_REFERRALS:
+        print("  {:<20} carer in {} who asked to join (to verify)".format(username, council))
     for username, _, kind, *_ in PROVIDERS:
         print("  {:<20} {} provider{}".format(username, kind.replace("_", "-"),
                                              " (pending approval)" if username in PENDING

@@ -12,7 +12,8 @@ from .. import errors
 from ..api import cancel_booking, complete_booking, get_booking, get_provider
 from .forms import FormErrors
 from .i18n import N_
-from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, WaitingPageEntrypoint, page
+from .pages import FAMILY, OFFICER, PROVIDER, REFERRER, Pages, Redirect, WaitingPageEntrypoint, \
+    page
 from .rendering import render
 
 
@@ -20,10 +21,10 @@ class BookingPages(Pages):
     """Bookings, listed and one by one, with cancelling and completing (mixed into
     GatewayService)."""
 
-    @page("GET", "/bookings", roles=FAMILY + PROVIDER + OFFICER)
+    @page("GET", "/bookings", roles=FAMILY + PROVIDER + OFFICER + REFERRER)
     def web_bookings(self, ctx):
         bookings = self._bookings(ctx)
-        if ctx.user["role"] == "officer":  # their list is of several families: whose each is
+        if ctx.user["role"] in ("officer", "referrer"):  # several families': whose each is
             families = {}
             for booking in bookings:
                 booking["family"] = self._family(ctx, booking["family_id"], families)
@@ -47,11 +48,11 @@ class BookingPages(Pages):
         return ctx.render("bookings/show.html", status=status, booking=booking, live=LIVE,
                           cancellable=CANCELLABLE, started=started, **context)
 
-    @page("GET", "/bookings/<booking_id>", roles=FAMILY + PROVIDER + OFFICER)
+    @page("GET", "/bookings/<booking_id>", roles=FAMILY + PROVIDER + OFFICER + REFERRER)
     def web_booking(self, ctx, booking_id):
         return self._booking_page(ctx, booking_id)
 
-    @page("GET", "/bookings/<booking_id>/status", roles=FAMILY + PROVIDER + OFFICER,
+    @page("GET", "/bookings/<booking_id>/status", roles=FAMILY + PROVIDER + OFFICER + REFERRER,
           entrypoint_class=WaitingPageEntrypoint)
     def web_booking_status(self, ctx, booking_id):
         """For the page's script: the status in the page's words, to update it live (with

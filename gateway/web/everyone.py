@@ -6,7 +6,7 @@ from .i18n import LANGUAGES, N_
 from .pages import Pages, Redirect, UnroutedPageEntrypoint, bearer, page, safe_next
 
 HOME_BY_ROLE = {"family": "/family", "provider": "/provider", "officer": "/officer",
-                "admin": "/"}
+                "referrer": "/referrer", "admin": "/"}
 
 
 class EveryonePages(Pages):

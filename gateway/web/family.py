@@ -10,8 +10,8 @@ from seibiant_common.contracts.budgets import approval_reasons
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
-from ..api import get_booking, get_offer, get_provider, get_statement, get_user, request_booking, \
-    search_offers
+from ..api import get_booking, get_gifted_allowance, get_offer, get_provider, get_statement, \
+    get_user, request_booking, search_offers
 from . import statements
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_, ZONE, local_moment
@@ -27,7 +27,8 @@ class FamilyPages(Pages):
     @page("GET", "/family", roles=FAMILY)
     def web_family_home(self, ctx):
         return ctx.render("family/home.html", budgets=self._budgets(ctx),
-                          bookings=self._bookings(ctx))
+                          bookings=self._bookings(ctx),
+                          gifts=self.operation(ctx, get_gifted_allowance, query={}))
 
     @page("GET", "/budgets/<budget_id>/statement", roles=FAMILY + OFFICER)
     def web_statement(self, ctx, budget_id):

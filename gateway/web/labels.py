@@ -105,6 +105,8 @@ BOOKING_REASONS = {
     "budget_not_found": N_("The budget could not be found."),
     "price_changed": N_("The price changed while you were booking."),
     "timed_out": N_("The booking took too long to complete."),
+    "allowance_used": N_("You have had all the gifted breaks your council allows in 12 "
+                         "months."),
 }
 
 # Why bookings were not made, as the insight page counts them: a rejection's reason, or expiry.
@@ -146,6 +148,8 @@ WEEKDAYS = {
 # Refusals (Conflict codes) of the services and the gateway, in plain words.
 CONFLICTS = {
     "username_unavailable": N_("That username is taken. Choose another one."),
+    "not_verified": N_("A carers' centre has not checked your request to join yet. You can "
+                       "book once it has."),
     "provider_exists": N_("This account has registered a provider already."),
     "provider_not_approved": N_("Your provider account is waiting for a council officer to "
                                 "approve it. You can publish offers once it is approved."),

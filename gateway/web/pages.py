@@ -1,6 +1,6 @@
 """The pages' plumbing: `page` declares a page, `Pages` serves it, and `PageContext` is one
 request as a page sees it. The pages themselves are mixins of HTTP entrypoints, one module per
-audience (`everyone`, `family`, `bookings`, `provider`, `officer`), and `GatewayService`
+audience (`everyone`, `family`, `bookings`, `provider`, `officer`, `referrer`), and `GatewayService`
 inherits them all; `files` serves GOV.UK Frontend and the pages' own static files.
 
 Each page reads the signed session cookie, finds the signed-in person through the gateway's
@@ -41,6 +41,7 @@ from .sessions import (COOKIE_NAME, CSRF_FIELD, LANGUAGE_COOKIE, Session, Sessio
 log = logging.getLogger(__name__)
 
 FAMILY, PROVIDER, OFFICER = ("family",), ("provider",), ("officer",)
+REFERRER = ("referrer",)
 REFUSAL = "refusal"  # the FormErrors key of a rule's refusal of a whole form (macros.refusal)
 SORRY = {"title": N_("Sorry, there is a problem"),
          "message": N_("Something went wrong on our side. It has been recorded. Try again "

@@ -21,7 +21,9 @@ from seibiant_common.sql import upsert
 
 from . import domain, state_machine
 from .domain import Booking
-from .models import booking_transitions, bookings, known_providers, known_slots
+from .models import (
+    booking_transitions, bookings, gift_takers, gifted_allowances, known_providers, known_slots,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,8 @@ def earlier_request(uow, actor, request):
     """The booking an earlier request with this idempotency key made, if any; a Conflict if
     that request had another body."""
     with wire_errors():
-        domain.require_role(actor.get("role"), "family")
-    booking = _by_key(uow, actor["user_id"], request["idempotency_key"])
+        family_id = domain.family_of(actor, request["family_id"])
+    booking = _by_key(uow, family_id, request["idempotency_key"])
     if booking is not None and not domain.same_request(
             booking, request["slot_id"], request["places"], request["budget_id"]):
         raise Conflict("idempotency_key_reused",
@@ -67,7 +69,7 @@ def request_known_slot(uow, actor, request, now, timeouts):
     key made), or None when bookings has heard nothing of the slot yet: then ask providers
     and call `request_booking` with its answer."""
     with wire_errors():
-        domain.require_role(actor.get("role"), "family")
+        domain.require_role(actor.get("role"), *domain.BOOKING_ROLES)
     slot = known_slot(uow, request["slot_id"])
     if slot is None:
         return earlier_request(uow, actor, request)
@@ -91,9 +93,12 @@ def _new_booking(uow, actor, request, slot, now, timeouts):
     (one statement, no read first: a repeat is rare, a new request is the hot path)."""
     try:
         with wire_errors():
+            family_id = domain.family_of(actor, request["family_id"])
+            gifts = (_locked_gifts(uow, family_id, actor["council"], now)
+                     if domain.is_gift(slot.price_pence) else None)
             booking, booking_events = Booking.request(
                 uuid.uuid4().hex, actor, request["idempotency_key"], slot, request["places"],
-                request["budget_id"], now, timeouts)
+                request["budget_id"], now, timeouts, family_id=family_id, gifts=gifts)
     except (InvalidInput, Conflict, Forbidden):
         # what the slot is now does not matter to a request made before: answer that
         earlier = earlier_request(uow, actor, request)
@@ -114,6 +119,56 @@ def _new_booking(uow, actor, request, slot, now, timeouts):
         "by": transition.by} for transition in booking.transitions])
     payloads.emit_all(uow, booking_events, booking.id, new_aggregate=True)
     return booking
+
+
+# --- the fair share of gifted breaks -----------------------------------------------------
+
+def _allowance(uow, council):
+    allowed = uow.session.execute(sa.select(gifted_allowances.c.breaks_per_12_months).where(
+        gifted_allowances.c.council == council)).scalar()
+    return domain.DEFAULT_GIFTED_ALLOWANCE if allowed is None else allowed
+
+
+def _gifts(uow, family_id, council, now):
+    used = uow.session.execute(sa.select(sa.func.count()).select_from(bookings).where(
+        bookings.c.family_id == family_id, bookings.c.unit_price_pence == 0,
+        bookings.c.created_at > now - domain.GIFT_WINDOW,
+        bookings.c.status.not_in(domain.GIFTS_GIVEN_BACK))).scalar()
+    return domain.Gifts(allowed=_allowance(uow, council), used=used)
+
+
+def _locked_gifts(uow, family_id, council, now):
+    """The family's gifts, counted under the lock of its `gift_takers` row (held until the
+    unit of work ends, the new booking inserted): racing requests of one family take turns,
+    and each counts the bookings the ones before it committed. SQLite serialises anyway."""
+    uow.session.execute(upsert(uow.session, gift_takers).values(family_id=family_id)
+                        .on_conflict_do_nothing())
+    uow.session.execute(sa.select(gift_takers.c.family_id)
+                        .where(gift_takers.c.family_id == family_id).with_for_update())
+    return _gifts(uow, family_id, council, now)
+
+
+def set_gifted_allowance(uow, actor, council, breaks_per_12_months, now):
+    """An officer sets their own council's allowance (another council's is NotFound)."""
+    with wire_errors():
+        domain.require_role(actor.get("role"), "officer")
+    if actor["council"] != council:
+        raise NotFound("no such council of yours")
+    values = {"breaks_per_12_months": breaks_per_12_months, "updated_at": now,
+              "updated_by": actor["user_id"]}
+    uow.session.execute(upsert(uow.session, gifted_allowances).values(council=council, **values)
+                        .on_conflict_do_update(index_elements=[gifted_allowances.c.council],
+                                               set_=values))
+    return {"council": council, "breaks_per_12_months": breaks_per_12_months}
+
+
+def gifted_allowance(uow, actor, family_id, now):
+    """A carer's gifts: a family's own, or a referrer's carer's."""
+    with wire_errors():
+        family_id = domain.family_of(actor, family_id)
+    gifts = _gifts(uow, family_id, actor["council"], now)
+    return {"council": actor["council"], "breaks_per_12_months": gifts.allowed,
+            "used": gifts.used, "left": gifts.left}
 
 
 # --- what bookings knows of providers' slots ---------------------------------------------
@@ -293,12 +348,14 @@ def get_booking(uow, actor, booking_id):
 
 
 def list_bookings(uow, actor, status, limit, cursor):
-    """The actor's bookings (family: own; provider: on own offers; officer: own council),
-    newest first."""
+    """The actor's bookings (family: own; provider: on own offers; officer: own council;
+    referrer: their centre's carers'), newest first."""
     rule = domain.scope(actor)
     if rule is None:
         raise Forbidden("this role has no bookings to list")
-    query = sa.select(Booking).where(bookings.c[rule[0]] == rule[1])
+    column, value = bookings.c[rule[0]], rule[1]
+    query = sa.select(Booking).where(
+        column.in_(value) if isinstance(value, frozenset) else column == value)
     if status is not None:
         query = query.where(bookings.c.status == status)
     return keyset_page(uow.session, query, (bookings.c.created_at, bookings.c.id), limit, cursor,

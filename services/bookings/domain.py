@@ -15,6 +15,8 @@ The saga, as bookings drives it (docs/contracts.md):
 - with an answer missing by the deadline, `booking_requested` is announced again (both answer
   a repeated request with the same outcome, taking nothing twice), and after `max_retries`
   asks the booking is rejected `timed_out`;
+- a gifted booking (price 0) past the council's allowance of gifted breaks is rejected at
+  once, `allowance_used`, and announces only its rejection (nothing was taken for it);
 - an undone booking (rejected, cancelled, expired) announces itself once, and providers and
   budgets give back whatever they hold for it. If they report holding something for it later
   (a reservation or a hold that raced the compensation), the announcement is repeated: the
@@ -53,11 +55,22 @@ BUDGETS = "budgets"
 # Rejection reasons bookings itself decides (see REJECTION_REASONS).
 PRICE_CHANGED = "price_changed"
 TIMED_OUT = "timed_out"
+ALLOWANCE_USED = "allowance_used"
+
+# The fair share of gifted breaks: a council allows each carer so many gifted
+# bookings in a rolling 12 months (DEFAULT_GIFTED_ALLOWANCE until its officer sets one). A
+# gifted booking counts from its request for GIFT_WINDOW unless it is given back: rejected,
+# cancelled or expired ones are; completed ones are not.
+DEFAULT_GIFTED_ALLOWANCE = 1
+GIFT_WINDOW = datetime.timedelta(days=365)
+GIFTS_GIVEN_BACK = frozenset({REJECTED, CANCELLED, EXPIRED})
 
 CANCELLING_ROLES = frozenset({"family", "provider"})
-# Who asks: the gateway's `{"user_id", "role", "council", "provider_id"}`.
+# Who asks: the gateway's `{"user_id", "role", "council", "provider_id"}` (a referrer's also
+# `carer_ids`).
 Actor = Mapping[str, Any]
 Events = list["Event"]
+BOOKING_ROLES = ("family", "referrer")
 MAX_PLACES = 100
 
 
@@ -87,6 +100,36 @@ class Slot:
     start: datetime.datetime
     end: datetime.datetime
     bookable: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Gifts:
+    """A carer's gifted breaks: the council's allowance and how many count against it."""
+    allowed: int
+    used: int
+
+    @property
+    def left(self) -> int:
+        return max(0, self.allowed - self.used)
+
+
+def is_gift(price_pence: int) -> bool:
+    return price_pence == 0
+
+
+def family_of(actor: Actor, family_id: Optional[str]) -> str:
+    """Whose booking a request makes: a family's own, or, for a referrer, one of the carers
+    of their centre (`carer_ids`, as the gateway vouches for them)."""
+    require_role(actor.get("role"), *BOOKING_ROLES)
+    if actor["role"] == "family":
+        if family_id not in (None, actor["user_id"]):
+            raise Invalid({"family_id": ["a family books for itself"]})
+        return actor["user_id"]
+    if family_id is None:
+        raise Invalid({"family_id": ["required: the carer you book for"]})
+    if family_id not in actor.get("carer_ids", ()):
+        raise Invalid({"family_id": ["not a carer of your centre"]})
+    return family_id
 
 
 def next_look(now: datetime.datetime, earliest_deadline: Optional[datetime.datetime],
@@ -123,7 +166,8 @@ class Transition:
 
 
 def request_fingerprint(slot_id: str, places: int, budget_id: Optional[str]) -> str:
-    """Identifies a request body, so a reused idempotency key can be told apart."""
+    """Identifies a request body, so a reused idempotency key can be told apart (the
+    family is part of the key's scope already)."""
     return fingerprint({"slot_id": slot_id, "places": places, "budget_id": budget_id})
 
 
@@ -134,7 +178,7 @@ def same_request(booking: "Booking", slot_id: str, places: int,
 
 # --- who sees what ----------------------------------------------------------------------
 
-def scope(actor: Actor) -> Optional[tuple[str, str]]:
+def scope(actor: Actor) -> Optional[tuple[str, str | frozenset[str]]]:
     """(booking attribute, value) that a booking must match to be the actor's, or None when
     the actor's role sees no bookings at all."""
     role = actor.get("role")
@@ -144,12 +188,17 @@ def scope(actor: Actor) -> Optional[tuple[str, str]]:
         return "provider_id", actor["provider_id"]
     if role == "officer" and actor.get("council"):
         return "council", actor["council"]
+    if role == "referrer":
+        return "family_id", frozenset(actor.get("carer_ids", ()))  # one of these
     return None
 
 
 def visible_to(booking: "Booking", actor: Actor) -> bool:
     rule = scope(actor)
-    return rule is not None and getattr(booking, rule[0]) == rule[1]
+    if rule is None:
+        return False
+    value = getattr(booking, rule[0])
+    return value in rule[1] if isinstance(rule[1], frozenset) else value == rule[1]
 
 
 class Booking:
@@ -183,6 +232,7 @@ class Booking:
         self.step_deadline: Optional[datetime.datetime] = None
         self.approval_deadline: Optional[datetime.datetime] = None
         self.final_amount_pence: Optional[int] = None
+        self.booked_by: Optional[str] = None  # a referrer who booked for the family
         self.created_at = now
         self.updated_at = now
         self.transitions: list[Transition] = []
@@ -210,10 +260,21 @@ class Booking:
     @classmethod
     def request(cls, booking_id: str, actor: Actor, idempotency_key: str, slot: Slot,
                 places: int, budget_id: Optional[str], now: datetime.datetime,
-                timeouts: Timeouts) -> tuple["Booking", Events]:
-        """A family's request for `places` on `slot` (as bookings knows it): the new booking
-        and the event that starts its saga."""
-        require_role(actor.get("role"), "family")
+                timeouts: Timeouts, family_id: Optional[str] = None,
+                gifts: Optional["Gifts"] = None) -> tuple["Booking", Events]:
+        """A family's request for `places` on `slot` (as bookings knows it), or a referrer's
+        for one of their carers (`family_id`; gifted breaks only, no budget): the new
+        booking and the event that starts its saga. `gifts`, the family's gifted breaks
+        (counted under its lock), is needed for a gifted slot: past the allowance the
+        booking is rejected at once."""
+        family_id = family_of(actor, family_id)
+        by_referrer = actor["role"] == "referrer"
+        if by_referrer and not is_gift(slot.price_pence):
+            raise Invalid({"slot_id": ["a referrer books gifted breaks (price 0) only"]})
+        if by_referrer and budget_id is not None:
+            raise Invalid({"budget_id": ["a referrer books without a budget"]})
+        if is_gift(slot.price_pence) and gifts is None:
+            raise ValueError("a gifted booking needs the family's gifts counted")
         if not slot.bookable:
             raise NotAllowed("slot_not_bookable", "this slot cannot be booked")
         if slot.start <= now:
@@ -221,15 +282,21 @@ class Booking:
         if budget_id is None and slot.price_pence > 0:
             raise Invalid({"budget_id": ["required unless the offer is gifted (price 0)"]})
         booking = cls(
-            id=booking_id, family_id=actor["user_id"], council=actor.get("council"),
+            id=booking_id, family_id=family_id, council=actor.get("council"),
             idempotency_key=idempotency_key,
             request_fingerprint=request_fingerprint(slot.id, places, budget_id),
             slot_id=slot.id, offer_id=slot.offer_id, provider_id=slot.provider_id,
             category=slot.category, places=places, unit_price_pence=slot.price_pence,
             budget_id=budget_id, slot_start=slot.start, slot_end=slot.end, now=now,
         )
-        booking.transitions.append(Transition(None, REQUESTED, now, "requested by the family",
-                                              actor["user_id"]))
+        booking.booked_by = actor["user_id"] if by_referrer else None
+        booking.transitions.append(Transition(
+            None, REQUESTED, now, "requested by a referrer for the family" if by_referrer
+            else "requested by the family", actor["user_id"]))
+        if gifts is not None and is_gift(slot.price_pence) and gifts.left == 0:
+            return booking, booking._reject(
+                ALLOWANCE_USED, now, SYSTEM, "the council allows {} gifted breaks in 12 "
+                "months and {} are used".format(gifts.allowed, gifts.used))
         booking.step_deadline = now + timeouts.step
         return booking, [booking._request_event()]
 

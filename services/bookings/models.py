@@ -43,6 +43,7 @@ bookings = sa.Table(
     sa.Column("step_deadline", UtcDateTime, nullable=True),
     sa.Column("approval_deadline", UtcDateTime, nullable=True),
     sa.Column("final_amount_pence", sa.BigInteger, nullable=True),
+    sa.Column("booked_by", sa.String(64), nullable=True),  # a referrer, for the family
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("family_id", "idempotency_key", name="uq_bookings_family_key"),
@@ -70,6 +71,23 @@ booking_transitions = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("why", sa.Text, nullable=False),
     sa.Column("by", sa.String(128), nullable=False),
+)
+
+# The fair share of gifted breaks (domain.DEFAULT_GIFTED_ALLOWANCE for a council with no row).
+gifted_allowances = sa.Table(
+    "gifted_allowances", Base.metadata,
+    sa.Column("council", sa.String(64), primary_key=True),
+    sa.Column("breaks_per_12_months", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.CheckConstraint("breaks_per_12_months >= 0", name="ck_gifted_allowances_breaks"),
+)
+
+# One row per family that has asked for a gifted break: its lock is held while its gifts are
+# counted and a new one is added, so that racing requests take turns.
+gift_takers = sa.Table(
+    "gift_takers", Base.metadata,
+    sa.Column("family_id", sa.String(64), primary_key=True),
 )
 
 # What bookings knows of providers' slots and providers, from their events (docs/contracts.md,

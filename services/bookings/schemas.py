@@ -15,6 +15,19 @@ class RequestBookingSchema(Schema):
                             validate=validate.Range(min=1, max=MAX_PLACES))
     budget_id = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(min=1, max=64))
+    family_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
+
+
+class SetGiftedAllowanceSchema(Schema):
+    council = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    breaks_per_12_months = fields.Integer(required=True, strict=True,
+                                          validate=validate.Range(min=0, max=1000))
+
+
+class GiftedAllowanceQuerySchema(Schema):
+    family_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
 
 
 class BookingIdSchema(Schema):

@@ -5,8 +5,10 @@ Contract (docs/contracts.md, "bookings" and "The booking saga"):
 RPC (every one takes `actor` first; something not the actor's is NotFound, and a role that
 may never do the thing is Forbidden):
 - `health()`
-- `request_booking(actor, idempotency_key, data)` family; data `{slot_id, places, budget_id?}`
-  -> booking (status `requested`). The same key and body gives back the same booking; the
+- `request_booking(actor, idempotency_key, data)` family, or a referrer for a carer of their
+  centre (`family_id`, gifted breaks only, no budget); data `{slot_id, places, budget_id?,
+  family_id?}` -> booking (status `requested`; `rejected` `allowance_used` for a gifted
+  break past the council's allowance). The same key and body gives back the same booking; the
   same key with another body is `Conflict("idempotency_key_reused")`. An unknown slot is
   `InvalidInput({"slot_id"})`, a missing budget for a priced offer `InvalidInput({"budget_id"})`,
   a slot that cannot be booked `Conflict("slot_not_bookable")`.
@@ -20,10 +22,14 @@ may never do the thing is Forbidden):
   has started (`Conflict("not_started" | "not_confirmed")`); charges all the held money or
   the lower `final_amount_pence`.
 - `list_awaiting_approval(actor, limit=50, cursor=None)`: officer, own council, oldest first.
+- `set_gifted_allowance(actor, council, breaks_per_12_months)`: an officer, own council ->
+  `{council, breaks_per_12_months}`; `get_gifted_allowance(actor, family_id=None)`: a
+  family's own, a referrer's carer's -> `{council, breaks_per_12_months, used, left}`.
+  Bookings owns the allowance: it knows each family's gifted bookings.
 
 A booking: `{id, status, reason, slot_id, offer_id, places, total_pence, budget_id,
 created_at, updated_at, family_id, provider_id, council, category, unit_price_pence,
-slot_start, slot_end, final_amount_pence, transitions: [{from_status, to_status, at, why,
+slot_start, slot_end, final_amount_pence, booked_by, transitions: [{from_status, to_status, at, why,
 by}]}`. `reason` (on rejected) is one of `seibiant_common.vocabularies.REJECTION_REASONS`.
 
 Events emitted: booking_requested (answered by providers and budgets at once),
@@ -103,6 +109,24 @@ class BookingsService:
             booking = application.complete_booking(
                 uow, actor, request["booking_id"], request["final_amount_pence"], utcnow())
         return schemas.booking_schema.dump(booking)
+
+    # --- gifted allowances --------------------------------------------------------------
+
+    @rpc
+    def set_gifted_allowance(self, actor, council, breaks_per_12_months):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        data = schemas.parse(schemas.SetGiftedAllowanceSchema(), {
+            "council": council, "breaks_per_12_months": breaks_per_12_months})
+        with self.db.unit_of_work() as uow:
+            return application.set_gifted_allowance(uow, actor, data["council"],
+                                                    data["breaks_per_12_months"], utcnow())
+
+    @rpc
+    def get_gifted_allowance(self, actor, family_id=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        query = schemas.parse(schemas.GiftedAllowanceQuerySchema(), {"family_id": family_id})
+        with self.db.unit_of_work() as uow:
+            return application.gifted_allowance(uow, actor, query["family_id"], utcnow())
 
     # --- queries ------------------------------------------------------------------------
 

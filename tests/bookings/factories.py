@@ -8,6 +8,7 @@ HOUR = datetime.timedelta(hours=1)
 TIMEOUTS = domain.Timeouts(step=datetime.timedelta(seconds=30), max_retries=2,
                            approval=72 * HOUR)
 
+NO_GIFTS_YET = domain.Gifts(allowed=domain.DEFAULT_GIFTED_ALLOWANCE, used=0)
 FAMILY = {"user_id": "family-1", "role": "family", "council": "powys", "provider_id": None}
 PROVIDER = {"user_id": "provider-user-1", "role": "provider", "council": None,
             "provider_id": "provider-1"}
@@ -22,7 +23,7 @@ def slot(price_pence=1500, bookable=True, start=NOW + 24 * HOUR):
 
 def new(price_pence=1500, budget_id="budget-1", places=2):
     booking, _ = domain.Booking.request("booking-1", FAMILY, "key-1", slot(price_pence), places,
-                                    budget_id, NOW, TIMEOUTS)
+                                    budget_id, NOW, TIMEOUTS, gifts=NO_GIFTS_YET)
     return booking
 
 

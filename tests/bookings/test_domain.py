@@ -9,8 +9,8 @@ from services.bookings import domain
 from services.bookings.domain import Event
 
 from .factories import (
-    BOTH, FAMILY, FUNDS, HOUR, NOW, OFFICER, PLACES, PROVIDER, TIMEOUTS, booking_in, new,
-    reserved, slot, state_of,
+    BOTH, FAMILY, FUNDS, HOUR, NO_GIFTS_YET, NOW, OFFICER, PLACES, PROVIDER, TIMEOUTS,
+    booking_in, new, reserved, slot, state_of,
 )
 
 LATER = NOW + 100 * HOUR
@@ -41,7 +41,7 @@ def test_a_request_snapshots_the_slot_and_asks_providers_and_budgets_at_once():
 
 def test_a_booking_without_a_budget_waits_for_no_money():
     booking, events = domain.Booking.request("b1", FAMILY, "key", slot(0), 1, None, NOW,
-                                             TIMEOUTS)
+                                             TIMEOUTS, gifts=NO_GIFTS_YET)
     assert booking.missing_answers() == ["providers"]
     assert events[0].payload["budget_id"] is None and events[0].payload["amount_pence"] == 0
 
@@ -55,7 +55,8 @@ def test_a_priced_offer_needs_a_budget_but_a_gifted_one_does_not():
     with pytest.raises(domain.Invalid) as refused:
         domain.Booking.request("b1", FAMILY, "key", slot(1500), 1, None, NOW, TIMEOUTS)
     assert "budget_id" in refused.value.errors
-    booking, _ = domain.Booking.request("b1", FAMILY, "key", slot(0), 1, None, NOW, TIMEOUTS)
+    booking, _ = domain.Booking.request("b1", FAMILY, "key", slot(0), 1, None, NOW, TIMEOUTS,
+                                        gifts=NO_GIFTS_YET)
     assert booking.total_pence == 0 and booking.budget_id is None
 
 

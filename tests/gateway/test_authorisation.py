@@ -6,7 +6,7 @@ import pytest
 from .world import PASSWORD, World, unique
 
 ROLES = ("anonymous", "bad_token", "admin", "officer", "other_officer", "family",
-         "other_family", "provider", "other_provider")
+         "other_family", "provider", "other_provider", "referrer")
 SIGNED_IN = ROLES[2:]
 REFUSED = (401, 403, 404)  # the answers about who is asking
 
@@ -57,10 +57,13 @@ def matrix(w):
          expect(404, admin=200, officer=200, family=200)),
         ("POST", "/budgets", budget, expect(403, officer=201, other_officer=422)),
         ("GET", "/budgets/" + B, None,
-         expect(404, admin=403, provider=403, other_provider=403, officer=200, family=200)),
+         expect(404, admin=403, provider=403, other_provider=403, referrer=403, officer=200,
+                family=200)),
         ("GET", "/budgets/{}/statement".format(B), None,
-         expect(404, admin=403, provider=403, other_provider=403, officer=200, family=200)),
-        ("GET", "/budgets", None, expect(200, admin=403, provider=403, other_provider=403)),
+         expect(404, admin=403, provider=403, other_provider=403, referrer=403, officer=200,
+                family=200)),
+        ("GET", "/budgets", None, expect(200, admin=403, provider=403, other_provider=403,
+                                         referrer=403)),
         ("GET", "/providers", None, expect(403, **officers)),
         ("GET", "/providers/" + P, None, expect(200)),
         ("GET", "/providers/{}/offers".format(P), None,
@@ -77,7 +80,7 @@ def matrix(w):
         # a request is accepted whoever's budget it names: the saga refuses it later
         ("POST", "/bookings", {"slot_id": w.other_slot["id"], "places": 1,
                                "budget_id": w.other_budget["id"]},
-         expect(403, family=202, other_family=202)),
+         expect(403, family=202, other_family=202, referrer=422)),  # for no carer of theirs
         ("GET", "/bookings/" + K, None,
          expect(404, admin=403, officer=200, family=200, provider=200)),
         ("GET", "/bookings", None, expect(200, admin=403)),
@@ -101,6 +104,7 @@ def test_every_endpoint_by_every_role(world, api):
         "admin": world.admin, "officer": world.officer, "other_officer": world.other_officer,
         "family": world.family, "other_family": world.other_family,
         "provider": world.provider, "other_provider": world.other_provider,
+        "referrer": world.referrer,
     }
     wrong = []
     calls = 0

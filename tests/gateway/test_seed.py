@@ -26,7 +26,15 @@ def test_the_seed_makes_a_small_world_once(api):
                       ("rejected", "declined"), ("rejected", "insufficient_funds"),
                       ("rejected", "sold_out"), ("cancelled", None), ("completed", None)}
     officer = Client(api.base_url).signed_in("powys.officer", seed.DEMO_PASSWORD)
-    assert len(officer.get("/families")["items"]) == 3
+    # three families with budgets, a referred carer and one who asked to join
+    assert len(officer.get("/families")["items"]) == 5
+    referrer = Client(api.base_url).signed_in("powys.referrer", seed.DEMO_PASSWORD)
+    assert [carer["username"] for carer in referrer.get("/carers")["items"]] == ["lewis.carer"]
+    assert [carer["username"] for carer in referrer.get("/carers/self-referrals")["items"]] \
+        == ["owen.carer"]
+    carer = Client(api.base_url).signed_in("lewis.carer", seed.DEMO_PASSWORD)
+    assert carer.get("/gifted-allowance")["left"] == seed.POWYS_GIFTS_A_YEAR - 1
+    assert carer.get("/bookings")["items"][0]["booked_by"] == referrer.user_id
     assert len(officer.get("/providers", params={"status": "pending"})["items"]) == 0
     flintshire = Client(api.base_url).signed_in("flintshire.officer", seed.DEMO_PASSWORD)
     assert len(flintshire.get("/providers", params={"status": "pending"})["items"]) == 1

@@ -1,5 +1,6 @@
 """A small world built through the public API, for the gateway's tests: two councils with an
-officer each, families with budgets, approved and pending providers with offers and slots."""
+officer each, families with budgets, approved and pending providers with offers and slots, and
+a referrer of a carers' centre."""
 import datetime
 import uuid
 
@@ -41,12 +42,20 @@ class World:
         self.other_offer = self.new_offer(self.other_provider, "hospitality_meal", 1500,
                                           "flintshire")
         self.other_slot = self.new_slots(self.other_provider, self.other_offer["id"], 5)[0]
+        self.referrer = self.new_referrer(self.officer, "powys", "Powys carers' centre")
 
     def new_officer(self, council):
         username = unique("officer-" + council)
         self.admin.post("/officers", {"username": username, "password": PASSWORD,
                                       "display_name": "Officer of " + council,
                                       "council": council})
+        return self.anonymous.signed_in(username, PASSWORD)
+
+    def new_referrer(self, creator, council, organisation):
+        username = unique("referrer")
+        creator.post("/referrers", {"username": username, "password": PASSWORD,
+                                    "display_name": "Referrer at " + organisation,
+                                    "council": council, "organisation": organisation})
         return self.anonymous.signed_in(username, PASSWORD)
 
     def new_family(self, officer, needs=()):

@@ -98,12 +98,18 @@ class Api:
         answer.raise_for_status()
         return answer.json()["access_token"]
 
-    def post(self, token, path, body, status=201):
+    def post(self, token, path, body, status=201, method="POST"):
         headers = {"Authorization": "Bearer " + token} if token else {}
-        answer = requests.post(self.base_url + "/api/v1" + path, json=body, timeout=10,
-                               headers=headers)
+        answer = requests.request(method, self.base_url + "/api/v1" + path, json=body,
+                                  timeout=10, headers=headers)
         assert answer.status_code == status, answer.text
         return answer.json()
+
+    def allow_gifts(self, world, breaks_per_12_months):
+        """The world's council's gifted allowance (by its officer)."""
+        return self.post(world["officer_token"], "/councils/{}/gifted-allowance".format(
+            world["council"]), {"breaks_per_12_months": breaks_per_12_months}, status=200,
+            method="PUT")
 
 
 @pytest.fixture(scope="session")

@@ -474,6 +474,7 @@ def test_the_provider_home_counts_each_offers_times_to_book(live_system, world, 
 def test_cancelling_asks_first_on_a_page_of_its_own(live_system, world, api):
     provider_sign_in, slots = approved_provider_offering(
         api, world, "Mill", "Mill tour", ["2099-08-01T10:00:00+00:00"], price_pence=0)
+    api.allow_gifts(world, 2)  # the family books two gifted breaks
     family_token = api.token(world["family"]["username"], world["family"]["password"])
     bookings = [api.post(family_token, "/bookings", {"slot_id": slots[0]["id"], "places": 1},
                          status=202) for _ in range(2)]
