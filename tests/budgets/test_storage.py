@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from seibiant_common.database import Store, make_engine
 from seibiant_common.migrations import upgrade
-from seibiant_common.processes import wait_until
+from devtools.processes import wait_until
 from services.budgets import application as app
 from services.budgets import domain
 from services.budgets.models import (PLUMBING_TABLES, budget_audit, budgets, holds,
