@@ -9,6 +9,7 @@ import pytest
 from seibiant_common.contracts import bookings as booking_events
 from seibiant_common.contracts import budgets, providers
 from seibiant_common.errors import Conflict
+from seibiant_common.outbox import envelope
 from services.bookings import application, handlers, models
 from tests.handler_support import Service
 
@@ -40,6 +41,17 @@ def request(service, key="key-1", places=2, budget_id="budget-1"):
 def status(service, booking_id):
     with service.unit_of_work() as uow:
         return application.get_booking(uow, FAMILY, booking_id).status
+
+
+def test_the_table_answers_providers_and_budgets_and_every_row_is_tested_here():
+    assert set(handlers.EVENT_HANDLERS) == {
+        (providers.SERVICE, event_type) for event_type in (
+            providers.PLACES_RESERVED, providers.RESERVATION_REFUSED, providers.SLOT_WITHDRAWN,
+            providers.SLOTS_PUBLISHED, providers.PROVIDER_APPROVED,
+            providers.PROVIDER_SUSPENDED)} | {
+        (budgets.SERVICE, event_type) for event_type in (
+            budgets.FUNDS_HELD, budgets.APPROVAL_REQUIRED, budgets.SPEND_APPROVED,
+            budgets.SPEND_DECLINED, budgets.HOLD_REFUSED)}
 
 
 def test_a_request_for_a_published_slot_starts_the_saga_without_asking_providers(service):
@@ -124,3 +136,57 @@ def test_a_withdrawn_slot_cancels_its_live_bookings_and_refuses_new_requests(ser
     assert status(service, booking.id) == "cancelled"
     with service.unit_of_work() as uow:
         assert application.known_slot(uow, "slot-1").bookable is False
+
+
+def test_a_refused_hold_rejects_the_booking_with_the_reason(service):
+    publish_slot(service)
+    booking = request(service)
+    service.hear(budgets.SERVICE, budgets.HOLD_REFUSED, booking_id=booking.id,
+                 budget_id="budget-1", reason="insufficient_funds")
+    with service.unit_of_work() as uow:
+        rejected = application.get_booking(uow, FAMILY, booking.id)
+    assert (rejected.status, rejected.reason) == ("rejected", "insufficient_funds")
+    assert service.emitted()[1:] == [(booking_events.BOOKING_REJECTED, {
+        "booking_id": booking.id, "reason": "insufficient_funds"})]
+
+
+def test_an_officers_approval_confirms_a_booking_whose_places_are_reserved(service):
+    publish_slot(service)
+    booking = request(service)
+    service.hear(providers.SERVICE, providers.PLACES_RESERVED, booking_id=booking.id,
+                 slot_id="slot-1", offer_id="offer-1", provider_id="provider-1", places=2,
+                 unit_price_pence=1500, total_pence=3000, category="overnight_stay",
+                 slot_start=START, slot_end=END)
+    service.hear(budgets.SERVICE, budgets.APPROVAL_REQUIRED, booking_id=booking.id,
+                 budget_id="budget-1", council="powys", amount_pence=3000,
+                 category="overnight_stay")
+    service.hear(budgets.SERVICE, budgets.SPEND_APPROVED, booking_id=booking.id,
+                 budget_id="budget-1", decided_by=OFFICER["user_id"], reason="agreed")
+    assert status(service, booking.id) == "confirmed"
+    assert [event_type for event_type, _ in service.emitted()] == [
+        booking_events.BOOKING_REQUESTED, booking_events.BOOKING_AWAITING_APPROVAL,
+        booking_events.BOOKING_CONFIRMED]
+
+
+def bookable(service):
+    with service.unit_of_work() as uow:
+        return application.known_slot(uow, "slot-1").bookable
+
+
+def test_a_providers_latest_decision_says_whether_its_slots_take_bookings(service):
+    """Decisions travel on separate queues: one heard late changes nothing when bookings
+    knows a later one (by the envelope's time)."""
+    publish_slot(service)
+    suspended = service.hear(providers.SERVICE, providers.PROVIDER_SUSPENDED, "provider-1",
+                             provider_id="provider-1", reason="complaint received")
+    assert bookable(service) is False
+    older = envelope(providers.PROVIDER_APPROVED, {"provider_id": "provider-1"}, "provider-1",
+                     None)
+    older["occurred_at"] = (datetime.datetime.fromisoformat(suspended["occurred_at"])
+                            - datetime.timedelta(minutes=1)).isoformat()
+    service.handle(providers.SERVICE, providers.PROVIDER_APPROVED, older)
+    assert bookable(service) is False
+    service.hear(providers.SERVICE, providers.PROVIDER_APPROVED, "provider-1",
+                 provider_id="provider-1")
+    assert bookable(service) is True
+    assert service.emitted() == []
