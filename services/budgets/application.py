@@ -11,6 +11,7 @@ reads the holds it will change, so two holds can never both see the same availab
 Locks are always taken budget first, hold second, so two writers never deadlock.
 """
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from seibiant_common.contracts import budgets as events
@@ -27,6 +28,22 @@ from .models import applied_requests, approvals, budgets, holds, ledger_entries
 
 # `created_by` of what the booking saga asks for; the entry's booking_id says which booking.
 BOOKINGS = "service:bookings"
+UNIQUE_RACE_ATTEMPTS = 3
+
+
+def transact(db, work):
+    """Runs `work(uow)` in a unit of work of `db` (the service's database) and returns what
+    it returns. On PostgreSQL two writers for one booking (or one idempotency key) can race to
+    insert its row; the loser's transaction is rolled back whole (events included) and run
+    again, when it sees the winner's row. The entrypoints and the event handlers all go
+    through here, so a handler needs the service's database and nothing else of it."""
+    for attempt in range(1, UNIQUE_RACE_ATTEMPTS + 1):
+        try:
+            with db.unit_of_work() as uow:
+                return work(uow)
+        except IntegrityError:
+            if attempt == UNIQUE_RACE_ATTEMPTS:
+                raise
 
 
 class _Request:

@@ -14,7 +14,7 @@ def _once(service, event, work):
     def transaction(uow):
         if not uow.seen(event):
             work(uow)
-    service._transact(transaction)
+    app.transact(service.db, transaction)
 
 
 def booking_requested(service, event):

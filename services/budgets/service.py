@@ -90,8 +90,6 @@ work is retried once and then sees the winner's row).
 """
 import os
 
-from sqlalchemy.exc import IntegrityError
-
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 from seibiant_common.messaging import answering
@@ -102,7 +100,6 @@ from . import domain, models, schemas, statements
 from .handlers import EVENT_HANDLERS
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
-UNIQUE_RACE_ATTEMPTS = 3
 
 BUDGET = schemas.BudgetSchema()
 RESOLUTION = schemas.ResolutionSchema()
@@ -123,18 +120,6 @@ class BudgetsService:
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
     correlation = Correlation()
 
-    def _transact(self, work):
-        """Runs `work(uow)` in a unit of work. On PostgreSQL two writers for one booking (or
-        one idempotency key) can race to insert its row; the loser's transaction is rolled
-        back whole (events included) and run again, when it sees the winner's row."""
-        for attempt in range(1, UNIQUE_RACE_ATTEMPTS + 1):
-            try:
-                with self.db.unit_of_work() as uow:
-                    return work(uow)
-            except IntegrityError:
-                if attempt == UNIQUE_RACE_ATTEMPTS:
-                    raise
-
     def _actor(self, actor):
         return schemas.parse(schemas.ActorSchema(), actor)
 
@@ -151,7 +136,7 @@ class BudgetsService:
         data = schemas.parse(schemas.CreateBudgetSchema(), data)
         key = schemas.parse(schemas.IdempotencyKeySchema(),
                             {"idempotency_key": idempotency_key})["idempotency_key"]
-        return BUDGET.dump(self._transact(
+        return BUDGET.dump(app.transact(self.db,
             lambda uow: app.create_budget(uow, actor, data, key)))
 
     @rpc
@@ -215,7 +200,7 @@ class BudgetsService:
         args = schemas.parse(schemas.TopUpSchema(), {
             "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason,
             "idempotency_key": idempotency_key})
-        return BUDGET.dump(self._transact(lambda uow: app.top_up(uow, actor, **args)))
+        return BUDGET.dump(app.transact(self.db, lambda uow: app.top_up(uow, actor, **args)))
 
     @rpc
     def adjust(self, actor, budget_id, amount_pence, reason, idempotency_key=None):
@@ -223,14 +208,14 @@ class BudgetsService:
         args = schemas.parse(schemas.AdjustSchema(), {
             "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason,
             "idempotency_key": idempotency_key})
-        return BUDGET.dump(self._transact(lambda uow: app.adjust(uow, actor, **args)))
+        return BUDGET.dump(app.transact(self.db, lambda uow: app.adjust(uow, actor, **args)))
 
     @rpc
     def suspend(self, actor, budget_id, reason):
         actor = self._actor(actor)
         args = schemas.parse(schemas.SuspendSchema(), {"budget_id": budget_id,
                                                        "reason": reason})
-        return BUDGET.dump(self._transact(lambda uow: app.suspend(uow, actor, **args)))
+        return BUDGET.dump(app.transact(self.db, lambda uow: app.suspend(uow, actor, **args)))
 
     # Holds ---------------------------------------------------------------------------
 
@@ -242,18 +227,18 @@ class BudgetsService:
             "amount_pence": amount_pence, "category": category, "break_start": break_start,
             "break_end": break_end}))
         return schemas.HoldSchema().dump(
-            self._transact(lambda uow: app.hold_funds(uow, request)))
+            app.transact(self.db, lambda uow: app.hold_funds(uow, request)))
 
     @rpc
     def capture_funds(self, booking_id, amount_pence=None):
         args = schemas.parse(schemas.CaptureFundsSchema(), {"booking_id": booking_id,
                                                             "amount_pence": amount_pence})
-        return _resolution(*self._transact(lambda uow: app.capture_funds(uow, **args)))
+        return _resolution(*app.transact(self.db, lambda uow: app.capture_funds(uow, **args)))
 
     @rpc
     def release_funds(self, booking_id):
         args = schemas.parse(schemas.ReleaseFundsSchema(), {"booking_id": booking_id})
-        return _resolution(*self._transact(
+        return _resolution(*app.transact(self.db,
             lambda uow: app.release_funds(uow, args["booking_id"], "released on request")))
 
     # Approvals -----------------------------------------------------------------------
@@ -263,7 +248,7 @@ class BudgetsService:
         actor = self._actor(actor)
         args = schemas.parse(schemas.ApproveSpendSchema(), {"booking_id": booking_id,
                                                             "reason": reason})
-        hold, budget = self._transact(
+        hold, budget = app.transact(self.db,
             lambda uow: app.decide_spend(uow, actor, approve=True, **args))
         return APPROVAL.dump({"hold": hold, "budget": budget})
 
@@ -272,7 +257,7 @@ class BudgetsService:
         actor = self._actor(actor)
         args = schemas.parse(schemas.DeclineSpendSchema(), {"booking_id": booking_id,
                                                             "reason": reason})
-        hold, budget = self._transact(
+        hold, budget = app.transact(self.db,
             lambda uow: app.decide_spend(uow, actor, approve=False, **args))
         return APPROVAL.dump({"hold": hold, "budget": budget})
 
