@@ -35,7 +35,7 @@ def request(service, key="key-1", places=2, budget_id="budget-1"):
     with service.unit_of_work() as uow:
         return application.request_known_slot(uow, FAMILY, {
             "idempotency_key": key, "slot_id": "slot-1", "places": places,
-            "budget_id": budget_id}, NOW, TIMEOUTS)
+            "budget_id": budget_id, "family_id": None}, NOW, TIMEOUTS)
 
 
 def status(service, booking_id):

@@ -153,9 +153,10 @@ def test_published_slots_are_announced_with_what_a_booking_of_them_needs(service
         (3, 3, "open"), (5, 5, "open")]
     assert service.emitted()[1:] == [(events.SLOTS_PUBLISHED, {
         "offer_id": provider["offer_id"], "provider_id": provider["provider_id"],
-        "category": "hospitality_meal", "price_pence": PRICE,
+        "category": "hospitality_meal", "price_pence": PRICE, "region": "powys",
         "slots": [{"id": slot["id"], "start": slot["start"].isoformat(),
-                   "end": slot["end"].isoformat()} for slot in published]})]
+                   "end": slot["end"].isoformat(), "capacity": slot["capacity"]}
+                  for slot in published]})]
 
 
 def test_a_requested_booking_reserves_its_places(service, slot):
