@@ -86,7 +86,7 @@ with `funds_released` (a hold never held announces nothing).
 Concurrency: every change of money locks the budget's row first (`SELECT ... FOR UPDATE` on
 PostgreSQL; SQLite units of work are serialised), so racing holds never spend a pound twice;
 a unique booking id in `holds` settles racing requests for one booking (the loser's unit of
-work is retried once and then sees the winner's row).
+work is run again, up to `application.UNIQUE_RACE_ATTEMPTS` times, and sees the winner's row).
 """
 import os
 
