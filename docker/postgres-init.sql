@@ -2,4 +2,5 @@
 CREATE DATABASE budgets;
 CREATE DATABASE providers;
 CREATE DATABASE bookings;
+CREATE DATABASE families;
 CREATE DATABASE gateway;

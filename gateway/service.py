@@ -32,6 +32,7 @@ class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
     budgets = TimedRpcProxy("budgets")
     providers = TimedRpcProxy("providers")
     bookings = TimedRpcProxy("bookings")
+    families = TimedRpcProxy("families")
     booking_waiters = BookingWaiters()
 
     @wakes_waiting_requests

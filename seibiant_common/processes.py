@@ -22,6 +22,7 @@ SERVICE_MODULES = {
     "budgets": "services.budgets.service",
     "providers": "services.providers.service",
     "bookings": "services.bookings.service",
+    "families": "services.families.service",
     "gateway": "gateway.service",
 }
 

@@ -56,7 +56,8 @@ def earlier_request(uow, actor, request):
         domain.require_role(actor.get("role"), "family")
     booking = _by_key(uow, actor["user_id"], request["idempotency_key"])
     if booking is not None and not domain.same_request(
-            booking, request["slot_id"], request["places"], request["budget_id"]):
+            booking, request["slot_id"], request["places"], request["budget_id"],
+            request.get("share_profile")):
         raise Conflict("idempotency_key_reused",
                        "this idempotency key was used for another booking request")
     return booking
@@ -93,7 +94,7 @@ def _new_booking(uow, actor, request, slot, now, timeouts):
         with wire_errors():
             booking, booking_events = Booking.request(
                 uuid.uuid4().hex, actor, request["idempotency_key"], slot, request["places"],
-                request["budget_id"], now, timeouts)
+                request["budget_id"], now, timeouts, request.get("share_profile"))
     except (InvalidInput, Conflict, Forbidden):
         # what the slot is now does not matter to a request made before: answer that
         earlier = earlier_request(uow, actor, request)

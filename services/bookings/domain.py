@@ -116,13 +116,18 @@ class Transition:
         self.by = by
 
 
-def request_fingerprint(slot_id, places, budget_id):
-    """Identifies a request body, so a reused idempotency key can be told apart."""
-    return fingerprint({"slot_id": slot_id, "places": places, "budget_id": budget_id})
+def request_fingerprint(slot_id, places, budget_id, share_profile=None):
+    """Identifies a request body, so a reused idempotency key can be told apart (a request
+    sharing nothing has the fingerprint it had before sharing existed)."""
+    body = {"slot_id": slot_id, "places": places, "budget_id": budget_id}
+    if share_profile is not None:
+        body["share_profile"] = share_profile
+    return fingerprint(body)
 
 
-def same_request(booking, slot_id, places, budget_id):
-    return booking.request_fingerprint == request_fingerprint(slot_id, places, budget_id)
+def same_request(booking, slot_id, places, budget_id, share_profile=None):
+    return booking.request_fingerprint == request_fingerprint(slot_id, places, budget_id,
+                                                              share_profile)
 
 
 # --- who sees what ----------------------------------------------------------------------
@@ -150,7 +155,7 @@ class Booking:
 
     def __init__(self, id, family_id, council, idempotency_key, request_fingerprint, slot_id,
                  offer_id, provider_id, category, places, unit_price_pence, budget_id,
-                 slot_start, slot_end, now):
+                 slot_start, slot_end, now, share_profile=None):
         self.id = id
         self.family_id = family_id
         self.council = council
@@ -166,6 +171,9 @@ class Booking:
         self.budget_id = budget_id
         self.slot_start = slot_start
         self.slot_end = slot_end
+        # What of the family profile the family shares with the provider (None: nothing);
+        # families keeps the consent, bookings only passes it on in booking_requested.
+        self.share_profile = share_profile
         self.status = REQUESTED
         self.reason = None
         self.places_state = PLACES_PENDING
@@ -190,7 +198,7 @@ class Booking:
 
     @classmethod
     def request(cls, booking_id, actor, idempotency_key, slot, places, budget_id, now,
-                timeouts):
+                timeouts, share_profile=None):
         """A family's request for `places` on `slot` (as bookings knows it): the new booking
         and the event that starts its saga."""
         require_role(actor.get("role"), "family")
@@ -203,10 +211,11 @@ class Booking:
         booking = cls(
             id=booking_id, family_id=actor["user_id"], council=actor.get("council"),
             idempotency_key=idempotency_key,
-            request_fingerprint=request_fingerprint(slot.id, places, budget_id),
+            request_fingerprint=request_fingerprint(slot.id, places, budget_id, share_profile),
             slot_id=slot.id, offer_id=slot.offer_id, provider_id=slot.provider_id,
             category=slot.category, places=places, unit_price_pence=slot.price_pence,
             budget_id=budget_id, slot_start=slot.start, slot_end=slot.end, now=now,
+            share_profile=share_profile,
         )
         booking.transitions.append(Transition(None, REQUESTED, now, "requested by the family",
                                               actor["user_id"]))
@@ -383,7 +392,8 @@ class Booking:
             "booking_id": self.id, "family_id": self.family_id, "council": self.council,
             "slot_id": self.slot_id, "places": self.places, "budget_id": self.budget_id,
             "amount_pence": self.total_pence, "category": self.category,
-            "break_start": self.slot_start, "break_end": self.slot_end})
+            "break_start": self.slot_start, "break_end": self.slot_end,
+            "provider_id": self.provider_id, "share_profile": self.share_profile})
 
     def _confirm(self, now, by, why):
         self._move(CONFIRMED, now, by, why)

@@ -1,6 +1,7 @@
 """What the bookings RPCs take (input schemas) and give back (output schemas)."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from seibiant_common.contracts.families_payloads import ShareProfile
 from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as schemas.*)
 
 from .domain import MAX_PLACES
@@ -13,6 +14,8 @@ class RequestBookingSchema(Schema):
                             validate=validate.Range(min=1, max=MAX_PLACES))
     budget_id = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(min=1, max=64))
+    # what of the family profile the provider may read (families' contract); None: nothing
+    share_profile = fields.Nested(ShareProfile, load_default=None, allow_none=True)
 
 
 class BookingIdSchema(Schema):

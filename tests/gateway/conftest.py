@@ -14,6 +14,7 @@ from seibiant_common import sandbox
 from seibiant_common.processes import wait_until
 from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
+from services.families.service import FamiliesService
 from services.providers.service import ProvidersService
 
 ADMIN_PASSWORD = "admin-password-for-tests"
@@ -88,9 +89,9 @@ def vhost_uri(rabbitmq):
 
 
 def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService,
-                                               BookingsService), **overrides):
+                                               BookingsService, FamiliesService), **overrides):
     databases = {name: "sqlite:///{}".format(directory / "{}.sqlite3".format(name))
-                 for name in ("budgets", "providers", "bookings", "gateway")}
+                 for name in ("budgets", "providers", "bookings", "families", "gateway")}
     port = sandbox.free_port()
     config = gateway_config(amqp_uri, databases, port, **overrides)
     containers = []

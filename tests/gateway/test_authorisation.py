@@ -85,6 +85,28 @@ def matrix(w):
          expect(403, officer=OK, other_officer=404)),
         ("POST", "/approvals/{}/decline".format(K), {"reason": "no"},
          expect(403, officer=OK, other_officer=404)),
+        # the family profile (rule 7): the family's alone, its council's officers', and a
+        # booking's provider's only when shared (this booking shared nothing)
+        ("GET", "/me/profile", None, expect(403, family=OK, other_family=OK)),
+        ("PUT", "/me/profile", {"people": [{"name": "Cerys"}]},
+         expect(403, family=OK, other_family=OK)),
+        ("GET", "/me/profile/reads", None, expect(403, family=OK, other_family=OK)),
+        ("GET", "/families/{}/profile".format(w.family.user_id), None,
+         expect(403, officer=OK, other_officer=404)),
+        ("GET", "/bookings/{}/profile".format(K), None, expect(404)),
+        ("DELETE", "/bookings/{}/profile".format(K), None,
+         expect(403, family=404, other_family=404)),
+        # not completed: the family's is a 409 `not_completed`
+        ("POST", "/bookings/{}/feedback".format(K), {"rating": 4, "rested": 4,
+                                                     "would_book_again": True},
+         expect(403, family=OK, other_family=404)),
+        ("GET", "/bookings/{}/feedback".format(K), None,
+         expect(403, family=404, other_family=404)),
+        ("GET", "/providers/{}/feedback".format(P), None,
+         expect(OK, family=403, other_family=403, other_provider=404)),
+        ("POST", "/feedback/responses", {"text": "We listened"}, expect(403, **officers)),
+        ("GET", "/feedback/responses", None,
+         expect(403, family=OK, other_family=OK, **officers)),
         # last: the allowed calls change the booking
         ("POST", "/bookings/{}/cancel".format(C), {},
          expect(403, other_family=404, other_provider=404, family=OK, provider=OK)),
