@@ -651,11 +651,12 @@ class FeedbackResponseSchema(Schema):
     at = Timestamp()
 
 
-class FeedbackCommentSchema(Schema):
-    comment = fields.String()
+class FeedbackItemSchema(Schema):
     rating = fields.Integer()
     rested = fields.Integer()
-    given_at = Timestamp()
+    comment = fields.String(allow_none=True)
+    would_book_again = fields.Boolean()
+    at = Timestamp()
 
 
 class ProviderFeedbackSchema(Schema):
@@ -664,8 +665,8 @@ class ProviderFeedbackSchema(Schema):
     count = fields.Integer()
     average_rating = fields.Float(allow_none=True)
     average_rested = fields.Float(allow_none=True)
-    would_book_again = fields.Integer()
-    comments = fields.List(fields.Nested(FeedbackCommentSchema))
+    would_book_again_count = fields.Integer()
+    items = fields.List(fields.Nested(FeedbackItemSchema))  # newest first
     responses = fields.List(fields.Nested(FeedbackResponseSchema))
 
 

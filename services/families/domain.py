@@ -85,11 +85,12 @@ class Profile:
         return seen
 
     def shared(self, consent):
-        """The part of the profile `consent` shares: its people, each with their name and
-        relationship and the chosen sections; the emergency contact if chosen."""
+        """The part of the profile `consent` shares: its people (named by their id or their
+        name), each with their name and relationship and the chosen sections; the emergency
+        contact if chosen."""
         sections = set(SECTIONS if consent.sections is None else consent.sections)
-        people = [person for person in self.people
-                  if consent.people is None or person["id"] in consent.people]
+        people = [person for person in self.people if consent.people is None
+                  or person["id"] in consent.people or person.get("name") in consent.people]
         return {
             "people": [{key: value for key, value in person.items()
                         if key in ("id", "name", "relationship")
@@ -242,17 +243,17 @@ def average(total, count):
 
 
 def summary(feedbacks):
-    """Counts, averages and comments of a provider's feedback, with no family named."""
+    """Counts, averages and each feedback (newest first) of a provider, with no family
+    named."""
     count = len(feedbacks)
     return {
         "count": count,
         "average_rating": average(sum(f.rating for f in feedbacks), count),
         "average_rested": average(sum(f.rested for f in feedbacks), count),
-        "would_book_again": sum(1 for f in feedbacks if f.would_book_again),
-        "comments": [{"comment": f.comment, "rating": f.rating, "rested": f.rested,
-                      "given_at": f.given_at}
-                     for f in sorted(feedbacks, key=lambda f: f.given_at, reverse=True)
-                     if f.comment],
+        "would_book_again_count": sum(1 for f in feedbacks if f.would_book_again),
+        "items": [{"rating": f.rating, "rested": f.rested, "comment": f.comment,
+                   "would_book_again": f.would_book_again, "at": f.given_at}
+                  for f in sorted(feedbacks, key=lambda f: f.given_at, reverse=True)],
     }
 
 

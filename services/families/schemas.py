@@ -160,11 +160,12 @@ class ResponseSchema(Schema):
     at = fields.AwareDateTime()
 
 
-class CommentSchema(Schema):
-    comment = fields.String()
+class FeedbackItemSchema(Schema):
     rating = fields.Integer()
     rested = fields.Integer()
-    given_at = fields.AwareDateTime()
+    comment = fields.String(allow_none=True)
+    would_book_again = fields.Boolean()
+    at = fields.AwareDateTime()
 
 
 class ProviderFeedbackSchema(Schema):
@@ -172,8 +173,8 @@ class ProviderFeedbackSchema(Schema):
     count = fields.Integer()
     average_rating = fields.Float(allow_none=True)
     average_rested = fields.Float(allow_none=True)
-    would_book_again = fields.Integer()
-    comments = fields.List(fields.Nested(CommentSchema))
+    would_book_again_count = fields.Integer()
+    items = fields.List(fields.Nested(FeedbackItemSchema))
     responses = fields.List(fields.Nested(ResponseSchema))
 
 

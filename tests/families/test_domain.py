@@ -57,6 +57,10 @@ def test_a_consent_shares_only_the_chosen_people_and_sections_with_name_and_rela
     assert shared["sections"] == ["needs", "communication"]
 
 
+def test_a_consent_may_name_people_by_their_name_as_well():
+    assert [person["id"] for person in profile().shared(consent(["Mam"]))["people"]] == ["mam"]
+
+
 def test_a_consent_of_everything_shares_the_whole_profile_as_it_stands():
     shared = profile().shared(consent())
     assert [person["name"] for person in shared["people"]] == ["Cerys", "Mam"]
@@ -137,20 +141,20 @@ def _feedback(rating, rested, again=True, comment=None, at=NOW):
 def test_averages_are_exact_to_two_places_rounding_half_up():
     summary = domain.summary([_feedback(5, 1), _feedback(4, 2, False), _feedback(4, 2)])
     assert (summary["count"], summary["average_rating"], summary["average_rested"],
-            summary["would_book_again"]) == (3, 4.33, 1.67, 2)
+            summary["would_book_again_count"]) == (3, 4.33, 1.67, 2)
     assert domain.summary([_feedback(1, 1), _feedback(2, 2)])["average_rating"] == 1.5
     assert domain.average(1, 8) == 0.13  # 0.125 half up, not to even
     assert domain.summary([]) == {"count": 0, "average_rating": None,
-                                  "average_rested": None, "would_book_again": 0,
-                                  "comments": []}
+                                  "average_rested": None, "would_book_again_count": 0,
+                                  "items": []}
 
 
-def test_comments_are_newest_first_with_no_family_named():
+def test_each_feedback_is_listed_newest_first_with_no_family_named():
     summary = domain.summary([_feedback(5, 5, comment="first", at=NOW),
                               _feedback(3, 3, comment="second", at=NOW + DAY),
-                              _feedback(4, 4)])
-    assert [c["comment"] for c in summary["comments"]] == ["second", "first"]
-    assert all("family_id" not in comment for comment in summary["comments"])
+                              _feedback(4, 4, at=NOW - DAY)])
+    assert [item["comment"] for item in summary["items"]] == ["second", "first", None]
+    assert set(summary["items"][0]) == {"rating", "rested", "comment", "would_book_again", "at"}
 
 
 def test_who_sees_a_providers_feedback():
