@@ -4,8 +4,8 @@ import datetime
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
-from ..api import create_offer, get_offer, get_provider, list_provider_offers, publish_slots, \
-    register_provider, sign_in
+from ..api import create_offer, get_offer, get_provider, get_provider_feedback, \
+    list_provider_offers, publish_slots, register_provider, sign_in
 from . import labels
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_, TIMEZONE
@@ -91,8 +91,12 @@ class ProviderPages(Pages):
 
     @page("GET", "/provider", roles=PROVIDER)
     def web_provider_home(self, ctx):
+        provider_id = ctx.user.get("provider_id")
+        feedback = self.operation(ctx, get_provider_feedback, provider_id=provider_id) \
+            if provider_id else None
         return ctx.render("provider/home.html", provider=self._own_provider(ctx),
-                          offers=self._own_offers(ctx), bookings=self._bookings(ctx))
+                          offers=self._own_offers(ctx), bookings=self._bookings(ctx),
+                          feedback=feedback)
 
     OFFER = Messages({
         "title": (N_("Enter a title"), N_("Enter a title, up to 200 characters")),
