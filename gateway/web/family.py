@@ -108,11 +108,15 @@ class FamilyPages(Pages):
         rows_of = {"people.{}.".format(n): "people.{}.".format(i)
                    for n, (i, _) in enumerate(people)}
         try:
-            reader.check()
+            found = {}
             try:  # checked here first, to say which of the form's rows is wrong
                 put_my_profile.operation.body.load(body)
             except ValidationError as invalid:
-                raise messages.explain(_renumbered(invalid.normalized_messages(), rows_of))
+                found = messages.explain(_renumbered(invalid.normalized_messages(),
+                                                     rows_of)).errors
+            found.update(reader.errors)  # everything wrong with the form at once
+            if found:
+                raise messages.ordered(found)
             self.operation(ctx, put_my_profile, body=body, messages=messages)
         except FormErrors as invalid:
             return self._form_page(ctx, "family/profile.html", invalid,
