@@ -161,10 +161,9 @@ class FamilyPages(Pages):
                        vocab=dict(categories=CATEGORIES, accessibility=ACCESSIBILITY_FEATURES,
                                   needs=CARE_NEEDS))
         if not args:
-            # the family's needs, as its profile tells them (else as its council recorded
-            # them), ticked to start with: the family may untick them
-            needs = self.operation(ctx, get_my_profile)["needs"] or ctx.user.get("needs")
-            context["values"] = {"needs": list(needs or [])}
+            # the family's needs, as its profile tells them, ticked to start with: the
+            # family may untick them
+            context["values"] = {"needs": self.operation(ctx, get_my_profile)["needs"]}
             return ctx.render("breaks/search.html", **context)
         reader = Reader(args, self.SEARCH)
         query = {}
