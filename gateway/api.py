@@ -434,6 +434,14 @@ def get_provider_feedback(service, call, provider_id):
     return service.families.get_provider_feedback(call.actor, provider_id)
 
 
+@api("GET", "/feedback/ratings", "Providers' average ratings, for those with at least 5 "
+     "reviews", query=s.RatingsQuery, response=s.ProviderRatingListSchema, tag="feedback",
+     description="`provider_id` repeated or comma-separated (up to 200); a provider with "
+     "fewer reviews is left out.")
+def list_provider_ratings(service, call):
+    return {"items": service.families.provider_ratings(call.query["provider_id"])}
+
+
 @api("POST", "/feedback/responses", "An officer's \"you said, we did\": an answer to a "
      "provider's feedback, or to the council's as a whole", roles=OFFICER,
      body=s.FeedbackResponseBodySchema, response=s.FeedbackResponseSchema, status=201,

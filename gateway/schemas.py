@@ -402,6 +402,10 @@ class OffersQuery(PageQuery):
     q = Text(max_length=200, min_length=1)
 
 
+class RatingsQuery(Strict):
+    provider_id = fields.List(Id(), required=True, validate=validate.Length(min=1, max=200))
+
+
 class ResponsesQuery(PageQuery):
     provider_id = Id()
 
@@ -668,6 +672,16 @@ class ProviderFeedbackSchema(Schema):
     would_book_again_count = fields.Integer()
     items = fields.List(fields.Nested(FeedbackItemSchema))  # newest first
     responses = fields.List(fields.Nested(FeedbackResponseSchema))
+
+
+class ProviderRatingSchema(Schema):
+    provider_id = fields.String()
+    count = fields.Integer()
+    average_rating = fields.Float()
+
+
+class ProviderRatingListSchema(Schema):
+    items = fields.List(fields.Nested(ProviderRatingSchema), required=True)
 
 
 class HealthSchema(Schema):

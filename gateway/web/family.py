@@ -12,8 +12,8 @@ from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CAT
 
 from .. import errors
 from ..api import get_my_profile, get_offer, get_provider, get_statement, get_user, \
-    list_feedback_responses, list_profile_reads, put_my_profile, request_booking, \
-    search_offers
+    list_feedback_responses, list_profile_reads, list_provider_ratings, put_my_profile, \
+    request_booking, search_offers
 from .forms import FormErrors, Messages, Reader, flatten, moment
 from .i18n import N_, local_moment
 from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, page
@@ -191,6 +191,10 @@ class FamilyPages(Pages):
             return ctx.render("breaks/search.html", status=422, errors=invalid.errors,
                               **context)
         context["results"] = results
+        providers = sorted({offer["provider_id"] for offer in results})
+        if providers:
+            context["ratings"] = {rating["provider_id"]: rating for rating in self.operation(
+                ctx, list_provider_ratings, query={"provider_id": providers})["items"]}
         return ctx.render("breaks/search.html", **context)
 
     @page("GET", "/breaks/<offer_id>", roles=FAMILY + PROVIDER + OFFICER)

@@ -172,6 +172,15 @@ def provider_feedback(uow, actor, provider_id):
     return result
 
 
+def provider_ratings(uow, provider_ids):
+    """The average ratings of those of `provider_ids` with enough reviews to show."""
+    rows = uow.session.execute(
+        sa.select(feedback.c.provider_id, sa.func.count(), sa.func.sum(feedback.c.rating))
+        .where(feedback.c.provider_id.in_(provider_ids))
+        .group_by(feedback.c.provider_id).order_by(feedback.c.provider_id)).all()
+    return [rating for rating in (domain.public_rating(*row) for row in rows) if rating]
+
+
 def post_response(uow, actor, provider_id, text, now):
     with wire_errors():
         response = Response.post(actor, provider_id, text, now)

@@ -25,6 +25,9 @@ from seibiant_common.refusals import Invalid, NotAllowed, require_role
 
 DEFAULT_SHARING_DAYS = 7
 MAX_PEOPLE = 20
+# A provider's average rating is shown to families searching once this many have given it
+# (fewer would be no more than one family's say, and might tell who said it).
+MIN_REVIEWS_SHOWN = 5
 
 # A booking's statuses as families hears of them, by how far along they are: an event that
 # arrives late (they travel on different queues) never moves a booking back.
@@ -255,6 +258,15 @@ def summary(feedbacks):
                    "would_book_again": f.would_book_again, "at": f.given_at}
                   for f in sorted(feedbacks, key=lambda f: f.given_at, reverse=True)],
     }
+
+
+def public_rating(provider_id, count, rating_total):
+    """What families searching see of a provider's feedback, or None below
+    MIN_REVIEWS_SHOWN reviews."""
+    if count < MIN_REVIEWS_SHOWN:
+        return None
+    return {"provider_id": provider_id, "count": count,
+            "average_rating": average(rating_total, count)}
 
 
 def may_see_feedback(actor, provider_id):

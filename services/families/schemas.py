@@ -87,6 +87,17 @@ class ResponseInSchema(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
 
 
+class ProviderIdsSchema(Schema):
+    provider_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                               required=True, validate=validate.Length(max=200))
+
+
+class RatingSchema(Schema):
+    provider_id = fields.String()
+    count = fields.Integer()
+    average_rating = fields.Float()
+
+
 class PageSchema(Schema):
     limit = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None, allow_none=True)
@@ -190,5 +201,6 @@ consent_schema = ConsentSchema()
 feedback_schema = FeedbackSchema()
 provider_feedback_schema = ProviderFeedbackSchema()
 response_schema = ResponseSchema()
+ratings_schema = RatingSchema(many=True)
 read_page_schema = page_of(ReadSchema)
 response_page_schema = page_of(ResponseSchema)

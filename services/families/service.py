@@ -14,6 +14,8 @@ the actor's to see is NotFound, a role that may never do the thing Forbidden):
   booking's family, once it is completed (`Conflict("not_completed" | "feedback_given")`).
 - `get_provider_feedback(actor, provider_id)`: the provider, officers (their council's),
   admin.
+- `provider_ratings(provider_ids)` -> `[{provider_id, count, average_rating}]` of those with
+  at least 5 reviews (what search shows families).
 - `post_response(actor, data)`, `list_responses(actor, provider_id=None, limit, cursor)`:
   officers post "you said, we did"; the council's families and officers read it.
 
@@ -141,6 +143,13 @@ class FamiliesService:
         with self.db.unit_of_work() as uow:
             return schemas.provider_feedback_schema.dump(
                 application.provider_feedback(uow, actor, provider_id))
+
+    @rpc
+    def provider_ratings(self, provider_ids):
+        ids = schemas.parse(schemas.ProviderIdsSchema(), {"provider_ids": provider_ids})
+        with self.db.unit_of_work() as uow:
+            return schemas.ratings_schema.dump(
+                application.provider_ratings(uow, ids["provider_ids"]))
 
     @rpc
     def post_response(self, actor, data):

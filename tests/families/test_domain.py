@@ -157,6 +157,12 @@ def test_each_feedback_is_listed_newest_first_with_no_family_named():
     assert set(summary["items"][0]) == {"rating", "rested", "comment", "would_book_again", "at"}
 
 
+def test_searching_families_see_an_average_only_from_five_reviews():
+    assert domain.public_rating("p1", 4, 20) is None
+    assert domain.public_rating("p1", 5, 21) == {"provider_id": "p1", "count": 5,
+                                                 "average_rating": 4.2}
+
+
 def test_who_sees_a_providers_feedback():
     assert domain.may_see_feedback(PROVIDER, "p1") is None
     assert domain.may_see_feedback(PROVIDER, "p2") is False

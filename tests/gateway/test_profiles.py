@@ -185,9 +185,9 @@ def test_after_a_break_the_family_gives_feedback_once_and_the_provider_sees_it_a
     now = datetime.datetime.now(datetime.timezone.utc)
     offer = world.new_offer(world.provider, "overnight_stay", 1000, "powys")
     slot = world.provider.post("/offers/{}/slots".format(offer["id"]), {"slots": [{
-        "start": (now + datetime.timedelta(seconds=6)).isoformat(),
-        "end": (now + datetime.timedelta(seconds=7)).isoformat(), "capacity": 5}]})["items"][0]
-    bookings = [booked(world, slot["id"], world.budget["id"], True) for _ in range(3)]
+        "start": (now + datetime.timedelta(seconds=10)).isoformat(),
+        "end": (now + datetime.timedelta(seconds=11)).isoformat(), "capacity": 5}]})["items"][0]
+    bookings = [booked(world, slot["id"], world.budget["id"], True) for _ in range(5)]
     ids = [booking["id"] for booking in bookings]
     provider_reads(world, ids[0])
     first = "/bookings/{}/feedback".format(ids[0])
@@ -224,6 +224,16 @@ def test_after_a_break_the_family_gives_feedback_once_and_the_provider_sees_it_a
         "", "", "Cerys loved the trains"]
     assert "family" not in str(summary)  # no family named
     assert world.admin.get(path)["count"] == 3 and world.officer.get(path)["count"] == 3
+    # searching families see an average once 5 families have given one
+    ratings = "/feedback/ratings?provider_id={},{}".format(
+        world.provider.provider_id, world.other_provider.provider_id)
+    assert world.family.get(ratings)["items"] == []
+    for booking_id in ids[3:]:
+        world.family.post("/bookings/{}/feedback".format(booking_id),
+                          {"rating": 4, "rested": 4, "would_book_again": True})
+    assert world.family.get(ratings)["items"] == [{
+        "provider_id": world.provider.provider_id, "count": 5, "average_rating": 4.2}]
+    assert world.provider.get(path)["average_rested"] == 3.8
     assert world.other_officer.get(path)["count"] == 0  # none of their council's families
     assert status(world.other_provider, "GET", path) == 404
     assert status(world.family, "GET", path) == 403
