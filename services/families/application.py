@@ -2,7 +2,7 @@
 save, and write the events those rules return to the outbox of the same unit of work.
 
 A read of a profile by someone other than its family is recorded in the same unit of work
-as the answer is made: no answer without its record (design rule 7).
+as the answer is made: no answer without its record (rule 7, docs/design.md).
 """
 import sqlalchemy as sa
 

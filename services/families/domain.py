@@ -9,8 +9,8 @@ Plain Python (no nameko, no SQLAlchemy): the rules take `now`, and turn a reques
   provider reads what the family chose to share when booking (`Consent`: people and
   sections, all of either when not chosen), as the profile stands when it is read, from the
   booking's confirmation until `sharing_days` after its break ends, unless the family has
-  withdrawn the consent. Nobody else reads it (design rule 7); every read by someone other
-  than the family is recorded (`Read`) and shown to the family.
+  withdrawn the consent. Nobody else reads it (rule 7, docs/design.md); every read by
+  someone other than the family is recorded (`Read`) and shown to the family.
 - After a break is completed its family may give feedback once; a provider's feedback is
   counted and averaged with no family named, and officers answer it ("you said, we did").
 """

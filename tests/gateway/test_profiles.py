@@ -1,6 +1,6 @@
 """The family profile through the public API: told once, shared with a booking's provider only
-by consent and only within the sharing window, every read by someone else recorded (design
-rule 7); feedback after a completed break, once, by its family, averaged exactly.
+by consent and only within the sharing window, every read by someone else recorded (rule 7
+of docs/design.md); feedback after a completed break, once, by its family, averaged exactly.
 
 A system of its own, whose sharing window closes 3 seconds after a break ends (so a test can
 see it close), on a virtual host of its own."""
