@@ -25,7 +25,7 @@ from .http import PUBLIC, SERVICE, api
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("budgets", "providers", "bookings", "insight")
+SERVICES = ("budgets", "providers", "bookings", "insight", "families")
 HEALTH_TIMEOUT_SECONDS = 2
 ADMIN, OFFICER, FAMILY, PROVIDER = ("admin",), ("officer",), ("family",), ("provider",)
 REFERRER = ("referrer",)
@@ -502,6 +502,110 @@ def get_insight(service, call):
     return Response(service.insight.get_insight_csv(call.actor, query["table"], *days),
                     mimetype="text/csv", headers={"Content-Disposition":
                     'attachment; filename="insight-{}.csv"'.format(query["table"])})
+
+
+# ---- the family profile, sharing it, and feedback ----------------------------------------
+
+@api("GET", "/me/profile", "The family's own profile (empty until told)", roles=FAMILY,
+     response=s.ProfileSchema, tag="profiles")
+def get_my_profile(service, call):
+    return service.families.get_my_profile(call.actor)
+
+
+@api("PUT", "/me/profile", "Tell the family's profile once (replaces the whole of it)",
+     roles=FAMILY, body=s.ProfileBodySchema, response=s.ProfileSchema, tag="profiles",
+     description="Each person keeps the `id` it is sent with (one is given to a person sent "
+     "without): what was shared of a person with a booking follows that id.")
+def put_my_profile(service, call):
+    return service.families.put_my_profile(call.actor, call.body)
+
+
+@api("GET", "/me/profile/reads", "Who read the family's profile, and when (newest first)",
+     roles=FAMILY, query=s.PageQuery, response=s.ProfileReadPageSchema, tag="profiles")
+def list_profile_reads(service, call):
+    page = service.families.list_profile_reads(call.actor, **call.query)
+    names = {}
+    for read in page["items"]:
+        if read["reader_id"] not in names:
+            names[read["reader_id"]] = (service.accounts.get_user(read["reader_id"])
+                                        or {}).get("display_name")
+        read["reader_name"] = names[read["reader_id"]]
+    return page
+
+
+@api("GET", "/families/<family_id>/profile", "A family's profile, for officers of its "
+     "council (the read is recorded and shown to the family)", roles=OFFICER,
+     response=s.ProfileSchema, tag="profiles")
+def get_family_profile(service, call, family_id):
+    return service.families.get_family_profile(call.actor, family_id)
+
+
+@api("GET", "/bookings/<booking_id>/profile", "What the family shared with the booking's "
+     "provider", response=s.SharedProfileSchema, tag="profiles",
+     description="The offer's provider reads it from the booking's confirmation until "
+     "`PROFILE_SHARING_DAYS` (7) days after the break ends, unless the family withdrew it "
+     "(each read is recorded); the family reads what it shared at any time. For anyone "
+     "else, at any other time, or when nothing was shared: 404.")
+def get_booking_profile(service, call, booking_id):
+    return service.families.get_booking_profile(call.actor, booking_id)
+
+
+@api("DELETE", "/bookings/<booking_id>/profile", "Withdraw the consent to share the "
+     "profile with the booking's provider", roles=FAMILY, status=204, tag="profiles",
+     description="Withdrawing again is a 204 too; a booking that shared nothing is a 404.")
+def withdraw_profile_consent(service, call, booking_id):
+    service.families.withdraw_consent(call.actor, booking_id)
+    return Response(status=204)
+
+
+@api("POST", "/bookings/<booking_id>/feedback", "How the break went: once, by its family, "
+     "after it was completed", roles=FAMILY, body=s.FeedbackBodySchema,
+     response=s.FeedbackSchema, status=201, location="/bookings/{booking_id}/feedback",
+     tag="feedback", responses={409: "`not_completed` (not yet), `feedback_given` (again)"})
+def give_feedback(service, call, booking_id):
+    return service.families.give_feedback(call.actor, booking_id, call.body)
+
+
+@api("GET", "/bookings/<booking_id>/feedback", "The family's feedback on its booking",
+     roles=FAMILY, response=s.FeedbackSchema, tag="feedback",
+     description="404 until the family gives it.")
+def get_booking_feedback(service, call, booking_id):
+    given = service.families.get_booking_feedback(call.actor, booking_id)
+    if given is None:
+        raise errors.not_found()
+    return given
+
+
+@api("GET", "/providers/<provider_id>/feedback", "A provider's feedback: counts, averages "
+     "and comments, no family named", roles=ADMIN + OFFICER + PROVIDER,
+     response=s.ProviderFeedbackSchema, tag="feedback",
+     description="The provider its own; an officer the feedback of their council's "
+     "families; an admin all. Another provider: 404.")
+def get_provider_feedback(service, call, provider_id):
+    return service.families.get_provider_feedback(call.actor, provider_id)
+
+
+@api("GET", "/feedback/ratings", "Providers' average ratings, for those with at least 5 "
+     "reviews", query=s.RatingsQuery, response=s.ProviderRatingListSchema, tag="feedback",
+     description="`provider_id` repeated or comma-separated (up to 200); a provider with "
+     "fewer reviews is left out.")
+def list_provider_ratings(service, call):
+    return {"items": service.families.provider_ratings(call.query["provider_id"])}
+
+
+@api("POST", "/feedback/responses", "An officer's \"you said, we did\": an answer to a "
+     "provider's feedback, or to the council's as a whole", roles=OFFICER,
+     body=s.FeedbackResponseBodySchema, response=s.FeedbackResponseSchema, status=201,
+     tag="feedback")
+def post_feedback_response(service, call):
+    return service.families.post_response(call.actor, call.body)
+
+
+@api("GET", "/feedback/responses", "The council's \"you said, we did\", newest first",
+     roles=FAMILY + OFFICER, query=s.ResponsesQuery,
+     response=s.FeedbackResponsePageSchema, tag="feedback")
+def list_feedback_responses(service, call):
+    return service.families.list_responses(call.actor, **call.query)
 
 
 # Every operation above, as a method of a mixin: nameko finds entrypoints on the service class.

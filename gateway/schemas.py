@@ -12,6 +12,8 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from seibiant_common import cursors, times
 from seibiant_common.contracts.budgets import APPROVAL_REASONS
+from seibiant_common.contracts.families import RELATIONSHIPS
+from seibiant_common.contracts.families_payloads import ShareProfile as ShareProfileContract
 from seibiant_common import schemas as records
 from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
     DEFAULT_PAGE, MAX_PAGE, BalanceSchema, BudgetSchema, ProviderSchema, SlotListSchema,
@@ -270,15 +272,93 @@ class PublishSlotsSchema(Strict):
             raise ValidationError("Give either slots or pattern.", "slots")
 
 
+class ShareProfile(fields.Field):
+    """`false` (nothing shared), `true` (all of the profile), or `{people?, sections?}`:
+    the people (by their profile ids) and sections the booking's provider may read, all of
+    either when left out. Checked with families' contract (seibiant_common.contracts), as
+    bookings passes it on to families."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is False or value is None:
+            return None
+        if value is True:
+            value = {}
+        if not isinstance(value, dict):
+            raise ValidationError("false, true, or an object of people and sections.")
+        try:
+            return ShareProfileContract(unknown="raise").load(value)
+        except ValidationError as error:
+            raise ValidationError(error.normalized_messages()) from None
+
+
 class CreateBookingSchema(Strict):
     slot_id = Id(required=True)
     places = WholeNumber(minimum=1, maximum=1000, required=True)
     budget_id = Id(allow_none=True)
     family_id = Id()  # a referrer booking a gifted break for one of their carers
+    share_profile = ShareProfile(load_default=None, metadata={
+        "description": "false (the default), true, or {people: [ids], sections: [...]}"})
 
 
 class CancelBookingSchema(Strict):
     pass
+
+
+# ---- input: the family profile --------------------------------------------------------------
+
+def Story(**kwargs):
+    """A free-text part of a family's profile, in the family's words."""
+    return Text(max_length=2000, allow_none=True, **kwargs)
+
+
+class PersonSchema(Strict):
+    id = Id(allow_none=True)  # keep it to keep what was shared of this person
+    name = Text(max_length=120, allow_none=True)
+    relationship = fields.String(allow_none=True, validate=validate.OneOf(RELATIONSHIPS))
+    date_of_birth = fields.Date(allow_none=True, validate=day_in_span)
+    needs = Choices(CARE_NEEDS)
+    communication = Story()
+    routines = Story()
+    diet = Story()
+    medication_notes = Story()
+    mobility = Story()
+    likes_and_triggers = Story()
+    other = Story()
+
+    @post_load
+    def wire_date(self, data, **kwargs):
+        if data.get("date_of_birth") is not None:
+            data["date_of_birth"] = data["date_of_birth"].isoformat()
+        return data
+
+
+class EmergencyContactSchema(Strict):
+    name = Text(max_length=120, allow_none=True)
+    phone = Text(max_length=32, allow_none=True, validate=[validate.Regexp(
+        PHONE, error="Not a phone number.")])
+    relationship = Text(max_length=120, allow_none=True)
+
+
+class ProfileBodySchema(Strict):
+    """The whole profile, replacing what was there; every field may be left out."""
+    people = fields.List(fields.Nested(PersonSchema), load_default=list,
+                         validate=validate.Length(max=20))
+    emergency_contact = fields.Nested(EmergencyContactSchema, allow_none=True,
+                                      load_default=None)
+    language = fields.String(allow_none=True, load_default=None,
+                             validate=validate.OneOf(LANGUAGES))
+
+
+class FeedbackBodySchema(Strict):
+    rating = WholeNumber(minimum=1, maximum=5, required=True)
+    rested = WholeNumber(minimum=1, maximum=5, required=True)
+    comment = Text(max_length=2000, allow_none=True)
+    would_book_again = fields.Boolean(required=True)
+
+
+class FeedbackResponseBodySchema(Strict):
+    provider_id = Id(allow_none=True)  # none: about the council's breaks as a whole
+    text = Text(max_length=2000, min_length=1, required=True)
 
 
 class CompleteBookingSchema(Strict):
@@ -338,6 +418,14 @@ class OffersQuery(PageQuery):
     needs = Choices(CARE_NEEDS)
     max_price_pence = QueryNumber()
     q = Text(max_length=200, min_length=1)
+
+
+class RatingsQuery(Strict):
+    provider_id = fields.List(Id(), required=True, validate=validate.Length(min=1, max=200))
+
+
+class ResponsesQuery(PageQuery):
+    provider_id = Id()
 
 
 class StatementQuery(Strict):
@@ -521,6 +609,109 @@ class InsightSchema(Schema):
     provider = fields.List(fields.Nested(ProviderRow))
 
 
+class PersonOutSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    relationship = fields.String(allow_none=True)
+    date_of_birth = fields.String(allow_none=True)
+    needs = fields.List(fields.String())
+    communication = fields.String(allow_none=True)
+    routines = fields.String(allow_none=True)
+    diet = fields.String(allow_none=True)
+    medication_notes = fields.String(allow_none=True)
+    mobility = fields.String(allow_none=True)
+    likes_and_triggers = fields.String(allow_none=True)
+    other = fields.String(allow_none=True)
+
+
+class EmergencyContactOutSchema(Schema):
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    relationship = fields.String(allow_none=True)
+
+
+class ProfileSchema(Schema):
+    """A family's whole profile; `needs` are its people's, together."""
+    family_id = fields.String()
+    people = fields.List(fields.Nested(PersonOutSchema))
+    emergency_contact = fields.Nested(EmergencyContactOutSchema, allow_none=True)
+    language = fields.String(allow_none=True)
+    needs = fields.List(fields.String())
+    updated_at = Timestamp(allow_none=True)
+
+
+class SharedProfileSchema(Schema):
+    """What the family shared with a booking's provider: the chosen people (each with name,
+    relationship and the chosen sections) and, if chosen, the emergency contact."""
+    booking_id = fields.String()
+    people = fields.List(fields.Nested(PersonOutSchema))
+    emergency_contact = fields.Nested(EmergencyContactOutSchema, allow_none=True)
+    language = fields.String(allow_none=True)
+    sections = fields.List(fields.String())
+    updated_at = Timestamp(allow_none=True)
+    given_at = Timestamp()
+    withdrawn_at = Timestamp(allow_none=True)
+    readable = fields.Boolean()  # whether the provider may read it now
+
+
+class ProfileReadSchema(Schema):
+    id = fields.String()
+    reader_id = fields.String()
+    reader_name = fields.String(allow_none=True)
+    reader_role = fields.String()
+    via = fields.String()  # `booking` (its provider) or `council` (an officer)
+    booking_id = fields.String(allow_none=True)
+    at = Timestamp()
+
+
+class FeedbackSchema(Schema):
+    booking_id = fields.String()
+    provider_id = fields.String()
+    rating = fields.Integer()
+    rested = fields.Integer()
+    comment = fields.String(allow_none=True)
+    would_book_again = fields.Boolean()
+    given_at = Timestamp()
+
+
+class FeedbackResponseSchema(Schema):
+    """An officer's "you said, we did"."""
+    id = fields.String()
+    council = fields.String()
+    provider_id = fields.String(allow_none=True)
+    text = fields.String()
+    at = Timestamp()
+
+
+class FeedbackItemSchema(Schema):
+    rating = fields.Integer()
+    rested = fields.Integer()
+    comment = fields.String(allow_none=True)
+    would_book_again = fields.Boolean()
+    at = Timestamp()
+
+
+class ProviderFeedbackSchema(Schema):
+    """A provider's feedback, no family named: averages to two decimal places."""
+    provider_id = fields.String()
+    count = fields.Integer()
+    average_rating = fields.Float(allow_none=True)
+    average_rested = fields.Float(allow_none=True)
+    would_book_again_count = fields.Integer()
+    items = fields.List(fields.Nested(FeedbackItemSchema))  # newest first
+    responses = fields.List(fields.Nested(FeedbackResponseSchema))
+
+
+class ProviderRatingSchema(Schema):
+    provider_id = fields.String()
+    count = fields.Integer()
+    average_rating = fields.Float()
+
+
+class ProviderRatingListSchema(Schema):
+    items = fields.List(fields.Nested(ProviderRatingSchema), required=True)
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True)
     services = fields.List(fields.String())
@@ -533,3 +724,5 @@ ProviderPageSchema = page_schema_of(ProviderSchema)
 OfferPageSchema = page_schema_of(OfferSchema)
 BookingPageSchema = page_schema_of(BookingSchema)
 AwaitingApprovalPageSchema = page_schema_of(AwaitingApprovalSchema)
+ProfileReadPageSchema = page_schema_of(ProfileReadSchema)
+FeedbackResponsePageSchema = page_schema_of(FeedbackResponseSchema)

@@ -33,6 +33,7 @@ class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
     providers = TimedRpcProxy("providers")
     bookings = TimedRpcProxy("bookings")
     insight = TimedRpcProxy("insight")
+    families = TimedRpcProxy("families")
     booking_waiters = BookingWaiters()
 
     @wakes_waiting_requests

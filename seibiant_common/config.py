@@ -13,6 +13,7 @@ SERVICE_MODULES = {
     "providers": "services.providers.service",
     "bookings": "services.bookings.service",
     "insight": "services.insight.service",
+    "families": "services.families.service",
     "gateway": "gateway.service",
 }
 

@@ -1,4 +1,5 @@
-"""The pages of a booking, for its family, its provider and the family's officers."""
+"""The pages of a booking, for its family, its provider and the family's officers: what the
+family shared of its profile (and stopping it), and the family's feedback after the break."""
 import datetime
 import json
 
@@ -9,8 +10,9 @@ from seibiant_common.types import utcnow
 from seibiant_common.vocabularies import CANCELLABLE, LIVE
 
 from .. import errors
-from ..api import cancel_booking, complete_booking, get_booking, get_provider
-from .forms import FormErrors
+from ..api import cancel_booking, complete_booking, get_booking, get_booking_feedback, \
+    get_booking_profile, get_provider, give_feedback, withdraw_profile_consent
+from .forms import FormErrors, Messages, Reader
 from .i18n import N_
 from .pages import FAMILY, OFFICER, PROVIDER, REFERRER, Pages, Redirect, WaitingPageEntrypoint, \
     page
@@ -40,8 +42,22 @@ class BookingPages(Pages):
             booking["provider"] = None
         return booking
 
+    def _maybe(self, ctx, entrypoint, booking_id):
+        """The operation's answer, or None where it is a 404 (nothing shared, none given)."""
+        try:
+            return self.operation(ctx, entrypoint, booking_id=booking_id)
+        except (errors.Problem, service_errors.NotFound) as missing:
+            if isinstance(missing, errors.Problem) and missing.status != 404:
+                raise
+            return None
+
     def _booking_page(self, ctx, booking_id, status=200, **context):
         booking = self._booking(ctx, booking_id)
+        if ctx.user["role"] in ("family", "provider"):
+            # the provider's read of the shared profile is recorded, as every read is
+            context["shared"] = self._maybe(ctx, get_booking_profile, booking_id)
+        if ctx.user["role"] == "family" and booking["status"] == "completed":
+            context["feedback"] = self._maybe(ctx, get_booking_feedback, booking_id)
         # a break can be marked as delivered once it has started, so not offered before
         started = booking.get("slot_start") is not None and \
             datetime.datetime.fromisoformat(booking["slot_start"]) <= utcnow()
@@ -87,4 +103,46 @@ class BookingPages(Pages):
         except FormErrors as refused:
             return self._booking_page(ctx, booking_id, status=409, errors=refused.errors)
         ctx.flash(N_("The break is marked as delivered."))
+        raise Redirect("/bookings/{}".format(booking_id))
+
+    @page("POST", "/bookings/<booking_id>/profile/withdraw", roles=FAMILY)
+    def web_withdraw_profile(self, ctx, booking_id):
+        self.operation(ctx, withdraw_profile_consent, booking_id=booking_id)
+        ctx.flash(N_("You have stopped sharing your profile with the provider of this "
+                     "booking."))
+        raise Redirect("/bookings/{}".format(booking_id))
+
+    FEEDBACK = Messages({
+        "rating": (N_("Choose how good the break was"), N_("Choose how good the break was")),
+        "rested": (N_("Choose how rested you feel"), N_("Choose how rested you feel")),
+        "would_book_again": (N_("Choose whether you would book it again"),
+                             N_("Choose whether you would book it again")),
+        "comment": (N_("Enter no more than 2000 characters"),
+                    N_("Enter no more than 2000 characters")),
+    })
+
+    @page("GET", "/bookings/<booking_id>/feedback", roles=FAMILY)
+    def web_feedback_form(self, ctx, booking_id):
+        booking = self._booking(ctx, booking_id)
+        return ctx.render("bookings/feedback.html", booking=booking)
+
+    @page("POST", "/bookings/<booking_id>/feedback", roles=FAMILY)
+    def web_give_feedback(self, ctx, booking_id):
+        """One minute of feedback after the break: once, and only once it is over."""
+        reader = Reader(ctx.request.form, self.FEEDBACK)
+        again = reader.text("would_book_again")
+        body = {"rating": reader.whole_number("rating"),
+                "rested": reader.whole_number("rested"),
+                "comment": reader.text("comment") or None,
+                "would_book_again": {"yes": True, "no": False}.get(again)}
+        if again not in ("yes", "no"):
+            reader.errors["would_book_again"] = self.FEEDBACK.missing("would_book_again")
+        try:
+            self.check_form(give_feedback, body, reader)
+            self.operation(ctx, give_feedback, body=body, messages=self.FEEDBACK,
+                           keep_form=True, booking_id=booking_id)
+        except FormErrors as invalid:
+            return self._form_page(ctx, "bookings/feedback.html", invalid,
+                                   booking=self._booking(ctx, booking_id))
+        ctx.flash(N_("Thank you for telling us how the break went."))
         raise Redirect("/bookings/{}".format(booking_id))

@@ -1,23 +1,31 @@
-"""Families' pages: their home, budget statements, searching for breaks and booking one."""
+"""Families' pages: their home, their profile (told once) and who read it, budget
+statements, searching for breaks and booking one (sharing the profile, or not)."""
 import datetime
 import uuid
 
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from seibiant_common import errors as service_errors
 from seibiant_common import times
 from seibiant_common.contracts.budgets import approval_reasons
+from seibiant_common.contracts.families import PERSON_SECTIONS, RELATIONSHIPS, SECTIONS
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
-from ..api import get_booking, get_gifted_allowance, get_offer, get_provider, get_statement, \
-    get_user, request_booking, search_offers
+from ..api import get_booking, get_gifted_allowance, get_my_profile, get_offer, get_provider, \
+    get_statement, get_user, list_feedback_responses, list_profile_reads, \
+    list_provider_ratings, put_my_profile, request_booking, search_offers
 from . import statements
-from .forms import FormErrors, Messages, Reader, moment
+from .forms import FormErrors, Messages, Reader, flatten, moment
 from .i18n import N_, ZONE, local_moment
 from .pages import FAMILY, OFFICER, PROVIDER, Pages, Redirect, page
 
 MIDNIGHT = datetime.time(0, 0)
+STORIES = ("communication", "routines", "diet", "medication_notes", "mobility",
+           "likes_and_triggers", "other")  # a person's free-text parts, in the form's order
+TOO_LONG = N_("Enter no more than 2000 characters")
+SHARE_CHOICES = ("none", "all", "chosen")
 
 
 class FamilyPages(Pages):
@@ -26,9 +34,109 @@ class FamilyPages(Pages):
 
     @page("GET", "/family", roles=FAMILY)
     def web_family_home(self, ctx):
+        responses = self.operation(ctx, list_feedback_responses, query={"limit": "5"})
         return ctx.render("family/home.html", budgets=self._budgets(ctx),
-                          bookings=self._bookings(ctx),
+                          bookings=self._bookings(ctx), responses=responses["items"],
                           gifts=self.operation(ctx, get_gifted_allowance, query={}))
+
+    # ---- the profile ---------------------------------------------------------------------
+
+    @staticmethod
+    def _profile_messages(rows):
+        fields, api_fields = {}, {}
+        for i in range(rows):
+            person = "person-{}-".format(i)
+            fields[person + "name"] = (N_("Enter a name"),
+                                       N_("Enter a name of no more than 120 characters"))
+            fields[person + "relationship"] = (N_("Choose who they are"),
+                                               N_("Choose who they are"))
+            fields[person + "dob"] = (N_("Enter a real date of birth"),
+                                      N_("Enter a real date of birth"))
+            fields[person + "needs"] = (N_("Choose needs from the list"),
+                                        N_("Choose needs from the list"))
+            for story in STORIES:
+                fields[person + story] = (TOO_LONG, TOO_LONG)
+            for name in ("name", "relationship", "needs") + STORIES:
+                api_fields["people.{}.{}".format(i, name)] = person + name
+            api_fields["people.{}.date_of_birth".format(i)] = person + "dob"
+        fields.update({
+            "contact-name": (N_("Enter a name"),
+                             N_("Enter a name of no more than 120 characters")),
+            "contact-phone": (N_("Enter a phone number"),
+                              N_("Enter a phone number, like 01597 123456")),
+            "contact-relationship": (N_("Enter who they are to you"),
+                                     N_("Enter no more than 120 characters")),
+        })
+        for name in ("name", "phone", "relationship"):
+            api_fields["emergency_contact." + name] = "contact-" + name
+        return Messages(fields, api_fields=api_fields)
+
+    def _profile_page(self, ctx, profile, status=200, **context):
+        people = list(profile["people"]) + [{}]  # and a blank one, to add a person
+        return ctx.render("family/profile.html", status=status, profile=profile,
+                          people=people, relationships=RELATIONSHIPS, needs=CARE_NEEDS,
+                          stories=STORIES, **context)
+
+    @page("GET", "/profile", roles=FAMILY)
+    def web_profile(self, ctx):
+        """The family's profile as a form (GOV.UK's question pattern): told once, changed
+        here whenever it changes."""
+        return self._profile_page(ctx, self.operation(ctx, get_my_profile))
+
+    @page("POST", "/profile", roles=FAMILY)
+    def web_save_profile(self, ctx):
+        form = ctx.request.form
+        rows = min(int(form.get("rows") or 0), 21) if (form.get("rows") or "").isdigit() else 0
+        messages = self._profile_messages(rows)
+        reader = Reader(form, messages)
+        people = []
+        for i in range(rows):
+            prefix = "person-{}-".format(i)
+            person = {"id": reader.text(prefix + "id") or None,
+                      "name": reader.text(prefix + "name") or None,
+                      "relationship": reader.text(prefix + "relationship") or None,
+                      "needs": reader.choices(prefix + "needs")}
+            born = reader.date(prefix + "dob", required=False)
+            person["date_of_birth"] = born.isoformat() if born else None
+            for story in STORIES:
+                person[story] = reader.text(prefix + story) or None
+            told = any(value for key, value in person.items() if key != "id")
+            if told and not reader.text(prefix + "remove"):
+                people.append((i, person))
+        contact = {name: reader.text("contact-" + name) or None
+                   for name in ("name", "phone", "relationship")}
+        body = {"people": [person for _, person in people],
+                "emergency_contact": contact if any(contact.values()) else None,
+                "language": reader.text("language") or None}
+        # the API numbers the people it was sent; the form numbers its rows
+        rows_of = {"people.{}.".format(n): "people.{}.".format(i)
+                   for n, (i, _) in enumerate(people)}
+        try:
+            found = {}
+            try:  # checked here first, to say which of the form's rows is wrong
+                put_my_profile.operation.body.load(body)
+            except ValidationError as invalid:
+                found = messages.explain(_renumbered(invalid.normalized_messages(),
+                                                     rows_of)).errors
+            found.update(reader.errors)  # everything wrong with the form at once
+            if found:
+                raise messages.ordered(found)
+            self.operation(ctx, put_my_profile, body=body, messages=messages)
+        except FormErrors as invalid:
+            return self._form_page(ctx, "family/profile.html", invalid,
+                                   profile={"people": [], "language": body["language"]},
+                                   people=[{}] * rows, relationships=RELATIONSHIPS,
+                                   needs=CARE_NEEDS, stories=STORIES,
+                                   list_fields=tuple("person-{}-needs".format(i)
+                                                     for i in range(rows)))
+        ctx.flash(N_("Your profile is saved."))
+        raise Redirect("/profile")
+
+    @page("GET", "/profile/reads", roles=FAMILY)
+    def web_profile_reads(self, ctx):
+        """Who read the family's profile, and when: nobody should wonder who knows what."""
+        reads = self.operation(ctx, list_profile_reads, query={"limit": "200"})["items"]
+        return ctx.render("family/reads.html", reads=reads)
 
     @page("GET", "/budgets/<budget_id>/statement", roles=FAMILY + OFFICER)
     def web_statement(self, ctx, budget_id):
@@ -79,6 +187,9 @@ class FamilyPages(Pages):
                        vocab=dict(categories=CATEGORIES, accessibility=ACCESSIBILITY_FEATURES,
                                   needs=CARE_NEEDS))
         if not args:
+            # the family's needs, as its profile tells them, ticked to start with: the
+            # family may untick them
+            context["values"] = {"needs": self.operation(ctx, get_my_profile)["needs"]}
             return ctx.render("breaks/search.html", **context)
         reader = Reader(args, self.SEARCH)
         query = {}
@@ -109,6 +220,10 @@ class FamilyPages(Pages):
             return ctx.render("breaks/search.html", status=422, errors=invalid.errors,
                               **context)
         context["results"] = results
+        providers = sorted({offer["provider_id"] for offer in results})
+        if providers:
+            context["ratings"] = {rating["provider_id"]: rating for rating in self.operation(
+                ctx, list_provider_ratings, query={"provider_id": providers})["items"]}
         return ctx.render("breaks/search.html", **context)
 
     @page("GET", "/breaks/<offer_id>", roles=FAMILY + PROVIDER + OFFICER)
@@ -132,9 +247,22 @@ class FamilyPages(Pages):
             raise errors.not_found()
         return offer, slot
 
+    SHARE = Messages({"share": (N_("Choose what to share with the provider"),
+                                N_("Choose what to share with the provider")),
+                      "share_people": (N_("Choose whom to tell the provider about"),
+                                       N_("Choose whom to tell the provider about")),
+                      "share_sections": (N_("Choose what to tell the provider"),
+                                         N_("Choose what to tell the provider"))},
+                     api_fields={"share_profile": "share"})
+
+    def _share_context(self, ctx):
+        return {"profile": self.operation(ctx, get_my_profile), "sections": SECTIONS,
+                "person_sections": PERSON_SECTIONS}
+
     @page("GET", "/breaks/<offer_id>/slots/<slot_id>/book", roles=FAMILY)
     def web_book_form(self, ctx, offer_id, slot_id):
-        """The form; `?places=&budget_id=&idempotency_key=` from "Change" on the check."""
+        """The form; `?places=&budget_id=&share=&idempotency_key=` from "Change" on the
+        check."""
         offer, slot = self._slot_of(ctx, offer_id, slot_id)
         budgets = [b for b in self._budgets(ctx) if b.get("status") == "active"]
         args = ctx.request.args
@@ -142,7 +270,27 @@ class FamilyPages(Pages):
                           idempotency_key=args.get("idempotency_key") or uuid.uuid4().hex,
                           values={"places": args.get("places") or "1",
                                   "budget_id": args.get("budget_id") or (
-                                      budgets[0]["id"] if len(budgets) == 1 else None)})
+                                      budgets[0]["id"] if len(budgets) == 1 else None),
+                                  "share": args.get("share") or "none",
+                                  "share_people": args.getlist("share_people"),
+                                  "share_sections": args.getlist("share_sections")},
+                          **self._share_context(ctx))
+
+    def _read_share(self, reader):
+        """`share_profile` of the booking form's choice: nothing (False), all of it (True),
+        or the people and sections ticked."""
+        choice = reader.text("share") or "none"
+        if choice not in SHARE_CHOICES:
+            reader.errors["share"] = self.SHARE.wrong("share")
+            return False
+        if choice != "chosen":
+            return choice == "all"
+        chosen = {"people": reader.choices("share_people"),
+                  "sections": reader.choices("share_sections")}
+        for name in ("people", "sections"):
+            if not chosen[name]:
+                reader.errors["share_" + name] = self.SHARE.missing("share_" + name)
+        return chosen
 
     @page("POST", "/breaks/<offer_id>/slots/<slot_id>/book", roles=FAMILY)
     def web_book(self, ctx, offer_id, slot_id):
@@ -151,6 +299,7 @@ class FamilyPages(Pages):
         offer, slot = self._slot_of(ctx, offer_id, slot_id)
         budgets = [b for b in self._budgets(ctx) if b.get("status") == "active"]
         reader = Reader(ctx.request.form, self.BOOK)
+        share_reader = Reader(ctx.request.form, self.SHARE)
         key = reader.text("idempotency_key") or uuid.uuid4().hex
         try:
             places = reader.whole_number("places")
@@ -160,19 +309,38 @@ class FamilyPages(Pages):
             budget = next((b for b in budgets if b["id"] == budget_id), None)
             if offer.get("price_pence") and budget is None:
                 reader.errors["budget_id"] = self.BOOK.missing("budget_id")
+            share = self._read_share(share_reader)
+            reader.errors.update(share_reader.errors)
             reader.check()
             if not reader.text("confirmed"):
                 total = offer["price_pence"] * places
                 return ctx.render(
                     "breaks/check.html", offer=offer, slot=slot, budget=budget,
-                    places=places, total_pence=total, idempotency_key=key,
+                    places=places, total_pence=total, idempotency_key=key, share=share,
+                    share_choice=share_reader.text("share") or "none",
                     approval_reasons=approval_reasons(
                         budget["allowed_categories"], budget["auto_approve_limit_pence"],
-                        offer["category"], total) if budget else ())
+                        offer["category"], total) if budget else (),
+                    **self._share_context(ctx))
             booking = self.operation(
                 ctx, request_booking, idempotency_key=key, messages=self.BOOK,
-                body={"slot_id": slot_id, "places": places, "budget_id": budget_id})
+                body={"slot_id": slot_id, "places": places, "budget_id": budget_id,
+                      "share_profile": share})
         except FormErrors as invalid:
             return self._form_page(ctx, "breaks/book.html", invalid, offer=offer, slot=slot,
-                                   budgets=budgets, idempotency_key=key)
+                                   budgets=budgets, idempotency_key=key,
+                                   list_fields=("share_people", "share_sections"),
+                                   **self._share_context(ctx))
         raise Redirect("/bookings/{}".format(booking["id"]))
+
+
+def _renumbered(api_errors, rows_of):
+    """The API's errors of `people.N.field`, as the form's rows number them."""
+    renumbered = {}
+    for path, problems in flatten(api_errors):
+        for sent, row in rows_of.items():
+            if path.startswith(sent):
+                path = row + path[len(sent):]
+                break
+        renumbered[path] = problems
+    return renumbered

@@ -145,6 +145,31 @@ WEEKDAYS = {
     "sunday": N_("Sunday"),
 }
 
+# The family profile: who a person is to the family, and the parts of it a family may share.
+RELATIONSHIPS = {
+    "cared_for": N_("The person cared for"),
+    "carer": N_("A carer"),
+}
+
+PROFILE_SECTIONS = {
+    "date_of_birth": N_("Date of birth"),
+    "needs": N_("Needs"),
+    "communication": N_("How they communicate"),
+    "routines": N_("Routines"),
+    "diet": N_("What they eat"),
+    "medication_notes": N_("Medication"),
+    "mobility": N_("Getting about"),
+    "likes_and_triggers": N_("Likes, dislikes and triggers"),
+    "other": N_("Anything else"),
+    "emergency_contact": N_("Emergency contact"),
+}
+
+# Who read a family's profile, as the family is told.
+READERS = {
+    "booking": N_("The provider of a booking you shared it with"),
+    "council": N_("An officer of your council"),
+}
+
 # Refusals (Conflict codes) of the services and the gateway, in plain words.
 CONFLICTS = {
     "username_unavailable": N_("That username is taken. Choose another one."),
@@ -166,4 +191,6 @@ CONFLICTS = {
                                  "trying again."),
     "request_in_progress": N_("This form is being sent already. Wait a moment and check "
                               "the result."),
+    "not_completed": N_("You can tell us how the break went once it is over."),
+    "feedback_given": N_("You have told us how this break went already. Thank you."),
 }

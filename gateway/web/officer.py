@@ -1,7 +1,12 @@
-"""Council officers' pages: approving spends and providers, their families' budgets, and the
-commissioning insight (with its CSV downloads, which providers use for their own figures)."""
-from ..api import approve_provider, approve_spend, decline_spend, get_budget, get_insight, \
-    list_approvals, list_families, list_providers
+"""Council officers' pages: approving spends and providers, their families' budgets and
+profiles, families' feedback with the council's "you said, we did", and the commissioning
+insight (with its CSV downloads, which providers use for their own figures)."""
+from seibiant_common import errors as service_errors
+
+from .. import errors
+from ..api import approve_provider, approve_spend, decline_spend, get_budget, \
+    get_family_profile, get_insight, get_provider_feedback, get_user, list_approvals, \
+    list_families, list_feedback_responses, list_providers, post_feedback_response
 from . import charts, labels
 from .forms import FormErrors, Messages, Reader
 from .i18n import N_
@@ -141,3 +146,49 @@ class OfficerPages(Pages):
         args = ctx.request.args
         query = {name: args[name] for name in ("from", "to", "table") if args.get(name)}
         return self.operation(ctx, get_insight, query=dict(query, format="csv"))
+
+    @page("GET", "/officer/families/<family_id>/profile", roles=OFFICER)
+    def web_family_profile(self, ctx, family_id):
+        """A family's whole profile (the read is recorded, and the family sees it)."""
+        family = self.operation(ctx, get_user, user_id=family_id)
+        try:
+            profile = self.operation(ctx, get_family_profile, family_id=family_id)
+        except (errors.Problem, service_errors.NotFound) as missing:
+            if isinstance(missing, errors.Problem) and missing.status != 404:
+                raise
+            profile = None  # the family has told nothing yet
+        return ctx.render("officer/profile.html", family=family, profile=profile)
+
+    RESPONSE = Messages({"provider_id": (N_("Choose what it is about"),
+                                         N_("Choose what it is about")),
+                         "text": (N_("Enter what you did"),
+                                  N_("Enter what you did, in no more than 2000 characters"))})
+
+    def _feedback_page(self, ctx, status=200, **context):
+        providers = self.operation(ctx, list_providers, query={"status": "approved",
+                                                                 "limit": "200"})["items"]
+        for provider in providers:
+            provider["feedback"] = self.operation(ctx, get_provider_feedback,
+                                                  provider_id=provider["id"])
+        responses = self.operation(ctx, list_feedback_responses,
+                                   query={"limit": "20"})["items"]
+        return ctx.render("officer/feedback.html", status=status, providers=providers,
+                          responses=responses, **context)
+
+    @page("GET", "/officer/feedback", roles=OFFICER)
+    def web_feedback(self, ctx):
+        """What the council's families said of each provider, and what was done."""
+        return self._feedback_page(ctx)
+
+    @page("POST", "/officer/feedback", roles=OFFICER)
+    def web_respond(self, ctx):
+        reader = Reader(ctx.request.form, self.RESPONSE)
+        body = {"provider_id": reader.text("provider_id") or None, "text": reader.text("text")}
+        try:
+            self.check_form(post_feedback_response, body, reader)
+            self.operation(ctx, post_feedback_response, body=body, messages=self.RESPONSE)
+        except FormErrors as invalid:
+            return self._feedback_page(ctx, status=422, errors=invalid.errors,
+                                       values=dict(body))
+        ctx.flash(N_("Your answer is published to the council's families."))
+        raise Redirect("/officer/feedback")

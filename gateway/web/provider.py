@@ -5,8 +5,8 @@ from seibiant_common.errors import Unavailable
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
-from ..api import create_offer, get_insight, get_offer, get_provider, list_provider_offers, \
-    publish_slots, register_provider, sign_in
+from ..api import create_offer, get_insight, get_offer, get_provider, get_provider_feedback, \
+    list_provider_offers, publish_slots, register_provider, sign_in
 from . import charts, labels
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_, TIMEZONE
@@ -94,9 +94,13 @@ class ProviderPages(Pages):
             figures = self.operation(ctx, get_insight)
         except Unavailable:
             figures = None
+        provider_id = ctx.user.get("provider_id")
+        feedback = self.operation(ctx, get_provider_feedback, provider_id=provider_id) \
+            if provider_id else None
         return ctx.render("provider/home.html", provider=self._own_provider(ctx),
                           offers=self._own_offers(ctx), bookings=self._bookings(ctx),
-                          figures=figures, chart=figures and provider_chart(ctx.fmt, figures))
+                          figures=figures, chart=figures and provider_chart(ctx.fmt, figures),
+                          feedback=feedback)
 
     OFFER = Messages({
         "title": (N_("Enter a title"), N_("Enter a title, up to 200 characters")),

@@ -4,12 +4,14 @@ from marshmallow import fields, validate
 from seibiant_common.vocabularies import CATEGORIES
 
 from . import bookings as names
+from .families_payloads import ShareProfile
 from .payload_schema import Payload, ident, moment, pence, text
 
 
 class BookingRequested(Payload):
-    """For providers (slot_id, places) and budgets (the hold: budget_id, None for no hold,
-    family_id, amount_pence, category, break_start, break_end)."""
+    """For providers (slot_id, places), budgets (the hold: budget_id, None for no hold,
+    family_id, amount_pence, category, break_start, break_end) and families (family_id,
+    council, provider_id, break_end, share_profile)."""
     booking_id = ident()
     family_id = ident()
     council = text(allow_none=True)
@@ -20,6 +22,12 @@ class BookingRequested(Payload):
     category = text(validate=validate.OneOf(CATEGORIES))
     break_start = moment()
     break_end = moment()
+    # Added within schema version 1 (optional: older events lack them), for families: whose
+    # offer it is, and what of the family profile the family chose to share with them (null:
+    # nothing).
+    provider_id = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(min=1, max=64))
+    share_profile = fields.Nested(ShareProfile, load_default=None, allow_none=True)
 
 
 class BookingAwaitingApproval(Payload):

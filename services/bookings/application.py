@@ -58,7 +58,8 @@ def earlier_request(uow, actor, request):
         family_id = domain.family_of(actor, request["family_id"])
     booking = _by_key(uow, family_id, request["idempotency_key"])
     if booking is not None and not domain.same_request(
-            booking, request["slot_id"], request["places"], request["budget_id"]):
+            booking, request["slot_id"], request["places"], request["budget_id"],
+            request.get("share_profile")):
         raise Conflict("idempotency_key_reused",
                        "this idempotency key was used for another booking request")
     return booking
@@ -98,7 +99,8 @@ def _new_booking(uow, actor, request, slot, now, timeouts):
                      if domain.is_gift(slot.price_pence) else None)
             booking, booking_events = Booking.request(
                 uuid.uuid4().hex, actor, request["idempotency_key"], slot, request["places"],
-                request["budget_id"], now, timeouts, family_id=family_id, gifts=gifts)
+                request["budget_id"], now, timeouts, family_id=family_id, gifts=gifts,
+                share_profile=request.get("share_profile"))
     except (InvalidInput, Conflict, Forbidden):
         # what the slot is now does not matter to a request made before: answer that
         earlier = earlier_request(uow, actor, request)

@@ -165,15 +165,21 @@ class Transition:
         self.by = by
 
 
-def request_fingerprint(slot_id: str, places: int, budget_id: Optional[str]) -> str:
-    """Identifies a request body, so a reused idempotency key can be told apart (the
-    family is part of the key's scope already)."""
-    return fingerprint({"slot_id": slot_id, "places": places, "budget_id": budget_id})
+def request_fingerprint(slot_id: str, places: int, budget_id: Optional[str],
+                        share_profile: Any = None) -> str:
+    """Identifies a request body, so a reused idempotency key can be told apart (the family
+    is part of the key's scope already; a request sharing nothing has the fingerprint it had
+    before sharing existed)."""
+    body = {"slot_id": slot_id, "places": places, "budget_id": budget_id}
+    if share_profile is not None:
+        body["share_profile"] = share_profile
+    return fingerprint(body)
 
 
-def same_request(booking: "Booking", slot_id: str, places: int,
-                 budget_id: Optional[str]) -> bool:
-    return booking.request_fingerprint == request_fingerprint(slot_id, places, budget_id)
+def same_request(booking: "Booking", slot_id: str, places: int, budget_id: Optional[str],
+                 share_profile: Any = None) -> bool:
+    return booking.request_fingerprint == request_fingerprint(slot_id, places, budget_id,
+                                                              share_profile)
 
 
 # --- who sees what ----------------------------------------------------------------------
@@ -208,7 +214,7 @@ class Booking:
                  request_fingerprint: str, slot_id: str, offer_id: str, provider_id: str,
                  category: str, places: int, unit_price_pence: int, budget_id: Optional[str],
                  slot_start: datetime.datetime, slot_end: datetime.datetime,
-                 now: datetime.datetime) -> None:
+                 now: datetime.datetime, share_profile: Any = None) -> None:
         self.id = id
         self.family_id = family_id
         self.council = council
@@ -224,6 +230,9 @@ class Booking:
         self.budget_id = budget_id
         self.slot_start = slot_start
         self.slot_end = slot_end
+        # What of the family profile the family shares with the provider (None: nothing);
+        # families keeps the consent, bookings only passes it on in booking_requested.
+        self.share_profile = share_profile
         self.status = REQUESTED
         self.reason: Optional[str] = None
         self.places_state = PLACES_PENDING
@@ -261,7 +270,8 @@ class Booking:
     def request(cls, booking_id: str, actor: Actor, idempotency_key: str, slot: Slot,
                 places: int, budget_id: Optional[str], now: datetime.datetime,
                 timeouts: Timeouts, family_id: Optional[str] = None,
-                gifts: Optional["Gifts"] = None) -> tuple["Booking", Events]:
+                gifts: Optional["Gifts"] = None,
+                share_profile: Any = None) -> tuple["Booking", Events]:
         """A family's request for `places` on `slot` (as bookings knows it), or a referrer's
         for one of their carers (`family_id`; gifted breaks only, no budget): the new
         booking and the event that starts its saga. `gifts`, the family's gifted breaks
@@ -284,10 +294,11 @@ class Booking:
         booking = cls(
             id=booking_id, family_id=family_id, council=actor.get("council"),
             idempotency_key=idempotency_key,
-            request_fingerprint=request_fingerprint(slot.id, places, budget_id),
+            request_fingerprint=request_fingerprint(slot.id, places, budget_id, share_profile),
             slot_id=slot.id, offer_id=slot.offer_id, provider_id=slot.provider_id,
             category=slot.category, places=places, unit_price_pence=slot.price_pence,
             budget_id=budget_id, slot_start=slot.start, slot_end=slot.end, now=now,
+            share_profile=share_profile,
         )
         booking.booked_by = actor["user_id"] if by_referrer else None
         booking.transitions.append(Transition(
@@ -478,7 +489,8 @@ class Booking:
             "booking_id": self.id, "family_id": self.family_id, "council": self.council,
             "slot_id": self.slot_id, "places": self.places, "budget_id": self.budget_id,
             "amount_pence": self.total_pence, "category": self.category,
-            "break_start": self.slot_start, "break_end": self.slot_end})
+            "break_start": self.slot_start, "break_end": self.slot_end,
+            "provider_id": self.provider_id, "share_profile": self.share_profile})
 
     def _confirm(self, now: datetime.datetime, by: str, why: str) -> Events:
         self._move(CONFIRMED, now, by, why)

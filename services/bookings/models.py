@@ -35,6 +35,7 @@ bookings = sa.Table(
     sa.Column("budget_id", sa.String(64), nullable=True),
     sa.Column("slot_start", UtcDateTime, nullable=False),
     sa.Column("slot_end", UtcDateTime, nullable=False),
+    sa.Column("share_profile", sa.JSON, nullable=True),  # passed on to families
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("reason", sa.String(64), nullable=True),
     sa.Column("places_state", sa.String(16), nullable=False),

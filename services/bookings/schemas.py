@@ -1,6 +1,7 @@
 """What the bookings RPCs take (input schemas) and give back (output schemas)."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from seibiant_common.contracts.families_payloads import ShareProfile
 from seibiant_common.schemas import ActorSchema, PageSchema, parse  # noqa: F401 (schemas.*)
 from seibiant_common import schemas as records
 from seibiant_common.schemas import page_schema_of
@@ -17,6 +18,8 @@ class RequestBookingSchema(Schema):
                               validate=validate.Length(min=1, max=64))
     family_id = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(min=1, max=64))
+    # what of the family profile the provider may read (families' contract); None: nothing
+    share_profile = fields.Nested(ShareProfile, load_default=None, allow_none=True)
 
 
 class SetGiftedAllowanceSchema(Schema):

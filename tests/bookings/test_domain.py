@@ -36,7 +36,21 @@ def test_a_request_snapshots_the_slot_and_asks_providers_and_budgets_at_once():
         "booking_id": "b1", "family_id": "family-1", "council": "powys", "slot_id": "slot-1",
         "places": 3, "budget_id": "budget-1", "amount_pence": 4500,
         "category": "overnight_stay", "break_start": NOW + 24 * HOUR,
-        "break_end": NOW + 30 * HOUR})]
+        "break_end": NOW + 30 * HOUR, "provider_id": "provider-1", "share_profile": None})]
+
+
+def test_a_request_passes_the_familys_consent_on_and_tells_it_apart_by_its_fingerprint():
+    shared = {"people": ["p1"], "sections": ["needs"]}
+    booking, events = domain.Booking.request("b1", FAMILY, "key", slot(1500), 3, "budget-1", NOW,
+                                         TIMEOUTS, shared)
+    assert events[0].payload["share_profile"] == shared
+    assert domain.same_request(booking, "slot-1", 3, "budget-1", shared)
+    assert not domain.same_request(booking, "slot-1", 3, "budget-1")
+    unshared, _ = domain.Booking.request("b2", FAMILY, "key", slot(1500), 3, "budget-1", NOW,
+                                         TIMEOUTS)
+    # a request sharing nothing keeps the fingerprint it had before sharing existed
+    assert unshared.request_fingerprint == domain.fingerprint(
+        {"slot_id": "slot-1", "places": 3, "budget_id": "budget-1"})
 
 
 def test_a_booking_without_a_budget_waits_for_no_money():

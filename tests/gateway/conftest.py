@@ -15,6 +15,7 @@ from devtools.processes import wait_until
 from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
 from services.insight.service import InsightService
+from services.families.service import FamiliesService
 from services.providers.service import ProvidersService
 
 ADMIN_PASSWORD = "admin-password-for-tests"
@@ -89,9 +90,11 @@ def vhost_uri(rabbitmq):
 
 
 def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService,
-                                               BookingsService, InsightService), **overrides):
+                                               BookingsService, InsightService, FamiliesService),
+                 **overrides):
     databases = {name: "sqlite:///{}".format(directory / "{}.sqlite3".format(name))
-                 for name in ("budgets", "providers", "bookings", "insight", "gateway")}
+                 for name in ("budgets", "providers", "bookings", "insight", "families",
+                              "gateway")}
     port = sandbox.free_port()
     config = gateway_config(amqp_uri, databases, port, **overrides)
     containers = []

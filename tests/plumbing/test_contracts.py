@@ -6,24 +6,27 @@ import sys
 
 import pytest
 
-from seibiant_common.contracts import bookings, budgets, payloads, providers
+from seibiant_common.contracts import bookings, budgets, families, payloads, providers
 from seibiant_common.errors import InvalidInput
 from seibiant_common.messaging import answering, event_handler
 from services.bookings import handlers as bookings_handlers
 from services.bookings.service import BookingsService
 from services.budgets import handlers as budgets_handlers
 from services.budgets.service import BudgetsService
+from services.families import handlers as families_handlers
+from services.families.service import FamiliesService
 from services.providers import handlers as providers_handlers
 from services.providers.service import ProvidersService
 from services.insight import handlers as insight_handlers
 from services.insight.service import InsightService
 
 NAMES = {bookings: payloads.bookings_payloads, budgets: payloads.budgets_payloads,
-         providers: payloads.providers_payloads}
+         providers: payloads.providers_payloads, families: payloads.families_payloads}
 TABLES = {BookingsService: bookings_handlers.EVENT_HANDLERS,
           BudgetsService: budgets_handlers.EVENT_HANDLERS,
           ProvidersService: providers_handlers.EVENT_HANDLERS,
-          InsightService: insight_handlers.EVENT_HANDLERS}
+          InsightService: insight_handlers.EVENT_HANDLERS,
+          FamiliesService: families_handlers.EVENT_HANDLERS}
 START = datetime.datetime(2030, 5, 4, 10, tzinfo=datetime.timezone.utc)
 
 
@@ -56,7 +59,8 @@ def requested(**changes):
     return dict({"booking_id": "b1", "family_id": "f1", "council": "powys", "slot_id": "s1",
                  "places": 2, "budget_id": None, "amount_pence": 3000,
                  "category": "overnight_stay", "break_start": START,
-                 "break_end": START + datetime.timedelta(days=1)}, **changes)
+                 "break_end": START + datetime.timedelta(days=1), "provider_id": "p1",
+                 "share_profile": None}, **changes)
 
 
 def test_a_payload_dumps_to_its_wire_form_and_loads_back_with_the_same_schema():
