@@ -15,6 +15,7 @@ from devtools.processes import ROOT
 
 DOMAIN_MODULES = ["services.bookings.domain", "services.bookings.state_machine",
                   "services.budgets.domain", "services.budgets.statements",
+                  "services.budgets.monitoring",
                   "services.providers.domain"]
 # What a domain module may use besides the standard library and DOMAIN_MODULES: the packages
 # that hold them, and the plumbing's pure modules (names and rules, no I/O).
