@@ -9,7 +9,6 @@ GatewayService worker, with its dependencies. The operations are functions of th
 that the web pages import the ones they call by name (`from ..api import get_booking`): a
 rename fails on import, not on the page. `Api` gathers them as the service's entrypoints.
 """
-import json
 import logging
 import time
 import uuid
@@ -410,15 +409,15 @@ def complete_booking(service, call, booking_id):
 
 @api("GET", "/approvals", "Bookings of the officer's council awaiting approval; with "
      "`status=decided`, the decisions officers took", roles=OFFICER, query=s.ApprovalsQuery,
-     response=s.AwaitingApprovalPageSchema, tag="approvals",
-     description="`status=decided` answers a page of `ApprovalSchema` records, latest "
-     "decision first, each with `family_display_name` and `decided_by_name` (who decided, "
-     "`decided_at` when, `reason` why).")
+     response=s.ApprovalsPageSchema, tag="approvals",
+     description="`status=decided`: latest decision first, each item the booking's id, "
+     "`status` `approved` or `declined`, `decided_by` and `decided_by_name` (who), "
+     "`decided_at` (when) and `decision_reason` (why), with `approval_reasons` (why it "
+     "needed a decision).")
 def list_approvals(service, call):
     query = dict(call.query)
     if query.pop("status") == "decided":
-        return Response(json.dumps(s.DecidedApprovalPageSchema().dump(
-            decided_approvals(service, call.actor, **query))), mimetype="application/json")
+        return decided_approvals(service, call.actor, **query)
     page = service.bookings.list_awaiting_approval(call.actor, **query)
     ids = [booking["id"] for booking in page["items"]]
     reasons = {approval["booking_id"]: approval["reasons"] for approval in (
@@ -438,9 +437,12 @@ def decided_approvals(service, actor, limit, cursor):
     page = service.budgets.list_decided_approvals(actor, limit, cursor)
     names = _names(service, {approval[who] for approval in page["items"]
                              for who in ("family_id", "decided_by")})
-    for approval in page["items"]:
-        approval["family_display_name"] = names.get(approval["family_id"])
-        approval["decided_by_name"] = names.get(approval["decided_by"])
+    page["items"] = [dict(
+        {name: value for name, value in approval.items() if name != "reason"},
+        id=approval["booking_id"], approval_reasons=approval["reasons"],
+        decision_reason=approval["reason"],
+        family_display_name=names.get(approval["family_id"]),
+        decided_by_name=names.get(approval["decided_by"])) for approval in page["items"]]
     return page
 
 

@@ -443,10 +443,19 @@ class ApprovalSchema(Schema):
     reason = fields.String(allow_none=True)
 
 
-class DecidedApprovalSchema(ApprovalSchema):
-    """A past decision, with the names of the family and of the officer who decided."""
-    family_display_name = fields.String(allow_none=True)
+class ApprovalsItemSchema(AwaitingApprovalSchema):
+    """An item of `GET /approvals`: a booking awaiting a decision (`status` is the booking's,
+    `awaiting_approval`), or with `status=decided` a decision taken (`id` is the booking's,
+    `status` `approved` or `declined`; who decided, when and why)."""
+    status = fields.String(required=True)
+    amount_pence = fields.Integer()
+    break_start = Timestamp()
+    break_end = Timestamp()
+    requested_at = Timestamp(allow_none=True)
+    decided_by = fields.String(allow_none=True)
     decided_by_name = fields.String(allow_none=True)
+    decided_at = Timestamp(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
 
 
 class HistoryItemSchema(Schema):
@@ -497,6 +506,5 @@ BudgetPageSchema = page_schema_of(BudgetSchema)
 ProviderPageSchema = page_schema_of(ProviderSchema)
 OfferPageSchema = page_schema_of(OfferSchema)
 BookingPageSchema = page_schema_of(BookingSchema)
-AwaitingApprovalPageSchema = page_schema_of(AwaitingApprovalSchema)
-DecidedApprovalPageSchema = page_schema_of(DecidedApprovalSchema)
+ApprovalsPageSchema = page_schema_of(ApprovalsItemSchema)
 MonitoringPageSchema = page_schema_of(MonitoringSummarySchema)
