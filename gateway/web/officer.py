@@ -183,7 +183,8 @@ class OfficerPages(Pages):
             if not reader.text("confirmed"):
                 form = ctx.request.form
                 return ctx.render("officer/budget_check.html", family=family, answers=body,
-                                  start=start, end=end, idempotency_key=key,
+                                  start=start.isoformat(), end=end.isoformat(),
+                                  idempotency_key=key,
                                   hidden=[(name, value) for name, value in form.items(multi=True)
                                           if name not in (CSRF_FIELD, "idempotency_key")],
                                   change=answers_query(form, ("idempotency_key",))
