@@ -13,6 +13,8 @@ from seibiant_common import times
 from devtools.processes import wait_until
 from gateway.web.sessions import COOKIE_NAME, Session, SessionCodec
 
+from .conftest import ADMIN_PASSWORD
+
 
 def csrf_of(html):
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
@@ -547,3 +549,43 @@ def test_a_provider_registers_how_families_reach_them(live_system, world):
                                   contact_phone="+44 1686 654321",
                                   csrf_token=csrf_of(refused.text)))
     assert registered.status_code == 302
+
+
+def test_officers_pages_are_their_councils_and_reclaim_is_an_adjustment_with_its_reason(
+        live_system, world, api):
+    admin = api.token("admin", ADMIN_PASSWORD)
+    other = {"username": "officer-far-" + world["suffix"], "password": "officer-password-2",
+             "display_name": "Far Officer", "council": "far-" + world["suffix"]}
+    api.post(admin, "/officers", other)
+    far = signed_in(live_system, other["username"], other["password"])
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    budget = world["budget"]["id"]
+    for path in ("/officer/families/" + world["family_id"],
+                 "/officer/budgets/{}/top-up".format(budget)):
+        assert far.get(live_system + path, timeout=10).status_code == 404, path
+        assert family.get(live_system + path, timeout=10).status_code == 403, path
+    assert family.get(live_system + "/officer/monitoring", timeout=10).status_code == 403
+
+    officer = signed_in(live_system, world["officer"]["username"],
+                        world["officer"]["password"])
+    page = officer.get(live_system + "/officer/monitoring", timeout=10).text
+    # the budget runs from 2020 to 2100: far more paid to date than 8 weeks' worth
+    reclaim = re.search(r'href="(/officer/budgets/{}/adjust\?[^"]+)"'.format(budget), page)
+    form = officer.get(live_system + reclaim.group(1).replace("&amp;", "&"), timeout=10).text
+    amount = re.search(r'name="amount"[^>]*value="([0-9.]+)"', form).group(1)
+    reason = re.search(r'<textarea[^>]*name="reason"[^>]*>([^<]+)<', form).group(1).strip()
+    assert reason == "Surplus over 8 weeks reclaimed"
+    done = officer.post(live_system + "/officer/budgets/{}/adjust".format(budget), timeout=10,
+                        data={"csrf_token": csrf_of(form), "direction": "take_back",
+                              "amount": amount, "reason": reason,
+                              "idempotency_key": uuid.uuid4().hex})
+    assert "The budget is adjusted." in done.text
+    statement = requests.get(api.base_url + "/api/v1/budgets/{}/statement".format(budget),
+                             timeout=10, headers={"Authorization": "Bearer "
+                                                  + world["officer_token"]}).json()
+    last = statement["entries"][-1]
+    assert (last["kind"], last["amount_pence"], last["reason"]) == (
+        "adjustment", -round(float(amount) * 100), "Surplus over 8 weeks reclaimed")
+    csv_answer = officer.get(live_system + "/officer/monitoring.csv", timeout=10)
+    assert csv_answer.headers["Content-Type"].startswith("text/csv")
+    assert budget in csv_answer.text
