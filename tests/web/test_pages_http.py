@@ -589,3 +589,31 @@ def test_officers_pages_are_their_councils_and_reclaim_is_an_adjustment_with_its
     csv_answer = officer.get(live_system + "/officer/monitoring.csv", timeout=10)
     assert csv_answer.headers["Content-Type"].startswith("text/csv")
     assert budget in csv_answer.text
+
+
+def test_an_officer_suspends_a_provider_with_a_reason_and_reinstates_it(live_system, world,
+                                                                        api):
+    provider = api.post(None, "/providers", {
+        "username": "inn-" + world["suffix"], "password": "inn-password-1",
+        "name": "Inn " + world["suffix"], "kind": "hospitality", "regions": [world["council"]]})
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    officer = signed_in(live_system, world["officer"]["username"],
+                        world["officer"]["password"])
+    listed = officer.get(live_system + "/officer/providers/approved", timeout=10).text
+    path = live_system + "/officer/providers/{}/suspend".format(provider["id"])
+    refused = officer.post(path, timeout=10, data={"csrf_token": csrf_of(listed), "reason": ""})
+    assert refused.status_code == 422 and "Enter the reason" in refused.text
+    suspended = officer.post(path, timeout=10, data={"csrf_token": csrf_of(listed),
+                                                     "reason": "Complaint under review"})
+    assert "Inn {} is suspended.".format(world["suffix"]) in suspended.text
+    assert api_status(api, world, provider["id"]) == "suspended"
+    officer.post(live_system + "/officer/providers/{}/reinstate".format(provider["id"]),
+                 timeout=10, data={"csrf_token": csrf_of(listed)})
+    assert api_status(api, world, provider["id"]) == "approved"
+
+
+def api_status(api, world, provider_id):
+    return requests.get(api.base_url + "/api/v1/providers/" + provider_id, timeout=10,
+                        headers={"Authorization": "Bearer " + world["officer_token"]}
+                        ).json()["status"]
