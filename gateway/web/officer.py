@@ -52,8 +52,10 @@ class OfficerPages(Pages):
                     ctx, get_budget, budget_id=booking["budget_id"])
             booking["budget"] = budgets.get(booking.get("budget_id"))
             booking["family"] = self._family(ctx, booking["family_id"], families)
+        decided = self.operation(ctx, list_approvals, query={"status": "decided",
+                                                             "limit": "20"})["items"]
         return ctx.render("officer/approvals.html", status=status, requests=requests,
-                          **context)
+                          decided=decided, **context)
 
     @page("GET", "/officer/approvals", roles=OFFICER)
     def web_approvals(self, ctx):

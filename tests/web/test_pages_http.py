@@ -231,6 +231,11 @@ def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system,
         "decision": "decline", "reason": "Not in the plan", "csrf_token": csrf_of(queue)})
     assert declined.status_code == 302
     wait_until(lambda: status() == "rejected", 20, interval=0.2, message="the decline")
+    decisions = officer.get(live_system + "/officer/approvals", timeout=10).text
+    decisions = decisions[decisions.index('id="decided"'):]
+    for words in ("Ffion Family", "£90.00", "Spend declined", "Olwen Officer",
+                  "Not in the plan"):
+        assert words in decisions, words
     family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
     page = family.get(live_system + "/bookings/" + booking["id"], timeout=10).text
     assert "Not booked" in page and "A council officer declined the spend." in page
