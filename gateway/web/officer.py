@@ -12,7 +12,7 @@ from ..api import adjust, approve_provider, approve_spend, budget_history, creat
     list_providers, monitoring, reinstate_budget, suspend_budget, suspend_provider, top_up
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_
-from .pages import OFFICER, REFUSAL, Pages, Redirect, page
+from .pages import OFFICER, Pages, Redirect, page
 from .sessions import CSRF_FIELD
 
 REASON = (N_("Enter the reason"), N_("Enter a reason of up to 500 characters"))
@@ -107,7 +107,6 @@ class OfficerPages(Pages):
         "password": (N_("Enter a password"), N_("Enter a password of at least 8 characters")),
         "needs": (N_("Select the family's needs"), N_("Select the family's needs")),
         "language": (N_("Select a language"), N_("Select a language")),
-        REFUSAL: (N_("Check your answers"), N_("Check your answers")),
     })
     FAMILY_FIELDS = ("display_name", "username", "password", "language")
 
@@ -123,6 +122,9 @@ class OfficerPages(Pages):
 
     @page("POST", "/officer/families/new", roles=OFFICER)
     def web_new_family(self, ctx):
+        """Checked, then shown to check; created once confirmed. The check page carries the
+        answers in its form (the password too, as the form did: never in a link), so nothing
+        half-made is kept between the two."""
         reader = Reader(ctx.request.form, self.NEW_FAMILY)
         body = dict({name: reader.text(name) for name in self.FAMILY_FIELDS},
                     needs=reader.choices("needs"))
@@ -148,7 +150,6 @@ class OfficerPages(Pages):
         "allowed_categories": (N_("Select the kinds of break agreed"),
                                N_("Select the kinds of break agreed")),
         "auto_approve_limit": AMOUNT,
-        REFUSAL: (N_("Check your answers"), N_("Check your answers")),
     }, api_fields={"allocated_pence": "allocated", "auto_approve_limit_pence":
                    "auto_approve_limit"})
 
