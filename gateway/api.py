@@ -292,6 +292,82 @@ def get_statement(service, call, budget_id):
     return service.budgets.get_statement(call.actor, budget_id)
 
 
+@api("POST", "/budgets/<budget_id>/top-ups", "Add money to a budget (a ledger entry with "
+     "who and why)", roles=OFFICER, body=s.TopUpSchema, response=s.BudgetSchema,
+     tag="budgets", idempotency=SERVICE,
+     description="Send an `Idempotency-Key`: the same key again answers the budget as it is "
+     "and adds nothing; with another body, 409 `idempotency_key_reused`. Budgets keeps the "
+     "keys, with the ledger entry, in one transaction.")
+def top_up(service, call, budget_id):
+    return service.budgets.top_up(call.actor, budget_id, call.body["amount_pence"],
+                                  call.body["reason"], call.idempotency_key)
+
+
+@api("POST", "/budgets/<budget_id>/adjustments", "Correct a budget's allocation up or down "
+     "(signed pence, with a reason)", roles=OFFICER, body=s.AdjustSchema,
+     response=s.BudgetSchema, tag="budgets", idempotency=SERVICE,
+     responses={409: "`insufficient_funds`: the allocation may not go below what is held "
+                     "and spent; nothing changed"},
+     description="`Idempotency-Key` as for top-ups.")
+def adjust(service, call, budget_id):
+    return service.budgets.adjust(call.actor, budget_id, call.body["amount_pence"],
+                                  call.body["reason"], call.idempotency_key)
+
+
+@api("POST", "/budgets/<budget_id>/suspend", "Suspend a budget: new holds are refused "
+     "(`budget_inactive`), the holds of bookings made before stay until they end",
+     roles=OFFICER, body=s.SuspendSchema, response=s.BudgetSchema, tag="budgets",
+     description="Suspending a suspended budget changes nothing.")
+def suspend_budget(service, call, budget_id):
+    return service.budgets.suspend(call.actor, budget_id, call.body["reason"])
+
+
+@api("POST", "/budgets/<budget_id>/reinstate", "Make a suspended budget active again",
+     roles=OFFICER, body=s.ReinstateSchema, response=s.BudgetSchema, tag="budgets",
+     description="Reinstating an active budget changes nothing.")
+def reinstate_budget(service, call, budget_id):
+    return service.budgets.reinstate(call.actor, budget_id, call.body["reason"])
+
+
+@api("GET", "/budgets/<budget_id>/history", "Who did what to a budget, when and why: its "
+     "ledger entries and audit records (suspensions, reinstatements, spends decided)",
+     roles=OFFICER, response=s.HistorySchema, tag="budgets")
+def budget_history(service, call, budget_id):
+    history = service.budgets.get_history(call.actor, budget_id)
+    names = _names(service, {item["by"] for item in history["items"]})
+    for item in history["items"]:
+        item["by_name"] = names.get(item["by"])
+    return history
+
+
+@api("GET", "/monitoring", "The monitoring return: per budget of the officer's council, its "
+     "balances, spend by kind of break, allocation to date and surplus over the council's "
+     "threshold; `Accept: text/csv` (or `?format=csv`) for the whole return as CSV",
+     roles=OFFICER, query=s.MonitoringQuery, response=s.MonitoringPageSchema,
+     content_types=("text/csv",), tag="budgets",
+     description="`as_of` (default now) is the date of the return. JSON pages as usual; the "
+     "CSV is every budget of the council, in one answer.")
+def monitoring(service, call):
+    query = call.query
+    wanted = query["format"] or call.request.accept_mimetypes.best_match(
+        ["application/json", "text/csv"], default="application/json")
+    if wanted not in ("csv", "text/csv"):
+        return service.budgets.get_monitoring_return(call.actor, query["as_of"],
+                                                     query["limit"], query["cursor"])
+    return Response(service.budgets.get_monitoring_csv(call.actor, query["as_of"]),
+                    mimetype="text/csv", headers={
+                        "Content-Disposition": 'attachment; filename="monitoring-return.csv"'})
+
+
+def _names(service, user_ids):
+    """Display names of the users among `user_ids` (a service's id, as `system`, has none)."""
+    names = {}
+    for user_id in user_ids:
+        user = service.accounts.get_user(user_id) if user_id else None
+        names[user_id] = user and user["display_name"]
+    return names
+
+
 # ---- providers and offers ---------------------------------------------------------------
 
 @api("POST", "/providers", "Provider self-registration (starts `pending`)",
@@ -336,6 +412,15 @@ def list_providers(service, call):
      tag="providers")
 def approve_provider(service, call, provider_id):
     return service.providers.approve_provider(call.actor, provider_id)
+
+
+@api("POST", "/providers/<provider_id>/suspend", "Suspend a provider (with a reason): its "
+     "offers leave search and cannot be booked", roles=OFFICER, body=s.SuspendSchema,
+     response=s.ProviderSchema, tag="providers",
+     description="To reinstate a suspended provider, approve it again "
+     "(`POST /providers/{id}/approve`).")
+def suspend_provider(service, call, provider_id):
+    return service.providers.suspend_provider(call.actor, provider_id, call.body["reason"])
 
 
 @api("GET", "/providers/<provider_id>", "A provider's public profile",
@@ -446,11 +531,18 @@ def complete_booking(service, call, booking_id):
         call.actor, booking_id, call.body.get("final_amount_pence"))
 
 
-@api("GET", "/approvals", "Bookings of the officer's council awaiting approval",
-     roles=OFFICER, query=s.PageQuery, response=s.AwaitingApprovalPageSchema,
-     tag="approvals")
+@api("GET", "/approvals", "Bookings of the officer's council awaiting approval; with "
+     "`status=decided`, the decisions officers took", roles=OFFICER, query=s.ApprovalsQuery,
+     response=s.ApprovalsPageSchema, tag="approvals",
+     description="`status=decided`: latest decision first, each item the booking's id, "
+     "`status` `approved` or `declined`, `decided_by` and `decided_by_name` (who), "
+     "`decided_at` (when) and `decision_reason` (why), with `approval_reasons` (why it "
+     "needed a decision).")
 def list_approvals(service, call):
-    page = service.bookings.list_awaiting_approval(call.actor, **call.query)
+    query = dict(call.query)
+    if query.pop("status") == "decided":
+        return decided_approvals(service, call.actor, **query)
+    page = service.bookings.list_awaiting_approval(call.actor, **query)
     ids = [booking["id"] for booking in page["items"]]
     reasons = {approval["booking_id"]: approval["reasons"] for approval in (
         service.budgets.list_pending_approvals(call.actor, limit=len(ids), booking_ids=ids)
@@ -462,6 +554,19 @@ def list_approvals(service, call):
             names[booking["family_id"]] = (service.accounts.get_user(booking["family_id"])
                                            or {}).get("display_name")
         booking["family_display_name"] = names[booking["family_id"]]
+    return page
+
+
+def decided_approvals(service, actor, limit, cursor):
+    page = service.budgets.list_decided_approvals(actor, limit, cursor)
+    names = _names(service, {approval[who] for approval in page["items"]
+                             for who in ("family_id", "decided_by")})
+    page["items"] = [dict(
+        {name: value for name, value in approval.items() if name != "reason"},
+        id=approval["booking_id"], approval_reasons=approval["reasons"],
+        decision_reason=approval["reason"],
+        family_display_name=names.get(approval["family_id"]),
+        decided_by_name=names.get(approval["decided_by"])) for approval in page["items"]]
     return page
 
 

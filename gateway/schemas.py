@@ -377,6 +377,34 @@ class ApproveProviderSchema(Strict):
     pass
 
 
+def Reason(**kwargs):
+    return Text(max_length=500, min_length=1, **kwargs)
+
+
+class TopUpSchema(Strict):
+    amount_pence = Pence(minimum=1, required=True)
+    reason = Reason(required=True)
+
+
+class AdjustSchema(Strict):
+    """Signed: a negative amount takes money back (never below what is held and spent)."""
+    amount_pence = WholeNumber(minimum=-MAX_PENCE, required=True)
+    reason = Reason(required=True)
+
+    @validates_schema
+    def moves_money(self, data, **kwargs):
+        if data.get("amount_pence") == 0:
+            raise ValidationError("An adjustment moves at least one penny.", "amount_pence")
+
+
+class SuspendSchema(Strict):
+    reason = Reason(required=True)
+
+
+class ReinstateSchema(Strict):
+    reason = Reason(allow_none=True, load_default=None)
+
+
 # ---- input: queries -------------------------------------------------------------------------
 
 class PageQuery(Strict):
@@ -426,6 +454,16 @@ class RatingsQuery(Strict):
 
 class ResponsesQuery(PageQuery):
     provider_id = Id()
+
+
+class ApprovalsQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(("pending", "decided")),
+                           load_default="pending")
+
+
+class MonitoringQuery(PageQuery):
+    as_of = Moment(load_default=None)
+    format = fields.String(validate=validate.OneOf(("json", "csv")), load_default=None)
 
 
 class StatementQuery(Strict):
@@ -712,6 +750,59 @@ class ProviderRatingListSchema(Schema):
     items = fields.List(fields.Nested(ProviderRatingSchema), required=True)
 
 
+class ApprovalsItemSchema(AwaitingApprovalSchema):
+    """An item of `GET /approvals`: a booking awaiting a decision (`status` is the booking's,
+    `awaiting_approval`), or with `status=decided` a decision taken (`id` is the booking's,
+    `status` `approved` or `declined`; who decided, when and why)."""
+    status = fields.String(required=True)
+    amount_pence = fields.Integer()
+    break_start = Timestamp()
+    break_end = Timestamp()
+    requested_at = Timestamp(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_by_name = fields.String(allow_none=True)
+    decided_at = Timestamp(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+
+
+class HistoryItemSchema(Schema):
+    """One thing done to a budget: a ledger entry (`action` is its kind, with the amount) or
+    an audit record (created, suspended, reinstated, spend_approved, spend_declined)."""
+    at = Timestamp()
+    action = fields.String()
+    by = fields.String()
+    by_name = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    amount_pence = fields.Integer(allow_none=True)
+    booking_id = fields.String(allow_none=True)
+
+
+class HistorySchema(Schema):
+    budget = fields.Nested(BudgetSchema)
+    items = fields.List(fields.Nested(HistoryItemSchema))
+
+
+class MonitoringSummarySchema(Schema):
+    budget_id = fields.String()
+    family_id = fields.String()
+    council = fields.String()
+    status = fields.String()
+    as_of = Timestamp()
+    period_start = Timestamp()
+    period_end = Timestamp()
+    allocated_pence = fields.Integer()
+    held_pence = fields.Integer()
+    spent_pence = fields.Integer()
+    available_pence = fields.Integer()
+    spent_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    weekly_allocation_pence = fields.Integer()
+    allocation_to_date_pence = fields.Integer()
+    surplus_pence = fields.Integer()
+    reclaim_weeks = fields.Integer()
+    reclaim_threshold_pence = fields.Integer()
+    surplus_over_threshold = fields.Boolean()
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True)
     services = fields.List(fields.String())
@@ -726,3 +817,5 @@ BookingPageSchema = page_schema_of(BookingSchema)
 AwaitingApprovalPageSchema = page_schema_of(AwaitingApprovalSchema)
 ProfileReadPageSchema = page_schema_of(ProfileReadSchema)
 FeedbackResponsePageSchema = page_schema_of(FeedbackResponseSchema)
+ApprovalsPageSchema = page_schema_of(ApprovalsItemSchema)
+MonitoringPageSchema = page_schema_of(MonitoringSummarySchema)

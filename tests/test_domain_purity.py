@@ -15,6 +15,7 @@ from devtools.processes import ROOT
 
 DOMAIN_MODULES = ["services.bookings.domain", "services.bookings.state_machine",
                   "services.budgets.domain", "services.budgets.statements",
+                  "services.budgets.monitoring",
                   "services.providers.domain", "services.families.domain",
                   "services.insight.domain"]
 # What a domain module may use besides the standard library and DOMAIN_MODULES: the packages

@@ -129,6 +129,15 @@ LEDGER_KINDS = {
     "capture": N_("Spent"),
 }
 
+# What a budget's history shows beside the ledger's kinds: its audit records' actions.
+HISTORY_ACTIONS = dict(LEDGER_KINDS, **{
+    "created": N_("Budget created"),
+    "suspended": N_("Suspended"),
+    "reinstated": N_("Reinstated"),
+    "spend_approved": N_("Spend approved"),
+    "spend_declined": N_("Spend declined"),
+})
+
 BUDGET_STATUSES = {
     "active": N_("Active"),
     "suspended": N_("Suspended"),

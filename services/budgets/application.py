@@ -19,12 +19,13 @@ from seibiant_common.contracts import payloads
 from seibiant_common.errors import Forbidden, NotFound, wire_errors
 from seibiant_common.fingerprints import fingerprint
 from seibiant_common.paging import keyset_page
+from seibiant_common.schemas import MAX_PAGE
 from seibiant_common.sql import upsert
 from seibiant_common.types import utcnow
 
 from . import domain, statements
-from .domain import Budget, Hold, LedgerEntry
-from .models import applied_requests, approvals, budgets, holds, ledger_entries
+from .domain import AuditRecord, Budget, Hold, LedgerEntry
+from .models import applied_requests, approvals, budget_audit, budgets, holds, ledger_entries
 
 # `created_by` of what the booking saga asks for; the entry's booking_id says which booking.
 BOOKINGS = "service:bookings"
@@ -232,20 +233,59 @@ def suspend(uow, actor, budget_id, reason):
                            lambda budget, by, now: budget.suspend(reason, by, now))
 
 
-def monitoring_summary(uow, actor, budget_id, as_of):
+@wire_errors()
+def reinstate(uow, actor, budget_id, reason):
+    # no key needed either: reinstating an active budget changes nothing
+    return _officer_change(uow, actor, budget_id, "reinstate", {"reason": reason},
+                           lambda budget, by, now: budget.reinstate(reason, by, now))
+
+
+def history(uow, actor, budget_id):
+    """Who did what to a budget of the officer's council, and when and why: its ledger
+    entries and its audit records (created, suspended, reinstated, spends decided), oldest
+    first (at one moment, the audit record before the money it explains)."""
+    _require(domain.may_manage_budgets(actor))
+    budget = _visible_budget(uow.session, actor, budget_id)
+    audit = [{"at": record.at, "action": record.action, "by": record.actor,
+              "reason": record.reason, "amount_pence": None, "booking_id": None}
+             for record in uow.session.scalars(
+                 sa.select(AuditRecord).where(budget_audit.c.budget_id == budget.id)
+                 .order_by(budget_audit.c.seq))]
+    _, entries = get_statement(uow, actor, budget_id)
+    money = [{"at": entry.created_at, "action": entry.kind, "by": entry.created_by,
+              "reason": entry.reason, "amount_pence": entry.amount_pence,
+              "booking_id": entry.booking_id} for entry in entries]
+    # sorted() is stable: records of one moment keep their order, audit before money
+    return budget, sorted(audit + money, key=lambda item: item["at"])
+
+
+def monitoring_summary(uow, actor, budget_id, as_of, reclaim_weeks):
+    """`reclaim_weeks(council)`: the council's threshold in weeks of allocation."""
     budget = _visible_budget(uow.session, actor, budget_id)
     return statements.monitoring_summary(budget, _spent_by_category(uow.session, budget.id),
-                                         as_of or utcnow())
+                                         as_of or utcnow(), reclaim_weeks(budget.council))
 
 
-def monitoring_return(uow, actor, as_of, limit, cursor):
+def monitoring_return(uow, actor, as_of, limit, cursor, reclaim_weeks):
     """The summaries of the officer's council's budgets, a page at a time."""
     _require(domain.may_manage_budgets(actor))
     as_of = as_of or utcnow()
+    weeks = reclaim_weeks(actor["council"])
     page = _budgets_page(uow.session, limit, cursor, council=actor["council"])
     return {"items": [statements.monitoring_summary(
-        budget, _spent_by_category(uow.session, budget.id), as_of) for budget in page["items"]],
-            "next_cursor": page["next_cursor"]}
+        budget, _spent_by_category(uow.session, budget.id), as_of, weeks)
+        for budget in page["items"]], "next_cursor": page["next_cursor"]}
+
+
+def whole_monitoring_return(uow, actor, as_of, reclaim_weeks):
+    """Every summary of the council's return, in one transaction (one moment's figures)."""
+    as_of, cursor, items = as_of or utcnow(), None, []
+    while True:
+        page = monitoring_return(uow, actor, as_of, MAX_PAGE, cursor, reclaim_weeks)
+        items.extend(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items
 
 
 # Holds (asked for by the booking saga) ---------------------------------------------------
@@ -394,3 +434,17 @@ def pending_approvals(uow, actor, limit, cursor, booking_ids=None):
     # (hold, budget) pairs awaiting an officer of the council, oldest request first
     return keyset_page(uow.session, query, (approvals.c.requested_at, approvals.c.hold_id),
                        limit, cursor)
+
+
+def decided_approvals(uow, actor, limit, cursor):
+    """The spends officers of the council decided (approved or declined; not the automatic
+    approvals), latest decision first."""
+    _require(domain.may_manage_budgets(actor))
+    query = (sa.select(Hold, Budget).select_from(holds)
+             .join(approvals, approvals.c.hold_id == holds.c.id)
+             .join(budgets, budgets.c.id == approvals.c.budget_id)
+             .options(contains_eager(Hold.approval))
+             .where(approvals.c.council == actor["council"],
+                    approvals.c.status.in_((domain.APPROVED, domain.DECLINED))))
+    return keyset_page(uow.session, query, (approvals.c.decided_at, approvals.c.hold_id),
+                       limit, cursor, descending=True)

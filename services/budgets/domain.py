@@ -312,6 +312,16 @@ class Budget:
         self.new_audit.append(AuditRecord(self.id, "suspended", by, now, reason))
         return True
 
+    def reinstate(self, reason: Optional[str], by: str, now: datetime.datetime) -> bool:
+        """True if the budget was suspended and is active again; reinstating an active budget
+        is a no-op. The holds kept while it was suspended were never touched."""
+        self._require_open()
+        if self.status == ACTIVE:
+            return False
+        self.status = ACTIVE
+        self.new_audit.append(AuditRecord(self.id, "reinstated", by, now, reason))
+        return True
+
     # Holds ---------------------------------------------------------------------------
 
     def refusal_for(self, request: HoldRequest) -> Optional[str]:

@@ -104,6 +104,10 @@ class SuspendSchema(BudgetRefSchema):
     reason = _reason(required=True)
 
 
+class ReinstateSchema(BudgetRefSchema):
+    reason = _reason(load_default=None, allow_none=True)
+
+
 class MonitoringQuerySchema(BudgetRefSchema):
     as_of = fields.AwareDateTime(load_default=None, allow_none=True, validate=in_span)
 
@@ -216,6 +220,21 @@ class PendingApprovalSchema(ApprovalSchema):
 
 
 PendingApprovalPageSchema = page_schema_of(PendingApprovalSchema)
+ApprovalPageSchema = page_schema_of(ApprovalSchema)
+
+
+class HistoryItemSchema(Schema):
+    at = fields.AwareDateTime()
+    action = fields.String()
+    by = fields.String()
+    reason = fields.String(allow_none=True)
+    amount_pence = fields.Integer(allow_none=True)
+    booking_id = fields.String(allow_none=True)
+
+
+class HistorySchema(Schema):
+    budget = fields.Nested(BudgetSchema)
+    items = fields.List(fields.Nested(HistoryItemSchema))
 
 
 class MonitoringSummarySchema(Schema):
@@ -234,6 +253,7 @@ class MonitoringSummarySchema(Schema):
     weekly_allocation_pence = fields.Integer()
     allocation_to_date_pence = fields.Integer()
     surplus_pence = fields.Integer()
+    reclaim_weeks = fields.Integer()
     reclaim_threshold_pence = fields.Integer()
     surplus_over_threshold = fields.Boolean()
 

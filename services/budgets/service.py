@@ -26,13 +26,23 @@ exist *or is not the actor's* (another council's budget or approval, another fam
   adjustment, hold, hold_release, capture.
 - `get_statement_csv(actor, budget_id)` -> the same as CSV text (for the audit).
 - `get_monitoring_summary(actor, budget_id, as_of=None)` -> spend by category, allocation to
-  date, surplus and `surplus_over_threshold` (more than 8 weeks' worth: councils reclaim it).
+  date, surplus, `reclaim_weeks` and `surplus_over_threshold` (more than that many weeks'
+  worth, 8 unless the council's `RECLAIM_WEEKS_BY_COUNCIL` config says otherwise: councils
+  reclaim it).
 - `get_monitoring_return(actor, as_of=None, limit=50, cursor=None)` officer -> the summaries of
   the council's budgets, `{items, next_cursor}`.
+- `get_monitoring_csv(actor, as_of=None)` officer -> every summary of the council's return
+  as CSV text (`monitoring.COLUMNS`, then `spent_<kind>_pence` per kind of break).
 - `top_up(actor, budget_id, amount_pence, reason=None, idempotency_key=None)`,
   `adjust(actor, budget_id, amount_pence, reason, idempotency_key=None)` (signed; may not take
   available below zero), `suspend(actor, budget_id, reason)`: officers of the budget's council
-  -> budget.
+  -> budget. `reinstate(actor, budget_id, reason=None)` makes a suspended budget active again
+  -> budget. Suspending blocks new holds (`budget_inactive`) and keeps the holds already made
+  until their bookings end (captured or released as usual).
+- `get_history(actor, budget_id)` officers of its council -> `{budget, items: [{at, action,
+  by, reason, amount_pence, booking_id}]}`, oldest first: the ledger's entries (action = the
+  entry's kind) and the audit records (created, suspended, reinstated, spend_approved,
+  spend_declined).
   `idempotency_key` (optional, per officer): the same key again answers with the budget as it
   is and changes nothing (a client retry, or the broker redelivering a request whose reply was
   lost); with other arguments it is Conflict `idempotency_key_reused`. The other changes need
@@ -56,6 +66,8 @@ exist *or is not the actor's* (another council's budget or approval, another fam
   approvals awaiting the officer's council (only these bookings' with `booking_ids`, at most
   200), oldest first, each with the budget's `available_pence`,
   `allocated_pence`, `allowed_categories`, `auto_approve_limit_pence` and `period_end`.
+- `list_decided_approvals(actor, limit=50, cursor=None)` officer -> the approvals officers of
+  the council decided (approved, declined), latest decision first, `{items, next_cursor}`.
 
 Events consumed (from `bookings`; `handlers.EVENT_HANDLERS` says which use case answers
 each), each applied once per event id:
@@ -90,13 +102,15 @@ work is run again, up to `application.UNIQUE_RACE_ATTEMPTS` times, and sees the 
 """
 import os
 
+from nameko.dependency_providers import Config
+
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 from seibiant_common.messaging import answering
 from seibiant_common.rpc import rpc
 
 from . import application as app
-from . import domain, models, schemas, statements
+from . import domain, models, monitoring, schemas, statements
 from .handlers import EVENT_HANDLERS
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
@@ -119,6 +133,13 @@ class BudgetsService:
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
     correlation = Correlation()
+    config = Config()
+
+    def _reclaim_weeks(self, council):
+        """The council's threshold for reclaiming a surplus (config
+        `RECLAIM_WEEKS_BY_COUNCIL`), 8 weeks unless set."""
+        return int((self.config.get("RECLAIM_WEEKS_BY_COUNCIL") or {}).get(
+            council, statements.RECLAIM_WEEKS))
 
     def _actor(self, actor):
         return schemas.parse(schemas.ActorSchema(), actor)
@@ -181,7 +202,8 @@ class BudgetsService:
         args = schemas.parse(schemas.MonitoringQuerySchema(),
                              {"budget_id": budget_id, "as_of": as_of})
         with self.db.unit_of_work() as uow:
-            summary = app.monitoring_summary(uow, actor, **args)
+            summary = app.monitoring_summary(uow, actor, reclaim_weeks=self._reclaim_weeks,
+                                             **args)
         return schemas.MonitoringSummarySchema().dump(summary)
 
     @rpc
@@ -191,8 +213,17 @@ class BudgetsService:
                              {"as_of": as_of, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             page = app.monitoring_return(uow, actor, args["as_of"], args["limit"],
-                                         args["cursor"])
+                                         args["cursor"], self._reclaim_weeks)
         return schemas.MonitoringReturnSchema().dump(page)
+
+    @rpc
+    def get_monitoring_csv(self, actor, as_of=None):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.MonitoringReturnQuerySchema(), {"as_of": as_of})
+        with self.db.unit_of_work() as uow:
+            summaries = app.whole_monitoring_return(uow, actor, args["as_of"],
+                                                    self._reclaim_weeks)
+        return monitoring.monitoring_csv(summaries)
 
     @rpc
     def top_up(self, actor, budget_id, amount_pence, reason=None, idempotency_key=None):
@@ -216,6 +247,21 @@ class BudgetsService:
         args = schemas.parse(schemas.SuspendSchema(), {"budget_id": budget_id,
                                                        "reason": reason})
         return BUDGET.dump(app.transact(self.db, lambda uow: app.suspend(uow, actor, **args)))
+
+    @rpc
+    def reinstate(self, actor, budget_id, reason=None):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.ReinstateSchema(), {"budget_id": budget_id,
+                                                         "reason": reason})
+        return BUDGET.dump(app.transact(self.db, lambda uow: app.reinstate(uow, actor, **args)))
+
+    @rpc
+    def get_history(self, actor, budget_id):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.BudgetRefSchema(), {"budget_id": budget_id})
+        with self.db.unit_of_work() as uow:
+            budget, items = app.history(uow, actor, **args)
+        return schemas.HistorySchema().dump({"budget": budget, "items": items})
 
     # Holds ---------------------------------------------------------------------------
 
@@ -270,5 +316,15 @@ class BudgetsService:
             page = app.pending_approvals(uow, actor, args["limit"], args["cursor"],
                                          args["booking_ids"])
         return schemas.PendingApprovalPageSchema().dump({
+            "items": [{"hold": hold, "budget": budget} for hold, budget in page["items"]],
+            "next_cursor": page["next_cursor"]})
+
+    @rpc
+    def list_decided_approvals(self, actor, limit=50, cursor=None):
+        actor = self._actor(actor)
+        args = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            page = app.decided_approvals(uow, actor, args["limit"], args["cursor"])
+        return schemas.ApprovalPageSchema().dump({
             "items": [{"hold": hold, "budget": budget} for hold, budget in page["items"]],
             "next_cursor": page["next_cursor"]})

@@ -6,6 +6,7 @@ Monitoring (the councils' "monitoring return"): a Direct Payment is paid pro rat
 period, so by a date the family has been given `allocated * elapsed / period`. What of that is
 neither spent nor held for a booked break is the surplus; councils reclaim a surplus larger than
 8 weeks' worth of the allocation (`allocated * 8 weeks / period`), so such budgets are flagged.
+The weeks are a council setting (the budgets service's `RECLAIM_WEEKS` config, by council).
 """
 import datetime
 from typing import Any, Iterable, Mapping
@@ -47,15 +48,17 @@ def _seconds(delta: datetime.timedelta) -> int:
 
 
 def monitoring_summary(budget: Budget, spent_by_category: Mapping[str, int],
-                       as_of: datetime.datetime) -> dict[str, Any]:
-    """`spent_by_category`: pence captured per category of break. Integer pence throughout
-    (rounded down), so the figures add up in a spreadsheet."""
+                       as_of: datetime.datetime,
+                       reclaim_weeks: int = RECLAIM_WEEKS) -> dict[str, Any]:
+    """`spent_by_category`: pence captured per category of break; `reclaim_weeks`: the
+    council's threshold. Integer pence throughout (rounded down), so the figures add up in a
+    spreadsheet."""
     balance = budget.balance
     period = _seconds(budget.period_end - budget.period_start)
     elapsed = min(max(_seconds(as_of - budget.period_start), 0), period)
     paid_to_date = balance.allocated_pence * elapsed // period
     surplus = max(0, paid_to_date - balance.spent_pence - balance.held_pence)
-    threshold = balance.allocated_pence * RECLAIM_WEEKS * WEEK_SECONDS // period
+    threshold = balance.allocated_pence * reclaim_weeks * WEEK_SECONDS // period
     return {
         "budget_id": budget.id,
         "family_id": budget.family_id,
@@ -69,6 +72,7 @@ def monitoring_summary(budget: Budget, spent_by_category: Mapping[str, int],
         "weekly_allocation_pence": balance.allocated_pence * WEEK_SECONDS // period,
         "allocation_to_date_pence": paid_to_date,
         "surplus_pence": surplus,
+        "reclaim_weeks": reclaim_weeks,
         "reclaim_threshold_pence": threshold,
         "surplus_over_threshold": surplus > threshold,
     }

@@ -57,11 +57,12 @@ class BudgetsEventsListener:
         self._record(event)
 
 
-def start_budgets(start_service, make_database_url, kind, instances=1, listener=False):
+def start_budgets(start_service, make_database_url, kind, instances=1, listener=False,
+                  **config):
     """Tests ask for `make_database_url` before `start_service`, so that the containers stop
-    before their database is dropped."""
+    before their database is dropped. `config`: more of the service's configuration."""
     url = make_database_url(kind, "budgets")
-    config = {"DATABASES": {"budgets": url}}
+    config["DATABASES"] = {"budgets": url}
     if listener:
         del RECEIVED[:]
         start_service(BudgetsEventsListener, **config)

@@ -7,6 +7,7 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from devtools.processes import wait_until
+from seibiant_common.errors import Conflict
 
 from .rules import officer
 from .support import (Bookings, check_ledger, emitted, hold_payload, holds, new_budget_data,
@@ -57,3 +58,31 @@ def test_one_booking_asked_for_many_times_at_once_is_held_once(
     assert [row.status for row in holds(url).values()] == ["held"]
     balance = check_ledger(url)[budget["id"]]
     assert (balance.held_pence, balance.available_pence) == (AMOUNT, ALLOCATED - AMOUNT)
+
+
+def test_an_adjustment_racing_holds_never_takes_the_budget_below_what_they_hold(
+        make_database_url, start_service, service_config):
+    """A cut of half the budget sent among ten holds that would spend all of it, on two
+    instances: the budget's lock puts the cut before or after the holds it meets, so either
+    it is made and exactly five holds fit, or the holds came first and it is refused."""
+    url = start_budgets(start_service, make_database_url, "postgresql", instances=2)
+    with ServiceRpcProxy("budgets", service_config, timeout=30) as budgets:
+        budget = budgets.create_budget(officer(), new_budget_data(allocated_pence=100_000))
+        calls = [budgets.hold_funds.call_async(**hold_payload(budget, amount_pence=AMOUNT))
+                 for _ in range(5)]
+        cut = budgets.adjust.call_async(officer(), budget["id"], -50_000, "overpaid")
+        calls += [budgets.hold_funds.call_async(**hold_payload(budget, amount_pence=AMOUNT))
+                  for _ in range(5)]
+        statuses = sorted(call.result()["status"] for call in calls)
+        try:
+            cut_made = cut.result()["allocated_pence"] == 50_000
+        except Conflict as refused:
+            assert refused.code == "insufficient_funds"
+            cut_made = False
+    if cut_made:
+        assert statuses == ["held"] * 5 + ["refused"] * 5
+    else:
+        assert statuses == ["held"] * 10
+    balance = check_ledger(url)[budget["id"]]
+    assert balance.held_pence == statuses.count("held") * AMOUNT
+    assert balance.allocated_pence == (50_000 if cut_made else 100_000)

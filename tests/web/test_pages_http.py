@@ -17,6 +17,8 @@ from seibiant_common import times
 from devtools.processes import wait_until
 from gateway.web.sessions import COOKIE_NAME, Session, SessionCodec
 
+from .conftest import ADMIN_PASSWORD
+
 
 def csrf_of(html):
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
@@ -233,6 +235,11 @@ def test_an_officer_declines_with_a_reason_and_the_family_reads_why(live_system,
         "decision": "decline", "reason": "Not in the plan", "csrf_token": csrf_of(queue)})
     assert declined.status_code == 302
     wait_until(lambda: status() == "rejected", 20, interval=0.2, message="the decline")
+    decisions = officer.get(live_system + "/officer/approvals", timeout=10).text
+    decisions = decisions[decisions.index('id="decided"'):]
+    for words in ("Ffion Family", "£90.00", "Spend declined", "Olwen Officer",
+                  "Not in the plan"):
+        assert words in decisions, words
     family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
     page = family.get(live_system + "/bookings/" + booking["id"], timeout=10).text
     assert "Not booked" in page and "A council officer declined the spend." in page
@@ -673,3 +680,70 @@ def test_a_statements_lines_sign_each_change_to_the_money_available_and_guard_th
     assert rows[0][0] == "Dyddiad" and rows[3][2] == "Arhosiad fferm"
     assert rows[2][6] == "'=HYPERLINK(1)"  # an officer's words stay text in a spreadsheet
     assert [row[7] for row in rows[1:]] == ["50.00", "-10.00", "-30.00", "0.00"]
+
+def test_officers_pages_are_their_councils_and_reclaim_is_an_adjustment_with_its_reason(
+        live_system, world, api):
+    admin = api.token("admin", ADMIN_PASSWORD)
+    other = {"username": "officer-far-" + world["suffix"], "password": "officer-password-2",
+             "display_name": "Far Officer", "council": "far-" + world["suffix"]}
+    api.post(admin, "/officers", other)
+    far = signed_in(live_system, other["username"], other["password"])
+    family = signed_in(live_system, world["family"]["username"], world["family"]["password"])
+    budget = world["budget"]["id"]
+    for path in ("/officer/families/" + world["family_id"],
+                 "/officer/budgets/{}/top-up".format(budget)):
+        assert far.get(live_system + path, timeout=10).status_code == 404, path
+        assert family.get(live_system + path, timeout=10).status_code == 403, path
+    assert family.get(live_system + "/officer/monitoring", timeout=10).status_code == 403
+
+    officer = signed_in(live_system, world["officer"]["username"],
+                        world["officer"]["password"])
+    page = officer.get(live_system + "/officer/monitoring", timeout=10).text
+    # the budget runs from 2020 to 2100: far more paid to date than 8 weeks' worth
+    reclaim = re.search(r'href="(/officer/budgets/{}/adjust\?[^"]+)"'.format(budget), page)
+    form = officer.get(live_system + reclaim.group(1).replace("&amp;", "&"), timeout=10).text
+    amount = re.search(r'name="amount"[^>]*value="([0-9.]+)"', form).group(1)
+    reason = re.search(r'<textarea[^>]*name="reason"[^>]*>([^<]+)<', form).group(1).strip()
+    assert reason == "Surplus over 8 weeks reclaimed"
+    done = officer.post(live_system + "/officer/budgets/{}/adjust".format(budget), timeout=10,
+                        data={"csrf_token": csrf_of(form), "direction": "take_back",
+                              "amount": amount, "reason": reason,
+                              "idempotency_key": uuid.uuid4().hex})
+    assert "The budget is adjusted." in done.text
+    statement = requests.get(api.base_url + "/api/v1/budgets/{}/statement".format(budget),
+                             timeout=10, headers={"Authorization": "Bearer "
+                                                  + world["officer_token"]}).json()
+    last = statement["entries"][-1]
+    assert (last["kind"], last["amount_pence"], last["reason"]) == (
+        "adjustment", -round(float(amount) * 100), "Surplus over 8 weeks reclaimed")
+    csv_answer = officer.get(live_system + "/officer/monitoring.csv", timeout=10)
+    assert csv_answer.headers["Content-Type"].startswith("text/csv")
+    assert budget in csv_answer.text
+
+
+def test_an_officer_suspends_a_provider_with_a_reason_and_reinstates_it(live_system, world,
+                                                                        api):
+    provider = api.post(None, "/providers", {
+        "username": "inn-" + world["suffix"], "password": "inn-password-1",
+        "name": "Inn " + world["suffix"], "kind": "hospitality", "regions": [world["council"]]})
+    api.post(world["officer_token"], "/providers/{}/approve".format(provider["id"]), {},
+             status=200)
+    officer = signed_in(live_system, world["officer"]["username"],
+                        world["officer"]["password"])
+    listed = officer.get(live_system + "/officer/providers/approved", timeout=10).text
+    path = live_system + "/officer/providers/{}/suspend".format(provider["id"])
+    refused = officer.post(path, timeout=10, data={"csrf_token": csrf_of(listed), "reason": ""})
+    assert refused.status_code == 422 and "Enter the reason" in refused.text
+    suspended = officer.post(path, timeout=10, data={"csrf_token": csrf_of(listed),
+                                                     "reason": "Complaint under review"})
+    assert "Inn {} is suspended.".format(world["suffix"]) in suspended.text
+    assert api_status(api, world, provider["id"]) == "suspended"
+    officer.post(live_system + "/officer/providers/{}/reinstate".format(provider["id"]),
+                 timeout=10, data={"csrf_token": csrf_of(listed)})
+    assert api_status(api, world, provider["id"]) == "approved"
+
+
+def api_status(api, world, provider_id):
+    return requests.get(api.base_url + "/api/v1/providers/" + provider_id, timeout=10,
+                        headers={"Authorization": "Bearer " + world["officer_token"]}
+                        ).json()["status"]

@@ -81,3 +81,28 @@ def test_a_keyboard_reaches_the_results_without_the_filters(live_system, world, 
             "/breaks/" + offer["id"]
     finally:
         context.close()
+
+
+def test_the_officers_pages_fit_a_phone(live_system, world, api, browser, pages):
+    _a_booking(api, world)  # a provider approved, a booking and a hold in the history
+    context = browser.new_context(viewport={"width": 320, "height": 740})
+    context.add_init_script(script=AXE_SCRIPT)
+    page = context.new_page()
+    budget, family = world["budget"]["id"], world["family_id"]
+    try:
+        Person(page, Pages()).sign_in(live_system, world["officer"]["username"],
+                                      world["officer"]["password"])
+        for path in ("/officer/families/" + family, "/officer/monitoring",
+                     "/officer/families/new", "/officer/families/{}/budgets/new".format(family),
+                     "/officer/budgets/{}/adjust".format(budget),
+                     "/officer/budgets/{}/suspend".format(budget),
+                     "/officer/providers/approved"):
+            page.goto(live_system + path)
+            pages.check(page)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            culprits = page.evaluate("""[...document.querySelectorAll('main *')]
+                .filter(e => e.getBoundingClientRect().right > 330)
+                .slice(0, 5).map(e => e.tagName + '.' + e.className)""")
+            assert wide <= 320, "{} is {} px wide at 320 px: {}".format(path, wide, culprits)
+    finally:
+        context.close()
