@@ -106,7 +106,8 @@ def shared_saga(tmp_path_factory, rabbitmq):
                      for name in SERVICES}
         config = dict(SAGA_SETTINGS, AMQP_URI=amqp_uri, max_workers=10, serializer="json",
                       DATABASES=databases, OUTBOX_SWEEP_SECONDS=0.2, EVENT_MAX_ATTEMPTS=3,
-                      EVENT_RETRY_BACKOFF_MS=50)
+                      EVENT_RETRY_BACKOFF_MS=50,
+                      CONSUMER_POLL_SECONDS=sandbox.CONSUMER_POLL_SECONDS)
 
         def start_container(service_cls):
             container = ServiceContainer(service_cls, config)

@@ -63,6 +63,7 @@ def gateway_config(amqp_uri, databases, port, **overrides):
     config = {
         "AMQP_URI": amqp_uri, "max_workers": 20, "serializer": "json",
         "DATABASES": databases, "OUTBOX_SWEEP_SECONDS": 0.2, "EVENT_MAX_ATTEMPTS": 3,
+        "CONSUMER_POLL_SECONDS": sandbox.CONSUMER_POLL_SECONDS,
         "EVENT_RETRY_BACKOFF_MS": 50, "WEB_SERVER_ADDRESS": "127.0.0.1:{}".format(port),
         "TOKEN_SECRET": TOKEN_SECRET, "ADMIN_PASSWORD": ADMIN_PASSWORD,
         # a cheap scrypt keeps the tests fast; production uses passwords.DEFAULT_COST

@@ -13,7 +13,7 @@ import requests
 from gateway.client import Client
 from seibiant_common.processes import (ROOT, SERVICE_MODULES, ServiceProcess,
                                         listening_sockets, wait_until)
-from seibiant_common.sandbox import consumers
+from seibiant_common.sandbox import CONSUMER_POLL_SECONDS, consumers
 
 
 def free_port():
@@ -26,7 +26,8 @@ def system_env(amqp_uri, tmp_path):
     env = {"AMQP_URI": amqp_uri, "GATEWAY_ADDRESS": "127.0.0.1:{}".format(free_port()),
            "SEIBIANT_LOG_DIR": str(tmp_path / "log"),
            "SEIBIANT_ADMIN_PASSWORD": "test-admin-password",
-           "SEIBIANT_TOKEN_SECRET": "test-secret-" + "x" * 32}
+           "SEIBIANT_TOKEN_SECRET": "test-secret-" + "x" * 32,
+           "CONSUMER_POLL_SECONDS": str(CONSUMER_POLL_SECONDS)}
     for name in SERVICE_MODULES:
         env[name.upper() + "_DATABASE_URL"] = "sqlite:///{}".format(tmp_path / (name + ".db"))
     return env
