@@ -105,7 +105,7 @@ def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService
 
 
 def stop_system(system):
-    # Together: each container takes about two seconds to stop.
+    # Together: each container waits for a few turns of its consumer's loop to stop.
     pool = eventlet.GreenPool()
     for container in system.containers:
         pool.spawn(container.stop)
