@@ -14,11 +14,12 @@ from contextlib import contextmanager
 
 from eventlet.event import Event
 from marshmallow import ValidationError
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST, EventHandler
 from nameko.extensions import DependencyProvider, SharedExtension
 from werkzeug.wrappers import Request, Response
 
 from seibiant_common.contracts import bookings as booking_events
+from seibiant_common.messaging import ResilientQueueConsumer
 
 from .http import ApiEntrypoint
 from .schemas import BookingWaitQuery
@@ -57,11 +58,18 @@ class BookingWaiters(DependencyProvider):
         return self.waiters
 
 
+class WakeUpHandler(EventHandler):
+    """nameko's handler on the services' own consumer: the same connection as the gateway's
+    RPC, an ack on a lost connection only logged, and a stop as quick as theirs."""
+
+    queue_consumer = ResilientQueueConsumer()
+
+
 def wakes_waiting_requests(method: Callable) -> Callable:
     """Declares `method(self, event)` as the handler of every booking status event."""
     for event_type in booking_events.STATUS_CHANGED:
-        method = event_handler("bookings", event_type, handler_type=BROADCAST,
-                               reliable_delivery=False)(method)
+        method = WakeUpHandler.decorator("bookings", event_type, handler_type=BROADCAST,
+                                         reliable_delivery=False)(method)
     return method
 
 

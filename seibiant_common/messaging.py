@@ -51,7 +51,20 @@ class ResilientQueueConsumer(QueueConsumer):
 
     It also hands an event or an RPC request that cannot be decoded (not JSON, not UTF-8, a
     compression that fails) to its entrypoint to dead-letter: kombu's consumer would log it
-    and ack it, lost."""
+    and ack it, lost.
+
+    Its loop waits for the broker at most `CONSUMER_POLL_SECONDS` (kombu's 1 s) before it
+    looks again for entrypoints to cancel: each step of a container's stop (entrypoints, then
+    RPC reply listeners, then the consumer itself) waits for that turn of the loop, so a stop
+    takes two or three of them. The tests, which stop hundreds of containers, set it small."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.poll_seconds = setting(self.container.config, "CONSUMER_POLL_SECONDS", 1.0, float)
+
+    def consume(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["safety_interval"] = self.poll_seconds
+        return super().consume(*args, **kwargs)
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         consumers = super().get_consumers(consumer_cls, channel)

@@ -10,8 +10,8 @@ from kombu import Connection  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
 from devtools.sandbox import (  # noqa: E402,F401 (the constants are imported from here too)
-    GUEST, POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT, RABBIT_PORT,
-    create_database, create_vhost, delete_vhost, drop_database)
+    CONSUMER_POLL_SECONDS, GUEST, POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT,
+    RABBIT_PORT, create_database, create_vhost, delete_vhost, drop_database)
 
 
 # Tests by kind (`pytest -m unit|service|e2e`), told by the fixtures a test uses (its whole
@@ -115,6 +115,7 @@ def service_config(amqp_uri):
         "serializer": "json",
         "DATABASES": {},
         "OUTBOX_SWEEP_SECONDS": 0.2,
+        "CONSUMER_POLL_SECONDS": CONSUMER_POLL_SECONDS,
         "EVENT_MAX_ATTEMPTS": 3,
         "EVENT_RETRY_BACKOFF_MS": 50,
     }

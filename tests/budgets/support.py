@@ -5,10 +5,10 @@ import json
 import uuid
 
 import sqlalchemy as sa
-from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
 
 from seibiant_common.contracts import budgets as events
+from seibiant_common.messaging import event_handler
 from seibiant_common.outbox import envelope
 from services.budgets import domain
 from services.budgets.models import PLUMBING_TABLES, budgets, ledger_entries

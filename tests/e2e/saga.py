@@ -1,7 +1,8 @@
 """The three services of the saga started in-process against the real broker, for tests.
 
-- `saga_world`: a World on one trio shared by a test module (stopping a nameko container
-  takes seconds, so the ordinary scenarios share one), each test in a council of its own;
+- `saga_world`: a World on one trio shared by a test module (a trio of one's own costs
+  its migrations, starts and stops, so the ordinary scenarios share one), each test in a
+  council of its own;
 - `start_saga(kind, services, **settings)`: a trio of the test's own, for the scenarios that
   need other settings or stop a service.
 """
@@ -89,7 +90,8 @@ class Saga:
                 'ALTER DATABASE "{}" WITH ALLOW_CONNECTIONS true'.format(database))
 
     def close(self):
-        """Stops the proxy, then the containers all at once (each takes a second or two)."""
+        """Stops the proxy, then the containers all at once (each waits for a few turns of its
+        consumer's loop: CONSUMER_POLL_SECONDS)."""
         self._proxy.stop()
         list(eventlet.GreenPool().imap(lambda named: named[1].stop(), self.containers))
 
@@ -106,7 +108,8 @@ def shared_saga(tmp_path_factory, rabbitmq):
                      for name in SERVICES}
         config = dict(SAGA_SETTINGS, AMQP_URI=amqp_uri, max_workers=10, serializer="json",
                       DATABASES=databases, OUTBOX_SWEEP_SECONDS=0.2, EVENT_MAX_ATTEMPTS=3,
-                      EVENT_RETRY_BACKOFF_MS=50)
+                      EVENT_RETRY_BACKOFF_MS=50,
+                      CONSUMER_POLL_SECONDS=sandbox.CONSUMER_POLL_SECONDS)
 
         def start_container(service_cls):
             container = ServiceContainer(service_cls, config)

@@ -15,7 +15,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from seibiant_common import dead_letters
 from devtools.processes import STARTING_ERRORS, ServiceProcess, wait_until
-from devtools.sandbox import rabbitmq_node
+from devtools.sandbox import CONSUMER_POLL_SECONDS, rabbitmq_node
 
 from .saga import fresh_postgres_databases
 from .world import World, new_id
@@ -27,6 +27,7 @@ SETTINGS = {
     "OUTBOX_SWEEP_SECONDS": "0.2", "EVENT_MAX_ATTEMPTS": "8", "EVENT_RETRY_BACKOFF_MS": "100",
     "STEP_TIMEOUT_SECONDS": "5", "STEP_MAX_RETRIES": "3", "BOOKING_TIMER_SECONDS": "0.5",
     "APPROVAL_TIMEOUT_SECONDS": "3600", "RPC_TIMEOUT_SECONDS": "10", "LOG_LEVEL": "WARNING",
+    "CONSUMER_POLL_SECONDS": str(CONSUMER_POLL_SECONDS),
 }
 BOOKINGS, CLIENTS = 100, 25
 PRICE = 1000

@@ -65,6 +65,7 @@ def gateway_config(amqp_uri, databases, port, **overrides):
     config = {
         "AMQP_URI": amqp_uri, "max_workers": 20, "serializer": "json",
         "DATABASES": databases, "OUTBOX_SWEEP_SECONDS": 0.2, "EVENT_MAX_ATTEMPTS": 3,
+        "CONSUMER_POLL_SECONDS": sandbox.CONSUMER_POLL_SECONDS,
         "EVENT_RETRY_BACKOFF_MS": 50, "WEB_SERVER_ADDRESS": "127.0.0.1:{}".format(port),
         "TOKEN_SECRET": TOKEN_SECRET, "ADMIN_PASSWORD": ADMIN_PASSWORD,
         # a cheap scrypt keeps the tests fast; production uses passwords.DEFAULT_COST
@@ -108,7 +109,7 @@ def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService
 
 
 def stop_system(system):
-    # Together: each container takes about two seconds to stop.
+    # Together: each container waits for a few turns of its consumer's loop to stop.
     pool = eventlet.GreenPool()
     for container in system.containers:
         pool.spawn(container.stop)

@@ -1,6 +1,7 @@
 """The shared plumbing against the real broker: outbox relay, dead letters, idempotency."""
 import datetime
 import json
+import time
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -10,8 +11,10 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from seibiant_common import dead_letters
 from seibiant_common.database import Database
+from seibiant_common.messaging import event_handler
 from seibiant_common.outbox import SWEEP_BATCH, OutboxRelay, envelope
 from devtools.processes import wait_until
+from seibiant_common.rpc import RpcProxy, rpc
 from seibiant_common.types import utcnow
 
 from .notes_service import POISON, TABLES, ListenerService, NotesService, received
@@ -225,3 +228,32 @@ def test_an_event_waits_for_an_earlier_unpublished_event_of_its_aggregate(
         proxy.add_note("other", "unrelated")  # nothing before it: published at once
     wait_until(lambda: unsent(notes_url) == 0, 10, message="the sweep")
     assert [body["payload"]["text"] for body in spy.bodies()] == ["unrelated", "first", "second"]
+
+
+class QuietService:
+    """An RPC, an event handler and an RPC proxy: the three steps of a container's stop that
+    each wait for a turn of the consumer's loop."""
+    name = "quiet"
+    notes = RpcProxy("notes")
+
+    @rpc
+    def ping(self):
+        return "pong"
+
+    @event_handler("notes", "note_added")
+    def handle_note_added(self, event):
+        pass
+
+
+def stop_seconds(start_service, **settings):
+    container = start_service(QuietService, **settings)
+    started = time.monotonic()
+    container.stop()
+    return time.monotonic() - started
+
+
+def test_a_service_stops_within_a_few_turns_of_its_consumer_poll(start_service):
+    # two turns at least, three at most when idle: kombu's own 1 s makes it two or three
+    # seconds, the tests' CONSUMER_POLL_SECONDS a fraction of one
+    assert stop_seconds(start_service, CONSUMER_POLL_SECONDS=0.5) >= 1.0
+    assert stop_seconds(start_service, CONSUMER_POLL_SECONDS=0.05) < 1.0

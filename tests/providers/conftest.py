@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 
+from seibiant_common.messaging import event_handler
 from seibiant_common.outbox import envelope
 from seibiant_common.types import utcnow
 from services.providers.models import PLUMBING_TABLES

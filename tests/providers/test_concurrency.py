@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from devtools.processes import ServiceProcess, wait_until
-from devtools.sandbox import consumers
+from devtools.sandbox import CONSUMER_POLL_SECONDS, consumers
 from services.providers.service import ProvidersService
 
 from .conftest import World, later
@@ -29,7 +29,8 @@ def providers_instances(amqp_uri, tmp_path, start_service):
                 start_service(ProvidersService, DATABASES={"providers": database_url})
             return
         env = {"AMQP_URI": amqp_uri, "PROVIDERS_DATABASE_URL": database_url,
-               "OUTBOX_SWEEP_SECONDS": "0.2", "LOG_LEVEL": "WARNING"}
+               "OUTBOX_SWEEP_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
+               "CONSUMER_POLL_SECONDS": str(CONSUMER_POLL_SECONDS)}
         for number in range(INSTANCES):
             instances.append(ServiceProcess("providers", env=env,
                                             log_dir=str(tmp_path / str(number))).start())

@@ -4,9 +4,9 @@ import os
 import subprocess
 import sys
 
-from devtools.processes import ROOT, SERVICE_MODULES, ServiceProcess, wait_until
+from devtools.processes import ROOT, SERVICE_MODULES, ServiceProcess, stop_all, wait_until
 
-from .test_run_command import health, system_env
+from .test_run_command import health, quick_stop_env
 
 
 def health_command(name, env):
@@ -17,7 +17,7 @@ def health_command(name, env):
 
 def test_each_service_is_healthy_while_it_answers_and_unhealthy_once_it_is_gone(
         amqp_uri, tmp_path):
-    env = system_env(amqp_uri, tmp_path)
+    env = quick_stop_env(amqp_uri, tmp_path)
     before = health_command("budgets", env)
     assert before.returncode == 1 and "budgets is not healthy" in before.stderr
     processes = {name: ServiceProcess(name, env=env).start() for name in SERVICE_MODULES}
@@ -34,5 +34,4 @@ def test_each_service_is_healthy_while_it_answers_and_unhealthy_once_it_is_gone(
         processes["gateway"].kill()
         assert health_command("gateway", env).returncode == 1
     finally:
-        for process in processes.values():
-            process.stop()
+        stop_all(list(processes.values()))

@@ -73,7 +73,8 @@ def _run_system(tmp_path_factory, amqp_uri):
            "GATEWAY_ADDRESS": address, "SEIBIANT_LOG_DIR": logs,
            "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
            "SEIBIANT_TOKEN_SECRET": "web-test-secret-" + uuid.uuid4().hex,
-           "OUTBOX_SWEEP_SECONDS": "0.2"}
+           "OUTBOX_SWEEP_SECONDS": "0.2",
+           "CONSUMER_POLL_SECONDS": str(sandbox.CONSUMER_POLL_SECONDS)}
     for name in SERVICE_MODULES:
         env[name.upper() + "_DATABASE_URL"] = "sqlite:///{}".format(folder / (name + ".db"))
     processes = [ServiceProcess(name, env=env).start() for name in SERVICE_MODULES]
