@@ -56,7 +56,8 @@ class ResilientQueueConsumer(QueueConsumer):
     Its loop waits for the broker at most `CONSUMER_POLL_SECONDS` (0.25 s; kombu's own is 1 s)
     before it looks again for entrypoints to cancel: each step of a container's stop
     (entrypoints, then RPC reply listeners, then the consumer itself) waits for that turn of
-    the loop, so a stop takes two or three of them. The tests, which stop hundreds of containers, set it small."""
+    the loop, so a stop takes two or three of them. The tests, which stop hundreds of
+    containers, set it smaller still."""
 
     def setup(self) -> None:
         super().setup()
