@@ -18,6 +18,7 @@ import dataclasses
 import datetime
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal, Mapping, Optional, Sequence
 
 from seibiant_common.contracts import families as ev
 from seibiant_common.contracts.families import PERSON_SECTIONS, SECTIONS
@@ -40,18 +41,25 @@ SHARING_STATUSES = frozenset({CONFIRMED, COMPLETED})
 # Who a reader was, in the read record.
 VIA_BOOKING, VIA_COUNCIL = "booking", "council"
 
+# Who asks: the gateway's `{"user_id", "role", "council", "provider_id"}`.
+Actor = Mapping[str, Any]
+# One of a profile's people, as the family told it (see Profile).
+Person = dict[str, Any]
+
 
 @dataclasses.dataclass(frozen=True)
 class Event:
     type: str
-    payload: dict
+    payload: dict[str, Any]
 
 
 class Profile:
     """A family's profile. `people`: dicts with `id`, `name`, `relationship` and the
     PERSON_SECTIONS; `emergency_contact`: `{name, phone, relationship}` or None."""
 
-    def __init__(self, family_id, council, people, emergency_contact, language, now):
+    def __init__(self, family_id: str, council: Optional[str], people: list[Person],
+                 emergency_contact: Optional[dict[str, Any]], language: Optional[str],
+                 now: Optional[datetime.datetime]) -> None:
         self.family_id = family_id
         self.council = council
         self.people = people
@@ -61,13 +69,14 @@ class Profile:
         self.updated_at = now
 
     @classmethod
-    def empty(cls, family_id, council, language=None):
+    def empty(cls, family_id: str, council: Optional[str],
+              language: Optional[str] = None) -> "Profile":
         """What a family that has told nothing yet reads (not stored)."""
         profile = cls(family_id, council, [], None, language, None)
         profile.created_at = profile.updated_at = None
         return profile
 
-    def write(self, actor, data, now):
+    def write(self, actor: Actor, data: Mapping[str, Any], now: datetime.datetime) -> None:
         """Replaces the profile with the family's `data` (its shape checked already)."""
         require_role(actor.get("role"), "family")
         self.people = people_with_ids(data.get("people") or [])
@@ -77,17 +86,17 @@ class Profile:
         self.updated_at = now
 
     @property
-    def needs(self):
+    def needs(self) -> list[str]:
         """The family's needs: every need of its people, in the vocabulary's order of first
         mention (what search pages pre-tick)."""
-        seen = []
+        seen: list[str] = []
         for person in self.people:
             for need in person.get("needs") or []:
                 if need not in seen:
                     seen.append(need)
         return seen
 
-    def shared(self, consent):
+    def shared(self, consent: "Consent") -> dict[str, Any]:
         """The part of the profile `consent` shares: its people (named by their id or their
         name), each with their name and relationship and the chosen sections; the emergency
         contact if chosen."""
@@ -107,7 +116,7 @@ class Profile:
         }
 
 
-def people_with_ids(people):
+def people_with_ids(people: Sequence[Mapping[str, Any]]) -> list[Person]:
     """The people, each with an id (a new one when not given); the same id twice is
     Invalid."""
     if len(people) > MAX_PEOPLE:
@@ -122,8 +131,9 @@ class KnownBooking:
     """What families knows of a booking, from bookings' events: whose it is, whose offer,
     when its break ends, and how far along it is."""
 
-    def __init__(self, booking_id, status, family_id=None, council=None, provider_id=None,
-                 break_end=None):
+    def __init__(self, booking_id: str, status: str, family_id: Optional[str] = None,
+                 council: Optional[str] = None, provider_id: Optional[str] = None,
+                 break_end: Optional[datetime.datetime] = None) -> None:
         self.booking_id = booking_id
         self.status = status
         self.family_id = family_id
@@ -132,12 +142,13 @@ class KnownBooking:
         self.break_end = break_end
 
 
-def later_status(known, heard):
+def later_status(known: Optional[str], heard: str) -> bool:
     """Whether a status `heard` moves a booking on from the one `known` (None: none yet)."""
     return known is None or PROGRESS.get(heard, 0) > PROGRESS.get(known, 0)
 
 
-def sharing_open(booking, now, sharing_days):
+def sharing_open(booking: Optional[KnownBooking], now: datetime.datetime,
+                 sharing_days: float) -> bool:
     """Whether a booking's provider may read what was shared with it at `now`: from its
     confirmation until `sharing_days` days after the break ends."""
     return (booking is not None and booking.status in SHARING_STATUSES
@@ -148,22 +159,24 @@ def sharing_open(booking, now, sharing_days):
 class Consent:
     """A family's consent to share (part of) its profile with one booking's provider."""
 
-    def __init__(self, booking_id, family_id, people, sections, given_at):
+    def __init__(self, booking_id: str, family_id: str, people: Optional[list[str]],
+                 sections: Optional[list[str]], given_at: datetime.datetime) -> None:
         self.booking_id = booking_id
         self.family_id = family_id
         self.people = people
         self.sections = sections
         self.given_at = given_at
-        self.withdrawn_at = None
+        self.withdrawn_at: Optional[datetime.datetime] = None
 
-    def withdraw(self, actor, now):
+    def withdraw(self, actor: Actor, now: datetime.datetime) -> None:
         """The family takes the consent back (once: withdrawing again changes nothing)."""
         require_role(actor.get("role"), "family")
         if self.withdrawn_at is None:
             self.withdrawn_at = now
 
 
-def provider_may_read(actor, booking, consent, now, sharing_days):
+def provider_may_read(actor: Actor, booking: Optional[KnownBooking], consent: Optional[Consent],
+                      now: datetime.datetime, sharing_days: float) -> bool:
     """Whether `actor` is the booking's provider and may read what the family shared now."""
     return (actor.get("role") == "provider" and booking is not None
             and actor.get("provider_id") is not None
@@ -173,7 +186,7 @@ def provider_may_read(actor, booking, consent, now, sharing_days):
             and sharing_open(booking, now, sharing_days))
 
 
-def officer_may_read(actor, profile):
+def officer_may_read(actor: Actor, profile: Optional[Profile]) -> bool:
     """Officers of the family's council read its whole profile (and the read is recorded)."""
     return (actor.get("role") == "officer" and profile is not None
             and profile.council is not None and actor.get("council") == profile.council)
@@ -183,7 +196,8 @@ class Read:
     """One read of a family's profile by someone else: who, as what, through which booking,
     when."""
 
-    def __init__(self, id, family_id, reader_id, reader_role, via, booking_id, at):
+    def __init__(self, id: str, family_id: str, reader_id: str, reader_role: str, via: str,
+                 booking_id: Optional[str], at: datetime.datetime) -> None:
         self.id = id
         self.family_id = family_id
         self.reader_id = reader_id
@@ -193,7 +207,8 @@ class Read:
         self.at = at
 
     @classmethod
-    def by(cls, actor, family_id, booking_id, now):
+    def by(cls, actor: Actor, family_id: str, booking_id: Optional[str],
+           now: datetime.datetime) -> "Read":
         return cls(uuid.uuid4().hex, family_id, actor["user_id"], actor["role"],
                    VIA_BOOKING if booking_id else VIA_COUNCIL, booking_id, now)
 
@@ -201,8 +216,9 @@ class Read:
 class Feedback:
     """A family's feedback on one completed break."""
 
-    def __init__(self, booking_id, family_id, provider_id, council, rating, rested, comment,
-                 would_book_again, given_at):
+    def __init__(self, booking_id: str, family_id: str, provider_id: str,
+                 council: Optional[str], rating: int, rested: int, comment: Optional[str],
+                 would_book_again: bool, given_at: datetime.datetime) -> None:
         self.booking_id = booking_id
         self.family_id = family_id
         self.provider_id = provider_id
@@ -214,7 +230,8 @@ class Feedback:
         self.given_at = given_at
 
     @classmethod
-    def give(cls, actor, booking, already_given, data, now):
+    def give(cls, actor: Actor, booking: KnownBooking, already_given: bool,
+             data: Mapping[str, Any], now: datetime.datetime) -> tuple["Feedback", list[Event]]:
         """The feedback of the booking's family (`booking` is theirs: the application
         answers NotFound otherwise), and the event that announces it. Only after the break
         was completed, and once."""
@@ -226,6 +243,9 @@ class Feedback:
         for name in ("rating", "rested"):
             if not 1 <= data[name] <= 5:
                 raise Invalid({name: ["From 1 to 5."]})
+        # Its family matched (the application checked), so its request was heard, and that
+        # told families both its family and its provider.
+        assert booking.family_id is not None and booking.provider_id is not None
         feedback = cls(booking.booking_id, booking.family_id, booking.provider_id,
                        booking.council, data["rating"], data["rested"],
                        (data.get("comment") or "").strip() or None,
@@ -237,7 +257,7 @@ class Feedback:
             "given_at": now})]
 
 
-def average(total, count):
+def average(total: int, count: int) -> Optional[float]:
     """An exact average to two decimal places (half up), as a string-free number; None
     when there is nothing to average."""
     if not count:
@@ -245,7 +265,7 @@ def average(total, count):
     return float((Decimal(total) / Decimal(count)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def summary(feedbacks):
+def summary(feedbacks: Sequence[Feedback]) -> dict[str, Any]:
     """Counts, averages and each feedback (newest first) of a provider, with no family
     named."""
     count = len(feedbacks)
@@ -260,7 +280,8 @@ def summary(feedbacks):
     }
 
 
-def public_rating(provider_id, count, rating_total):
+def public_rating(provider_id: str, count: int,
+                  rating_total: int) -> Optional[dict[str, Any]]:
     """What families searching see of a provider's feedback, or None below
     MIN_REVIEWS_SHOWN reviews."""
     if count < MIN_REVIEWS_SHOWN:
@@ -269,7 +290,7 @@ def public_rating(provider_id, count, rating_total):
             "average_rating": average(rating_total, count)}
 
 
-def may_see_feedback(actor, provider_id):
+def may_see_feedback(actor: Actor, provider_id: str) -> Optional[str] | Literal[False]:
     """(`council` to limit to, or None for all) of a provider's feedback the actor may see,
     or False: the provider its own, officers their council's families', admin all."""
     role = actor.get("role")
@@ -287,7 +308,8 @@ class Response:
     on the council's breaks as a whole (`provider_id` None), shown to the council's
     families."""
 
-    def __init__(self, id, council, provider_id, officer_id, text, at):
+    def __init__(self, id: str, council: str, provider_id: Optional[str], officer_id: str,
+                 text: str, at: datetime.datetime) -> None:
         self.id = id
         self.council = council
         self.provider_id = provider_id
@@ -296,7 +318,8 @@ class Response:
         self.at = at
 
     @classmethod
-    def post(cls, actor, provider_id, text, now):
+    def post(cls, actor: Actor, provider_id: Optional[str], text: Optional[str],
+             now: datetime.datetime) -> "Response":
         require_role(actor.get("role"), "officer")
         text = (text or "").strip()
         if not text:
