@@ -10,6 +10,7 @@ from seibiant_common import errors as service_errors
 from seibiant_common import times
 from seibiant_common.contracts.budgets import approval_reasons
 from seibiant_common.contracts.families import PERSON_SECTIONS, RELATIONSHIPS, SECTIONS
+from seibiant_common.types import utcnow
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES
 
 from .. import errors
@@ -203,7 +204,7 @@ class FamilyPages(Pages):
             if reader.choices(name):
                 query[name] = reader.choices(name)
         start, end = reader.date("from", required=False), reader.date("to", required=False)
-        if end and end < datetime.datetime.now(ZONE).date():
+        if end and end < utcnow().astimezone(ZONE).date():
             # (a start in the past is no error: the search is from now on anyway)
             reader.errors.setdefault("to", self.PAST_END)
         try:

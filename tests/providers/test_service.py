@@ -217,9 +217,9 @@ def test_slots_are_published_in_bulk_and_by_pattern(world_of):
             for a in announced} == {(offer["id"], actor["provider_id"], "group_specialist",
                                      offer["price_pence"])}
     assert announced[0]["slots"][2] == {"id": listed[2]["id"], "start": listed[2]["start"],
-                                        "end": listed[2]["end"]}
-    assert announced[1]["slots"] == [{"id": s["id"], "start": s["start"], "end": s["end"]}
-                                     for s in pattern]
+                                        "end": listed[2]["end"], "capacity": 8}
+    assert announced[1]["slots"] == [{"id": s["id"], "start": s["start"], "end": s["end"],
+                                      "capacity": 5} for s in pattern]
     shown = rpc.get_offer(offer["id"])
     assert len(shown["slots"]) == 45 and not shown["more_slots"]
     assert [s["start"] for s in shown["slots"]] == sorted(s["start"] for s in shown["slots"])
