@@ -3,3 +3,4 @@ CREATE DATABASE budgets;
 CREATE DATABASE providers;
 CREATE DATABASE bookings;
 CREATE DATABASE gateway;
+CREATE DATABASE notifications;

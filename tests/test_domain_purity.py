@@ -14,10 +14,11 @@ from seibiant_common.processes import ROOT
 
 DOMAIN_MODULES = ["services.bookings.domain", "services.bookings.state_machine",
                   "services.budgets.domain", "services.budgets.statements",
-                  "services.providers.domain"]
+                  "services.providers.domain", "services.notifications.domain"]
 # What a domain module may use besides the standard library and DOMAIN_MODULES: the packages
 # that hold them, and the plumbing's pure modules (names and rules, no I/O).
 PURE = {"services", "services.bookings", "services.budgets", "services.providers",
+        "services.notifications",
         "seibiant_common", "seibiant_common.vocabularies", "seibiant_common.times",
         "seibiant_common.contracts", "seibiant_common.contracts.bookings",
         "seibiant_common.contracts.budgets", "seibiant_common.contracts.providers",

@@ -13,7 +13,8 @@ from seibiant_common.migrations import upgrade
 from seibiant_common.processes import ROOT
 
 SERVICES = {"budgets": "services/budgets", "providers": "services/providers",
-            "bookings": "services/bookings", "gateway": "gateway"}
+            "bookings": "services/bookings", "gateway": "gateway",
+            "notifications": "services/notifications"}
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])

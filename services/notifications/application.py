@@ -1,0 +1,180 @@
+"""The use cases of notifications: keeping what it knows of people, offers and providers
+from the other services' events, recording the messages an occasion calls for, and sending
+what is recorded and not yet sent.
+
+Recording and sending are two steps: the messages are recorded (unique per occasion, person
+and channel) in one transaction, then each is claimed (`SKIP LOCKED`: two instances never
+send the same one at once), sent, and marked sent in a transaction of its own. The event is
+acknowledged only after that; a send that fails leaves its message pending and fails the
+handler, so the event comes back with back-off (and in the end to the dead letters, where a
+replay sends what is still pending). A crash between a send and its mark sends that one
+message again, with the same Message-ID."""
+import logging
+import uuid
+
+import sqlalchemy as sa
+
+from seibiant_common.paging import keyset_page
+
+from . import domain, models, templates
+from .domain import Recipient, SentMessage
+
+log = logging.getLogger(__name__)
+
+
+class NotDelivered(Exception):
+    """Some messages of an occasion could not be sent (they stay pending)."""
+
+
+# --- what notifications knows ------------------------------------------------------------
+
+def account_changed(uow, fact):
+    recipient = uow.session.get(Recipient, fact["account_id"])
+    if recipient is None:
+        uow.session.add(Recipient(**fact))
+    else:
+        recipient.changed(fact)
+
+
+def _upsert(uow, table, key, values):
+    """Keeps the latest of what a producer said of a thing (every field it said)."""
+    said = {name: value for name, value in values.items() if value is not None}
+    updated = uow.session.execute(table.update().where(table.c.id == key).values(**said))
+    if updated.rowcount == 0:
+        uow.session.execute(table.insert().values(id=key, **said))
+
+
+def offer_known(uow, fact):
+    _upsert(uow, models.known_offers, fact["offer_id"], {
+        "provider_id": fact["provider_id"], "title": fact["title"],
+        "title_cy": fact["title_cy"], "region": fact["region"]})
+
+
+def provider_known(uow, fact):
+    _upsert(uow, models.known_providers, fact["provider_id"], {
+        "name": fact["name"], "contact_email": fact["contact_email"],
+        "contact_phone": fact["contact_phone"]})
+
+
+# --- recording ----------------------------------------------------------------------------
+
+def recipients(uow, message, fact):
+    audience = domain.audience_of(message, fact)
+    if audience is None:
+        return []
+    role, key, value = audience
+    found = uow.session.scalars(sa.select(Recipient).where(
+        getattr(models.recipients.c, key) == value, models.recipients.c.role == role)
+        .order_by(models.recipients.c.account_id)).all()
+    if not found:
+        log.info("nobody to tell of %s: no %s with %s %s", message.occasion, role, key, value)
+    return found
+
+
+def facts(uow, fact):
+    """The occasion's fact, with what notifications knows of its offer, its provider and its
+    family (names, titles, contact), for the templates."""
+    found = dict(fact)
+    if fact.get("offer_id"):
+        offer = uow.session.execute(sa.select(models.known_offers).where(
+            models.known_offers.c.id == fact["offer_id"])).first()
+        if offer is not None:
+            found.update(title=offer.title, title_cy=offer.title_cy, region=offer.region)
+    if fact.get("provider_id"):
+        provider = uow.session.execute(sa.select(models.known_providers).where(
+            models.known_providers.c.id == fact["provider_id"])).first()
+        if provider is not None:
+            found.update(provider_name=provider.name, contact_email=provider.contact_email,
+                         contact_phone=provider.contact_phone)
+    family = uow.session.get(Recipient, fact["family_id"]) if fact.get("family_id") else None
+    found["family_name"] = family.display_name if family else None
+    if "by" in fact:
+        provider_accounts = set(uow.session.scalars(sa.select(
+            models.recipients.c.account_id).where(
+            models.recipients.c.provider_id == fact.get("provider_id"))).all()) \
+            if fact.get("provider_id") else set()
+        found["cancelled_by"] = domain.cancelled_by(fact["by"], fact.get("family_id"),
+                                                    provider_accounts)
+    return found
+
+
+def record(uow, occasion, occasion_id, fact, delivery, now):
+    """Records every message `occasion` calls for (MESSAGES), once: what is recorded already
+    stays as it was. Returns how many it recorded now."""
+    lines = domain.messages_for(occasion)
+    if not lines:
+        return 0
+    known = set(uow.session.execute(sa.select(
+        models.sent_messages.c.recipient_id, models.sent_messages.c.channel).where(
+        models.sent_messages.c.occasion_id == occasion_id)).all())
+    words = facts(uow, fact)
+    recorded = 0
+    for line in lines:
+        for recipient in recipients(uow, line, fact):
+            for channel, address in recipient.addresses(delivery.sms_on):
+                if (recipient.account_id, channel) in known:
+                    continue
+                known.add((recipient.account_id, channel))
+                rendered = templates.render(line.template, recipient.language, words,
+                                            delivery.base_url)
+                uow.session.add(SentMessage(
+                    id=uuid.uuid4().hex, occasion_id=occasion_id,
+                    recipient_id=recipient.account_id, channel=channel, to=address,
+                    subject=rendered.subject, body=rendered.body,
+                    html=rendered.html if channel == domain.EMAIL else None,
+                    language=recipient.language, event_type=occasion,
+                    template=line.template, booking_id=fact.get("booking_id"),
+                    message_id=domain.message_id(occasion_id, recipient.account_id, channel,
+                                                 delivery.domain),
+                    now=now))
+                recorded += 1
+    return recorded
+
+
+# --- sending ------------------------------------------------------------------------------
+
+def deliver(db, delivery, occasion_id, now):
+    """Sends each pending message of the occasion, each in a transaction of its own; raises
+    NotDelivered after trying them all if any could not be sent."""
+    with db.unit_of_work() as uow:
+        pending = uow.session.scalars(sa.select(models.sent_messages.c.id).where(
+            models.sent_messages.c.occasion_id == occasion_id,
+            models.sent_messages.c.status == domain.PENDING)).all()
+    failed = []
+    for message_id in pending:
+        with db.unit_of_work() as uow:
+            message = uow.session.scalars(sa.select(SentMessage).where(
+                models.sent_messages.c.id == message_id,
+                models.sent_messages.c.status == domain.PENDING)
+                .with_for_update(skip_locked=True)).one_or_none()
+            if message is None:
+                continue  # sent meanwhile, or being sent by another instance
+            try:
+                delivery.send(message)
+            except delivery.errors as error:
+                message.failed(repr(error))
+                failed.append(message.id)
+                continue
+            message.sent(now())
+    if failed:
+        raise NotDelivered("{} of {} messages of {} not sent; they stay pending".format(
+            len(failed), len(pending), occasion_id))
+
+
+# --- what was sent ------------------------------------------------------------------------
+
+def message_view(message):
+    return {"id": message.id, "channel": message.channel, "to": message.to,
+            "subject": message.subject, "body": message.body, "language": message.language,
+            "event_type": message.event_type, "booking_id": message.booking_id,
+            "sent_at": message.sent_at, "status": message.status,
+            "created_at": message.created_at}
+
+
+def list_sent(uow, actor, limit, cursor):
+    """The messages to the actor, newest first."""
+    table = models.sent_messages
+    return keyset_page(uow.session, sa.select(SentMessage).where(
+        table.c.recipient_id == actor["user_id"]), (table.c.created_at, table.c.id), limit,
+        cursor, descending=True, view=message_view)
+

@@ -1,0 +1,88 @@
+"""The notifications service's own extensions: how messages leave it.
+
+Settings (nameko config keys, filled from the environment by config.yaml):
+- `SMTP_HOST`, `SMTP_PORT` (127.0.0.1:8025, the sink `make run` starts), `SMTP_FROM`,
+  `SMTP_USERNAME` and `SMTP_PASSWORD` (no sign-in when empty), `SMTP_STARTTLS` (1 to
+  upgrade the connection), `SMTP_TIMEOUT_SECONDS` (10): the mail server;
+- `PUBLIC_URL` (http://127.0.0.1:8000): where the links in messages point (the gateway's web
+  pages).
+"""
+import email.utils
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from nameko.extensions import DependencyProvider
+
+from seibiant_common.config import flag, setting
+
+from . import domain
+
+log = logging.getLogger(__name__)
+
+
+class Mailer:
+    """Email over SMTP: one connection per message (messages are few; a pooled connection
+    would only add a state to get wrong after the server restarts)."""
+
+    errors = (smtplib.SMTPException, OSError)
+
+    def __init__(self, host, port, sender, username, password, starttls, timeout):
+        self.host, self.port, self.sender = host, port, sender
+        self.username, self.password = username, password
+        self.starttls, self.timeout = starttls, timeout
+
+    def send(self, message):
+        mail = EmailMessage()
+        mail["Subject"] = message.subject
+        mail["From"] = self.sender
+        mail["To"] = message.to
+        mail["Message-ID"] = message.message_id
+        mail["Date"] = email.utils.formatdate(usegmt=True)
+        mail.set_content(message.body)
+        mail.add_alternative(message.html, subtype="html")
+        mail["Content-Language"] = message.language  # after: set_content drops Content-*
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.send_message(mail)
+
+
+class Delivery:
+    """What the use cases need to send: a sender per channel, and the words' settings."""
+
+    def __init__(self, senders, base_url, domain_name):
+        self.senders = senders
+        self.base_url = base_url.rstrip("/")
+        self.domain = domain_name
+        self.sms_on = domain.SMS in senders
+        self.errors = tuple(error for sender in senders.values() for error in sender.errors)
+
+    def send(self, message):
+        self.senders[message.channel].send(message)
+
+
+class Senders(DependencyProvider):
+    def setup(self):
+        config = self.container.config
+        sender = setting(config, "SMTP_FROM", "seibiant@localhost", str)
+        mailer = Mailer(
+            host=setting(config, "SMTP_HOST", "127.0.0.1", str),
+            port=setting(config, "SMTP_PORT", 8025, int),
+            sender=sender,
+            username=setting(config, "SMTP_USERNAME", "", str),
+            password=setting(config, "SMTP_PASSWORD", "", str),
+            starttls=flag(setting(config, "SMTP_STARTTLS", "0", str)),
+            timeout=setting(config, "SMTP_TIMEOUT_SECONDS", 10.0, float))
+        senders = {domain.EMAIL: mailer}
+        log.info("notifications: email through %s:%s; text messages are off (no "
+                 "NOTIFY_API_KEY)", mailer.host, mailer.port)
+        self.delivery = Delivery(senders, setting(config, "PUBLIC_URL",
+                                                  "http://127.0.0.1:8000", str),
+                                 email.utils.parseaddr(sender)[1].rpartition("@")[2]
+                                 or "localhost")
+
+    def get_dependency(self, worker_ctx):
+        return self.delivery

@@ -1,0 +1,156 @@
+"""Who is told what, by which channel, once: the rules of notifications.
+
+Plain Python (no nameko, no SQLAlchemy). `MESSAGES` is the one table of what is said: each
+line an occasion (an event another service emits), who hears it, and the template that says
+it (`templates/<name>.txt`, in English and Welsh through the gateway's catalogues). Adding a
+message is a template and a line here.
+
+A person is told in the language they chose, by each channel of their `notify_by` that has
+an address (an empty `notify_by` is no message). Each message is recorded, unique by
+(occasion id, recipient, channel), before it is sent and before its event is acknowledged:
+a repeat of the event finds it recorded and sends only what is still pending.
+"""
+import dataclasses
+import hashlib
+
+from seibiant_common.contracts import bookings, budgets
+
+EMAIL, SMS = "email", "sms"
+CHANNELS = (EMAIL, SMS)
+PENDING, SENT = "pending", "sent"  # a sent message's status
+
+# Who hears an occasion.
+FAMILY = "family"  # the family whose booking it is (the payload's family_id)
+PROVIDER = "provider"  # every account of the offer's provider (provider_id)
+OFFICERS = "officers"  # every officer of the family's council (council)
+
+
+@dataclasses.dataclass(frozen=True)
+class Message:
+    occasion: str
+    audience: str
+    template: str
+
+
+MESSAGES = (
+    Message(bookings.BOOKING_REQUESTED, FAMILY, "booking_received"),
+    Message(budgets.APPROVAL_REQUIRED, FAMILY, "waiting_for_council"),
+    Message(budgets.APPROVAL_REQUIRED, OFFICERS, "approval_waiting"),
+    Message(bookings.BOOKING_CONFIRMED, FAMILY, "booking_confirmed"),
+    Message(bookings.BOOKING_CONFIRMED, PROVIDER, "new_booking"),
+    Message(bookings.BOOKING_REJECTED, FAMILY, "not_booked"),
+    Message(bookings.BOOKING_CANCELLED, FAMILY, "booking_cancelled"),
+    Message(bookings.BOOKING_CANCELLED, PROVIDER, "booking_cancelled_provider"),
+    Message(bookings.BOOKING_EXPIRED, FAMILY, "booking_expired"),
+)
+
+
+def messages_for(occasion):
+    return [message for message in MESSAGES if message.occasion == occasion]
+
+
+class Recipient:
+    """What notifications knows of a person, from the gateway's account_details_changed."""
+
+    def __init__(self, account_id, role, council, provider_id, display_name, language, email,
+                 mobile, notify_by, changed_at):
+        self.account_id = account_id
+        self.role = role
+        self.council = council
+        self.provider_id = provider_id
+        self.display_name = display_name
+        self.language = language
+        self.email = email
+        self.mobile = mobile
+        self.notify_by = list(notify_by)
+        self.changed_at = changed_at
+
+    def changed(self, fact):
+        """Takes the account's details as `fact` says them, unless what is known is newer
+        (the account's events may arrive out of order on a retry)."""
+        if fact["changed_at"] < self.changed_at:
+            return
+        for name in ("role", "council", "provider_id", "display_name", "language", "email",
+                     "mobile", "notify_by"):
+            setattr(self, name, fact[name])
+        self.changed_at = fact["changed_at"]
+
+    def addresses(self, sms_on):
+        """(channel, address) for each way this person agreed to be told that can reach them
+        (text messages only when the service can send them)."""
+        found = {EMAIL: self.email, SMS: self.mobile if sms_on else None}
+        return [(channel, found[channel]) for channel in CHANNELS
+                if channel in self.notify_by and found[channel]]
+
+
+def audience_of(message, fact):
+    """What identifies the recipients of `message` in an occasion's `fact`: (role, key,
+    value) to look up, or None when the fact does not say (an older producer's event)."""
+    if message.audience == FAMILY:
+        return ("family", "account_id", fact.get("family_id")) if fact.get("family_id") \
+            else None
+    if message.audience == PROVIDER:
+        return ("provider", "provider_id", fact.get("provider_id")) \
+            if fact.get("provider_id") else None
+    return ("officer", "council", fact.get("council")) if fact.get("council") else None
+
+
+def cancelled_by(by, family_id, provider_ids):
+    """Who cancelled a booking, as its messages say it: `family`, `provider`, or `withdrawn`
+    (the provider withdrew the time: bookings' `system`)."""
+    if by == family_id:
+        return "family"
+    if by in provider_ids:
+        return "provider"
+    return "withdrawn"
+
+
+class SentMessage:
+    """One message to one person by one channel, recorded before it is sent."""
+
+    def __init__(self, id, occasion_id, recipient_id, channel, to, subject, body, html,
+                 language, event_type, template, booking_id, message_id, now):
+        self.id = id
+        self.occasion_id = occasion_id
+        self.recipient_id = recipient_id
+        self.channel = channel
+        self.to = to
+        self.subject = subject
+        self.body = body
+        self.html = html
+        self.language = language
+        self.event_type = event_type
+        self.template = template
+        self.booking_id = booking_id
+        self.message_id = message_id
+        self.status = PENDING
+        self.attempts = 0
+        self.last_error = None
+        self.created_at = now
+        self.sent_at = None
+
+    def sent(self, now):
+        self.status = SENT
+        self.sent_at = now
+        self.attempts += 1
+        self.last_error = None
+
+    def failed(self, error):
+        self.attempts += 1
+        self.last_error = error[:500]
+
+
+def message_id(occasion_id, recipient_id, channel, domain):
+    """The same Message-ID for every attempt of one message, so that a mail server (or the
+    person's mail program) can drop a repeat."""
+    digest = hashlib.sha256("{}|{}|{}".format(occasion_id, recipient_id, channel).encode())
+    return "<{}@{}>".format(digest.hexdigest()[:40], domain)
+
+
+def occasion_id(occasion, booking_id):
+    """Each occasion happens once to a booking, though its event may be announced again
+    (bookings repeats booking_requested to a late step, and an undone booking's event;
+    budgets answers a repeated request again): so the booking, not the event, identifies it,
+    and a repeat finds its messages recorded."""
+    return "{}:{}".format(occasion, booking_id)
+

@@ -1,0 +1,158 @@
+"""A live system that tells people things: the three services and the gateway in-process on a
+fresh vhost (tests/gateway's harness), the notifications service as a process of its own (so
+a test can SIGKILL it), and a real SMTP server (aiosmtpd) keeping what it receives in a
+Maildir the tests read."""
+import email
+import email.policy
+import mailbox
+import uuid
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from gateway.client import Client
+from seibiant_common import sandbox
+from seibiant_common.processes import MailSink, ServiceProcess, wait_until
+
+from ..gateway.conftest import ADMIN_PASSWORD, start_system, stop_system
+
+PASSWORD = "correct-horse-battery"
+
+
+class Notified:
+    """The system, its mail server and its notifications process."""
+
+    def __init__(self, live, mail, amqp_uri, directory):
+        self.live, self.mail, self.amqp_uri = live, mail, amqp_uri
+        self.base_url = live.api.base_url
+        self.anonymous = Client(self.base_url)
+        self.admin = self.anonymous.signed_in("admin", ADMIN_PASSWORD)
+        self.env = {
+            "AMQP_URI": amqp_uri, "SEIBIANT_LOG_DIR": str(directory / "log"),
+            "NOTIFICATIONS_DATABASE_URL": "sqlite:///{}".format(directory / "notifications.db"),
+            "SMTP_HOST": mail.host, "SMTP_PORT": str(mail.port),
+            "SMTP_FROM": "Seibiant <seibiant@example.org>", "PUBLIC_URL": "http://seibiant.test",
+            "OUTBOX_SWEEP_SECONDS": "0.2", "NOTIFICATIONS_EVENT_MAX_ATTEMPTS": "12",
+            "NOTIFICATIONS_EVENT_RETRY_BACKOFF_MS": "200"}
+        self.notifications = None
+
+    def start_notifications(self):
+        self.notifications = ServiceProcess("notifications", env=self.env).start()
+        wait_until(self.notifications_answer, 60, interval=0.2,
+                   message="the notifications service")
+
+    def notifications_answer(self):
+        assert self.notifications.alive(), "notifications stopped: " + self.notifications.log_path
+        with ServiceRpcProxy("notifications", {"AMQP_URI": self.amqp_uri}, timeout=2) as rpc:
+            return rpc.health()
+
+    # --- people ---------------------------------------------------------------------------
+
+    def officer(self, council, email_address=None):
+        username = unique("officer")
+        self.admin.post("/officers", dict(contact(email_address), username=username,
+                                          password=PASSWORD, display_name="Olwen Officer",
+                                          council=council))
+        return self.anonymous.signed_in(username, PASSWORD)
+
+    def family(self, officer, email_address=None, language="en", budget_limit=100000):
+        username = unique("family")
+        officer.post("/families", dict(contact(email_address), username=username,
+                                       password=PASSWORD, display_name="Teulu " + username,
+                                       language=language))
+        family = self.anonymous.signed_in(username, PASSWORD)
+        family.display_name = "Teulu " + username
+        family.budget = officer.post("/budgets", {
+            "family_id": family.user_id, "allocated_pence": 500000,
+            "period_start": "2020-01-01T00:00:00+00:00",
+            "period_end": "2100-01-01T00:00:00+00:00",
+            "allowed_categories": ["overnight_stay"], "auto_approve_limit_pence": budget_limit})
+        return family
+
+    def provider(self, officer, council, email_address=None):
+        username = unique("provider")
+        profile = self.anonymous.post("/providers", dict(
+            contact(email_address), username=username, password=PASSWORD,
+            name="Hafan " + username, kind="short_break", regions=[council],
+            contact_email="hello@hafan.example", contact_phone="01632 960 123"))
+        officer.post("/providers/{}/approve".format(profile["id"]))
+        provider = self.anonymous.signed_in(username, PASSWORD)
+        provider.profile = profile
+        return provider
+
+    def slot(self, provider, council, capacity=50, price=4000, day=12):
+        offer = provider.post("/offers", {
+            "title": "Bwthyn " + uuid.uuid4().hex[:6], "category": "overnight_stay",
+            "price_pence": price, "region": council, "accessibility": [],
+            "supports_needs": [], "description": "A cottage."})
+        start = "2031-06-{:02d}T10:00:00+00:00".format(day)
+        end = "2031-06-{:02d}T10:00:00+00:00".format(day + 1)
+        slots = provider.post("/offers/{}/slots".format(offer["id"]), {"slots": [
+            {"start": start, "end": end, "capacity": capacity}]})["items"]
+        return offer, slots[0]
+
+    def book(self, family, slot, places=1):
+        return family.post("/bookings", {"slot_id": slot["id"], "places": places,
+                                         "budget_id": family.budget["id"]})
+
+    # --- mail -----------------------------------------------------------------------------
+
+    def mails(self, address=None):
+        """Every message the mail server kept (to `address`), parsed."""
+        box = mailbox.Maildir(self.mail.folder, factory=None, create=False)
+        found = []
+        for key in box.keys():
+            try:
+                raw = box.get_bytes(key)
+            except KeyError:  # moved on under us
+                continue
+            message = email.message_from_bytes(raw, policy=email.policy.default)
+            if address is None or message["To"] == address:
+                found.append(message)
+        return found
+
+    def wait_for_mail(self, address, subject_part, timeout=30):
+        return wait_until(lambda: [m for m in self.mails(address)
+                                   if subject_part in m["Subject"]], timeout, interval=0.1,
+                          message="mail to {} about {!r}".format(address, subject_part))
+
+
+def unique(name):
+    return "{}-{}".format(name, uuid.uuid4().hex[:8])
+
+
+def contact(email_address):
+    return {"email": email_address} if email_address else {}
+
+
+def address(name):
+    return "{}@families.example".format(unique(name))
+
+
+def text_of(message):
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message):
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+@pytest.fixture(scope="module")
+def notified(rabbitmq, tmp_path_factory):
+    """The system, with notifications answering before any account or booking is made (its
+    queues must be there before there is anything to tell)."""
+    directory = tmp_path_factory.mktemp("notified")
+    mail = MailSink(str(directory / "mail"), port=sandbox.free_port()).start()
+    try:
+        with sandbox.vhost("seibiant-notify") as amqp_uri:
+            live = start_system(amqp_uri, directory)
+            system = Notified(live, mail, amqp_uri, directory)
+            try:
+                system.start_notifications()
+                yield system
+            finally:
+                if system.notifications is not None:
+                    system.notifications.stop()
+                stop_system(live)
+    finally:
+        mail.stop()
