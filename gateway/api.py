@@ -102,6 +102,14 @@ def update_me(service, call):
     return service.accounts.update_user(call.actor["user_id"], **call.body)
 
 
+@api("GET", "/me/notifications", "The messages sent to the caller, newest first",
+     query=s.PageQuery, response=s.SentMessagePageSchema, tag="accounts",
+     description="Each message by each channel: `status` is `pending` until the mail "
+     "server (or GOV.UK Notify) has taken it.")
+def my_notifications(service, call):
+    return service.notifications.list_sent(call.actor, **call.query)
+
+
 @api("GET", "/users/<user_id>", "A user record: your own; an officer's families; any "
      "for admin", response=s.UserSchema, tag="accounts")
 def get_user(service, call, user_id):

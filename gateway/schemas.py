@@ -537,6 +537,20 @@ class HealthSchema(Schema):
     services = fields.List(fields.String())
 
 
+class SentMessageSchema(Schema):
+    """A message notifications sent (or is sending: `status` `pending`) to the caller."""
+    id = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    to = fields.String(required=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    event_type = fields.String(required=True)
+    booking_id = fields.String(allow_none=True)
+    sent_at = Timestamp(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(("pending", "sent")))
+
+
 def page_of(item_schema):
     """`{"items": [...], "next_cursor": ...}` of one kind of item."""
     return type(item_schema.__name__.replace("Schema", "PageSchema"), (Schema,), {
@@ -546,6 +560,7 @@ def page_of(item_schema):
 
 
 UserPageSchema = page_of(UserSchema)
+SentMessagePageSchema = page_of(SentMessageSchema)
 BudgetPageSchema = page_of(BudgetSchema)
 ProviderPageSchema = page_of(ProviderSchema)
 OfferPageSchema = page_of(OfferSchema)

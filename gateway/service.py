@@ -15,14 +15,14 @@ from .changes import BookingWaiters, wakes_waiting_requests
 from .dependencies import Accounts, Idempotency
 # modules, not classes: `nameko run` would take any class here with entrypoints for a service
 from .web import bookings as booking_pages
-from .web import everyone, family, files, officer, provider
+from .web import everyone, family, files, messages, officer, provider
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 
 class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
                      booking_pages.BookingPages, provider.ProviderPages, officer.OfficerPages,
-                     files.Files):
+                     messages.MessagesPages, files.Files):
     name = "gateway"
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
@@ -32,6 +32,7 @@ class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
     budgets = TimedRpcProxy("budgets")
     providers = TimedRpcProxy("providers")
     bookings = TimedRpcProxy("bookings")
+    notifications = TimedRpcProxy("notifications")
     booking_waiters = BookingWaiters()
 
     @wakes_waiting_requests

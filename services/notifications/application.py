@@ -2,13 +2,15 @@
 from the other services' events, recording the messages an occasion calls for, and sending
 what is recorded and not yet sent.
 
-Recording and sending are two steps: the messages are recorded (unique per occasion, person
-and channel) in one transaction, then each is claimed (`SKIP LOCKED`: two instances never
-send the same one at once), sent, and marked sent in a transaction of its own. The event is
-acknowledged only after that; a send that fails leaves its message pending and fails the
-handler, so the event comes back with back-off (and in the end to the dead letters, where a
-replay sends what is still pending). A crash between a send and its mark sends that one
-message again, with the same Message-ID."""
+Recording and sending are steps: the messages are recorded (unique per occasion, person and
+channel) in one transaction; then each is claimed for `domain.CLAIM` by a conditional update
+(two senders, in one instance or two, never send the same one at once), sent with no
+transaction open (a SQLite transaction held across a send would stall the process), and
+marked sent. The event is acknowledged only after that; a send that fails, or a message
+another sender holds, leaves it pending and fails the handler, so the event comes back with
+back-off (and in the end to the dead letters, where a replay sends what is still pending). A
+crash between a send and its mark sends that one message again, once its claim has lapsed,
+with the same Message-ID."""
 import logging
 import uuid
 
@@ -134,31 +136,52 @@ def record(uow, occasion, occasion_id, fact, delivery, now):
 # --- sending ------------------------------------------------------------------------------
 
 def deliver(db, delivery, occasion_id, now):
-    """Sends each pending message of the occasion, each in a transaction of its own; raises
-    NotDelivered after trying them all if any could not be sent."""
+    """Sends each pending message of the occasion; raises NotDelivered after trying them all
+    if any is still pending (its send failed, or another sender holds it)."""
+    table = models.sent_messages
     with db.unit_of_work() as uow:
-        pending = uow.session.scalars(sa.select(models.sent_messages.c.id).where(
-            models.sent_messages.c.occasion_id == occasion_id,
-            models.sent_messages.c.status == domain.PENDING)).all()
-    failed = []
+        pending = uow.session.scalars(sa.select(table.c.id).where(
+            table.c.occasion_id == occasion_id, table.c.status == domain.PENDING)).all()
+    unsent = 0
     for message_id in pending:
-        with db.unit_of_work() as uow:
-            message = uow.session.scalars(sa.select(SentMessage).where(
-                models.sent_messages.c.id == message_id,
-                models.sent_messages.c.status == domain.PENDING)
-                .with_for_update(skip_locked=True)).one_or_none()
-            if message is None:
-                continue  # sent meanwhile, or being sent by another instance
-            try:
-                delivery.send(message)
-            except delivery.errors as error:
-                message.failed(repr(error))
-                failed.append(message.id)
-                continue
-            message.sent(now())
-    if failed:
-        raise NotDelivered("{} of {} messages of {} not sent; they stay pending".format(
-            len(failed), len(pending), occasion_id))
+        message = _claim(db, message_id, now())
+        if message is None:
+            unsent += 1  # held by another sender: it is sent, or its claim lapses
+            continue
+        try:
+            delivery.send(message)
+        except delivery.errors as error:
+            _release(db, message_id, error=repr(error)[:500])
+            unsent += 1
+            continue
+        _release(db, message_id, sent_at=now())
+    if unsent:
+        raise NotDelivered("{} of {} messages of {} not sent yet; they stay pending".format(
+            unsent, len(pending), occasion_id))
+
+
+def _claim(db, message_id, at):
+    """The message, now held by this sender until `at + CLAIM`; None if it was sent or is
+    held by another."""
+    table = models.sent_messages
+    with db.unit_of_work() as uow:
+        claimed = uow.session.execute(table.update().where(
+            table.c.id == message_id, table.c.status == domain.PENDING,
+            sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < at))
+            .values(claimed_until=at + domain.CLAIM))
+        if claimed.rowcount != 1:
+            return None
+        return uow.session.get(SentMessage, message_id)
+
+
+def _release(db, message_id, sent_at=None, error=None):
+    """Marks the send done (`sent_at`) or failed (`error`), and lets the message go."""
+    table = models.sent_messages
+    done = {"status": domain.SENT, "sent_at": sent_at, "last_error": None} \
+        if sent_at else {"last_error": error}
+    with db.unit_of_work() as uow:
+        uow.session.execute(table.update().where(table.c.id == message_id).values(
+            attempts=table.c.attempts + 1, claimed_until=None, **done))
 
 
 # --- what was sent ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ an address (an empty `notify_by` is no message). Each message is recorded, uniqu
 a repeat of the event finds it recorded and sends only what is still pending.
 """
 import dataclasses
+import datetime
 import hashlib
 
 from seibiant_common.contracts import bookings, budgets
@@ -126,18 +127,14 @@ class SentMessage:
         self.status = PENDING
         self.attempts = 0
         self.last_error = None
+        self.claimed_until = None
         self.created_at = now
         self.sent_at = None
 
-    def sent(self, now):
-        self.status = SENT
-        self.sent_at = now
-        self.attempts += 1
-        self.last_error = None
 
-    def failed(self, error):
-        self.attempts += 1
-        self.last_error = error[:500]
+# How long a sender holds a message it is sending: longer than a send may take (the SMTP
+# timeout), so that only a sender that died lets it go to another.
+CLAIM = datetime.timedelta(seconds=60)
 
 
 def message_id(occasion_id, recipient_id, channel, domain):

@@ -71,6 +71,8 @@ sent_messages = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("last_error", sa.Text, nullable=True),
+    # who sends it holds it until then (a lease: a sender killed mid-send loses it)
+    sa.Column("claimed_until", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("sent_at", UtcDateTime, nullable=True),
     # exactly one message per occasion, person and channel

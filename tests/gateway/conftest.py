@@ -14,6 +14,7 @@ from seibiant_common import sandbox
 from seibiant_common.processes import wait_until
 from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
+from services.notifications.service import NotificationsService
 from services.providers.service import ProvidersService
 
 ADMIN_PASSWORD = "admin-password-for-tests"
@@ -70,6 +71,8 @@ def gateway_config(amqp_uri, databases, port, **overrides):
         # every test signs in from 127.0.0.1, some at once: the address limit and the hashing
         # bound are tested on gateways of their own
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 100000, "PASSWORD_HASHES_AT_ONCE": 20,
+        # no mail server: notifications' tests bring their own (tests/notifications)
+        "SMTP_PORT": sandbox.free_port(),
     }
     config.update(overrides)
     return config
@@ -88,9 +91,10 @@ def vhost_uri(rabbitmq):
 
 
 def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService,
-                                               BookingsService), **overrides):
+                                               BookingsService, NotificationsService),
+                 **overrides):
     databases = {name: "sqlite:///{}".format(directory / "{}.sqlite3".format(name))
-                 for name in ("budgets", "providers", "bookings", "gateway")}
+                 for name in ("budgets", "providers", "bookings", "gateway", "notifications")}
     port = sandbox.free_port()
     config = gateway_config(amqp_uri, databases, port, **overrides)
     containers = []

@@ -8,11 +8,16 @@ import mailbox
 import uuid
 
 import pytest
+from nameko.exceptions import RpcTimeout
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from gateway.client import Client
 from seibiant_common import sandbox
 from seibiant_common.processes import MailSink, ServiceProcess, wait_until
+
+from services.bookings.service import BookingsService
+from services.budgets.service import BudgetsService
+from services.providers.service import ProvidersService
 
 from ..gateway.conftest import ADMIN_PASSWORD, start_system, stop_system
 
@@ -35,6 +40,7 @@ class Notified:
             "OUTBOX_SWEEP_SECONDS": "0.2", "NOTIFICATIONS_EVENT_MAX_ATTEMPTS": "12",
             "NOTIFICATIONS_EVENT_RETRY_BACKOFF_MS": "200"}
         self.notifications = None
+        self.parsed = {}  # the mail read so far, by its file's key
 
     def start_notifications(self):
         self.notifications = ServiceProcess("notifications", env=self.env).start()
@@ -43,8 +49,18 @@ class Notified:
 
     def notifications_answer(self):
         assert self.notifications.alive(), "notifications stopped: " + self.notifications.log_path
-        with ServiceRpcProxy("notifications", {"AMQP_URI": self.amqp_uri}, timeout=2) as rpc:
-            return rpc.health()
+        try:
+            with ServiceRpcProxy("notifications", {"AMQP_URI": self.amqp_uri},
+                                 timeout=2) as rpc:
+                return rpc.health()
+        except RpcTimeout:  # a request left in its queue by the process killed before
+            return False
+
+    def sent_to(self, client):
+        """What notifications recorded for the person, newest first (its RPC)."""
+        actor = {"user_id": client.user_id, "role": client.role}
+        with ServiceRpcProxy("notifications", {"AMQP_URI": self.amqp_uri}, timeout=10) as rpc:
+            return rpc.list_sent(actor, limit=200)["items"]
 
     # --- people ---------------------------------------------------------------------------
 
@@ -98,18 +114,17 @@ class Notified:
     # --- mail -----------------------------------------------------------------------------
 
     def mails(self, address=None):
-        """Every message the mail server kept (to `address`), parsed."""
+        """Every message the mail server kept (to `address`), parsed (each file once)."""
         box = mailbox.Maildir(self.mail.folder, factory=None, create=False)
-        found = []
         for key in box.keys():
-            try:
-                raw = box.get_bytes(key)
-            except KeyError:  # moved on under us
-                continue
-            message = email.message_from_bytes(raw, policy=email.policy.default)
-            if address is None or message["To"] == address:
-                found.append(message)
-        return found
+            if key not in self.parsed:
+                try:
+                    raw = box.get_bytes(key)
+                except KeyError:  # moved on under us
+                    continue
+                self.parsed[key] = email.message_from_bytes(raw, policy=email.policy.default)
+        return [message for message in self.parsed.values()
+                if address is None or message["To"] == address]
 
     def wait_for_mail(self, address, subject_part, timeout=30):
         return wait_until(lambda: [m for m in self.mails(address)
@@ -145,7 +160,9 @@ def notified(rabbitmq, tmp_path_factory):
     mail = MailSink(str(directory / "mail"), port=sandbox.free_port()).start()
     try:
         with sandbox.vhost("seibiant-notify") as amqp_uri:
-            live = start_system(amqp_uri, directory)
+            # notifications as a process of its own, not in-process with the others
+            live = start_system(amqp_uri, directory, services=(
+                BudgetsService, ProvidersService, BookingsService))
             system = Notified(live, mail, amqp_uri, directory)
             try:
                 system.start_notifications()

@@ -4,6 +4,7 @@ events of the real services."""
 import pytest
 
 from gateway.web.rendering import booking_reference
+from seibiant_common.processes import wait_until
 
 from .conftest import address, html_of, text_of
 
@@ -42,6 +43,23 @@ def test_a_welsh_family_gets_its_confirmation_in_welsh_and_the_provider_its_new_
 
     [received] = notified.wait_for_mail(family_address, "Mae eich cais i archebu gennym")
     assert received["Message-ID"] != confirmation["Message-ID"]
+
+    # what was sent, newest first, paged like every list
+    notified.wait_for_mail(family_address, "Mae eich cais i archebu gennym")
+    wait_until(lambda: all(m["status"] == "sent" for m in family.get("/me/notifications")
+                           ["items"]), 30, message="both marked sent")
+    first = family.get("/me/notifications", params={"limit": 1})
+    assert first["next_cursor"]
+    [newest] = first["items"]
+    assert newest["event_type"] == "booking_confirmed"
+    assert (newest["channel"], newest["to"], newest["language"]) == (
+        "email", family_address, "cy")
+    assert newest["subject"] == confirmation["Subject"] and newest["booking_id"] == booking["id"]
+    assert "Cyfeirnod yr archeb: " + reference in newest["body"] and newest["sent_at"]
+    second = family.get("/me/notifications", params={"limit": 1, "cursor": first["next_cursor"]})
+    assert [m["event_type"] for m in second["items"]] == ["booking_requested"]
+    assert second["next_cursor"] is None
+    assert provider.get("/me/notifications")["items"][0]["to"] == provider_address
 
     [new_booking] = notified.wait_for_mail(provider_address, reference)
     assert new_booking["Subject"] == "New booking: " + reference

@@ -57,6 +57,7 @@ def upgrade():
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("last_error", sa.Text, nullable=True),
+        sa.Column("claimed_until", UtcDateTime, nullable=True),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("sent_at", UtcDateTime, nullable=True),
         sa.UniqueConstraint("occasion_id", "recipient_id", "channel",
