@@ -14,7 +14,10 @@ with the same Message-ID."""
 import logging
 import uuid
 
+import datetime
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from seibiant_common.paging import keyset_page
 
@@ -182,6 +185,69 @@ def _release(db, message_id, sent_at=None, error=None):
     with db.unit_of_work() as uow:
         uow.session.execute(table.update().where(table.c.id == message_id).values(
             attempts=table.c.attempts + 1, claimed_until=None, **done))
+
+
+# --- the timer's occasions ---------------------------------------------------------------
+
+TIMER_BATCH = 50
+# A message still pending this long after it was recorded has lost its event's retries (or
+# was a reminder's): the timer sends it.
+PENDING_GRACE = datetime.timedelta(seconds=30)
+
+
+def _insert_absent(uow, table):
+    dialect = uow.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table) \
+        .on_conflict_do_nothing()
+
+
+def schedule(uow, occasion, fact, wire, occurred_at, times, now):
+    """The reminders an event about a booking schedules, and those it makes pointless: once
+    each per booking, whatever order the events come in (a reminder ended before it was
+    scheduled is never scheduled)."""
+    table = models.reminders
+    booking_id = fact["booking_id"]
+    for ended in domain.reminders_ended_by(occasion):
+        uow.session.execute(_insert_absent(uow, table).values(
+            occasion=ended, booking_id=booking_id, due_at=now, fact={}, done_at=now))
+        uow.session.execute(table.update().where(
+            table.c.occasion == ended, table.c.booking_id == booking_id,
+            table.c.done_at.is_(None)).values(done_at=now))
+    for reminder, due_at in domain.reminders_of(occasion, fact, occurred_at, times).items():
+        uow.session.execute(_insert_absent(uow, table).values(
+            occasion=reminder, booking_id=booking_id, due_at=due_at, fact=wire))
+
+
+def remind(db, delivery, now):
+    """The timer: records the messages of the reminders now due (claimed with SKIP LOCKED,
+    so two instances never take the same), then sends what is pending: those, and any message
+    whose event gave up (dead-lettered) or whose sender died. Returns the occasions it sent."""
+    table = models.reminders
+    with db.unit_of_work() as uow:
+        due = uow.session.execute(sa.select(table).where(
+            table.c.done_at.is_(None), table.c.due_at <= now()).order_by(table.c.due_at)
+            .limit(TIMER_BATCH).with_for_update(skip_locked=True)).all()
+        occasions = []
+        for row in due:
+            occasion_id = domain.occasion_id(row.occasion, row.booking_id)
+            record(uow, row.occasion, occasion_id, dict(row.fact, booking_id=row.booking_id),
+                   delivery, now())
+            uow.session.execute(table.update().where(
+                table.c.occasion == row.occasion, table.c.booking_id == row.booking_id)
+                .values(done_at=now()))
+            occasions.append(occasion_id)
+    sent = models.sent_messages
+    with db.unit_of_work() as uow:
+        occasions += uow.session.scalars(sa.select(sent.c.occasion_id).where(
+            sent.c.status == domain.PENDING, sent.c.created_at < now() - PENDING_GRACE,
+            sa.or_(sent.c.claimed_until.is_(None), sent.c.claimed_until < now()))
+            .group_by(sent.c.occasion_id).limit(TIMER_BATCH)).all()
+    for occasion_id in dict.fromkeys(occasions):
+        try:
+            deliver(db, delivery, occasion_id, now)
+        except NotDelivered as error:
+            log.warning("%s; the timer tries again", error)
+    return occasions
 
 
 # --- what was sent ------------------------------------------------------------------------

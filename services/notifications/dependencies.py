@@ -5,8 +5,14 @@ Settings (nameko config keys, filled from the environment by config.yaml):
   `SMTP_USERNAME` and `SMTP_PASSWORD` (no sign-in when empty), `SMTP_STARTTLS` (1 to
   upgrade the connection), `SMTP_TIMEOUT_SECONDS` (10): the mail server;
 - `PUBLIC_URL` (http://127.0.0.1:8000): where the links in messages point (the gateway's web
-  pages).
+  pages);
+- `NOTIFICATIONS_TIMER_SECONDS` (30): how often the timer looks for reminders due and
+  messages left pending; `NOTIFICATIONS_DAY_BEFORE_SECONDS` (24 h before a break),
+  `NOTIFICATIONS_APPROVAL_WAITED_SECONDS` (24 h after a spend began to wait) and
+  `NOTIFICATIONS_APPROVAL_EXPIRING_SECONDS` (12 h before its approval expires): when the
+  reminders come.
 """
+import datetime
 import email.utils
 import logging
 import smtplib
@@ -86,3 +92,20 @@ class Senders(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.delivery
+
+
+class ReminderSettings(DependencyProvider):
+    """The worker gets `domain.ReminderTimes`."""
+
+    def setup(self):
+        config = self.container.config
+
+        def seconds(key, default):
+            return datetime.timedelta(seconds=setting(config, key, default, float))
+        self.times = domain.ReminderTimes(
+            day_before=seconds("NOTIFICATIONS_DAY_BEFORE_SECONDS", 24 * 3600),
+            approval_waited=seconds("NOTIFICATIONS_APPROVAL_WAITED_SECONDS", 24 * 3600),
+            approval_expiring=seconds("NOTIFICATIONS_APPROVAL_EXPIRING_SECONDS", 12 * 3600))
+
+    def get_dependency(self, worker_ctx):
+        return self.times

@@ -25,6 +25,13 @@ FAMILY = "family"  # the family whose booking it is (the payload's family_id)
 PROVIDER = "provider"  # every account of the offer's provider (provider_id)
 OFFICERS = "officers"  # every officer of the family's council (council)
 
+# This service's own occasions: its timer's (service.py), each once per booking.
+DAY_BEFORE = "day_before"  # the day before the break
+APPROVAL_WAITED = "approval_waited"  # a spend has waited a day for an officer
+APPROVAL_EXPIRING = "approval_expiring"  # a spend's approval expires soon
+APPROVAL_REMINDERS = (APPROVAL_WAITED, APPROVAL_EXPIRING)
+REMINDERS = (DAY_BEFORE,) + APPROVAL_REMINDERS
+
 
 @dataclasses.dataclass(frozen=True)
 class Message:
@@ -43,6 +50,10 @@ MESSAGES = (
     Message(bookings.BOOKING_CANCELLED, FAMILY, "booking_cancelled"),
     Message(bookings.BOOKING_CANCELLED, PROVIDER, "booking_cancelled_provider"),
     Message(bookings.BOOKING_EXPIRED, FAMILY, "booking_expired"),
+    Message(DAY_BEFORE, FAMILY, "reminder_family"),
+    Message(DAY_BEFORE, PROVIDER, "reminder_provider"),
+    Message(APPROVAL_WAITED, OFFICERS, "approval_reminder"),
+    Message(APPROVAL_EXPIRING, OFFICERS, "approval_expiring"),
 )
 
 
@@ -151,3 +162,39 @@ def occasion_id(occasion, booking_id):
     and a repeat finds its messages recorded."""
     return "{}:{}".format(occasion, booking_id)
 
+
+
+# --- the timer's occasions ------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class ReminderTimes:
+    """When the timer's occasions come (settings: dependencies.py)."""
+    day_before: datetime.timedelta  # before the break starts
+    approval_waited: datetime.timedelta  # after the spend began to wait
+    approval_expiring: datetime.timedelta  # before the approval expires
+
+
+def reminders_of(occasion, fact, occurred_at, times):
+    """{reminder occasion: when it is due} that an event about a booking schedules: a
+    confirmed booking its day-before reminders, a spend waiting for an officer its two
+    reminders (the first only if it comes before the second)."""
+    if occasion == bookings.BOOKING_CONFIRMED and fact.get("slot_start"):
+        return {DAY_BEFORE: fact["slot_start"] - times.day_before}
+    if occasion == bookings.BOOKING_AWAITING_APPROVAL:
+        expiring = fact["approval_deadline"] - times.approval_expiring
+        waited = occurred_at + times.approval_waited
+        due = {APPROVAL_EXPIRING: expiring}
+        if waited < expiring:
+            due[APPROVAL_WAITED] = waited
+        return due
+    return {}
+
+
+def reminders_ended_by(occasion):
+    """The reminders an event makes pointless: a decision ends the approval's, an undone
+    booking all of them."""
+    if occasion == bookings.BOOKING_CONFIRMED:
+        return APPROVAL_REMINDERS
+    if occasion in bookings.ENDED:
+        return REMINDERS
+    return ()

@@ -30,13 +30,16 @@ def provider_approved(service, event):
 # --- occasions: record what is to be said, then say it --------------------------------------
 
 def tell(service, event):
-    """The messages the event calls for (domain.MESSAGES), recorded, then sent; the event is
-    acknowledged once they are (a failed send fails the handler: it is tried again)."""
+    """The messages the event calls for (domain.MESSAGES), recorded with the reminders it
+    schedules or ends, then sent; the event is acknowledged once they are (a failed send
+    fails the handler: it is tried again)."""
     fact = payloads.load(event)
     occasion = event["event_type"]
     occasion_id = domain.occasion_id(occasion, fact["booking_id"])
     with service.db.unit_of_work() as uow:
         application.record(uow, occasion, occasion_id, fact, service.delivery, utcnow())
+        application.schedule(uow, occasion, fact, event["payload"],
+                             payloads.occurred_at(event), service.reminder_times, utcnow())
     application.deliver(service.db, service.delivery, occasion_id, utcnow)
 
 
@@ -46,6 +49,7 @@ EVENT_HANDLERS = {
     (providers.SERVICE, providers.PROVIDER_APPROVED): provider_approved,
     (bookings.SERVICE, bookings.BOOKING_REQUESTED): tell,
     (budgets.SERVICE, budgets.APPROVAL_REQUIRED): tell,
+    (bookings.SERVICE, bookings.BOOKING_AWAITING_APPROVAL): tell,  # schedules reminders
     (bookings.SERVICE, bookings.BOOKING_CONFIRMED): tell,
     (bookings.SERVICE, bookings.BOOKING_REJECTED): tell,
     (bookings.SERVICE, bookings.BOOKING_CANCELLED): tell,

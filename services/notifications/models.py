@@ -84,6 +84,18 @@ sa.Index("ix_sent_messages_recipient", sent_messages.c.recipient_id, sent_messag
          sent_messages.c.id)
 sa.Index("ix_sent_messages_pending", sent_messages.c.status, sent_messages.c.created_at)
 
+# The timer's occasions, scheduled by bookings' events and claimed when due (SKIP LOCKED);
+# one row per occasion and booking, `done_at` set once said or made pointless.
+reminders = sa.Table(
+    "reminders", Base.metadata,
+    sa.Column("occasion", sa.String(32), primary_key=True),
+    sa.Column("booking_id", sa.String(64), primary_key=True),
+    sa.Column("due_at", UtcDateTime, nullable=False),
+    sa.Column("fact", sa.JSON, nullable=False),  # the event's payload, as it came
+    sa.Column("done_at", UtcDateTime, nullable=True),
+)
+sa.Index("ix_reminders_due", reminders.c.done_at, reminders.c.due_at)
+
 Base.registry.map_imperatively(domain.Recipient, recipients)
 Base.registry.map_imperatively(domain.SentMessage, sent_messages, properties={
     "to": sent_messages.c.to_address})

@@ -70,6 +70,7 @@ def words(language, facts, base_url):
         "contact": contact or fmt.gettext("on the booking page"),
         "places": facts.get("places") or 1,
         "amount": fmt.money(facts.get("amount_pence")),
+        "deadline": fmt.when(facts.get("approval_deadline")),
         "reasons": [fmt.label(labels.APPROVAL_REASONS, reason)
                     for reason in facts.get("reasons") or ()],
         "reason": fmt.label(labels.BOOKING_REASONS, facts.get("reason")) or "",

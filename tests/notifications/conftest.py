@@ -2,6 +2,7 @@
 fresh vhost (tests/gateway's harness), the notifications service as a process of its own (so
 a test can SIGKILL it), and a real SMTP server (aiosmtpd) keeping what it receives in a
 Maildir the tests read."""
+import datetime
 import email
 import email.policy
 import mailbox
@@ -38,7 +39,11 @@ class Notified:
             "SMTP_HOST": mail.host, "SMTP_PORT": str(mail.port),
             "SMTP_FROM": "Seibiant <seibiant@example.org>", "PUBLIC_URL": "http://seibiant.test",
             "OUTBOX_SWEEP_SECONDS": "0.2", "NOTIFICATIONS_EVENT_MAX_ATTEMPTS": "12",
-            "NOTIFICATIONS_EVENT_RETRY_BACKOFF_MS": "200"}
+            "NOTIFICATIONS_EVENT_RETRY_BACKOFF_MS": "200",
+            # the timer looks often; a waiting spend's reminders come 1 s and 3 s after it
+            # begins to wait (bookings' approval timeout is 72 h here)
+            "NOTIFICATIONS_TIMER_SECONDS": "0.3", "NOTIFICATIONS_APPROVAL_WAITED_SECONDS": "1",
+            "NOTIFICATIONS_APPROVAL_EXPIRING_SECONDS": str(72 * 3600 - 3)}
         self.notifications = None
         self.parsed = {}  # the mail read so far, by its file's key
 
@@ -96,13 +101,13 @@ class Notified:
         provider.profile = profile
         return provider
 
-    def slot(self, provider, council, capacity=50, price=4000, day=12):
+    def slot(self, provider, council, capacity=50, price=4000, day=12, start=None):
         offer = provider.post("/offers", {
             "title": "Bwthyn " + uuid.uuid4().hex[:6], "category": "overnight_stay",
             "price_pence": price, "region": council, "accessibility": [],
             "supports_needs": [], "description": "A cottage."})
-        start = "2031-06-{:02d}T10:00:00+00:00".format(day)
-        end = "2031-06-{:02d}T10:00:00+00:00".format(day + 1)
+        start = start or "2031-06-{:02d}T10:00:00+00:00".format(day)
+        end = (datetime.datetime.fromisoformat(start) + datetime.timedelta(days=1)).isoformat()
         slots = provider.post("/offers/{}/slots".format(offer["id"]), {"slots": [
             {"start": start, "end": end, "capacity": capacity}]})["items"]
         return offer, slots[0]

@@ -18,11 +18,12 @@ def person(**changes):
         mobile="07700 900982", notify_by=["email", "sms"], changed_at=NOW), **changes))
 
 
-def test_every_line_of_the_table_has_its_template_and_an_event_that_is_heard():
+def test_every_line_of_the_table_has_its_template_and_an_occasion_that_comes():
     heard = {event_type for _producer, event_type in EVENT_HANDLERS}
     for message in domain.MESSAGES:
         assert os.path.exists(os.path.join(templates.TEMPLATES_DIR, message.template + ".txt"))
-        assert message.occasion in heard and message.occasion in payloads.PAYLOADS
+        assert message.occasion in domain.REMINDERS or (
+            message.occasion in heard and message.occasion in payloads.PAYLOADS)
         assert message.audience in (domain.FAMILY, domain.PROVIDER, domain.OFFICERS)
 
 
@@ -66,7 +67,7 @@ FACTS = {"booking_id": "abcdef1234567890", "title": "Seaside cottage",
          "provider_name": "Hafan", "contact_email": "hafan@example.org", "places": 2,
          "amount_pence": 12000, "reasons": ["over_auto_approve_limit"], "reason": "declined",
          "officer_reason": "Too far", "family_name": "Teulu Jones", "cancelled_by": "provider",
-         "category": "overnight_stay"}
+         "category": "overnight_stay", "approval_deadline": "2031-06-04T09:00:00+00:00"}
 
 
 @pytest.mark.parametrize("template", sorted({m.template for m in domain.MESSAGES}))
@@ -79,3 +80,31 @@ def test_every_message_reads_in_english_and_in_welsh_with_no_english_left(templa
                      if line and not line.startswith("http")}
     assert not english_lines & set(welsh.body.splitlines())
     assert english.subject != welsh.subject
+
+
+TIMES = domain.ReminderTimes(day_before=datetime.timedelta(hours=24),
+                             approval_waited=datetime.timedelta(hours=24),
+                             approval_expiring=datetime.timedelta(hours=12))
+
+
+def test_a_confirmed_booking_is_reminded_the_day_before_and_a_waiting_spend_twice():
+    start = NOW + datetime.timedelta(days=5)
+    assert domain.reminders_of("booking_confirmed", {"slot_start": start}, NOW, TIMES) == {
+        domain.DAY_BEFORE: start - datetime.timedelta(hours=24)}
+    deadline = NOW + datetime.timedelta(hours=72)
+    assert domain.reminders_of("booking_awaiting_approval", {"approval_deadline": deadline},
+                               NOW, TIMES) == {
+        domain.APPROVAL_WAITED: NOW + datetime.timedelta(hours=24),
+        domain.APPROVAL_EXPIRING: deadline - datetime.timedelta(hours=12)}
+    # a short approval window: the warning alone
+    short = NOW + datetime.timedelta(hours=30)
+    assert set(domain.reminders_of("booking_awaiting_approval", {"approval_deadline": short},
+                                   NOW, TIMES)) == {domain.APPROVAL_EXPIRING}
+    assert domain.reminders_of("booking_requested", {}, NOW, TIMES) == {}
+
+
+def test_a_decision_ends_the_approvals_reminders_and_an_undone_booking_all():
+    assert domain.reminders_ended_by("booking_confirmed") == domain.APPROVAL_REMINDERS
+    for ended in ("booking_rejected", "booking_cancelled", "booking_expired"):
+        assert domain.reminders_ended_by(ended) == domain.REMINDERS
+    assert domain.reminders_ended_by("booking_requested") == ()

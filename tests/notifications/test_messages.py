@@ -1,6 +1,8 @@
 """People are told what happened to a booking, by email, in their own language: a real SMTP
 server (aiosmtpd) receives the mail, sent by the notifications service (a process) from the
 events of the real services."""
+import datetime
+
 import pytest
 
 from gateway.web.rendering import booking_reference
@@ -126,3 +128,40 @@ def test_a_bad_address_or_number_is_refused_naming_the_field(notified, council):
         "username": "bad-mobile-provider", "password": "correct-horse-battery",
         "name": "Bad", "kind": "short_break", "regions": [council], "mobile": "12"})
     assert set(answer.json()["errors"]) == {"mobile"}
+
+
+def test_the_day_before_the_family_is_reminded_and_the_provider_told_who_is_coming(
+        notified, council):
+    officer = notified.officer(council)
+    family_address = address("family")
+    family = notified.family(officer, family_address)
+    provider_address = address("provider")
+    provider = notified.provider(officer, council, provider_address)
+    tomorrow = (datetime.datetime.now(datetime.timezone.utc)
+                + datetime.timedelta(hours=20)).replace(microsecond=0).isoformat()
+    _offer, slot = notified.slot(provider, council, start=tomorrow)
+    booking = notified.book(family, slot)
+    family.wait_for_booking(booking["id"], ("confirmed",))
+    reference = booking_reference(booking["id"])
+    [reminder] = notified.wait_for_mail(family_address, "Your break is tomorrow")
+    assert "Booking reference: " + reference in text_of(reminder)
+    [coming] = notified.wait_for_mail(provider_address, "Who is coming tomorrow: " + reference)
+    assert family.display_name + " is coming tomorrow: 1 place." in text_of(coming)
+
+
+def test_officers_are_reminded_of_a_waiting_spend_and_warned_before_it_expires(
+        notified, council):
+    officer_address = address("officer")
+    officer = notified.officer(council, officer_address)
+    family = notified.family(officer, address("family"), budget_limit=1000)
+    provider = notified.provider(officer, council)
+    _offer, slot = notified.slot(provider, council, price=4000)
+    booking = notified.book(family, slot)
+    family.wait_for_booking(booking["id"], ("awaiting_approval",))
+    [waited] = notified.wait_for_mail(officer_address, "A spend has waited a day")
+    assert family.display_name + " asked a day ago to spend £40.00" in text_of(waited)
+    [expiring] = notified.wait_for_mail(officer_address, "approval expires soon")
+    in_three_days = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
+    assert "If nobody decides by" in text_of(expiring)
+    assert in_three_days.strftime("%B") in text_of(expiring)  # when it expires, in words
+
