@@ -125,7 +125,8 @@ def record(uow, occasion, occasion_id, fact, delivery, now):
                 uow.session.add(SentMessage(
                     id=uuid.uuid4().hex, occasion_id=occasion_id,
                     recipient_id=recipient.account_id, channel=channel, to=address,
-                    subject=rendered.subject, body=rendered.body,
+                    subject=rendered.subject,
+                    body=rendered.body if channel == domain.EMAIL else rendered.text_message,
                     html=rendered.html if channel == domain.EMAIL else None,
                     language=recipient.language, event_type=occasion,
                     template=line.template, booking_id=fact.get("booking_id"),

@@ -10,7 +10,10 @@ Settings (nameko config keys, filled from the environment by config.yaml):
   messages left pending; `NOTIFICATIONS_DAY_BEFORE_SECONDS` (24 h before a break),
   `NOTIFICATIONS_APPROVAL_WAITED_SECONDS` (24 h after a spend began to wait) and
   `NOTIFICATIONS_APPROVAL_EXPIRING_SECONDS` (12 h before its approval expires): when the
-  reminders come.
+  reminders come;
+- `NOTIFY_API_KEY` (none: text messages are off, and the start-up log says so),
+  `NOTIFY_SMS_TEMPLATE_ID` (a GOV.UK Notify text message template whose whole content is
+  `((message))`), `NOTIFY_BASE_URL` (Notify's API): text messages through GOV.UK Notify.
 """
 import datetime
 import email.utils
@@ -18,9 +21,12 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
+import requests
 from nameko.extensions import DependencyProvider
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
 
-from seibiant_common.config import flag, setting
+from seibiant_common.config import StartupRefused, flag, setting
 
 from . import domain
 
@@ -56,6 +62,21 @@ class Mailer:
             smtp.send_message(mail)
 
 
+class TextMessages:
+    """Text messages through GOV.UK Notify: one template that says `((message))`, our words
+    in it; Notify's `reference` is the message's id, the same for every attempt."""
+
+    errors = (APIError, requests.RequestException)
+
+    def __init__(self, client, template_id):
+        self.client, self.template_id = client, template_id
+
+    def send(self, message):
+        self.client.send_sms_notification(
+            phone_number=message.to, template_id=self.template_id,
+            personalisation={"message": message.body}, reference=message.message_id)
+
+
 class Delivery:
     """What the use cases need to send: a sender per channel, and the words' settings."""
 
@@ -83,8 +104,19 @@ class Senders(DependencyProvider):
             starttls=flag(setting(config, "SMTP_STARTTLS", "0", str)),
             timeout=setting(config, "SMTP_TIMEOUT_SECONDS", 10.0, float))
         senders = {domain.EMAIL: mailer}
-        log.info("notifications: email through %s:%s; text messages are off (no "
-                 "NOTIFY_API_KEY)", mailer.host, mailer.port)
+        api_key = setting(config, "NOTIFY_API_KEY", "", str)
+        if api_key:
+            template_id = setting(config, "NOTIFY_SMS_TEMPLATE_ID", "", str)
+            if not template_id:
+                raise StartupRefused("NOTIFY_API_KEY is set without NOTIFY_SMS_TEMPLATE_ID "
+                                     "(a Notify text message template saying ((message)))")
+            senders[domain.SMS] = TextMessages(NotificationsAPIClient(
+                api_key, base_url=setting(config, "NOTIFY_BASE_URL",
+                                          "https://api.notifications.service.gov.uk", str),
+                timeout=setting(config, "SMTP_TIMEOUT_SECONDS", 10.0, float)), template_id)
+        log.info("notifications: email through %s:%s; text messages %s", mailer.host,
+                 mailer.port, "through GOV.UK Notify" if domain.SMS in senders
+                 else "are off (no NOTIFY_API_KEY)")
         self.delivery = Delivery(senders, setting(config, "PUBLIC_URL",
                                                   "http://127.0.0.1:8000", str),
                                  email.utils.parseaddr(sender)[1].rpartition("@")[2]

@@ -37,6 +37,14 @@ class Rendered:
     body: str
     html: str
 
+    @property
+    def text_message(self):
+        """A text message says what happened and where to read more: the subject and the
+        body's first link."""
+        link = next((line for line in self.body.splitlines()
+                     if line.startswith(("http://", "https://"))), None)
+        return "{}\n{}".format(self.subject, link) if link else self.subject
+
 
 def render(template, language, facts, base_url):
     """The message `template` says of `facts` (what application.facts gathers), in

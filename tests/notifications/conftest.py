@@ -4,10 +4,14 @@ a test can SIGKILL it), and a real SMTP server (aiosmtpd) keeping what it receiv
 Maildir the tests read."""
 import datetime
 import email
+import http.server
+import json
+import threading
 import email.policy
 import mailbox
 import uuid
 
+import jwt
 import pytest
 from nameko.exceptions import RpcTimeout
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -23,13 +27,65 @@ from services.providers.service import ProvidersService
 from ..gateway.conftest import ADMIN_PASSWORD, start_system, stop_system
 
 PASSWORD = "correct-horse-battery"
+NOTIFY_SERVICE_ID = str(uuid.uuid4())
+NOTIFY_SECRET = str(uuid.uuid4())
+NOTIFY_API_KEY = "seibiant_test-{}-{}".format(NOTIFY_SERVICE_ID, NOTIFY_SECRET)
+NOTIFY_TEMPLATE_ID = str(uuid.uuid4())
+
+
+class FakeNotify(http.server.ThreadingHTTPServer):
+    """A local HTTP server speaking GOV.UK Notify's send-a-text-message endpoint as its API
+    documentation says it (`POST /v2/notifications/sms`, a JWT signed with the API key's
+    secret whose `iss` is the service id; 201 with the notification): it keeps every text
+    message it accepted."""
+
+    def __init__(self):
+        self.received = []
+        super().__init__(("127.0.0.1", 0), NotifyHandler)
+        self.url = "http://127.0.0.1:{}".format(self.server_address[1])
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class NotifyHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass  # quiet
+
+    def answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+        try:
+            claims = jwt.decode(token, NOTIFY_SECRET, algorithms=["HS256"])
+            assert scheme == "Bearer" and claims["iss"] == NOTIFY_SERVICE_ID
+        except (jwt.InvalidTokenError, AssertionError, KeyError):
+            return self.answer(403, {"status_code": 403, "errors": [
+                {"error": "AuthError", "message": "Invalid token"}]})
+        if self.path != "/v2/notifications/sms" or not body.get("phone_number") \
+                or body.get("template_id") != NOTIFY_TEMPLATE_ID:
+            return self.answer(400, {"status_code": 400, "errors": [
+                {"error": "BadRequestError", "message": "Template not found"}]})
+        self.server.received.append(body)
+        notification_id = str(uuid.uuid4())
+        self.answer(201, {
+            "id": notification_id, "reference": body.get("reference"),
+            "content": {"body": body["personalisation"]["message"], "from_number": "GOVUK"},
+            "uri": "{}/v2/notifications/{}".format(self.server.url, notification_id),
+            "template": {"id": NOTIFY_TEMPLATE_ID, "version": 1, "uri": "{}/v2/template/{}"
+                         .format(self.server.url, NOTIFY_TEMPLATE_ID)}})
 
 
 class Notified:
     """The system, its mail server and its notifications process."""
 
-    def __init__(self, live, mail, amqp_uri, directory):
-        self.live, self.mail, self.amqp_uri = live, mail, amqp_uri
+    def __init__(self, live, mail, amqp_uri, directory, notify):
+        self.live, self.mail, self.amqp_uri, self.notify = live, mail, amqp_uri, notify
         self.base_url = live.api.base_url
         self.anonymous = Client(self.base_url)
         self.admin = self.anonymous.signed_in("admin", ADMIN_PASSWORD)
@@ -43,7 +99,10 @@ class Notified:
             # the timer looks often; a waiting spend's reminders come 1 s and 3 s after it
             # begins to wait (bookings' approval timeout is 72 h here)
             "NOTIFICATIONS_TIMER_SECONDS": "0.3", "NOTIFICATIONS_APPROVAL_WAITED_SECONDS": "1",
-            "NOTIFICATIONS_APPROVAL_EXPIRING_SECONDS": str(72 * 3600 - 3)}
+            "NOTIFICATIONS_APPROVAL_EXPIRING_SECONDS": str(72 * 3600 - 3),
+            # text messages to a local server that speaks GOV.UK Notify's API
+            "NOTIFY_API_KEY": NOTIFY_API_KEY, "NOTIFY_SMS_TEMPLATE_ID": NOTIFY_TEMPLATE_ID,
+            "NOTIFY_BASE_URL": notify.url}
         self.notifications = None
         self.parsed = {}  # the mail read so far, by its file's key
 
@@ -76,9 +135,10 @@ class Notified:
                                           council=council))
         return self.anonymous.signed_in(username, PASSWORD)
 
-    def family(self, officer, email_address=None, language="en", budget_limit=100000):
+    def family(self, officer, email_address=None, language="en", budget_limit=100000,
+               mobile=None):
         username = unique("family")
-        officer.post("/families", dict(contact(email_address), username=username,
+        officer.post("/families", dict(contact(email_address, mobile), username=username,
                                        password=PASSWORD, display_name="Teulu " + username,
                                        language=language))
         family = self.anonymous.signed_in(username, PASSWORD)
@@ -141,8 +201,9 @@ def unique(name):
     return "{}-{}".format(name, uuid.uuid4().hex[:8])
 
 
-def contact(email_address):
-    return {"email": email_address} if email_address else {}
+def contact(email_address, mobile=None):
+    given = {"email": email_address, "mobile": mobile}
+    return {key: value for key, value in given.items() if value}
 
 
 def address(name):
@@ -163,12 +224,13 @@ def notified(rabbitmq, tmp_path_factory):
     queues must be there before there is anything to tell)."""
     directory = tmp_path_factory.mktemp("notified")
     mail = MailSink(str(directory / "mail"), port=sandbox.free_port()).start()
+    notify = FakeNotify()
     try:
         with sandbox.vhost("seibiant-notify") as amqp_uri:
             # notifications as a process of its own, not in-process with the others
             live = start_system(amqp_uri, directory, services=(
                 BudgetsService, ProvidersService, BookingsService))
-            system = Notified(live, mail, amqp_uri, directory)
+            system = Notified(live, mail, amqp_uri, directory, notify)
             try:
                 system.start_notifications()
                 yield system
@@ -178,3 +240,4 @@ def notified(rabbitmq, tmp_path_factory):
                 stop_system(live)
     finally:
         mail.stop()
+        notify.shutdown()

@@ -165,3 +165,28 @@ def test_officers_are_reminded_of_a_waiting_spend_and_warned_before_it_expires(
     assert "If nobody decides by" in text_of(expiring)
     assert in_three_days.strftime("%B") in text_of(expiring)  # when it expires, in words
 
+
+
+def test_a_family_that_gave_a_mobile_gets_a_text_message_through_gov_uk_notify(
+        notified, council):
+    officer = notified.officer(council)
+    mobile = "07700 900{:03d}".format(len(notified.notify.received) % 1000)
+    family = notified.family(officer, address("family"), mobile=mobile, language="cy")
+    assert family.get("/me")["notify_by"] == ["email", "sms"]
+    provider = notified.provider(officer, council)
+    _offer, slot = notified.slot(provider, council)
+    booking = notified.book(family, slot)
+    family.wait_for_booking(booking["id"], ("confirmed",))
+    reference = booking_reference(booking["id"])
+    [text] = wait_until(lambda: [m for m in notified.notify.received
+                                 if m["phone_number"] == mobile and reference in
+                                 m["personalisation"]["message"]], 30, message="the text")
+    assert text["personalisation"]["message"] == (
+        "Mae eich archeb wedi'i chadarnhau: {}\nhttp://seibiant.test/bookings/{}".format(
+            reference, booking["id"]))
+    assert text["reference"].startswith("<")  # the message's own id, every attempt alike
+    sent = wait_until(lambda: [m for m in family.get("/me/notifications")["items"]
+                               if m["channel"] == "sms" and m["status"] == "sent"
+                               and m["event_type"] == "booking_confirmed"], 30,
+                      message="the text marked sent")
+    assert sent[0]["to"] == mobile
