@@ -184,8 +184,13 @@ class MailSink:
         with socket.create_connection((self.host, self.port), timeout=1):
             return True
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """Asks it to stop, without waiting (`stop` waits)."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
+
+    def stop(self) -> None:
+        self.terminate()
+        if self.process is not None:
             self.process.wait(10)
         self.process = None

@@ -110,6 +110,8 @@ def main():
         if not stopping:
             stopping.append(True)
             print("\nStopping Seibiant...")
+            if sink is not None:
+                sink.terminate()  # alongside the services, not after them
             killed = stop_all(processes)
             if sink is not None:
                 sink.stop()
