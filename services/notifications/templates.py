@@ -65,14 +65,16 @@ def words(language, facts, base_url):
     booking_id = facts.get("booking_id")
     title = (facts.get("title_cy") if language == "cy" else None) or facts.get("title")
     region = (facts.get("region") or "").replace("-", " ").title()
+    # booking_requested names the break's times as budgets reads them
+    start = facts.get("slot_start") or facts.get("break_start")
+    end = facts.get("slot_end") or facts.get("break_end")
     contact = ", ".join(value for value in (facts.get("contact_email"),
                                              facts.get("contact_phone")) if value)
     return {
         "reference": booking_reference(booking_id) if booking_id else "",
         "offer": title or fmt.label(labels.CATEGORIES, facts.get("category")) or "",
         "category": fmt.label(labels.CATEGORIES, facts.get("category")) or "",
-        "when": fmt.span(facts["slot_start"], facts["slot_end"])
-        if facts.get("slot_start") and facts.get("slot_end") else "",
+        "when": fmt.span(start, end) if start and end else "",
         "where": ", ".join(part for part in (facts.get("provider_name"), region) if part),
         "provider": facts.get("provider_name") or "",
         "contact": contact or fmt.gettext("on the booking page"),

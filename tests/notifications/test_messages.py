@@ -45,6 +45,7 @@ def test_a_welsh_family_gets_its_confirmation_in_welsh_and_the_provider_its_new_
 
     [received] = notified.wait_for_mail(family_address, "Mae eich cais i archebu gennym")
     assert received["Message-ID"] != confirmation["Message-ID"]
+    assert "Pryd: Dydd Iau 12 Mehefin 2031, 11:00" in text_of(received)
 
     # what was sent, newest first, paged like every list
     notified.wait_for_mail(family_address, "Mae eich cais i archebu gennym")
