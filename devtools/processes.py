@@ -151,3 +151,39 @@ def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.0
             last_error = error
         time.sleep(interval)
     raise TimeoutError("timed out waiting for {} (last error: {!r})".format(message, last_error))
+
+
+class MailSink:
+    """A local SMTP server (aiosmtpd, as a process) that keeps each message it receives as a
+    file of a Maildir under `folder` (`new/`): `make run`'s mail, and the tests' mail server,
+    which they stop and start again to see a mail server go away."""
+
+    def __init__(self, folder: str, host: str = "127.0.0.1", port: int = 8025) -> None:
+        self.folder, self.host, self.port = folder, host, port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "MailSink":
+        # not the folder itself: aiosmtpd makes the Maildir (new/, cur/, tmp/) only if absent
+        os.makedirs(os.path.dirname(os.path.abspath(self.folder)), exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", "{}:{}".format(self.host, self.port),
+             "-c", "aiosmtpd.handlers.Mailbox", self.folder],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, process_group=0)
+        wait_until(self.answers, 15, message="the mail sink on {}:{}".format(self.host,
+                                                                            self.port))
+        return self
+
+    def answers(self) -> bool:
+        with socket.create_connection((self.host, self.port), timeout=1):
+            return True
+
+    def terminate(self) -> None:
+        """Asks it to stop, without waiting (`stop` waits)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def stop(self) -> None:
+        self.terminate()
+        if self.process is not None:
+            self.process.wait(10)
+        self.process = None

@@ -5,3 +5,4 @@ CREATE DATABASE bookings;
 CREATE DATABASE insight;
 CREATE DATABASE families;
 CREATE DATABASE gateway;
+CREATE DATABASE notifications;

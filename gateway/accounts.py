@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from seibiant_common.contracts import gateway as events
+from seibiant_common.contracts import payloads
 from seibiant_common.paging import keyset_page
 from seibiant_common.types import UtcDateTime, utcnow
 
@@ -38,8 +40,19 @@ def user_dict(user):
         "id": user.id, "username": user.username, "role": user.role, "council": user.council,
         "display_name": user.display_name, "needs": list(user.needs or []),
         "provider_id": user.provider_id, "language": user.language,
-        "organisation": user.organisation, "created_at": user.created_at,
+        "organisation": user.organisation, "email": user.email, "mobile": user.mobile,
+        "notify_by": list(user.notify_by or []), "created_at": user.created_at,
     }
+
+
+def announce(uow, user):
+    """account_details_changed, in the transaction of the change: what notifications keeps
+    of the person (docs/contracts.md). `user` is a `user_dict`."""
+    payloads.emit(uow, events.ACCOUNT_DETAILS_CHANGED, {
+        "account_id": user["id"], "role": user["role"], "council": user["council"],
+        "provider_id": user["provider_id"], "display_name": user["display_name"],
+        "language": user["language"], "email": user["email"], "mobile": user["mobile"],
+        "notify_by": user["notify_by"], "changed_at": utcnow()}, user["id"])
 
 
 def actor_of(user):
@@ -68,10 +81,16 @@ def credentials(session, username):
     return tuple(row) if row else None
 
 
+def default_channels(email, mobile):
+    """What a new account is told by: each address it was given (PATCH /me changes it)."""
+    return [channel for channel, address in (("email", email), ("sms", mobile)) if address]
+
+
 def create_user(session, password_hash, created_by, referral=None, **fields):
     """The new user; with `referral` ({organisation, referred_by, consent_statement}) a
     carer, and their referral recorded in the same transaction."""
     now = utcnow()
+    fields.setdefault("notify_by", default_channels(fields.get("email"), fields.get("mobile")))
     if session.execute(sa.select(User.id).where(User.username == fields["username"])).first():
         raise UsernameTaken()
     user = User(id=uuid.uuid4().hex, password_hash=password_hash, created_at=now,
@@ -186,15 +205,22 @@ def link_provider(session, user_id, provider_id):
     user = session.get(User, user_id)
     user.provider_id = provider_id
     user.updated_at = utcnow()
+    return user_dict(user)
 
 
 def delete_user(session, user_id):
     session.execute(sa.delete(User).where(User.id == user_id))
 
 
-def set_language(session, user_id, language):
+UPDATABLE = ("language", "email", "mobile", "notify_by")
+
+
+def update_user(session, user_id, **changes):
+    """Sets what the person may change of their own account (UPDATABLE)."""
     user = session.get(User, user_id)
-    user.language = language
+    for name, value in changes.items():
+        assert name in UPDATABLE, name
+        setattr(user, name, value)
     user.updated_at = utcnow()
     return user_dict(user)
 

@@ -91,15 +91,32 @@ def sign_out(service, call):
     return Response(status=204)
 
 
-@api("GET", "/me", "The caller's user record", response=s.UserSchema, tag="accounts")
+@api("GET", "/me", "The caller's user record, with their contact details",
+     response=s.MeSchema, tag="accounts")
 def me(service, call):
     return call.user
 
 
-@api("PATCH", "/me", "Change the caller's preferred language ('en' or 'cy')",
-     body=s.UpdateMeSchema, response=s.UserSchema, tag="accounts")
+@api("PATCH", "/me", "Change the caller's language ('en' or 'cy'), email, mobile or how "
+     "they are told what happens (`notify_by`)", body=s.UpdateMeSchema, response=s.MeSchema,
+     tag="accounts", description="Messages go in `language`, by each channel of "
+     "`notify_by` (`email`, `sms`; `[]` for none), each of which needs its address.")
 def update_me(service, call):
-    return service.accounts.set_language(call.actor["user_id"], call.body["language"])
+    wanted = dict(call.user, **call.body)
+    missing = {"email": "email", "sms": "mobile"}
+    lacking = [channel for channel in wanted["notify_by"] if not wanted[missing[channel]]]
+    if lacking:
+        raise errors.invalid({"notify_by": ["Give your {} first, or choose another way."
+                                            .format(missing[lacking[0]])]})
+    return service.accounts.update_user(call.actor["user_id"], **call.body)
+
+
+@api("GET", "/me/notifications", "The messages sent to the caller, newest first",
+     query=s.PageQuery, response=s.SentMessagePageSchema, tag="accounts",
+     description="Each message by each channel: `status` is `pending` until the mail "
+     "server (or GOV.UK Notify) has taken it.")
+def my_notifications(service, call):
+    return service.notifications.list_sent(call.actor, **call.query)
 
 
 @api("GET", "/users/<user_id>", "A user record: your own; an officer's families; a "
@@ -380,10 +397,11 @@ def register_provider(service, call):
     profile = dict(call.body)
     username, password = profile.pop("username"), profile.pop("password")
     display_name = profile.pop("display_name", None) or profile["name"]
+    contact = {"email": profile.pop("email"), "mobile": profile.pop("mobile")}  # the account's
     try:
         user = service.accounts.create_user(None, password, username=username,
                                          role="provider", council=None, needs=[],
-                                         display_name=display_name)
+                                         display_name=display_name, **contact)
     except accounts.UsernameTaken:
         # The same answer as a free name's, but nothing is stored: a profile without a
         # working sign-in would only wait in the officers' queue for ever.

@@ -122,7 +122,9 @@ class AccountsAccess:
             password_hash = tpool.execute(passwords.hash_password, password,
                                           self._provider.cost)
         with self._unit() as uow:
-            return accounts.create_user(uow.session, password_hash, created_by, **fields)
+            user = accounts.create_user(uow.session, password_hash, created_by, **fields)
+            accounts.announce(uow, user)
+            return user
 
     def get_user(self, user_id):
         with self._unit() as uow:
@@ -158,15 +160,18 @@ class AccountsAccess:
 
     def link_provider(self, user_id, provider_id):
         with self._unit() as uow:
-            accounts.link_provider(uow.session, user_id, provider_id)
+            accounts.announce(uow, accounts.link_provider(uow.session, user_id, provider_id))
 
     def delete_user(self, user_id):
         with self._unit() as uow:
             accounts.delete_user(uow.session, user_id)
 
-    def set_language(self, user_id, language):
+    def update_user(self, user_id, **changes):
+        """The person's own changes (language, contact details, channels), announced."""
         with self._unit() as uow:
-            return accounts.set_language(uow.session, user_id, language)
+            user = accounts.update_user(uow.session, user_id, **changes)
+            accounts.announce(uow, user)
+            return user
 
 
 class Accounts(DependencyProvider):

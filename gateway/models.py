@@ -27,6 +27,11 @@ class User(Base):
     provider_id = sa.Column(sa.String(64), nullable=True)  # providers' profile id
     organisation = sa.Column(sa.String(120), nullable=True)  # referrers' carers' centre
     language = sa.Column(sa.String(2), nullable=False, default="en")  # 'en' or 'cy'
+    # How the person is told what happens (notifications keeps its own copy, from the
+    # account_details_changed event): addresses, and the channels agreed ([]: none).
+    email = sa.Column(sa.String(254), nullable=True)
+    mobile = sa.Column(sa.String(32), nullable=True)
+    notify_by = sa.Column(sa.JSON, nullable=False, default=list)
     password_hash = sa.Column(sa.String(255), nullable=False)
     created_at = sa.Column(UtcDateTime, nullable=False)
     created_by = sa.Column(sa.String(32), nullable=True)  # None for the bootstrap admin

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from seibiant_common import cursors, times
 from seibiant_common.contracts.budgets import APPROVAL_REASONS
+from seibiant_common.contracts.gateway import CHANNELS
 from seibiant_common.contracts.families import RELATIONSHIPS
 from seibiant_common.contracts.families_payloads import ShareProfile as ShareProfileContract
 from seibiant_common import schemas as records
@@ -36,6 +37,9 @@ SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`
 ID = r"^[A-Za-z0-9_-]{1,64}$"
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
 PHONE = r"^\+?[0-9][0-9 ()-]{4,30}$"  # a UK or international number as people write it
+# A mobile a text message can reach: a UK 07 number or an international one, as people write
+# it (spaces, hyphens and brackets allowed; GOV.UK Notify reads the same forms).
+MOBILE = r"^(?:\+|00)?[0-9](?:[ ()-]?[0-9]){9,14}$"
 # C0 controls other than tab, newline and carriage return (NUL breaks PostgreSQL text).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -152,10 +156,24 @@ class LoginSchema(Strict):
     password = Text(max_length=256, min_length=1, required=True)
 
 
+def Email(**kwargs):
+    return Text(max_length=254, validate=[validate.Email(
+        error="Enter an email address in the right form, like name@example.com.")], **kwargs)
+
+
+def Mobile(**kwargs):
+    return Text(max_length=32, validate=[validate.Regexp(
+        MOBILE, error="Enter a mobile number, like 07700 900 982 or +44 7700 900 982.")],
+        **kwargs)
+
+
 class NewAccount(Strict):
     username = Username()
     password = Password()
     display_name = Text(max_length=120, min_length=1, required=True)
+    # where the person is told what happens (they choose how on PATCH /me)
+    email = Email(load_default=None)
+    mobile = Mobile(load_default=None)
 
     @post_load
     def lower_case_username(self, data, **kwargs):
@@ -195,7 +213,21 @@ class GiftedAllowanceQuery(Strict):
 
 
 class UpdateMeSchema(Strict):
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    """Any of these; `email` or `mobile` null forgets it. `notify_by` lists the channels the
+    person wants (empty: no messages), each needing its address."""
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    email = Email(allow_none=True)
+    mobile = Mobile(allow_none=True)
+    notify_by = fields.List(fields.String(validate=validate.OneOf(CHANNELS)),
+                            validate=validate.Length(max=len(CHANNELS)))
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one of language, email, mobile, notify_by.",
+                                  "_schema")
+        if len(set(data.get("notify_by", ()))) != len(data.get("notify_by", ())):
+            raise ValidationError("Name each channel once.", "notify_by")
 
 
 class CreateBudgetSchema(Strict):
@@ -524,6 +556,15 @@ class CarerSchema(UserSchema):
     verified_at = Timestamp(allow_none=True)
 
 
+class MeSchema(UserSchema):
+    """The caller's own record: with their contact details, which only they see here."""
+    email = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True)
+    notify_by = fields.List(fields.String(validate=validate.OneOf(CHANNELS)))
+
+
+
+
 class SelfReferralAnswerSchema(Schema):
     """The same whether or not the username was free (no one learns which exist)."""
     status = fields.String(required=True)
@@ -808,6 +849,20 @@ class HealthSchema(Schema):
     services = fields.List(fields.String())
 
 
+class SentMessageSchema(Schema):
+    """A message notifications sent (or is sending: `status` `pending`) to the caller."""
+    id = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    to = fields.String(required=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    event_type = fields.String(required=True)
+    booking_id = fields.String(allow_none=True)
+    sent_at = Timestamp(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(("pending", "sent")))
+
+
 UserPageSchema = page_schema_of(UserSchema)
 CarerPageSchema = page_schema_of(CarerSchema)
 BudgetPageSchema = page_schema_of(BudgetSchema)
@@ -819,3 +874,4 @@ ProfileReadPageSchema = page_schema_of(ProfileReadSchema)
 FeedbackResponsePageSchema = page_schema_of(FeedbackResponseSchema)
 ApprovalsPageSchema = page_schema_of(ApprovalsItemSchema)
 MonitoringPageSchema = page_schema_of(MonitoringSummarySchema)
+SentMessagePageSchema = page_schema_of(SentMessageSchema)

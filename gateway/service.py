@@ -15,14 +15,14 @@ from .changes import BookingWaiters, wakes_waiting_requests
 from .dependencies import Accounts, Idempotency
 # modules, not classes: `nameko run` would take any class here with entrypoints for a service
 from .web import bookings as booking_pages
-from .web import everyone, family, files, officer, provider, referrer
+from .web import everyone, family, files, messages, officer, provider, referrer
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 
 class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
                      booking_pages.BookingPages, provider.ProviderPages, officer.OfficerPages,
-                     referrer.ReferrerPages, files.Files):
+                     referrer.ReferrerPages, messages.MessagesPages, files.Files):
     name = "gateway"
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
@@ -34,6 +34,7 @@ class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
     bookings = TimedRpcProxy("bookings")
     insight = TimedRpcProxy("insight")
     families = TimedRpcProxy("families")
+    notifications = TimedRpcProxy("notifications")
     booking_waiters = BookingWaiters()
 
     @wakes_waiting_requests

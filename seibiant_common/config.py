@@ -14,6 +14,7 @@ SERVICE_MODULES = {
     "bookings": "services.bookings.service",
     "insight": "services.insight.service",
     "families": "services.families.service",
+    "notifications": "services.notifications.service",
     "gateway": "gateway.service",
 }
 

@@ -83,7 +83,8 @@ def replay(amqp_uri: str, service: str, event_id: str | None = None) -> int:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m seibiant_common.dead_letters")
     parser.add_argument("action", choices=["list", "replay"])
-    parser.add_argument("service", help="budgets, providers, bookings, families or gateway")
+    parser.add_argument("service", help="budgets, providers, bookings, insight, families, "
+                        "notifications or gateway")
     parser.add_argument("--event-id")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
     args = parser.parse_args(argv)

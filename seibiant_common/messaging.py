@@ -3,7 +3,9 @@
 nameko's own `event_handler` acknowledges and forgets a message whose handler raised. Here a
 failed message is republished to a per-handler retry queue whose per-message TTL dead-letters
 it back to the handler's queue (so it waits without blocking the messages behind it); after
-`EVENT_MAX_ATTEMPTS` attempts it goes to the service's dead-letter queue,
+`EVENT_MAX_ATTEMPTS` attempts (`<SERVICE>_EVENT_MAX_ATTEMPTS` and
+`<SERVICE>_EVENT_RETRY_BACKOFF_MS` for one service: notifications waits minutes for a mail
+server, not the saga's seconds) it goes to the service's dead-letter queue,
 `<service>.dead_letters`, where `python -m seibiant_common.dead_letters` lists and replays it.
 A message that cannot be decoded goes there at once. Either way its body travels as it came.
 """
@@ -107,8 +109,11 @@ class ReliableEventHandler(EventHandler):
     def setup(self) -> None:
         super().setup()
         config = self.container.config
-        self.max_attempts = setting(config, "EVENT_MAX_ATTEMPTS", 5, int)
-        self.backoff_ms = setting(config, "EVENT_RETRY_BACKOFF_MS", 200, int)
+        own = self.container.service_name.upper() + "_"
+        self.max_attempts = setting(config, own + "EVENT_MAX_ATTEMPTS",
+                                    setting(config, "EVENT_MAX_ATTEMPTS", 5, int), int)
+        self.backoff_ms = setting(config, own + "EVENT_RETRY_BACKOFF_MS",
+                                  setting(config, "EVENT_RETRY_BACKOFF_MS", 200, int), int)
         self.retry_queue = Queue(
             "{}.retry".format(self.queue.name), exchange=DEFAULT_EXCHANGE,
             routing_key="{}.retry".format(self.queue.name), durable=True,

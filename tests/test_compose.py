@@ -95,7 +95,7 @@ def test_the_file_interpolates_with_no_variable_set_so_the_broker_alone_can_be_s
 
 
 def test_compose_names_every_service_its_infrastructure_and_the_seed():
-    assert set(load()) == APPLICATIONS | {"rabbitmq", "postgres", "seed"}
+    assert set(load()) == APPLICATIONS | {"rabbitmq", "postgres", "mail", "seed"}
 
 
 def test_each_application_runs_its_module_against_the_compose_hosts():
@@ -126,6 +126,17 @@ def test_every_service_has_a_health_check_and_postgres_is_checked_over_tcp():
         assert check["test"][1:] == ["python", "-m", health.__name__, name]
         assert check["start_period"] and check["retries"]
     assert services["gateway"]["environment"]["GATEWAY_ADDRESS"].endswith(":8000")
+
+
+def test_notifications_send_to_the_mail_catcher_whose_page_shows_them():
+    services = load()
+    catcher = services["mail"]
+    assert "mailpit" in catcher["image"] and catcher["ports"] == ["8025:8025"]
+    env = services["notifications"]["environment"]
+    assert (env["SMTP_HOST"], env["SMTP_PORT"]) == ("mail", "1025")
+    assert env["NOTIFY_API_KEY"] == ""  # text messages off unless a key is given
+    given = load({"NOTIFY_API_KEY": "key"})["notifications"]["environment"]
+    assert given["NOTIFY_API_KEY"] == "key"
 
 
 def test_a_seed_step_fills_the_demo_data_once_the_gateway_is_healthy():

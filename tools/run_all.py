@@ -1,6 +1,7 @@
-"""`make run`: start RabbitMQ if needed, the three services and the gateway as processes
-(SEIBIANT_PROCESSES of each, one unless it says more), seed demo data on an empty system,
-and stop everything cleanly on Ctrl-C."""
+"""`make run`: start RabbitMQ if needed, a local SMTP sink (unless SMTP_HOST names a mail
+server), the four services and the gateway as processes (SEIBIANT_PROCESSES of each, one
+unless it says more), seed demo data on an empty system, and stop everything cleanly on
+Ctrl-C."""
 import os
 import secrets
 import shutil
@@ -12,8 +13,9 @@ import time
 import requests
 from kombu import Connection
 
+from seibiant_common import health
 from seibiant_common.config import DEFAULT_AMQP_URI
-from devtools.processes import (PROCESSES_SETTING, ROOT, process_counts,
+from devtools.processes import (PROCESSES_SETTING, ROOT, MailSink, process_counts,
                                 service_processes, stop_all, wait_until)
 
 DEMO_ADMIN_PASSWORD = "seibiant-demo-admin"
@@ -46,12 +48,40 @@ def ensure_broker(amqp_uri):
         "\nor point AMQP_URI at a broker you have.".format(amqp_uri))
 
 
+def start_mail_sink():
+    """The mail notifications sends, kept under var/mail/ by a local SMTP server, unless
+    SMTP_HOST points at a mail server of your own."""
+    if os.environ.get("SMTP_HOST"):
+        print("Mail goes to the SMTP server at {}:{}.".format(
+            os.environ["SMTP_HOST"], os.environ.get("SMTP_PORT", "25")))
+        return None
+    port = int(os.environ.setdefault("SMTP_PORT", "8025"))
+    os.environ["SMTP_HOST"] = "127.0.0.1"
+    sink = MailSink(os.path.join(ROOT, "var", "mail"), port=port)
+    try:
+        sink.start()
+    except TimeoutError:
+        sys.exit("The local SMTP sink did not start on 127.0.0.1:{} (is the port taken? set "
+                 "SMTP_PORT, or SMTP_HOST to a mail server).".format(port))
+    print("Mail is caught by a local SMTP sink on 127.0.0.1:{}: each message is a file in "
+          "{}/new/.".format(port, sink.folder))
+    return sink
+
+
 def gateway_url():
     return "http://{}".format(os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000"))
 
 
 def healthy():
-    return requests.get(gateway_url() + "/api/v1/health", timeout=3).status_code == 200
+    """The gateway's health (which asks the booking path's services) and notifications'
+    (which no request waits on, so the gateway does not ask it)."""
+    if requests.get(gateway_url() + "/api/v1/health", timeout=3).status_code != 200:
+        return False
+    try:
+        health.check("notifications")
+    except Exception:
+        return False
+    return True
 
 
 def main():
@@ -71,6 +101,7 @@ def main():
         os.environ["SEIBIANT_TOKEN_SECRET"] = secrets.token_urlsafe(32)
         print("SEIBIANT_TOKEN_SECRET is not set: generated one for this run.")
 
+    sink = start_mail_sink()
     processes = service_processes(counts)
     first, others = processes[:len(counts)], processes[len(counts):]
     stopping = []
@@ -79,7 +110,11 @@ def main():
         if not stopping:
             stopping.append(True)
             print("\nStopping Seibiant...")
+            if sink is not None:
+                sink.terminate()  # alongside the services, not after them
             killed = stop_all(processes)
+            if sink is not None:
+                sink.stop()
             print("Stopped." if not killed else "Stopped; killed {} (still running 15 s "
                   "after SIGTERM).".format(", ".join(killed)))
         sys.exit(0)

@@ -316,7 +316,7 @@ class Pages:
         user = self.accounts.get_user(token["user_id"])
         chosen = ctx.session.get("lang")
         if chosen and chosen != user["language"]:  # chosen before signing in: remember it
-            self.accounts.set_language(user["id"], chosen)
+            self.accounts.update_user(user["id"], language=chosen)
 
     # ---- look-ups of several audiences' pages ----------------------------------------------
 

@@ -5,7 +5,20 @@ from seibiant_common.vocabularies import CATEGORIES
 
 from . import bookings as names
 from .families_payloads import ShareProfile
-from .payload_schema import Payload, ident, moment, pence, text
+from .payload_schema import Payload, ident, moment, optional, pence, text
+
+
+class BookingFacts(Payload):
+    """What every status event after booking_requested also says of its booking (added for
+    notifications, which keeps no copy of bookings: docs/contracts.md)."""
+    family_id = optional(ident())
+    council = optional(text())
+    provider_id = optional(ident())
+    offer_id = optional(ident())
+    slot_start = optional(moment())
+    slot_end = optional(moment())
+    places = optional(fields.Integer(strict=True))
+    amount_pence = optional(pence())
 
 
 class BookingRequested(Payload):
@@ -22,30 +35,31 @@ class BookingRequested(Payload):
     category = text(validate=validate.OneOf(CATEGORIES))
     break_start = moment()
     break_end = moment()
-    # Added within schema version 1 (optional: older events lack them), for families: whose
-    # offer it is, and what of the family profile the family chose to share with them (null:
-    # nothing).
-    provider_id = fields.String(load_default=None, allow_none=True,
-                                validate=validate.Length(min=1, max=64))
+    # Added within schema version 1 (optional: older events lack them): whose offer it is
+    # (families, notifications), and what of the family profile the family chose to share
+    # with them (null: nothing).
+    provider_id = optional(ident())
+    offer_id = optional(ident())
     share_profile = fields.Nested(ShareProfile, load_default=None, allow_none=True)
 
 
-class BookingAwaitingApproval(Payload):
+class BookingAwaitingApproval(BookingFacts):
     booking_id = ident()
     approval_deadline = moment()
 
 
-class BookingOnly(Payload):
+class BookingOnly(BookingFacts):
     """booking_confirmed, booking_expired."""
     booking_id = ident()
 
 
-class BookingRejected(Payload):
+class BookingRejected(BookingFacts):
     booking_id = ident()
     reason = text()
+    officer_reason = optional(text())  # the officer's own words, when `reason` is declined
 
 
-class BookingCancelled(Payload):
+class BookingCancelled(BookingFacts):
     booking_id = ident()
     by = text()  # a user id, or `system` when the provider withdrew the slot
 

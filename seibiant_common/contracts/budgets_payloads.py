@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 from seibiant_common.vocabularies import CATEGORIES
 
 from . import budgets as names
-from .payload_schema import Payload, ident, pence, text
+from .payload_schema import Payload, ident, optional, pence, text
 
 
 class FundsHeld(Payload):
@@ -21,6 +21,9 @@ class ApprovalRequired(Payload):
     council = text()
     amount_pence = pence()
     category = text(validate=validate.OneOf(CATEGORIES))
+    # why it waits (names.APPROVAL_REASONS), and whose budget it is: for notifications
+    family_id = optional(ident())
+    reasons = optional(fields.List(fields.String()))
 
 
 class SpendDecided(Payload):

@@ -33,3 +33,10 @@ def text(**kwargs: Any) -> fields.String:
 
 def moment(**kwargs: Any) -> fields.AwareDateTime:
     return fields.AwareDateTime(required=True, **kwargs)
+
+
+def optional(field: fields.Field) -> fields.Field:
+    """A field added within schema version 1 (not required): a consumer reading an older
+    producer's event gets None."""
+    field.required, field.load_default, field.allow_none = False, None, True
+    return field

@@ -10,10 +10,12 @@ from marshmallow import Schema, ValidationError, fields
 from seibiant_common.errors import InvalidInput
 from seibiant_common.outbox import UnitOfWork
 
-from . import bookings_payloads, budgets_payloads, families_payloads, providers_payloads
+from . import (bookings_payloads, budgets_payloads, families_payloads, gateway_payloads,
+               providers_payloads)
 from .payload_schema import SCHEMA_VERSION
 
-SERVICES = (bookings_payloads, budgets_payloads, providers_payloads, families_payloads)
+SERVICES = (bookings_payloads, budgets_payloads, providers_payloads, families_payloads,
+            gateway_payloads)
 # Event names are unique across the services (tests/plumbing/test_contracts.py checks it).
 PAYLOADS = {name: schema() for service in SERVICES for name, schema in service.PAYLOADS.items()}
 

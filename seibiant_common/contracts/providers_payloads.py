@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from . import providers as names
-from .payload_schema import Payload, ident, moment, pence, text
+from .payload_schema import Payload, ident, moment, optional, pence, text
 
 
 def places() -> fields.Integer:
@@ -63,10 +63,18 @@ class SlotsPublished(Payload):
     price_pence = pence()
     region = added(text())  # the offer's area (a council slug), for insight
     slots = fields.List(fields.Nested(PublishedSlot), required=True)
+    # what a message about a booking of it names (for notifications)
+    title = optional(text())
+    title_cy = optional(text())
+    region = optional(text())
 
 
 class ProviderApproved(Payload):
     provider_id = ident()
+    # how families who booked reach it, for their confirmation (for notifications)
+    name = optional(text())
+    contact_email = optional(text())
+    contact_phone = optional(text())
 
 
 class ProviderSuspended(Payload):

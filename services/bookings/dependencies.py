@@ -15,7 +15,6 @@ Settings (nameko config keys, filled from the environment by config.yaml):
 import datetime
 
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 
 from seibiant_common.config import setting
 from seibiant_common.errors import NotFound
@@ -82,19 +81,3 @@ class TimerSchedule(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self.schedule
 
-
-class ConfiguredTimer(Timer):
-    """nameko's timer, with its interval read from the config (so tests can make it short)."""
-
-    def __init__(self, setting_key, default_seconds, **kwargs):
-        self.setting_key = setting_key
-        self.default_seconds = default_seconds
-        super().__init__(interval=default_seconds, **kwargs)
-
-    def setup(self):
-        super().setup()
-        self.interval = setting(self.container.config, self.setting_key,
-                                self.default_seconds, float)
-
-
-timer = ConfiguredTimer.decorator

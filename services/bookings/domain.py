@@ -490,17 +490,26 @@ class Booking:
             "slot_id": self.slot_id, "places": self.places, "budget_id": self.budget_id,
             "amount_pence": self.total_pence, "category": self.category,
             "break_start": self.slot_start, "break_end": self.slot_end,
-            "provider_id": self.provider_id, "share_profile": self.share_profile})
+            "provider_id": self.provider_id, "offer_id": self.offer_id,
+            "share_profile": self.share_profile})
+
+    def facts(self) -> dict[str, Any]:
+        """What every status event also says of the booking, so that a consumer that keeps
+        no copy of bookings (notifications) can tell its people: docs/contracts.md."""
+        return {"family_id": self.family_id, "council": self.council,
+                "provider_id": self.provider_id, "offer_id": self.offer_id,
+                "slot_start": self.slot_start, "slot_end": self.slot_end,
+                "places": self.places, "amount_pence": self.total_pence}
 
     def _confirm(self, now: datetime.datetime, by: str, why: str) -> Events:
         self._move(CONFIRMED, now, by, why)
-        return [Event(ev.BOOKING_CONFIRMED, {"booking_id": self.id})]
+        return [Event(ev.BOOKING_CONFIRMED, dict(self.facts(), booking_id=self.id))]
 
     def _await_approval(self, now: datetime.datetime, timeouts: Timeouts) -> Events:
         self._move(AWAITING_APPROVAL, now, BUDGETS, "the spend needs an officer's approval")
         self.approval_deadline = now + timeouts.approval
-        return [Event(ev.BOOKING_AWAITING_APPROVAL, {
-            "booking_id": self.id, "approval_deadline": self.approval_deadline})]
+        return [Event(ev.BOOKING_AWAITING_APPROVAL, dict(
+            self.facts(), booking_id=self.id, approval_deadline=self.approval_deadline))]
 
     def _reject(self, reason: str, now: datetime.datetime, by: str, why: str) -> Events:
         self._move(REJECTED, now, by, why, reason=reason)
@@ -509,8 +518,10 @@ class Booking:
     def undone_event(self) -> Event:
         """The fact that tells providers and budgets to give back what they hold for it."""
         if self.status == REJECTED:
-            return Event(ev.BOOKING_REJECTED, {"booking_id": self.id, "reason": self.reason})
+            return Event(ev.BOOKING_REJECTED, dict(self.facts(), booking_id=self.id,
+                                                   reason=self.reason,
+                                                   officer_reason=self.decline_reason))
         if self.status == EXPIRED:
-            return Event(ev.BOOKING_EXPIRED, {"booking_id": self.id})
-        return Event(ev.BOOKING_CANCELLED, {"booking_id": self.id,
-                                            "by": self.transitions[-1].by})
+            return Event(ev.BOOKING_EXPIRED, dict(self.facts(), booking_id=self.id))
+        return Event(ev.BOOKING_CANCELLED, dict(self.facts(), booking_id=self.id,
+                                                by=self.transitions[-1].by))

@@ -48,10 +48,11 @@ from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
 from seibiant_common.messaging import answering
 from seibiant_common.rpc import rpc
+from seibiant_common.timers import timer
 from seibiant_common.types import utcnow
 
 from . import application, domain, models, schemas
-from .dependencies import ProvidersSlots, SagaSettings, TimerSchedule, timer
+from .dependencies import ProvidersSlots, SagaSettings, TimerSchedule
 from .handlers import EVENT_HANDLERS
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")

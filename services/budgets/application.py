@@ -310,7 +310,9 @@ def _announce_hold(uow, hold, council):
     if approval == domain.PENDING:
         payloads.emit(uow, events.APPROVAL_REQUIRED, {
             "booking_id": hold.booking_id, "budget_id": hold.budget_id, "council": council,
-            "amount_pence": hold.amount_pence, "category": hold.category}, hold.booking_id)
+            "amount_pence": hold.amount_pence, "category": hold.category,
+            "family_id": hold.family_id, "reasons": list(hold.approval.reasons)},
+            hold.booking_id)
     elif approval == domain.APPROVED:
         _announce_decision(uow, hold)
 

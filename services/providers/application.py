@@ -111,7 +111,10 @@ def decide_provider(uow, actor, provider_id, action, reason=None):
         audit(uow, "provider", provider.id, status, actor, now, reason=reason,
               previous_status=previous)
         if status == APPROVED:
-            payloads.emit(uow, events.PROVIDER_APPROVED, {"provider_id": provider.id}, provider.id)
+            payloads.emit(uow, events.PROVIDER_APPROVED, {
+                "provider_id": provider.id, "name": provider.name,
+                "contact_email": provider.contact_email,
+                "contact_phone": provider.contact_phone}, provider.id)
         else:
             payloads.emit(uow, events.PROVIDER_SUSPENDED,
                         {"provider_id": provider.id, "reason": reason}, provider.id)
@@ -253,7 +256,8 @@ def publish_slots(uow, actor, offer_id, data):
           slot_ids=[slot.id for slot in published])
     payloads.emit(uow, events.SLOTS_PUBLISHED, {
         "offer_id": offer.id, "provider_id": offer.provider_id, "category": offer.category,
-        "price_pence": offer.price_pence, "region": offer.region,
+        "price_pence": offer.price_pence, "title": offer.title, "title_cy": offer.title_cy,
+        "region": offer.region,
         "slots": [{"id": slot.id, "start": slot.starts_at, "end": slot.ends_at,
                    "capacity": slot.capacity} for slot in published]}, offer.id)
     return {"items": [slot_view(slot) for slot in published]}

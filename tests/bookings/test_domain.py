@@ -16,6 +16,13 @@ from .factories import (
 LATER = NOW + 100 * HOUR
 
 
+def told(booking, event_type, payload):
+    """The event, with the facts every status event says of its booking (for
+    notifications), and no officer's words unless the payload gives them."""
+    extra = {"officer_reason": None} if event_type == "booking_rejected" else {}
+    return Event(event_type, dict(booking.facts(), **dict(extra, **payload)))
+
+
 def types(events):
     return [event.type for event in events]
 
@@ -36,7 +43,8 @@ def test_a_request_snapshots_the_slot_and_asks_providers_and_budgets_at_once():
         "booking_id": "b1", "family_id": "family-1", "council": "powys", "slot_id": "slot-1",
         "places": 3, "budget_id": "budget-1", "amount_pence": 4500,
         "category": "overnight_stay", "break_start": NOW + 24 * HOUR,
-        "break_end": NOW + 30 * HOUR, "provider_id": "provider-1", "share_profile": None})]
+        "break_end": NOW + 30 * HOUR, "provider_id": "provider-1", "offer_id": "offer-1",
+        "share_profile": None})]
 
 
 def test_a_request_passes_the_familys_consent_on_and_tells_it_apart_by_its_fingerprint():
@@ -103,7 +111,7 @@ def test_a_booking_is_confirmed_once_places_and_money_have_both_answered(first, 
     assert booking.missing_answers() == [{"places": "providers", "funds": "budgets"}[second]]
     events = answers[second](booking)
     assert booking.status == "confirmed" and booking.step_deadline is None
-    assert events == [Event("booking_confirmed", {"booking_id": "booking-1"})]
+    assert events == [told(booking, "booking_confirmed", {"booking_id": "booking-1"})]
     assert booking.transitions[-1].by == {"places": "providers", "funds": "budgets"}[second]
 
 
@@ -126,7 +134,7 @@ def test_a_price_changed_since_the_request_rejects_and_gives_everything_back(wai
     booking = booking_in("requested", waiting, price_pence=1500)
     events = booking.places_reserved(2000, NOW, TIMEOUTS)
     assert (booking.status, booking.reason) == ("rejected", "price_changed")
-    assert events == [Event("booking_rejected", {"booking_id": "booking-1",
+    assert events == [told(booking, "booking_rejected", {"booking_id": "booking-1",
                                                  "reason": "price_changed"})]
 
 
@@ -139,7 +147,8 @@ def test_a_refused_reservation_rejects_with_a_reason_from_the_list(reason, shown
     events = booking.reservation_refused(reason, NOW)
     assert (booking.status, booking.reason) == ("rejected", shown)
     assert shown in REJECTION_REASONS
-    assert events == [Event("booking_rejected", {"booking_id": "booking-1", "reason": shown})]
+    assert events == [told(booking, "booking_rejected",
+                           {"booking_id": "booking-1", "reason": shown})]
     assert reason in booking.transitions[-1].why
 
 
@@ -159,7 +168,7 @@ def test_a_refused_hold_rejects_and_releases_the_places(reason, shown, waiting):
 def test_an_approval_waits_with_a_deadline_and_is_then_confirmed():
     booking = booking_in("requested", FUNDS)
     events = booking.approval_required(NOW, TIMEOUTS)
-    assert [(e.type, e.payload) for e in events] == [("booking_awaiting_approval", {
+    assert events == [told(booking, "booking_awaiting_approval", {
         "booking_id": booking.id, "approval_deadline": NOW + TIMEOUTS.approval})]
     assert (booking.status, booking.approval_deadline) == (
         "awaiting_approval", NOW + TIMEOUTS.approval)
@@ -208,8 +217,8 @@ def test_a_declined_spend_rejects_declined_and_releases_everything():
     booking = booking_in("awaiting_approval")
     events = booking.spend_declined("officer-1", "not in the plan", NOW)
     assert (booking.status, booking.reason) == ("rejected", "declined")
-    assert events == [Event("booking_rejected", {"booking_id": "booking-1",
-                                                 "reason": "declined"})]
+    assert events == [told(booking, "booking_rejected", {
+        "booking_id": "booking-1", "reason": "declined", "officer_reason": "not in the plan"})]
     assert booking.decline_reason == "not in the plan"  # for the family's booking page
 
 
@@ -251,11 +260,14 @@ def test_something_taken_for_an_undone_booking_is_given_back_again(status, answe
 
 
 def test_the_undone_events_carry_the_contract_payloads():
-    assert booking_in("rejected").undone_event().payload == {
-        "booking_id": "booking-1", "reason": "sold_out"}
-    assert booking_in("cancelled").undone_event().payload == {
-        "booking_id": "booking-1", "by": "family-1"}
-    assert booking_in("expired").undone_event().payload == {"booking_id": "booking-1"}
+    facts = {"family_id": "family-1", "council": "powys", "provider_id": "provider-1",
+             "offer_id": "offer-1", "slot_start": NOW + 24 * HOUR, "slot_end": NOW + 30 * HOUR,
+             "places": 2, "amount_pence": 3000}
+    assert booking_in("rejected").undone_event().payload == dict(
+        facts, booking_id="booking-1", reason="sold_out", officer_reason=None)
+    assert booking_in("cancelled").undone_event().payload == dict(
+        facts, booking_id="booking-1", by="family-1")
+    assert booking_in("expired").undone_event().payload == dict(facts, booking_id="booking-1")
 
 
 # --- people -----------------------------------------------------------------------------
@@ -266,7 +278,7 @@ def test_the_provider_may_cancel_but_not_once_the_break_has_started():
         booking.cancel(PROVIDER, booking.slot_start)
     assert refused.value.code == "already_started"
     events = booking.cancel(PROVIDER, NOW)
-    assert events == [Event("booking_cancelled", {"booking_id": "booking-1",
+    assert events == [told(booking, "booking_cancelled", {"booking_id": "booking-1",
                                                   "by": "provider-user-1"})]
 
 
@@ -294,7 +306,8 @@ def test_a_withdrawn_slot_cancels_a_live_booking_by_the_system():
     booking = booking_in("awaiting_approval")
     events = booking.slot_withdrawn(NOW)
     assert booking.status == "cancelled"
-    assert events == [Event("booking_cancelled", {"booking_id": "booking-1", "by": "system"})]
+    assert events == [told(booking, "booking_cancelled",
+                           {"booking_id": "booking-1", "by": "system"})]
 
 
 # --- time -------------------------------------------------------------------------------
@@ -313,7 +326,7 @@ def test_late_answers_are_asked_for_again_then_rejected_timed_out(waiting, missi
     events = booking.step_timed_out(booking.step_deadline, TIMEOUTS)
     assert (booking.status, booking.reason) == ("rejected", "timed_out")
     assert "no answer from {} after 3 tries".format(missing) in booking.transitions[-1].why
-    assert events == [Event("booking_rejected", {"booking_id": "booking-1",
+    assert events == [told(booking, "booking_rejected", {"booking_id": "booking-1",
                                                  "reason": "timed_out"})]
 
 
@@ -332,7 +345,7 @@ def test_an_approval_that_waits_too_long_expires_and_releases_everything():
     assert booking.approval_timed_out(deadline - HOUR) == []
     events = booking.approval_timed_out(deadline)
     assert booking.status == "expired"
-    assert events == [Event("booking_expired", {"booking_id": "booking-1"})]
+    assert events == [told(booking, "booking_expired", {"booking_id": "booking-1"})]
 
 
 def test_the_timeouts_are_configuration_not_rules():

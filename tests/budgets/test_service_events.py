@@ -50,7 +50,8 @@ def test_the_saga_holds_approves_captures_and_releases(saga):
     assert wait_for("review", "funds_held")["approval"] == "required"
     assert wait_for("review", "approval_required") == {
         "booking_id": "review", "budget_id": budget["id"], "council": "powys",
-        "amount_pence": 60_000, "category": "group_specialist"}
+        "amount_pence": 60_000, "category": "group_specialist", "family_id": "family-1",
+        "reasons": ["category_not_allowed", "over_auto_approve_limit"]}
     pending = budgets.list_pending_approvals(POWYS)["items"]
     assert [(p["booking_id"], p["family_id"], p["amount_pence"], p["category"],
              p["available_pence"], p["reasons"]) for p in pending] == [

@@ -16,6 +16,7 @@ from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
 from services.insight.service import InsightService
 from services.families.service import FamiliesService
+from services.notifications.service import NotificationsService
 from services.providers.service import ProvidersService
 
 ADMIN_PASSWORD = "admin-password-for-tests"
@@ -73,6 +74,8 @@ def gateway_config(amqp_uri, databases, port, **overrides):
         # every test signs in from 127.0.0.1, some at once: the address limit and the hashing
         # bound are tested on gateways of their own
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 100000, "PASSWORD_HASHES_AT_ONCE": 20,
+        # no mail server: notifications' tests bring their own (tests/notifications)
+        "SMTP_PORT": sandbox.free_port(),
     }
     config.update(overrides)
     return config
@@ -91,11 +94,12 @@ def vhost_uri(rabbitmq):
 
 
 def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService,
-                                               BookingsService, InsightService, FamiliesService),
+                                               BookingsService, InsightService, FamiliesService,
+                                               NotificationsService),
                  **overrides):
     databases = {name: "sqlite:///{}".format(directory / "{}.sqlite3".format(name))
                  for name in ("budgets", "providers", "bookings", "insight", "families",
-                              "gateway")}
+                              "notifications", "gateway")}
     port = sandbox.free_port()
     config = gateway_config(amqp_uri, databases, port, **overrides)
     containers = []

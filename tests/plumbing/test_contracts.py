@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from seibiant_common.contracts import bookings, budgets, families, payloads, providers
+from seibiant_common.contracts import bookings, budgets, families, gateway, payloads, providers
 from seibiant_common.errors import InvalidInput
 from seibiant_common.messaging import answering, event_handler
 from services.bookings import handlers as bookings_handlers
@@ -15,18 +15,22 @@ from services.budgets import handlers as budgets_handlers
 from services.budgets.service import BudgetsService
 from services.families import handlers as families_handlers
 from services.families.service import FamiliesService
+from services.notifications import handlers as notifications_handlers
+from services.notifications.service import NotificationsService
 from services.providers import handlers as providers_handlers
 from services.providers.service import ProvidersService
 from services.insight import handlers as insight_handlers
 from services.insight.service import InsightService
 
 NAMES = {bookings: payloads.bookings_payloads, budgets: payloads.budgets_payloads,
-         providers: payloads.providers_payloads, families: payloads.families_payloads}
+         providers: payloads.providers_payloads, families: payloads.families_payloads,
+         gateway: payloads.gateway_payloads}
 TABLES = {BookingsService: bookings_handlers.EVENT_HANDLERS,
           BudgetsService: budgets_handlers.EVENT_HANDLERS,
           ProvidersService: providers_handlers.EVENT_HANDLERS,
           InsightService: insight_handlers.EVENT_HANDLERS,
-          FamiliesService: families_handlers.EVENT_HANDLERS}
+          FamiliesService: families_handlers.EVENT_HANDLERS,
+          NotificationsService: notifications_handlers.EVENT_HANDLERS}
 START = datetime.datetime(2030, 5, 4, 10, tzinfo=datetime.timezone.utc)
 
 
@@ -60,13 +64,22 @@ def requested(**changes):
                  "places": 2, "budget_id": None, "amount_pence": 3000,
                  "category": "overnight_stay", "break_start": START,
                  "break_end": START + datetime.timedelta(days=1), "provider_id": "p1",
-                 "share_profile": None}, **changes)
+                 "share_profile": None, "offer_id": "o1"}, **changes)
 
 
 def test_a_payload_dumps_to_its_wire_form_and_loads_back_with_the_same_schema():
     wire = payloads.dump(bookings.BOOKING_REQUESTED, requested())
     assert wire["break_start"] == "2030-05-04T10:00:00+00:00"
     assert payloads.load(envelope(bookings.BOOKING_REQUESTED, wire)) == requested()
+
+
+def test_a_field_added_within_a_version_is_none_in_an_older_producers_event():
+    older = payloads.dump(bookings.BOOKING_REQUESTED, requested())
+    del older["provider_id"], older["offer_id"]
+    assert payloads.load(envelope(bookings.BOOKING_REQUESTED, older)) == requested(
+        provider_id=None, offer_id=None)
+    loaded = payloads.load(envelope(bookings.BOOKING_CONFIRMED, {"booking_id": "b1"}))
+    assert loaded["booking_id"] == "b1" and loaded["family_id"] is None
 
 
 def test_a_consumer_ignores_fields_a_producer_adds_and_reads_only_its_own():

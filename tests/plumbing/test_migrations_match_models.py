@@ -14,7 +14,7 @@ from devtools.processes import ROOT
 
 SERVICES = {"budgets": "services/budgets", "providers": "services/providers",
             "bookings": "services/bookings", "insight": "services/insight",
-            "families": "services/families",
+            "families": "services/families", "notifications": "services/notifications",
             "gateway": "gateway"}
 
 

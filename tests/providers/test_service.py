@@ -46,7 +46,8 @@ def test_a_provider_is_registered_pending_and_decided_by_an_officer_of_its_counc
     assert rpc.suspend_provider(OFFICER, provider["id"], "complaint")["status"] == "suspended"
 
     assert [(e["event_type"], e["payload"]) for e in world.outbox()] == [
-        ("provider_approved", {"provider_id": provider["id"]}),
+        ("provider_approved", {"provider_id": provider["id"], "name": provider["name"],
+                               "contact_email": None, "contact_phone": None}),
         ("provider_suspended", {"provider_id": provider["id"], "reason": "complaint"})]
     audit = world.execute(sa.text(
         "SELECT action, actor_user_id FROM audit_entries WHERE subject_id = :id ORDER BY id"
@@ -216,6 +217,7 @@ def test_slots_are_published_in_bulk_and_by_pattern(world_of):
     assert {(a["offer_id"], a["provider_id"], a["category"], a["price_pence"])
             for a in announced} == {(offer["id"], actor["provider_id"], "group_specialist",
                                      offer["price_pence"])}
+    assert {(a["title"], a["region"]) for a in announced} == {(offer["title"], offer["region"])}
     assert announced[0]["slots"][2] == {"id": listed[2]["id"], "start": listed[2]["start"],
                                         "end": listed[2]["end"], "capacity": 8}
     assert announced[1]["slots"] == [{"id": s["id"], "start": s["start"], "end": s["end"],

@@ -26,7 +26,9 @@ def system_env(amqp_uri, tmp_path):
     env = {"AMQP_URI": amqp_uri, "GATEWAY_ADDRESS": "127.0.0.1:{}".format(free_port()),
            "SEIBIANT_LOG_DIR": str(tmp_path / "log"),
            "SEIBIANT_ADMIN_PASSWORD": "test-admin-password",
-           "SEIBIANT_TOKEN_SECRET": "test-secret-" + "x" * 32}
+           "SEIBIANT_TOKEN_SECRET": "test-secret-" + "x" * 32,
+           # no SMTP_HOST: the command starts its own mail sink, here on a free port
+           "SMTP_PORT": str(free_port())}
     for name in SERVICE_MODULES:
         env[name.upper() + "_DATABASE_URL"] = "sqlite:///{}".format(tmp_path / (name + ".db"))
     return env
@@ -101,16 +103,18 @@ def run_command(env, tmp_path):
 def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c(
         amqp_uri, tmp_path):
     env = system_env(amqp_uri, tmp_path)
-    with run_command(env, tmp_path) as (_, pids):
+    with run_command(env, tmp_path) as (output_path, pids):
         assert health(env).json()["status"] == "ok"
-        assert len(pids) == 1 + len(SERVICE_MODULES)
+        assert len(pids) == 1 + len(SERVICE_MODULES) + 1  # and the mail sink
+        assert "Mail is caught by a local SMTP sink on 127.0.0.1:{}".format(
+            env["SMTP_PORT"]) in output_path.read_text()
 
 
 def test_processes_setting_runs_several_processes_of_a_service_that_share_the_work(
         amqp_uri, tmp_path):
     env = dict(system_env(amqp_uri, tmp_path), SEIBIANT_PROCESSES="bookings:2, gateway:2")
     with run_command(env, tmp_path) as (output_path, pids):
-        assert len(pids) == 1 + len(SERVICE_MODULES) + 2
+        assert len(pids) == 1 + len(SERVICE_MODULES) + 1 + 2  # the sink, and two more
         assert "Started bookings-2, gateway-2 (SEIBIANT_PROCESSES)." in output_path.read_text()
         wait_until(lambda: consumers(amqp_uri, "rpc-bookings") == 2, 30,
                    message="two bookings processes consuming its RPC queue")

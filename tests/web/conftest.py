@@ -15,7 +15,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
 from devtools import sandbox
-from devtools.processes import ROOT, SERVICE_MODULES, ServiceProcess, stop_all, wait_until
+from devtools.processes import (ROOT, SERVICE_MODULES, MailSink, ServiceProcess, stop_all,
+                                wait_until)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -77,6 +78,8 @@ def _run_system(tmp_path_factory, amqp_uri):
            "CONSUMER_POLL_SECONDS": str(sandbox.CONSUMER_POLL_SECONDS)}
     for name in SERVICE_MODULES:
         env[name.upper() + "_DATABASE_URL"] = "sqlite:///{}".format(folder / (name + ".db"))
+    mail = MailSink(str(folder / "mail"), port=sandbox.free_port()).start()
+    env.update(SMTP_HOST=mail.host, SMTP_PORT=str(mail.port))
     processes = [ServiceProcess(name, env=env).start() for name in SERVICE_MODULES]
     base_url = "http://" + address
     try:
@@ -85,6 +88,7 @@ def _run_system(tmp_path_factory, amqp_uri):
         yield base_url
     finally:
         stop_all(processes)
+        mail.stop()
 
 
 class Api:

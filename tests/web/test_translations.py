@@ -22,7 +22,9 @@ def source_strings():
     found = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
             ROOT, method_map, options_map, keywords=keywords):
-        if filename.startswith(("gateway/web/", "gateway" + os.sep + "web")):
+        if filename.startswith(("gateway/web/", "gateway" + os.sep + "web",
+                                "services/notifications/",
+                                os.path.join("services", "notifications", ""))):
             found[message if isinstance(message, str) else tuple(message)] = \
                 "{}:{}".format(filename, lineno)
     return found

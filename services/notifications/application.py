@@ -1,0 +1,270 @@
+"""The use cases of notifications: keeping what it knows of people, offers and providers
+from the other services' events, recording the messages an occasion calls for, and sending
+what is recorded and not yet sent.
+
+Recording and sending are steps: the messages are recorded (unique per occasion, person and
+channel) in one transaction; then each is claimed for `domain.CLAIM` by a conditional update
+(two senders, in one instance or two, never send the same one at once), sent with no
+transaction open (a SQLite transaction held across a send would stall the process), and
+marked sent. The event is acknowledged only after that; a send that fails, or a message
+another sender holds, leaves it pending and fails the handler, so the event comes back with
+back-off (and in the end to the dead letters, where a replay sends what is still pending). A
+crash between a send and its mark sends that one message again, once its claim has lapsed,
+with the same Message-ID."""
+import logging
+import uuid
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from seibiant_common.paging import keyset_page
+
+from . import domain, models, templates
+from .domain import Recipient, SentMessage
+
+log = logging.getLogger(__name__)
+
+
+class NotDelivered(Exception):
+    """Some messages of an occasion could not be sent (they stay pending)."""
+
+
+# --- what notifications knows ------------------------------------------------------------
+
+def account_changed(uow, fact):
+    recipient = uow.session.get(Recipient, fact["account_id"])
+    if recipient is None:
+        uow.session.add(Recipient(**fact))
+    else:
+        recipient.changed(fact)
+
+
+def _upsert(uow, table, key, values):
+    """Keeps the latest of what a producer said of a thing (every field it said)."""
+    said = {name: value for name, value in values.items() if value is not None}
+    updated = uow.session.execute(table.update().where(table.c.id == key).values(**said))
+    if updated.rowcount == 0:
+        uow.session.execute(table.insert().values(id=key, **said))
+
+
+def offer_known(uow, fact):
+    _upsert(uow, models.known_offers, fact["offer_id"], {
+        "provider_id": fact["provider_id"], "title": fact["title"],
+        "title_cy": fact["title_cy"], "region": fact["region"]})
+
+
+def provider_known(uow, fact):
+    _upsert(uow, models.known_providers, fact["provider_id"], {
+        "name": fact["name"], "contact_email": fact["contact_email"],
+        "contact_phone": fact["contact_phone"]})
+
+
+# --- recording ----------------------------------------------------------------------------
+
+def recipients(uow, message, fact):
+    audience = domain.audience_of(message, fact)
+    if audience is None:
+        return []
+    role, key, value = audience
+    found = uow.session.scalars(sa.select(Recipient).where(
+        getattr(models.recipients.c, key) == value, models.recipients.c.role == role)
+        .order_by(models.recipients.c.account_id)).all()
+    if not found:
+        log.info("nobody to tell of %s: no %s with %s %s", message.occasion, role, key, value)
+    return found
+
+
+def facts(uow, fact):
+    """The occasion's fact, with what notifications knows of its offer, its provider and its
+    family (names, titles, contact), for the templates."""
+    found = dict(fact)
+    if fact.get("offer_id"):
+        offer = uow.session.execute(sa.select(models.known_offers).where(
+            models.known_offers.c.id == fact["offer_id"])).first()
+        if offer is not None:
+            found.update(title=offer.title, title_cy=offer.title_cy, region=offer.region)
+    if fact.get("provider_id"):
+        provider = uow.session.execute(sa.select(models.known_providers).where(
+            models.known_providers.c.id == fact["provider_id"])).first()
+        if provider is not None:
+            found.update(provider_name=provider.name, contact_email=provider.contact_email,
+                         contact_phone=provider.contact_phone)
+    family = uow.session.get(Recipient, fact["family_id"]) if fact.get("family_id") else None
+    found["family_name"] = family.display_name if family else None
+    if "by" in fact:
+        provider_accounts = set(uow.session.scalars(sa.select(
+            models.recipients.c.account_id).where(
+            models.recipients.c.provider_id == fact.get("provider_id"))).all()) \
+            if fact.get("provider_id") else set()
+        found["cancelled_by"] = domain.cancelled_by(fact["by"], fact.get("family_id"),
+                                                    provider_accounts)
+    return found
+
+
+def record(uow, occasion, occasion_id, fact, delivery, now):
+    """Records every message `occasion` calls for (MESSAGES), once: what is recorded already
+    stays as it was. Returns how many it recorded now."""
+    lines = domain.messages_for(occasion)
+    if not lines:
+        return 0
+    known = set(uow.session.execute(sa.select(
+        models.sent_messages.c.recipient_id, models.sent_messages.c.channel).where(
+        models.sent_messages.c.occasion_id == occasion_id)).all())
+    words = facts(uow, fact)
+    recorded = 0
+    for line in lines:
+        for recipient in recipients(uow, line, fact):
+            for channel, address in recipient.addresses(delivery.sms_on):
+                if (recipient.account_id, channel) in known:
+                    continue
+                known.add((recipient.account_id, channel))
+                rendered = templates.render(line.template, recipient.language, words,
+                                            delivery.base_url)
+                uow.session.add(SentMessage(
+                    id=uuid.uuid4().hex, occasion_id=occasion_id,
+                    recipient_id=recipient.account_id, channel=channel, to=address,
+                    subject=rendered.subject,
+                    body=rendered.body if channel == domain.EMAIL else rendered.text_message,
+                    html=rendered.html if channel == domain.EMAIL else None,
+                    language=recipient.language, event_type=occasion,
+                    template=line.template, booking_id=fact.get("booking_id"),
+                    message_id=domain.message_id(occasion_id, recipient.account_id, channel,
+                                                 delivery.domain),
+                    now=now))
+                recorded += 1
+    return recorded
+
+
+# --- sending ------------------------------------------------------------------------------
+
+def deliver(db, delivery, occasion_id, now):
+    """Sends each pending message of the occasion; raises NotDelivered after trying them all
+    if any is still pending (its send failed, or another sender holds it)."""
+    table = models.sent_messages
+    with db.unit_of_work() as uow:
+        pending = uow.session.scalars(sa.select(table.c.id).where(
+            table.c.occasion_id == occasion_id, table.c.status == domain.PENDING)).all()
+    unsent = 0
+    for message_id in pending:
+        message = _claim(db, message_id, now())
+        if message is None:
+            unsent += 1  # held by another sender: it is sent, or its claim lapses
+            continue
+        try:
+            delivery.send(message)
+        except delivery.errors as error:
+            _release(db, message_id, error=repr(error)[:500])
+            unsent += 1
+            continue
+        _release(db, message_id, sent_at=now())
+    if unsent:
+        raise NotDelivered("{} of {} messages of {} not sent yet; they stay pending".format(
+            unsent, len(pending), occasion_id))
+
+
+def _claim(db, message_id, at):
+    """The message, now held by this sender until `at + CLAIM`; None if it was sent or is
+    held by another."""
+    table = models.sent_messages
+    with db.unit_of_work() as uow:
+        claimed = uow.session.execute(table.update().where(
+            table.c.id == message_id, table.c.status == domain.PENDING,
+            sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < at))
+            .values(claimed_until=at + domain.CLAIM))
+        if claimed.rowcount != 1:
+            return None
+        return uow.session.get(SentMessage, message_id)
+
+
+def _release(db, message_id, sent_at=None, error=None):
+    """Marks the send done (`sent_at`) or failed (`error`), and lets the message go."""
+    table = models.sent_messages
+    done = {"status": domain.SENT, "sent_at": sent_at, "last_error": None} \
+        if sent_at else {"last_error": error}
+    with db.unit_of_work() as uow:
+        uow.session.execute(table.update().where(table.c.id == message_id).values(
+            attempts=table.c.attempts + 1, claimed_until=None, **done))
+
+
+# --- the timer's occasions ---------------------------------------------------------------
+
+TIMER_BATCH = 50
+# A message still pending this long after it was recorded has lost its event's retries (or
+# was a reminder's): the timer sends it.
+PENDING_GRACE = datetime.timedelta(seconds=30)
+
+
+def _insert_absent(uow, table):
+    dialect = uow.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table) \
+        .on_conflict_do_nothing()
+
+
+def schedule(uow, occasion, fact, wire, occurred_at, times, now):
+    """The reminders an event about a booking schedules, and those it makes pointless: once
+    each per booking, whatever order the events come in (a reminder ended before it was
+    scheduled is never scheduled)."""
+    table = models.reminders
+    booking_id = fact["booking_id"]
+    for ended in domain.reminders_ended_by(occasion):
+        uow.session.execute(_insert_absent(uow, table).values(
+            occasion=ended, booking_id=booking_id, due_at=now, fact={}, done_at=now))
+        uow.session.execute(table.update().where(
+            table.c.occasion == ended, table.c.booking_id == booking_id,
+            table.c.done_at.is_(None)).values(done_at=now))
+    for reminder, due_at in domain.reminders_of(occasion, fact, occurred_at, times).items():
+        uow.session.execute(_insert_absent(uow, table).values(
+            occasion=reminder, booking_id=booking_id, due_at=due_at, fact=wire))
+
+
+def remind(db, delivery, now):
+    """The timer: records the messages of the reminders now due (claimed with SKIP LOCKED,
+    so two instances never take the same), then sends what is pending: those, and any message
+    whose event gave up (dead-lettered) or whose sender died. Returns the occasions it sent."""
+    table = models.reminders
+    with db.unit_of_work() as uow:
+        due = uow.session.execute(sa.select(table).where(
+            table.c.done_at.is_(None), table.c.due_at <= now()).order_by(table.c.due_at)
+            .limit(TIMER_BATCH).with_for_update(skip_locked=True)).all()
+        occasions = []
+        for row in due:
+            occasion_id = domain.occasion_id(row.occasion, row.booking_id)
+            record(uow, row.occasion, occasion_id, dict(row.fact, booking_id=row.booking_id),
+                   delivery, now())
+            uow.session.execute(table.update().where(
+                table.c.occasion == row.occasion, table.c.booking_id == row.booking_id)
+                .values(done_at=now()))
+            occasions.append(occasion_id)
+    sent = models.sent_messages
+    with db.unit_of_work() as uow:
+        occasions += uow.session.scalars(sa.select(sent.c.occasion_id).where(
+            sent.c.status == domain.PENDING, sent.c.created_at < now() - PENDING_GRACE,
+            sa.or_(sent.c.claimed_until.is_(None), sent.c.claimed_until < now()))
+            .group_by(sent.c.occasion_id).limit(TIMER_BATCH)).all()
+    for occasion_id in dict.fromkeys(occasions):
+        try:
+            deliver(db, delivery, occasion_id, now)
+        except NotDelivered as error:
+            log.warning("%s; the timer tries again", error)
+    return occasions
+
+
+# --- what was sent ------------------------------------------------------------------------
+
+def message_view(message):
+    return {"id": message.id, "channel": message.channel, "to": message.to,
+            "subject": message.subject, "body": message.body, "language": message.language,
+            "event_type": message.event_type, "booking_id": message.booking_id,
+            "sent_at": message.sent_at, "status": message.status,
+            "created_at": message.created_at}
+
+
+def list_sent(uow, actor, limit, cursor):
+    """The messages to the actor, newest first."""
+    table = models.sent_messages
+    return keyset_page(uow.session, sa.select(SentMessage).where(
+        table.c.recipient_id == actor["user_id"]), (table.c.created_at, table.c.id), limit,
+        cursor, descending=True, view=message_view)
+
