@@ -64,7 +64,7 @@ class BookingCancelled(BookingFacts):
     by = text()  # a user id, or `system` when the provider withdrew the slot
 
 
-class BookingCompleted(Payload):
+class BookingCompleted(BookingFacts):
     booking_id = ident()
     final_amount_pence = pence()
 

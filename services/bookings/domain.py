@@ -409,8 +409,8 @@ class Booking:
         self.final_amount_pence = amount
         self._move(COMPLETED, now, actor["user_id"],
                    "break delivered; {} of {} pence charged".format(amount, self.total_pence))
-        return [Event(ev.BOOKING_COMPLETED, {"booking_id": self.id,
-                                             "final_amount_pence": amount})]
+        return [Event(ev.BOOKING_COMPLETED, dict(self.facts(), booking_id=self.id,
+                                                 final_amount_pence=amount))]
 
     # --- time ---------------------------------------------------------------------------
 

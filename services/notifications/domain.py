@@ -53,6 +53,7 @@ MESSAGES = (
     Message(bookings.BOOKING_CANCELLED, FAMILY, "booking_cancelled"),
     Message(bookings.BOOKING_CANCELLED, PROVIDER, "booking_cancelled_provider"),
     Message(bookings.BOOKING_EXPIRED, FAMILY, "booking_expired"),
+    Message(bookings.BOOKING_COMPLETED, FAMILY, "feedback_request"),
     Message(DAY_BEFORE, FAMILY, "reminder_family"),
     Message(DAY_BEFORE, PROVIDER, "reminder_provider"),
     Message(APPROVAL_WAITED, OFFICERS, "approval_reminder"),

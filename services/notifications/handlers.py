@@ -54,4 +54,5 @@ EVENT_HANDLERS = {
     (bookings.SERVICE, bookings.BOOKING_REJECTED): tell,
     (bookings.SERVICE, bookings.BOOKING_CANCELLED): tell,
     (bookings.SERVICE, bookings.BOOKING_EXPIRED): tell,
+    (bookings.SERVICE, bookings.BOOKING_COMPLETED): tell,  # asks the family how it went
 }

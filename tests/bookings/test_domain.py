@@ -50,7 +50,7 @@ def test_a_request_snapshots_the_slot_and_asks_providers_and_budgets_at_once():
 def test_a_request_passes_the_familys_consent_on_and_tells_it_apart_by_its_fingerprint():
     shared = {"people": ["p1"], "sections": ["needs"]}
     booking, events = domain.Booking.request("b1", FAMILY, "key", slot(1500), 3, "budget-1", NOW,
-                                         TIMEOUTS, shared)
+                                             TIMEOUTS, share_profile=shared)
     assert events[0].payload["share_profile"] == shared
     assert domain.same_request(booking, "slot-1", 3, "budget-1", shared)
     assert not domain.same_request(booking, "slot-1", 3, "budget-1")
@@ -293,8 +293,8 @@ def test_completion_charges_all_or_less_but_never_more_and_not_before_the_start(
     assert booking.status == "confirmed"
     events = booking.complete(PROVIDER, 1000, booking.slot_start)
     assert (booking.status, booking.final_amount_pence) == ("completed", 1000)
-    assert events == [Event("booking_completed", {"booking_id": "booking-1",
-                                                  "final_amount_pence": 1000})]
+    assert events == [Event("booking_completed", dict(
+        booking.facts(), booking_id="booking-1", final_amount_pence=1000))]
 
 
 def test_completion_without_an_amount_charges_the_total():

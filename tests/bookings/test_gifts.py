@@ -26,7 +26,8 @@ def test_a_gift_past_the_allowance_is_rejected_at_once_and_asks_nobody_for_anyth
     booking, events = request(gifts=domain.Gifts(allowed=1, used=1))
     assert (booking.status, booking.reason) == ("rejected", "allowance_used")
     assert [event.type for event in events] == ["booking_rejected"]
-    assert events[0].payload == {"booking_id": "b1", "reason": "allowance_used"}
+    assert events[0].payload == dict(booking.facts(), booking_id="b1", reason="allowance_used",
+                                     officer_reason=None)
     assert [(t.from_status, t.to_status, t.by) for t in booking.transitions] == [
         (None, "requested", "family-1"), ("requested", "rejected", "system")]
     assert booking.step_deadline is None

@@ -146,8 +146,10 @@ def test_a_refused_hold_rejects_the_booking_with_the_reason(service):
     with service.unit_of_work() as uow:
         rejected = application.get_booking(uow, FAMILY, booking.id)
     assert (rejected.status, rejected.reason) == ("rejected", "insufficient_funds")
-    assert service.emitted()[1:] == [(booking_events.BOOKING_REJECTED, {
-        "booking_id": booking.id, "reason": "insufficient_funds"})]
+    [(event_type, rejection)] = service.emitted()[1:]
+    assert event_type == booking_events.BOOKING_REJECTED
+    assert (rejection["booking_id"], rejection["reason"], rejection["officer_reason"],
+            rejection["family_id"]) == (booking.id, "insufficient_funds", None, "family-1")
 
 
 def test_an_officers_approval_confirms_a_booking_whose_places_are_reserved(service):

@@ -99,10 +99,11 @@ def funds_held(budget_id, hold_id, amount_pence, approval):
                                 "approval": approval})
 
 
-def approval_required(budget_id, amount_pence, category):
+def approval_required(budget_id, amount_pence, category, reasons):
     return (events.APPROVAL_REQUIRED, {"booking_id": "booking-1", "budget_id": budget_id,
                                        "council": "powys", "amount_pence": amount_pence,
-                                       "category": category})
+                                       "category": category, "family_id": "family-1",
+                                       "reasons": list(reasons)})
 
 
 def test_the_table_answers_the_request_and_every_end_of_a_booking():
@@ -132,7 +133,8 @@ def test_a_spend_over_the_limit_or_of_a_kind_not_agreed_is_held_for_an_officer(
     hold = hold_of(service)
     assert (hold.status, hold.approval.status) == ("held", "pending")
     assert service.emitted() == [funds_held(budget_id, hold.id, amount_pence, "required"),
-                                 approval_required(budget_id, amount_pence, category)]
+                                 approval_required(budget_id, amount_pence, category,
+                                                   reasons)]
     assert balance(service, budget_id) == domain.Balance(ALLOCATED, amount_pence, 0)
     assert pending(service) == [("booking-1", reasons)]
 

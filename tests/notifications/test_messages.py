@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+from gateway.client import ApiError
 from gateway.web.rendering import booking_reference
 from devtools.processes import wait_until
 
@@ -148,6 +149,33 @@ def test_the_day_before_the_family_is_reminded_and_the_provider_told_who_is_comi
     assert "Booking reference: " + reference in text_of(reminder)
     [coming] = notified.wait_for_mail(provider_address, "Who is coming tomorrow: " + reference)
     assert family.display_name + " is coming tomorrow: 1 place." in text_of(coming)
+
+
+def test_after_the_break_the_family_is_asked_how_it_went(notified, council):
+    officer = notified.officer(council)
+    family_address = address("family")
+    family = notified.family(officer, family_address, language="cy")
+    provider = notified.provider(officer, council, address("provider"))
+    soon = (datetime.datetime.now(datetime.timezone.utc)
+            + datetime.timedelta(seconds=4)).replace(microsecond=0).isoformat()
+    _offer, slot = notified.slot(provider, council, start=soon)
+    booking = notified.book(family, slot)
+    family.wait_for_booking(booking["id"], ("confirmed",))
+
+    def completed():
+        try:  # a break can be marked as delivered once it has started
+            return provider.post("/bookings/{}/complete".format(booking["id"]))
+        except ApiError as refused:
+            if refused.status != 409:
+                raise
+            return None
+    wait_until(completed, 30, interval=0.5, message="the break to start and be completed")
+    [asked] = notified.wait_for_mail(family_address, "Sut oedd eich seibiant?")
+    text = text_of(asked)
+    assert "Rhowch eich adborth ar dudalen yr archeb:" in text
+    assert "http://seibiant.test/bookings/" + booking["id"] in text
+    assert [m["event_type"] for m in family.get("/me/notifications")["items"]][0] == \
+        "booking_completed"
 
 
 def test_officers_are_reminded_of_a_waiting_spend_and_warned_before_it_expires(

@@ -134,11 +134,14 @@ def test_an_officers_approval_and_suspension_are_announced_once_each_and_audited
     assert decide(service, provider_id, "suspend", "complaint received") == "suspended"
     assert decide(service, provider_id, "suspend", "complaint received") == "suspended"
     assert decide(service, provider_id, "approve") == "approved"
+    # what a family who books needs to reach it (notifications)
+    approved = {"provider_id": provider_id, "name": "Tŷ Gwyn", "contact_email": None,
+                "contact_phone": None}
     assert service.emitted() == [
-        (events.PROVIDER_APPROVED, {"provider_id": provider_id}),
+        (events.PROVIDER_APPROVED, approved),
         (events.PROVIDER_SUSPENDED, {"provider_id": provider_id,
                                      "reason": "complaint received"}),
-        (events.PROVIDER_APPROVED, {"provider_id": provider_id})]
+        (events.PROVIDER_APPROVED, approved)]
     assert audit(service, provider_id) == [
         ("registered", "provider-user", {}),
         ("approved", "officer-p", {"reason": None, "previous_status": "pending"}),
@@ -154,6 +157,7 @@ def test_published_slots_are_announced_with_what_a_booking_of_them_needs(service
     assert service.emitted()[1:] == [(events.SLOTS_PUBLISHED, {
         "offer_id": provider["offer_id"], "provider_id": provider["provider_id"],
         "category": "hospitality_meal", "price_pence": PRICE, "region": "powys",
+        "title": "Quiet afternoon", "title_cy": None,
         "slots": [{"id": slot["id"], "start": slot["start"].isoformat(),
                    "end": slot["end"].isoformat(), "capacity": slot["capacity"]}
                   for slot in published]})]
