@@ -6,7 +6,8 @@ import re
 
 import requests
 
-from .conftest import AXE_SCRIPT
+from .conftest import AXE_SCRIPT, TIMEOUT_MS, Pages
+from .people import Person
 from .test_pages_http import _approved_offer, _error_summary, csrf_of, signed_in
 
 
@@ -122,14 +123,12 @@ def test_the_profile_pages_fit_a_phone_and_pass_axe(live_system, world, api, bro
     _, offer, slot = _approved_offer(api, world, "A long weekend away with the whole family",
                                      2000)
     context = browser.new_context(viewport={"width": 320, "height": 740})
+    context.set_default_timeout(TIMEOUT_MS)
     context.add_init_script(script=AXE_SCRIPT)
     page = context.new_page()
     try:
-        page.goto(live_system + "/sign-in")
-        page.fill("#username", world["family"]["username"])
-        page.fill("#password", world["family"]["password"])
-        page.locator('form[action="/sign-in"] button[type=submit]').click()
-        page.wait_for_url(re.compile(r".*/family$"))
+        Person(page, Pages()).sign_in(live_system, world["family"]["username"],
+                                      world["family"]["password"])
         for path in ("/profile", "/profile/reads",
                      "/breaks/{}/slots/{}/book".format(offer["id"], slot["id"])):
             page.goto(live_system + path)
