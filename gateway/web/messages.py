@@ -19,5 +19,14 @@ class MessagesPages(Pages):
             query["cursor"] = ctx.request.args["cursor"]
         sent = self.operation(ctx, my_notifications, query=query)
         for message in sent["items"]:
-            message["paragraphs"] = [part.splitlines() for part in message["body"].split("\n\n")]
+            message["paragraphs"] = [paragraph(part) for part in message["body"].split("\n\n")]
         return ctx.render("messages.html", sent=sent, channels=CHANNELS, statuses=STATUSES)
+
+
+def paragraph(text):
+    """A paragraph of a message's plain text as the page shows it: `("list", items)` when
+    every line is a `* ` item (as the messages write a list), else `("lines", lines)`."""
+    lines = text.splitlines()
+    if lines and all(line.startswith("* ") for line in lines):
+        return "list", [line[2:] for line in lines]
+    return "lines", lines

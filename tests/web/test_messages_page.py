@@ -52,6 +52,9 @@ def test_the_officer_and_the_family_read_what_they_were_sent(live_system, world,
     officer.activate('nav a[href="/messages"]', screenshot="messages-officer")
     assert officer.heading() == "Messages we sent you"
     officer.sees("A spend is waiting for your approval")
+    # why it waits is a list, not lines starting with "* "
+    reasons = officer.page.locator("main .govuk-inset-text ul.govuk-list--bullet li")
+    assert reasons.count() == 1 and not reasons.first.inner_text().startswith("*")
     assert waiting["to"] in officer.page.locator("main").inner_text()
 
     family = Person(new_page("cy"), pages, language="cy")
