@@ -806,42 +806,13 @@ class ApprovalsItemSchema(AwaitingApprovalSchema):
     decision_reason = fields.String(allow_none=True)
 
 
-class HistoryItemSchema(Schema):
-    """One thing done to a budget: a ledger entry (`action` is its kind, with the amount) or
-    an audit record (created, suspended, reinstated, spend_approved, spend_declined)."""
-    at = Timestamp()
-    action = fields.String()
-    by = fields.String()
-    by_name = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    amount_pence = fields.Integer(allow_none=True)
-    booking_id = fields.String(allow_none=True)
+class HistoryItemSchema(records.HistoryItemSchema):
+    by_name = fields.String(allow_none=True)  # the display name of `by`
 
 
 class HistorySchema(Schema):
     budget = fields.Nested(BudgetSchema)
     items = fields.List(fields.Nested(HistoryItemSchema))
-
-
-class MonitoringSummarySchema(Schema):
-    budget_id = fields.String()
-    family_id = fields.String()
-    council = fields.String()
-    status = fields.String()
-    as_of = Timestamp()
-    period_start = Timestamp()
-    period_end = Timestamp()
-    allocated_pence = fields.Integer()
-    held_pence = fields.Integer()
-    spent_pence = fields.Integer()
-    available_pence = fields.Integer()
-    spent_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
-    weekly_allocation_pence = fields.Integer()
-    allocation_to_date_pence = fields.Integer()
-    surplus_pence = fields.Integer()
-    reclaim_weeks = fields.Integer()
-    reclaim_threshold_pence = fields.Integer()
-    surplus_over_threshold = fields.Boolean()
 
 
 class HealthSchema(Schema):
@@ -873,5 +844,5 @@ AwaitingApprovalPageSchema = page_schema_of(AwaitingApprovalSchema)
 ProfileReadPageSchema = page_schema_of(ProfileReadSchema)
 FeedbackResponsePageSchema = page_schema_of(FeedbackResponseSchema)
 ApprovalsPageSchema = page_schema_of(ApprovalsItemSchema)
-MonitoringPageSchema = page_schema_of(MonitoringSummarySchema)
+MonitoringPageSchema = page_schema_of(records.MonitoringSummarySchema)
 SentMessagePageSchema = page_schema_of(SentMessageSchema)

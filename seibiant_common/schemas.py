@@ -193,3 +193,35 @@ class BookingSchema(Schema):
 class SlotListSchema(Schema):
     """Slots published at once (a list, not a page: all of them)."""
     items = fields.List(fields.Nested(SlotSchema), required=True)
+
+
+class HistoryItemSchema(Schema):
+    """One thing done to a budget: a ledger entry (`action` is its kind, with the amount) or
+    an audit record (created, suspended, reinstated, spend_approved, spend_declined)."""
+    at = Timestamp()
+    action = fields.String()
+    by = fields.String()
+    reason = fields.String(allow_none=True)
+    amount_pence = fields.Integer(allow_none=True)
+    booking_id = fields.String(allow_none=True)
+
+
+class MonitoringSummarySchema(Schema):
+    budget_id = fields.String()
+    family_id = fields.String()
+    council = fields.String()
+    status = fields.String()
+    as_of = Timestamp()
+    period_start = Timestamp()
+    period_end = Timestamp()
+    allocated_pence = fields.Integer()
+    held_pence = fields.Integer()
+    spent_pence = fields.Integer()
+    available_pence = fields.Integer()
+    spent_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    weekly_allocation_pence = fields.Integer()
+    allocation_to_date_pence = fields.Integer()
+    surplus_pence = fields.Integer()
+    reclaim_weeks = fields.Integer()
+    reclaim_threshold_pence = fields.Integer()
+    surplus_over_threshold = fields.Boolean()

@@ -223,39 +223,10 @@ PendingApprovalPageSchema = page_schema_of(PendingApprovalSchema)
 ApprovalPageSchema = page_schema_of(ApprovalSchema)
 
 
-class HistoryItemSchema(Schema):
-    at = fields.AwareDateTime()
-    action = fields.String()
-    by = fields.String()
-    reason = fields.String(allow_none=True)
-    amount_pence = fields.Integer(allow_none=True)
-    booking_id = fields.String(allow_none=True)
-
-
 class HistorySchema(Schema):
     budget = fields.Nested(BudgetSchema)
-    items = fields.List(fields.Nested(HistoryItemSchema))
+    items = fields.List(fields.Nested(records.HistoryItemSchema))
 
 
-class MonitoringSummarySchema(Schema):
-    budget_id = fields.String()
-    family_id = fields.String()
-    council = fields.String()
-    status = fields.String()
-    as_of = fields.AwareDateTime()
-    period_start = fields.AwareDateTime()
-    period_end = fields.AwareDateTime()
-    allocated_pence = fields.Integer()
-    held_pence = fields.Integer()
-    spent_pence = fields.Integer()
-    available_pence = fields.Integer()
-    spent_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
-    weekly_allocation_pence = fields.Integer()
-    allocation_to_date_pence = fields.Integer()
-    surplus_pence = fields.Integer()
-    reclaim_weeks = fields.Integer()
-    reclaim_threshold_pence = fields.Integer()
-    surplus_over_threshold = fields.Boolean()
-
-
+MonitoringSummarySchema = records.MonitoringSummarySchema
 MonitoringReturnSchema = page_schema_of(MonitoringSummarySchema)
