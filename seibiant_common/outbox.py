@@ -156,6 +156,11 @@ class UnitOfWork:
                                      new_aggregate))
         return body
 
+    def handling(self, handler_name: str) -> None:
+        """For a unit of work shared by a batch of events (`messaging.answering_in_batches`):
+        the handler whose `seen` marks follow."""
+        self._handler_name = handler_name
+
     def seen(self, event: Mapping[str, Any], handler: str | None = None) -> bool:
         """Records that this handler applied `event`; True if it already had (do nothing then).
         The mark commits or rolls back with the handler's own changes."""

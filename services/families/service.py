@@ -20,8 +20,9 @@ the actor's to see is NotFound, a role that may never do the thing Forbidden):
   officers post "you said, we did"; the council's families and officers read it.
 
 Events emitted: feedback_given. Handled: bookings' booking_requested and every status
-event after it (`handlers.EVENT_HANDLERS`). Setting: `PROFILE_SHARING_DAYS` (default 7),
-how many days after a break ends its provider may still read what was shared.
+event after it (`handlers.EVENT_HANDLERS`), in batches. Settings: `PROFILE_SHARING_DAYS`
+(default 7), how many days after a break ends its provider may still read what was shared;
+`FAMILIES_EVENT_BATCH_SECONDS` (seibiant_common.messaging).
 """
 import os
 
@@ -30,7 +31,7 @@ from nameko.extensions import DependencyProvider
 from seibiant_common.config import setting
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
-from seibiant_common.messaging import answering
+from seibiant_common.messaging import answering_in_batches
 from seibiant_common.rpc import rpc
 from seibiant_common.types import utcnow
 
@@ -55,7 +56,7 @@ def _profile(profile):
     return schemas.profile_schema.dump(dict(vars(profile), needs=profile.needs))
 
 
-@answering(EVENT_HANDLERS)  # the events families hears, and what answers each
+@answering_in_batches(EVENT_HANDLERS)  # the events families hears, and what answers each
 class FamiliesService:
     name = "families"
 

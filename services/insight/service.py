@@ -14,13 +14,14 @@ RPC (docs/contracts.md, "insight"); `actor` is `{user_id, role, council, provide
 Events handled (kept, then projected): providers' search_made, slots_published,
 places_reserved, places_released; bookings' booking_requested, booking_confirmed,
 booking_rejected, booking_cancelled, booking_expired; budgets' approval_required,
-spend_approved, spend_declined, funds_captured (`handlers.EVENT_HANDLERS`). Emits nothing.
+spend_approved, spend_declined, funds_captured (`handlers.EVENT_HANDLERS`), in batches
+(`seibiant_common.messaging.answering_in_batches`). Emits nothing.
 """
 import os
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
-from seibiant_common.messaging import answering
+from seibiant_common.messaging import answering_in_batches
 from seibiant_common.rpc import rpc
 
 from . import application, models, schemas
@@ -29,7 +30,7 @@ from .handlers import EVENT_HANDLERS
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 
-@answering(EVENT_HANDLERS)  # the events insight hears: every one kept and projected
+@answering_in_batches(EVENT_HANDLERS)  # the events insight hears: kept and projected
 class InsightService:
     name = "insight"
 

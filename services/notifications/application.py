@@ -3,14 +3,14 @@ from the other services' events, recording the messages an occasion calls for, a
 what is recorded and not yet sent.
 
 Recording and sending are steps: the messages are recorded (unique per occasion, person and
-channel) in one transaction; then each is claimed for `domain.CLAIM` by a conditional update
-(two senders, in one instance or two, never send the same one at once), sent with no
-transaction open (a SQLite transaction held across a send would stall the process), and
-marked sent. The event is acknowledged only after that; a send that fails, or a message
-another sender holds, leaves it pending and fails the handler, so the event comes back with
-back-off (and in the end to the dead letters, where a replay sends what is still pending). A
-crash between a send and its mark sends that one message again, once its claim has lapsed,
-with the same Message-ID."""
+channel) and claimed for `domain.CLAIM` by a conditional update (two senders, in one instance
+or two, never send the same one at once) in one transaction, the event's (which a batch of
+events shares); then sent with no transaction open (a SQLite transaction held across a send
+would stall the process), and marked sent together in one more. The event is acknowledged
+only after that; a send that fails, or a message another sender holds, leaves it pending and
+fails the event, so it comes back with back-off (and in the end to the dead letters, where a
+replay sends what is still pending). A crash between the sends and their mark sends those
+messages again, once their claim has lapsed, with the same Message-ID."""
 import logging
 import uuid
 
@@ -139,53 +139,58 @@ def record(uow, occasion, occasion_id, fact, delivery, now):
 
 # --- sending ------------------------------------------------------------------------------
 
-def deliver(db, delivery, occasion_id, now):
-    """Sends each pending message of the occasion; raises NotDelivered after trying them all
-    if any is still pending (its send failed, or another sender holds it)."""
+def claim(uow, occasion_id, at):
+    """The occasion's pending messages, each now held by this sender until `at + CLAIM` (a
+    conditional update: two senders, in one instance or two, never hold the same one), and
+    how many of its pending messages another sender holds. In the caller's transaction: the
+    one that recorded them, for an event."""
     table = models.sent_messages
-    with db.unit_of_work() as uow:
-        pending = uow.session.scalars(sa.select(table.c.id).where(
-            table.c.occasion_id == occasion_id, table.c.status == domain.PENDING)).all()
-    unsent = 0
-    for message_id in pending:
-        message = _claim(db, message_id, now())
-        if message is None:
-            unsent += 1  # held by another sender: it is sent, or its claim lapses
-            continue
+    uow.session.flush()  # what `record` has just added is pending too
+    pending = uow.session.scalars(sa.select(table.c.id).where(
+        table.c.occasion_id == occasion_id, table.c.status == domain.PENDING)).all()
+    if not pending:
+        return [], 0
+    claimed = uow.session.scalars(table.update().where(
+        table.c.id.in_(pending), table.c.status == domain.PENDING,
+        sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < at))
+        .values(claimed_until=at + domain.CLAIM).returning(table.c.id)).all()
+    messages = uow.session.scalars(sa.select(SentMessage).where(
+        table.c.id.in_(claimed)).order_by(table.c.id)).all() if claimed else []
+    return messages, len(pending) - len(claimed)
+
+
+def send(db, delivery, occasion_id, messages, held, now):
+    """Sends the claimed `messages` with no transaction open (a SQLite transaction held across
+    a send would stall the process), then marks each sent, or its error, in one transaction
+    (a crash before it sends those again, once their claim has lapsed, with the same
+    Message-ID); raises NotDelivered if any of the occasion's messages is still pending (its
+    send failed, or another sender holds it: `held`)."""
+    outcomes = []
+    for message in messages:
         try:
             delivery.send(message)
         except delivery.errors as error:
-            _release(db, message_id, error=repr(error)[:500])
-            unsent += 1
+            outcomes.append((message.id, {"last_error": repr(error)[:500]}))
             continue
-        _release(db, message_id, sent_at=now())
+        outcomes.append((message.id, {"status": domain.SENT, "sent_at": now(),
+                                      "last_error": None}))
+    table = models.sent_messages
+    if outcomes:
+        with db.unit_of_work() as uow:
+            for message_id, done in outcomes:
+                uow.session.execute(table.update().where(table.c.id == message_id).values(
+                    attempts=table.c.attempts + 1, claimed_until=None, **done))
+    unsent = held + sum(1 for _id, done in outcomes if "sent_at" not in done)
     if unsent:
         raise NotDelivered("{} of {} messages of {} not sent yet; they stay pending".format(
-            unsent, len(pending), occasion_id))
+            unsent, held + len(messages), occasion_id))
 
 
-def _claim(db, message_id, at):
-    """The message, now held by this sender until `at + CLAIM`; None if it was sent or is
-    held by another."""
-    table = models.sent_messages
+def deliver(db, delivery, occasion_id, now):
+    """Claims and sends the occasion's pending messages (`claim`, then `send`)."""
     with db.unit_of_work() as uow:
-        claimed = uow.session.execute(table.update().where(
-            table.c.id == message_id, table.c.status == domain.PENDING,
-            sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < at))
-            .values(claimed_until=at + domain.CLAIM))
-        if claimed.rowcount != 1:
-            return None
-        return uow.session.get(SentMessage, message_id)
-
-
-def _release(db, message_id, sent_at=None, error=None):
-    """Marks the send done (`sent_at`) or failed (`error`), and lets the message go."""
-    table = models.sent_messages
-    done = {"status": domain.SENT, "sent_at": sent_at, "last_error": None} \
-        if sent_at else {"last_error": error}
-    with db.unit_of_work() as uow:
-        uow.session.execute(table.update().where(table.c.id == message_id).values(
-            attempts=table.c.attempts + 1, claimed_until=None, **done))
+        messages, held = claim(uow, occasion_id, now())
+    send(db, delivery, occasion_id, messages, held, now)
 
 
 # --- the timer's occasions ---------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Which use case answers which event notifications hears: `EVENT_HANDLERS` is the one table
-(`service.py` makes a dead-lettering nameko handler of each row). What each occasion says,
-and to whom, is `domain.MESSAGES`."""
+(`service.py` makes a dead-lettering nameko handler of each row, heard in batches: many
+events to one transaction). What each occasion says, and to whom, is `domain.MESSAGES`."""
+import functools
+
 from seibiant_common.contracts import bookings, budgets, gateway, payloads, providers
 from seibiant_common.types import utcnow
 
@@ -9,38 +11,37 @@ from . import application, domain
 
 # --- what notifications knows ---------------------------------------------------------------
 
-def account_details_changed(service, event):
-    fact = payloads.load(event)
-    with service.db.unit_of_work() as uow:
-        application.account_changed(uow, fact)
+def account_details_changed(service, uow, event):
+    application.account_changed(uow, payloads.load(event))
 
 
-def slots_published(service, event):
-    fact = payloads.load(event, "offer_id", "provider_id", "title", "title_cy", "region")
-    with service.db.unit_of_work() as uow:
-        application.offer_known(uow, fact)
+def slots_published(service, uow, event):
+    application.offer_known(uow, payloads.load(
+        event, "offer_id", "provider_id", "title", "title_cy", "region"))
 
 
-def provider_approved(service, event):
-    fact = payloads.load(event, "provider_id", "name", "contact_email", "contact_phone")
-    with service.db.unit_of_work() as uow:
-        application.provider_known(uow, fact)
+def provider_approved(service, uow, event):
+    application.provider_known(uow, payloads.load(
+        event, "provider_id", "name", "contact_email", "contact_phone"))
 
 
 # --- occasions: record what is to be said, then say it --------------------------------------
 
-def tell(service, event):
+def tell(service, uow, event):
     """The messages the event calls for (domain.MESSAGES), recorded with the reminders it
-    schedules or ends, then sent; the event is acknowledged once they are (a failed send
-    fails the handler: it is tried again)."""
+    schedules or ends, and claimed; sent once the batch has committed. The event is
+    acknowledged once they are (a failed send fails the event: it is tried again)."""
     fact = payloads.load(event)
     occasion = event["event_type"]
     occasion_id = domain.occasion_id(occasion, fact["booking_id"])
-    with service.db.unit_of_work() as uow:
-        application.record(uow, occasion, occasion_id, fact, service.delivery, utcnow())
-        application.schedule(uow, occasion, fact, event["payload"],
-                             payloads.occurred_at(event), service.reminder_times, utcnow())
-    application.deliver(service.db, service.delivery, occasion_id, utcnow)
+    application.record(uow, occasion, occasion_id, fact, service.delivery, utcnow())
+    application.schedule(uow, occasion, fact, event["payload"], payloads.occurred_at(event),
+                         service.reminder_times, utcnow())
+    messages, held = application.claim(uow, occasion_id, utcnow())
+    if messages or held:
+        return functools.partial(application.send, service.db, service.delivery, occasion_id,
+                                 messages, held, utcnow)
+    return None
 
 
 EVENT_HANDLERS = {

@@ -13,13 +13,14 @@ people it tells), providers' slots_published and provider_approved (offers' titl
 providers' contact), and the occasions of `domain.MESSAGES`: bookings' booking_requested,
 booking_confirmed, booking_rejected, booking_cancelled, booking_expired and budgets'
 approval_required, and booking_awaiting_approval, which with booking_confirmed schedules the
-timer's reminders (`handlers.EVENT_HANDLERS`). Timer: `remind`. Settings: `dependencies.py`.
+timer's reminders (`handlers.EVENT_HANDLERS`), in batches. Timer: `remind`. Settings:
+`dependencies.py`.
 """
 import os
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
-from seibiant_common.messaging import answering
+from seibiant_common.messaging import answering_in_batches
 from seibiant_common.rpc import rpc
 from seibiant_common.timers import timer
 from seibiant_common.types import utcnow
@@ -31,7 +32,7 @@ from .handlers import EVENT_HANDLERS
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 
-@answering(EVENT_HANDLERS)  # the events notifications hears, and what answers each
+@answering_in_batches(EVENT_HANDLERS)  # the events notifications hears, and what answers each
 class NotificationsService:
     name = "notifications"
 
