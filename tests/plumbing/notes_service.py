@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from seibiant_common.database import Database
 from seibiant_common.logs import Correlation
-from seibiant_common.messaging import event_handler
+from seibiant_common.messaging import answering_in_batches, event_handler
 from seibiant_common.plumbing_tables import add_plumbing_tables
 from seibiant_common.rpc import rpc
 
@@ -55,3 +55,19 @@ class ListenerService:
                 return
             uow.session.execute(received.insert().values(
                 event_id=event["event_id"], text=event["payload"]["text"]))
+
+
+def take_note(service, uow, event):
+    """The batched listener's row: as ListenerService's handler, in a batch's unit of work."""
+    if event["payload"]["text"] in POISON:
+        raise ValueError("cannot take " + event["payload"]["text"])
+    if uow.seen(event):
+        return
+    uow.session.execute(received.insert().values(
+        event_id=event["event_id"], text=event["payload"]["text"]))
+
+
+@answering_in_batches({("notes", "note_added"): take_note})
+class BatchListenerService:
+    name = "batch_listener"
+    db = Database(TABLES, MIGRATIONS)

@@ -17,7 +17,8 @@ from devtools.processes import wait_until
 from seibiant_common.rpc import RpcProxy, rpc
 from seibiant_common.types import utcnow
 
-from .notes_service import POISON, TABLES, ListenerService, NotesService, received
+from .notes_service import (POISON, TABLES, BatchListenerService, ListenerService, NotesService,
+                            received)
 
 OUTBOX = TABLES[0]
 
@@ -228,6 +229,60 @@ def test_an_event_waits_for_an_earlier_unpublished_event_of_its_aggregate(
         proxy.add_note("other", "unrelated")  # nothing before it: published at once
     wait_until(lambda: unsent(notes_url) == 0, 10, message="the sweep")
     assert [body["payload"]["text"] for body in spy.bodies()] == ["unrelated", "first", "second"]
+
+
+def start_batches(start_service, make_database_url, **settings):
+    """The notes service and the batched listener on PostgreSQL; the listener's commits."""
+    databases = {"notes": make_database_url("postgresql", "notes"),
+                 "batch_listener": make_database_url("postgresql", "batch_listener")}
+    listener = start_service(BatchListenerService, DATABASES=databases, **settings)
+    start_service(NotesService, DATABASES=databases)
+    return databases["batch_listener"], commits_of(listener)
+
+
+def test_events_heard_in_batches_are_kept_once_each_in_fewer_transactions(
+        start_service, make_database_url, service_config):
+    # A long window: the events below all arrive within it, however loaded the machine.
+    url, commits = start_batches(start_service, make_database_url, EVENT_BATCH_SECONDS=3)
+    dispatch = event_dispatcher(service_config)
+    twice = envelope("note_added", {"note_id": "t", "text": "twice"}, "t", None)
+    dispatch("notes", "note_added", twice)
+    for number in range(6):
+        dispatch("notes", "note_added",
+                 envelope("note_added", {"note_id": str(number), "text": str(number)},
+                          str(number), None))
+    dispatch("notes", "note_added", twice)  # a redelivery in the same batch
+    wait_until(lambda: len(texts(url)) == 7, 15, message="the batch")
+    assert sorted(texts(url)) == ["0", "1", "2", "3", "4", "5", "twice"]
+    assert len(commits) <= 2  # 8 messages: one commit, two if the window fell between them
+    dispatch("notes", "note_added", twice)  # and later, in a batch of its own
+    dispatch("notes", "note_added", envelope("note_added", {"note_id": "l", "text": "last"},
+                                             "l", None))
+    wait_until(lambda: "last" in texts(url), 15, message="the second batch")
+    assert sorted(texts(url)) == ["0", "1", "2", "3", "4", "5", "last", "twice"]
+
+
+def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_the_others_are_kept(
+        start_service, make_database_url, service_config, amqp_uri):
+    url, _ = start_batches(start_service, make_database_url, EVENT_BATCH_SECONDS=0.5)
+    POISON.add("poison")
+    try:
+        with ServiceRpcProxy("notes", service_config) as proxy:
+            proxy.add_note("p", "poison")
+            for number in range(5):
+                proxy.add_note("ok{}".format(number), "fine {}".format(number))
+        wait_until(lambda: len(texts(url)) == 5, 15, message="the good events")
+        dead = wait_until(lambda: dead_letters.list_dead_letters(amqp_uri, "batch_listener"),
+                          15, message="the dead letter")
+        assert [d["body"]["payload"]["text"] for d in dead] == ["poison"]
+        assert dead[0]["attempts"] == 3
+        assert "cannot take poison" in dead[0]["error"]
+        assert sorted(texts(url)) == ["fine {}".format(number) for number in range(5)]
+    finally:
+        POISON.discard("poison")
+
+    assert dead_letters.replay(amqp_uri, "batch_listener") == 1
+    wait_until(lambda: "poison" in texts(url), 15, message="the replayed event")
 
 
 class QuietService:
