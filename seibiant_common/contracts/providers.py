@@ -8,7 +8,11 @@ SLOT_WITHDRAWN = "slot_withdrawn"
 SLOTS_PUBLISHED = "slots_published"
 PROVIDER_APPROVED = "provider_approved"
 PROVIDER_SUSPENDED = "provider_suspended"
-# A family (or anyone) searched: the filters and how many offers it found, never who.
+# The searches a providers process recorded over a second or so, in one event: each one's
+# filters and how many offers it found, never who searched.
+SEARCHES_MADE = "searches_made"
+# One search, one event: no longer emitted (searches_made replaced it); insight still reads
+# those it kept, and any still queued when providers was upgraded.
 SEARCH_MADE = "search_made"
 
 # `reservation_refused.reason` (each also a booking rejection reason).

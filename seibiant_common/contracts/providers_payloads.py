@@ -99,6 +99,17 @@ class SearchMade(Payload):
     council = text(allow_none=True)
 
 
+class SearchRecord(SearchMade):
+    """One search of a `searches_made`: what a `search_made` said, with its own id and time."""
+    search_id = ident()
+    searched_at = moment()
+
+
+class SearchesMade(Payload):
+    """The searches one providers process recorded over a short interval, oldest first."""
+    searches = fields.List(fields.Nested(SearchRecord), required=True)
+
+
 PAYLOADS = {
     names.PLACES_RESERVED: PlacesReserved,
     names.RESERVATION_REFUSED: ReservationRefused,
@@ -108,4 +119,5 @@ PAYLOADS = {
     names.PROVIDER_APPROVED: ProviderApproved,
     names.PROVIDER_SUSPENDED: ProviderSuspended,
     names.SEARCH_MADE: SearchMade,
+    names.SEARCHES_MADE: SearchesMade,
 }

@@ -21,6 +21,8 @@ from .models import PROJECTIONS, booking_facts, kept_events, published_slots, se
 
 # What the read model reads of each event it hears (producer, event) -> fields.
 READS = {
+    (providers.SERVICE, providers.SEARCHES_MADE): ("searches",),
+    # no longer emitted: what insight kept of it, and any still queued at an upgrade
     (providers.SERVICE, providers.SEARCH_MADE): (
         "region", "category", "accessibility", "needs", "max_price_pence", "words",
         "offers_found", "council"),
@@ -63,7 +65,10 @@ def project(uow, event, at):
     event_type = event["event_type"]
     fields = payloads.load(event, *READS[PRODUCERS[event_type], event_type])
     session = uow.session
-    if event_type == providers.SEARCH_MADE:
+    if event_type == providers.SEARCHES_MADE:
+        session.add_all(domain.search_of(search["search_id"], search, search["searched_at"])
+                        for search in fields["searches"])
+    elif event_type == providers.SEARCH_MADE:
         session.add(domain.search_of(event["event_id"], fields, at))
     elif event_type == providers.SLOTS_PUBLISHED:
         for slot in domain.slots_of(fields):

@@ -3,8 +3,9 @@ who may see which figures, and how a grouping is shown (the "fewer than 5" rule)
 
 Plain Python (no nameko, no SQLAlchemy). The read model has three projections, each made only
 from events (docs/contracts.md), never from another service's tables:
-- `Search`: one per `search_made` (the filters, how many offers it found, the searcher's
-  council if known, never who);
+- `Search`: one per search of a `searches_made` (or per `search_made`, the event it
+  replaced): the filters, how many offers it found, the searcher's council if known, never
+  who;
 - `PublishedSlot`: one per slot of `slots_published` (area, kind, price, start, places);
 - `BookingFacts`: one per booking, what its events said, in whatever order they came (each
   event sets its own fields, so the answer does not depend on arrival order, and a rebuild

@@ -11,11 +11,11 @@ RPC (docs/contracts.md, "insight"); `actor` is `{user_id, role, council, provide
 - `rebuild()` -> `{events}`: the projections made again from the kept events (an operator's
   command: `python -m services.insight.rebuild`)
 
-Events handled (kept, then projected): providers' search_made, slots_published,
-places_reserved, places_released; bookings' booking_requested, booking_confirmed,
-booking_rejected, booking_cancelled, booking_expired; budgets' approval_required,
-spend_approved, spend_declined, funds_captured (`handlers.EVENT_HANDLERS`), in batches
-(`seibiant_common.messaging.answering_in_batches`). Emits nothing.
+Events handled (kept, then projected): providers' searches_made (and the search_made it
+replaced), slots_published, places_reserved, places_released; bookings' booking_requested,
+booking_confirmed, booking_rejected, booking_cancelled, booking_expired; budgets'
+approval_required, spend_approved, spend_declined, funds_captured (`handlers.EVENT_HANDLERS`),
+in batches (`seibiant_common.messaging.answering_in_batches`). Emits nothing.
 """
 import os
 

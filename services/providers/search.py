@@ -10,10 +10,11 @@ Two ways to a page, both on the partial indexes of available slots (`ix_slots_op
   with many offers matching, a page fills after a few steps however many slots there are.
 
 Every new search (a first page; the pages after it are the same search) is recorded for
-commissioning as `search_made`: its filters and how many offers it found, never who searched
-(only their council, when the caller says it). It goes through the outbox like every event,
-so a search is a small write: one outbox row in the search's own transaction, published
-after its commit (docs/performance.md, "Recording searches", has the cost).
+commissioning: its filters and how many offers it found, never who searched (only their
+council, when the caller says it). A search stays a read: it is recorded in the process
+(`dependencies.SearchRecords`), which writes what it recorded as one `searches_made` event
+about once a second (docs/performance.md, "Recording searches", has the cost and the
+trade-off).
 """
 import sqlalchemy as sa
 
@@ -83,10 +84,11 @@ def _after(start_column, id_column, position):
 
 
 @wire_errors()
-def search(uow, filters, limit, cursor, searcher_council=None):
+def search(uow, filters, limit, cursor, record, searcher_council=None):
     """A page of `{"items": [offer with "slots" (in the window, with places)], "next_cursor"}`.
     The window is slots starting from `from` (default now) until before `to` (default open).
-    A first page is recorded (`search_made`), with `searcher_council` if given."""
+    A first page is handed to `record` (as `searches_made` will carry it), with
+    `searcher_council` if given."""
     now = utcnow()
     window = Window(filters["window_from"] or now, filters["window_to"], now)
     position = decode_cursor(cursor, MOMENT, ID) if cursor is not None else None
@@ -104,15 +106,16 @@ def search(uow, filters, limit, cursor, searcher_council=None):
     page = page_of([offer_id for offer_id, _ in page],
                    [(start, offer_id) for offer_id, start in page], limit)
     if cursor is None:
-        _record(uow, filters, len(page["items"]), page["next_cursor"] is not None,
-                searcher_council)
+        record(_demand(filters, len(page["items"]), page["next_cursor"] is not None,
+                       searcher_council, now))
     return {"items": _offers_with_slots(connection, page["items"], window),
             "next_cursor": page["next_cursor"]}
 
 
-def _record(uow, filters, found, more, council):
-    """The demand a search shows, as `search_made` (a new aggregate: nothing to order)."""
-    payloads.emit(uow, events.SEARCH_MADE, {
+def _demand(filters, found, more, council, now):
+    """The demand a search shows: one search of `searches_made`."""
+    return {
+        "search_id": new_id(), "searched_at": now,
         "region": filters["region"], "category": filters["category"],
         "window_from": filters["window_from"], "window_to": filters["window_to"],
         "accessibility": sorted(set(filters["accessibility"] or ())),
@@ -120,7 +123,14 @@ def _record(uow, filters, found, more, council):
         "max_price_pence": filters["max_price_pence"],
         "words": domain.search_terms(filters["q"] or ""),
         "offers_found": found, "more_found": more, "council": council,
-    }, new_id(), new_aggregate=True)
+    }
+
+
+def record_searches(uow, searches):
+    """The searches recorded since the last time, as one `searches_made` (a new aggregate:
+    nothing to order)."""
+    payloads.emit(uow, events.SEARCHES_MADE, {"searches": searches}, new_id(),
+                  new_aggregate=True)
 
 
 def _first_starts(connection, offer_ids, window, position, count):

@@ -21,13 +21,14 @@ RPC (docs/contracts.md, "providers"); `actor` is `{user_id, role, council, provi
   price_pence, category, bookable, status}`
 - `search(filters, limit=50, cursor=None, searcher_council=None)`, filters `{region,
   category, from, to, accessibility, needs, max_price_pence, q}` -> `{items: [offer +
-  slots], next_cursor}`; a first page is recorded as `search_made` (never who searched)
+  slots], next_cursor}`; a first page is recorded, in `searches_made` (never who searched)
 - `reserve_places(booking_id, slot_id, places)`, `release_places(booking_id)` -> the
   booking's reservation `{booking_id, status: reserved|refused|released, reason, ...}`;
   asked again, each answers the same and announces it again (a new event)
 
 Events published: places_reserved, reservation_refused, places_released, slots_published,
-slot_withdrawn, provider_approved, provider_suspended, search_made. Handled:
+slot_withdrawn, provider_approved, provider_suspended, searches_made (about once a second,
+the searches answered meanwhile: `dependencies.SearchRecords`). Handled:
 bookings.booking_requested (reserve) and bookings.booking_rejected / booking_cancelled /
 booking_expired (release), as `handlers.EVENT_HANDLERS` says.
 """
@@ -39,6 +40,7 @@ from seibiant_common.messaging import answering
 from seibiant_common.rpc import rpc
 
 from . import application, models, schemas
+from .dependencies import SearchRecords
 from .handlers import EVENT_HANDLERS
 from .schemas import load_id, parse
 from .search import search
@@ -62,6 +64,7 @@ class ProvidersService:
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)
     correlation = Correlation()
+    searches = SearchRecords()
 
     @rpc
     def health(self):
@@ -175,7 +178,8 @@ class ProvidersService:
         page = parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
         council = parse(schemas.SearcherSchema(), {"council": searcher_council})["council"]
         with self.db.unit_of_work() as uow:
-            found = search(uow, filters, searcher_council=council, **page)
+            found = search(uow, filters, record=self.searches, searcher_council=council,
+                           **page)
         return schemas.SearchPageSchema().dump(found)
 
     # --- places ------------------------------------------------------------------------

@@ -27,13 +27,27 @@ class Sequence:
         event["occurred_at"] = at.isoformat()
         self.events.append((producer, event))
 
-    def search(self, at, offers_found, council="powys", region="powys", category=None,
-               needs=(), accessibility=()):
-        self.add(providers.SERVICE, providers.SEARCH_MADE, {
-            "region": region, "category": category, "window_from": None, "window_to": None,
-            "accessibility": list(accessibility), "needs": list(needs),
-            "max_price_pence": None, "words": [], "offers_found": offers_found,
-            "more_found": False, "council": council}, at)
+    @staticmethod
+    def demand(offers_found, council="powys", region="powys", category=None, needs=(),
+               accessibility=()):
+        return {"region": region, "category": category, "window_from": None,
+                "window_to": None, "accessibility": list(accessibility), "needs": list(needs),
+                "max_price_pence": None, "words": [], "offers_found": offers_found,
+                "more_found": False, "council": council}
+
+    def search(self, at, offers_found, **filters):
+        """One search as its own `search_made` (as providers announced them until
+        searches_made replaced it: insight still reads those it kept)."""
+        self.add(providers.SERVICE, providers.SEARCH_MADE,
+                 self.demand(offers_found, **filters), at)
+
+    def searches(self, at, *searches):
+        """Searches written together, as providers writes them now: (offers_found,
+        filters) pairs."""
+        self._n += 1
+        self.add(providers.SERVICE, providers.SEARCHES_MADE, {"searches": [
+            dict(self.demand(found, **filters), search_id="search-{}-{}".format(self._n, n),
+                 searched_at=at) for n, (found, filters) in enumerate(searches)]}, at)
 
     def publish(self, offer, provider, region, category, price, slots):
         self.add(providers.SERVICE, providers.SLOTS_PUBLISHED, {
@@ -87,12 +101,9 @@ def known_sequence():
     seq = Sequence()
     # Demand: overnight stays for autism in Powys find nothing (6 by Powys families, 4 by
     # searchers of no council asking for Powys); 5 by Flintshire families are Flintshire's.
-    for _ in range(6):
-        seq.search(MAY, 0, category="overnight_stay", needs=["autism"])
-    for _ in range(4):
-        seq.search(MAY, 0, council=None, category="overnight_stay", needs=["autism"])
-    for _ in range(5):
-        seq.search(MAY, 0, council="flintshire", category="overnight_stay", needs=["autism"])
+    autism = {"category": "overnight_stay", "needs": ["autism"]}
+    seq.searches(MAY, *[(0, autism)] * 6, *[(0, dict(autism, council=None))] * 4)
+    seq.searches(MAY, *[(0, dict(autism, council="flintshire"))] * 5)
     # Meals with a hoist: 2 of 5 found nothing (fewer than 5).
     for found in (0, 0, 2, 2, 2):
         seq.search(MAY, found, category="hospitality_meal", accessibility=["hoist"])
