@@ -118,14 +118,6 @@ def carer_dict(user, referral):
                 verified_by=referral.verified_by, verified_at=referral.verified_at)
 
 
-def referral_of(session, family_id):
-    """The carer's referral as {verified_at, ...}, or None for a family not referred."""
-    referral = session.get(Referral, family_id)
-    return None if referral is None else {
-        "council": referral.council, "organisation": referral.organisation,
-        "verified_at": referral.verified_at}
-
-
 def _carers(centre_or_waiting):
     return sa.select(User, Referral).join(Referral, Referral.family_id == User.id) \
         .where(*centre_or_waiting)
@@ -315,11 +307,13 @@ def revoke_token(session, jti, expires_at):
 def token_user(session, claims):
     """The user of a token's (verified) claims, or None when it was signed out or the user
     is gone."""
-    # one statement: it runs before every authenticated request
-    user = session.execute(sa.select(User).where(
-        User.id == claims["sub"],
-        ~sa.exists().where(RevokedToken.jti == claims["jti"]))).scalar_one_or_none()
-    return user_dict(user) if user else None
+    # one statement: it runs before every authenticated request; whether the user is a
+    # carer no referrer has verified yet rides on it, so a booking needs no second read
+    found = session.execute(sa.select(User, sa.exists().where(
+        Referral.family_id == User.id, Referral.verified_at.is_(None)).label("unverified"))
+        .where(User.id == claims["sub"],
+               ~sa.exists().where(RevokedToken.jti == claims["jti"]))).one_or_none()
+    return dict(user_dict(found.User), unverified_referral=found.unverified) if found else None
 
 
 # ---- idempotency ----------------------------------------------------------------------------

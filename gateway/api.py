@@ -503,12 +503,10 @@ def get_offer(service, call, offer_id):
 def request_booking(service, call):
     # Without a key from the caller, a fresh one: the request is simply not repeatable.
     key = call.idempotency_key or uuid.uuid4().hex
-    if call.actor["role"] == "family":
-        referral = service.accounts.referral_of(call.actor["user_id"])
-        if referral is not None and referral["verified_at"] is None:
-            raise errors.Problem(403, "forbidden", "Forbidden", "a carers' centre has not "
-                                 "verified you yet: you can book once one has",
-                                 code="not_verified")
+    if call.user["unverified_referral"]:  # read with the token (accounts.token_user)
+        raise errors.Problem(403, "forbidden", "Forbidden", "a carers' centre has not "
+                             "verified you yet: you can book once one has",
+                             code="not_verified")
     return _for_caller(call, service.bookings.request_booking(
         _booking_actor(service, call), key, call.body))
 

@@ -130,10 +130,6 @@ class AccountsAccess:
         with self._unit() as uow:
             return accounts.get_user(uow.session, user_id)
 
-    def referral_of(self, family_id):
-        with self._unit() as uow:
-            return accounts.referral_of(uow.session, family_id)
-
     def centre_carers(self, referrer, limit, cursor):
         with self._unit() as uow:
             return accounts.centre_carers(uow.session, referrer, limit, cursor)

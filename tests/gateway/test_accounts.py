@@ -367,8 +367,9 @@ def test_the_session_cookie_is_secure_when_the_setting_says_so(start_service,
 
 
 def test_a_token_is_checked_in_one_statement_signed_out_or_not(tmp_path):
-    """It runs before every authenticated request: the user and the signed-out check are
-    one statement."""
+    """It runs before every authenticated request: the user, the signed-out check and
+    whether the user is a carer still to be verified (what a booking asks) are one
+    statement."""
     engine = sa.create_engine("sqlite:///{}".format(tmp_path / "gateway.sqlite3"))
     Base.metadata.create_all(engine)
     statements = []
@@ -381,7 +382,8 @@ def test_a_token_is_checked_in_one_statement_signed_out_or_not(tmp_path):
                               datetime.datetime.now(datetime.timezone.utc) + HOUR)
         session.commit()
         del statements[:]
-        assert accounts.token_user(session, {"sub": user["id"], "jti": "live"}) == user
+        assert accounts.token_user(session, {"sub": user["id"], "jti": "live"}) == dict(
+            user, unverified_referral=False)
         assert accounts.token_user(session, {"sub": user["id"], "jti": "signed-out"}) is None
         assert accounts.token_user(session, {"sub": "nobody", "jti": "live"}) is None
     assert len(statements) == 3
