@@ -16,6 +16,7 @@ import uuid
 import eventlet
 from werkzeug.wrappers import Response
 
+from seibiant_common.config import SERVICE_MODULES
 from seibiant_common.types import utcnow
 
 from . import accounts, errors, openapi
@@ -25,7 +26,8 @@ from .http import PUBLIC, SERVICE, api
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("budgets", "providers", "bookings", "insight", "families")
+# every service the system runs answers /health (one list: seibiant_common.config)
+SERVICES = tuple(name for name in SERVICE_MODULES if name != "gateway")
 HEALTH_TIMEOUT_SECONDS = 2
 ADMIN, OFFICER, FAMILY, PROVIDER = ("admin",), ("officer",), ("family",), ("provider",)
 REFERRER = ("referrer",)

@@ -42,15 +42,6 @@ class BookingPages(Pages):
             booking["provider"] = None
         return booking
 
-    def _maybe(self, ctx, entrypoint, booking_id):
-        """The operation's answer, or None where it is a 404 (nothing shared, none given)."""
-        try:
-            return self.operation(ctx, entrypoint, booking_id=booking_id)
-        except (errors.Problem, service_errors.NotFound) as missing:
-            if isinstance(missing, errors.Problem) and missing.status != 404:
-                raise
-            return None
-
     def _booking_page(self, ctx, booking_id, status=200, **context):
         booking = self._booking(ctx, booking_id)
         if ctx.user["role"] in ("family", "provider"):

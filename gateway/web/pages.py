@@ -27,7 +27,7 @@ from seibiant_common import errors as service_errors
 from seibiant_common.config import flag, setting
 
 from .. import errors
-from ..api import get_offer, get_user, list_bookings, list_budgets
+from ..api import get_booking_feedback, get_offer, get_user, list_bookings, list_budgets
 from ..changes import WaitsForChange
 from ..dependencies import Accounts
 from ..http import PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call, content_security_policy
@@ -336,9 +336,23 @@ class Pages:
             cache[family_id] = self.operation(ctx, get_user, user_id=family_id)
         return cache[family_id]
 
+    def _maybe(self, ctx, entrypoint, booking_id):
+        """The operation's answer, or None where it is a 404 (nothing shared, none given)."""
+        try:
+            return self.operation(ctx, entrypoint, booking_id=booking_id)
+        except (errors.Problem, service_errors.NotFound) as missing:
+            if isinstance(missing, errors.Problem) and missing.status != 404:
+                raise
+            return None
+
     def _bookings(self, ctx, **query):
+        """The caller's bookings with their offers; a family's each with `ask_feedback`: the
+        break is over and they have not yet said how it went (the list asks them)."""
         bookings = self.operation(ctx, list_bookings, query=dict(query, limit="200"))["items"]
         offers = {}
         for booking in bookings:
             booking["offer"] = self._offer(ctx, booking.get("offer_id"), offers)
+            booking["ask_feedback"] = ctx.user["role"] == "family" and \
+                booking["status"] == "completed" and \
+                self._maybe(ctx, get_booking_feedback, booking["id"]) is None
         return bookings

@@ -129,7 +129,7 @@ def test_the_profile_pages_fit_a_phone_and_pass_axe(live_system, world, api, bro
     try:
         Person(page, Pages()).sign_in(live_system, world["family"]["username"],
                                       world["family"]["password"])
-        for path in ("/profile", "/profile/reads",
+        for path in ("/profile", "/profile/reads", "/contact-details",
                      "/breaks/{}/slots/{}/book".format(offer["id"], slot["id"])):
             page.goto(live_system + path)
             pages.check(page)
