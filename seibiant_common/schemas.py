@@ -107,6 +107,8 @@ class SlotSchema(Schema):
     capacity = fields.Integer()
     remaining = fields.Integer()
     status = fields.String()
+    allocation = fields.String()  # `first_come` or `ballot`
+    applications_close_at = Timestamp(allow_none=True)  # a ballot's
 
 
 class BudgetSchema(Schema):
