@@ -33,6 +33,16 @@ class GiftedAllowanceQuerySchema(Schema):
                               validate=validate.Length(min=1, max=64))
 
 
+class ApplySchema(Schema):
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    places = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=1, max=MAX_PLACES))
+
+
+class SlotIdSchema(Schema):
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class BookingIdSchema(Schema):
     booking_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -78,7 +88,54 @@ class SlotSchema(Schema):
     end = fields.AwareDateTime(required=True)
     bookable = fields.Boolean(required=True)
     status = fields.String(required=True)
+    # how its places are given (a ballot's: balloting.py)
+    capacity = fields.Integer(strict=True, load_default=None)
+    allocation = fields.String(load_default="first_come")
+    applications_close_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class ApplicationSchema(Schema):
+    """A carer's application for places on a ballot slot."""
+    id = fields.String()
+    slot_id = fields.String()
+    family_id = fields.String()
+    places = fields.Integer()
+    status = fields.String()  # applied, withdrawn
+    applied_at = fields.AwareDateTime()
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)  # won, lost, allowance_used: once drawn
+    booking_id = fields.String(allow_none=True)
+    applications_close_at = fields.AwareDateTime()
+
+
+class BallotEntrySchema(Schema):
+    position = fields.Integer()
+    application_id = fields.String()
+    ticket = fields.String()
+    gifts = fields.Integer()
+    places = fields.Integer()
+    outcome = fields.String()
+    family_id = fields.String(allow_none=True)  # null: not the reader's to name
+    booking_id = fields.String(allow_none=True)
+
+
+class BallotSchema(Schema):
+    """A ballot's record: how it stands, and once drawn its seed and entrants in order."""
+    slot_id = fields.String()
+    offer_id = fields.String()
+    provider_id = fields.String()
+    capacity = fields.Integer()
+    applications_close_at = fields.AwareDateTime()
+    slot_start = fields.AwareDateTime()
+    status = fields.String()  # open, drawn, void
+    drawn_at = fields.AwareDateTime(allow_none=True)
+    seed = fields.String(allow_none=True)
+    applicants = fields.Integer()
+    entries = fields.List(fields.Nested(BallotEntrySchema))
+    mine = fields.Nested(ApplicationSchema, allow_none=True)
 
 
 booking_schema = BookingSchema()
+application_schema = ApplicationSchema()
+ballot_schema = BallotSchema()
 page_schema = BookingPageSchema()

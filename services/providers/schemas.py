@@ -17,8 +17,8 @@ from seibiant_common.schemas import (OfferSchema, PageSchema, SlotListSchema,  #
 from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
                                          PATTERN_TIME_ZONES, PROVIDER_KINDS)
 
-from .domain import (ALLOCATIONS, FIRST_COME, MAX_CAPACITY, MAX_PATTERN_NIGHTS, MAX_PLACES_PER_BOOKING,
-                     PROVIDER_STATUSES, WEEKDAYS)
+from .domain import (ALLOCATIONS, FIRST_COME, MAX_CAPACITY, MAX_PATTERN_NIGHTS,
+                     MAX_PLACES_PER_BOOKING, PROVIDER_STATUSES, WEEKDAYS)
 
 MAX_PRICE_PENCE = 10_000_000
 
