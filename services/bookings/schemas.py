@@ -94,48 +94,7 @@ class SlotSchema(Schema):
     applications_close_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
-class ApplicationSchema(Schema):
-    """A carer's application for places on a ballot slot."""
-    id = fields.String()
-    slot_id = fields.String()
-    family_id = fields.String()
-    places = fields.Integer()
-    status = fields.String()  # applied, withdrawn
-    applied_at = fields.AwareDateTime()
-    withdrawn_at = fields.AwareDateTime(allow_none=True)
-    outcome = fields.String(allow_none=True)  # won, lost, allowance_used: once drawn
-    booking_id = fields.String(allow_none=True)
-    applications_close_at = fields.AwareDateTime()
-
-
-class BallotEntrySchema(Schema):
-    position = fields.Integer()
-    application_id = fields.String()
-    ticket = fields.String()
-    gifts = fields.Integer()
-    places = fields.Integer()
-    outcome = fields.String()
-    family_id = fields.String(allow_none=True)  # null: not the reader's to name
-    booking_id = fields.String(allow_none=True)
-
-
-class BallotSchema(Schema):
-    """A ballot's record: how it stands, and once drawn its seed and entrants in order."""
-    slot_id = fields.String()
-    offer_id = fields.String()
-    provider_id = fields.String()
-    capacity = fields.Integer()
-    applications_close_at = fields.AwareDateTime()
-    slot_start = fields.AwareDateTime()
-    status = fields.String()  # open, drawn, void
-    drawn_at = fields.AwareDateTime(allow_none=True)
-    seed = fields.String(allow_none=True)
-    applicants = fields.Integer()
-    entries = fields.List(fields.Nested(BallotEntrySchema))
-    mine = fields.Nested(ApplicationSchema, allow_none=True)
-
-
 booking_schema = BookingSchema()
-application_schema = ApplicationSchema()
-ballot_schema = BallotSchema()
+application_schema = records.ApplicationSchema()
+ballot_schema = records.BallotSchema()
 page_schema = BookingPageSchema()
