@@ -9,6 +9,7 @@ GatewayService worker, with its dependencies. The operations are functions of th
 that the web pages import the ones they call by name (`from ..api import get_booking`): a
 rename fails on import, not on the page. `Api` gathers them as the service's entrypoints.
 """
+import json
 import logging
 import time
 import uuid
@@ -237,6 +238,14 @@ def verify_carer(service, call, family_id):
     return carer
 
 
+def _require_verified(service, call):
+    """A self-referred carer books (or applies) once a carers' centre has verified them."""
+    if call.user["unverified_referral"]:  # read with the token (accounts.token_user)
+        raise errors.Problem(403, "forbidden", "Forbidden", "a carers' centre has not "
+                             "verified you yet: you can book once one has",
+                             code="not_verified")
+
+
 def _as_referrer(service, call):
     """A referrer's actor, carrying the ids of their centre's carers: the bookings they
     may see and make (the gateway vouches for them, as for the rest of the actor)."""
@@ -270,6 +279,54 @@ def set_gifted_allowance(service, call, council):
 def get_gifted_allowance(service, call):
     return service.bookings.get_gifted_allowance(_booking_actor(service, call),
                                                  call.query["family_id"])
+
+
+# ---- ballots -----------------------------------------------------------------------------
+
+@api("POST", "/slots/<slot_id>/applications", "Apply for places on a ballot slot (a "
+     "family; again: the places asked change)", roles=FAMILY, body=s.ApplySchema,
+     response=s.ApplicationSchema, status=201, location="/slots/{slot_id}/ballot",
+     tag="ballots", responses={
+         200: "applied again: the application with the places now asked",
+         403: "`not_verified`: a self-referred carer no referrer has verified yet",
+         409: "`not_a_ballot`: a first-come slot (book it); `applications_closed`"},
+     description="A slot published with `allocation: \"ballot\"` is not booked first come: "
+     "carers apply until its `applications_close_at`; then a draw gives the places, "
+     "favouring carers with fewer gifted breaks in the last 12 months, random among equals; "
+     "the winners' bookings go through the saga as any other (the gifted allowance "
+     "included), the others are told. `places` is at most the slot's capacity.")
+def apply_for_places(service, call, slot_id):
+    _require_verified(service, call)
+    answer = service.bookings.apply_for_places(call.actor, slot_id, call.body["places"])
+    if answer["created"]:
+        return answer["application"]
+    return Response(json.dumps(s.ApplicationSchema().dump(answer["application"])),
+                    status=200, mimetype="application/json")
+
+
+@api("DELETE", "/slots/<slot_id>/applications", "Withdraw one's application before the "
+     "close", roles=FAMILY, status=204, tag="ballots",
+     responses={404: "no application of yours", 409: "`applications_closed`"})
+def withdraw_application(service, call, slot_id):
+    service.bookings.withdraw_application(call.actor, slot_id)
+    return Response(status=204)
+
+
+@api("GET", "/slots/<slot_id>/ballot", "A ballot's record: how it stands, and once drawn "
+     "its seed, entrants in order and outcome", roles=FAMILY + PROVIDER + OFFICER + REFERRER
+     + ADMIN, response=s.BallotSchema, tag="ballots",
+     description="The slot's provider, officers, referrers and admins see it, and a carer "
+     "who applied (with `mine`). Entrants are named (`family_id`, `display_name`, "
+     "`booking_id`) only to the slot's provider, the carer's own council's officers, their "
+     "own centre's referrers, and the carer themselves; everyone else sees the entry "
+     "without them. The draw is reproducible: each `ticket` is sha256 of "
+     "`<seed>:<application_id>` in hex, and entrants are ordered by (`gifts`, `ticket`).")
+def get_ballot(service, call, slot_id):
+    record = service.bookings.get_ballot(_booking_actor(service, call), slot_id)
+    for entry in record["entries"]:
+        user = entry["family_id"] and service.accounts.get_user(entry["family_id"])
+        entry["display_name"] = user["display_name"] if user else None
+    return record
 
 
 # ---- budgets ----------------------------------------------------------------------------
@@ -505,10 +562,7 @@ def get_offer(service, call, offer_id):
 def request_booking(service, call):
     # Without a key from the caller, a fresh one: the request is simply not repeatable.
     key = call.idempotency_key or uuid.uuid4().hex
-    if call.user["unverified_referral"]:  # read with the token (accounts.token_user)
-        raise errors.Problem(403, "forbidden", "Forbidden", "a carers' centre has not "
-                             "verified you yet: you can book once one has",
-                             code="not_verified")
+    _require_verified(service, call)
     return _for_caller(call, service.bookings.request_booking(
         _booking_actor(service, call), key, call.body))
 

@@ -17,8 +17,8 @@ from seibiant_common.contracts.families import RELATIONSHIPS
 from seibiant_common.contracts.families_payloads import ShareProfile as ShareProfileContract
 from seibiant_common import schemas as records
 from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
-    DEFAULT_PAGE, MAX_PAGE, BalanceSchema, BudgetSchema, ProviderSchema, SlotListSchema,
-    SlotSchema, Timestamp, day_in_span, page_schema_of,
+    DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, BalanceSchema, BudgetSchema, ProviderSchema,
+    SlotListSchema, SlotSchema, Timestamp, day_in_span, page_schema_of,
 )
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES, PATTERN_TIME_ZONES,
@@ -269,6 +269,10 @@ class NewSlotSchema(Strict):
     start = Moment(required=True)
     end = Moment(required=True)
     capacity = WholeNumber(maximum=10000, required=True)
+    # `first_come` (the default) or `ballot` (a gifted offer's: carers apply until
+    # `applications_close_at`, then a draw gives the places)
+    allocation = fields.String(validate=validate.OneOf(("first_come", "ballot")))
+    applications_close_at = Moment(allow_none=True)
 
 
 class SlotPatternSchema(Strict):
@@ -330,6 +334,10 @@ class CreateBookingSchema(Strict):
     family_id = Id()  # a referrer booking a gifted break for one of their carers
     share_profile = ShareProfile(load_default=None, metadata={
         "description": "false (the default), true, or {people: [ids], sections: [...]}"})
+
+
+class ApplySchema(Strict):
+    places = WholeNumber(minimum=1, maximum=100, required=True)
 
 
 class CancelBookingSchema(Strict):
@@ -604,6 +612,14 @@ class OfferSchema(records.OfferSchema):
 
 class BookingSchema(records.BookingSchema):
     family_name = fields.String(allow_none=True)  # the family's display name
+
+
+class BallotEntrySchema(records.BallotEntrySchema):
+    display_name = fields.String(allow_none=True)  # when the reader may know who it is
+
+
+class BallotSchema(records.BallotSchema):
+    entries = fields.List(fields.Nested(BallotEntrySchema))
 
 
 class AwaitingApprovalSchema(BookingSchema):

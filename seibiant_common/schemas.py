@@ -107,6 +107,8 @@ class SlotSchema(Schema):
     capacity = fields.Integer()
     remaining = fields.Integer()
     status = fields.String()
+    allocation = fields.String()  # `first_come` or `ballot`
+    applications_close_at = Timestamp(allow_none=True)  # a ballot's
 
 
 class BudgetSchema(Schema):
@@ -188,6 +190,49 @@ class BookingSchema(Schema):
     # who cancelled it: family, provider, or system (the provider withdrew the time)
     cancelled_by = fields.String(allow_none=True)
     booked_by = fields.String(allow_none=True)  # the referrer who booked it for the family
+
+
+class ApplicationSchema(Schema):
+    """A carer's application for places on a ballot slot: bookings answers it."""
+    id = fields.String(required=True)
+    slot_id = fields.String()
+    family_id = fields.String()
+    places = fields.Integer()
+    status = fields.String()  # applied, withdrawn
+    applied_at = Timestamp()
+    withdrawn_at = Timestamp(allow_none=True)
+    outcome = fields.String(allow_none=True)  # won, lost, allowance_used: once drawn
+    booking_id = fields.String(allow_none=True)  # a winner's booking
+    applications_close_at = Timestamp()
+
+
+class BallotEntrySchema(Schema):
+    """One entrant of a drawn ballot, in the order drawn; `family_id` (and `booking_id`)
+    null when the reader may not know who it is."""
+    position = fields.Integer()
+    application_id = fields.String()
+    ticket = fields.String()  # sha256 of "<seed>:<application_id>", hex
+    gifts = fields.Integer()  # gifted breaks in the 12 months before the draw
+    places = fields.Integer()
+    outcome = fields.String()  # won, lost, allowance_used
+    family_id = fields.String(allow_none=True)
+    booking_id = fields.String(allow_none=True)
+
+
+class BallotSchema(Schema):
+    """A ballot's record: how it stands and, once drawn, its seed and entrants in order."""
+    slot_id = fields.String(required=True)
+    offer_id = fields.String()
+    provider_id = fields.String()
+    capacity = fields.Integer()
+    applications_close_at = Timestamp()
+    slot_start = Timestamp()
+    status = fields.String()  # open, drawn, void
+    drawn_at = Timestamp(allow_none=True)
+    seed = fields.String(allow_none=True)  # null until drawn
+    applicants = fields.Integer()
+    entries = fields.List(fields.Nested(BallotEntrySchema))
+    mine = fields.Nested(ApplicationSchema, allow_none=True)  # a carer's own application
 
 
 class SlotListSchema(Schema):

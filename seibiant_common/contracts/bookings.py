@@ -8,6 +8,9 @@ BOOKING_REJECTED = "booking_rejected"
 BOOKING_CANCELLED = "booking_cancelled"
 BOOKING_EXPIRED = "booking_expired"
 BOOKING_COMPLETED = "booking_completed"
+# A ballot's draw gave an entrant no places (they keep their priority for the next ballot);
+# the winners' bookings announce themselves as any other booking.
+BALLOT_LOST = "ballot_lost"
 
 # Every event that moves a booking to another status after booking_requested.
 STATUS_CHANGED = (BOOKING_AWAITING_APPROVAL, BOOKING_CONFIRMED, BOOKING_REJECTED,

@@ -69,6 +69,23 @@ class BookingCompleted(BookingFacts):
     final_amount_pence = pence()
 
 
+class BallotLost(Payload):
+    """An entrant of a ballot given no places at its draw (`outcome`: `lost`, or
+    `allowance_used` when the council's allowance of gifted breaks left them none), for
+    notifications; `booking_id` is always null (there is no booking)."""
+    application_id = ident()
+    slot_id = ident()
+    offer_id = ident()
+    provider_id = ident()
+    family_id = ident()
+    council = text(allow_none=True)
+    places = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    slot_start = moment()
+    slot_end = moment()
+    outcome = text()
+    booking_id = optional(ident())
+
+
 PAYLOADS = {
     names.BOOKING_REQUESTED: BookingRequested,
     names.BOOKING_AWAITING_APPROVAL: BookingAwaitingApproval,
@@ -77,4 +94,5 @@ PAYLOADS = {
     names.BOOKING_CANCELLED: BookingCancelled,
     names.BOOKING_EXPIRED: BookingOnly,
     names.BOOKING_COMPLETED: BookingCompleted,
+    names.BALLOT_LOST: BallotLost,
 }

@@ -52,6 +52,10 @@ class PublishedSlot(Payload):
     start = moment()
     end = moment()
     capacity = added(places())  # the places published, for insight
+    # how its places are given (`first_come`, or `ballot` with its close), for bookings'
+    # ballots; a payload without them is a first-come slot
+    allocation = added(text())
+    applications_close_at = added(moment())
 
 
 class SlotsPublished(Payload):

@@ -88,6 +88,15 @@ def request_booking(uow, actor, request, answer, now, timeouts):
     return _new_booking(uow, actor, request, slot, now, timeouts)
 
 
+def request_for_family(uow, family_id, council, slot, places, idempotency_key, now, timeouts):
+    """A gifted booking made for a family by the system (a ballot's winner, balloting.py):
+    the family's own request, through the same rules (the allowance included) and saga."""
+    actor = {"user_id": family_id, "role": "family", "council": council, "provider_id": None}
+    return _new_booking(uow, actor, {
+        "idempotency_key": idempotency_key, "slot_id": slot.id, "places": places,
+        "budget_id": None, "family_id": None}, slot, now, timeouts)
+
+
 def _new_booking(uow, actor, request, slot, now, timeouts):
     """A new booking (status requested) whose saga starts with booking_requested, or the one
     an earlier request with this key made. The new row is inserted unless the key is taken

@@ -5,7 +5,7 @@ reading only the fields it uses."""
 from seibiant_common.contracts import budgets, payloads, providers
 from seibiant_common.types import utcnow
 
-from . import application
+from . import application, balloting
 
 
 def _react(service, event, reaction, *reads):
@@ -45,6 +45,7 @@ def slots_published(service, event):
     fact = payloads.load(event, "offer_id", "provider_id", "category", "price_pence", "slots")
     with service.db.unit_of_work() as uow:
         application.slots_published(uow, **fact)  # the same again changes nothing
+        balloting.slots_published(uow, fact["offer_id"], fact["provider_id"], fact["slots"])
 
 
 def _provider_decided(service, event, approved):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, relationship
 from seibiant_common.plumbing_tables import add_plumbing_tables
 from seibiant_common.types import UtcDateTime
 
+from . import ballots as ballot_domain
 from . import domain
 
 
@@ -115,6 +116,43 @@ known_providers = sa.Table(
     sa.Column("as_of", UtcDateTime, nullable=True),
 )
 
+# Ballots for popular gifted dates (ballots.py): one per ballot slot, from providers'
+# publication, and the carers' applications with what the draw gave each.
+ballots = sa.Table(
+    "ballots", Base.metadata,
+    sa.Column("slot_id", sa.String(64), primary_key=True),
+    sa.Column("offer_id", sa.String(64), nullable=False),
+    sa.Column("provider_id", sa.String(64), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("applications_close_at", UtcDateTime, nullable=False),
+    sa.Column("slot_start", UtcDateTime, nullable=False),
+    sa.Column("seed", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("drawn_at", UtcDateTime, nullable=True),
+)
+# The timer's scan: open ballots by their close.
+sa.Index("ix_ballots_due", ballots.c.status, ballots.c.applications_close_at)
+
+ballot_applications = sa.Table(
+    "ballot_applications", Base.metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("slot_id", sa.String(64), sa.ForeignKey("ballots.slot_id"), nullable=False),
+    sa.Column("family_id", sa.String(64), nullable=False),
+    sa.Column("council", sa.String(64), nullable=True),
+    sa.Column("places", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("applied_at", UtcDateTime, nullable=False),
+    sa.Column("withdrawn_at", UtcDateTime, nullable=True),
+    sa.Column("gifts", sa.Integer, nullable=True),
+    sa.Column("position", sa.Integer, nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("booking_id", sa.String(32), nullable=True),
+    sa.UniqueConstraint("slot_id", "family_id", name="uq_ballot_applications_family"),
+    sa.CheckConstraint("places > 0", name="ck_ballot_applications_places"),
+)
+
+Base.registry.map_imperatively(ballot_domain.Ballot, ballots)
+Base.registry.map_imperatively(ballot_domain.Application, ballot_applications)
 Base.registry.map_imperatively(domain.Transition, booking_transitions)
 Base.registry.map_imperatively(domain.Booking, bookings, properties={
     # Append-only history, loaded with its booking (a booking has a handful of rows).

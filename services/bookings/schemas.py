@@ -33,6 +33,16 @@ class GiftedAllowanceQuerySchema(Schema):
                               validate=validate.Length(min=1, max=64))
 
 
+class ApplySchema(Schema):
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    places = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=1, max=MAX_PLACES))
+
+
+class SlotIdSchema(Schema):
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class BookingIdSchema(Schema):
     booking_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -78,7 +88,13 @@ class SlotSchema(Schema):
     end = fields.AwareDateTime(required=True)
     bookable = fields.Boolean(required=True)
     status = fields.String(required=True)
+    # how its places are given (a ballot's: balloting.py)
+    capacity = fields.Integer(strict=True, load_default=None)
+    allocation = fields.String(load_default="first_come")
+    applications_close_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 booking_schema = BookingSchema()
+application_schema = records.ApplicationSchema()
+ballot_schema = records.BallotSchema()
 page_schema = BookingPageSchema()

@@ -26,6 +26,14 @@ may never do the thing is Forbidden):
   `{council, breaks_per_12_months}`; `get_gifted_allowance(actor, family_id=None)`: a
   family's own, a referrer's carer's -> `{council, breaks_per_12_months, used, left}`.
   Bookings owns the allowance: it knows each family's gifted bookings.
+- Ballots (`balloting.py`): `apply_for_places(actor, slot_id, places)` a family ->
+  `{application, created}`; `withdraw_application(actor, slot_id)` -> the application;
+  `get_ballot(actor, slot_id)` -> the record (seed, entrants in order, outcome; who is named
+  as `ballots.names` says). A ballot slot's `request_booking` is `Conflict("by_ballot")`;
+  applying to a first-come slot `Conflict("not_a_ballot")`, after the close
+  `Conflict("applications_closed")`. The timer draws each ballot once its applications close
+  (`BALLOT_TIMER_SECONDS`): the winners' bookings go through the saga, the others are told
+  (`ballot_lost`).
 
 A booking: `{id, status, reason, slot_id, offer_id, places, total_pence, budget_id,
 created_at, updated_at, family_id, provider_id, council, category, unit_price_pence,
@@ -45,13 +53,14 @@ budgets' funds_held, approval_required, spend_approved, spend_declined, hold_ref
 import os
 
 from seibiant_common.database import Database
+from seibiant_common.errors import Conflict, NotFound
 from seibiant_common.logs import Correlation
 from seibiant_common.messaging import answering
 from seibiant_common.rpc import rpc
 from seibiant_common.timers import timer
 from seibiant_common.types import utcnow
 
-from . import application, domain, models, schemas
+from . import application, balloting, domain, models, schemas
 from .dependencies import ProvidersSlots, SagaSettings, TimerSchedule
 from .handlers import EVENT_HANDLERS
 
@@ -82,6 +91,7 @@ class BookingsService:
                                 dict(data or {}, idempotency_key=idempotency_key)
                                 if isinstance(data, dict) else data)
         with self.db.unit_of_work() as uow:
+            balloting.refuse_direct_booking(uow, request["slot_id"])
             booking = application.request_known_slot(uow, actor, request, utcnow(),
                                                      self.timeouts)
         if booking is None:
@@ -89,6 +99,8 @@ class BookingsService:
             # providers, outside any transaction, so no lock is held while it answers.
             answer = self.slots.get(request["slot_id"])
             with self.db.unit_of_work() as uow:
+                balloting.slot_answered(uow, answer)
+                balloting.refuse_direct_booking(uow, request["slot_id"])
                 booking = application.request_booking(uow, actor, request, answer, utcnow(),
                                                       self.timeouts)
         return schemas.booking_schema.dump(booking)
@@ -128,6 +140,43 @@ class BookingsService:
         query = schemas.parse(schemas.GiftedAllowanceQuerySchema(), {"family_id": family_id})
         with self.db.unit_of_work() as uow:
             return application.gifted_allowance(uow, actor, query["family_id"], utcnow())
+
+    # --- ballots ------------------------------------------------------------------------
+
+    @rpc
+    def apply_for_places(self, actor, slot_id, places):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        data = schemas.parse(schemas.ApplySchema(), {"slot_id": slot_id, "places": places})
+        with self.db.unit_of_work() as uow:
+            applied = balloting.apply(uow, actor, data["slot_id"], data["places"], utcnow())
+        if applied is None:  # a slot bookings has not heard of yet: ask providers
+            answer = self.slots.get(data["slot_id"])
+            if answer is None:
+                raise NotFound("no such slot")
+            with self.db.unit_of_work() as uow:
+                application.remember_slot(uow, answer)
+                balloting.slot_answered(uow, answer)
+                applied = balloting.apply(uow, actor, data["slot_id"], data["places"],
+                                          utcnow())
+            if applied is None:
+                raise Conflict("not_a_ballot", "this slot is booked first come")
+        view, created = applied
+        return {"application": schemas.application_schema.dump(view), "created": created}
+
+    @rpc
+    def withdraw_application(self, actor, slot_id):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        data = schemas.parse(schemas.SlotIdSchema(), {"slot_id": slot_id})
+        with self.db.unit_of_work() as uow:
+            return schemas.application_schema.dump(
+                balloting.withdraw(uow, actor, data["slot_id"], utcnow()))
+
+    @rpc
+    def get_ballot(self, actor, slot_id):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        data = schemas.parse(schemas.SlotIdSchema(), {"slot_id": slot_id})
+        with self.db.unit_of_work() as uow:
+            return schemas.ballot_schema.dump(balloting.record(uow, actor, data["slot_id"]))
 
     # --- queries ------------------------------------------------------------------------
 
@@ -171,3 +220,11 @@ class BookingsService:
                 if done < application.TIMER_BATCH:
                     self.schedule.next_look = domain.next_look(
                         looked_at, application.earliest_deadline(uow), self.timeouts)
+
+    @timer("BALLOT_TIMER_SECONDS", 5)
+    def draw_ballots(self):
+        """Each ballot whose applications have closed is drawn, once (balloting.py)."""
+        drawn = balloting.DRAW_BATCH
+        while drawn == balloting.DRAW_BATCH:  # a full batch: there may be more
+            with self.db.unit_of_work() as uow:
+                drawn = balloting.draw_due(uow, utcnow(), self.timeouts)

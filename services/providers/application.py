@@ -64,7 +64,8 @@ def slot_view(slot):
     return {
         "id": slot.id, "offer_id": slot.offer_id, "start": slot.starts_at, "end": slot.ends_at,
         "capacity": slot.capacity, "remaining": domain.remaining(slot.capacity, slot.reserved),
-        "status": slot.status,
+        "status": slot.status, "allocation": slot.allocation,
+        "applications_close_at": slot.applications_close_at,
     }
 
 
@@ -245,12 +246,19 @@ def publish_slots(uow, actor, offer_id, data):
         new = [(slot["start"].astimezone(domain.UTC), slot["end"].astimezone(domain.UTC),
                 slot["capacity"]) for slot in data["slots"]]
         domain.check_new_slots(new, _open_starts(uow, offer, new), now)
+        allocations = [(slot["allocation"], slot["applications_close_at"] and
+                        slot["applications_close_at"].astimezone(domain.UTC))
+                       for slot in data["slots"]]
+        domain.check_allocations(allocations, new, offer.price_pence, now)
     else:
         new = domain.expand_pattern(**data["pattern"])
         domain.check_pattern_slots(new, _open_starts(uow, offer, new), now)
+        allocations = [(domain.FIRST_COME, None)] * len(new)  # a pattern is first come
     published = [Slot(id=new_id(), offer_id=offer.id, starts_at=start, ends_at=end,
-                      capacity=capacity, reserved=0, status=OPEN, created_at=now)
-                 for start, end, capacity in new]
+                      capacity=capacity, reserved=0, status=OPEN, created_at=now,
+                      allocation=allocation, applications_close_at=close_at)
+                 for (start, end, capacity), (allocation, close_at) in zip(
+                     new, allocations, strict=True)]
     uow.session.add_all(published)
     audit(uow, "offer", offer.id, "slots_published", actor, now,
           slot_ids=[slot.id for slot in published])
@@ -259,7 +267,9 @@ def publish_slots(uow, actor, offer_id, data):
         "price_pence": offer.price_pence, "title": offer.title, "title_cy": offer.title_cy,
         "region": offer.region,
         "slots": [{"id": slot.id, "start": slot.starts_at, "end": slot.ends_at,
-                   "capacity": slot.capacity} for slot in published]}, offer.id)
+                   "capacity": slot.capacity, "allocation": slot.allocation,
+                   "applications_close_at": slot.applications_close_at}
+                  for slot in published]}, offer.id)
     return {"items": [slot_view(slot) for slot in published]}
 
 

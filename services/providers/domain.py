@@ -25,6 +25,11 @@ PROVIDER_STATUSES = (PENDING, APPROVED, SUSPENDED)
 # Slot statuses.
 OPEN, WITHDRAWN = "open", "withdrawn"
 
+# How a slot's places are given: first come, first served (booked at once), or by a ballot of
+# the carers who applied before `applications_close_at` (a gifted slot only; bookings draws).
+FIRST_COME, BALLOT = "first_come", "ballot"
+ALLOCATIONS = (FIRST_COME, BALLOT)
+
 # The outcome of a booking's reservation. A booking has at most one, and it moves at most
 # once more (reserved -> released): redelivered or repeated requests change nothing.
 RESERVED, REFUSED, RELEASED = "reserved", "refused", "released"
@@ -124,6 +129,8 @@ class Slot:
     reserved: int  # places held by live reservations
     status: str
     created_at: datetime.datetime
+    allocation: str = FIRST_COME
+    applications_close_at: Optional[datetime.datetime] = None  # a ballot's
     offer: Offer = dataclasses.field(init=False, repr=False)
 
 
@@ -251,6 +258,32 @@ def check_new_slots(slots: Sequence[NewSlot], existing_starts: Iterable[Moment],
             slot_errors.setdefault("start", []).append(
                 "another slot of this offer starts at {}".format(start.isoformat()))
         starts.add(start)
+        if slot_errors:
+            errors[index] = slot_errors
+    if errors:
+        raise Invalid({"slots": errors})
+
+
+def check_allocations(allocations: Sequence[tuple[str, Optional[Moment]]],
+                      slots: Sequence[NewSlot], price_pence: int, now: Moment) -> None:
+    """`allocations[i]` is (allocation, applications_close_at) of `slots[i]`: a ballot is for
+    a gifted offer (price 0) only, and its applications close in the future, before the slot
+    starts (so the winners' bookings are made before it)."""
+    errors = {}
+    for index, ((allocation, close_at), (start, _end, _capacity)) in enumerate(
+            zip(allocations, slots, strict=True)):
+        slot_errors = {}
+        if allocation == BALLOT:
+            if price_pence != 0:
+                slot_errors["allocation"] = ["a ballot is for gifted offers (price 0) only"]
+            if close_at is None:
+                slot_errors["applications_close_at"] = ["required for a ballot"]
+            elif close_at <= now:
+                slot_errors["applications_close_at"] = ["must be in the future"]
+            elif close_at >= start:
+                slot_errors["applications_close_at"] = ["must be before the slot starts"]
+        elif close_at is not None:
+            slot_errors["applications_close_at"] = ["only a ballot has applications"]
         if slot_errors:
             errors[index] = slot_errors
     if errors:

@@ -17,8 +17,8 @@ from seibiant_common.schemas import (OfferSchema, PageSchema, SlotListSchema,  #
 from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
                                          PATTERN_TIME_ZONES, PROVIDER_KINDS)
 
-from .domain import (MAX_CAPACITY, MAX_PATTERN_NIGHTS, MAX_PLACES_PER_BOOKING,
-                     PROVIDER_STATUSES, WEEKDAYS)
+from .domain import (ALLOCATIONS, FIRST_COME, MAX_CAPACITY, MAX_PATTERN_NIGHTS,
+                     MAX_PLACES_PER_BOOKING, PROVIDER_STATUSES, WEEKDAYS)
 
 MAX_PRICE_PENCE = 10_000_000
 
@@ -111,6 +111,9 @@ class NewSlotSchema(Schema):
     start = fields.AwareDateTime(required=True, validate=in_span)
     end = fields.AwareDateTime(required=True, validate=in_span)
     capacity = capacity_field(1, required=True)
+    allocation = fields.String(load_default=FIRST_COME, validate=validate.OneOf(ALLOCATIONS))
+    applications_close_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                                 validate=in_span)
 
 
 class SlotPatternSchema(Schema):

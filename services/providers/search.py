@@ -197,7 +197,8 @@ def _offers_with_slots(connection, offer_ids, window):
                 .over(partition_by=slots.c.offer_id, order_by=slots.c.starts_at)
                 .label("position"))
     ranked = (sa.select(slots.c.id, slots.c.offer_id, slots.c.starts_at, slots.c.ends_at,
-                        slots.c.capacity, slots.c.reserved, slots.c.status, position)
+                        slots.c.capacity, slots.c.reserved, slots.c.status,
+                        slots.c.allocation, slots.c.applications_close_at, position)
               .where(slots.c.offer_id.in_(offer_ids), *window.conditions).subquery())
     slots_of = {offer_id: [] for offer_id in offer_ids}
     for row in connection.execute(

@@ -5,6 +5,7 @@ to the place. The services run as real processes on PostgreSQL and on a RabbitMQ
 module's own (`sandbox.rabbitmq_node`: the machine's shared broker is never stopped); the two
 tests share them (each in a council, with slots and budgets, of its own)."""
 import collections
+import datetime
 import itertools
 
 import eventlet
@@ -17,6 +18,9 @@ from seibiant_common import dead_letters
 from devtools.processes import STARTING_ERRORS, ServiceProcess, wait_until
 from devtools.sandbox import CONSUMER_POLL_SECONDS, rabbitmq_node
 
+from seibiant_common.types import utcnow
+from services.bookings import ballots
+
 from .saga import fresh_postgres_databases
 from .world import World, new_id
 
@@ -26,6 +30,7 @@ NAMES = ("budgets", "providers", "bookings")
 SETTINGS = {
     "OUTBOX_SWEEP_SECONDS": "0.2", "EVENT_MAX_ATTEMPTS": "8", "EVENT_RETRY_BACKOFF_MS": "100",
     "STEP_TIMEOUT_SECONDS": "5", "STEP_MAX_RETRIES": "3", "BOOKING_TIMER_SECONDS": "0.5",
+    "BALLOT_TIMER_SECONDS": "0.5",
     "APPROVAL_TIMEOUT_SECONDS": "3600", "RPC_TIMEOUT_SECONDS": "10", "LOG_LEVEL": "WARNING",
     "CONSUMER_POLL_SECONDS": str(CONSUMER_POLL_SECONDS),
 }
@@ -292,3 +297,53 @@ def test_a_booking_killed_at_each_step_still_settles_with_places_and_money_recon
                message="places and money to agree with the bookings")
     for name in NAMES:
         assert dead_letters.list_dead_letters(cluster.amqp_uri, name) == []
+
+
+def test_a_ballot_whose_service_is_killed_at_the_close_is_drawn_once_as_its_seed_says(cluster):
+    """bookings is SIGKILLed the moment a ballot's applications close (before its draw, or in
+    it: the draw is one transaction); after the restart it is drawn once, with the outcome its
+    seed, fixed before the close, gives: 3 confirmed, the others told once."""
+    carers, places = 8, 3
+    with ClusterRpcProxy(cluster.rpc_config, timeout=30) as rpc:
+        world = World(rpc, council="ballot-" + new_id("c")[-6:])
+        provider = world.provider()
+        offer_id = world.offer(provider, price_pence=0, category="hospitality_stay")
+        start, close = utcnow() + datetime.timedelta(days=2), utcnow() + datetime.timedelta(
+            seconds=5)
+        slot_id = rpc.providers.publish_slots(provider, offer_id, {"slots": [{
+            "start": start.isoformat(), "end": (start + datetime.timedelta(hours=4)).isoformat(),
+            "capacity": places, "allocation": "ballot",
+            "applications_close_at": close.isoformat()}]})["items"][0]["id"]
+        applied = [rpc.bookings.apply_for_places(world.family(), slot_id, 1)["application"]
+                   for _ in range(carers)]
+    with cluster.bookings_db.connect() as connection:
+        seed = connection.execute(sa.text("SELECT seed FROM ballots WHERE slot_id = :id"),
+                                  {"id": slot_id}).scalar()
+    expected = {d.entrant.application_id: (d.position, d.outcome) for d in ballots.draw(
+        seed, [ballots.Entrant(a["id"], 1, 0, 1) for a in applied], places)}
+
+    process = cluster.processes["bookings"]
+    try:
+        wait_until(lambda: utcnow() >= close, 30, interval=0.01, message="the close")
+        process.kill()
+    finally:
+        process.start()
+    cluster.call(lambda rpc: rpc.bookings.health(), timeout=60)
+
+    record = cluster.call(lambda rpc: wait_until(
+        lambda: (lambda r: r if r["status"] == "drawn" else None)(
+            rpc.bookings.get_ballot(world.officer, slot_id)), 30, message="the draw"))
+    assert record["seed"] == seed
+    assert {e["application_id"]: (e["position"], e["outcome"])
+            for e in record["entries"]} == expected
+    rows = cluster.bookings_on([slot_id])
+    assert len(rows) == places
+    wait_until(lambda: all(cluster.status(row.id) == "confirmed" for row in rows), 60,
+               message="the winners' bookings to be confirmed")
+    with cluster.bookings_db.connect() as connection:
+        told = connection.execute(sa.text(
+            "SELECT count(DISTINCT aggregate_id), count(*) FROM outbox_messages "
+            "WHERE event_type = 'ballot_lost' AND aggregate_id IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)), {"ids": [a["id"] for a in applied]}).one()
+    assert tuple(told) == (carers - places, carers - places)
+    assert cluster.call(lambda rpc: rpc.providers.get_slot(slot_id))["remaining"] == 0

@@ -105,6 +105,7 @@ def test_no_input_reaches_a_5xx_and_every_answer_is_as_documented(api, world):
     real_ids = {"budget_id": world.budget["id"], "booking_id": world.booking["id"],
                 "offer_id": world.offer["id"], "provider_id": world.pending_provider.provider_id,
                 "user_id": world.family.user_id, "family_id": world.family.user_id,
+                "slot_id": world.slot["id"],
                 "council": "fuzzshire"}  # not the officer's: nothing set for others
     fuzzed, with_cursors = set(), set()
     for result in schema.get_all_operations():

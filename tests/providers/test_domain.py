@@ -304,3 +304,24 @@ def test_the_rules_import_neither_nameko_nor_sqlalchemy():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('nameko', 'sqlalchemy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- how a slot's places are given ------------------------------------------------------
+
+def test_a_ballot_is_for_a_gifted_slot_whose_applications_close_before_it_starts():
+    slots = [(at(10), at(10, 16), 3)] * 5
+    fine = (domain.BALLOT, at(5))
+    domain.check_allocations([fine, (domain.FIRST_COME, None)], slots[:2], 0, NOW)
+    with pytest.raises(Invalid) as refused:
+        domain.check_allocations(
+            [(domain.BALLOT, None), (domain.BALLOT, NOW - HOUR), (domain.BALLOT, at(10)),
+             (domain.FIRST_COME, at(5)), fine], slots, 0, NOW)
+    assert refused.value.errors == {"slots": {
+        0: {"applications_close_at": ["required for a ballot"]},
+        1: {"applications_close_at": ["must be in the future"]},
+        2: {"applications_close_at": ["must be before the slot starts"]},
+        3: {"applications_close_at": ["only a ballot has applications"]}}}
+    with pytest.raises(Invalid) as priced:
+        domain.check_allocations([fine], slots[:1], 900, NOW)
+    assert priced.value.errors == {"slots": {0: {
+        "allocation": ["a ballot is for gifted offers (price 0) only"]}}}

@@ -159,7 +159,8 @@ def test_published_slots_are_announced_with_what_a_booking_of_them_needs(service
         "category": "hospitality_meal", "price_pence": PRICE, "region": "powys",
         "title": "Quiet afternoon", "title_cy": None,
         "slots": [{"id": slot["id"], "start": slot["start"].isoformat(),
-                   "end": slot["end"].isoformat(), "capacity": slot["capacity"]}
+                   "end": slot["end"].isoformat(), "capacity": slot["capacity"],
+                   "allocation": "first_come", "applications_close_at": None}
                   for slot in published]})]
 
 

@@ -219,9 +219,12 @@ def test_slots_are_published_in_bulk_and_by_pattern(world_of):
                                      offer["price_pence"])}
     assert {(a["title"], a["region"]) for a in announced} == {(offer["title"], offer["region"])}
     assert announced[0]["slots"][2] == {"id": listed[2]["id"], "start": listed[2]["start"],
-                                        "end": listed[2]["end"], "capacity": 8}
+                                        "end": listed[2]["end"], "capacity": 8,
+                                        "allocation": "first_come",
+                                        "applications_close_at": None}
     assert announced[1]["slots"] == [{"id": s["id"], "start": s["start"], "end": s["end"],
-                                      "capacity": 5} for s in pattern]
+                                      "capacity": 5, "allocation": "first_come",
+                                      "applications_close_at": None} for s in pattern]
     shown = rpc.get_offer(offer["id"])
     assert len(shown["slots"]) == 45 and not shown["more_slots"]
     assert [s["start"] for s in shown["slots"]] == sorted(s["start"] for s in shown["slots"])
