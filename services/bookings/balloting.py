@@ -47,9 +47,14 @@ def slot_answered(uow, answer):
         slots_published(uow, answer["offer_id"], answer["provider_id"], [answer])
 
 
+# built once: it is asked on every booking request (test_booking_costs counts cache keys)
+_IS_BALLOT = sa.select(ballot_rows.c.slot_id).where(
+    ballot_rows.c.slot_id == sa.bindparam("slot_id"))
+
+
 def refuse_direct_booking(uow, slot_id):
     """A ballot slot's places are given by its draw, not booked."""
-    if uow.session.get(Ballot, slot_id) is not None:
+    if uow.session.execute(_IS_BALLOT, {"slot_id": slot_id}).first() is not None:
         raise Conflict("by_ballot", "this slot's places are given by ballot: apply for them "
                                     "before the applications close")
 

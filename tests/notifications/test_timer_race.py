@@ -54,8 +54,12 @@ def service(make_database_url, tmp_path, monkeypatch):
 
 def hear(service, producer, event_type, aggregate_id, **payload):
     event = envelope(event_type, payloads.dump(event_type, payload), aggregate_id, None)
+    # as a batch of one: the row runs in a unit of work, and what it returns after the commit
+    with service.db.unit_of_work() as uow:
+        after_commit = EVENT_HANDLERS[(producer, event_type)](service, uow, event)
     try:
-        EVENT_HANDLERS[(producer, event_type)](service, event)
+        if after_commit is not None:
+            after_commit()
     except application.NotDelivered:
         pass  # no mail server yet: the message stays pending, the event would come back
 
