@@ -62,14 +62,17 @@ def refuse_direct_booking(uow, slot_id):
 def _ballot(uow, slot_id, lock=False):
     """The slot's ballot, or None when bookings knows nothing of the slot (ask providers);
     `Conflict("not_a_ballot")` for a slot booked first come."""
-    query = sa.select(Ballot).where(ballot_rows.c.slot_id == slot_id)
-    ballot = uow.session.execute(query.with_for_update() if lock else query).scalar()
-    if ballot is not None:
-        return ballot
+    # The known slot first: a slot and its ballot commit together, and each statement reads
+    # afresh, so a ballot asked after its slot was seen is seen too (asked the other way
+    # round, another instance's commit in between made a ballot slot look first come).
     if uow.session.execute(sa.select(known_slots.c.id).where(
             known_slots.c.id == slot_id)).first() is None:
         return None
-    raise Conflict("not_a_ballot", "this slot is booked first come: book it instead")
+    query = sa.select(Ballot).where(ballot_rows.c.slot_id == slot_id)
+    ballot = uow.session.execute(query.with_for_update() if lock else query).scalar()
+    if ballot is None:
+        raise Conflict("not_a_ballot", "this slot is booked first come: book it instead")
+    return ballot
 
 
 # --- applications -------------------------------------------------------------------------
