@@ -238,7 +238,7 @@ def verify_carer(service, call, family_id):
     return carer
 
 
-def _require_verified(service, call):
+def _require_verified(call):
     """A self-referred carer books (or applies) once a carers' centre has verified them."""
     if call.user["unverified_referral"]:  # read with the token (accounts.token_user)
         raise errors.Problem(403, "forbidden", "Forbidden", "a carers' centre has not "
@@ -296,7 +296,7 @@ def get_gifted_allowance(service, call):
      "the winners' bookings go through the saga as any other (the gifted allowance "
      "included), the others are told. `places` is at most the slot's capacity.")
 def apply_for_places(service, call, slot_id):
-    _require_verified(service, call)
+    _require_verified(call)
     answer = service.bookings.apply_for_places(call.actor, slot_id, call.body["places"])
     if answer["created"]:
         return answer["application"]
@@ -562,7 +562,7 @@ def get_offer(service, call, offer_id):
 def request_booking(service, call):
     # Without a key from the caller, a fresh one: the request is simply not repeatable.
     key = call.idempotency_key or uuid.uuid4().hex
-    _require_verified(service, call)
+    _require_verified(call)
     return _for_caller(call, service.bookings.request_booking(
         _booking_actor(service, call), key, call.body))
 

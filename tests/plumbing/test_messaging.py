@@ -101,15 +101,19 @@ def test_an_event_whose_relay_died_before_publishing_is_published_once_after_res
     assert texts(listener_url) == ["written before the crash", "after the restart"]
 
 
+def add_poison_and_five_good_notes(service_config):
+    with ServiceRpcProxy("notes", service_config) as proxy:
+        proxy.add_note("p", "poison")
+        for number in range(5):
+            proxy.add_note("ok{}".format(number), "fine {}".format(number))
+
+
 def test_a_failing_handler_dead_letters_without_blocking_others_and_replay_brings_it_back(
         start_service, make_database_url, service_config, amqp_uri):
     _, _, listener_url, _ = start_pair(start_service, make_database_url, "sqlite")
     POISON.add("poison")
     try:
-        with ServiceRpcProxy("notes", service_config) as proxy:
-            proxy.add_note("p", "poison")
-            for number in range(5):
-                proxy.add_note("ok{}".format(number), "fine {}".format(number))
+        add_poison_and_five_good_notes(service_config)
         wait_until(lambda: len(texts(listener_url)) == 5, 10, message="the good events")
         dead = wait_until(lambda: dead_letters.list_dead_letters(amqp_uri, "listener"), 10,
                           message="the dead letter")
@@ -267,10 +271,7 @@ def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_the_others_are_kep
     url, _ = start_batches(start_service, make_database_url, EVENT_BATCH_SECONDS=0.5)
     POISON.add("poison")
     try:
-        with ServiceRpcProxy("notes", service_config) as proxy:
-            proxy.add_note("p", "poison")
-            for number in range(5):
-                proxy.add_note("ok{}".format(number), "fine {}".format(number))
+        add_poison_and_five_good_notes(service_config)
         wait_until(lambda: len(texts(url)) == 5, 15, message="the good events")
         dead = wait_until(lambda: dead_letters.list_dead_letters(amqp_uri, "batch_listener"),
                           15, message="the dead letter")
