@@ -13,9 +13,14 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from seibiant_common import cursors, times
 from seibiant_common.contracts.budgets import APPROVAL_REASONS
 from seibiant_common.contracts.gateway import CHANNELS
-from seibiant_common.contracts.families import RELATIONSHIPS
-from seibiant_common.contracts.families_payloads import ShareProfile as ShareProfileContract
+from seibiant_common.contracts.families_payloads import (  # noqa: F401 (the API takes them)
+    EmergencyContactSchema, FeedbackBodySchema, FeedbackResponseBodySchema, PersonSchema,
+    ProfileBodySchema, ShareProfile as ShareProfileContract,
+)
 from seibiant_common import schemas as records
+from seibiant_common.fields import (  # noqa: F401 (the fields of every schema below)
+    ID, LANGUAGES, MAX_LIST, MAX_PENCE, PHONE, Choices, Id, Strict, Text, WholeNumber,
+)
 from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
     DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, BalanceSchema, BudgetSchema, ProviderSchema,
     SlotListSchema, SlotSchema, Timestamp, day_in_span, page_schema_of,
@@ -26,70 +31,23 @@ from seibiant_common.vocabularies import (
 )
 
 ROLES = ("admin", "officer", "family", "provider", "referrer")
-LANGUAGES = ("en", "cy")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PROVIDER_STATUSES = ("pending", "approved", "suspended")
-MAX_PENCE = 10 ** 11  # a billion pounds: far above any budget, far below a 64-bit overflow
-MAX_LIST = 50
 MAX_GIFTS_A_YEAR = 52  # a gifted allowance above a break a week is a typo
 MAX_WAIT_SECONDS = 30  # the longest `GET /bookings/{id}?wait=N`
 SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`
-ID = r"^[A-Za-z0-9_-]{1,64}$"
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
-PHONE = r"^\+?[0-9][0-9 ()-]{4,30}$"  # a UK or international number as people write it
 # A mobile a text message can reach: a UK 07 number or an international one, as people write
 # it (spaces, hyphens and brackets allowed; GOV.UK Notify reads the same forms).
 MOBILE = r"^(?:\+|00)?[0-9](?:[ ()-]?[0-9]){9,14}$"
-# C0 controls other than tab, newline and carriage return (NUL breaks PostgreSQL text).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # ---- fields ---------------------------------------------------------------------------------
-
-class Text(fields.String):
-    """A string of printable text with a maximum length (every string of the API is one)."""
-
-    def __init__(self, max_length=200, min_length=0, **kwargs):
-        validators = list(kwargs.pop("validate", []) or [])
-        validators.insert(0, validate.Length(min=min_length, max=max_length))
-        super().__init__(validate=validators, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            text.encode("utf-8")  # a lone surrogate from "\ud800" in JSON
-        except UnicodeEncodeError:
-            raise ValidationError("Not valid Unicode text.")
-        if CONTROL.search(text):
-            raise ValidationError("Control characters are not allowed.")
-        return text
-
 
 def Slug(**kwargs):
     return Text(max_length=64, min_length=1, validate=[validate.Regexp(
         SLUG, error="Use lower-case letters, digits and hyphens, starting with a letter.")],
         **kwargs)
-
-
-def Id(**kwargs):
-    return Text(max_length=64, min_length=1, validate=[validate.Regexp(
-        ID, error="Not a valid id.")], **kwargs)
-
-
-class WholeNumber(fields.Integer):
-    """An integer in JSON; never a float (1.0 or 1.5), a string or a boolean."""
-
-    default_error_messages = {"invalid": "Must be a whole number.",
-                              "too_large": "Number too large."}
-
-    def __init__(self, minimum=0, maximum=MAX_PENCE, **kwargs):
-        super().__init__(strict=True, validate=validate.Range(min=minimum, max=maximum),
-                         **kwargs)
-
-    def _validated(self, value):
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        return super()._validated(value)
 
 
 def Pence(**kwargs):
@@ -127,11 +85,6 @@ class Moment(fields.AwareDateTime):
             raise ValidationError(str(error)) from None
 
 
-def Choices(choices, max_items=MAX_LIST, **kwargs):
-    return fields.List(fields.String(validate=validate.OneOf(choices)),
-                       validate=validate.Length(max=max_items), **kwargs)
-
-
 def Username():
     return Text(max_length=64, min_length=3, required=True, validate=[validate.Regexp(
         USERNAME, error="3 to 64 letters, digits or . _ @ -, starting with a letter or digit.")])
@@ -139,13 +92,6 @@ def Username():
 
 def Password():
     return Text(max_length=256, min_length=8, required=True)
-
-
-class Strict(Schema):
-    """Unknown fields are refused (marshmallow's default, said out loud)."""
-
-    class Meta:
-        unknown = "raise"
 
 
 # ---- input: bodies --------------------------------------------------------------------------
@@ -342,63 +288,6 @@ class ApplySchema(Strict):
 
 class CancelBookingSchema(Strict):
     pass
-
-
-# ---- input: the family profile --------------------------------------------------------------
-
-def Story(**kwargs):
-    """A free-text part of a family's profile, in the family's words."""
-    return Text(max_length=2000, allow_none=True, **kwargs)
-
-
-class PersonSchema(Strict):
-    id = Id(allow_none=True)  # keep it to keep what was shared of this person
-    name = Text(max_length=120, allow_none=True)
-    relationship = fields.String(allow_none=True, validate=validate.OneOf(RELATIONSHIPS))
-    date_of_birth = fields.Date(allow_none=True, validate=day_in_span)
-    needs = Choices(CARE_NEEDS)
-    communication = Story()
-    routines = Story()
-    diet = Story()
-    medication_notes = Story()
-    mobility = Story()
-    likes_and_triggers = Story()
-    other = Story()
-
-    @post_load
-    def wire_date(self, data, **kwargs):
-        if data.get("date_of_birth") is not None:
-            data["date_of_birth"] = data["date_of_birth"].isoformat()
-        return data
-
-
-class EmergencyContactSchema(Strict):
-    name = Text(max_length=120, allow_none=True)
-    phone = Text(max_length=32, allow_none=True, validate=[validate.Regexp(
-        PHONE, error="Not a phone number.")])
-    relationship = Text(max_length=120, allow_none=True)
-
-
-class ProfileBodySchema(Strict):
-    """The whole profile, replacing what was there; every field may be left out."""
-    people = fields.List(fields.Nested(PersonSchema), load_default=list,
-                         validate=validate.Length(max=20))
-    emergency_contact = fields.Nested(EmergencyContactSchema, allow_none=True,
-                                      load_default=None)
-    language = fields.String(allow_none=True, load_default=None,
-                             validate=validate.OneOf(LANGUAGES))
-
-
-class FeedbackBodySchema(Strict):
-    rating = WholeNumber(minimum=1, maximum=5, required=True)
-    rested = WholeNumber(minimum=1, maximum=5, required=True)
-    comment = Text(max_length=2000, allow_none=True)
-    would_book_again = fields.Boolean(required=True)
-
-
-class FeedbackResponseBodySchema(Strict):
-    provider_id = Id(allow_none=True)  # none: about the council's breaks as a whole
-    text = Text(max_length=2000, min_length=1, required=True)
 
 
 class CompleteBookingSchema(Strict):

@@ -80,7 +80,7 @@ class FamiliesService:
     @rpc
     def put_my_profile(self, actor, data):
         actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.ProfileInSchema(), data)
+        data = schemas.parse(schemas.ProfileBodySchema(), data)
         with self.db.unit_of_work() as uow:
             return _profile(application.write_profile(uow, actor, data, utcnow()))
 
@@ -123,7 +123,7 @@ class FamiliesService:
     def give_feedback(self, actor, booking_id, data):
         actor = schemas.parse(schemas.ActorSchema(), actor)
         booking_id = schemas.parse(schemas.IdSchema(), {"id": booking_id})["id"]
-        data = schemas.parse(schemas.FeedbackInSchema(), data)
+        data = schemas.parse(schemas.FeedbackBodySchema(), data)
         with self.db.unit_of_work() as uow:
             return schemas.feedback_schema.dump(
                 application.give_feedback(uow, actor, booking_id, data, utcnow()))
@@ -155,7 +155,7 @@ class FamiliesService:
     @rpc
     def post_response(self, actor, data):
         actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.ResponseInSchema(), data)
+        data = schemas.parse(schemas.FeedbackResponseBodySchema(), data)
         with self.db.unit_of_work() as uow:
             return schemas.response_schema.dump(application.post_response(
                 uow, actor, data["provider_id"], data["text"], utcnow()))
