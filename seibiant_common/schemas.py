@@ -270,3 +270,103 @@ class MonitoringSummarySchema(Schema):
     reclaim_weeks = fields.Integer()
     reclaim_threshold_pence = fields.Integer()
     surplus_over_threshold = fields.Boolean()
+
+
+# ---- families' records: a profile, what was shared of it, who read it, feedback ----------
+
+class PersonOutSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    relationship = fields.String(allow_none=True)
+    date_of_birth = fields.String(allow_none=True)
+    needs = fields.List(fields.String())
+    communication = fields.String(allow_none=True)
+    routines = fields.String(allow_none=True)
+    diet = fields.String(allow_none=True)
+    medication_notes = fields.String(allow_none=True)
+    mobility = fields.String(allow_none=True)
+    likes_and_triggers = fields.String(allow_none=True)
+    other = fields.String(allow_none=True)
+
+
+class EmergencyContactOutSchema(Schema):
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    relationship = fields.String(allow_none=True)
+
+
+class ProfileSchema(Schema):
+    """A family's whole profile; `needs` are its people's, together."""
+    family_id = fields.String()
+    people = fields.List(fields.Nested(PersonOutSchema))
+    emergency_contact = fields.Nested(EmergencyContactOutSchema, allow_none=True)
+    language = fields.String(allow_none=True)
+    needs = fields.List(fields.String())
+    updated_at = Timestamp(allow_none=True)
+
+
+class SharedProfileSchema(Schema):
+    """What the family shared with a booking's provider: the chosen people (each with name,
+    relationship and the chosen sections) and, if chosen, the emergency contact."""
+    booking_id = fields.String()
+    people = fields.List(fields.Nested(PersonOutSchema))
+    emergency_contact = fields.Nested(EmergencyContactOutSchema, allow_none=True)
+    language = fields.String(allow_none=True)
+    sections = fields.List(fields.String())
+    updated_at = Timestamp(allow_none=True)
+    given_at = Timestamp()
+    withdrawn_at = Timestamp(allow_none=True)
+    readable = fields.Boolean()  # whether the provider may read it now
+
+
+class ProfileReadSchema(Schema):
+    id = fields.String()
+    reader_id = fields.String()
+    reader_role = fields.String()
+    via = fields.String()  # `booking` (its provider) or `council` (an officer)
+    booking_id = fields.String(allow_none=True)
+    at = Timestamp()
+
+
+class FeedbackSchema(Schema):
+    booking_id = fields.String()
+    provider_id = fields.String()
+    rating = fields.Integer()
+    rested = fields.Integer()
+    comment = fields.String(allow_none=True)
+    would_book_again = fields.Boolean()
+    given_at = Timestamp()
+
+
+class FeedbackResponseSchema(Schema):
+    """An officer's "you said, we did"."""
+    id = fields.String()
+    council = fields.String()
+    provider_id = fields.String(allow_none=True)
+    text = fields.String()
+    at = Timestamp()
+
+
+class FeedbackItemSchema(Schema):
+    rating = fields.Integer()
+    rested = fields.Integer()
+    comment = fields.String(allow_none=True)
+    would_book_again = fields.Boolean()
+    at = Timestamp()
+
+
+class ProviderFeedbackSchema(Schema):
+    """A provider's feedback, no family named: averages to two decimal places."""
+    provider_id = fields.String()
+    count = fields.Integer()
+    average_rating = fields.Float(allow_none=True)
+    average_rested = fields.Float(allow_none=True)
+    would_book_again_count = fields.Integer()
+    items = fields.List(fields.Nested(FeedbackItemSchema))  # newest first
+    responses = fields.List(fields.Nested(FeedbackResponseSchema))
+
+
+class ProviderRatingSchema(Schema):
+    provider_id = fields.String()
+    count = fields.Integer()
+    average_rating = fields.Float()
