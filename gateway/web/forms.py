@@ -10,9 +10,12 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
+from marshmallow import ValidationError
+
 from seibiant_common import times
 
 from .i18n import N_, local_moment
+from .sessions import CSRF_FIELD
 
 MISSING_MARKERS = ("Missing data for required field", "Field may not be null",
                    "Shorter than minimum length 1")
@@ -169,3 +172,28 @@ class Reader:
 def moment(day, clock):
     """ISO time in UTC of a UK date and time of day."""
     return local_moment(day, clock).isoformat()
+
+
+class FormPages:
+    """A mixin of `pages.Pages`: a form checked whole before it is sent, and shown again."""
+
+    def check_form(self, entrypoint, body, reader):
+        """Everything wrong with a form at once: what could not be converted (`reader`), and
+        what the operation's schema refuses in the rest, before anything is sent."""
+        found = {}
+        try:
+            entrypoint.operation.body.load(body)
+        except ValidationError as invalid:
+            found = reader.messages.explain(invalid.normalized_messages(), body).errors
+        found = dict(found, **reader.errors)
+        if found:
+            raise reader.messages.ordered(found)
+
+    def _form_page(self, ctx, template, form_errors, status=422, **context):
+        """The same form again, with what was typed and why it was refused."""
+        list_fields = context.pop("list_fields", ())  # checkboxes: every value ticked
+        form = ctx.request.form
+        values = {key: form.getlist(key) if key in list_fields or len(form.getlist(key)) > 1
+                  else form.get(key) for key in form if key != CSRF_FIELD}
+        return ctx.render(template, status=status, errors=form_errors.errors, values=values,
+                          **context)

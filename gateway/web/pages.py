@@ -27,13 +27,13 @@ from seibiant_common import errors as service_errors
 from seibiant_common.config import flag, setting
 
 from .. import errors
-from ..api import get_booking_feedback, get_offer, get_user, list_bookings, list_budgets
 from ..changes import WaitsForChange
 from ..dependencies import Accounts
 from ..http import PATH_ID, PUBLIC, SIGNED_IN, ApiEntrypoint, Call, content_security_policy
 from . import labels
-from .forms import FormErrors, Messages
+from .forms import FormErrors, FormPages, Messages
 from .i18n import LANGUAGES, N_, Formatter, best_language
+from .lookups import Lookups
 from .rendering import render
 from .sessions import (COOKIE_NAME, CSRF_FIELD, LANGUAGE_COOKIE, Session, SessionCodec,
                        set_cookie, set_language_cookie)
@@ -171,9 +171,9 @@ def _refusal_words(problem):
                                             "try again.")
 
 
-class Pages:
+class Pages(FormPages, Lookups):
     """What every page has: the session cookie's codec, the serving of a page, calls of the
-    API's operations, forms, and the look-ups several audiences make."""
+    API's operations, forms (`FormPages`) and the look-ups several audiences make (`Lookups`)."""
 
     web_sessions = WebSessions()
 
@@ -288,27 +288,6 @@ class Pages:
             return result
         return operation.response.dump(result)
 
-    def check_form(self, entrypoint, body, reader):
-        """Everything wrong with a form at once: what could not be converted (`reader`), and
-        what the operation's schema refuses in the rest, before anything is sent."""
-        found = {}
-        try:
-            entrypoint.operation.body.load(body)
-        except ValidationError as invalid:
-            found = reader.messages.explain(invalid.normalized_messages(), body).errors
-        found = dict(found, **reader.errors)
-        if found:
-            raise reader.messages.ordered(found)
-
-    def _form_page(self, ctx, template, form_errors, status=422, **context):
-        """The same form again, with what was typed and why it was refused."""
-        list_fields = context.pop("list_fields", ())  # checkboxes: every value ticked
-        form = ctx.request.form
-        values = {key: form.getlist(key) if key in list_fields or len(form.getlist(key)) > 1
-                  else form.get(key) for key in form if key != CSRF_FIELD}
-        return ctx.render(template, status=status, errors=form_errors.errors, values=values,
-                          **context)
-
     def _signed_in(self, ctx, token):
         """The session of the person `token` (the API's sign-in answer) is for."""
         ctx.session["token"] = token["access_token"]
@@ -317,42 +296,3 @@ class Pages:
         chosen = ctx.session.get("lang")
         if chosen and chosen != user["language"]:  # chosen before signing in: remember it
             self.accounts.update_user(user["id"], language=chosen)
-
-    # ---- look-ups of several audiences' pages ----------------------------------------------
-
-    def _budgets(self, ctx, **query):
-        return self.operation(ctx, list_budgets, query=dict(query, limit="200"))["items"]
-
-    def _offer(self, ctx, offer_id, cache):
-        if offer_id and offer_id not in cache:
-            try:
-                cache[offer_id] = self.operation(ctx, get_offer, offer_id=offer_id)
-            except (errors.Problem, service_errors.NotFound):
-                cache[offer_id] = None
-        return cache.get(offer_id)
-
-    def _family(self, ctx, family_id, cache):
-        if family_id not in cache:
-            cache[family_id] = self.operation(ctx, get_user, user_id=family_id)
-        return cache[family_id]
-
-    def _maybe(self, ctx, entrypoint, booking_id):
-        """The operation's answer, or None where it is a 404 (nothing shared, none given)."""
-        try:
-            return self.operation(ctx, entrypoint, booking_id=booking_id)
-        except (errors.Problem, service_errors.NotFound) as missing:
-            if isinstance(missing, errors.Problem) and missing.status != 404:
-                raise
-            return None
-
-    def _bookings(self, ctx, **query):
-        """The caller's bookings with their offers; a family's each with `ask_feedback`: the
-        break is over and they have not yet said how it went (the list asks them)."""
-        bookings = self.operation(ctx, list_bookings, query=dict(query, limit="200"))["items"]
-        offers = {}
-        for booking in bookings:
-            booking["offer"] = self._offer(ctx, booking.get("offer_id"), offers)
-            booking["ask_feedback"] = ctx.user["role"] == "family" and \
-                booking["status"] == "completed" and \
-                self._maybe(ctx, get_booking_feedback, booking["id"]) is None
-        return bookings
