@@ -67,6 +67,11 @@ INSIGHT_BOOKINGS = int(os.environ.get("BENCH_INSIGHT_BOOKINGS", "10000"))
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 COMPARE_CONCURRENCIES = [int(n) for n in os.environ.get(
     "BENCH_COMPARE_CONCURRENCIES", "10,50").split(",")]
+# The booking steps again with only the booking path's services running (no side consumers
+# sharing the two cores): what the saga itself costs. Empty skips it.
+PATH_CONCURRENCIES = [int(n) for n in os.environ.get(
+    "BENCH_PATH_CONCURRENCIES", "1,10,50").split(",") if n.strip()]
+BOOKING_PATH = ("gateway", "budgets", "providers", "bookings")
 OFFERS_CONNECTIONS = 10
 PASSWORD = "bench-password-1"
 ADMIN_PASSWORD = "bench-admin-password"
@@ -109,12 +114,18 @@ class System:
         first = self.processes[:len(self.counts)]
         for process in first:
             process.start()
-        wait_until(lambda: requests.get(self.base_url + "/api/v1/health", timeout=3).ok, 90,
-                   interval=0.2, message="a healthy system")
+        if set(self.counts) == set(SERVICE_MODULES):
+            wait_until(lambda: requests.get(self.base_url + "/api/v1/health", timeout=3).ok,
+                       90, interval=0.2, message="a healthy system")
+        else:  # some left out (the health check names them down): each first one consuming
+            self.wait_ready(dict.fromkeys(self.counts, 1))
         for process in self.processes[len(first):]:
             process.start()
+        self.wait_ready(self.counts)
+
+    def wait_ready(self, counts):
         host, port = self.env["GATEWAY_ADDRESS"].split(":")
-        for name, count in self.counts.items():
+        for name, count in counts.items():
             wait_until(lambda: count == (
                 listening_sockets(host, int(port)) if name == "gateway"
                 else sandbox.consumers(self.amqp_uri, "rpc-" + name)), 90, interval=0.2,
@@ -460,6 +471,12 @@ def print_table(results):
         print("\n  GET /api/v1/offers at {connections} connections (wrk): "
               "{requests_per_second} requests/s, p50 {latency_p50}, p99 {latency_p99}, "
               "non-2xx {non_2xx}".format(**compared["offers_10_connections"]))
+    path = results.get("path_only")
+    if path:
+        print("\n== the same with only the booking path running ({}) ==".format(
+            processes_text(path["processes"])))
+        print_booking_steps(path["bookings"])
+        print_cpu(path["bookings"])
     print("\n  messages published per booking (counted by RabbitMQ): {}".format(
         results["messages_per_booking"]))
     print("  transactions committed per booking, by database (counted by PostgreSQL): {}"
@@ -517,6 +534,13 @@ def main():
                 "bookings": [booking_phase(system, payers, clients, PHASE_SECONDS)
                              for clients in COMPARE_CONCURRENCIES],
                 "offers_10_connections": offers_phase(system, payers[0][0], PHASE_SECONDS)}
+        if PATH_CONCURRENCIES:
+            path = {name: counts[name] for name in BOOKING_PATH}
+            system.restart_with(path)
+            results["path_only"] = {
+                "processes": path,
+                "bookings": [booking_phase(system, payers, clients, PHASE_SECONDS)
+                             for clients in PATH_CONCURRENCIES]}
         costs = costs_per_booking(system, payers, counts)
         results["messages_per_booking"] = costs["messages"]
         results["transactions_per_booking"] = costs["transactions"]
