@@ -47,18 +47,6 @@ def slot_answered(uow, answer):
         slots_published(uow, answer["offer_id"], answer["provider_id"], [answer])
 
 
-# built once: it is asked on every booking request (test_booking_costs counts cache keys)
-_IS_BALLOT = sa.select(ballot_rows.c.slot_id).where(
-    ballot_rows.c.slot_id == sa.bindparam("slot_id"))
-
-
-def refuse_direct_booking(uow, slot_id):
-    """A ballot slot's places are given by its draw, not booked."""
-    if uow.session.execute(_IS_BALLOT, {"slot_id": slot_id}).first() is not None:
-        raise Conflict("by_ballot", "this slot's places are given by ballot: apply for them "
-                                    "before the applications close")
-
-
 def _ballot(uow, slot_id, lock=False):
     """The slot's ballot, or None when bookings knows nothing of the slot (ask providers);
     `Conflict("not_a_ballot")` for a slot booked first come."""

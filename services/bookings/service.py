@@ -91,7 +91,6 @@ class BookingsService:
                                 dict(data or {}, idempotency_key=idempotency_key)
                                 if isinstance(data, dict) else data)
         with self.db.unit_of_work() as uow:
-            balloting.refuse_direct_booking(uow, request["slot_id"])
             booking = application.request_known_slot(uow, actor, request, utcnow(),
                                                      self.timeouts)
         if booking is None:
@@ -100,7 +99,6 @@ class BookingsService:
             answer = self.slots.get(request["slot_id"])
             with self.db.unit_of_work() as uow:
                 balloting.slot_answered(uow, answer)
-                balloting.refuse_direct_booking(uow, request["slot_id"])
                 booking = application.request_booking(uow, actor, request, answer, utcnow(),
                                                       self.timeouts)
         return schemas.booking_schema.dump(booking)
