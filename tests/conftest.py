@@ -4,10 +4,15 @@ import eventlet
 
 eventlet.monkey_patch()
 
+import sys  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+import psycopg2  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
 from kombu import Connection  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from devtools.sandbox import (  # noqa: E402,F401 (the constants are imported from here too)
     CONSUMER_POLL_SECONDS, GUEST, POSTGRES_DSN, POSTGRES_URL, RABBIT_HOST, RABBIT_MANAGEMENT,
@@ -45,6 +50,52 @@ def needs_broker(item):
 def pytest_collection_modifyitems(items):
     for item in items:
         item.add_marker(kind_of(item))
+
+
+# A unit test needs no broker and no PostgreSQL: while one runs, reaching either is refused
+# (and fails the test even if it swallowed the refusal), so the one run proves it instead of
+# a second run of the unit tests with nothing listening. The broker is reached through
+# Python's sockets (an audit hook sees each connect); PostgreSQL through libpq, so its one
+# entrance, psycopg2.connect, is closed.
+SERVER_PORTS = {RABBIT_PORT, urlsplit(RABBIT_MANAGEMENT).port or 80,
+                make_url(POSTGRES_URL).port or 5432}
+unit_reaches = None  # a list while a unit test runs: what it tried to reach
+
+
+class UnitTestReachedAServer(Exception):
+    pass
+
+
+def refuse_in_unit_test(what):
+    unit_reaches.append(what)
+    raise UnitTestReachedAServer("a unit test needs nothing running, but reached " + what)
+
+
+def refuse_servers(event, arguments):
+    if unit_reaches is not None and event == "socket.connect":
+        address = arguments[1]
+        if isinstance(address, tuple) and len(address) >= 2 and address[1] in SERVER_PORTS:
+            refuse_in_unit_test("{}:{}".format(*address[:2]))
+
+
+sys.addaudithook(refuse_servers)
+
+
+@pytest.fixture(autouse=True)
+def nothing_running_for_unit_tests(request, monkeypatch):
+    global unit_reaches
+    if request.node.get_closest_marker("unit") is None:
+        yield
+        return
+    unit_reaches = []
+    monkeypatch.setattr(psycopg2, "connect",
+                        lambda *_, **__: refuse_in_unit_test("PostgreSQL"))
+    try:
+        yield
+        assert not unit_reaches, "a unit test needs nothing running, but reached {}".format(
+            ", ".join(unit_reaches))
+    finally:
+        unit_reaches = None
 
 
 def broker_problem():

@@ -1,18 +1,19 @@
-"""Tests by kind: the unit tests run with nothing listening, and a test that needs the broker
-stops the whole run at once, saying why, when there is none (never a skip). Each runs pytest
-in a subprocess whose broker and PostgreSQL are ports nobody serves."""
+"""Tests by kind: a unit test that reaches the broker or PostgreSQL fails (tests/conftest.py
+refuses both while one runs, so every unit test of the run is shown to need nothing running),
+and a test that needs the broker stops the whole run at once, saying why, when there is none
+(never a skip), in a pytest subprocess whose broker and PostgreSQL are ports nobody serves."""
 import os
-import re
+import socket
 import subprocess
 import sys
 
+import psycopg2
 import pytest
 
 from devtools.processes import ROOT
-from devtools.sandbox import free_port
+from devtools.sandbox import POSTGRES_DSN, RABBIT_HOST, RABBIT_MANAGEMENT, free_port
 
-# It runs the unit tests itself, so it must not be one of them.
-pytestmark = pytest.mark.e2e
+from .. import conftest
 
 SERVICE_TEST = "tests/budgets/test_service_rpc.py::test_lists_are_paginated_with_an_opaque_cursor"
 
@@ -29,15 +30,31 @@ def pytest_with_nothing_listening(*arguments):
     return result, port
 
 
-def test_the_unit_tests_pass_with_no_broker_and_no_postgresql():
-    result, _ = pytest_with_nothing_listening("-m", "unit")
-    assert result.returncode == 0, result.stdout[-3000:]
-    # every unit test passed (or failed as marked, strictly): none failed, errored or skipped
-    assert re.search(r"^\d+ passed, \d+ deselected(, \d+ xfailed)? in ", result.stdout,
-                     re.MULTILINE), \
-        result.stdout[-3000:]
+def test_a_unit_test_that_reaches_the_broker_fails_even_if_it_swallows_the_refusal(request):
+    assert request.node.get_closest_marker("unit")
+    with pytest.raises(conftest.UnitTestReachedAServer, match="reached 127.0.0.1:"):
+        socket.create_connection((RABBIT_HOST, conftest.RABBIT_PORT), timeout=5)
+    # its `except Exception` hides the refusal; the run's record of it does not
+    assert "RabbitMQ is not answering" in conftest.broker_problem()
+    assert len(conftest.unit_reaches) >= 2 and conftest.RABBIT_PORT in conftest.SERVER_PORTS
+    assert "15672" in RABBIT_MANAGEMENT and 15672 in conftest.SERVER_PORTS
+    conftest.unit_reaches.clear()  # else this test fails at its teardown, as it should
 
 
+def test_a_unit_test_that_reaches_postgresql_fails():
+    with pytest.raises(conftest.UnitTestReachedAServer, match="reached PostgreSQL"):
+        psycopg2.connect(POSTGRES_DSN)
+    assert conftest.unit_reaches == ["PostgreSQL"]
+    conftest.unit_reaches.clear()
+
+
+@pytest.mark.service
+def test_a_service_test_may_reach_both(rabbitmq):
+    socket.create_connection(rabbitmq, timeout=5).close()
+    psycopg2.connect(POSTGRES_DSN).close()
+
+
+@pytest.mark.e2e  # it runs pytest itself
 def test_a_service_test_with_no_broker_stops_the_run_at_once_saying_why():
     result, port = pytest_with_nothing_listening(SERVICE_TEST)
     assert result.returncode == 3, result.stdout[-3000:]
