@@ -406,3 +406,83 @@ def reviews_shown(swap: Swap, count: int, now: datetime.datetime) -> bool:
     """Both families reviewed, or 14 days passed since the swap completed."""
     return count >= 2 or (swap.completed_at is not None
                           and now >= swap.completed_at + REVIEWS_SHOWN_AFTER)
+
+
+# --- the families -----------------------------------------------------------------------
+
+@dataclasses.dataclass(eq=False)
+class Family:
+    """What staycation knows of a family: its account's details (the gateway's
+    account_details_changed, latest by `changed_at`), what it needs of a home and its
+    verification for swaps."""
+    family_id: str
+    council: Optional[str] = None
+    display_name: Optional[str] = None
+    email: Optional[str] = None
+    mobile: Optional[str] = None
+    language: Optional[str] = None
+    changed_at: Optional[datetime.datetime] = None
+    needs: list = dataclasses.field(default_factory=list)
+    must_haves: list = dataclasses.field(default_factory=list)
+    verified_by: Optional[str] = None
+    verified_by_role: Optional[str] = None
+    verified_at: Optional[datetime.datetime] = None
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def requires(self) -> frozenset:
+        return required(self.needs, self.must_haves)
+
+    def verify(self, actor: Mapping[str, Any], referrer_knows: bool,
+               now: datetime.datetime) -> list[Event]:
+        if not may_verify(actor, self.council, referrer_knows):
+            raise NotAllowed("may_not_verify", "only an officer of the family's council or "
+                             "a referrer who knows it verifies it")
+        self.verified_by, self.verified_by_role, self.verified_at = (
+            actor["user_id"], actor["role"], now)
+        return [self._event(ev.FAMILY_SWAP_VERIFIED, actor, now)]
+
+    def withdraw_verification(self, actor: Mapping[str, Any], referrer_knows: bool,
+                              now: datetime.datetime) -> list[Event]:
+        if not may_verify(actor, self.council, referrer_knows):
+            raise NotAllowed("may_not_verify", "only an officer of the family's council or "
+                             "a referrer who knows it withdraws its verification")
+        self.verified_by = self.verified_by_role = self.verified_at = None
+        return [self._event(ev.FAMILY_SWAP_VERIFICATION_WITHDRAWN, actor, now)]
+
+    def _event(self, kind: str, actor: Mapping[str, Any], now: datetime.datetime) -> Event:
+        return Event(kind, {"family_id": self.family_id, "by": actor["user_id"],
+                            "by_role": actor["role"], "at": now})
+
+
+@dataclasses.dataclass(eq=False)
+class Message:
+    id: str
+    swap_id: str
+    family_id: str
+    text: str
+    at: datetime.datetime
+
+
+@dataclasses.dataclass(eq=False)
+class Review:
+    swap_id: str
+    family_id: str
+    home_id: str  # the home it stayed in
+    home_rating: int
+    guests_rating: int  # the guests it hosted
+    comment: Optional[str]
+    at: datetime.datetime
+
+
+@dataclasses.dataclass(eq=False)
+class SafeguardingRead:
+    """An officer read a swap's messages (recorded with the answer)."""
+    id: str
+    swap_id: str
+    officer_id: str
+    reason: str
+    at: datetime.datetime
