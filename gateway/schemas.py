@@ -939,8 +939,8 @@ class EmptyBodySchema(Strict):
 
 
 class RangeOut(Schema):
-    start_date = fields.Date()
-    end_date = fields.Date()
+    start_date = fields.String()  # a day, as the service gives it
+    end_date = fields.String()
 
 
 class HomeSchema(Schema):
