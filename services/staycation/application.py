@@ -8,6 +8,7 @@ and dates accepted at once, the second reads the first's agreement and is refuse
 import sqlalchemy as sa
 
 from seibiant_common.contracts import payloads
+from seibiant_common.cursors import ID, MOMENT, decode_cursor
 from seibiant_common.errors import Forbidden, NotFound, wire_errors
 from seibiant_common.paging import keyset_page
 
@@ -303,12 +304,19 @@ def post_message(uow, actor, swap_id, text, now):
     return _added(uow, Message(domain.new_id(), swap_id, actor["user_id"], text, now))
 
 
+def _cursor_read(cursor):
+    """A bad cursor is refused before the swap is looked for (so it is a 422 whosever)."""
+    if cursor is not None:
+        decode_cursor(cursor, MOMENT, ID)
+
+
 def _messages(uow, swap_id, limit, cursor):
     query = sa.select(Message).where(messages.c.swap_id == swap_id)
     return keyset_page(uow.session, query, (messages.c.at, messages.c.id), limit, cursor)
 
 
 def messages_of(uow, actor, swap_id, limit, cursor):
+    _cursor_read(cursor)
     _swap_of_party(uow, actor, swap_id)
     return _messages(uow, swap_id, limit, cursor)
 
@@ -318,6 +326,7 @@ def safeguarding_read(uow, actor, swap_id, reason, limit, cursor, now):
     with the answer."""
     if actor.get("role") != "officer":
         raise Forbidden("only officers read a swap's messages for safeguarding")
+    _cursor_read(cursor)
     swap = uow.session.get(Swap, swap_id)
     councils = {f.council for f in (uow.session.get(Family, fid) for fid in swap.families)
                 if f is not None} if swap else set()
