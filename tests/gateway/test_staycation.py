@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from gateway.client import ApiError
+from gateway.http import OPERATIONS
 
 from .world import World
 
@@ -129,3 +130,31 @@ def test_who_may_call_the_staycation_routes(world):
         answer = client.request(method, route, json={} if method != "GET" else None,
                                 expect=range(200, 600))
         assert answer.status_code == status, (method, route, answer.text)
+
+
+STAYCATION = [op for op in OPERATIONS if op.tag == "staycation"]
+
+
+def test_every_staycation_route_refuses_the_roles_it_does_not_name(world):
+    """The matrix of every staycation route by role: no token 401, a role the route does not
+    name 403 (what is not the caller's is 404: test_who_may_call_the_staycation_routes).
+    Last of the module: it withdraws the home and the family's verification."""
+    assert len(STAYCATION) == 23
+    ids = {"family_id": world.family.user_id, "home_id": world.home["id"],
+           "swap_id": "no-such-swap"}
+    clients = {"admin": world.admin, "officer": world.officer, "family": world.family,
+               "provider": world.provider, "referrer": world.referrer}
+    for operation in STAYCATION:
+        path = operation.path
+        for name, value in ids.items():
+            path = path.replace("<{}>".format(name), value)
+        body = {} if operation.method in ("POST", "PUT", "PATCH") else None
+        for role, client in dict(clients, anonymous=world.anonymous).items():
+            status = client.request(operation.method, path, json=body,
+                                    expect=range(200, 600)).status_code
+            if role == "anonymous":
+                assert status == 401, (operation.method, path)
+            elif role not in operation.roles:
+                assert status == 403, (role, operation.method, path)
+            else:
+                assert status not in (401, 403, 500), (role, operation.method, path, status)
