@@ -14,9 +14,10 @@ from seibiant_common.paging import keyset_page
 
 from . import domain
 from .domain import Family, Home, Message, Review, SafeguardingRead, Swap
-from .models import homes, messages, reviews, swaps
+from .models import families, homes, messages, reviews, swaps
 
 COMPLETE_BATCH = 100
+MAX_MATCHES = 50  # the best of them: a family reads a page, not ten thousand
 
 
 # --- families -------------------------------------------------------------------------------
@@ -175,26 +176,31 @@ def _agreed_blocks(uow, home_ids):
 
 def matches(uow, actor, home_id, start, end):
     """Other listed homes free in [start, end) (nights not blocked by an agreed swap), with
-    how well each suits both families, best first."""
+    how well each suits both families, best first (the first `MAX_MATCHES`). Only the columns
+    matching needs are read of every home; whole homes only for the answer."""
     mine = _own_home(uow, actor, home_id)
     family = _family(uow, actor["user_id"])
     with wire_errors():
         domain.require_verified(family.verified)
     candidates = uow.session.execute(
-        sa.select(Home, Family).join(Family, Family.family_id == Home.family_id)
+        sa.select(homes.c.id, homes.c.accessibility, homes.c.adaptations,
+                  homes.c.availability, families.c.needs, families.c.must_haves)
+        .join(families, families.c.family_id == homes.c.family_id)
         .where(homes.c.status == domain.LISTED, homes.c.family_id != actor["user_id"])
     ).all()
-    free = [(home, other) for home, other in candidates
-            if domain.free_in(home.availability, (), start, end)]
+    free = [row for row in candidates if domain.free_in(row.availability, (), start, end)]
     blocks: dict = {}
-    for home_id_, s, e in _agreed_blocks(uow, [home.id for home, _ in free]):
-        blocks.setdefault(home_id_, []).append((s, e))
+    for blocked_id, s, e in _agreed_blocks(uow, [row.id for row in free]):
+        blocks.setdefault(blocked_id, []).append((s, e))
     wanted, features = family.requires, mine.features
-    found = {home.id: home for home, _ in free}
     ranked = domain.ranked(
-        domain.match(wanted, features, other.requires, home.features, home.id)
-        for home, other in free
-        if domain.free_in(home.availability, blocks.get(home.id, ()), start, end))
+        domain.match(wanted, features, domain.required(row.needs, row.must_haves),
+                     frozenset(row.accessibility) | frozenset(row.adaptations), row.id)
+        for row in free
+        if row.id not in blocks or domain.free_in(row.availability, blocks[row.id], start, end)
+    )[:MAX_MATCHES]
+    found = {home.id: home for home in uow.session.execute(
+        sa.select(Home).where(homes.c.id.in_([m.home_id for m in ranked]))).scalars()}
     return [{"home": found[m.home_id], "match": m.as_dict()} for m in ranked]
 
 
