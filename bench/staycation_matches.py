@@ -50,6 +50,8 @@ def load(engine, homes, rng):
                      "smoking": False, "address": "{} Bench Street".format(index),
                      "availability": [{"start_date": start,
                                        "end_date": start + datetime.timedelta(days=21)}],
+                     "available_from": start,
+                     "available_until": start + datetime.timedelta(days=21),
                      "created_at": now, "updated_at": now})
     with engine.begin() as connection:
         connection.execute(models.families.insert(), families)

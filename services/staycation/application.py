@@ -186,7 +186,8 @@ def matches(uow, actor, home_id, start, end):
         sa.select(homes.c.id, homes.c.accessibility, homes.c.adaptations,
                   homes.c.availability, families.c.needs, families.c.must_haves)
         .join(families, families.c.family_id == homes.c.family_id)
-        .where(homes.c.status == domain.LISTED, homes.c.family_id != actor["user_id"])
+        .where(homes.c.status == domain.LISTED, homes.c.family_id != actor["user_id"],
+               homes.c.available_from < end, homes.c.available_until > start)
     ).all()
     free = [row for row in candidates if domain.free_in(row.availability, (), start, end)]
     blocks: dict = {}

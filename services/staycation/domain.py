@@ -140,6 +140,10 @@ class Home:
     availability: list
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    # The first and last days of the availability (null: none), so a search reads only homes
+    # available around its dates.
+    available_from: Optional[datetime.date] = None
+    available_until: Optional[datetime.date] = None
 
     FIELDS = ("title", "region", "sleeps", "bedrooms", "accessibility", "adaptations",
               "suits_needs", "description", "title_cy", "description_cy", "house_rules",
@@ -175,6 +179,8 @@ class Home:
         self._require_not_withdrawn()
         check_ranges(ranges, today)
         self.availability = sorted((dict(r) for r in ranges), key=lambda r: r["start_date"])
+        self.available_from = min((r["start_date"] for r in ranges), default=None)
+        self.available_until = max((r["end_date"] for r in ranges), default=None)
         self.updated_at = now
 
     def withdraw(self, now: datetime.datetime) -> list[Event]:

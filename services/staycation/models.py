@@ -66,10 +66,13 @@ homes = sa.Table(
     sa.Column("smoking", sa.Boolean, nullable=False),
     sa.Column("address", sa.Text, nullable=False),
     sa.Column("availability", DateRanges, nullable=False),
+    sa.Column("available_from", sa.Date, nullable=True),
+    sa.Column("available_until", sa.Date, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
-sa.Index("ix_homes_status", homes.c.status)
+sa.Index("ix_homes_available", homes.c.status, homes.c.available_from,
+         homes.c.available_until)
 
 swaps = sa.Table(
     "swaps", Base.metadata,

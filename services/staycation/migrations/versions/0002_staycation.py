@@ -45,11 +45,14 @@ def upgrade():
         sa.Column("smoking", sa.Boolean, nullable=False),
         sa.Column("address", sa.Text, nullable=False),
         sa.Column("availability", sa.JSON, nullable=False),
+        sa.Column("available_from", sa.Date, nullable=True),
+        sa.Column("available_until", sa.Date, nullable=True),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("updated_at", UtcDateTime, nullable=False),
     )
     op.create_index("ix_homes_family_id", "homes", ["family_id"])
-    op.create_index("ix_homes_status", "homes", ["status"])
+    op.create_index("ix_homes_available", "homes",
+                    ["status", "available_from", "available_until"])
     op.create_table(
         "swaps",
         sa.Column("id", sa.String(32), primary_key=True),
