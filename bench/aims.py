@@ -58,6 +58,9 @@ def evaluate(results):
     rows.append(aim("GET /api/v1/insight p95 ms, {:,} searches and {:,} bookings".format(
         insight.get("searches", 100_000), insight.get("bookings", 10_000)),
         insight.get("p95_ms"), AT_MOST, 200))
+    matches = results.get("staycation_matches") or {}
+    rows.append(aim("staycation matches p95 ms, {:,} homes".format(
+        matches.get("homes", 10_000)), matches.get("p95_ms"), AT_MOST, 100))
     return rows
 
 

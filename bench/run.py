@@ -17,6 +17,7 @@ make run's SEIBIANT_PROCESSES, one each by default), then measures on the same b
 5. search: `GET /api/v1/offers` p50/p95 over 100,000 slots across 5,000 offers;
 6. insight: an officer's `GET /api/v1/insight` p50/p95 for a council with 100,000 recorded
    searches and 10,000 bookings (bench/insight_report.py).
+7. staycation: two-way matches p50/p95 over 10,000 homes (bench/staycation_matches.py).
 
 Prints a table with the issue's aims beside their figures (bench/aims.py) and writes it as
 JSON to bench/results/latest.json. Each part is bounded
@@ -45,7 +46,7 @@ import psycopg2  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench import aims, insight_report  # noqa: E402
+from bench import aims, insight_report, staycation_matches  # noqa: E402
 from bench.gateway_load import ensure_wrk, run_wrk  # noqa: E402
 from bench.measure import broker_pid, cpu_seconds, postgres_cpu_seconds  # noqa: E402
 from bench.providers_search import load as load_search_data  # noqa: E402
@@ -492,6 +493,9 @@ def print_table(results):
                                                              figures["p95_ms"]))
     print("\n== insight: GET /api/v1/insight, {searches} searches, {bookings} bookings ==\n"
           "  p50 {p50_ms} ms  p95 {p95_ms} ms ({runs} runs)".format(**results["insight"]))
+    print("\n== staycation: two-way matches over {homes} homes ==\n"
+          "  p50 {p50_ms} ms  p95 {p95_ms} ms ({runs} runs)".format(
+              **results["staycation_matches"]))
     aims.print_aims(results["aims"])
 
 
@@ -553,6 +557,7 @@ def main():
         officer = Client(system.base_url).signed_in("bench.officer", PASSWORD)
         results["insight"] = insight_report.phase(system, officer, INSIGHT_SEARCHES,
                                                   INSIGHT_BOOKINGS, SEARCH_RUNS)
+    results["staycation_matches"] = staycation_matches.measure(runs=SEARCH_RUNS)
     results["aims"] = aims.evaluate(results)
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
     with open(RESULTS, "w") as output:

@@ -6,3 +6,4 @@ CREATE DATABASE insight;
 CREATE DATABASE families;
 CREATE DATABASE gateway;
 CREATE DATABASE notifications;
+CREATE DATABASE staycation;

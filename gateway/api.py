@@ -785,6 +785,184 @@ def list_feedback_responses(service, call):
     return service.families.list_responses(call.actor, **call.query)
 
 
+# ---- staycation: home swaps (docs/staycation.md) -----------------------------------------
+
+def _knows(service, call, family_id):
+    """Whether the caller is a referrer of the family's carers' centre (who may verify it)."""
+    return (call.actor["role"] == "referrer"
+            and family_id in service.accounts.centre_carer_ids(call.user))
+
+
+@api("POST", "/families/<family_id>/swap-verification", "Verify a family for home swaps: "
+     "an officer of its council or a referrer of its centre", roles=OFFICER + REFERRER,
+     body=s.EmptyBodySchema, response=s.SwapVerificationSchema, tag="staycation",
+     description="Who verified and when are recorded; a family lists a home and swaps "
+     "only once verified.")
+def verify_for_swaps(service, call, family_id):
+    return service.staycation.verify_family(call.actor, family_id,
+                                            _knows(service, call, family_id))
+
+
+@api("DELETE", "/families/<family_id>/swap-verification", "Withdraw a family's swap "
+     "verification: its listings are paused", roles=OFFICER + REFERRER,
+     response=s.SwapVerificationSchema, tag="staycation")
+def withdraw_swap_verification(service, call, family_id):
+    return service.staycation.withdraw_verification(call.actor, family_id,
+                                                    _knows(service, call, family_id))
+
+
+@api("GET", "/families/<family_id>/swap-verification", "Whether a family is verified for "
+     "swaps, by whom and when", roles=OFFICER + REFERRER,
+     response=s.SwapVerificationSchema, tag="staycation")
+def get_swap_verification(service, call, family_id):
+    return service.staycation.get_verification(call.actor, family_id,
+                                               _knows(service, call, family_id))
+
+
+@api("GET", "/me/swap-needs", "What the family needs of a home it stays in", roles=FAMILY,
+     response=s.SwapNeedsSchema, tag="staycation")
+def get_swap_needs(service, call):
+    return service.staycation.get_my_needs(call.actor)
+
+
+@api("PUT", "/me/swap-needs", "Tell what the family needs of a home: its care needs (each "
+     "requires features, docs/staycation.md) and its own must-haves", roles=FAMILY,
+     body=s.SwapNeedsBodySchema, response=s.SwapNeedsSchema, tag="staycation")
+def put_swap_needs(service, call):
+    return service.staycation.put_my_needs(call.actor, call.body)
+
+
+@api("POST", "/homes", "List the family's home for swaps (a verified family)", roles=FAMILY,
+     body=s.HomeBodySchema, response=s.HomeSchema, status=201, location="/homes/{id}",
+     tag="staycation", description="The address is private: only the family and, once a "
+     "swap is agreed, its partner see it. Unverified: 409 `not_verified`.")
+def list_home(service, call):
+    return service.staycation.list_home(call.actor, call.body)
+
+
+@api("GET", "/homes", "The family's own homes", roles=FAMILY, query=s.PageQuery,
+     response=s.HomePageSchema, tag="staycation")
+def list_my_homes(service, call):
+    return service.staycation.list_my_homes(call.actor, **call.query)
+
+
+@api("GET", "/homes/matches", "Homes matching the family's own both ways, free in the "
+     "dates, best first, each with why", roles=FAMILY, query=s.MatchesQuery,
+     response=s.HomeMatchesSchema, tag="staycation",
+     description="`match`: `fits_you` (features your family needs that the home has), "
+     "`you_fit_them` (what their family needs that your home has), `missing` (each "
+     "`{feature, for: you|them}`), `two_way` and `score` (0 to 100). Two-way matches first.")
+def home_matches(service, call):
+    query = call.query
+    return service.staycation.home_matches(call.actor, query["home_id"],
+                                           query["from_"].isoformat(), query["to"].isoformat())
+
+
+@api("GET", "/homes/<home_id>", "A listed home (no address)",
+     roles=FAMILY + OFFICER + REFERRER, response=s.HomeSchema, tag="staycation")
+def get_home(service, call, home_id):
+    return service.staycation.get_home(call.actor, home_id)
+
+
+@api("PATCH", "/homes/<home_id>", "Change the family's home", roles=FAMILY,
+     body=s.HomePatchSchema, response=s.HomeSchema, tag="staycation")
+def change_home(service, call, home_id):
+    return service.staycation.change_home(call.actor, home_id, call.body)
+
+
+@api("PUT", "/homes/<home_id>/availability", "When the home may be swapped (replaces the "
+     "ranges)", roles=FAMILY, body=s.AvailabilityBodySchema, response=s.HomeSchema,
+     tag="staycation")
+def set_home_availability(service, call, home_id):
+    return service.staycation.set_availability(call.actor, home_id, _days(call.body))
+
+
+@api("POST", "/homes/<home_id>/withdraw", "Withdraw the family's home", roles=FAMILY,
+     body=s.EmptyBodySchema, response=s.HomeSchema, tag="staycation")
+def withdraw_home(service, call, home_id):
+    return service.staycation.withdraw_home(call.actor, home_id)
+
+
+@api("GET", "/homes/<home_id>/reviews", "The reviews of stays in a home, each shown once "
+     "both families reviewed or 14 days passed", roles=FAMILY + OFFICER + REFERRER,
+     response=s.SwapReviewsSchema, tag="staycation")
+def home_reviews(service, call, home_id):
+    return service.staycation.home_reviews(call.actor, home_id)
+
+
+def _days(value):
+    """Dates as the RPC takes them (ISO strings), at any depth."""
+    if isinstance(value, dict):
+        return {name: _days(each) for name, each in value.items()}
+    if isinstance(value, list):
+        return [_days(each) for each in value]
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@api("POST", "/swaps", "Propose a swap of the family's home with another",
+     roles=FAMILY, body=s.SwapBodySchema, response=s.SwapSchema, status=201,
+     location="/swaps/{id}", tag="staycation",
+     description="`my_stay`: when your family stays in their home; `their_stay`: when "
+     "theirs stays in yours (at the same time or not).")
+def propose_swap(service, call):
+    return service.staycation.propose_swap(call.actor, _days(call.body))
+
+
+@api("GET", "/swaps", "The family's swaps, newest first", roles=FAMILY, query=s.PageQuery,
+     response=s.SwapPageSchema, tag="staycation")
+def list_swaps(service, call):
+    return service.staycation.list_my_swaps(call.actor, **call.query)
+
+
+@api("GET", "/swaps/<swap_id>", "A swap of the family's (the partner's address and contact "
+     "once agreed)", roles=FAMILY, response=s.SwapSchema, tag="staycation")
+def get_swap(service, call, swap_id):
+    return service.staycation.get_swap(call.actor, swap_id)
+
+
+def _swap_step(name, summary):
+    @api("POST", "/swaps/<swap_id>/" + name, summary, roles=FAMILY, body=s.EmptyBodySchema,
+         response=s.SwapSchema, tag="staycation")
+    def step(service, call, swap_id):
+        return getattr(service.staycation, name + "_swap")(call.actor, swap_id)
+    step.__name__ = name + "_swap"
+    return step
+
+
+accept_swap = _swap_step("accept", "Accept a proposed swap (the family asked): both homes' "
+                         "dates are blocked; 409 `dates_taken` if agreed already for them")
+decline_swap = _swap_step("decline", "Decline a proposed swap (the family asked)")
+cancel_swap = _swap_step("cancel", "Cancel a swap before its first stay starts")
+
+
+@api("POST", "/swaps/<swap_id>/messages", "Write to the other family of a living proposal",
+     roles=FAMILY, body=s.SwapMessageBodySchema, response=s.SwapMessageSchema, status=201,
+     tag="staycation")
+def post_swap_message(service, call, swap_id):
+    return service.staycation.post_message(call.actor, swap_id, call.body)
+
+
+@api("GET", "/swaps/<swap_id>/messages", "The messages of a swap, oldest first",
+     roles=FAMILY, query=s.PageQuery, response=s.SwapMessagePageSchema, tag="staycation")
+def list_swap_messages(service, call, swap_id):
+    return service.staycation.list_messages(call.actor, swap_id, **call.query)
+
+
+@api("GET", "/swaps/<swap_id>/safeguarding-messages", "An officer of either family's "
+     "council reads a swap's messages, giving a reason; the read is recorded",
+     roles=OFFICER, query=s.SafeguardingQuery, response=s.SwapMessagePageSchema,
+     tag="staycation")
+def safeguarding_swap_messages(service, call, swap_id):
+    return service.staycation.safeguarding_messages(call.actor, swap_id, **call.query)
+
+
+@api("POST", "/swaps/<swap_id>/reviews", "Review a completed swap: the home stayed in and "
+     "the guests hosted (once)", roles=FAMILY, body=s.SwapReviewBodySchema,
+     response=s.SwapReviewSchema, status=201, tag="staycation")
+def review_swap(service, call, swap_id):
+    return service.staycation.review_swap(call.actor, swap_id, call.body)
+
+
 # Every operation above, as a method of a mixin: nameko finds entrypoints on the service class.
 Api = type("Api", (), {name: value for name, value in list(globals().items())
                        if hasattr(value, "operation")})

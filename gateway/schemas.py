@@ -28,8 +28,8 @@ from seibiant_common.schemas import (  # noqa: F401 (the API answers them as the
     Timestamp, day_in_span, page_schema_of,
 )
 from seibiant_common.vocabularies import (
-    ACCESSIBILITY_FEATURES, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES, PATTERN_TIME_ZONES,
-    PROVIDER_KINDS,
+    ACCESSIBILITY_FEATURES, ADAPTATIONS, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES,
+    PATTERN_TIME_ZONES, PROVIDER_KINDS,
 )
 
 ROLES = ("admin", "officer", "family", "provider", "referrer")
@@ -658,3 +658,193 @@ FeedbackResponsePageSchema = page_schema_of(FeedbackResponseSchema)
 ApprovalsPageSchema = page_schema_of(ApprovalsItemSchema)
 MonitoringPageSchema = page_schema_of(records.MonitoringSummarySchema)
 SentMessagePageSchema = page_schema_of(SentMessageSchema)
+
+
+# ---- staycation (docs/staycation.md) ------------------------------------------------------
+
+class StayRange(Strict):
+    start_date = fields.Date(required=True, validate=day_in_span)
+    end_date = fields.Date(required=True, validate=day_in_span)
+
+
+class HomeBodySchema(Strict):
+    title = Text(max_length=200, min_length=1, required=True)
+    region = Slug(required=True)
+    sleeps = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=30))
+    bedrooms = fields.Integer(strict=True, required=True,
+                              validate=validate.Range(min=0, max=20))
+    accessibility = Choices(ACCESSIBILITY_FEATURES, load_default=list)
+    adaptations = Choices(ADAPTATIONS, load_default=list)
+    suits_needs = Choices(CARE_NEEDS, load_default=list)
+    description = Text(max_length=5000, load_default="")
+    title_cy = Text(max_length=200, load_default=None)
+    description_cy = Text(max_length=5000, load_default=None)
+    house_rules = Text(max_length=5000, load_default="")
+    pets_welcome = fields.Boolean(load_default=False)
+    smoking = fields.Boolean(load_default=False)
+    address = Text(max_length=1000, min_length=1, required=True)
+
+
+class HomePatchSchema(HomeBodySchema):
+    """Any of a home's fields; those left out stay as they are."""
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class AvailabilityBodySchema(Strict):
+    ranges = fields.List(fields.Nested(StayRange), required=True,
+                         validate=validate.Length(max=MAX_LIST))
+
+
+class SwapNeedsBodySchema(Strict):
+    needs = Choices(CARE_NEEDS, load_default=list)
+    must_haves = Choices(ACCESSIBILITY_FEATURES + ADAPTATIONS, load_default=list)
+
+
+class SwapBodySchema(Strict):
+    my_home_id = Id(required=True)
+    their_home_id = Id(required=True)
+    my_stay = fields.Nested(StayRange, required=True)
+    their_stay = fields.Nested(StayRange, required=True)
+
+
+class MatchesQuery(Strict):
+    home_id = Id(required=True)
+    from_ = fields.Date(data_key="from", required=True, validate=day_in_span)
+    to = fields.Date(required=True, validate=day_in_span)
+
+
+class SwapMessageBodySchema(Strict):
+    text = Text(max_length=2000, min_length=1, required=True)
+
+
+class SafeguardingQuery(PageQuery):
+    reason = Text(max_length=2000, min_length=1, required=True)
+
+
+class SwapReviewBodySchema(Strict):
+    home_rating = fields.Integer(strict=True, required=True,
+                                 validate=validate.Range(min=1, max=5))
+    guests_rating = fields.Integer(strict=True, required=True,
+                                   validate=validate.Range(min=1, max=5))
+    comment = Text(max_length=2000, load_default=None)
+
+
+class EmptyBodySchema(Strict):
+    pass
+
+
+class RangeOut(Schema):
+    start_date = fields.String()  # a day, as the service gives it
+    end_date = fields.String()
+
+
+class HomeSchema(Schema):
+    """A home; `address` only on the family's own (an agreed partner sees it on the swap)."""
+    id = fields.String()
+    family_id = fields.String()
+    status = fields.String(validate=validate.OneOf(("listed", "paused", "withdrawn")))
+    title = fields.String()
+    title_cy = fields.String(allow_none=True)
+    region = fields.String()
+    sleeps = fields.Integer()
+    bedrooms = fields.Integer()
+    accessibility = fields.List(fields.String())
+    adaptations = fields.List(fields.String())
+    suits_needs = fields.List(fields.String())
+    description = fields.String()
+    description_cy = fields.String(allow_none=True)
+    house_rules = fields.String()
+    pets_welcome = fields.Boolean()
+    smoking = fields.Boolean()
+    availability = fields.List(fields.Nested(RangeOut))
+    address = fields.String()
+
+
+class MissingFeature(Schema):
+    feature = fields.String()
+    for_ = fields.String(data_key="for", attribute="for",
+                         validate=validate.OneOf(("you", "them")))
+
+
+class MatchReasons(Schema):
+    score = fields.Integer()
+    two_way = fields.Boolean()
+    fits_you = fields.List(fields.String())
+    you_fit_them = fields.List(fields.String())
+    missing = fields.List(fields.Nested(MissingFeature))
+
+
+class HomeMatch(Schema):
+    home = fields.Nested(HomeSchema)
+    match = fields.Nested(MatchReasons)
+
+
+class HomeMatchesSchema(Schema):
+    items = fields.List(fields.Nested(HomeMatch))
+
+
+class SwapPartner(Schema):
+    home_id = fields.String()
+    address = fields.String()
+    display_name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True)
+
+
+class SwapSchema(Schema):
+    """A swap; `partner` (address and contact) only once agreed, only to its families."""
+    id = fields.String()
+    status = fields.String(validate=validate.OneOf(
+        ("proposed", "agreed", "declined", "cancelled", "completed")))
+    proposer_family_id = fields.String()
+    partner_family_id = fields.String()
+    proposer_home_id = fields.String()
+    partner_home_id = fields.String()
+    proposer_stay = fields.Nested(RangeOut)
+    partner_stay = fields.Nested(RangeOut)
+    proposed_at = fields.String()
+    decided_at = fields.String(allow_none=True)
+    completed_at = fields.String(allow_none=True)
+    partner = fields.Nested(SwapPartner, allow_none=True)
+
+
+class SwapVerificationSchema(Schema):
+    family_id = fields.String()
+    verified = fields.Boolean()
+    verified_by = fields.String(allow_none=True)
+    verified_by_role = fields.String(allow_none=True)
+    verified_at = fields.String(allow_none=True)
+
+
+class SwapNeedsSchema(Schema):
+    family_id = fields.String()
+    needs = fields.List(fields.String())
+    must_haves = fields.List(fields.String())
+
+
+class SwapMessageSchema(Schema):
+    id = fields.String()
+    swap_id = fields.String()
+    family_id = fields.String()
+    text = fields.String()
+    at = fields.String()
+
+
+class SwapReviewSchema(Schema):
+    swap_id = fields.String()
+    family_id = fields.String()
+    home_id = fields.String()
+    home_rating = fields.Integer()
+    guests_rating = fields.Integer()
+    comment = fields.String(allow_none=True)
+    at = fields.String()
+
+
+class SwapReviewsSchema(Schema):
+    items = fields.List(fields.Nested(SwapReviewSchema))
+
+
+HomePageSchema = page_schema_of(HomeSchema)
+SwapPageSchema = page_schema_of(SwapSchema)
+SwapMessagePageSchema = page_schema_of(SwapMessageSchema)

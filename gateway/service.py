@@ -35,6 +35,7 @@ class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
     insight = TimedRpcProxy("insight")
     families = TimedRpcProxy("families")
     notifications = TimedRpcProxy("notifications")
+    staycation = TimedRpcProxy("staycation")
     booking_waiters = BookingWaiters()
 
     @wakes_waiting_requests

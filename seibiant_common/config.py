@@ -15,6 +15,7 @@ SERVICE_MODULES = {
     "insight": "services.insight.service",
     "families": "services.families.service",
     "notifications": "services.notifications.service",
+    "staycation": "services.staycation.service",
     "gateway": "gateway.service",
 }
 

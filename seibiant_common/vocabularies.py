@@ -61,3 +61,24 @@ LIVE = frozenset({"requested", "awaiting_approval"})
 # The family or the provider may still cancel it (before the break starts); a withdrawal of
 # its slot or a late compensation acts on it too.
 CANCELLABLE = frozenset({"requested", "awaiting_approval", "confirmed"})
+
+# Adaptations of a home offered for a staycation swap (services/staycation, docs/staycation.md
+# describes each), beside the accessibility features a home may also have.
+ADAPTATIONS = (
+    "hoist", "ceiling_track_hoist", "profiling_bed", "wet_room", "level_access_shower",
+    "ramp", "stairlift", "through_floor_lift", "sensory_room", "fenced_garden",
+    "blackout_blinds", "quiet_garden", "accessible_parking", "wide_doorways",
+)
+
+# What each care need requires of a home a family stays in (docs/staycation.md): a home meets
+# a need when it has every feature listed (an accessibility feature or an adaptation).
+NEEDS_REQUIRE = {
+    "complex_health": ("profiling_bed",),
+    "challenging_behaviour": ("fenced_garden",),
+    "autism": ("quiet_space", "blackout_blinds"),
+    "learning_disability": ("fenced_garden",),
+    "physical_disability": ("wheelchair_access", "level_access_shower"),
+    "sensory_impairment": ("sensory_room",),
+    "dementia": ("ground_floor",),
+    "mental_health": ("quiet_space",),
+}

@@ -18,12 +18,14 @@ DOMAIN_MODULES = ["services.bookings.domain", "services.bookings.state_machine",
                   "services.budgets.domain", "services.budgets.statements",
                   "services.budgets.monitoring",
                   "services.providers.domain", "services.families.domain",
-                  "services.insight.domain", "services.notifications.domain"]
+                  "services.insight.domain", "services.notifications.domain",
+                  "services.staycation.domain"]
 # What a domain module may use besides the standard library and DOMAIN_MODULES: the packages
 # that hold them, and the plumbing's pure modules (names and rules, no I/O).
 PURE = {"services", "services.bookings", "services.budgets", "services.providers",
         "services.insight", "services.notifications",
         "services.families", "seibiant_common.contracts.families",
+        "services.staycation", "seibiant_common.contracts.staycation",
         "seibiant_common", "seibiant_common.vocabularies", "seibiant_common.times",
         "seibiant_common.contracts", "seibiant_common.contracts.bookings",
         "seibiant_common.contracts.budgets", "seibiant_common.contracts.providers",

@@ -7,8 +7,10 @@ booked for them by the referrer, under Powys's allowance of two a year) and one 
 join and waits to be verified;
 twelve providers of both kinds (one still pending) with offers and weekly slots over the next
 three months; bookings confirmed, awaiting approval, declined, refused for lack of funds, sold
-out, cancelled and completed. (`requested` lasts only until the saga answers, and `expired`
-takes the approval window, 72 hours by default, so neither is seeded.)
+out, cancelled and completed; two Powys families verified for home swaps, each with an
+adapted home the other's needs fit (a two-way Staycation match). (`requested` lasts only
+until the saga answers, and `expired` takes the approval window, 72 hours by default, so
+neither is seeded.)
 
 It does nothing on a system that already has offers or the demo officers. Settings: the
 gateway at `GATEWAY_ADDRESS` (127.0.0.1:8000), the admin password `SEIBIANT_ADMIN_PASSWORD`,
@@ -294,6 +296,35 @@ class Seeder:
         return wait_until(complete, 30, interval=0.5, message="the break to start")
 
 
+# Staycation: each family's home has what the other family's needs require
+# (docs/staycation.md), so each finds the other as a two-way match.
+HOMES = [  # family, title, accessibility, adaptations, address
+    ("jones.family", "Level bungalow near Llandrindod Wells",
+     ["wheelchair_access", "ground_floor"], ["level_access_shower", "ramp", "wet_room"],
+     "4 Heol y Dderwen, Llandrindod Wells"),
+    ("evans.family", "Quiet cottage with a walled garden", ["quiet_space"],
+     ["blackout_blinds", "fenced_garden", "quiet_garden"], "Ty Bach, Lon Isaf, Crickhowell"),
+]
+
+
+def _homes(seeder):
+    needs = {family[0]: family[3] for family in FAMILIES}
+    for username, title, accessibility, adaptations, address in HOMES:
+        family = seeder.users[username]
+        family.request("PUT", "/me/swap-needs", json={"needs": needs[username],
+                                                     "must_haves": []})
+        seeder.users["powys.officer"].post(
+            "/families/{}/swap-verification".format(family.user_id), {})
+        home = family.post("/homes", {
+            "title": title, "region": "powys", "sleeps": 4, "bedrooms": 2,
+            "accessibility": accessibility, "adaptations": adaptations,
+            "description": "A home for a family break.", "address": address})
+        free = {"start_date": _day(14).date().isoformat(),
+                "end_date": _day(90).date().isoformat()}
+        family.request("PUT", "/homes/{}/availability".format(home["id"]),
+                       json={"ranges": [free]})
+
+
 def print_logins(password):
     print("Demo sign-ins (password '{}' for all of them):".format(password))
     for username, _, council in OFFICERS:
@@ -322,6 +353,7 @@ def seed(base_url, admin_password, password=DEMO_PASSWORD):
     seeder.people()
     seeder.providers()
     bookings = seeder.bookings()
+    _homes(seeder)
     print("Demo data: {} users, {} slots, {} bookings ({}).".format(
         len(seeder.users), sum(len(s) for s in seeder.slots.values()), len(bookings),
         ", ".join(sorted({b["status"] + ("/" + b["reason"] if b.get("reason") else "")

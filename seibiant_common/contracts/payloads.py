@@ -11,11 +11,11 @@ from seibiant_common.errors import InvalidInput
 from seibiant_common.outbox import UnitOfWork
 
 from . import (bookings_payloads, budgets_payloads, families_payloads, gateway_payloads,
-               providers_payloads)
+               providers_payloads, staycation_payloads)
 from .payload_schema import SCHEMA_VERSION
 
 SERVICES = (bookings_payloads, budgets_payloads, providers_payloads, families_payloads,
-            gateway_payloads)
+            gateway_payloads, staycation_payloads)
 # Event names are unique across the services (tests/plumbing/test_contracts.py checks it).
 PAYLOADS = {name: schema() for service in SERVICES for name, schema in service.PAYLOADS.items()}
 

@@ -15,6 +15,7 @@ from devtools.processes import wait_until
 from services.bookings.service import BookingsService
 from services.budgets.service import BudgetsService
 from services.insight.service import InsightService
+from services.staycation.service import StaycationService
 from services.families.service import FamiliesService
 from services.notifications.service import NotificationsService
 from services.providers.service import ProvidersService
@@ -95,11 +96,11 @@ def vhost_uri(rabbitmq):
 
 def start_system(amqp_uri, directory, services=(BudgetsService, ProvidersService,
                                                BookingsService, InsightService, FamiliesService,
-                                               NotificationsService),
+                                               NotificationsService, StaycationService),
                  **overrides):
     databases = {name: "sqlite:///{}".format(directory / "{}.sqlite3".format(name))
                  for name in ("budgets", "providers", "bookings", "insight", "families",
-                              "notifications", "gateway")}
+                              "notifications", "staycation", "gateway")}
     port = sandbox.free_port()
     config = gateway_config(amqp_uri, databases, port, **overrides)
     containers = []

@@ -3,6 +3,8 @@ against the live gateway and services: no 5xx, and every answer conforms to the 
 status codes, media types, headers and schemas. Bounded: a few examples per operation, and
 explicit ones of what once reached a 500: forged cursors on every list, and times and dates
 at and past the edges of 1970-2199 in queries and bodies."""
+import datetime
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, example, given, settings
@@ -29,7 +31,25 @@ def world(api):
     world = World(api.base_url)
     world.booking = world.book(world.family, world.slot["id"], world.budget["id"])
     world.family.wait_for_booking(world.booking["id"], {"confirmed"})
+    world.home, other_home = (_listed_home(world, client)
+                              for client in (world.family, world.other_family))
+    stay = {"start_date": world.home["availability"][0]["start_date"],
+            "end_date": world.home["availability"][0]["end_date"]}
+    world.swap = world.other_family.post("/swaps", {
+        "my_home_id": other_home["id"], "their_home_id": world.home["id"],
+        "my_stay": stay, "their_stay": stay})
     return world
+
+
+def _listed_home(world, family):
+    """A verified family's home, free for a week in a month (staycation's ids are real)."""
+    world.officer.post("/families/{}/swap-verification".format(family.user_id), {})
+    home = family.post("/homes", {"title": "Fuzz home", "region": "powys", "sleeps": 2,
+                                  "bedrooms": 1, "address": "1 Fuzz Street"})
+    start = datetime.date.today() + datetime.timedelta(days=30)
+    return family.request("PUT", "/homes/{}/availability".format(home["id"]), json={"ranges": [
+        {"start_date": start.isoformat(),
+         "end_date": (start + datetime.timedelta(days=7)).isoformat()}]}).json()
 
 
 def _pattern(start_date, weeks=1):
@@ -105,7 +125,8 @@ def test_no_input_reaches_a_5xx_and_every_answer_is_as_documented(api, world):
     real_ids = {"budget_id": world.budget["id"], "booking_id": world.booking["id"],
                 "offer_id": world.offer["id"], "provider_id": world.pending_provider.provider_id,
                 "user_id": world.family.user_id, "family_id": world.family.user_id,
-                "slot_id": world.slot["id"],
+                "slot_id": world.slot["id"], "home_id": world.home["id"],
+                "swap_id": world.swap["id"],
                 "council": "fuzzshire"}  # not the officer's: nothing set for others
     fuzzed, with_cursors = set(), set()
     for result in schema.get_all_operations():

@@ -199,7 +199,8 @@ def test_accounts_me_and_users(world):
 def test_health_and_the_description_are_public(api):
     assert api.get("/health").json() == {"status": "ok",
                                          "services": ["budgets", "providers", "bookings",
-                                                      "insight", "families", "notifications"]}
+                                                      "insight", "families", "notifications",
+                                                      "staycation"]}
     spec = api.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     page = api.get("/docs")

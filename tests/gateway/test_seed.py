@@ -46,4 +46,13 @@ def test_the_seed_makes_a_small_world_once(api):
     # and each in Welsh too, so that the Welsh pages are Welsh
     assert all(offer["title_cy"] == seed.WELSH[offer["title"]] and
                offer["description_cy"] == seed.WELSH[offer["description"]] for offer in offers)
+    # the two swap families find each other's home as a two-way match
+    jones, evans = (Client(api.base_url).signed_in(name, seed.DEMO_PASSWORD)
+                    for name in ("jones.family", "evans.family"))
+    (home,) = jones.get("/homes")["items"]
+    window = home["availability"][0]
+    (found,) = jones.get("/homes/matches", params={
+        "home_id": home["id"], "from": window["start_date"], "to": window["end_date"]})["items"]
+    assert found["home"]["id"] == evans.get("/homes")["items"][0]["id"]
+    assert found["match"]["two_way"] is True
     assert seed.seed(api.base_url, ADMIN_PASSWORD) is None

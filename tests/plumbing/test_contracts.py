@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from seibiant_common.contracts import bookings, budgets, families, gateway, payloads, providers
+from seibiant_common.contracts import (bookings, budgets, families, gateway, payloads, providers,
+                                       staycation)
 from seibiant_common.errors import InvalidInput
 from seibiant_common.messaging import answering, event_handler
 from services.bookings import handlers as bookings_handlers
@@ -21,16 +22,19 @@ from services.providers import handlers as providers_handlers
 from services.providers.service import ProvidersService
 from services.insight import handlers as insight_handlers
 from services.insight.service import InsightService
+from services.staycation import handlers as staycation_handlers
+from services.staycation.service import StaycationService
 
 NAMES = {bookings: payloads.bookings_payloads, budgets: payloads.budgets_payloads,
          providers: payloads.providers_payloads, families: payloads.families_payloads,
-         gateway: payloads.gateway_payloads}
+         gateway: payloads.gateway_payloads, staycation: payloads.staycation_payloads}
 TABLES = {BookingsService: bookings_handlers.EVENT_HANDLERS,
           BudgetsService: budgets_handlers.EVENT_HANDLERS,
           ProvidersService: providers_handlers.EVENT_HANDLERS,
           InsightService: insight_handlers.EVENT_HANDLERS,
           FamiliesService: families_handlers.EVENT_HANDLERS,
-          NotificationsService: notifications_handlers.EVENT_HANDLERS}
+          NotificationsService: notifications_handlers.EVENT_HANDLERS,
+          StaycationService: staycation_handlers.EVENT_HANDLERS}
 START = datetime.datetime(2030, 5, 4, 10, tzinfo=datetime.timezone.utc)
 
 

@@ -15,6 +15,7 @@ from devtools.processes import ROOT
 SERVICES = {"budgets": "services/budgets", "providers": "services/providers",
             "bookings": "services/bookings", "insight": "services/insight",
             "families": "services/families", "notifications": "services/notifications",
+            "staycation": "services/staycation",
             "gateway": "gateway"}
 
 
