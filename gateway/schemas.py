@@ -10,16 +10,25 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from seibiant_common import cursors, times
+from seibiant_common import cursors
 from seibiant_common.contracts.budgets import APPROVAL_REASONS
+from seibiant_common.contracts.budgets_payloads import (  # noqa: F401 (the API takes them)
+    AdjustSchema, ApproveSpendSchema, CreateBudgetSchema, DeclineSpendSchema, ReinstateSchema,
+    SuspendSchema, TopUpSchema,
+)
 from seibiant_common.contracts.gateway import CHANNELS
 from seibiant_common.contracts.families_payloads import (  # noqa: F401 (the API takes them)
     EmergencyContactSchema, FeedbackBodySchema, FeedbackResponseBodySchema, PersonSchema,
-    ProfileBodySchema, ShareProfile as ShareProfileContract,
+    ProfileBodySchema,
+)
+from seibiant_common.contracts.bookings_payloads import (  # noqa: F401 (the API takes them)
+    ApplySchema, CompleteBookingSchema, CreateBookingSchema, GiftedAllowanceQuery,
+    GiftedAllowanceSchema,
 )
 from seibiant_common import schemas as records
 from seibiant_common.fields import (  # noqa: F401 (the fields of every schema below)
-    ID, LANGUAGES, MAX_LIST, MAX_PENCE, PHONE, Choices, Id, Strict, Text, WholeNumber,
+    ID, LANGUAGES, MAX_LIST, MAX_PENCE, PHONE, ClockTime, Choices, Day, Id, Moment, Pence,
+    Reason, Slug, Strict, Text, WholeNumber,
 )
 from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
     DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, BalanceSchema, BudgetSchema,
@@ -35,9 +44,7 @@ from seibiant_common.vocabularies import (
 ROLES = ("admin", "officer", "family", "provider", "referrer")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PROVIDER_STATUSES = ("pending", "approved", "suspended")
-MAX_GIFTS_A_YEAR = 52  # a gifted allowance above a break a week is a typo
 MAX_WAIT_SECONDS = 30  # the longest `GET /bookings/{id}?wait=N`
-SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
 # A mobile a text message can reach: a UK 07 number or an international one, as people write
 # it (spaces, hyphens and brackets allowed; GOV.UK Notify reads the same forms).
@@ -45,18 +52,6 @@ MOBILE = r"^(?:\+|00)?[0-9](?:[ ()-]?[0-9]){9,14}$"
 
 
 # ---- fields ---------------------------------------------------------------------------------
-
-def Slug(**kwargs):
-    return Text(max_length=64, min_length=1, validate=[validate.Regexp(
-        SLUG, error="Use lower-case letters, digits and hyphens, starting with a letter.")],
-        **kwargs)
-
-
-def Pence(**kwargs):
-    field = WholeNumber(**kwargs)
-    field.error_messages["invalid"] = "Must be a whole number of pence, not a float or a string."
-    return field
-
 
 class QueryNumber(fields.Integer):
     """An integer from a query string (text of digits)."""
@@ -68,23 +63,6 @@ class QueryNumber(fields.Integer):
         if not (isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,15}", value)):
             raise self.make_error("invalid")
         return super()._validated(value)
-
-
-class Moment(fields.AwareDateTime):
-    """An ISO 8601 time with an offset, loaded as the ISO string of the same time in UTC
-    (what the services take over RPC)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(format="iso", **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or len(value) > 40:
-            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
-        moment = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return times.in_range(moment).isoformat()
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
 
 
 def Username():
@@ -152,14 +130,6 @@ class SelfReferralSchema(CreateCarerSchema):
     council = Slug(required=True)
 
 
-class GiftedAllowanceSchema(Strict):
-    breaks_per_12_months = WholeNumber(maximum=MAX_GIFTS_A_YEAR, required=True)
-
-
-class GiftedAllowanceQuery(Strict):
-    family_id = Id(load_default=None)  # a referrer's carer; a family's own without it
-
-
 class UpdateMeSchema(Strict):
     """Any of these; `email` or `mobile` null forgets it. `notify_by` lists the channels the
     person wants (empty: no messages), each needing its address."""
@@ -176,15 +146,6 @@ class UpdateMeSchema(Strict):
                                   "_schema")
         if len(set(data.get("notify_by", ()))) != len(data.get("notify_by", ())):
             raise ValidationError("Name each channel once.", "notify_by")
-
-
-class CreateBudgetSchema(Strict):
-    family_id = Id(required=True)
-    allocated_pence = Pence(required=True)
-    period_start = Moment(required=True)
-    period_end = Moment(required=True)
-    allowed_categories = Choices(CATEGORIES, required=True)
-    auto_approve_limit_pence = Pence(required=True)
 
 
 class RegisterProviderSchema(NewAccount):
@@ -256,84 +217,12 @@ class PublishSlotsSchema(Strict):
             raise ValidationError("Give either slots or pattern.", "slots")
 
 
-class ShareProfile(fields.Field):
-    """`false` (nothing shared), `true` (all of the profile), or `{people?, sections?}`:
-    the people (by their profile ids) and sections the booking's provider may read, all of
-    either when left out. Checked with families' contract (seibiant_common.contracts), as
-    bookings passes it on to families."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value is False or value is None:
-            return None
-        if value is True:
-            value = {}
-        if not isinstance(value, dict):
-            raise ValidationError("false, true, or an object of people and sections.")
-        try:
-            return ShareProfileContract(unknown="raise").load(value)
-        except ValidationError as error:
-            raise ValidationError(error.normalized_messages()) from None
-
-
-class CreateBookingSchema(Strict):
-    slot_id = Id(required=True)
-    places = WholeNumber(minimum=1, maximum=1000, required=True)
-    budget_id = Id(allow_none=True)
-    family_id = Id()  # a referrer booking a gifted break for one of their carers
-    share_profile = ShareProfile(load_default=None, metadata={
-        "description": "false (the default), true, or {people: [ids], sections: [...]}"})
-
-
-class ApplySchema(Strict):
-    places = WholeNumber(minimum=1, maximum=100, required=True)
-
-
 class CancelBookingSchema(Strict):
     pass
 
 
-class CompleteBookingSchema(Strict):
-    final_amount_pence = Pence(allow_none=True)
-
-
-class ApproveSpendSchema(Strict):
-    reason = Text(max_length=500, min_length=1, allow_none=True, load_default=None)
-
-
-class DeclineSpendSchema(Strict):
-    reason = Text(max_length=500, min_length=1, required=True)
-
-
 class ApproveProviderSchema(Strict):
     pass
-
-
-def Reason(**kwargs):
-    return Text(max_length=500, min_length=1, **kwargs)
-
-
-class TopUpSchema(Strict):
-    amount_pence = Pence(minimum=1, required=True)
-    reason = Reason(required=True)
-
-
-class AdjustSchema(Strict):
-    """Signed: a negative amount takes money back (never below what is held and spent)."""
-    amount_pence = WholeNumber(minimum=-MAX_PENCE, required=True)
-    reason = Reason(required=True)
-
-    @validates_schema
-    def moves_money(self, data, **kwargs):
-        if data.get("amount_pence") == 0:
-            raise ValidationError("An adjustment moves at least one penny.", "amount_pence")
-
-
-class SuspendSchema(Strict):
-    reason = Reason(required=True)
-
-
-class ReinstateSchema(Strict):
-    reason = Reason(allow_none=True, load_default=None)
 
 
 # ---- input: queries -------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 """The marshmallow fields of every public input, shared by the gateway (which checks a request
 at the door) and the services whose RPCs take the same shape on (so one schema, written once
 in `seibiant_common.contracts`, serves both)."""
+import datetime
 import re
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
+
+from . import times
 
 LANGUAGES = ("en", "cy")
 MAX_PENCE = 10 ** 11  # a billion pounds: far above any budget, far below a 64-bit overflow
@@ -65,3 +68,105 @@ class WholeNumber(fields.Integer):
 def Choices(choices: tuple[str, ...], max_items: int = MAX_LIST, **kwargs: Any) -> fields.List:
     return fields.List(fields.String(validate=validate.OneOf(choices)),
                        validate=validate.Length(max=max_items), **kwargs)
+
+
+SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`
+REASON_LENGTH = 500
+
+
+def Slug(**kwargs: Any) -> Text:
+    return Text(max_length=64, min_length=1, validate=[validate.Regexp(
+        SLUG, error="Use lower-case letters, digits and hyphens, starting with a letter.")],
+        **kwargs)
+
+
+def Pence(**kwargs: Any) -> WholeNumber:
+    field = WholeNumber(**kwargs)
+    field.error_messages["invalid"] = "Must be a whole number of pence, not a float or a string."
+    return field
+
+
+def Reason(**kwargs: Any) -> Text:
+    """Why someone did something, in their words (kept with the ledger entry or audit)."""
+    return Text(max_length=REASON_LENGTH, min_length=1, **kwargs)
+
+
+class Wire:
+    """A field loaded as the text RPC carries (a time, a date, a time of day); a service
+    reads it back into its Python value with `read_back` (one body schema serves both)."""
+
+    def read_back(self, text: str) -> Any:
+        raise NotImplementedError
+
+
+class Moment(Wire, fields.AwareDateTime):
+    """An ISO 8601 time with an offset, in 1970-2199, loaded as the ISO text of the same
+    time in UTC."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(  # type: ignore[override]  # its wire text, not a datetime
+            self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str) or len(value) > 40:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return times.in_range(moment).isoformat()
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+    def read_back(self, text: str) -> datetime.datetime:
+        return datetime.datetime.fromisoformat(text)
+
+
+class Day(Wire, fields.Date):
+    """A calendar date in 1970-2199, loaded as its ISO text."""
+
+    def _deserialize(  # type: ignore[override]  # its wire text, not a date
+            self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not times.day_in_range(day):
+            raise ValidationError(times.OUT_OF_RANGE)
+        return day.isoformat()
+
+    def read_back(self, text: str) -> datetime.date:
+        return datetime.date.fromisoformat(text)
+
+
+class ClockTime(Wire, Text):
+    """A time of day without an offset, HH:MM or HH:MM:SS, loaded as that text."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=8, min_length=5, validate=[validate.Regexp(
+            r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", error="HH:MM, in time_zone.")],
+            **kwargs)
+
+    def read_back(self, text: str) -> datetime.time:
+        return datetime.time.fromisoformat(text)
+
+
+def read_back(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """`data`, loaded by `schema`, with each `Wire` field's text read back (nested too)."""
+    for name, field in schema.fields.items():
+        key = field.attribute or name
+        value = data.get(key)
+        if value is None:
+            continue
+        if isinstance(field, Wire):
+            data[key] = field.read_back(value)
+        elif isinstance(field, fields.Nested):
+            read_back(field.schema, value)
+        elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+            for item in value:
+                read_back(field.inner.schema, item)
+    return data
+
+
+class ReadsBack(Schema):
+    """A service's side of a body the gateway checks with the same schema: the wire text
+    of its times and dates read back into Python values."""
+
+    @post_load
+    def values(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return read_back(self, data)

@@ -1,10 +1,12 @@
-"""The payloads of bookings' events (names: `bookings.py`)."""
+"""The payloads of bookings' events (names: `bookings.py`), and the bodies bookings' RPCs
+take, which the gateway checks requests with."""
 from marshmallow import fields, validate
 
+from seibiant_common.fields import Id, Pence, Strict, WholeNumber
 from seibiant_common.vocabularies import CATEGORIES
 
 from . import bookings as names
-from .families_payloads import ShareProfile
+from .families_payloads import ShareProfile, ShareProfileChoice
 from .payload_schema import Payload, ident, moment, optional, pence, text
 
 
@@ -96,3 +98,34 @@ PAYLOADS = {
     names.BOOKING_COMPLETED: BookingCompleted,
     names.BALLOT_LOST: BallotLost,
 }
+
+
+# ---- what bookings' RPCs take: the gateway checks a request with the same schemas ---------
+
+MAX_PLACES = 100  # places one booking or ballot application asks for
+MAX_GIFTS_A_YEAR = 52  # a gifted allowance above a break a week is a typo
+
+
+class CreateBookingSchema(Strict):
+    slot_id = Id(required=True)
+    places = WholeNumber(minimum=1, maximum=MAX_PLACES, required=True)
+    budget_id = Id(allow_none=True, load_default=None)
+    family_id = Id(allow_none=True, load_default=None)  # a referrer's carer, for a gift
+    share_profile = ShareProfileChoice(load_default=None, metadata={
+        "description": "false (the default), true, or {people: [ids], sections: [...]}"})
+
+
+class ApplySchema(Strict):
+    places = WholeNumber(minimum=1, maximum=MAX_PLACES, required=True)
+
+
+class CompleteBookingSchema(Strict):
+    final_amount_pence = Pence(allow_none=True, load_default=None)
+
+
+class GiftedAllowanceSchema(Strict):
+    breaks_per_12_months = WholeNumber(maximum=MAX_GIFTS_A_YEAR, required=True)
+
+
+class GiftedAllowanceQuery(Strict):
+    family_id = Id(load_default=None)  # a referrer's carer; a family's own without it

@@ -4,7 +4,7 @@ carries: `ShareProfile`, what `POST /api/v1/bookings` takes as `share_profile` a
 which the gateway checks requests with."""
 from typing import Any
 
-from marshmallow import fields, post_load, validate
+from marshmallow import ValidationError, fields, post_load, validate
 
 from ..fields import LANGUAGES, PHONE, Choices, Id, Strict, Text, WholeNumber
 from ..schemas import day_in_span
@@ -25,6 +25,25 @@ class ShareProfile(Payload):
     sections = fields.List(fields.String(validate=validate.OneOf(names.SECTIONS)),
                            load_default=None, allow_none=True,
                            validate=validate.Length(max=len(names.SECTIONS)))
+
+
+class ShareProfileChoice(fields.Field):
+    """`false` (nothing shared), `true` (all of the profile), or `{people?, sections?}`
+    (`ShareProfile`): what `POST /api/v1/bookings` takes as `share_profile`, loaded as None
+    or the `ShareProfile` bookings passes on to families."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any,
+                     **kwargs: Any) -> dict[str, Any] | None:
+        if value is False or value is None:
+            return None
+        if value is True:
+            value = {}
+        if not isinstance(value, dict):
+            raise ValidationError("false, true, or an object of people and sections.")
+        try:
+            return ShareProfile(unknown="raise").load(value)
+        except ValidationError as error:
+            raise ValidationError(error.normalized_messages()) from None
 
 
 def one_to_five() -> fields.Integer:

@@ -71,7 +71,6 @@ CANCELLING_ROLES = frozenset({"family", "provider"})
 Actor = Mapping[str, Any]
 Events = list["Event"]
 BOOKING_ROLES = ("family", "referrer")
-MAX_PLACES = 100
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,42 +1,28 @@
 """What the bookings RPCs take (input schemas) and give back (output schemas)."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from seibiant_common.contracts import bookings_payloads as bodies
+from seibiant_common.contracts.bookings_payloads import GiftedAllowanceQuery  # noqa: F401
 from seibiant_common.contracts.families_payloads import ShareProfile
 from seibiant_common.schemas import ActorSchema, PageSchema, parse  # noqa: F401 (schemas.*)
 from seibiant_common import schemas as records
 from seibiant_common.schemas import page_schema_of
 
-from .domain import MAX_PLACES
 from .state_machine import STATUSES
 
-class RequestBookingSchema(Schema):
+
+class RequestBookingSchema(bodies.CreateBookingSchema):
     idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    places = fields.Integer(required=True, strict=True,
-                            validate=validate.Range(min=1, max=MAX_PLACES))
-    budget_id = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Length(min=1, max=64))
-    family_id = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Length(min=1, max=64))
-    # what of the family profile the provider may read (families' contract); None: nothing
+    # what of the family profile the provider may read, as the gateway loaded it
     share_profile = fields.Nested(ShareProfile, load_default=None, allow_none=True)
 
 
-class SetGiftedAllowanceSchema(Schema):
+class SetGiftedAllowanceSchema(bodies.GiftedAllowanceSchema):
     council = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    breaks_per_12_months = fields.Integer(required=True, strict=True,
-                                          validate=validate.Range(min=0, max=1000))
 
 
-class GiftedAllowanceQuerySchema(Schema):
-    family_id = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Length(min=1, max=64))
-
-
-class ApplySchema(Schema):
+class ApplySchema(bodies.ApplySchema):
     slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    places = fields.Integer(required=True, strict=True,
-                            validate=validate.Range(min=1, max=MAX_PLACES))
 
 
 class SlotIdSchema(Schema):
@@ -47,9 +33,8 @@ class BookingIdSchema(Schema):
     booking_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
-class CompleteBookingSchema(BookingIdSchema):
-    final_amount_pence = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                        validate=validate.Range(min=0))
+class CompleteBookingSchema(BookingIdSchema, bodies.CompleteBookingSchema):
+    pass
 
 
 class ListBookingsSchema(PageSchema):

@@ -135,7 +135,7 @@ class BookingsService:
     @rpc
     def get_gifted_allowance(self, actor, family_id=None):
         actor = schemas.parse(schemas.ActorSchema(), actor)
-        query = schemas.parse(schemas.GiftedAllowanceQuerySchema(), {"family_id": family_id})
+        query = schemas.parse(schemas.GiftedAllowanceQuery(), {"family_id": family_id})
         with self.db.unit_of_work() as uow:
             return application.gifted_allowance(uow, actor, query["family_id"], utcnow())
 

@@ -1,20 +1,18 @@
 """marshmallow schemas of the budgets service: input schemas (named for the request they
 check) reject bad input with `InvalidInput` naming the field; output schemas (named for what
 they carry) turn domain objects into the dicts of docs/contracts.md."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from seibiant_common.schemas import ActorSchema, parse  # noqa: F401 (used as schemas.*)
 from seibiant_common import schemas as records
 from seibiant_common.schemas import BalanceSchema, PageSchema, in_span, page_schema_of
-from seibiant_common.vocabularies import CATEGORIES
 
+from seibiant_common.contracts import budgets_payloads as bodies
 from seibiant_common.contracts.bookings_payloads import BookingRequested
+from seibiant_common.fields import ReadsBack
 from seibiant_common.contracts.payload_schema import MAX_PENCE, ident
 
 from . import domain
-
-REASON_LENGTH = 500
-
 
 def _id(**kwargs):
     return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
@@ -29,10 +27,6 @@ def _pence(minimum=0, **kwargs):
 def _idempotency_key():
     return fields.String(load_default=None, allow_none=True,
                          validate=validate.Length(min=1, max=128))
-
-
-def _reason(**kwargs):
-    return fields.String(validate=validate.Length(min=1, max=REASON_LENGTH), **kwargs)
 
 
 # Input ---------------------------------------------------------------------------------
@@ -51,21 +45,8 @@ class HoldFundsSchema(BookingRequested):
     budget_id = ident()
 
 
-class CreateBudgetSchema(Schema):
-    family_id = _id(required=True)
-    family_council = fields.String(load_default=None, allow_none=True)
-    allocated_pence = _pence(required=True)
-    period_start = fields.AwareDateTime(required=True, validate=in_span)
-    period_end = fields.AwareDateTime(required=True, validate=in_span)
-    allowed_categories = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)),
-                                     required=True)
-    auto_approve_limit_pence = _pence(required=True)
-
-    @validates_schema
-    def period_ends_after_it_starts(self, data, **kwargs):
-        if data.get("period_start") and data.get("period_end") and \
-                data["period_end"] <= data["period_start"]:
-            raise ValidationError("Must be after period_start.", "period_end")
+class CreateBudgetSchema(ReadsBack, bodies.CreateBudgetSchema):
+    family_council = fields.String(load_default=None, allow_none=True)  # the gateway knows it
 
 
 class IdempotencyKeySchema(Schema):
@@ -85,27 +66,20 @@ class PendingApprovalsQuerySchema(PageSchema):
                               validate=validate.Length(max=200))
 
 
-class TopUpSchema(BudgetRefSchema):
-    amount_pence = _pence(minimum=1, required=True)
-    reason = _reason(load_default=None, allow_none=True)
+class TopUpSchema(BudgetRefSchema, bodies.TopUpSchema):
     idempotency_key = _idempotency_key()
 
 
-class AdjustSchema(BudgetRefSchema):
-    amount_pence = fields.Integer(
-        strict=True, required=True,
-        validate=[validate.Range(min=-MAX_PENCE, max=MAX_PENCE),
-                  validate.NoneOf([0], error="An adjustment moves at least one penny.")])
-    reason = _reason(required=True)
+class AdjustSchema(BudgetRefSchema, bodies.AdjustSchema):
     idempotency_key = _idempotency_key()
 
 
-class SuspendSchema(BudgetRefSchema):
-    reason = _reason(required=True)
+class SuspendSchema(BudgetRefSchema, bodies.SuspendSchema):
+    pass
 
 
-class ReinstateSchema(BudgetRefSchema):
-    reason = _reason(load_default=None, allow_none=True)
+class ReinstateSchema(BudgetRefSchema, bodies.ReinstateSchema):
+    pass
 
 
 class MonitoringQuerySchema(BudgetRefSchema):
@@ -125,14 +99,12 @@ class ReleaseFundsSchema(Schema):
     booking_id = _id(required=True)
 
 
-class ApproveSpendSchema(Schema):
+class ApproveSpendSchema(bodies.ApproveSpendSchema):
     booking_id = _id(required=True)
-    reason = _reason(load_default=None, allow_none=True)
 
 
-class DeclineSpendSchema(Schema):
+class DeclineSpendSchema(bodies.DeclineSpendSchema):
     booking_id = _id(required=True)
-    reason = _reason(required=True)
 
 
 # Output --------------------------------------------------------------------------------

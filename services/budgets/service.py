@@ -226,7 +226,7 @@ class BudgetsService:
         return monitoring.monitoring_csv(summaries)
 
     @rpc
-    def top_up(self, actor, budget_id, amount_pence, reason=None, idempotency_key=None):
+    def top_up(self, actor, budget_id, amount_pence, reason, idempotency_key=None):
         actor = self._actor(actor)
         args = schemas.parse(schemas.TopUpSchema(), {
             "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason,

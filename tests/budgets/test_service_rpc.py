@@ -63,7 +63,7 @@ def test_nobody_sees_or_changes_what_is_not_theirs(budgets):
     budgets.create_budget(POWYS, new_budget_data("family-2"))
     for call in (lambda: budgets.get_budget(FLINTSHIRE, budget["id"]),
                  lambda: budgets.get_statement(FLINTSHIRE, budget["id"]),
-                 lambda: budgets.top_up(FLINTSHIRE, budget["id"], 100, None),
+                 lambda: budgets.top_up(FLINTSHIRE, budget["id"], 100, "review"),
                  lambda: budgets.adjust(FLINTSHIRE, budget["id"], -100, "x"),
                  lambda: budgets.suspend(FLINTSHIRE, budget["id"], "x"),
                  lambda: budgets.get_budget(family("family-2"), budget["id"]),
@@ -74,7 +74,7 @@ def test_nobody_sees_or_changes_what_is_not_theirs(budgets):
         budgets.create_budget(POWYS, new_budget_data("family-9", family_council="flintshire"))
     for call in (lambda: budgets.get_budget(PROVIDER, budget["id"]),
                  lambda: budgets.create_budget(family("family-1"), new_budget_data()),
-                 lambda: budgets.top_up(family("family-1"), budget["id"], 100, None),
+                 lambda: budgets.top_up(family("family-1"), budget["id"], 100, "review"),
                  lambda: budgets.list_pending_approvals(family("family-1"))):
         with pytest.raises(Forbidden):
             call()
@@ -143,8 +143,8 @@ def test_bad_input_is_refused_naming_the_field_and_stores_nothing(budgets):
 
     budget = budgets.create_budget(POWYS, new_budget_data())
     for call, field in (
-            (lambda: budgets.top_up(POWYS, budget["id"], 0, None), "amount_pence"),
-            (lambda: budgets.top_up(POWYS, budget["id"], 99.99, None), "amount_pence"),
+            (lambda: budgets.top_up(POWYS, budget["id"], 0, "review"), "amount_pence"),
+            (lambda: budgets.top_up(POWYS, budget["id"], 99.99, "review"), "amount_pence"),
             (lambda: budgets.adjust(POWYS, budget["id"], 0, "x"), "amount_pence"),
             (lambda: budgets.adjust(POWYS, budget["id"], -10, ""), "reason"),
             (lambda: budgets.suspend(POWYS, budget["id"], None), "reason"),
