@@ -492,7 +492,7 @@ def approve_provider(service, call, provider_id):
 
 
 @api("POST", "/providers/<provider_id>/suspend", "Suspend a provider (with a reason): its "
-     "offers leave search and cannot be booked", roles=OFFICER, body=s.SuspendSchema,
+     "offers leave search and cannot be booked", roles=OFFICER, body=s.SuspendProviderSchema,
      response=s.ProviderSchema, tag="providers",
      description="To reinstate a suspended provider, approve it again "
      "(`POST /providers/{id}/approve`).")

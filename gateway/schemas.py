@@ -21,6 +21,10 @@ from seibiant_common.contracts.families_payloads import (  # noqa: F401 (the API
     EmergencyContactSchema, FeedbackBodySchema, FeedbackResponseBodySchema, PersonSchema,
     ProfileBodySchema,
 )
+from seibiant_common.contracts.providers_payloads import (  # noqa: F401 (the API takes them)
+    CreateOfferSchema, NewSlotSchema, ProviderDetailsSchema, PublishSlotsSchema,
+    SlotPatternSchema, SuspendProviderSchema,
+)
 from seibiant_common.contracts.bookings_payloads import (  # noqa: F401 (the API takes them)
     ApplySchema, CompleteBookingSchema, CreateBookingSchema, GiftedAllowanceQuery,
     GiftedAllowanceSchema,
@@ -38,11 +42,9 @@ from seibiant_common.schemas import (  # noqa: F401 (the API answers them as the
 )
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, ADAPTATIONS, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES,
-    PATTERN_TIME_ZONES, PROVIDER_KINDS,
 )
 
 ROLES = ("admin", "officer", "family", "provider", "referrer")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PROVIDER_STATUSES = ("pending", "approved", "suspended")
 MAX_WAIT_SECONDS = 30  # the longest `GET /bookings/{id}?wait=N`
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
@@ -148,73 +150,8 @@ class UpdateMeSchema(Strict):
             raise ValidationError("Name each channel once.", "notify_by")
 
 
-class RegisterProviderSchema(NewAccount):
+class RegisterProviderSchema(NewAccount, ProviderDetailsSchema):
     display_name = Text(max_length=120, min_length=1)  # defaults to the provider's name
-    name = Text(max_length=120, min_length=1, required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(PROVIDER_KINDS))
-    regions = fields.List(Slug(), required=True, validate=validate.Length(min=1, max=MAX_LIST))
-    accessibility = Choices(ACCESSIBILITY_FEATURES, load_default=list)
-    supports_needs = Choices(CARE_NEEDS, load_default=list)
-    description = Text(max_length=4000, load_default="")
-    # how families who booked reach the provider (shown on their bookings)
-    contact_email = Text(max_length=254, validate=[validate.Email()], load_default=None)
-    contact_phone = Text(max_length=32, validate=[validate.Regexp(
-        PHONE, error="Not a phone number.")], load_default=None)
-
-
-class CreateOfferSchema(Strict):
-    title = Text(max_length=200, min_length=1, required=True)
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    price_pence = Pence(required=True)
-    region = Slug(required=True)
-    accessibility = Choices(ACCESSIBILITY_FEATURES, load_default=list)
-    supports_needs = Choices(CARE_NEEDS, load_default=list)
-    description = Text(max_length=4000, load_default="")
-    title_cy = Text(max_length=200)
-    description_cy = Text(max_length=4000)
-
-
-class NewSlotSchema(Strict):
-    start = Moment(required=True)
-    end = Moment(required=True)
-    capacity = WholeNumber(maximum=10000, required=True)
-    # `first_come` (the default) or `ballot` (a gifted offer's: carers apply until
-    # `applications_close_at`, then a draw gives the places)
-    allocation = fields.String(validate=validate.OneOf(("first_come", "ballot")))
-    applications_close_at = Moment(allow_none=True)
-
-
-class SlotPatternSchema(Strict):
-    """A recurring pattern: "every Saturday 10:00-16:00 for 12 weeks from a date", times of
-    day on the clocks of `time_zone` (UTC unless given; Europe/London keeps 10:00 at 10:00
-    when the clocks change)."""
-    start_date = fields.Date(required=True, validate=day_in_span)
-    weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
-                           validate=validate.Length(min=1, max=7))
-    start_time = Text(max_length=8, min_length=5, required=True, validate=[validate.Regexp(
-        r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", error="HH:MM, in time_zone.")])
-    end_time = Text(max_length=8, min_length=5, required=True, validate=[validate.Regexp(
-        r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", error="HH:MM, in time_zone.")])
-    time_zone = fields.String(load_default="UTC", validate=validate.OneOf(PATTERN_TIME_ZONES))
-    nights = WholeNumber(maximum=30, load_default=0)
-    weeks = WholeNumber(minimum=1, maximum=104, required=True)
-    capacity = WholeNumber(maximum=10000, required=True)
-
-    @post_load
-    def wire_date(self, data, **kwargs):
-        data["start_date"] = data["start_date"].isoformat()
-        return data
-
-
-class PublishSlotsSchema(Strict):
-    """Either `slots` or one recurring `pattern`."""
-    slots = fields.List(fields.Nested(NewSlotSchema), validate=validate.Length(min=1, max=500))
-    pattern = fields.Nested(SlotPatternSchema)
-
-    @validates_schema
-    def one_of_them(self, data, **kwargs):
-        if ("slots" in data) == ("pattern" in data):
-            raise ValidationError("Give either slots or pattern.", "slots")
 
 
 class CancelBookingSchema(Strict):

@@ -65,9 +65,17 @@ class WholeNumber(fields.Integer):
         return super()._validated(value)
 
 
-def Choices(choices: tuple[str, ...], max_items: int = MAX_LIST, **kwargs: Any) -> fields.List:
-    return fields.List(fields.String(validate=validate.OneOf(choices)),
-                       validate=validate.Length(max=max_items), **kwargs)
+def distinct(values: list[Any]) -> None:
+    """A list validator: the same value twice is a mistake worth telling about."""
+    if len(set(values)) != len(values):
+        raise ValidationError("Name each value once.")
+
+
+def Choices(choices: tuple[str, ...], max_items: int = MAX_LIST, each_once: bool = False,
+            **kwargs: Any) -> fields.List:
+    checks = [validate.Length(max=max_items)] + ([distinct] if each_once else [])
+    return fields.List(fields.String(validate=validate.OneOf(choices)), validate=checks,
+                       **kwargs)
 
 
 SLUG = r"^[a-z][a-z0-9-]{1,62}$"  # councils and regions: `powys`, `flintshire`

@@ -1,5 +1,13 @@
-"""The payloads of providers' events (names: `providers.py`)."""
-from marshmallow import fields, validate
+"""The payloads of providers' events (names: `providers.py`), and the bodies providers' RPCs
+take, which the gateway checks requests with."""
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from seibiant_common.fields import (MAX_LIST, PHONE, Choices, ClockTime, Day, Moment, Pence,
+                                    Reason, Slug, Strict, Text, WholeNumber, distinct)
+from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
+                                         PATTERN_TIME_ZONES, PROVIDER_KINDS)
 
 from . import providers as names
 from .payload_schema import Payload, ident, moment, optional, pence, text
@@ -125,3 +133,76 @@ PAYLOADS = {
     names.SEARCH_MADE: SearchMade,
     names.SEARCHES_MADE: SearchesMade,
 }
+
+
+# ---- what providers' RPCs take: the gateway checks a request with the same schemas --------
+
+class ProviderDetailsSchema(Strict):
+    """A provider's profile, as it registers (the gateway's registration adds the account)."""
+    name = Text(max_length=120, min_length=1, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(PROVIDER_KINDS))
+    regions = fields.List(Slug(), required=True,
+                          validate=[validate.Length(min=1, max=MAX_LIST), distinct])
+    accessibility = Choices(ACCESSIBILITY_FEATURES, each_once=True, load_default=list)
+    supports_needs = Choices(CARE_NEEDS, each_once=True, load_default=list)
+    description = Text(max_length=4000, load_default="")
+    # how families who booked reach the provider (shown on their bookings)
+    contact_email = Text(max_length=254, validate=[validate.Email()], load_default=None,
+                         allow_none=True)
+    contact_phone = Text(max_length=32, validate=[validate.Regexp(
+        PHONE, error="Not a phone number.")], load_default=None, allow_none=True)
+
+
+class CreateOfferSchema(Strict):
+    title = Text(max_length=200, min_length=1, required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    price_pence = Pence(maximum=names.MAX_PRICE_PENCE, required=True)
+    region = Slug(required=True)
+    accessibility = Choices(ACCESSIBILITY_FEATURES, each_once=True, load_default=list)
+    supports_needs = Choices(CARE_NEEDS, each_once=True, load_default=list)
+    description = Text(max_length=4000, load_default="")
+    title_cy = Text(max_length=200, min_length=1, load_default=None, allow_none=True)
+    description_cy = Text(max_length=4000, load_default=None, allow_none=True)
+
+
+class NewSlotSchema(Strict):
+    start = Moment(required=True)
+    end = Moment(required=True)
+    capacity = WholeNumber(minimum=1, maximum=names.MAX_CAPACITY, required=True)
+    # `first_come` (the default) or `ballot` (a gifted offer's: carers apply until
+    # `applications_close_at`, then a draw gives the places)
+    allocation = fields.String(load_default=names.ALLOCATIONS[0],
+                               validate=validate.OneOf(names.ALLOCATIONS))
+    applications_close_at = Moment(load_default=None, allow_none=True)
+
+
+class SlotPatternSchema(Strict):
+    """A recurring pattern: "every Saturday 10:00-16:00 for 12 weeks from a date", times of
+    day on the clocks of `time_zone` (UTC unless given; Europe/London keeps 10:00 at 10:00
+    when the clocks change)."""
+    start_date = Day(required=True)
+    weekdays = fields.List(fields.String(validate=validate.OneOf(names.WEEKDAYS)),
+                           required=True, validate=[validate.Length(min=1, max=7), distinct])
+    start_time = ClockTime(required=True)
+    end_time = ClockTime(required=True)
+    time_zone = fields.String(load_default="UTC", validate=validate.OneOf(PATTERN_TIME_ZONES))
+    # days from a slot's start to its end: 0 for a day slot, 1 for one night, ...
+    nights = WholeNumber(maximum=names.MAX_PATTERN_NIGHTS, load_default=0)
+    weeks = WholeNumber(minimum=1, maximum=names.MAX_PATTERN_WEEKS, required=True)
+    capacity = WholeNumber(minimum=1, maximum=names.MAX_CAPACITY, required=True)
+
+
+class PublishSlotsSchema(Strict):
+    """Either `slots` or one recurring `pattern`."""
+    slots = fields.List(fields.Nested(NewSlotSchema), load_default=None, validate=validate.Length(
+        min=1, max=names.MAX_SLOTS_PER_PUBLICATION))
+    pattern = fields.Nested(SlotPatternSchema, load_default=None)
+
+    @validates_schema
+    def one_of_them(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if (data.get("slots") is None) == (data.get("pattern") is None):
+            raise ValidationError("Give either slots or pattern.", "slots")
+
+
+class SuspendProviderSchema(Strict):
+    reason = Reason(required=True)

@@ -13,7 +13,8 @@ from typing import Any, Collection, Iterable, Optional, Sequence
 from seibiant_common import times
 from seibiant_common.refusals import Invalid, NotAllowed
 from seibiant_common.refusals import require_role  # noqa: F401  (the use cases ask it of the domain)
-from seibiant_common.contracts.providers import RESERVATION_REFUSAL_REASONS
+from seibiant_common.contracts.providers import (ALLOCATIONS, MAX_SLOTS_PER_PUBLICATION,
+                                                 RESERVATION_REFUSAL_REASONS, WEEKDAYS)
 from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS
 
 UTC = datetime.timezone.utc
@@ -27,8 +28,8 @@ OPEN, WITHDRAWN = "open", "withdrawn"
 
 # How a slot's places are given: first come, first served (booked at once), or by a ballot of
 # the carers who applied before `applications_close_at` (a gifted slot only; bookings draws).
-FIRST_COME, BALLOT = "first_come", "ballot"
-ALLOCATIONS = (FIRST_COME, BALLOT)
+FIRST_COME, BALLOT = ALLOCATIONS
+
 
 # The outcome of a booking's reservation. A booking has at most one, and it moves at most
 # once more (reserved -> released): redelivered or repeated requests change nothing.
@@ -39,12 +40,8 @@ SOLD_OUT, SLOT_NOT_BOOKABLE, PROVIDER_NOT_APPROVED = (
     "sold_out", "slot_not_bookable", "provider_not_approved")
 REFUSAL_REASONS = RESERVATION_REFUSAL_REASONS
 
-MAX_CAPACITY = 10_000
 MAX_PLACES_PER_BOOKING = 100
 MAX_SLOT_LENGTH = datetime.timedelta(days=31)
-MAX_SLOTS_PER_PUBLICATION = 500
-MAX_PATTERN_NIGHTS = 30
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_SEARCH_TERMS = 10
 
 Moment = datetime.datetime

@@ -85,7 +85,7 @@ slots = sa.Table(
     sa.Column("reserved", sa.Integer, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    # domain.ALLOCATIONS; a ballot's applications close at applications_close_at
+    # contracts.providers.ALLOCATIONS; a ballot's applications close at applications_close_at
     sa.Column("allocation", sa.String(16), nullable=False, server_default="first_come"),
     sa.Column("applications_close_at", UtcDateTime, nullable=True),
     sa.CheckConstraint("reserved >= 0 AND reserved <= capacity", name="ck_slots_places"),

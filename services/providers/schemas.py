@@ -7,20 +7,19 @@ feature is refused naming the field; the rules that need state or time are in `d
 import functools
 import re
 
-from marshmallow import (Schema, ValidationError, fields, validate, validates,
-                         validates_schema)
+from marshmallow import Schema, ValidationError, fields, validate
 
+from seibiant_common.contracts import providers_payloads as bodies
+from seibiant_common.fields import ReadsBack
 from seibiant_common.schemas import ActorSchema as BaseActorSchema
 from seibiant_common import schemas as records
 from seibiant_common.schemas import (OfferSchema, PageSchema, SlotListSchema,  # noqa: F401
                                      SlotSchema, day_in_span, in_span, page_schema_of, parse)
-from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES,
-                                         PATTERN_TIME_ZONES, PROVIDER_KINDS)
+from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, CARE_NEEDS, CATEGORIES)
 
-from .domain import (ALLOCATIONS, FIRST_COME, MAX_CAPACITY, MAX_PATTERN_NIGHTS,
-                     MAX_PLACES_PER_BOOKING, PROVIDER_STATUSES, WEEKDAYS)
+from seibiant_common.contracts.providers import MAX_CAPACITY, MAX_PRICE_PENCE
 
-MAX_PRICE_PENCE = 10_000_000
+from .domain import MAX_PLACES_PER_BOOKING, PROVIDER_STATUSES
 
 # Regions are council slugs (`powys`, `flintshire`), the same values as an officer's council.
 REGION_SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$",
@@ -46,12 +45,6 @@ def ident(**kwargs):
     return text(1, 64, **kwargs)
 
 
-def unique(values):
-    """A list validator: the same value twice is a mistake worth telling about."""
-    if len(set(values)) != len(values):
-        raise ValidationError("contains the same value more than once")
-
-
 def pence_field(**kwargs):
     """Whole pence: floats (and booleans) are refused, not rounded."""
     return fields.Integer(strict=True, validate=validate.Range(0, MAX_PRICE_PENCE), **kwargs)
@@ -61,11 +54,6 @@ def capacity_field(minimum, **kwargs):
     return fields.Integer(strict=True, validate=validate.Range(minimum, MAX_CAPACITY), **kwargs)
 
 
-def vocabulary_list(vocabulary, **kwargs):
-    return fields.List(fields.String(validate=validate.OneOf(vocabulary)), validate=unique,
-                       **kwargs)
-
-
 class ActorSchema(BaseActorSchema):
     """Who is acting, as the gateway vouches for it (ids checked as every id here is)."""
 
@@ -73,21 +61,11 @@ class ActorSchema(BaseActorSchema):
     provider_id = ident(load_default=None, allow_none=True)
 
 
-class RegisterProviderSchema(Schema):
-    user_id = ident(required=True)
-    name = text(1, 200, required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(PROVIDER_KINDS))
-    regions = fields.List(fields.String(validate=REGION_SLUG), required=True,
-                          validate=[validate.Length(1, 50), unique])
-    accessibility = vocabulary_list(ACCESSIBILITY_FEATURES, load_default=list)
-    supports_needs = vocabulary_list(CARE_NEEDS, load_default=list)
-    description = text(load_default="")
-    contact_email = text(3, 254, load_default=None, allow_none=True)
-    contact_phone = text(3, 32, load_default=None, allow_none=True)
+class RegisterProviderSchema(bodies.ProviderDetailsSchema):
+    user_id = ident(required=True)  # the account the gateway made for it
 
 
-class SuspendProviderSchema(Schema):
-    reason = text(1, 1000, required=True)
+SuspendProviderSchema = bodies.SuspendProviderSchema
 
 
 class ListProvidersSchema(PageSchema):
@@ -95,59 +73,11 @@ class ListProvidersSchema(PageSchema):
                            validate=validate.OneOf(PROVIDER_STATUSES))
 
 
-class CreateOfferSchema(Schema):
-    title = text(1, 200, required=True)
-    description = text(load_default="")
-    title_cy = text(1, 200, load_default=None, allow_none=True)
-    description_cy = text(load_default=None, allow_none=True)
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    price_pence = pence_field(required=True)
-    region = fields.String(required=True, validate=REGION_SLUG)
-    accessibility = vocabulary_list(ACCESSIBILITY_FEATURES, load_default=list)
-    supports_needs = vocabulary_list(CARE_NEEDS, load_default=list)
+CreateOfferSchema = bodies.CreateOfferSchema
 
 
-class NewSlotSchema(Schema):
-    start = fields.AwareDateTime(required=True, validate=in_span)
-    end = fields.AwareDateTime(required=True, validate=in_span)
-    capacity = capacity_field(1, required=True)
-    allocation = fields.String(load_default=FIRST_COME, validate=validate.OneOf(ALLOCATIONS))
-    applications_close_at = fields.AwareDateTime(load_default=None, allow_none=True,
-                                                 validate=in_span)
-
-
-class SlotPatternSchema(Schema):
-    """"Every Saturday 10:00-16:00 for 12 weeks from 2027-03-06", times of day in
-    `time_zone` (UTC unless given)."""
-
-    start_date = fields.Date(required=True, validate=day_in_span)
-    weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
-                           validate=[validate.Length(1, 7), unique])
-    start_time = fields.Time(required=True)
-    end_time = fields.Time(required=True)
-    # Days from a slot's start to its end: 0 for a day slot, 1 for one night, ...
-    nights = fields.Integer(strict=True, load_default=0,
-                            validate=validate.Range(0, MAX_PATTERN_NIGHTS))
-    weeks = fields.Integer(strict=True, required=True, validate=validate.Range(1, 104))
-    capacity = capacity_field(1, required=True)
-    time_zone = fields.String(load_default="UTC", validate=validate.OneOf(PATTERN_TIME_ZONES))
-
-    @validates("start_time", "end_time")
-    def clock_times(self, value, data_key):
-        if value.tzinfo is not None:
-            raise ValidationError("give the time of day without an offset (see time_zone)")
-
-
-class PublishSlotsSchema(Schema):
-    """Either a list of slots or one recurring pattern."""
-
-    slots = fields.List(fields.Nested(NewSlotSchema), load_default=None)
-    pattern = fields.Nested(SlotPatternSchema, load_default=None)
-
-    @validates_schema
-    def one_of_them(self, data, **kwargs):
-        if (data.get("slots") is None) == (data.get("pattern") is None):
-            raise ValidationError("give either slots or pattern", "slots")
+class PublishSlotsSchema(ReadsBack, bodies.PublishSlotsSchema):
+    pass
 
 
 class ChangeCapacitySchema(Schema):

@@ -43,8 +43,8 @@ def test_every_time_the_services_and_the_gateway_take_is_in_the_span(moment):
         _load(budgets_schemas.CreateBudgetSchema(), budget),
         _load(budgets_schemas.MonitoringReturnQuerySchema(), {"as_of": moment}),
         _load(providers_schemas.SearchSchema(), {"from": moment}),
-        _load(providers_schemas.NewSlotSchema(), {"start": moment, "end": moment,
-                                                  "capacity": 1}),
+        _load(providers_schemas.PublishSlotsSchema(), {"slots": [{
+            "start": moment, "end": moment, "capacity": 1}]}),
         _load(gateway_schemas.NewSlotSchema(), {"start": moment, "end": moment,
                                                 "capacity": 1}),
     ]
@@ -55,6 +55,6 @@ def test_every_time_the_services_and_the_gateway_take_is_in_the_span(moment):
 def test_a_pattern_starts_on_a_day_in_the_span(day):
     pattern = {"start_date": day, "weekdays": ["monday"], "start_time": "10:00",
                "end_time": "11:00", "weeks": 1, "capacity": 1}
-    taken = [_load(providers_schemas.SlotPatternSchema(), pattern),
+    taken = [_load(providers_schemas.PublishSlotsSchema(), {"pattern": pattern}),
              _load(gateway_schemas.SlotPatternSchema(), pattern)]
     assert taken == [day in ("1970-01-01", "2199-12-31")] * 2
