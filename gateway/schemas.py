@@ -37,8 +37,8 @@ from seibiant_common.fields import (  # noqa: F401 (the fields of every schema b
 from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
     DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, BalanceSchema, BudgetSchema,
     FeedbackResponseSchema, FeedbackSchema, ProfileSchema, ProviderFeedbackSchema,
-    ProviderRatingSchema, ProviderSchema, SharedProfileSchema, SlotListSchema, SlotSchema,
-    Timestamp, day_in_span, page_schema_of,
+    ProviderRatingSchema, ProviderSchema, SentMessageSchema, SharedProfileSchema, SlotListSchema,
+    SlotSchema, Timestamp, day_in_span, page_schema_of,
 )
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, ADAPTATIONS, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES,
@@ -456,20 +456,6 @@ class HistorySchema(Schema):
 class HealthSchema(Schema):
     status = fields.String(required=True)
     services = fields.List(fields.String())
-
-
-class SentMessageSchema(Schema):
-    """A message notifications sent (or is sending: `status` `pending`) to the caller."""
-    id = fields.String(required=True)
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    to = fields.String(required=True)
-    subject = fields.String(required=True)
-    body = fields.String(required=True)
-    language = fields.String(validate=validate.OneOf(LANGUAGES))
-    event_type = fields.String(required=True)
-    booking_id = fields.String(allow_none=True)
-    sent_at = Timestamp(allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(("pending", "sent")))
 
 
 UserPageSchema = page_schema_of(UserSchema)

@@ -9,6 +9,8 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import times
+from .contracts.gateway import CHANNELS
+from .fields import LANGUAGES
 from .errors import InvalidInput
 from .vocabularies import BOOKING_STATUSES
 
@@ -370,3 +372,18 @@ class ProviderRatingSchema(Schema):
     provider_id = fields.String()
     count = fields.Integer()
     average_rating = fields.Float()
+
+
+class SentMessageSchema(Schema):
+    """A message notifications sent (or is sending: `status` `pending`) to the caller:
+    notifications answers it, the gateway passes it on."""
+    id = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    to = fields.String(required=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    event_type = fields.String(required=True)
+    booking_id = fields.String(allow_none=True)
+    sent_at = Timestamp(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(("pending", "sent")))
