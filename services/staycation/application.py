@@ -308,7 +308,9 @@ def post_message(uow, actor, swap_id, text, now):
     swap = _swap_of_party(uow, actor, swap_id)
     with wire_errors():
         domain.check_message(swap, actor, text)
-    return _added(uow, Message(domain.new_id(), swap_id, actor["user_id"], text, now))
+    message = _added(uow, Message(domain.new_id(), swap_id, actor["user_id"], text, now))
+    payloads.emit_all(uow, [domain.message_posted(swap, message)], swap.id)
+    return message
 
 
 def _cursor_read(cursor):

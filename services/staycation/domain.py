@@ -473,6 +473,15 @@ class Message:
     at: datetime.datetime
 
 
+def message_posted(swap: Swap, message: Message) -> Event:
+    """What is told of a message: that the family wrote, to the swap's other family."""
+    return Event(ev.SWAP_MESSAGE_POSTED, {
+        "swap_id": swap.id, "message_id": message.id,
+        "proposer_family_id": swap.proposer_family_id,
+        "partner_family_id": swap.partner_family_id, "by": message.family_id,
+        "at": message.at})
+
+
 @dataclasses.dataclass(eq=False)
 class Review:
     swap_id: str
