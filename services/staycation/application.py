@@ -48,7 +48,7 @@ def put_my_needs(uow, actor, data):
         raise Forbidden("only a family tells what it needs of a home")
     family = _family(uow, actor["user_id"], lock=True)
     family.council = family.council or actor.get("council")
-    family.needs, family.must_haves = data["needs"], data["must_haves"]
+    family.tell_needs(data["needs"], data["must_haves"])
     return family
 
 
@@ -174,31 +174,61 @@ def _agreed_blocks(uow, home_ids):
     return [(home_id, *block) for swap in rows for home_id, block in swap.blocks().items()]
 
 
+def _blocks_in(uow, start, end):
+    """{home id: [(start, end)]} of the agreed swaps' stays that share a night with
+    [start, end): the only ones that can make a home unavailable then."""
+    rows = uow.session.execute(sa.select(Swap).where(
+        swaps.c.status == domain.AGREED,
+        sa.or_(sa.and_(swaps.c.proposer_stay_start < end, swaps.c.proposer_stay_end > start),
+               sa.and_(swaps.c.partner_stay_start < end, swaps.c.partner_stay_end > start))
+    )).scalars().all()
+    blocks: dict = {}
+    for swap in rows:
+        for blocked_id, (first, last) in swap.blocks().items():
+            if domain.overlaps(first, last, start, end):
+                blocks.setdefault(blocked_id, []).append((first, last))
+    return blocks
+
+
 def matches(uow, actor, home_id, start, end):
     """Other listed homes free in [start, end) (nights not blocked by an agreed swap), with
-    how well each suits both families, best first (the first `MAX_MATCHES`). Only the columns
-    matching needs are read of every home; whole homes only for the answer."""
+    how well each suits both families, best first (the first `MAX_MATCHES`).
+
+    The database does the sifting on integers: the homes available around the dates whose
+    features (a bit mask) meet something my family requires, whose family requires something
+    my home has, or which miss nothing either way (`domain.may_match`, what `domain.ranked`
+    keeps). Only their masks and how many availability ranges they have are read; a home's
+    ranges (JSON) only when one range does not settle it (several ranges, or an agreed swap
+    in the dates), and whole homes only for the answer."""
     mine = _own_home(uow, actor, home_id)
     family = _family(uow, actor["user_id"])
     with wire_errors():
         domain.require_verified(family.verified)
+    wanted, features = family.requires_mask, mine.features_mask
+    they_need = families.c.requires_mask
+    fits_me = homes.c.features_mask.op("&")(wanted)
+    fits_them = they_need.op("&")(features)
     candidates = uow.session.execute(
-        sa.select(homes.c.id, homes.c.accessibility, homes.c.adaptations,
-                  homes.c.availability, families.c.needs, families.c.must_haves)
+        sa.select(homes.c.id, homes.c.features_mask, they_need,
+                  sa.func.json_array_length(homes.c.availability).label("ranges"))
         .join(families, families.c.family_id == homes.c.family_id)
         .where(homes.c.status == domain.LISTED, homes.c.family_id != actor["user_id"],
-               homes.c.available_from < end, homes.c.available_until > start)
+               homes.c.available_from < end, homes.c.available_until > start,
+               sa.or_(fits_me != 0, fits_them != 0,
+                      sa.and_(fits_me == wanted, fits_them == they_need)))
     ).all()
-    free = [row for row in candidates if domain.free_in(row.availability, (), start, end)]
-    blocks: dict = {}
-    for blocked_id, s, e in _agreed_blocks(uow, [row.id for row in free]):
-        blocks.setdefault(blocked_id, []).append((s, e))
-    wanted, features = family.requires, mine.features
+    blocks = _blocks_in(uow, start, end)
+    # one range around the dates (the query's) and no agreed swap in them: free
+    unsettled = [row.id for row in candidates if row.ranges > 1 or row.id in blocks]
+    ranges = dict(uow.session.execute(sa.select(homes.c.id, homes.c.availability).where(
+        homes.c.id.in_(unsettled))).all()) if unsettled else {}
+    requires = family.requires
     ranked = domain.ranked(
-        domain.match(wanted, features, domain.required(row.needs, row.must_haves),
-                     frozenset(row.accessibility) | frozenset(row.adaptations), row.id)
-        for row in free
-        if row.id not in blocks or domain.free_in(row.availability, blocks[row.id], start, end)
+        domain.match(requires, mine.features, domain.features_of(row.requires_mask),
+                     domain.features_of(row.features_mask), row.id)
+        for row in candidates
+        if row.id not in ranges or domain.free_in(ranges[row.id], blocks.get(row.id, ()),
+                                                  start, end)
     )[:MAX_MATCHES]
     found = {home.id: home for home in uow.session.execute(
         sa.select(Home).where(homes.c.id.in_([m.home_id for m in ranked]))).scalars()}

@@ -4,10 +4,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from seibiant_common import schemas as records
 from seibiant_common.schemas import ActorSchema, PageSchema, page_schema_of, parse  # noqa: F401
-from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, ADAPTATIONS, CARE_NEEDS
-
-FEATURES = ACCESSIBILITY_FEATURES + tuple(a for a in ADAPTATIONS
-                                          if a not in ACCESSIBILITY_FEATURES)
+from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, ADAPTATIONS, CARE_NEEDS,
+                                          HOME_FEATURES as FEATURES)
 
 
 class In(Schema):
