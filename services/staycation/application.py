@@ -11,6 +11,7 @@ from seibiant_common.contracts import payloads
 from seibiant_common.cursors import ID, MOMENT, decode_cursor
 from seibiant_common.errors import Forbidden, NotFound, wire_errors
 from seibiant_common.paging import keyset_page
+from seibiant_common.sql import upsert
 
 from . import domain
 from .domain import Family, Home, Message, Review, SafeguardingRead, Swap
@@ -383,8 +384,17 @@ def review(uow, actor, swap_id, data, now):
         domain.check_review(swap, actor, already)
     stayed_in = (swap.partner_home_id if actor["user_id"] == swap.proposer_family_id
                  else swap.proposer_home_id)
-    return _added(uow, Review(swap_id, actor["user_id"], stayed_in, data["home_rating"],
-                              data["guests_rating"], data["comment"], now))
+    given = Review(swap_id, actor["user_id"], stayed_in, data["home_rating"],
+                   data["guests_rating"], data["comment"], now)
+    # one statement: of two reviews by one family at once, the second finds the first
+    written = uow.session.execute(upsert(uow.session, reviews).values(
+        {name: getattr(given, name) for name in (
+            "swap_id", "family_id", "home_id", "home_rating", "guests_rating", "comment",
+            "at")}).on_conflict_do_nothing())
+    if written.rowcount == 0:
+        with wire_errors():
+            domain.check_review(swap, actor, True)
+    return given
 
 
 def home_reviews(uow, actor, home_id, now):
