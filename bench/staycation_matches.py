@@ -38,10 +38,10 @@ def load(engine, homes, rng):
         family_id = "fam-{}".format(index)
         needs = rng.sample(CARE_NEEDS, rng.randint(0, 2))
         must_haves = rng.sample(ADAPTATIONS, rng.randint(0, 1))
+        requires_mask = domain.feature_mask(domain.required(needs, must_haves))
         families.append({"family_id": family_id, "council": rng.choice(COUNCIL_AREAS),
                          "needs": needs, "must_haves": must_haves,
-                         "requires_mask": domain.feature_mask(
-                             domain.required(needs, must_haves)),
+                         "requires_mask": requires_mask,
                          "verified_by": "officer", "verified_by_role": "officer",
                          "verified_at": now})
         start = today + datetime.timedelta(days=rng.randint(1, 150))
@@ -54,6 +54,7 @@ def load(engine, homes, rng):
                      "accessibility": accessibility, "adaptations": adaptations,
                      "features_mask": domain.feature_mask(set(accessibility)
                                                           | set(adaptations)),
+                     "family_requires_mask": requires_mask,
                      "suits_needs": [], "description": "", "title_cy": None,
                      "description_cy": None, "house_rules": "", "pets_welcome": False,
                      "smoking": False, "address": "{} Bench Street".format(index),

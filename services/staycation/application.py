@@ -15,7 +15,7 @@ from seibiant_common.sql import upsert
 
 from . import domain
 from .domain import Family, Home, Message, Review, SafeguardingRead, Swap
-from .models import families, homes, messages, reviews, swaps
+from .models import homes, messages, reviews, swaps
 
 COMPLETE_BATCH = 100
 MAX_MATCHES = 50  # the best of them: a family reads a page, not ten thousand
@@ -50,6 +50,9 @@ def put_my_needs(uow, actor, data):
     family = _family(uow, actor["user_id"], lock=True)
     family.council = family.council or actor.get("council")
     family.tell_needs(data["needs"], data["must_haves"])
+    # its homes carry what it requires, for matching (one statement, in this transaction)
+    uow.session.execute(homes.update().where(homes.c.family_id == family.family_id)
+                        .values(family_requires_mask=family.requires_mask))
     return family
 
 
@@ -109,6 +112,7 @@ def list_home(uow, actor, data, now):
         domain.require_role(actor.get("role"), "family")
         family = _family(uow, actor["user_id"])
         home, events = Home.new(actor, family.verified, data, now)
+    home.family_requires_mask = family.requires_mask
     uow.session.add(home)
     payloads.emit_all(uow, events, home.id, new_aggregate=True)
     return home
@@ -195,24 +199,25 @@ def matches(uow, actor, home_id, start, end):
     """Other listed homes free in [start, end) (nights not blocked by an agreed swap), with
     how well each suits both families, best first (the first `MAX_MATCHES`).
 
-    The database does the sifting on integers: the homes available around the dates whose
-    features (a bit mask) meet something my family requires, whose family requires something
-    my home has, or which miss nothing either way (`domain.may_match`, what `domain.ranked`
+    The database does the sifting on integers, on the homes table alone: the homes available
+    around the dates whose features (a bit mask) meet something my family requires, whose
+    family requires (the copy of its mask on the home) something my home has, or which miss
+    nothing either way (`domain.may_match`, what `domain.ranked`
     keeps). Only their masks and how many availability ranges they have are read; a home's
     ranges (JSON) only when one range does not settle it (several ranges, or an agreed swap
-    in the dates), and whole homes only for the answer."""
+    in the dates). The best are chosen on the masks (`domain.best`), their reasons worked out
+    (`domain.match`) and whole homes read for them alone."""
     mine = _own_home(uow, actor, home_id)
     family = _family(uow, actor["user_id"])
     with wire_errors():
         domain.require_verified(family.verified)
     wanted, features = family.requires_mask, mine.features_mask
-    they_need = families.c.requires_mask
+    they_need = homes.c.family_requires_mask
     fits_me = homes.c.features_mask.op("&")(wanted)
     fits_them = they_need.op("&")(features)
     candidates = uow.session.execute(
-        sa.select(homes.c.id, homes.c.features_mask, they_need,
+        sa.select(homes.c.id, homes.c.features_mask, they_need.label("requires_mask"),
                   sa.func.json_array_length(homes.c.availability).label("ranges"))
-        .join(families, families.c.family_id == homes.c.family_id)
         .where(homes.c.status == domain.LISTED, homes.c.family_id != actor["user_id"],
                homes.c.available_from < end, homes.c.available_until > start,
                sa.or_(fits_me != 0, fits_them != 0,
@@ -223,14 +228,14 @@ def matches(uow, actor, home_id, start, end):
     unsettled = [row.id for row in candidates if row.ranges > 1 or row.id in blocks]
     ranges = dict(uow.session.execute(sa.select(homes.c.id, homes.c.availability).where(
         homes.c.id.in_(unsettled))).all()) if unsettled else {}
-    requires = family.requires
-    ranked = domain.ranked(
-        domain.match(requires, mine.features, domain.features_of(row.requires_mask),
-                     domain.features_of(row.features_mask), row.id)
-        for row in candidates
+    best = domain.best(wanted, features, (
+        (row.id, row.requires_mask, row.features_mask) for row in candidates
         if row.id not in ranges or domain.free_in(ranges[row.id], blocks.get(row.id, ()),
-                                                  start, end)
-    )[:MAX_MATCHES]
+                                                  start, end)), MAX_MATCHES)
+    ranked = domain.ranked(
+        domain.match(family.requires, mine.features, domain.features_of(theirs),
+                     domain.features_of(their_features), home)
+        for home, theirs, their_features in best)
     found = {home.id: home for home in uow.session.execute(
         sa.select(Home).where(homes.c.id.in_([m.home_id for m in ranked]))).scalars()}
     return [{"home": found[m.home_id], "match": m.as_dict()} for m in ranked]

@@ -17,6 +17,7 @@ with `seibiant_common.refusals`. The application layer loads and saves these obj
 import dataclasses
 import datetime
 import functools
+import heapq
 import uuid
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
@@ -145,8 +146,10 @@ class Home:
     # available around its dates.
     available_from: Optional[datetime.date] = None
     available_until: Optional[datetime.date] = None
-    # Its features as a bit mask (`feature_mask`), so matching compares integers.
+    # Its features as a bit mask (`feature_mask`), and what its family requires (a copy of
+    # `Family.requires_mask`, kept by the application), so matching compares integers.
     features_mask: int = 0
+    family_requires_mask: int = 0
 
     FIELDS = ("title", "region", "sleeps", "bedrooms", "accessibility", "adaptations",
               "suits_needs", "description", "title_cy", "description_cy", "house_rules",
@@ -234,6 +237,29 @@ def may_match(mine: int, my_features: int, theirs: int, their_features: int) -> 
     asks, `application.matches`)."""
     return bool(mine & their_features or theirs & my_features
                 or (mine & ~their_features == 0 and theirs & ~my_features == 0))
+
+
+def standing(mine: int, my_features: int, theirs: int, their_features: int) -> tuple[bool, int]:
+    """`match`'s `two_way` and `score`, on masks: what ranking needs of every candidate."""
+    met = (mine & their_features).bit_count() + (theirs & my_features).bit_count()
+    wanted = mine.bit_count() + theirs.bit_count()
+    return met == wanted, 100 if not wanted else (100 * met) // wanted
+
+
+Candidate = tuple[str, int, int]  # (home id, what its family requires, its features): masks
+
+
+def best(mine: int, my_features: int, candidates: Iterable[Candidate],
+         limit: int) -> list[Candidate]:
+    """The `limit` candidates that `ranked` would put first, chosen on masks (two-way first,
+    then by score, then by home), so that `match` is worked out for those alone."""
+    keyed = []
+    for candidate in candidates:
+        home_id, theirs, their_features = candidate
+        if may_match(mine, my_features, theirs, their_features):
+            two_way, score = standing(mine, my_features, theirs, their_features)
+            keyed.append(((not two_way, -score, home_id), candidate))
+    return [candidate for _key, candidate in heapq.nsmallest(limit, keyed)]
 
 
 def required(needs: Iterable[str], must_haves: Iterable[str]) -> frozenset:

@@ -1,6 +1,7 @@
 """The staycation rules, pure: matching on a small world of homes and families (every reason
 asserted), availability, and each step of a swap."""
 import datetime
+import random
 
 import pytest
 
@@ -106,6 +107,27 @@ def test_the_mask_prefilter_keeps_exactly_what_ranking_keeps():
                     kept = bool(ranked([match(mine, features, theirs, their_features, "x")]))
                     assert domain.may_match(mask(mine), mask(features), mask(theirs),
                                             mask(their_features)) is kept
+
+
+def test_the_best_chosen_on_masks_are_the_first_that_ranking_gives():
+    rng = random.Random(7)
+    mask = domain.feature_mask
+
+    def some(most):
+        return frozenset(rng.sample(HOME_FEATURES, rng.randint(0, most)))
+    for _ in range(40):
+        mine, features = some(4), some(6)
+        world = [("h{:03d}".format(n), some(4), some(8)) for n in range(120)]
+        expected = ranked(match(mine, features, theirs, their_features, home_id)
+                          for home_id, theirs, their_features in world)
+        for home_id, theirs, their_features in world:
+            found = match(mine, features, theirs, their_features, home_id)
+            assert domain.standing(mask(mine), mask(features), mask(theirs),
+                                   mask(their_features)) == (found.two_way, found.score)
+        chosen = domain.best(mask(mine), mask(features), [
+            (home_id, mask(theirs), mask(their_features))
+            for home_id, theirs, their_features in world], 10)
+        assert [home_id for home_id, _t, _f in chosen] == [m.home_id for m in expected[:10]]
 
 
 def test_free_in_sees_nights_not_blocked_by_an_agreed_swap():

@@ -40,12 +40,18 @@ def home_data(name, accessibility=(), adaptations=()):
             "address": "{} Secret Lane, Cardiff".format(name)}
 
 
-@pytest.fixture
-def staycation(make_database_url, start_service, service_config):
+def two_instances(make_database_url, start_service, timer_seconds):
+    """Two staycation instances on one PostgreSQL database; its URL."""
     url = make_database_url("postgresql", "staycation")
     for _ in range(2):
         start_service(StaycationService, DATABASES={"staycation": url},
-                      SWAP_TIMER_SECONDS=3600)
+                      SWAP_TIMER_SECONDS=timer_seconds)
+    return url
+
+
+@pytest.fixture
+def staycation(make_database_url, start_service, service_config):
+    url = two_instances(make_database_url, start_service, 3600)
     with ServiceRpcProxy("staycation", service_config, timeout=30) as proxy:
         yield proxy, url
 
@@ -127,6 +133,11 @@ def test_a_withdrawn_verification_pauses_the_family_listings(staycation):
     rpc.put_my_needs(family("ann"), {"needs": [], "must_haves": ["ramp"]})
     assert [m["home"]["id"] for m in rpc.home_matches(
         family("ann"), mine["id"], day(0), day(5))["items"]] == [theirs["id"]]
+    # what bob's family requires, told after its home was listed, is what its home is
+    # matched with
+    rpc.put_my_needs(family("bob"), {"needs": ["sensory_impairment"], "must_haves": []})
+    [found] = rpc.home_matches(family("ann"), mine["id"], day(0), day(5))["items"]
+    assert found["match"]["missing"] == [{"for": "them", "feature": "sensory_room"}]
     answer = rpc.withdraw_verification(OFFICER, "bob")
     assert answer["verified"] is False
     assert rpc.list_my_homes(family("bob"))["items"][0]["status"] == "paused"
@@ -170,11 +181,7 @@ def test_racing_acceptances_of_one_home_and_dates_agree_exactly_one(staycation):
 @pytest.fixture
 def timed_staycation(make_database_url, start_service, service_config):
     """Two instances whose timers look for ended swaps every 50 ms, at once."""
-    url = make_database_url("postgresql", "staycation")
-    for _ in range(2):
-        start_service(StaycationService, DATABASES={"staycation": url},
-                      SWAP_TIMER_SECONDS=0.05)
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(two_instances(make_database_url, start_service, 0.05))
     with ServiceRpcProxy("staycation", service_config, timeout=30) as proxy:
         yield proxy, engine
     engine.dispose()

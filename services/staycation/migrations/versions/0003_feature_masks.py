@@ -1,5 +1,5 @@
 """staycation: a home's features and what a family requires, as bit masks (matching compares
-integers), filled in from the lists already stored"""
+integers), filled in from the lists already stored; each home carries its family's mask"""
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,6 +16,8 @@ def _mask(features):
 def upgrade():
     with op.batch_alter_table("homes") as batch:
         batch.add_column(sa.Column("features_mask", sa.Integer, nullable=False,
+                                   server_default="0"))
+        batch.add_column(sa.Column("family_requires_mask", sa.Integer, nullable=False,
                                    server_default="0"))
     with op.batch_alter_table("families") as batch:
         batch.add_column(sa.Column("requires_mask", sa.Integer, nullable=False,
@@ -36,10 +38,15 @@ def upgrade():
                            .values(requires_mask=_mask(list(row.must_haves) + [
                                feature for need in row.needs
                                for feature in NEEDS_REQUIRE.get(need, ())])))
+    connection.execute(sa.text(
+        "UPDATE homes SET family_requires_mask = (SELECT requires_mask FROM families "
+        "WHERE families.family_id = homes.family_id) "
+        "WHERE EXISTS (SELECT 1 FROM families WHERE families.family_id = homes.family_id)"))
 
 
 def downgrade():
     with op.batch_alter_table("families") as batch:
         batch.drop_column("requires_mask")
     with op.batch_alter_table("homes") as batch:
+        batch.drop_column("family_requires_mask")
         batch.drop_column("features_mask")
