@@ -833,7 +833,7 @@ def put_swap_needs(service, call):
 
 
 @api("POST", "/homes", "List the family's home for swaps (a verified family)", roles=FAMILY,
-     body=s.HomeBodySchema, response=s.HomeSchema, status=201, location="/homes/{id}",
+     body=s.HomeBodySchema, response=s.MyHomeSchema, status=201, location="/homes/{id}",
      tag="staycation", description="The address is private: only the family and, once a "
      "swap is agreed, its partner see it. Unverified: 409 `not_verified`.")
 def list_home(service, call):
@@ -858,27 +858,27 @@ def home_matches(service, call):
                                            query["from_"].isoformat(), query["to"].isoformat())
 
 
-@api("GET", "/homes/<home_id>", "A listed home (no address)",
-     roles=FAMILY + OFFICER + REFERRER, response=s.HomeSchema, tag="staycation")
+@api("GET", "/homes/<home_id>", "A listed home (its address only to its own family)",
+     roles=FAMILY + OFFICER + REFERRER, response=s.MyHomeSchema, tag="staycation")
 def get_home(service, call, home_id):
     return service.staycation.get_home(call.actor, home_id)
 
 
 @api("PATCH", "/homes/<home_id>", "Change the family's home", roles=FAMILY,
-     body=s.HomePatchSchema, response=s.HomeSchema, tag="staycation")
+     body=s.HomePatchSchema, response=s.MyHomeSchema, tag="staycation")
 def change_home(service, call, home_id):
     return service.staycation.change_home(call.actor, home_id, call.body)
 
 
 @api("PUT", "/homes/<home_id>/availability", "When the home may be swapped (replaces the "
-     "ranges)", roles=FAMILY, body=s.AvailabilityBodySchema, response=s.HomeSchema,
+     "ranges)", roles=FAMILY, body=s.AvailabilityBodySchema, response=s.MyHomeSchema,
      tag="staycation")
 def set_home_availability(service, call, home_id):
     return service.staycation.set_availability(call.actor, home_id, _days(call.body))
 
 
 @api("POST", "/homes/<home_id>/withdraw", "Withdraw the family's home", roles=FAMILY,
-     body=s.EmptyBodySchema, response=s.HomeSchema, tag="staycation")
+     body=s.EmptyBodySchema, response=s.MyHomeSchema, tag="staycation")
 def withdraw_home(service, call, home_id):
     return service.staycation.withdraw_home(call.actor, home_id)
 

@@ -108,6 +108,7 @@ def build_spec():
     spec = APISpec(title="Seibiant API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[plugin], info={"description": DESCRIPTION})
     plugin.map_to_openapi_type(s.Timestamp, "string", "date-time")
+    plugin.map_to_openapi_type(s.Day, "string", "date")
     plugin.map_to_openapi_type(s.QueryNumber, "integer", None)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=s.ProblemSchema)

@@ -36,9 +36,11 @@ from seibiant_common.fields import (  # noqa: F401 (the fields of every schema b
 )
 from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
     DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, BalanceSchema, BudgetSchema,
-    FeedbackResponseSchema, FeedbackSchema, ProfileSchema, ProviderFeedbackSchema,
-    ProviderRatingSchema, ProviderSchema, SentMessageSchema, SharedProfileSchema, SlotListSchema,
-    SlotSchema, Timestamp, day_in_span, page_schema_of,
+    FeedbackResponseSchema, FeedbackSchema, HomeMatchesSchema, HomeSchema, MyHomeSchema,
+    ProfileSchema, ProviderFeedbackSchema, ProviderRatingSchema, ProviderSchema,
+    SentMessageSchema, SharedProfileSchema, SlotListSchema, SlotSchema, SwapMessageSchema,
+    SwapNeedsSchema, SwapReviewSchema, SwapReviewsSchema, SwapSchema, SwapVerificationSchema,
+    Timestamp, day_in_span, page_schema_of,
 )
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, ADAPTATIONS, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES,
@@ -546,117 +548,6 @@ class EmptyBodySchema(Strict):
     pass
 
 
-class RangeOut(Schema):
-    start_date = fields.String()  # a day, as the service gives it
-    end_date = fields.String()
-
-
-class HomeSchema(Schema):
-    """A home; `address` only on the family's own (an agreed partner sees it on the swap)."""
-    id = fields.String()
-    family_id = fields.String()
-    status = fields.String(validate=validate.OneOf(("listed", "paused", "withdrawn")))
-    title = fields.String()
-    title_cy = fields.String(allow_none=True)
-    region = fields.String()
-    sleeps = fields.Integer()
-    bedrooms = fields.Integer()
-    accessibility = fields.List(fields.String())
-    adaptations = fields.List(fields.String())
-    suits_needs = fields.List(fields.String())
-    description = fields.String()
-    description_cy = fields.String(allow_none=True)
-    house_rules = fields.String()
-    pets_welcome = fields.Boolean()
-    smoking = fields.Boolean()
-    availability = fields.List(fields.Nested(RangeOut))
-    address = fields.String()
-
-
-class MissingFeature(Schema):
-    feature = fields.String()
-    for_ = fields.String(data_key="for", attribute="for",
-                         validate=validate.OneOf(("you", "them")))
-
-
-class MatchReasons(Schema):
-    score = fields.Integer()
-    two_way = fields.Boolean()
-    fits_you = fields.List(fields.String())
-    you_fit_them = fields.List(fields.String())
-    missing = fields.List(fields.Nested(MissingFeature))
-
-
-class HomeMatch(Schema):
-    home = fields.Nested(HomeSchema)
-    match = fields.Nested(MatchReasons)
-
-
-class HomeMatchesSchema(Schema):
-    items = fields.List(fields.Nested(HomeMatch))
-
-
-class SwapPartner(Schema):
-    home_id = fields.String()
-    address = fields.String()
-    display_name = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    mobile = fields.String(allow_none=True)
-
-
-class SwapSchema(Schema):
-    """A swap; `partner` (address and contact) only once agreed, only to its families."""
-    id = fields.String()
-    status = fields.String(validate=validate.OneOf(
-        ("proposed", "agreed", "declined", "cancelled", "completed")))
-    proposer_family_id = fields.String()
-    partner_family_id = fields.String()
-    proposer_home_id = fields.String()
-    partner_home_id = fields.String()
-    proposer_stay = fields.Nested(RangeOut)
-    partner_stay = fields.Nested(RangeOut)
-    proposed_at = fields.String()
-    decided_at = fields.String(allow_none=True)
-    completed_at = fields.String(allow_none=True)
-    partner = fields.Nested(SwapPartner, allow_none=True)
-
-
-class SwapVerificationSchema(Schema):
-    family_id = fields.String()
-    verified = fields.Boolean()
-    verified_by = fields.String(allow_none=True)
-    verified_by_role = fields.String(allow_none=True)
-    verified_at = fields.String(allow_none=True)
-
-
-class SwapNeedsSchema(Schema):
-    family_id = fields.String()
-    needs = fields.List(fields.String())
-    must_haves = fields.List(fields.String())
-
-
-class SwapMessageSchema(Schema):
-    id = fields.String()
-    swap_id = fields.String()
-    family_id = fields.String()
-    text = fields.String()
-    at = fields.String()
-
-
-class SwapReviewSchema(Schema):
-    swap_id = fields.String()
-    family_id = fields.String()
-    home_id = fields.String()
-    home_rating = fields.Integer()
-    guests_rating = fields.Integer()
-    comment = fields.String(allow_none=True)
-    at = fields.String()
-
-
-class SwapReviewsSchema(Schema):
-    items = fields.List(fields.Nested(SwapReviewSchema))
-
-
-HomePageSchema = page_schema_of(HomeSchema)
+HomePageSchema = page_schema_of(MyHomeSchema)
 SwapPageSchema = page_schema_of(SwapSchema)
 SwapMessagePageSchema = page_schema_of(SwapMessageSchema)

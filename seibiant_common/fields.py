@@ -129,7 +129,14 @@ class Moment(Wire, fields.AwareDateTime):
 
 
 class Day(Wire, fields.Date):
-    """A calendar date in 1970-2199, loaded as its ISO text."""
+    """A calendar date in 1970-2199, loaded as its ISO text; answered as `YYYY-MM-DD` from a
+    date (a service's row) or from the text a service already answered (the gateway passing
+    it on)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
 
     def _deserialize(  # type: ignore[override]  # its wire text, not a date
             self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:

@@ -10,7 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from . import times
 from .contracts.gateway import CHANNELS
-from .fields import LANGUAGES
+from .fields import LANGUAGES, Day
 from .errors import InvalidInput
 from .vocabularies import BOOKING_STATUSES
 
@@ -387,3 +387,127 @@ class SentMessageSchema(Schema):
     booking_id = fields.String(allow_none=True)
     sent_at = Timestamp(allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(("pending", "sent")))
+
+
+# ---- staycation's records: a home, its matches and their reasons, a swap, its messages ----
+
+class DayRangeSchema(Schema):
+    """Days from `start_date` to `end_date` (exclusive: the nights up to the one before)."""
+    start_date = Day()
+    end_date = Day()
+
+
+class HomeSchema(Schema):
+    """A home as anyone who may see it sees it: never its address (`MyHomeSchema` is the
+    family's own; an agreed partner sees the address on the swap, `SwapPartnerSchema`)."""
+    id = fields.String()
+    family_id = fields.String()
+    status = fields.String(validate=validate.OneOf(("listed", "paused", "withdrawn")))
+    title = fields.String()
+    title_cy = fields.String(allow_none=True)
+    region = fields.String()
+    sleeps = fields.Integer()
+    bedrooms = fields.Integer()
+    accessibility = fields.List(fields.String())
+    adaptations = fields.List(fields.String())
+    suits_needs = fields.List(fields.String())
+    description = fields.String()
+    description_cy = fields.String(allow_none=True)
+    house_rules = fields.String()
+    pets_welcome = fields.Boolean()
+    smoking = fields.Boolean()
+    availability = fields.List(fields.Nested(DayRangeSchema))
+
+
+class MyHomeSchema(HomeSchema):
+    """A home as its own family sees it: its address too."""
+    address = fields.String()
+
+
+class MissingFeatureSchema(Schema):
+    feature = fields.String()
+    for_ = fields.String(data_key="for", attribute="for",
+                         validate=validate.OneOf(("you", "them")))
+
+
+class MatchReasonsSchema(Schema):
+    """Why a home matches: what it has of what my family needs (`fits_you`), what mine has of
+    what theirs needs (`you_fit_them`), what is missing and for whom, and a score 0-100."""
+    score = fields.Integer()
+    two_way = fields.Boolean()
+    fits_you = fields.List(fields.String())
+    you_fit_them = fields.List(fields.String())
+    missing = fields.List(fields.Nested(MissingFeatureSchema))
+
+
+class HomeMatchSchema(Schema):
+    home = fields.Nested(HomeSchema)
+    match = fields.Nested(MatchReasonsSchema)
+
+
+class HomeMatchesSchema(Schema):
+    """The matches of a home, best first (a list, not a page)."""
+    items = fields.List(fields.Nested(HomeMatchSchema))
+
+
+class SwapPartnerSchema(Schema):
+    """What the agreed partner sees of the other family and its home."""
+    home_id = fields.String()
+    address = fields.String()
+    display_name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True)
+
+
+class SwapSchema(Schema):
+    """A swap; `partner` (address and contact) only once agreed, only to its families."""
+    id = fields.String()
+    status = fields.String(validate=validate.OneOf(
+        ("proposed", "agreed", "declined", "cancelled", "completed")))
+    proposer_family_id = fields.String()
+    partner_family_id = fields.String()
+    proposer_home_id = fields.String()
+    partner_home_id = fields.String()
+    proposer_stay = fields.Nested(DayRangeSchema)
+    partner_stay = fields.Nested(DayRangeSchema)
+    proposed_at = Timestamp()
+    decided_at = Timestamp(allow_none=True)
+    completed_at = Timestamp(allow_none=True)
+    partner = fields.Nested(SwapPartnerSchema, allow_none=True)
+
+
+class SwapVerificationSchema(Schema):
+    """Whether a family is verified for swaps, by whom and when."""
+    family_id = fields.String()
+    verified = fields.Boolean()
+    verified_by = fields.String(allow_none=True)
+    verified_by_role = fields.String(allow_none=True)
+    verified_at = Timestamp(allow_none=True)
+
+
+class SwapNeedsSchema(Schema):
+    family_id = fields.String()
+    needs = fields.List(fields.String())
+    must_haves = fields.List(fields.String())
+
+
+class SwapMessageSchema(Schema):
+    id = fields.String()
+    swap_id = fields.String()
+    family_id = fields.String()
+    text = fields.String()
+    at = Timestamp()
+
+
+class SwapReviewSchema(Schema):
+    swap_id = fields.String()
+    family_id = fields.String()
+    home_id = fields.String()
+    home_rating = fields.Integer()
+    guests_rating = fields.Integer()
+    comment = fields.String(allow_none=True)
+    at = Timestamp()
+
+
+class SwapReviewsSchema(Schema):
+    items = fields.List(fields.Nested(SwapReviewSchema))

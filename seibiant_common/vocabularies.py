@@ -2,6 +2,7 @@
 
 Add new values at the END of a tuple and never reorder one: providers stores the accessibility
 features and care needs of an offer as bit masks by position (services/providers/domain.py),
+and staycation a home's features and what a family requires by position in `HOME_FEATURES`,
 so a value moved would change the meaning of what is stored.
 """
 
@@ -68,6 +69,19 @@ ADAPTATIONS = (
     "hoist", "ceiling_track_hoist", "profiling_bed", "wet_room", "level_access_shower",
     "ramp", "stairlift", "through_floor_lift", "sensory_room", "fenced_garden",
     "blackout_blinds", "quiet_garden", "accessible_parking", "wide_doorways",
+)
+
+# A home's features: the accessibility features and the adaptations together, each once, in
+# the order staycation stores them as bit masks (services/staycation/domain.py). A value added
+# to either vocabulary is added at the END here too (tests/staycation/test_domain.py checks).
+# (Written out: an accessibility feature added later goes after "wide_doorways", not before
+# the adaptations.)
+HOME_FEATURES = (
+    "wheelchair_access", "hoist", "changing_places_toilet", "quiet_space", "sensory_friendly",
+    "ground_floor", "hearing_loop", "assistance_dogs", "ceiling_track_hoist", "profiling_bed",
+    "wet_room", "level_access_shower", "ramp", "stairlift", "through_floor_lift",
+    "sensory_room", "fenced_garden", "blackout_blinds", "quiet_garden", "accessible_parking",
+    "wide_doorways",
 )
 
 # What each care need requires of a home a family stays in (docs/staycation.md): a home meets

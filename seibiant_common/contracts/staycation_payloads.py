@@ -39,6 +39,17 @@ class SwapEvent(Payload):
     at = moment()
 
 
+class MessagePosted(Payload):
+    """One family of a swap wrote to the other (`by`): who and when, never what (the text
+    stays in staycation)."""
+    swap_id = ident()
+    message_id = ident()
+    proposer_family_id = ident()
+    partner_family_id = ident()
+    by = ident()
+    at = moment()
+
+
 PAYLOADS = {
     names.HOME_LISTED: HomeEvent,
     names.HOME_CHANGED: HomeEvent,
@@ -50,4 +61,5 @@ PAYLOADS = {
     names.SWAP_DECLINED: SwapEvent,
     names.SWAP_CANCELLED: SwapEvent,
     names.SWAP_COMPLETED: SwapEvent,
+    names.SWAP_MESSAGE_POSTED: MessagePosted,
 }

@@ -93,7 +93,7 @@ def facts(uow, fact):
                          contact_phone=provider.contact_phone)
     family = uow.session.get(Recipient, fact["family_id"]) if fact.get("family_id") else None
     found["family_name"] = family.display_name if family else None
-    if "by" in fact:
+    if "by" in fact and fact.get("booking_id"):
         provider_accounts = set(uow.session.scalars(sa.select(
             models.recipients.c.account_id).where(
             models.recipients.c.provider_id == fact.get("provider_id"))).all()) \
@@ -120,7 +120,8 @@ def record(uow, occasion, occasion_id, fact, delivery, now):
                 if (recipient.account_id, channel) in known:
                     continue
                 known.add((recipient.account_id, channel))
-                rendered = templates.render(line.template, recipient.language, words,
+                rendered = templates.render(line.template, recipient.language,
+                                            dict(words, recipient_id=recipient.account_id),
                                             delivery.base_url)
                 uow.session.add(SentMessage(
                     id=uuid.uuid4().hex, occasion_id=occasion_id,
@@ -212,7 +213,7 @@ def schedule(uow, occasion, fact, wire, occurred_at, times, now):
     each per booking, whatever order the events come in (a reminder ended before it was
     scheduled is never scheduled)."""
     table = models.reminders
-    booking_id = fact["booking_id"]
+    booking_id = fact.get("booking_id")  # none of a swap's: no reminders
     for ended in domain.reminders_ended_by(occasion):
         uow.session.execute(_insert_absent(uow, table).values(
             occasion=ended, booking_id=booking_id, due_at=now, fact={}, done_at=now))

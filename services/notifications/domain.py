@@ -15,7 +15,7 @@ import datetime
 import hashlib
 from typing import Any, Collection, Iterable, Mapping, Optional
 
-from seibiant_common.contracts import bookings, budgets
+from seibiant_common.contracts import bookings, budgets, staycation
 
 EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
@@ -27,6 +27,10 @@ PENDING, SENT = "pending", "sent"  # a sent message's status
 FAMILY = "family"  # the family whose booking it is (the payload's family_id)
 PROVIDER = "provider"  # every account of the offer's provider (provider_id)
 OFFICERS = "officers"  # every officer of the family's council (council)
+# a home swap's families (staycation's events)
+PROPOSER = "proposer"  # the family that proposed it (proposer_family_id)
+PARTNER = "partner"  # the family asked (partner_family_id)
+OTHER_FAMILY = "other_family"  # the one of the two that did not take the step (`by`)
 
 # This service's own occasions: its timer's (service.py), each once per booking.
 DAY_BEFORE = "day_before"  # the day before the break
@@ -58,6 +62,15 @@ MESSAGES = (
     Message(DAY_BEFORE, PROVIDER, "reminder_provider"),
     Message(APPROVAL_WAITED, OFFICERS, "approval_reminder"),
     Message(APPROVAL_EXPIRING, OFFICERS, "approval_expiring"),
+    Message(staycation.SWAP_PROPOSED, PARTNER, "swap_proposed"),
+    Message(staycation.SWAP_AGREED, PROPOSER, "swap_agreed"),
+    Message(staycation.SWAP_AGREED, PARTNER, "swap_agreed"),
+    Message(staycation.SWAP_DECLINED, PROPOSER, "swap_declined"),
+    Message(staycation.SWAP_CANCELLED, OTHER_FAMILY, "swap_cancelled"),
+    Message(staycation.SWAP_COMPLETED, PROPOSER, "swap_completed"),
+    Message(staycation.SWAP_COMPLETED, PARTNER, "swap_completed"),
+    # that the other family wrote, never what: the text stays in staycation
+    Message(staycation.SWAP_MESSAGE_POSTED, OTHER_FAMILY, "swap_message"),
 )
 
 
@@ -107,10 +120,32 @@ def audience_of(message: Message, fact: Fact) -> Optional[tuple[str, str, Any]]:
     if message.audience == FAMILY:
         return ("family", "account_id", fact.get("family_id")) if fact.get("family_id") \
             else None
+    if message.audience in (PROPOSER, PARTNER, OTHER_FAMILY):
+        family_id = swap_family(message.audience, fact)
+        return ("family", "account_id", family_id) if family_id else None
     if message.audience == PROVIDER:
         return ("provider", "provider_id", fact.get("provider_id")) \
             if fact.get("provider_id") else None
     return ("officer", "council", fact.get("council")) if fact.get("council") else None
+
+
+def swap_family(audience: str, fact: Fact) -> Optional[str]:
+    """The family of a swap's step that `audience` names: the proposer, the partner, or the
+    one of the two that did not take the step (a cancel's, a message's other family)."""
+    proposer, partner = fact.get("proposer_family_id"), fact.get("partner_family_id")
+    if audience == PROPOSER:
+        return proposer
+    if audience == PARTNER:
+        return partner
+    return partner if fact.get("by") == proposer else proposer
+
+
+def stays_of(family_id: str, fact: Fact) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """A swap's two stays as `family_id` reads them: (when it stays in the other home, when
+    the other family stays in its own), each (first day, day it leaves)."""
+    proposer = ((fact["proposer_stay_start"], fact["proposer_stay_end"]),
+                (fact["partner_stay_start"], fact["partner_stay_end"]))
+    return proposer if family_id == fact["proposer_family_id"] else (proposer[1], proposer[0])
 
 
 def cancelled_by(by: str, family_id: Optional[str], provider_ids: Collection[str]) -> str:
@@ -161,6 +196,18 @@ def message_id(occasion_id: str, recipient_id: str, channel: str, domain: str) -
     person's mail program) can drop a repeat."""
     digest = hashlib.sha256("{}|{}|{}".format(occasion_id, recipient_id, channel).encode())
     return "<{}@{}>".format(digest.hexdigest()[:40], domain)
+
+
+def subject_of(occasion: str, fact: Fact) -> str:
+    """What an occasion happens once to: a booking, a swap (each of its steps once), or a
+    swap's message."""
+    if occasion == staycation.SWAP_MESSAGE_POSTED:
+        return str(fact["message_id"])
+    return str(fact["swap_id"] if occasion in SWAP_STEPS else fact["booking_id"])
+
+
+SWAP_STEPS = (staycation.SWAP_PROPOSED, staycation.SWAP_AGREED, staycation.SWAP_DECLINED,
+              staycation.SWAP_CANCELLED, staycation.SWAP_COMPLETED)
 
 
 def occasion_id(occasion: str, booking_id: str) -> str:

@@ -3,7 +3,7 @@
 events to one transaction). What each occasion says, and to whom, is `domain.MESSAGES`."""
 import functools
 
-from seibiant_common.contracts import bookings, budgets, gateway, payloads, providers
+from seibiant_common.contracts import bookings, budgets, gateway, payloads, providers, staycation
 from seibiant_common.types import utcnow
 
 from . import application, domain
@@ -33,7 +33,7 @@ def tell(service, uow, event):
     acknowledged once they are (a failed send fails the event: it is tried again)."""
     fact = payloads.load(event)
     occasion = event["event_type"]
-    occasion_id = domain.occasion_id(occasion, fact["booking_id"])
+    occasion_id = domain.occasion_id(occasion, domain.subject_of(occasion, fact))
     application.record(uow, occasion, occasion_id, fact, service.delivery, utcnow())
     application.schedule(uow, occasion, fact, event["payload"], payloads.occurred_at(event),
                          service.reminder_times, utcnow())
@@ -56,4 +56,11 @@ EVENT_HANDLERS = {
     (bookings.SERVICE, bookings.BOOKING_CANCELLED): tell,
     (bookings.SERVICE, bookings.BOOKING_EXPIRED): tell,
     (bookings.SERVICE, bookings.BOOKING_COMPLETED): tell,  # asks the family how it went
+    # a home swap's steps, each told to its families (domain.MESSAGES)
+    (staycation.SERVICE, staycation.SWAP_PROPOSED): tell,
+    (staycation.SERVICE, staycation.SWAP_AGREED): tell,
+    (staycation.SERVICE, staycation.SWAP_DECLINED): tell,
+    (staycation.SERVICE, staycation.SWAP_CANCELLED): tell,
+    (staycation.SERVICE, staycation.SWAP_COMPLETED): tell,  # invites the families' reviews
+    (staycation.SERVICE, staycation.SWAP_MESSAGE_POSTED): tell,
 }

@@ -9,11 +9,14 @@ import dataclasses
 import os
 import re
 
+from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from gateway.web import labels
 from gateway.web.i18n import LANGUAGES, TRANSLATIONS, Formatter
 from gateway.web.rendering import booking_reference
+
+from . import domain
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 
@@ -90,7 +93,26 @@ def words(language, facts, base_url):
         "link": "{}/bookings/{}".format(base_url, booking_id),
         "approvals_link": "{}/officer/approvals".format(base_url),
         "search_link": "{}/breaks".format(base_url),
+        **swap_words(fmt, facts, base_url),
     }
+
+
+def swap_words(fmt, facts, base_url):
+    """A home swap's stays as its recipient reads them (`recipient_id`: theirs first) and
+    where to read the swap; nothing of the other family (no name before agreement, no
+    address, no message text: those are on the swap's page)."""
+    if not facts.get("swap_id"):
+        return {}
+    found = {"swap_link": "{}/swaps/{}".format(base_url, facts["swap_id"])}
+    if facts.get("proposer_stay_start"):  # a step's (a message's event has no stays)
+        stay, hosting = domain.stays_of(facts["recipient_id"], facts)
+        found.update(stay=_days(fmt, stay), hosting=_days(fmt, hosting))
+    return found
+
+
+def _days(fmt, span):
+    return {"start": format_date(span[0], "EEEE d MMMM y", locale=fmt.locale),
+            "end": format_date(span[1], "EEEE d MMMM y", locale=fmt.locale)}
 
 
 def tidy(text):

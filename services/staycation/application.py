@@ -11,10 +11,11 @@ from seibiant_common.contracts import payloads
 from seibiant_common.cursors import ID, MOMENT, decode_cursor
 from seibiant_common.errors import Forbidden, NotFound, wire_errors
 from seibiant_common.paging import keyset_page
+from seibiant_common.sql import upsert
 
 from . import domain
 from .domain import Family, Home, Message, Review, SafeguardingRead, Swap
-from .models import families, homes, messages, reviews, swaps
+from .models import homes, messages, reviews, swaps
 
 COMPLETE_BATCH = 100
 MAX_MATCHES = 50  # the best of them: a family reads a page, not ten thousand
@@ -48,7 +49,10 @@ def put_my_needs(uow, actor, data):
         raise Forbidden("only a family tells what it needs of a home")
     family = _family(uow, actor["user_id"], lock=True)
     family.council = family.council or actor.get("council")
-    family.needs, family.must_haves = data["needs"], data["must_haves"]
+    family.tell_needs(data["needs"], data["must_haves"])
+    # its homes carry what it requires, for matching (one statement, in this transaction)
+    uow.session.execute(homes.update().where(homes.c.family_id == family.family_id)
+                        .values(family_requires_mask=family.requires_mask))
     return family
 
 
@@ -108,6 +112,7 @@ def list_home(uow, actor, data, now):
         domain.require_role(actor.get("role"), "family")
         family = _family(uow, actor["user_id"])
         home, events = Home.new(actor, family.verified, data, now)
+    home.family_requires_mask = family.requires_mask
     uow.session.add(home)
     payloads.emit_all(uow, events, home.id, new_aggregate=True)
     return home
@@ -174,32 +179,63 @@ def _agreed_blocks(uow, home_ids):
     return [(home_id, *block) for swap in rows for home_id, block in swap.blocks().items()]
 
 
+def _blocks_in(uow, start, end):
+    """{home id: [(start, end)]} of the agreed swaps' stays that share a night with
+    [start, end): the only ones that can make a home unavailable then."""
+    rows = uow.session.execute(sa.select(Swap).where(
+        swaps.c.status == domain.AGREED,
+        sa.or_(sa.and_(swaps.c.proposer_stay_start < end, swaps.c.proposer_stay_end > start),
+               sa.and_(swaps.c.partner_stay_start < end, swaps.c.partner_stay_end > start))
+    )).scalars().all()
+    blocks: dict = {}
+    for swap in rows:
+        for blocked_id, (first, last) in swap.blocks().items():
+            if domain.overlaps(first, last, start, end):
+                blocks.setdefault(blocked_id, []).append((first, last))
+    return blocks
+
+
 def matches(uow, actor, home_id, start, end):
     """Other listed homes free in [start, end) (nights not blocked by an agreed swap), with
-    how well each suits both families, best first (the first `MAX_MATCHES`). Only the columns
-    matching needs are read of every home; whole homes only for the answer."""
+    how well each suits both families, best first (the first `MAX_MATCHES`).
+
+    The database does the sifting on integers, on the homes table alone: the homes available
+    around the dates whose features (a bit mask) meet something my family requires, whose
+    family requires (the copy of its mask on the home) something my home has, or which miss
+    nothing either way (`domain.may_match`, what `domain.ranked`
+    keeps). Only their masks and how many availability ranges they have are read; a home's
+    ranges (JSON) only when one range does not settle it (several ranges, or an agreed swap
+    in the dates). The best are chosen on the masks (`domain.best`), their reasons worked out
+    (`domain.match`) and whole homes read for them alone."""
     mine = _own_home(uow, actor, home_id)
     family = _family(uow, actor["user_id"])
     with wire_errors():
         domain.require_verified(family.verified)
+    wanted, features = family.requires_mask, mine.features_mask
+    they_need = homes.c.family_requires_mask
+    fits_me = homes.c.features_mask.op("&")(wanted)
+    fits_them = they_need.op("&")(features)
     candidates = uow.session.execute(
-        sa.select(homes.c.id, homes.c.accessibility, homes.c.adaptations,
-                  homes.c.availability, families.c.needs, families.c.must_haves)
-        .join(families, families.c.family_id == homes.c.family_id)
+        sa.select(homes.c.id, homes.c.features_mask, they_need.label("requires_mask"),
+                  sa.func.json_array_length(homes.c.availability).label("ranges"))
         .where(homes.c.status == domain.LISTED, homes.c.family_id != actor["user_id"],
-               homes.c.available_from < end, homes.c.available_until > start)
+               homes.c.available_from < end, homes.c.available_until > start,
+               sa.or_(fits_me != 0, fits_them != 0,
+                      sa.and_(fits_me == wanted, fits_them == they_need)))
     ).all()
-    free = [row for row in candidates if domain.free_in(row.availability, (), start, end)]
-    blocks: dict = {}
-    for blocked_id, s, e in _agreed_blocks(uow, [row.id for row in free]):
-        blocks.setdefault(blocked_id, []).append((s, e))
-    wanted, features = family.requires, mine.features
+    blocks = _blocks_in(uow, start, end)
+    # one range around the dates (the query's) and no agreed swap in them: free
+    unsettled = [row.id for row in candidates if row.ranges > 1 or row.id in blocks]
+    ranges = dict(uow.session.execute(sa.select(homes.c.id, homes.c.availability).where(
+        homes.c.id.in_(unsettled))).all()) if unsettled else {}
+    best = domain.best(wanted, features, (
+        (row.id, row.requires_mask, row.features_mask) for row in candidates
+        if row.id not in ranges or domain.free_in(ranges[row.id], blocks.get(row.id, ()),
+                                                  start, end)), MAX_MATCHES)
     ranked = domain.ranked(
-        domain.match(wanted, features, domain.required(row.needs, row.must_haves),
-                     frozenset(row.accessibility) | frozenset(row.adaptations), row.id)
-        for row in free
-        if row.id not in blocks or domain.free_in(row.availability, blocks[row.id], start, end)
-    )[:MAX_MATCHES]
+        domain.match(family.requires, mine.features, domain.features_of(theirs),
+                     domain.features_of(their_features), home)
+        for home, theirs, their_features in best)
     found = {home.id: home for home in uow.session.execute(
         sa.select(Home).where(homes.c.id.in_([m.home_id for m in ranked]))).scalars()}
     return [{"home": found[m.home_id], "match": m.as_dict()} for m in ranked]
@@ -308,7 +344,9 @@ def post_message(uow, actor, swap_id, text, now):
     swap = _swap_of_party(uow, actor, swap_id)
     with wire_errors():
         domain.check_message(swap, actor, text)
-    return _added(uow, Message(domain.new_id(), swap_id, actor["user_id"], text, now))
+    message = _added(uow, Message(domain.new_id(), swap_id, actor["user_id"], text, now))
+    payloads.emit_all(uow, [domain.message_posted(swap, message)], swap.id)
+    return message
 
 
 def _cursor_read(cursor):
@@ -351,8 +389,17 @@ def review(uow, actor, swap_id, data, now):
         domain.check_review(swap, actor, already)
     stayed_in = (swap.partner_home_id if actor["user_id"] == swap.proposer_family_id
                  else swap.proposer_home_id)
-    return _added(uow, Review(swap_id, actor["user_id"], stayed_in, data["home_rating"],
-                              data["guests_rating"], data["comment"], now))
+    given = Review(swap_id, actor["user_id"], stayed_in, data["home_rating"],
+                   data["guests_rating"], data["comment"], now)
+    # one statement: of two reviews by one family at once, the second finds the first
+    written = uow.session.execute(upsert(uow.session, reviews).values(
+        {name: getattr(given, name) for name in (
+            "swap_id", "family_id", "home_id", "home_rating", "guests_rating", "comment",
+            "at")}).on_conflict_do_nothing())
+    if written.rowcount == 0:
+        with wire_errors():
+            domain.check_review(swap, actor, True)
+    return given
 
 
 def home_reviews(uow, actor, home_id, now):

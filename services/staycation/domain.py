@@ -16,12 +16,14 @@ with `seibiant_common.refusals`. The application layer loads and saves these obj
 """
 import dataclasses
 import datetime
+import functools
+import heapq
 import uuid
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from seibiant_common.contracts import staycation as ev
 from seibiant_common.refusals import Invalid, NotAllowed, require_role
-from seibiant_common.vocabularies import NEEDS_REQUIRE
+from seibiant_common.vocabularies import HOME_FEATURES, NEEDS_REQUIRE
 
 LISTED, PAUSED, WITHDRAWN = "listed", "paused", "withdrawn"
 PROPOSED, AGREED, DECLINED, CANCELLED, COMPLETED = (
@@ -144,6 +146,10 @@ class Home:
     # available around its dates.
     available_from: Optional[datetime.date] = None
     available_until: Optional[datetime.date] = None
+    # Its features as a bit mask (`feature_mask`), and what its family requires (a copy of
+    # `Family.requires_mask`, kept by the application), so matching compares integers.
+    features_mask: int = 0
+    family_requires_mask: int = 0
 
     FIELDS = ("title", "region", "sleeps", "bedrooms", "accessibility", "adaptations",
               "suits_needs", "description", "title_cy", "description_cy", "house_rules",
@@ -157,6 +163,7 @@ class Home:
         home = cls(new_id(), actor["user_id"], actor.get("council"), LISTED,
                    availability=[], created_at=now, updated_at=now,
                    **{name: data[name] for name in cls.FIELDS})
+        home.features_mask = feature_mask(home.features)
         return home, [home.event(ev.HOME_LISTED, now)]
 
     @property
@@ -171,6 +178,7 @@ class Home:
         for name in self.FIELDS:
             if name in data:
                 setattr(self, name, data[name])
+        self.features_mask = feature_mask(self.features)
         self.updated_at = now
         return [self.event(ev.HOME_CHANGED, now)]
 
@@ -207,6 +215,52 @@ class Home:
 
 
 # --- matching -------------------------------------------------------------------------------
+
+def feature_mask(features: Iterable[str]) -> int:
+    """Features as bits by position in `HOME_FEATURES` (append-only, so a stored mask keeps
+    its meaning)."""
+    mask = 0
+    for feature in features:
+        mask |= 1 << HOME_FEATURES.index(feature)
+    return mask
+
+
+@functools.lru_cache(maxsize=4096)
+def features_of(mask: int) -> frozenset:
+    """The features a mask stands for (`feature_mask` undone)."""
+    return frozenset(feature for bit, feature in enumerate(HOME_FEATURES) if mask >> bit & 1)
+
+
+def may_match(mine: int, my_features: int, theirs: int, their_features: int) -> bool:
+    """What `ranked` keeps, on masks: their home has something my family requires, mine
+    something theirs requires, or nothing is missing either way (what the SQL pre-filter
+    asks, `application.matches`)."""
+    return bool(mine & their_features or theirs & my_features
+                or (mine & ~their_features == 0 and theirs & ~my_features == 0))
+
+
+def standing(mine: int, my_features: int, theirs: int, their_features: int) -> tuple[bool, int]:
+    """`match`'s `two_way` and `score`, on masks: what ranking needs of every candidate."""
+    met = (mine & their_features).bit_count() + (theirs & my_features).bit_count()
+    wanted = mine.bit_count() + theirs.bit_count()
+    return met == wanted, 100 if not wanted else (100 * met) // wanted
+
+
+Candidate = tuple[str, int, int]  # (home id, what its family requires, its features): masks
+
+
+def best(mine: int, my_features: int, candidates: Iterable[Candidate],
+         limit: int) -> list[Candidate]:
+    """The `limit` candidates that `ranked` would put first, chosen on masks (two-way first,
+    then by score, then by home), so that `match` is worked out for those alone."""
+    keyed = []
+    for candidate in candidates:
+        home_id, theirs, their_features = candidate
+        if may_match(mine, my_features, theirs, their_features):
+            two_way, score = standing(mine, my_features, theirs, their_features)
+            keyed.append(((not two_way, -score, home_id), candidate))
+    return [candidate for _key, candidate in heapq.nsmallest(limit, keyed)]
+
 
 def required(needs: Iterable[str], must_haves: Iterable[str]) -> frozenset:
     """What a family needs of a home it stays in: its needs' features and its must-haves."""
@@ -433,6 +487,8 @@ class Family:
     verified_by: Optional[str] = None
     verified_by_role: Optional[str] = None
     verified_at: Optional[datetime.datetime] = None
+    # `requires` as a bit mask (`feature_mask`), kept with the needs, for matching
+    requires_mask: int = 0
 
     @property
     def verified(self) -> bool:
@@ -441,6 +497,10 @@ class Family:
     @property
     def requires(self) -> frozenset:
         return required(self.needs, self.must_haves)
+
+    def tell_needs(self, needs: Sequence[str], must_haves: Sequence[str]) -> None:
+        self.needs, self.must_haves = list(needs), list(must_haves)
+        self.requires_mask = feature_mask(self.requires)
 
     def verify(self, actor: Mapping[str, Any], referrer_knows: bool,
                now: datetime.datetime) -> list[Event]:
@@ -471,6 +531,15 @@ class Message:
     family_id: str
     text: str
     at: datetime.datetime
+
+
+def message_posted(swap: Swap, message: Message) -> Event:
+    """What is told of a message: that the family wrote, to the swap's other family."""
+    return Event(ev.SWAP_MESSAGE_POSTED, {
+        "swap_id": swap.id, "message_id": message.id,
+        "proposer_family_id": swap.proposer_family_id,
+        "partner_family_id": swap.partner_family_id, "by": message.family_id,
+        "at": message.at})
 
 
 @dataclasses.dataclass(eq=False)

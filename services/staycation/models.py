@@ -43,6 +43,8 @@ families = sa.Table(
     sa.Column("verified_by", sa.String(64), nullable=True),
     sa.Column("verified_by_role", sa.String(16), nullable=True),
     sa.Column("verified_at", UtcDateTime, nullable=True),
+    # what its needs and must-haves require, as bits of HOME_FEATURES (domain.feature_mask)
+    sa.Column("requires_mask", sa.Integer, nullable=False, server_default="0"),
 )
 
 homes = sa.Table(
@@ -68,6 +70,10 @@ homes = sa.Table(
     sa.Column("availability", DateRanges, nullable=False),
     sa.Column("available_from", sa.Date, nullable=True),
     sa.Column("available_until", sa.Date, nullable=True),
+    # its accessibility features and adaptations, as bits of HOME_FEATURES, and what its
+    # family requires (the family's requires_mask, copied here for matching: one table read)
+    sa.Column("features_mask", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("family_requires_mask", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -2,11 +2,10 @@
 these check it again at the door."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from seibiant_common import schemas as records
 from seibiant_common.schemas import ActorSchema, PageSchema, page_schema_of, parse  # noqa: F401
-from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, ADAPTATIONS, CARE_NEEDS
-
-FEATURES = ACCESSIBILITY_FEATURES + tuple(a for a in ADAPTATIONS
-                                          if a not in ACCESSIBILITY_FEATURES)
+from seibiant_common.vocabularies import (ACCESSIBILITY_FEATURES, ADAPTATIONS, CARE_NEEDS,
+                                          HOME_FEATURES as FEATURES)
 
 
 class In(Schema):
@@ -101,81 +100,11 @@ class IdSchema(In):
 
 # --- answers ------------------------------------------------------------------------------
 
-class RangeOutSchema(Schema):
-    start_date = fields.Date()
-    end_date = fields.Date()
-
-
-class HomeSchema(Schema):
-    """A home as anyone who may see it sees it: never its address (see `AgreedSchema`)."""
-    id = fields.String()
-    family_id = fields.String()
-    status = fields.String()
-    title = fields.String()
-    title_cy = fields.String(allow_none=True)
-    region = fields.String()
-    sleeps = fields.Integer()
-    bedrooms = fields.Integer()
-    accessibility = fields.List(fields.String())
-    adaptations = fields.List(fields.String())
-    suits_needs = fields.List(fields.String())
-    description = fields.String()
-    description_cy = fields.String(allow_none=True)
-    house_rules = fields.String()
-    pets_welcome = fields.Boolean()
-    smoking = fields.Boolean()
-    availability = fields.List(fields.Nested(RangeOutSchema))
-
-
-class MyHomeSchema(HomeSchema):
-    """The family's own home: its address too."""
-    address = fields.String()
-
-
-class MissingSchema(Schema):
-    feature = fields.String()
-    for_ = fields.String(data_key="for", attribute="for")
-
-
-class MatchInfoSchema(Schema):
-    score = fields.Integer()
-    two_way = fields.Boolean()
-    fits_you = fields.List(fields.String())
-    you_fit_them = fields.List(fields.String())
-    missing = fields.List(fields.Nested(MissingSchema))
-
-
-class MatchSchema(Schema):
-    home = fields.Nested(HomeSchema)
-    match = fields.Nested(MatchInfoSchema)
-
-
-class MatchesSchema(Schema):
-    items = fields.List(fields.Nested(MatchSchema))
-
-
-class PartnerSchema(Schema):
-    """What the agreed partner sees of the other family and home."""
-    home_id = fields.String()
-    address = fields.String()
-    display_name = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    mobile = fields.String(allow_none=True)
-
-
-class SwapSchema(Schema):
-    id = fields.String()
-    status = fields.String()
-    proposer_family_id = fields.String()
-    partner_family_id = fields.String()
-    proposer_home_id = fields.String()
-    partner_home_id = fields.String()
+class SwapSchema(records.SwapSchema):
+    """The service's swap is the stored object (`swap`) beside its fields: the stays are
+    read from its columns."""
     proposer_stay = fields.Method("_proposer_stay")
     partner_stay = fields.Method("_partner_stay")
-    proposed_at = fields.AwareDateTime()
-    decided_at = fields.AwareDateTime(allow_none=True)
-    completed_at = fields.AwareDateTime(allow_none=True)
-    partner = fields.Nested(PartnerSchema, allow_none=True)
 
     def _proposer_stay(self, swap):
         return {"start_date": swap["swap"].proposer_stay_start.isoformat(),
@@ -186,46 +115,11 @@ class SwapSchema(Schema):
                 "end_date": swap["swap"].partner_stay_end.isoformat()}
 
 
-class VerificationSchema(Schema):
-    family_id = fields.String()
-    verified = fields.Boolean()
-    verified_by = fields.String(allow_none=True)
-    verified_by_role = fields.String(allow_none=True)
-    verified_at = fields.AwareDateTime(allow_none=True)
-
-
-class NeedsSchema(Schema):
-    family_id = fields.String()
-    needs = fields.List(fields.String())
-    must_haves = fields.List(fields.String())
-
-
-class MessageSchema(Schema):
-    id = fields.String()
-    swap_id = fields.String()
-    family_id = fields.String()
-    text = fields.String()
-    at = fields.AwareDateTime()
-
-
-class ReviewSchema(Schema):
-    swap_id = fields.String()
-    family_id = fields.String()
-    home_id = fields.String()
-    home_rating = fields.Integer()
-    guests_rating = fields.Integer()
-    comment = fields.String(allow_none=True)
-    at = fields.AwareDateTime()
-
-
-class ReviewsSchema(Schema):
-    items = fields.List(fields.Nested(ReviewSchema))
-
-
-home_schema, my_home_schema = HomeSchema(), MyHomeSchema()
-homes_schema = page_schema_of(MyHomeSchema)()
-matches_schema, swap_schema = MatchesSchema(), SwapSchema()
+home_schema, my_home_schema = records.HomeSchema(), records.MyHomeSchema()
+homes_schema = page_schema_of(records.MyHomeSchema)()
+matches_schema, swap_schema = records.HomeMatchesSchema(), SwapSchema()
 swap_page_schema = page_schema_of(SwapSchema)()
-verification_schema, needs_schema = VerificationSchema(), NeedsSchema()
-message_schema, message_page_schema = MessageSchema(), page_schema_of(MessageSchema)()
-review_schema, reviews_schema = ReviewSchema(), ReviewsSchema()
+verification_schema, needs_schema = records.SwapVerificationSchema(), records.SwapNeedsSchema()
+message_schema = records.SwapMessageSchema()
+message_page_schema = page_schema_of(records.SwapMessageSchema)()
+review_schema, reviews_schema = records.SwapReviewSchema(), records.SwapReviewsSchema()

@@ -4,6 +4,7 @@ a test can SIGKILL it), and a real SMTP server (aiosmtpd) keeping what it receiv
 Maildir the tests read."""
 import datetime
 import email
+import contextlib
 import http.server
 import json
 import threading
@@ -218,18 +219,17 @@ def html_of(message):
     return message.get_body(preferencelist=("html",)).get_content()
 
 
-@pytest.fixture(scope="module")
-def notified(rabbitmq, tmp_path_factory):
-    """The system, with notifications answering before any account or booking is made (its
-    queues must be there before there is anything to tell)."""
-    directory = tmp_path_factory.mktemp("notified")
+@contextlib.contextmanager
+def notified_system(directory, services=(BudgetsService, ProvidersService, BookingsService),
+                    **overrides):
+    """The system of `services` (in-process, with the gateway), its mail server and
+    notifications as a process of its own, answering before any account is made."""
     mail = MailSink(str(directory / "mail"), port=sandbox.free_port()).start()
     notify = FakeNotify()
     try:
         with sandbox.vhost("seibiant-notify") as amqp_uri:
             # notifications as a process of its own, not in-process with the others
-            live = start_system(amqp_uri, directory, services=(
-                BudgetsService, ProvidersService, BookingsService))
+            live = start_system(amqp_uri, directory, services=services, **overrides)
             system = Notified(live, mail, amqp_uri, directory, notify)
             try:
                 system.start_notifications()
@@ -241,3 +241,11 @@ def notified(rabbitmq, tmp_path_factory):
     finally:
         mail.stop()
         notify.shutdown()
+
+
+@pytest.fixture(scope="module")
+def notified(rabbitmq, tmp_path_factory):
+    """The system, with notifications answering before any account or booking is made (its
+    queues must be there before there is anything to tell)."""
+    with notified_system(tmp_path_factory.mktemp("notified")) as system:
+        yield system

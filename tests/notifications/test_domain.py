@@ -24,7 +24,8 @@ def test_every_line_of_the_table_has_its_template_and_an_occasion_that_comes():
         assert os.path.exists(os.path.join(templates.TEMPLATES_DIR, message.template + ".txt"))
         assert message.occasion in domain.REMINDERS or (
             message.occasion in heard and message.occasion in payloads.PAYLOADS)
-        assert message.audience in (domain.FAMILY, domain.PROVIDER, domain.OFFICERS)
+        assert message.audience in (domain.FAMILY, domain.PROVIDER, domain.OFFICERS,
+                                    domain.PROPOSER, domain.PARTNER, domain.OTHER_FAMILY)
 
 
 def test_a_person_is_told_by_each_channel_they_chose_that_has_an_address():
@@ -61,13 +62,44 @@ def test_who_cancelled_is_told_apart(by, said):
     assert domain.cancelled_by(by, "f1", {"p-user"}) == said
 
 
+SWAP = {"swap_id": "s1", "proposer_family_id": "ann", "partner_family_id": "bryn",
+        "proposer_stay_start": datetime.date(2031, 7, 1),
+        "proposer_stay_end": datetime.date(2031, 7, 4),
+        "partner_stay_start": datetime.date(2031, 8, 1),
+        "partner_stay_end": datetime.date(2031, 8, 8)}
+
+
+@pytest.mark.parametrize("audience, by, family", [
+    (domain.PROPOSER, "bryn", "ann"), (domain.PARTNER, "ann", "bryn"),
+    (domain.OTHER_FAMILY, "ann", "bryn"), (domain.OTHER_FAMILY, "bryn", "ann")])
+def test_a_swaps_step_is_told_to_the_family_its_line_names(audience, by, family):
+    fact = dict(SWAP, by=by)
+    assert domain.audience_of(domain.Message("x", audience, "t"), fact) == (
+        "family", "account_id", family)
+
+
+def test_each_family_reads_its_own_stay_first_and_each_step_and_message_is_one_occasion():
+    assert domain.stays_of("ann", SWAP) == (
+        (datetime.date(2031, 7, 1), datetime.date(2031, 7, 4)),
+        (datetime.date(2031, 8, 1), datetime.date(2031, 8, 8)))
+    assert domain.stays_of("bryn", SWAP)[0] == (datetime.date(2031, 8, 1),
+                                                datetime.date(2031, 8, 8))
+    assert domain.subject_of("swap_agreed", SWAP) == "s1"
+    assert domain.subject_of("swap_message_posted", dict(SWAP, message_id="m1")) == "m1"
+    assert domain.subject_of("booking_confirmed", {"booking_id": "b1"}) == "b1"
+    assert domain.messages_for("swap_agreed") == [
+        domain.Message("swap_agreed", domain.PROPOSER, "swap_agreed"),
+        domain.Message("swap_agreed", domain.PARTNER, "swap_agreed")]
+
+
 FACTS = {"booking_id": "abcdef1234567890", "title": "Seaside cottage",
          "title_cy": "Bwthyn glan môr", "region": "powys",
          "slot_start": "2031-06-12T09:00:00+00:00", "slot_end": "2031-06-13T09:00:00+00:00",
          "provider_name": "Hafan", "contact_email": "hafan@example.org", "places": 2,
          "amount_pence": 12000, "reasons": ["over_auto_approve_limit"], "reason": "declined",
          "officer_reason": "Too far", "family_name": "Teulu Jones", "cancelled_by": "provider",
-         "category": "overnight_stay", "approval_deadline": "2031-06-04T09:00:00+00:00"}
+         "category": "overnight_stay", "approval_deadline": "2031-06-04T09:00:00+00:00",
+         **SWAP, "recipient_id": "bryn"}
 
 
 @pytest.mark.parametrize("template", sorted({m.template for m in domain.MESSAGES}))

@@ -1,10 +1,12 @@
 """The staycation rules, pure: matching on a small world of homes and families (every reason
 asserted), availability, and each step of a swap."""
 import datetime
+import random
 
 import pytest
 
 from seibiant_common.refusals import Invalid, NotAllowed, WrongRole
+from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, ADAPTATIONS, HOME_FEATURES
 from services.staycation import domain
 from services.staycation.domain import Home, Swap, match, ranked, required
 
@@ -72,6 +74,60 @@ def test_matches_rank_two_way_first_then_by_score_and_drop_no_fit():
     none = match(frozenset({"ramp"}), frozenset(), frozenset({"hoist"}), frozenset(), "e")
     assert [m.home_id for m in ranked([low, none, high, two_way])] == ["z", "c", "d"]
     assert (high.score, low.score) == (75, 25)
+
+
+def test_features_are_stored_as_bits_of_an_append_only_vocabulary():
+    # every feature once; the positions are what homes and families store (never reordered:
+    # a value added to either vocabulary goes at the end)
+    assert set(HOME_FEATURES) == set(ACCESSIBILITY_FEATURES) | set(ADAPTATIONS)
+    assert len(HOME_FEATURES) == len(set(HOME_FEATURES)) <= 31  # an SQL integer
+    assert HOME_FEATURES[:3] == ("wheelchair_access", "hoist", "changing_places_toilet")
+    assert HOME_FEATURES[-1] == "wide_doorways"
+    assert domain.feature_mask(["wheelchair_access", "hoist"]) == 0b11
+    assert domain.features_of(domain.feature_mask(MY_FEATURES)) == MY_FEATURES
+    made = home("a", ["quiet_space"], ["hoist", "wet_room"])
+    assert domain.features_of(made.features_mask) == {"quiet_space", "hoist", "wet_room"}
+    made.change({"adaptations": []}, NOW)
+    assert domain.features_of(made.features_mask) == {"quiet_space"}
+    family = domain.Family("f")
+    family.tell_needs(["autism"], ["ramp"])
+    assert domain.features_of(family.requires_mask) == family.requires == {
+        "quiet_space", "blackout_blinds", "ramp"}
+
+
+def test_the_mask_prefilter_keeps_exactly_what_ranking_keeps():
+    # every pair of small requirement and feature sets over four features, both ways
+    few = ("hoist", "ramp", "quiet_space", "wet_room")
+    subsets = [frozenset(f for bit, f in enumerate(few) if n >> bit & 1) for n in range(16)]
+    mask = domain.feature_mask
+    for mine in subsets:
+        for theirs in subsets[::3]:
+            for features in subsets[::5]:
+                for their_features in subsets:
+                    kept = bool(ranked([match(mine, features, theirs, their_features, "x")]))
+                    assert domain.may_match(mask(mine), mask(features), mask(theirs),
+                                            mask(their_features)) is kept
+
+
+def test_the_best_chosen_on_masks_are_the_first_that_ranking_gives():
+    rng = random.Random(7)
+    mask = domain.feature_mask
+
+    def some(most):
+        return frozenset(rng.sample(HOME_FEATURES, rng.randint(0, most)))
+    for _ in range(40):
+        mine, features = some(4), some(6)
+        world = [("h{:03d}".format(n), some(4), some(8)) for n in range(120)]
+        expected = ranked(match(mine, features, theirs, their_features, home_id)
+                          for home_id, theirs, their_features in world)
+        for home_id, theirs, their_features in world:
+            found = match(mine, features, theirs, their_features, home_id)
+            assert domain.standing(mask(mine), mask(features), mask(theirs),
+                                   mask(their_features)) == (found.two_way, found.score)
+        chosen = domain.best(mask(mine), mask(features), [
+            (home_id, mask(theirs), mask(their_features))
+            for home_id, theirs, their_features in world], 10)
+        assert [home_id for home_id, _t, _f in chosen] == [m.home_id for m in expected[:10]]
 
 
 def test_free_in_sees_nights_not_blocked_by_an_agreed_swap():
@@ -194,6 +250,16 @@ def test_messages_only_between_the_two_while_it_lives():
     swap.decline(actor("b"), NOW)
     with pytest.raises(NotAllowed):
         domain.check_message(swap, actor("a"), "hello")
+
+
+def test_a_message_is_told_as_who_wrote_never_what():
+    swap, mine, theirs = proposed()
+    message = domain.Message("m1", swap.id, "b", "our address is secret", NOW)
+    event = domain.message_posted(swap, message)
+    assert event.type == "swap_message_posted"
+    assert event.payload == {"swap_id": swap.id, "message_id": "m1",
+                             "proposer_family_id": "a", "partner_family_id": "b", "by": "b",
+                             "at": NOW}
 
 
 def test_reviews_after_completion_shown_when_both_or_after_14_days():
