@@ -854,8 +854,8 @@ def list_my_homes(service, call):
      "`{feature, for: you|them}`), `two_way` and `score` (0 to 100). Two-way matches first.")
 def home_matches(service, call):
     query = call.query
-    return service.staycation.home_matches(call.actor, query["home_id"],
-                                           query["from_"].isoformat(), query["to"].isoformat())
+    return service.staycation.home_matches(call.actor, query["home_id"], query["from_"],
+                                           query["to"])
 
 
 @api("GET", "/homes/<home_id>", "A listed home (its address only to its own family)",
@@ -874,7 +874,7 @@ def change_home(service, call, home_id):
      "ranges)", roles=FAMILY, body=s.AvailabilityBodySchema, response=s.MyHomeSchema,
      tag="staycation")
 def set_home_availability(service, call, home_id):
-    return service.staycation.set_availability(call.actor, home_id, _days(call.body))
+    return service.staycation.set_availability(call.actor, home_id, call.body)
 
 
 @api("POST", "/homes/<home_id>/withdraw", "Withdraw the family's home", roles=FAMILY,
@@ -890,22 +890,13 @@ def home_reviews(service, call, home_id):
     return service.staycation.home_reviews(call.actor, home_id)
 
 
-def _days(value):
-    """Dates as the RPC takes them (ISO strings), at any depth."""
-    if isinstance(value, dict):
-        return {name: _days(each) for name, each in value.items()}
-    if isinstance(value, list):
-        return [_days(each) for each in value]
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
 @api("POST", "/swaps", "Propose a swap of the family's home with another",
      roles=FAMILY, body=s.SwapBodySchema, response=s.SwapSchema, status=201,
      location="/swaps/{id}", tag="staycation",
      description="`my_stay`: when your family stays in their home; `their_stay`: when "
      "theirs stays in yours (at the same time or not).")
 def propose_swap(service, call):
-    return service.staycation.propose_swap(call.actor, _days(call.body))
+    return service.staycation.propose_swap(call.actor, call.body)
 
 
 @api("GET", "/swaps", "The family's swaps, newest first", roles=FAMILY, query=s.PageQuery,

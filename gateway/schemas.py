@@ -25,6 +25,10 @@ from seibiant_common.contracts.providers_payloads import (  # noqa: F401 (the AP
     CreateOfferSchema, NewSlotSchema, ProviderDetailsSchema, PublishSlotsSchema,
     SlotPatternSchema, SuspendProviderSchema,
 )
+from seibiant_common.contracts.staycation_payloads import (  # noqa: F401 (the API takes them)
+    AvailabilityBodySchema, HomeBodySchema, HomePatchSchema, MatchesQuery, StayRangeSchema,
+    SwapBodySchema, SwapMessageBodySchema, SwapNeedsBodySchema, SwapReviewBodySchema,
+)
 from seibiant_common.contracts.bookings_payloads import (  # noqa: F401 (the API takes them)
     ApplySchema, CompleteBookingSchema, CreateBookingSchema, GiftedAllowanceQuery,
     GiftedAllowanceSchema,
@@ -43,7 +47,7 @@ from seibiant_common.schemas import (  # noqa: F401 (the API answers them as the
     Timestamp, day_in_span, page_schema_of,
 )
 from seibiant_common.vocabularies import (
-    ACCESSIBILITY_FEATURES, ADAPTATIONS, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES,
+    ACCESSIBILITY_FEATURES, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES,
 )
 
 ROLES = ("admin", "officer", "family", "provider", "referrer")
@@ -476,72 +480,8 @@ SentMessagePageSchema = page_schema_of(SentMessageSchema)
 
 # ---- staycation (docs/staycation.md) ------------------------------------------------------
 
-class StayRange(Strict):
-    start_date = fields.Date(required=True, validate=day_in_span)
-    end_date = fields.Date(required=True, validate=day_in_span)
-
-
-class HomeBodySchema(Strict):
-    title = Text(max_length=200, min_length=1, required=True)
-    region = Slug(required=True)
-    sleeps = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=30))
-    bedrooms = fields.Integer(strict=True, required=True,
-                              validate=validate.Range(min=0, max=20))
-    accessibility = Choices(ACCESSIBILITY_FEATURES, load_default=list)
-    adaptations = Choices(ADAPTATIONS, load_default=list)
-    suits_needs = Choices(CARE_NEEDS, load_default=list)
-    description = Text(max_length=5000, load_default="")
-    title_cy = Text(max_length=200, load_default=None)
-    description_cy = Text(max_length=5000, load_default=None)
-    house_rules = Text(max_length=5000, load_default="")
-    pets_welcome = fields.Boolean(load_default=False)
-    smoking = fields.Boolean(load_default=False)
-    address = Text(max_length=1000, min_length=1, required=True)
-
-
-class HomePatchSchema(HomeBodySchema):
-    """Any of a home's fields; those left out stay as they are."""
-    def __init__(self, **kwargs):
-        super().__init__(partial=True, **kwargs)
-
-
-class AvailabilityBodySchema(Strict):
-    ranges = fields.List(fields.Nested(StayRange), required=True,
-                         validate=validate.Length(max=MAX_LIST))
-
-
-class SwapNeedsBodySchema(Strict):
-    needs = Choices(CARE_NEEDS, load_default=list)
-    must_haves = Choices(ACCESSIBILITY_FEATURES + ADAPTATIONS, load_default=list)
-
-
-class SwapBodySchema(Strict):
-    my_home_id = Id(required=True)
-    their_home_id = Id(required=True)
-    my_stay = fields.Nested(StayRange, required=True)
-    their_stay = fields.Nested(StayRange, required=True)
-
-
-class MatchesQuery(Strict):
-    home_id = Id(required=True)
-    from_ = fields.Date(data_key="from", required=True, validate=day_in_span)
-    to = fields.Date(required=True, validate=day_in_span)
-
-
-class SwapMessageBodySchema(Strict):
-    text = Text(max_length=2000, min_length=1, required=True)
-
-
 class SafeguardingQuery(PageQuery):
     reason = Text(max_length=2000, min_length=1, required=True)
-
-
-class SwapReviewBodySchema(Strict):
-    home_rating = fields.Integer(strict=True, required=True,
-                                 validate=validate.Range(min=1, max=5))
-    guests_rating = fields.Integer(strict=True, required=True,
-                                   validate=validate.Range(min=1, max=5))
-    comment = Text(max_length=2000, load_default=None)
 
 
 class EmptyBodySchema(Strict):

@@ -141,7 +141,7 @@ class StaycationService:
                               {"home_id": home_id, "from": start, "to": end})
         with self.db.unit_of_work() as uow:
             return schemas.matches_schema.dump({"items": application.matches(
-                uow, actor, query["home_id"], query["start_date"], query["end_date"])})
+                uow, actor, query["home_id"], query["from_"], query["to"])})
 
     @rpc
     def home_reviews(self, actor, home_id):
