@@ -39,10 +39,11 @@ from seibiant_common.fields import (  # noqa: F401 (the fields of every schema b
     Reason, Slug, Strict, Text, WholeNumber,
 )
 from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
-    DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, BalanceSchema, BudgetSchema,
+    DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, ApprovalSchema, BalanceSchema, BudgetSchema,
     FeedbackResponseSchema, FeedbackSchema, HomeMatchesSchema, HomeSchema, MyHomeSchema,
     ProfileSchema, ProviderFeedbackSchema, ProviderRatingSchema, ProviderSchema,
-    SentMessageSchema, SharedProfileSchema, SlotListSchema, SlotSchema, SwapMessageSchema,
+    SentMessageSchema, SharedProfileSchema, SlotListSchema, SlotSchema, StatementSchema,
+    SwapMessageSchema,
     SwapNeedsSchema, SwapReviewSchema, SwapReviewsSchema, SwapSchema, SwapVerificationSchema,
     Timestamp, day_in_span, page_schema_of,
 )
@@ -310,22 +311,6 @@ class GiftedAllowanceAnswerSchema(Schema):
     left = fields.Integer()
 
 
-class LedgerEntrySchema(Schema):
-    id = fields.String()
-    kind = fields.String()
-    amount_pence = fields.Integer()
-    booking_id = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    created_by = fields.String(allow_none=True)
-    created_at = Timestamp()
-    balance = fields.Nested(BalanceSchema)
-
-
-class StatementSchema(Schema):
-    budget = fields.Nested(BudgetSchema, required=True)
-    entries = fields.List(fields.Nested(LedgerEntrySchema), required=True)
-
-
 class OfferSchema(records.OfferSchema):
     """An offer as providers answers it in any of its answers (each carries some of these)."""
     slots = fields.List(fields.Nested(SlotSchema))
@@ -350,25 +335,6 @@ class AwaitingApprovalSchema(BookingSchema):
     the money was held) and whose it is."""
     approval_reasons = fields.List(fields.String(validate=validate.OneOf(APPROVAL_REASONS)))
     family_display_name = fields.String(allow_none=True)
-
-
-class ApprovalSchema(Schema):
-    """An officer's decision on a spend, as recorded by budgets."""
-    booking_id = fields.String(required=True)
-    budget_id = fields.String()
-    hold_id = fields.String()
-    family_id = fields.String()
-    council = fields.String(allow_none=True)
-    amount_pence = fields.Integer()
-    category = fields.String()
-    break_start = Timestamp()
-    break_end = Timestamp()
-    status = fields.String()
-    reasons = fields.List(fields.String())
-    requested_at = Timestamp(allow_none=True)
-    decided_by = fields.String(allow_none=True)
-    decided_at = Timestamp(allow_none=True)
-    reason = fields.String(allow_none=True)
 
 
 def Figure():  # noqa: N802 (a field, like the others)
@@ -454,8 +420,7 @@ class HistoryItemSchema(records.HistoryItemSchema):
     by_name = fields.String(allow_none=True)  # the display name of `by`
 
 
-class HistorySchema(Schema):
-    budget = fields.Nested(BudgetSchema)
+class HistorySchema(records.HistorySchema):
     items = fields.List(fields.Nested(HistoryItemSchema))
 
 

@@ -242,6 +242,44 @@ class SlotListSchema(Schema):
     items = fields.List(fields.Nested(SlotSchema), required=True)
 
 
+class LedgerEntrySchema(Schema):
+    """A ledger entry of a budget's statement, with the balance after it."""
+    id = fields.String()
+    kind = fields.String()
+    amount_pence = fields.Integer()
+    booking_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_by = fields.String(allow_none=True)
+    created_at = Timestamp()
+    balance = fields.Nested(BalanceSchema)
+
+
+class StatementSchema(Schema):
+    """A budget and its ledger, oldest entry first: budgets answers it, the gateway passes
+    it on."""
+    budget = fields.Nested(BudgetSchema, required=True)
+    entries = fields.List(fields.Nested(LedgerEntrySchema), required=True)
+
+
+class ApprovalSchema(Schema):
+    """An officer's decision on a spend, as recorded by budgets."""
+    booking_id = fields.String(required=True)
+    budget_id = fields.String()
+    hold_id = fields.String()
+    family_id = fields.String()
+    council = fields.String(allow_none=True)
+    amount_pence = fields.Integer()
+    category = fields.String()
+    break_start = Timestamp()
+    break_end = Timestamp()
+    status = fields.String()
+    reasons = fields.List(fields.String())
+    requested_at = Timestamp(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_at = Timestamp(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
 class HistoryItemSchema(Schema):
     """One thing done to a budget: a ledger entry (`action` is its kind, with the amount) or
     an audit record (created, suspended, reinstated, spend_approved, spend_declined)."""
@@ -251,6 +289,12 @@ class HistoryItemSchema(Schema):
     reason = fields.String(allow_none=True)
     amount_pence = fields.Integer(allow_none=True)
     booking_id = fields.String(allow_none=True)
+
+
+class HistorySchema(Schema):
+    """A budget and everything done to it, oldest first."""
+    budget = fields.Nested(BudgetSchema)
+    items = fields.List(fields.Nested(HistoryItemSchema))
 
 
 class MonitoringSummarySchema(Schema):

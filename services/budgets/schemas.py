@@ -120,7 +120,8 @@ class BudgetSchema(records.BudgetSchema):
 BudgetPageSchema = page_schema_of(BudgetSchema)
 
 
-class StatementEntrySchema(Schema):
+class StatementEntrySchema(records.LedgerEntrySchema):
+    """A ledger entry read from `{entry, balance}`."""
     id = fields.String(attribute="entry.id")
     kind = fields.String(attribute="entry.kind")
     amount_pence = fields.Integer(attribute="entry.amount_pence")
@@ -131,7 +132,7 @@ class StatementEntrySchema(Schema):
     balance = fields.Nested(BalanceSchema)
 
 
-class StatementSchema(Schema):
+class StatementSchema(records.StatementSchema):
     budget = fields.Nested(BudgetSchema)
     entries = fields.List(fields.Nested(StatementEntrySchema))
 
@@ -164,7 +165,8 @@ class ResolutionSchema(Schema):
     released_pence = fields.Integer()
 
 
-class ApprovalSchema(Schema):
+class ApprovalSchema(records.ApprovalSchema):
+    """A spend's approval read from `{hold, budget}`."""
     booking_id = fields.String(attribute="hold.booking_id")
     budget_id = fields.String(attribute="hold.budget_id")
     hold_id = fields.String(attribute="hold.id")
@@ -195,9 +197,8 @@ PendingApprovalPageSchema = page_schema_of(PendingApprovalSchema)
 ApprovalPageSchema = page_schema_of(ApprovalSchema)
 
 
-class HistorySchema(Schema):
+class HistorySchema(records.HistorySchema):
     budget = fields.Nested(BudgetSchema)
-    items = fields.List(fields.Nested(records.HistoryItemSchema))
 
 
 MonitoringSummarySchema = records.MonitoringSummarySchema
