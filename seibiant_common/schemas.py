@@ -72,6 +72,11 @@ class PageSchema(Schema):
     cursor = fields.String(load_default=None, allow_none=True)
 
 
+class IdSchema(Schema):
+    """An id an RPC takes on its own (a family's, a booking's, a home's)."""
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 def page_schema_of(item_schema: type[Schema]) -> type[Schema]:
     """The schema of a page of one kind of item, `{"items": [...], "next_cursor": ...}`
     (what `seibiant_common.paging` makes), named after it: `Booking` -> `BookingPageSchema`."""

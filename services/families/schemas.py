@@ -9,12 +9,8 @@ from seibiant_common.contracts.families_payloads import (  # noqa: F401 (used as
 )
 from seibiant_common import schemas as records
 from seibiant_common.schemas import (  # noqa: F401 (used as schemas.*)
-    ActorSchema, PageSchema, page_schema_of, parse,
+    ActorSchema, IdSchema, PageSchema, page_schema_of, parse,
 )
-
-
-class IdSchema(Schema):
-    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
 class ProviderIdsSchema(Schema):

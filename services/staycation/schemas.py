@@ -1,16 +1,13 @@
 """What the staycation RPCs take and give back. The gateway checks the public shape first;
 these check it again at the door."""
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import fields, validate
 
 from seibiant_common import schemas as records
 from seibiant_common.contracts import staycation_payloads as bodies
 from seibiant_common.fields import ReadsBack
-from seibiant_common.schemas import ActorSchema, PageSchema, page_schema_of, parse  # noqa: F401
-
-
-class In(Schema):
-    class Meta:
-        unknown = EXCLUDE
+from seibiant_common.schemas import (  # noqa: F401 (used as schemas.*)
+    ActorSchema, IdSchema, PageSchema, page_schema_of, parse,
+)
 
 
 def _text(max_length, min_length=0, **kwargs):
@@ -37,10 +34,6 @@ class MatchesQuerySchema(ReadsBack, bodies.MatchesQuery):
 
 class SafeguardingInSchema(PageSchema):
     reason = _text(2000, 1, required=True)
-
-
-class IdSchema(In):
-    id = _text(64, required=True)
 
 
 # --- answers ------------------------------------------------------------------------------
