@@ -56,6 +56,10 @@ def test_unverified_families_are_refused_with_the_reason(world):
         "title": "Mine", "region": "flintshire", "sleeps": 2, "bedrooms": 1,
         "address": "3 Far Road"}), 409, "not_verified")
     assert "verified for swaps" in answer["detail"]
+    # a family asks whether it is verified (the pages say so before offering to list)
+    assert world.far_family.get("/me/swap-verification")["verified"] is False
+    mine = world.family.get("/me/swap-verification")
+    assert mine["verified"] is True and mine["verified_by_role"] == "officer"
     # an officer of another council may not verify a family
     refused(lambda: world.other_officer.post(
         "/families/{}/swap-verification".format(world.family.user_id), {}), 409)
@@ -95,7 +99,8 @@ def test_the_journey_and_the_address_only_for_the_agreed_partner(world):
             "/homes/{}/reviews".format(world.home["id"]), "/swaps", path, path + "/messages",
             path + "/safeguarding-messages?reason=check",
             "/homes/matches?home_id={}&from={}&to={}".format(world.home["id"], day(0), day(9)),
-            "/families/{}/swap-verification".format(world.family.user_id)]
+            "/families/{}/swap-verification".format(world.family.user_id),
+            "/me/swap-verification"]
     seen = set()
     for role in ("admin", "officer", "other_officer", "family", "other_family", "far_family",
                  "provider", "referrer", "anonymous"):
