@@ -144,7 +144,7 @@ def test_every_staycation_route_refuses_the_roles_it_does_not_name(world):
     """The matrix of every staycation route by role: no token 401, a role the route does not
     name 403 (what is not the caller's is 404: test_who_may_call_the_staycation_routes).
     Last of the module: it withdraws the home and the family's verification."""
-    assert len(STAYCATION) == 23
+    assert len(STAYCATION) == 24
     ids = {"family_id": world.family.user_id, "home_id": world.home["id"],
            "swap_id": "no-such-swap"}
     clients = {"admin": world.admin, "officer": world.officer, "family": world.family,

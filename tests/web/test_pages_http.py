@@ -112,6 +112,64 @@ def test_roles_see_only_their_pages(live_system, world):
     assert anonymous.status_code == 302
 
 
+def test_the_swap_pages_are_a_familys_and_say_first_why_an_unverified_one_cannot_list(
+        live_system, world, api):
+    family = requests.Session()
+    html = family.get(live_system + "/sign-in", timeout=10).text
+    home = family.post(live_system + "/sign-in", timeout=10, data={
+        "username": world["family"]["username"], "password": world["family"]["password"],
+        "csrf_token": csrf_of(html)})
+    assert 'href="/swaps"' in home.text  # from the family's home page
+    for language, words in (("en", "Your family needs to be verified first"),
+                            ("cy", "Mae angen dilysu eich teulu yn gyntaf")):
+        family.post(live_system + "/language", timeout=10, data={
+            "language": language, "next": "/swaps", "csrf_token": csrf_of(home.text)})
+        for path in ("/swaps", "/swaps/homes/new"):
+            page = family.get(live_system + path, timeout=10)
+            assert page.status_code == 200 and words in page.text, (path, language)
+            assert '<html lang="{}"'.format(language) in page.text
+        assert 'href="/swaps/homes/new"' not in family.get(live_system + "/swaps",
+                                                            timeout=10).text
+    family.post(live_system + "/language", timeout=10, data={
+        "language": "en", "next": "/swaps", "csrf_token": csrf_of(home.text)})
+    # a rule's refusal, in the staycation's words (not a carer's request to join)
+    listed = family.post(live_system + "/swaps/homes/new", timeout=10, data={
+        "title": "Mine", "region": "powys", "sleeps": "2", "bedrooms": "1",
+        "pets_welcome": "no", "smoking": "no", "address": "3 Far Road", "action": "confirm",
+        "csrf_token": csrf_of(home.text)})
+    assert listed.status_code == 422
+    assert "must be verified for home swaps by your carers" in listed.text
+    assert "request to join" not in listed.text
+    # verified, the form's errors are beside its fields, in the form's order
+    wait_until(lambda: requests.post(
+        "{}/api/v1/families/{}/swap-verification".format(live_system, world["family_id"]),
+        json={}, timeout=10, headers={"Authorization": "Bearer " + world["officer_token"]}
+    ).status_code == 200, 20, interval=0.2, message="the family to be verified")
+    empty = family.post(live_system + "/swaps/homes/new", timeout=10, data={
+        "sleeps": "many", "csrf_token": csrf_of(home.text)})
+    assert empty.status_code == 422
+    summary = empty.text[empty.text.index("govuk-error-summary"):]
+    order = [summary.index(words) for words in (
+        "Enter a title for your home", "Choose a council area",
+        "Enter how many people your home sleeps, from 1 to 30",
+        "Enter how many bedrooms your home has", "Say whether pets are welcome",
+        "Enter your home&#39;s address")]
+    assert order == sorted(order)
+    assert 'href="#sleeps"' in summary and 'value="many"' in empty.text
+    # another family's swap or home is not found; other roles may not see the pages
+    assert family.get(live_system + "/swaps/" + "0" * 32, timeout=10).status_code == 404
+    assert family.get(live_system + "/swaps/homes/" + "0" * 32,
+                      timeout=10).status_code == 404
+    officer = requests.Session()
+    html = officer.get(live_system + "/sign-in", timeout=10).text
+    officer.post(live_system + "/sign-in", timeout=10, data={
+        "username": world["officer"]["username"], "password": world["officer"]["password"],
+        "csrf_token": csrf_of(html)})
+    assert officer.get(live_system + "/swaps", timeout=10).status_code == 403
+    anonymous = requests.get(live_system + "/swaps", timeout=10, allow_redirects=False)
+    assert anonymous.status_code == 302 and "/sign-in" in anonymous.headers["Location"]
+
+
 def test_gov_uk_frontend_is_served_where_its_css_expects_it(live_system):
     css = requests.get(live_system + "/static/govuk-frontend.min.css", timeout=10)
     assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
