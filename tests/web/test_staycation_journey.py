@@ -66,7 +66,8 @@ def test_two_families_swap_homes_from_matching_to_reviews(live_system, world, ap
                                                           pages, browser):
     suffix = world["suffix"]
     other = {"username": "other-" + suffix, "password": "other-password-1",
-             "display_name": "Gwyn Family", "needs": ["physical_disability"]}
+             "display_name": "Gwyn Family", "needs": ["physical_disability"],
+             "language": "cy"}
     other_id = api.post(world["officer_token"], "/families", other)["id"]
     verify(api, world, other_id)
 
