@@ -380,9 +380,6 @@ class StaycationPages(Pages):
         args = ctx.request.args
         values = {"my_home_id": args.get("my_home_id") or (
             context["my_homes"][0]["id"] if len(context["my_homes"]) == 1 else None)}
-        for name in ("from", "to"):  # the dates the matches were for, to start with
-            values.update({key.replace(name, "mine-start" if name == "from" else "mine-end"):
-                           value for key, value in args.items() if key.startswith(name + "-")})
         return ctx.render("staycation/propose.html", values=values, **context)
 
     @page("POST", "/swaps/homes/<home_id>/propose", roles=FAMILY)

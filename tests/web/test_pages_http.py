@@ -895,6 +895,19 @@ def test_a_swap_is_proposed_declined_or_cancelled_and_a_home_withdrawn_from_the_
     refused = ann.post(availability, timeout=10, data=dict(overlapping, rows="2",
                                                            csrf_token=ann_csrf))
     assert refused.status_code == 422 and "not overlap another" in refused.text
+    # changed: the questions again with the answers as they are, checked, then saved
+    edit = live_system + "/swaps/homes/{}/edit".format(ann_home["id"])
+    form = ann.get(edit, timeout=10).text
+    assert 'value="Ann&#39;s home"' in form and "5 Hoist Row" in form
+    answers = {"title": "Ann's bungalow", "region": "powys", "sleeps": "3", "bedrooms": "1",
+               "adaptations": "hoist", "pets_welcome": "yes", "smoking": "no",
+               "address": "5 Hoist Row", "csrf_token": ann_csrf}
+    check = ann.post(edit, timeout=10, data=answers)
+    assert "Check your answers" in check.text and "Ann&#39;s bungalow" in check.text
+    back = ann.post(edit, timeout=10, data=dict(answers, action="change"))
+    assert back.status_code == 200 and 'value="Ann&#39;s bungalow"' in back.text
+    saved = ann.post(edit, timeout=10, data=dict(answers, action="confirm"))
+    assert "Your home is changed." in saved.text and "Ann&#39;s bungalow" in saved.text
     # withdrawn (asked first): no longer anyone else's to see
     assert "Are you sure you want to withdraw your home?" in ann.get(
         live_system + "/swaps/homes/{}/withdraw".format(ann_home["id"]), timeout=10).text
@@ -903,3 +916,9 @@ def test_a_swap_is_proposed_declined_or_cancelled_and_a_home_withdrawn_from_the_
     assert "Your home is withdrawn" in gone.text and "Withdrawn" in gone.text
     assert bob.get(live_system + "/swaps/homes/" + ann_home["id"],
                    timeout=10).status_code == 404
+    # a withdrawn verification pauses the family's home, and its page says why
+    bob_id = bob_home["family_id"]
+    api.post(world["officer_token"], "/families/{}/swap-verification".format(bob_id), None,
+             status=200, method="DELETE")
+    paused = bob.get(live_system + "/swaps", timeout=10).text
+    assert "your home is paused" in paused and "Your family needs to be verified" in paused
