@@ -819,6 +819,12 @@ def get_swap_verification(service, call, family_id):
                                                _knows(service, call, family_id))
 
 
+@api("GET", "/me/swap-verification", "Whether the family itself is verified for swaps, by "
+     "whom and when", roles=FAMILY, response=s.SwapVerificationSchema, tag="staycation")
+def get_my_swap_verification(service, call):
+    return service.staycation.get_my_verification(call.actor)
+
+
 @api("GET", "/me/swap-needs", "What the family needs of a home it stays in", roles=FAMILY,
      response=s.SwapNeedsSchema, tag="staycation")
 def get_swap_needs(service, call):

@@ -93,6 +93,13 @@ class Formatter:
             return ""
         return format_date(moment.astimezone(ZONE), "d MMMM y", locale=self.locale)
 
+    def calendar_day(self, value):
+        """A day of the calendar (an ISO date, as a home's dates are): no time, no zone."""
+        if value in (None, ""):
+            return ""
+        day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+        return format_date(day, "EEEE d MMMM y", locale=self.locale)
+
     def time(self, value):
         moment = as_datetime(value)
         return format_datetime(moment, "HH:mm", tzinfo=TIMEZONE, locale=self.locale) \

@@ -36,6 +36,59 @@ NEEDS = {
     "mental_health": N_("Mental health"),
 }
 
+# A home's adaptations for a swap (seibiant_common.vocabularies.ADAPTATIONS, docs/staycation.md)
+ADAPTATIONS = {
+    "hoist": N_("Mobile hoist"),
+    "ceiling_track_hoist": N_("Ceiling track hoist"),
+    "profiling_bed": N_("Profiling bed"),
+    "wet_room": N_("Wet room"),
+    "level_access_shower": N_("Level access shower"),
+    "ramp": N_("Ramp to the entrance"),
+    "stairlift": N_("Stairlift"),
+    "through_floor_lift": N_("Through-floor lift"),
+    "sensory_room": N_("Sensory room"),
+    "fenced_garden": N_("Fenced garden"),
+    "blackout_blinds": N_("Blackout blinds"),
+    "quiet_garden": N_("Quiet garden"),
+    "accessible_parking": N_("Accessible parking"),
+    "wide_doorways": N_("Wide doorways"),
+}
+
+# Everything a home may have: its accessibility features and its adaptations.
+FEATURES = dict(ACCESSIBILITY, **ADAPTATIONS)
+
+HOME_STATUSES = {
+    "listed": N_("Listed"),
+    "paused": N_("Paused"),
+    "withdrawn": N_("Withdrawn"),
+}
+
+SWAP_STATUSES = {
+    "proposed": N_("Proposed"),
+    "agreed": N_("Agreed"),
+    "declined": N_("Declined"),
+    "cancelled": N_("Cancelled"),
+    "completed": N_("Completed"),
+}
+
+# The staycation service's refusals (its codes clash with others': `not_verified` there is a
+# family's verification for swaps, not a carer's request to join).
+SWAP_CONFLICTS = {
+    "not_verified": N_("Your family must be verified for home swaps by your carers' centre "
+                       "or an officer of your council first."),
+    "dates_taken": N_("One of the homes has been agreed for those dates in another swap "
+                      "already."),
+    "home_not_listed": N_("One of the homes is no longer listed."),
+    "home_withdrawn": N_("This home has been withdrawn, so it cannot be changed."),
+    "not_partner": N_("Only the family who was asked can accept or decline."),
+    "not_proposed": N_("This swap has been decided already."),
+    "stay_started": N_("The first stay has started, so the swap can no longer be "
+                       "cancelled."),
+    "swap_ended": N_("This swap has ended."),
+    "not_completed": N_("You can review a swap once it is over."),
+    "review_given": N_("You have reviewed this swap already. Thank you."),
+}
+
 PROVIDER_KINDS = {
     "hospitality": N_("Hospitality business"),
     "short_break": N_("Short break provider"),

@@ -47,6 +47,7 @@ def make_environment(language):
     )
     environment.filters.update(
         money=formatter.money, when=formatter.when, day=formatter.day, time=formatter.time,
+        calendar_day=formatter.calendar_day,
         span=formatter.span, reference=booking_reference,
         number=formatter.number,
     )

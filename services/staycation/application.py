@@ -100,6 +100,14 @@ def verification_of(uow, actor, family_id, referrer_knows):
     return family
 
 
+def my_verification(uow, actor):
+    """Whether the family itself is verified for swaps (a page says so before it offers to
+    list a home)."""
+    if actor.get("role") != "family":
+        raise Forbidden("only a family asks whether it is verified for swaps")
+    return uow.session.get(Family, actor["user_id"]) or Family(actor["user_id"])
+
+
 def _homes_of(uow, family_id):
     return uow.session.execute(sa.select(Home).where(homes.c.family_id == family_id)
                                .with_for_update()).scalars().all()

@@ -7,7 +7,8 @@ that may never do the thing Forbidden, a state that forbids it Conflict with its
 - `put_my_needs(actor, data)`, `get_my_needs(actor)`: a family's needs and must-haves.
 - `verify_family(actor, family_id, referrer_knows=False)`,
   `withdraw_verification(actor, family_id, referrer_knows=False)`, `get_verification(...)`:
-  an officer of the family's council, or a referrer the gateway says knows the family.
+  an officer of the family's council, or a referrer the gateway says knows the family;
+  `get_my_verification(actor)`: a family's own.
 - `list_home(actor, data)`, `change_home`, `set_availability`, `withdraw_home`,
   `get_home`, `list_my_homes`, `home_matches(actor, home_id, from, to)`, `home_reviews`.
 - `propose_swap`, `accept_swap`, `decline_swap`, `cancel_swap`, `get_swap`, `list_my_swaps`.
@@ -91,6 +92,14 @@ class StaycationService:
     def get_verification(self, actor, family_id, referrer_knows=False):
         return self._verification(application.verification_of, actor, family_id,
                                   referrer_knows)
+
+    @rpc
+    def get_my_verification(self, actor):
+        actor = _actor(actor)
+        with self.db.unit_of_work() as uow:
+            family = application.my_verification(uow, actor)
+            return schemas.verification_schema.dump(
+                dict(vars(family), verified=family.verified))
 
     # --- homes --------------------------------------------------------------------------
 

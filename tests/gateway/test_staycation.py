@@ -56,6 +56,10 @@ def test_unverified_families_are_refused_with_the_reason(world):
         "title": "Mine", "region": "flintshire", "sleeps": 2, "bedrooms": 1,
         "address": "3 Far Road"}), 409, "not_verified")
     assert "verified for swaps" in answer["detail"]
+    # a family asks whether it is verified (the pages say so before offering to list)
+    assert world.far_family.get("/me/swap-verification")["verified"] is False
+    mine = world.family.get("/me/swap-verification")
+    assert mine["verified"] is True and mine["verified_by_role"] == "officer"
     # an officer of another council may not verify a family
     refused(lambda: world.other_officer.post(
         "/families/{}/swap-verification".format(world.family.user_id), {}), 409)
@@ -95,7 +99,8 @@ def test_the_journey_and_the_address_only_for_the_agreed_partner(world):
             "/homes/{}/reviews".format(world.home["id"]), "/swaps", path, path + "/messages",
             path + "/safeguarding-messages?reason=check",
             "/homes/matches?home_id={}&from={}&to={}".format(world.home["id"], day(0), day(9)),
-            "/families/{}/swap-verification".format(world.family.user_id)]
+            "/families/{}/swap-verification".format(world.family.user_id),
+            "/me/swap-verification"]
     seen = set()
     for role in ("admin", "officer", "other_officer", "family", "other_family", "far_family",
                  "provider", "referrer", "anonymous"):
@@ -139,7 +144,7 @@ def test_every_staycation_route_refuses_the_roles_it_does_not_name(world):
     """The matrix of every staycation route by role: no token 401, a role the route does not
     name 403 (what is not the caller's is 404: test_who_may_call_the_staycation_routes).
     Last of the module: it withdraws the home and the family's verification."""
-    assert len(STAYCATION) == 23
+    assert len(STAYCATION) == 24
     ids = {"family_id": world.family.user_id, "home_id": world.home["id"],
            "swap_id": "no-such-swap"}
     clients = {"admin": world.admin, "officer": world.officer, "family": world.family,

@@ -28,6 +28,9 @@ ADMIN_PASSWORD = "web-test-admin-password"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
 TIMEOUT_MS = 15000
+# The live system's folder (its databases and logs), for a test that must move time on in a
+# service's own database (a swap's stays into the past, for the timer to complete it).
+SYSTEM = {}
 
 
 @pytest.fixture(scope="session")
@@ -69,12 +72,13 @@ def live_system(tmp_path_factory, rabbitmq):
 def _run_system(tmp_path_factory, amqp_uri):
     folder = tmp_path_factory.mktemp("web-system")  # pytest keeps the last few, logs and all
     logs = str(folder / "log")
+    SYSTEM["folder"] = folder
     address = os.environ.get("WEB_SERVER_ADDRESS") or "127.0.0.1:{}".format(sandbox.free_port())
     env = {"AMQP_URI": amqp_uri,
            "GATEWAY_ADDRESS": address, "SEIBIANT_LOG_DIR": logs,
            "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
            "SEIBIANT_TOKEN_SECRET": "web-test-secret-" + uuid.uuid4().hex,
-           "OUTBOX_SWEEP_SECONDS": "0.2",
+           "OUTBOX_SWEEP_SECONDS": "0.2", "SWAP_TIMER_SECONDS": "0.5",
            "CONSUMER_POLL_SECONDS": str(sandbox.CONSUMER_POLL_SECONDS)}
     for name in SERVICE_MODULES:
         env[name.upper() + "_DATABASE_URL"] = "sqlite:///{}".format(folder / (name + ".db"))

@@ -6,6 +6,7 @@ import io
 import re
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -110,6 +111,64 @@ def test_roles_see_only_their_pages(live_system, world):
     anonymous = requests.get(live_system + "/officer/approvals", timeout=10,
                              allow_redirects=False)
     assert anonymous.status_code == 302
+
+
+def test_the_swap_pages_are_a_familys_and_say_first_why_an_unverified_one_cannot_list(
+        live_system, world, api):
+    family = requests.Session()
+    html = family.get(live_system + "/sign-in", timeout=10).text
+    home = family.post(live_system + "/sign-in", timeout=10, data={
+        "username": world["family"]["username"], "password": world["family"]["password"],
+        "csrf_token": csrf_of(html)})
+    assert 'href="/swaps"' in home.text  # from the family's home page
+    for language, words in (("en", "Your family needs to be verified first"),
+                            ("cy", "Mae angen dilysu eich teulu yn gyntaf")):
+        family.post(live_system + "/language", timeout=10, data={
+            "language": language, "next": "/swaps", "csrf_token": csrf_of(home.text)})
+        for path in ("/swaps", "/swaps/homes/new"):
+            page = family.get(live_system + path, timeout=10)
+            assert page.status_code == 200 and words in page.text, (path, language)
+            assert '<html lang="{}"'.format(language) in page.text
+        assert 'href="/swaps/homes/new"' not in family.get(live_system + "/swaps",
+                                                            timeout=10).text
+    family.post(live_system + "/language", timeout=10, data={
+        "language": "en", "next": "/swaps", "csrf_token": csrf_of(home.text)})
+    # a rule's refusal, in the staycation's words (not a carer's request to join)
+    listed = family.post(live_system + "/swaps/homes/new", timeout=10, data={
+        "title": "Mine", "region": "powys", "sleeps": "2", "bedrooms": "1",
+        "pets_welcome": "no", "smoking": "no", "address": "3 Far Road", "action": "confirm",
+        "csrf_token": csrf_of(home.text)})
+    assert listed.status_code == 422
+    assert "must be verified for home swaps by your carers" in listed.text
+    assert "request to join" not in listed.text
+    # verified, the form's errors are beside its fields, in the form's order
+    wait_until(lambda: requests.post(
+        "{}/api/v1/families/{}/swap-verification".format(live_system, world["family_id"]),
+        json={}, timeout=10, headers={"Authorization": "Bearer " + world["officer_token"]}
+    ).status_code == 200, 20, interval=0.2, message="the family to be verified")
+    empty = family.post(live_system + "/swaps/homes/new", timeout=10, data={
+        "sleeps": "many", "csrf_token": csrf_of(home.text)})
+    assert empty.status_code == 422
+    summary = empty.text[empty.text.index("govuk-error-summary"):]
+    order = [summary.index(words) for words in (
+        "Enter a title for your home", "Choose a council area",
+        "Enter how many people your home sleeps, from 1 to 30",
+        "Enter how many bedrooms your home has", "Say whether pets are welcome",
+        "Enter your home&#39;s address")]
+    assert order == sorted(order)
+    assert 'href="#sleeps"' in summary and 'value="many"' in empty.text
+    # another family's swap or home is not found; other roles may not see the pages
+    assert family.get(live_system + "/swaps/" + "0" * 32, timeout=10).status_code == 404
+    assert family.get(live_system + "/swaps/homes/" + "0" * 32,
+                      timeout=10).status_code == 404
+    officer = requests.Session()
+    html = officer.get(live_system + "/sign-in", timeout=10).text
+    officer.post(live_system + "/sign-in", timeout=10, data={
+        "username": world["officer"]["username"], "password": world["officer"]["password"],
+        "csrf_token": csrf_of(html)})
+    assert officer.get(live_system + "/swaps", timeout=10).status_code == 403
+    anonymous = requests.get(live_system + "/swaps", timeout=10, allow_redirects=False)
+    assert anonymous.status_code == 302 and "/sign-in" in anonymous.headers["Location"]
 
 
 def test_gov_uk_frontend_is_served_where_its_css_expects_it(live_system):
@@ -747,3 +806,119 @@ def api_status(api, world, provider_id):
     return requests.get(api.base_url + "/api/v1/providers/" + provider_id, timeout=10,
                         headers={"Authorization": "Bearer " + world["officer_token"]}
                         ).json()["status"]
+
+
+def _swap_family(live_system, api, world, name, features, address):
+    """A verified family of the world's council with a listed home free from day 20 to 50,
+    signed in to the pages: (its browser, a page's CSRF token, its home)."""
+    token = world["officer_token"]
+    account = {"username": name + "-" + world["suffix"], "password": name + "-password-1",
+               "display_name": name.title()}
+    family_id = api.post(token, "/families", account)["id"]
+    wait_until(lambda: requests.post(
+        "{}/api/v1/families/{}/swap-verification".format(live_system, family_id), json={},
+        timeout=10, headers={"Authorization": "Bearer " + token}).status_code == 200,
+        20, interval=0.2, message="the family to be verified")
+    family_token = api.token(account["username"], account["password"])
+    home = api.post(family_token, "/homes", {"title": name.title() + "'s home",
+                                             "region": "powys", "sleeps": 3, "bedrooms": 1,
+                                             "address": address, **features})
+    start = datetime.date.today() + datetime.timedelta(days=20)
+    api.post(family_token, "/homes/{}/availability".format(home["id"]), {"ranges": [{
+        "start_date": start.isoformat(),
+        "end_date": (start + datetime.timedelta(days=30)).isoformat()}]},
+        status=200, method="PUT")
+    browser = requests.Session()
+    html = browser.get(live_system + "/sign-in", timeout=10).text
+    signed_in = browser.post(live_system + "/sign-in", timeout=10, data={
+        "username": account["username"], "password": account["password"],
+        "csrf_token": csrf_of(html)})
+    return browser, csrf_of(signed_in.text), home
+
+
+def _dates(prefix, day):
+    return {prefix + "-day": str(day.day), prefix + "-month": str(day.month),
+            prefix + "-year": str(day.year)}
+
+
+def test_a_swap_is_proposed_declined_or_cancelled_and_a_home_withdrawn_from_the_pages(
+        live_system, world, api):
+    ann, ann_csrf, ann_home = _swap_family(live_system, api, world, "ann",
+                                           {"adaptations": ["hoist"]}, "5 Hoist Row")
+    bob, bob_csrf, bob_home = _swap_family(live_system, api, world, "bob",
+                                           {"adaptations": ["ramp"]}, "6 Ramp Road")
+    # a home's page and the matches never show another family's address
+    for path in ("/swaps/homes/" + bob_home["id"],
+                 "/swaps/homes/{}/matches".format(ann_home["id"])):
+        page = ann.get(live_system + path, timeout=10)
+        assert page.status_code == 200 and "Bob&#39;s home" in page.text, path
+        assert "6 Ramp Road" not in page.text, path
+    today = datetime.date.today()
+    propose = live_system + "/swaps/homes/{}/propose".format(bob_home["id"])
+    stays = dict(_dates("mine-start", today + datetime.timedelta(days=22)),
+                 **_dates("mine-end", today + datetime.timedelta(days=25)))
+    stays.update(_dates("theirs-start", today + datetime.timedelta(days=22)),
+                 **_dates("theirs-end", today + datetime.timedelta(days=25)),
+                 my_home_id=ann_home["id"])
+    # their home is not free then: said beside the field
+    late = dict(stays, **_dates("mine-start", today + datetime.timedelta(days=60)),
+                **_dates("mine-end", today + datetime.timedelta(days=62)))
+    refused = ann.post(propose, timeout=10, data=dict(late, csrf_token=ann_csrf))
+    assert refused.status_code == 422 and 'href="#mine-start"' in refused.text
+    assert "when their home is free" in refused.text
+    sent = ann.post(propose, timeout=10, data=dict(stays, csrf_token=ann_csrf))
+    assert "Your proposal is sent." in sent.text
+    swap_path = urlsplit(sent.url).path
+    assert 'action="{}/accept"'.format(swap_path) not in sent.text  # the proposer's page
+    asked = bob.get(live_system + swap_path, timeout=10).text
+    assert 'action="{}/accept"'.format(swap_path) in asked
+    declined = bob.post(live_system + swap_path + "/decline", timeout=10,
+                        data={"csrf_token": bob_csrf})
+    assert "You have declined the swap." in declined.text and "Declined" in declined.text
+    again = bob.post(live_system + swap_path + "/accept", timeout=10,
+                     data={"csrf_token": bob_csrf})
+    assert again.status_code == 409 and "This swap has been decided already." in again.text
+    # a second proposal, cancelled by its proposer (asked first)
+    sent = ann.post(propose, timeout=10, data=dict(stays, csrf_token=ann_csrf))
+    swap_path = urlsplit(sent.url).path
+    ask = ann.get(live_system + swap_path + "/cancel", timeout=10)
+    assert "Are you sure you want to cancel this swap?" in ask.text
+    cancelled = ann.post(live_system + swap_path + "/cancel", timeout=10,
+                         data={"csrf_token": ann_csrf})
+    assert "The swap is cancelled." in cancelled.text
+    # availability: overlapping ranges are refused beside the dates
+    availability = live_system + "/swaps/homes/{}/availability".format(ann_home["id"])
+    overlapping = dict(_dates("range-0-start", today + datetime.timedelta(days=5)),
+                       **_dates("range-0-end", today + datetime.timedelta(days=15)))
+    overlapping.update(_dates("range-1-start", today + datetime.timedelta(days=10)),
+                       **_dates("range-1-end", today + datetime.timedelta(days=20)))
+    refused = ann.post(availability, timeout=10, data=dict(overlapping, rows="2",
+                                                           csrf_token=ann_csrf))
+    assert refused.status_code == 422 and "not overlap another" in refused.text
+    # changed: the questions again with the answers as they are, checked, then saved
+    edit = live_system + "/swaps/homes/{}/edit".format(ann_home["id"])
+    form = ann.get(edit, timeout=10).text
+    assert 'value="Ann&#39;s home"' in form and "5 Hoist Row" in form
+    answers = {"title": "Ann's bungalow", "region": "powys", "sleeps": "3", "bedrooms": "1",
+               "adaptations": "hoist", "pets_welcome": "yes", "smoking": "no",
+               "address": "5 Hoist Row", "csrf_token": ann_csrf}
+    check = ann.post(edit, timeout=10, data=answers)
+    assert "Check your answers" in check.text and "Ann&#39;s bungalow" in check.text
+    back = ann.post(edit, timeout=10, data=dict(answers, action="change"))
+    assert back.status_code == 200 and 'value="Ann&#39;s bungalow"' in back.text
+    saved = ann.post(edit, timeout=10, data=dict(answers, action="confirm"))
+    assert "Your home is changed." in saved.text and "Ann&#39;s bungalow" in saved.text
+    # withdrawn (asked first): no longer anyone else's to see
+    assert "Are you sure you want to withdraw your home?" in ann.get(
+        live_system + "/swaps/homes/{}/withdraw".format(ann_home["id"]), timeout=10).text
+    gone = ann.post(live_system + "/swaps/homes/{}/withdraw".format(ann_home["id"]),
+                    timeout=10, data={"csrf_token": ann_csrf})
+    assert "Your home is withdrawn" in gone.text and "Withdrawn" in gone.text
+    assert bob.get(live_system + "/swaps/homes/" + ann_home["id"],
+                   timeout=10).status_code == 404
+    # a withdrawn verification pauses the family's home, and its page says why
+    bob_id = bob_home["family_id"]
+    api.post(world["officer_token"], "/families/{}/swap-verification".format(bob_id), None,
+             status=200, method="DELETE")
+    paused = bob.get(live_system + "/swaps", timeout=10).text
+    assert "your home is paused" in paused and "Your family needs to be verified" in paused

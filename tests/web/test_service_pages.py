@@ -89,7 +89,8 @@ def test_what_a_public_body_must_publish_is_linked_from_every_pages_footer(live_
         "username": world["family"]["username"], "password": world["family"]["password"],
         "csrf_token": csrf_of(html)})
     for browser, path in ((requests, "/"), (requests, "/sign-in"),
-                          (requests, "/no/such/page"), (family, "/family")):
+                          (requests, "/no/such/page"), (family, "/family"),
+                          (family, "/swaps")):
         for language in ("en", "cy"):
             page = browser.get(live_system + path, timeout=10,
                                headers={"Accept-Language": language}).text

@@ -46,7 +46,7 @@ def test_tables_and_the_search_fit_a_phone(live_system, world, api, browser, pag
         try:
             _sign_in(page, live_system, world)
             for path in ("/bookings", "/budgets/{}/statement".format(world["budget"]["id"]),
-                         "/breaks?region=" + world["council"]):
+                         "/swaps", "/swaps/needs", "/breaks?region=" + world["council"]):
                 page.goto(live_system + path)
                 pages.check(page)
                 wide = page.evaluate("document.documentElement.scrollWidth")
