@@ -39,6 +39,26 @@ class ApplySchema(Schema):
                             validate=validate.Range(min=1, max=MAX_PLACES))
 
 
+class JoinWaitingListSchema(Schema):
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    places = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=1, max=MAX_PLACES))
+    family_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
+
+
+class WaitingListSchema(Schema):
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    family_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
+
+
+class AcceptOfferSchema(Schema):
+    booking_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    budget_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
+
+
 class SlotIdSchema(Schema):
     slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -90,11 +110,13 @@ class SlotSchema(Schema):
     status = fields.String(required=True)
     # how its places are given (a ballot's: balloting.py)
     capacity = fields.Integer(strict=True, load_default=None)
+    remaining = fields.Integer(strict=True, load_default=None)  # places not reserved
     allocation = fields.String(load_default="first_come")
     applications_close_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 booking_schema = BookingSchema()
 application_schema = records.ApplicationSchema()
+waiting_entry_schema = records.WaitingEntrySchema()
 ballot_schema = records.BallotSchema()
 page_schema = BookingPageSchema()
