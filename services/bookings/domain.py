@@ -345,8 +345,8 @@ class Booking:
     def accept(self, actor: Actor, budget_id: Optional[str], gifts: Optional["Gifts"],
                now: datetime.datetime, timeouts: Timeouts) -> Events:
         """The family (or their referrer, for a gift) accepts the offer in time: it becomes
-        a request, and the saga goes on as for any other (the places held already are
-        announced reserved again; the money is held, the spend approved, the allowance
+        a request, and the saga goes on as for any other (providers answers it with the
+        places it holds already; the money is held, the spend approved, the allowance
         counted as usual)."""
         family_of(actor, self.family_id)
         if self.status != OFFERED:
@@ -366,6 +366,9 @@ class Booking:
             raise Invalid({"budget_id": ["required unless the offer is gifted (price 0)"]})
         self.budget_id = budget_id
         self.funds_state = FUNDS_PENDING if budget_id is not None else FUNDS_NOT_NEEDED
+        # providers answers the request by announcing the places it holds again: that
+        # answer moves the saga on, as for any request
+        self.places_state = PLACES_PENDING
         self.offer_expires_at = None
         self._move(REQUESTED, now, actor["user_id"], "offer accepted by the {}".format(
             actor["role"]))

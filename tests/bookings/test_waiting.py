@@ -133,9 +133,11 @@ def test_an_accepted_priced_offer_is_a_request_with_its_budget_and_its_places_he
         booking.accept(FAMILY, None, None, NOW, TIMEOUTS)
     [event] = booking.accept(FAMILY, "budget-1", None, NOW + HOUR, TIMEOUTS)
     assert (event.type, event.payload["budget_id"]) == (ev.BOOKING_REQUESTED, "budget-1")
-    assert (booking.status, booking.places_state, booking.funds_state) == (
-        "requested", domain.PLACES_RESERVED, domain.FUNDS_PENDING)
-    # the money held confirms it: the places were held already
+    assert (booking.status, booking.missing_answers()) == (
+        "requested", ["providers", "budgets"])
+    # providers answers the request with the places it holds already; the money held
+    # confirms it
+    assert booking.places_reserved(1500, NOW + HOUR, TIMEOUTS) == []
     [confirmed] = booking.funds_held("auto", NOW + HOUR, TIMEOUTS)
     assert confirmed.type == ev.BOOKING_CONFIRMED
 
