@@ -22,7 +22,7 @@ from seibiant_common.fields import (  # noqa: F401 (the fields of every schema b
     ID, LANGUAGES, MAX_LIST, MAX_PENCE, PHONE, Choices, Id, Strict, Text, WholeNumber,
 )
 from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
-    DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, BalanceSchema, BudgetSchema,
+    DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, BalanceSchema, BudgetSchema, WaitingEntrySchema,
     FeedbackResponseSchema, FeedbackSchema, ProfileSchema, ProviderFeedbackSchema,
     ProviderRatingSchema, ProviderSchema, SharedProfileSchema, SlotListSchema, SlotSchema,
     Timestamp, day_in_span, page_schema_of,
@@ -286,6 +286,19 @@ class CreateBookingSchema(Strict):
 
 class ApplySchema(Strict):
     places = WholeNumber(minimum=1, maximum=100, required=True)
+
+
+class JoinWaitingListSchema(Strict):
+    places = WholeNumber(minimum=1, maximum=100, required=True)
+    family_id = Id()  # a referrer joining for one of their carers (gifted slots)
+
+
+class WaitingListQuery(Strict):
+    family_id = Id(load_default=None)  # a referrer's carer; a family's own without it
+
+
+class AcceptOfferSchema(Strict):
+    budget_id = Id(allow_none=True, load_default=None)  # required for a priced offer
 
 
 class CancelBookingSchema(Strict):
