@@ -68,7 +68,8 @@ def test_join_a_full_slot_be_offered_its_place_and_accept_it(world):
 ])
 def test_bad_input_to_join_is_a_422_naming_the_field(world, body, field):
     path = "/slots/{}/waiting-list".format(world.slot["id"])
-    assert field in problem(world.family.request("POST", path, json=body, expect=ANY), 422)["errors"]
+    response = world.family.request("POST", path, json=body, expect=ANY)
+    assert field in problem(response, 422)["errors"]
 
 
 def test_a_referrer_names_a_carer_of_theirs_and_bad_input_to_accept_names_its_field(world):
