@@ -49,6 +49,10 @@ class BookingPages(Pages):
             context["shared"] = self._maybe(ctx, get_booking_profile, booking_id)
         if ctx.user["role"] == "family" and booking["status"] == "completed":
             context["feedback"] = self._maybe(ctx, get_booking_feedback, booking_id)
+        if ctx.user["role"] == "family" and booking["status"] == "offered":
+            # a waiting list's offer of a priced break is accepted with a budget
+            context["budgets"] = [budget for budget in self._budgets(ctx)
+                                  if budget.get("status") == "active"]
         # a break can be marked as delivered once it has started, so not offered before
         started = booking.get("slot_start") is not None and \
             datetime.datetime.fromisoformat(booking["slot_start"]) <= utcnow()

@@ -56,4 +56,6 @@ EVENT_HANDLERS = {
     (bookings.SERVICE, bookings.BOOKING_CANCELLED): tell,
     (bookings.SERVICE, bookings.BOOKING_EXPIRED): tell,
     (bookings.SERVICE, bookings.BOOKING_COMPLETED): tell,  # asks the family how it went
+    (bookings.SERVICE, bookings.BOOKING_OFFERED): tell,  # a waiting list's offer
+    (bookings.SERVICE, bookings.BOOKING_OFFER_EXPIRED): tell,
 }
