@@ -14,11 +14,11 @@ from .pages import FAMILY, Pages, Redirect, page
 class WaitingPages(Pages):
     """Waiting lists (mixed into GatewayService)."""
 
-    JOIN = Messages({
+    WAITING_JOIN = Messages({
         "places": (N_("Enter how many places you need"),
                    N_("Enter how many places you need, as a whole number from 1 to 100")),
     })
-    ACCEPT = Messages({
+    OFFER_ACCEPT = Messages({
         "budget_id": (N_("Choose the budget to pay from"), N_("Choose the budget to pay from")),
     })
 
@@ -47,11 +47,11 @@ class WaitingPages(Pages):
 
     @page("POST", "/breaks/<offer_id>/slots/<slot_id>/waiting-list", roles=FAMILY)
     def web_join_waiting_list(self, ctx, offer_id, slot_id):
-        reader = Reader(ctx.request.form, self.JOIN)
+        reader = Reader(ctx.request.form, self.WAITING_JOIN)
         try:
             body = {"places": reader.whole_number("places")}
             reader.check()
-            self.operation(ctx, join_waiting_list, body=body, messages=self.JOIN,
+            self.operation(ctx, join_waiting_list, body=body, messages=self.WAITING_JOIN,
                            keep_form=True, slot_id=slot_id)
         except FormErrors as invalid:
             offer, slot = self._waiting_slot(ctx, offer_id, slot_id)
@@ -73,10 +73,10 @@ class WaitingPages(Pages):
     @page("POST", "/bookings/<booking_id>/accept", roles=FAMILY)
     def web_accept_offer(self, ctx, booking_id):
         """The offer's answer: a request (the booking's page then follows its saga)."""
-        reader = Reader(ctx.request.form, self.ACCEPT)
+        reader = Reader(ctx.request.form, self.OFFER_ACCEPT)
         body = {"budget_id": reader.text("budget_id") or None}
         try:
-            self.operation(ctx, accept_offer, body=body, messages=self.ACCEPT,
+            self.operation(ctx, accept_offer, body=body, messages=self.OFFER_ACCEPT,
                            keep_form=True, booking_id=booking_id)
         except FormErrors as invalid:
             return self._booking_page(ctx, booking_id, status=422 if "budget_id" in
