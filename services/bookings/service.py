@@ -202,6 +202,8 @@ class BookingsService:
         if answer is None:
             raise NotFound("no such slot")
         waitlisting.refuse_ballot_slot(answer)
+        if not answer["bookable"]:
+            raise Conflict("slot_not_bookable", "this slot cannot be booked")
         with self.db.unit_of_work() as uow:
             application.remember_slot(uow, answer)
             entry, created = waitlisting.join(uow, actor, data["slot_id"], data["places"],

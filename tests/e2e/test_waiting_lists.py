@@ -9,7 +9,7 @@ import collections
 import pytest
 
 from devtools.processes import wait_until
-from seibiant_common.errors import Conflict, NotFound
+from seibiant_common.errors import Conflict, InvalidInput, NotFound
 
 pytestmark = pytest.mark.postgres
 OFFER_SECONDS = 4
@@ -95,3 +95,28 @@ def test_five_waiting_two_cancellations_one_offer_runs_out_and_the_third_is_offe
 def _family_of(booking):
     return {"user_id": booking["family_id"], "role": "family", "council": booking["council"],
             "provider_id": None}
+
+
+def test_a_waiting_list_is_refused_clearly_where_there_is_nothing_to_wait_for(start_saga):
+    saga = start_saga("sqlite", services=("providers", "bookings"))
+    world, rpc = saga.world(), saga.rpc
+    provider, family = world.provider(), world.family()
+    free = world.slot_of(provider, capacity=2, price_pence=0, category="hospitality_meal")
+    with pytest.raises(Conflict, match="places_available"):
+        rpc.bookings.join_waiting_list(family, free, 2)
+    with pytest.raises(NotFound):
+        rpc.bookings.join_waiting_list(family, "slot-unknown", 1)
+    rpc.providers.withdraw_slot(provider, free)
+    with pytest.raises(Conflict, match="slot_not_bookable"):
+        rpc.bookings.join_waiting_list(family, free, 3)
+    priced = world.slot_of(provider, capacity=1)
+    referrer = {"user_id": "referrer-1", "role": "referrer", "council": world.council,
+                "provider_id": None, "carer_ids": [family["user_id"]]}
+    with pytest.raises(InvalidInput, match="slot_id"):
+        rpc.bookings.join_waiting_list(referrer, priced, 2, family["user_id"])
+    with pytest.raises(NotFound):
+        rpc.bookings.leave_waiting_list(family, priced)
+    joined = rpc.bookings.join_waiting_list(family, priced, 2)["entry"]
+    assert (joined["status"], joined["place_in_line"]) == ("waiting", 1)
+    left = rpc.bookings.leave_waiting_list(family, priced)
+    assert left["status"] == "left" and left["place_in_line"] is None
