@@ -86,7 +86,12 @@ class BookingPages(Pages):
 
     @page("POST", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
     def web_cancel(self, ctx, booking_id):
+        offered = self.operation(ctx, get_booking, booking_id=booking_id)["status"] == "offered"
         self.operation(ctx, cancel_booking, body={}, booking_id=booking_id)
+        if offered:  # a waiting list's offer, declined
+            ctx.flash(N_("You declined the place. It goes to the next family on the waiting "
+                         "list."))
+            raise Redirect("/bookings/{}".format(booking_id))
         ctx.flash(N_("The booking is cancelled. Any money held for it is back in the budget."))
         raise Redirect("/bookings/{}".format(booking_id))
 

@@ -9,6 +9,7 @@ from devtools.processes import wait_until
 
 from .conftest import AXE_SCRIPT
 from .people import Person
+from .test_service_pages import _signed_in, csrf_of
 
 START = "2099-08-{:02d}T11:00:00+00:00"
 
@@ -91,3 +92,30 @@ def test_a_family_joins_a_full_breaks_waiting_list_and_accepts_the_place_offered
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 320
     context.close()
 
+
+
+def test_a_family_declines_the_place_offered_and_leaves_the_list(live_system, world, api):
+    offer, slot, other_token, booked = full_gifted_slot(api, world)
+    token = api.token(world["family"]["username"], world["family"]["password"])
+    api.post(token, "/slots/{}/waiting-list".format(slot["id"]), {"places": 1})
+    api.post(other_token, "/bookings/{}/cancel".format(booked["id"]), {}, status=200)
+    entry = wait_until(lambda: (lambda e: e if e["status"] == "offered" else None)(
+        _get(api, token, "/slots/{}/waiting-list".format(slot["id"]))), 20, interval=0.2,
+        message="the offer")
+    family, _home = _signed_in(live_system, world["family"]["username"],
+                               world["family"]["password"])
+    page = family.get(live_system + "/bookings/" + entry["booking_id"], timeout=10).text
+    assert 'action="/bookings/{}/accept"'.format(entry["booking_id"]) in page
+    assert 'href="/bookings/{}/cancel"'.format(entry["booking_id"]) in page
+    asked = family.get(live_system + "/bookings/{}/cancel".format(entry["booking_id"]),
+                       timeout=10).text
+    assert "Are you sure you want to decline this place?" in asked
+    declined = family.post(live_system + "/bookings/{}/cancel".format(entry["booking_id"]),
+                           timeout=10, data={"csrf_token": csrf_of(asked)})
+    assert "You declined the place. It goes to the next family on the waiting list." in \
+        declined.text
+    assert _get(api, token, "/slots/{}/waiting-list".format(slot["id"]))["status"] == \
+        "declined"
+    again = family.get(live_system + "/breaks/{}/slots/{}/waiting-list".format(
+        offer["id"], slot["id"]), timeout=10).text
+    assert "Join the waiting list" in again  # it may join again, at the end of the line
