@@ -83,3 +83,40 @@ def test_a_referrer_names_a_carer_of_theirs_and_bad_input_to_accept_names_its_fi
         response = world.family.request("POST", "/bookings/{}/accept".format("b" * 32),
                                         json=body, expect=ANY)
         assert field in problem(response, 422)["errors"]
+
+
+@pytest.fixture(scope="module")
+def carers(api):
+    from .test_carers import CarersWorld
+    return CarersWorld(api.base_url)
+
+
+def test_a_referrer_waits_and_accepts_for_a_carer_of_their_centre_and_no_other(carers):
+    slot = carers.gift_slot(capacity=1)
+    path = "/slots/{}/waiting-list".format(slot["id"])
+    first, mine, theirs = carers.refer(), carers.refer(), carers.refer(carers.other_centre)
+    booked = carers.book(first, slot["id"], None)
+    carers.settled(first, booked)
+    # another centre's carer is not the referrer's to put on a list, nor to look at
+    errors = problem(carers.referrer.request("POST", path, json={
+        "places": 1, "family_id": theirs.user_id}, expect=ANY), 422)["errors"]
+    assert "family_id" in errors
+    joined = carers.referrer.request("POST", path, json={
+        "places": 1, "family_id": mine.user_id}, expect=[201]).json()
+    assert (joined["family_id"], joined["place_in_line"]) == (mine.user_id, 1)
+    carers.other_centre.request("GET", path, params={"family_id": mine.user_id},
+                                expect=[422])
+    assert mine.get(path)["id"] == joined["id"]  # the carer sees it too
+
+    first.post("/bookings/{}/cancel".format(booked["id"]), {})
+    entry = wait_until(lambda: (lambda e: e if e["status"] == "offered" else None)(
+        carers.referrer.get(path, params={"family_id": mine.user_id})), 15,
+        message="the offer")
+    offer = carers.referrer.get("/bookings/" + entry["booking_id"])
+    assert (offer["status"], offer["budget_id"]) == ("offered", None)
+    carers.other_centre.request("POST", "/bookings/{}/accept".format(offer["id"]), json={},
+                                expect=[404])
+    accepted = carers.referrer.post("/bookings/{}/accept".format(offer["id"]), {})
+    assert accepted["status"] == "requested"
+    assert mine.wait_for_booking(offer["id"], {"confirmed", "rejected"})["status"] == \
+        "confirmed"
