@@ -56,8 +56,10 @@ Events emitted: booking_requested (answered by providers and budgets at once),
 booking_awaiting_approval `{booking_id, approval_deadline}`, booking_confirmed,
 booking_rejected `{booking_id, reason}`, booking_cancelled `{booking_id, by}` (`by` is the
 user id of whoever cancelled, or `system` when the provider withdrew the slot),
-booking_expired, booking_completed. Handled: providers' places_reserved,
-reservation_refused, slot_withdrawn, and slots_published, provider_approved,
+booking_expired, booking_completed; a waiting list's booking_offered `{booking_id, slot_id,
+places, offer_expires_at}` and booking_offer_expired `{booking_id, slot_id, reason}`.
+Handled: providers' places_reserved, reservation_refused, slot_withdrawn, places_released
+(offered down the slot's waiting list), and slots_published, provider_approved,
 provider_suspended (what bookings knows of slots, so a request needs no `get_slot`);
 budgets' funds_held, approval_required, spend_approved, spend_declined, hold_refused
 (`handlers.EVENT_HANDLERS` says which use case answers each). Timeouts: see `dependencies.py`.
