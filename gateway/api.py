@@ -261,6 +261,65 @@ def _for_caller(call, booking):
     return dict(booking, budget_id=None) if call.actor["role"] == "referrer" else booking
 
 
+# ---- waiting lists -----------------------------------------------------------------------
+
+@api("POST", "/slots/<slot_id>/waiting-list", "Join a full slot's waiting list (a family; "
+     "a referrer for a carer of their centre, gifted slots only; again: the places asked "
+     "change, the place in line stays)", roles=FAMILY + REFERRER,
+     body=s.JoinWaitingListSchema, response=s.WaitingEntrySchema, status=201,
+     location="/slots/{slot_id}/waiting-list", tag="waiting lists", responses={
+         200: "joined again: the entry with the places now asked",
+         403: "`not_verified`: a self-referred carer no referrer has verified yet",
+         409: "`places_available`: the slot has the places asked (book it); `by_ballot`; "
+              "`slot_not_bookable`"},
+     description="When places come free on the slot (a cancellation, a rejection, an "
+     "expiry), they are offered down the line: the first whose places fit gets a booking "
+     "`offered`, holding the places until its `offer_expires_at` (24 hours by default); "
+     "`POST /bookings/{id}/accept` makes it a request, cancelling it declines it, and an "
+     "offer not answered in time goes to the next in line.")
+def join_waiting_list(service, call, slot_id):
+    _require_verified(call)
+    answer = service.bookings.join_waiting_list(_booking_actor(service, call), slot_id,
+                                                call.body["places"],
+                                                call.body.get("family_id"))
+    if answer["created"]:
+        return answer["entry"]
+    return Response(json.dumps(s.WaitingEntrySchema().dump(answer["entry"])), status=200,
+                    mimetype="application/json")
+
+
+@api("GET", "/slots/<slot_id>/waiting-list", "One's place on a slot's waiting list (a "
+     "family's own; a referrer's carer with `family_id`)", roles=FAMILY + REFERRER,
+     query=s.WaitingListQuery, response=s.WaitingEntrySchema, tag="waiting lists",
+     responses={404: "not on this slot's list"})
+def get_waiting_place(service, call, slot_id):
+    return service.bookings.get_waiting_place(_booking_actor(service, call), slot_id,
+                                              call.query["family_id"])
+
+
+@api("DELETE", "/slots/<slot_id>/waiting-list", "Leave a slot's waiting list (an offer "
+     "held is declined)", roles=FAMILY + REFERRER, query=s.WaitingListQuery, status=204,
+     tag="waiting lists", responses={404: "not on this slot's list"})
+def leave_waiting_list(service, call, slot_id):
+    service.bookings.leave_waiting_list(_booking_actor(service, call), slot_id,
+                                        call.query["family_id"])
+    return Response(status=204)
+
+
+@api("POST", "/bookings/<booking_id>/accept", "Accept a waiting list's offer before it runs "
+     "out: it becomes a request (completes asynchronously)", roles=FAMILY + REFERRER,
+     body=s.AcceptOfferSchema, response=s.BookingSchema, tag="waiting lists", responses={
+         403: "`not_verified`: a self-referred carer no referrer has verified yet",
+         409: "`not_offered`: no offer (any more); `offer_expired`"},
+     description="A priced offer needs `budget_id` (the money is held and the spend "
+     "approved as for any booking); a gifted one is counted against the council's "
+     "allowance (`allowance_used`). A referrer accepts a gifted offer for their carer.")
+def accept_offer(service, call, booking_id):
+    _require_verified(call)
+    return _for_caller(call, service.bookings.accept_offer(
+        _booking_actor(service, call), booking_id, call.body.get("budget_id")))
+
+
 # ---- gifted allowances ------------------------------------------------------------------
 
 @api("PUT", "/councils/<council>/gifted-allowance", "Set how many gifted breaks a carer of "

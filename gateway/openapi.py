@@ -99,6 +99,11 @@ def _operation(op):
     for status, description in sorted(statuses.items()):
         if status == 401 and op.roles == PUBLIC and op.path != "/auth/token":
             continue
+        if status < 400:  # another success (done again, say): the same answer
+            doc["responses"][str(status)] = dict(
+                {key: value for key, value in success.items() if key != "headers"},
+                description=description)
+            continue
         doc["responses"][str(status)] = _problem(description)
     return doc
 

@@ -30,8 +30,8 @@ from seibiant_common.contracts.staycation_payloads import (  # noqa: F401 (the A
     SwapBodySchema, SwapMessageBodySchema, SwapNeedsBodySchema, SwapReviewBodySchema,
 )
 from seibiant_common.contracts.bookings_payloads import (  # noqa: F401 (the API takes them)
-    ApplySchema, CompleteBookingSchema, CreateBookingSchema, GiftedAllowanceQuery,
-    GiftedAllowanceSchema,
+    AcceptOfferSchema, ApplySchema, CompleteBookingSchema, CreateBookingSchema,
+    GiftedAllowanceQuery, GiftedAllowanceSchema, JoinWaitingListSchema, WaitingListQuery,
 )
 from seibiant_common import schemas as records
 from seibiant_common.fields import (  # noqa: F401 (the fields of every schema below)
@@ -43,9 +43,8 @@ from seibiant_common.schemas import (  # noqa: F401 (the API answers them as the
     FeedbackResponseSchema, FeedbackSchema, HomeMatchesSchema, HomeSchema, MyHomeSchema,
     ProfileSchema, ProviderFeedbackSchema, ProviderRatingSchema, ProviderSchema,
     SentMessageSchema, SharedProfileSchema, SlotListSchema, SlotSchema, StatementSchema,
-    SwapMessageSchema,
-    SwapNeedsSchema, SwapReviewSchema, SwapReviewsSchema, SwapSchema, SwapVerificationSchema,
-    Timestamp, day_in_span, page_schema_of,
+    SwapMessageSchema, SwapNeedsSchema, SwapReviewSchema, SwapReviewsSchema, SwapSchema,
+    SwapVerificationSchema, Timestamp, WaitingEntrySchema, day_in_span, page_schema_of,
 )
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES,

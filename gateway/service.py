@@ -15,7 +15,8 @@ from .changes import BookingWaiters, wakes_waiting_requests
 from .dependencies import Accounts, Idempotency
 # modules, not classes: `nameko run` would take any class here with entrypoints for a service
 from .web import bookings as booking_pages
-from .web import everyone, family, files, messages, officer, provider, referrer, staycation
+from .web import (everyone, family, files, messages, officer, provider, referrer, staycation,
+                  waiting)
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -23,7 +24,7 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
                      booking_pages.BookingPages, provider.ProviderPages, officer.OfficerPages,
                      referrer.ReferrerPages, messages.MessagesPages,
-                     staycation.StaycationPages, files.Files):
+                     staycation.StaycationPages, waiting.WaitingPages, files.Files):
     name = "gateway"
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)

@@ -197,6 +197,8 @@ class BookingSchema(Schema):
     # who cancelled it: family, provider, or system (the provider withdrew the time)
     cancelled_by = fields.String(allow_none=True)
     booked_by = fields.String(allow_none=True)  # the referrer who booked it for the family
+    # a waiting list's offer (status offered): until when the family may accept it
+    offer_expires_at = Timestamp(allow_none=True)
 
 
 class ApplicationSchema(Schema):
@@ -211,6 +213,21 @@ class ApplicationSchema(Schema):
     outcome = fields.String(allow_none=True)  # won, lost, allowance_used: once drawn
     booking_id = fields.String(allow_none=True)  # a winner's booking
     applications_close_at = Timestamp()
+
+
+class WaitingEntrySchema(Schema):
+    """A family's place on a full slot's waiting list: bookings answers it."""
+    id = fields.String(required=True)
+    slot_id = fields.String()
+    family_id = fields.String()
+    places = fields.Integer()
+    status = fields.String()  # waiting, offered; accepted, declined, lapsed, left
+    position = fields.Integer()  # order of joining (the list's own numbering)
+    place_in_line = fields.Integer(allow_none=True)  # 1 is next; null unless waiting
+    joined_at = Timestamp()
+    left_at = Timestamp(allow_none=True)
+    booking_id = fields.String(allow_none=True)  # the latest offer made to it
+    offer_expires_at = Timestamp(allow_none=True)  # while an offer waits for an answer
 
 
 class BallotEntrySchema(Schema):

@@ -56,12 +56,13 @@ REJECTION_REASONS = (
 
 # A booking's statuses (their order of transitions: services/bookings/state_machine.py).
 BOOKING_STATUSES = ("requested", "awaiting_approval", "confirmed", "completed", "rejected",
-                    "cancelled", "expired")
+                    "cancelled", "expired", "offered")
 # The saga is still deciding: a page showing one of these waits for the next status.
 LIVE = frozenset({"requested", "awaiting_approval"})
 # The family or the provider may still cancel it (before the break starts); a withdrawal of
-# its slot or a late compensation acts on it too.
-CANCELLABLE = frozenset({"requested", "awaiting_approval", "confirmed"})
+# its slot or a late compensation acts on it too. An `offered` booking (places a waiting
+# list offers a family, held until it answers) is declined by cancelling it.
+CANCELLABLE = frozenset({"requested", "awaiting_approval", "confirmed", "offered"})
 
 # Adaptations of a home offered for a staycation swap (services/staycation, docs/staycation.md
 # describes each), beside the accessibility features a home may also have.

@@ -49,6 +49,10 @@ class BookingPages(Pages):
             context["shared"] = self._maybe(ctx, get_booking_profile, booking_id)
         if ctx.user["role"] == "family" and booking["status"] == "completed":
             context["feedback"] = self._maybe(ctx, get_booking_feedback, booking_id)
+        if ctx.user["role"] == "family" and booking["status"] == "offered":
+            # a waiting list's offer of a priced break is accepted with a budget
+            context["budgets"] = [budget for budget in self._budgets(ctx)
+                                  if budget.get("status") == "active"]
         # a break can be marked as delivered once it has started, so not offered before
         started = booking.get("slot_start") is not None and \
             datetime.datetime.fromisoformat(booking["slot_start"]) <= utcnow()
@@ -82,7 +86,12 @@ class BookingPages(Pages):
 
     @page("POST", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
     def web_cancel(self, ctx, booking_id):
+        offered = self.operation(ctx, get_booking, booking_id=booking_id)["status"] == "offered"
         self.operation(ctx, cancel_booking, body={}, booking_id=booking_id)
+        if offered:  # a waiting list's offer, declined
+            ctx.flash(N_("You declined the place. It goes to the next family on the waiting "
+                         "list."))
+            raise Redirect("/bookings/{}".format(booking_id))
         ctx.flash(N_("The booking is cancelled. Any money held for it is back in the budget."))
         raise Redirect("/bookings/{}".format(booking_id))
 

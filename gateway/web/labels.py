@@ -134,6 +134,7 @@ BOOKING_STATUSES = {
     "rejected": N_("Not booked"),
     "cancelled": N_("Cancelled"),
     "expired": N_("Expired"),
+    "offered": N_("Offered"),
 }
 
 # GOV.UK tag colours, so a status reads at a glance (never by colour alone: the words show).
@@ -145,6 +146,7 @@ STATUS_TAG_CLASSES = {
     "rejected": "govuk-tag--red",
     "cancelled": "govuk-tag--grey",
     "expired": "govuk-tag--orange",
+    "offered": "govuk-tag--purple",
 }
 
 BOOKING_REASONS = {
@@ -245,6 +247,12 @@ CONFLICTS = {
     "not_cancellable": N_("This booking can no longer be cancelled."),
     "not_started": N_("You can mark a break as delivered once it has started."),
     "not_confirmed": N_("Only a confirmed booking can be marked as delivered."),
+    "places_available": N_("This time has places left, so there is no waiting list: book it "
+                           "instead."),
+    "by_ballot": N_("The places of this time are given by ballot: apply for them instead."),
+    "not_offered": N_("This place is no longer offered to you."),
+    "offer_expired": N_("The time to accept this place is over: it has gone to the next "
+                        "family in line."),
     "approval_not_pending": N_("This request has been decided already."),
     "insufficient_funds": N_("There is not enough money left in the budget."),
     "budget_inactive": N_("The budget is not active."),

@@ -71,6 +71,23 @@ class BookingCompleted(BookingFacts):
     final_amount_pence = pence()
 
 
+class BookingOffered(BookingFacts):
+    """A waiting list's offer: providers reserves its places (booking_id, slot_id, places, as
+    for booking_requested), notifications tells the family until when it may answer."""
+    booking_id = ident()
+    slot_id = ident()
+    places = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    offer_expires_at = moment()
+
+
+class BookingOfferExpired(BookingFacts):
+    """An offer no one answered in time (`reason` null), or whose places were taken before
+    providers could hold them (`reason` `sold_out`): providers gives back what it holds."""
+    booking_id = ident()
+    slot_id = ident()
+    reason = optional(text())
+
+
 class BallotLost(Payload):
     """An entrant of a ballot given no places at its draw (`outcome`: `lost`, or
     `allowance_used` when the council's allowance of gifted breaks left them none), for
@@ -97,6 +114,8 @@ PAYLOADS = {
     names.BOOKING_EXPIRED: BookingOnly,
     names.BOOKING_COMPLETED: BookingCompleted,
     names.BALLOT_LOST: BallotLost,
+    names.BOOKING_OFFERED: BookingOffered,
+    names.BOOKING_OFFER_EXPIRED: BookingOfferExpired,
 }
 
 
@@ -117,6 +136,19 @@ class CreateBookingSchema(Strict):
 
 class ApplySchema(Strict):
     places = WholeNumber(minimum=1, maximum=MAX_PLACES, required=True)
+
+
+class JoinWaitingListSchema(Strict):
+    places = WholeNumber(minimum=1, maximum=MAX_PLACES, required=True)
+    family_id = Id(allow_none=True, load_default=None)  # a referrer's carer (gifted slots)
+
+
+class WaitingListQuery(Strict):
+    family_id = Id(allow_none=True, load_default=None)  # a referrer's carer; else one's own
+
+
+class AcceptOfferSchema(Strict):
+    budget_id = Id(allow_none=True, load_default=None)  # required for a priced offer
 
 
 class CompleteBookingSchema(Strict):

@@ -150,7 +150,7 @@ def _gifts(uow, family_id, council, now):
     used = uow.session.execute(sa.select(sa.func.count()).select_from(bookings).where(
         bookings.c.family_id == family_id, bookings.c.unit_price_pence == 0,
         bookings.c.created_at > now - domain.GIFT_WINDOW,
-        bookings.c.status.not_in(domain.GIFTS_GIVEN_BACK))).scalar()
+        bookings.c.status.not_in(domain.NOT_COUNTED_AS_GIFTS))).scalar()
     return domain.Gifts(allowed=_allowance(uow, council), used=used)
 
 

@@ -9,6 +9,9 @@ Settings (nameko config keys, filled from the environment by config.yaml):
 - `BOOKING_TIMER_SECONDS` (default 5): how often the timer wakes to look for late steps and
   approvals (it reads the database only once the soonest deadline it knows of may have
   come, or the shorter timeout has passed since it last read: `TimerSchedule`);
+- `WAITING_LIST_OFFER_HOURS` (default 24): how long a waiting list's offer holds its
+  places for the family to accept it (never past the break's start), and
+  `WAITING_LIST_TIMER_SECONDS` (default 5) how often the offers run out;
 - `RPC_TIMEOUT_SECONDS` (default 10): how long `request_booking` waits for providers' slot
   (asked only when bookings has not heard of it yet).
 """
@@ -35,6 +38,8 @@ class SagaSettings(DependencyProvider):
             max_retries=setting(config, "STEP_MAX_RETRIES", 5, int),
             approval=datetime.timedelta(seconds=setting(
                 config, "APPROVAL_TIMEOUT_SECONDS", DEFAULT_APPROVAL_TIMEOUT_SECONDS, float)),
+            offer=datetime.timedelta(hours=setting(config, "WAITING_LIST_OFFER_HOURS", 24,
+                                                   float)),
         )
 
     def get_dependency(self, worker_ctx):

@@ -33,7 +33,7 @@ from seibiant_common.vocabularies import REJECTION_REASONS
 
 from . import state_machine as sm
 from .state_machine import (
-    AWAITING_APPROVAL, CANCELLED, COMPLETED, CONFIRMED, EXPIRED, REJECTED, REQUESTED,
+    AWAITING_APPROVAL, CANCELLED, COMPLETED, CONFIRMED, EXPIRED, OFFERED, REJECTED, REQUESTED,
 )
 
 # Where the places stand while the booking is requested.
@@ -64,6 +64,8 @@ ALLOWANCE_USED = "allowance_used"
 DEFAULT_GIFTED_ALLOWANCE = 1
 GIFT_WINDOW = datetime.timedelta(days=365)
 GIFTS_GIVEN_BACK = frozenset({REJECTED, CANCELLED, EXPIRED})
+# A waiting list's offer is no gift until it is accepted (it becomes a request then).
+NOT_COUNTED_AS_GIFTS = GIFTS_GIVEN_BACK | {OFFERED}
 
 CANCELLING_ROLES = frozenset({"family", "provider"})
 # Who asks: the gateway's `{"user_id", "role", "council", "provider_id"}` (a referrer's also
@@ -78,6 +80,8 @@ class Timeouts:
     step: datetime.timedelta
     max_retries: int
     approval: datetime.timedelta
+    # how long a waiting list's offer holds its places for the family to answer
+    offer: datetime.timedelta = datetime.timedelta(hours=24)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,6 +245,8 @@ class Booking:
         self.approval_deadline: Optional[datetime.datetime] = None
         self.final_amount_pence: Optional[int] = None
         self.booked_by: Optional[str] = None  # a referrer who booked for the family
+        # a waiting list's offer: until when the family may accept it
+        self.offer_expires_at: Optional[datetime.datetime] = None
         self.created_at = now
         self.updated_at = now
         self.transitions: list[Transition] = []
@@ -263,7 +269,8 @@ class Booking:
             return None
         by = next(transition.by for transition in reversed(self.transitions)
                   if transition.to_status == CANCELLED)
-        return SYSTEM if by == SYSTEM else "family" if by == self.family_id else "provider"
+        return SYSTEM if by == SYSTEM else "family" if by in (
+            self.family_id, self.booked_by) else "provider"
 
     @classmethod
     def request(cls, booking_id: str, actor: Actor, idempotency_key: str, slot: Slot,
@@ -310,12 +317,99 @@ class Booking:
         booking.step_deadline = now + timeouts.step
         return booking, [booking._request_event()]
 
+    @classmethod
+    def offer(cls, booking_id: str, family_id: str, council: Optional[str],
+              idempotency_key: str, slot: Slot, places: int, now: datetime.datetime,
+              timeouts: Timeouts, booked_by: Optional[str] = None) -> tuple["Booking", Events]:
+        """A waiting list's offer of `places` that came free on `slot` to the family first in
+        line (waiting.py): a booking `offered`, whose places providers reserves at once
+        (booking_offered), held until `offer_expires_at` for the family to accept."""
+        booking = cls(
+            id=booking_id, family_id=family_id, council=council,
+            idempotency_key=idempotency_key,
+            request_fingerprint=request_fingerprint(slot.id, places, None),
+            slot_id=slot.id, offer_id=slot.offer_id, provider_id=slot.provider_id,
+            category=slot.category, places=places, unit_price_pence=slot.price_pence,
+            budget_id=None, slot_start=slot.start, slot_end=slot.end, now=now)
+        booking.status = OFFERED
+        booking.booked_by = booked_by
+        booking.funds_state = FUNDS_NOT_NEEDED  # until it is accepted with a budget
+        booking.offer_expires_at = min(now + timeouts.offer, slot.start)
+        booking.transitions.append(Transition(
+            None, OFFERED, now, "offered from the waiting list", SYSTEM))
+        return booking, [Event(ev.BOOKING_OFFERED, dict(
+            booking.facts(), booking_id=booking.id, slot_id=booking.slot_id,
+            offer_expires_at=booking.offer_expires_at))]
+
+    def accept(self, actor: Actor, budget_id: Optional[str], gifts: Optional["Gifts"],
+               now: datetime.datetime, timeouts: Timeouts) -> Events:
+        """The family (or their referrer, for a gift) accepts the offer in time: it becomes
+        a request, and the saga goes on as for any other (providers answers it with the
+        places it holds already; the money is held, the spend approved, the allowance
+        counted as usual)."""
+        family_of(actor, self.family_id)
+        if self.status != OFFERED:
+            raise NotAllowed("not_offered", "a {} booking is no offer to accept".format(
+                self.status))
+        if self.offer_expires_at is not None and now >= self.offer_expires_at:
+            raise NotAllowed("offer_expired", "the offer ran out at {}".format(
+                self.offer_expires_at.isoformat()))
+        if is_gift(self.unit_price_pence):
+            if budget_id is not None:
+                raise Invalid({"budget_id": ["a gifted break is booked without a budget"]})
+            if gifts is None:
+                raise ValueError("a gifted offer needs the family's gifts counted")
+        elif actor["role"] == "referrer":
+            raise Invalid({"budget_id": ["a referrer books gifted breaks (price 0) only"]})
+        elif budget_id is None:
+            raise Invalid({"budget_id": ["required unless the offer is gifted (price 0)"]})
+        self.budget_id = budget_id
+        self.funds_state = FUNDS_PENDING if budget_id is not None else FUNDS_NOT_NEEDED
+        # providers answers the request by announcing the places it holds again: that
+        # answer moves the saga on, as for any request
+        self.places_state = PLACES_PENDING
+        self.offer_expires_at = None
+        self._move(REQUESTED, now, actor["user_id"], "offer accepted by the {}".format(
+            actor["role"]))
+        if gifts is not None and gifts.left == 0:
+            return self._reject(
+                ALLOWANCE_USED, now, SYSTEM, "the council allows {} gifted breaks in 12 "
+                "months and {} are used".format(gifts.allowed, gifts.used))
+        self.step_deadline = now + timeouts.step
+        return [self._request_event()]
+
+    def offer_timed_out(self, now: datetime.datetime) -> Events:
+        """No answer in time: the offer expires and its places go to the next in line."""
+        if (self.status != OFFERED or self.offer_expires_at is None
+                or now < self.offer_expires_at):
+            return []
+        self._move(EXPIRED, now, SYSTEM, "the offer was not answered in time")
+        return [self.undone_event()]
+
+    def decline_offer(self, by: str, now: datetime.datetime) -> Events:
+        """The family left the waiting list holding this offer: its places go on down the
+        line."""
+        if self.status != OFFERED:
+            return []
+        self._move(CANCELLED, now, by, "offer declined: left the waiting list")
+        return [self.undone_event()]
+
+    @property
+    def was_offer(self) -> bool:
+        """Whether it ended as a waiting list's offer (never accepted)."""
+        return bool(self.transitions) and self.status in sm.UNDONE and \
+            self.transitions[-1].from_status == OFFERED
+
     # --- the saga's answers -------------------------------------------------------------
 
     def places_reserved(self, unit_price_pence: int, now: datetime.datetime,
                         timeouts: Timeouts) -> Events:
         if self.status in sm.UNDONE:
             return [self.undone_event()]
+        if self.status == OFFERED:
+            self.places_state = PLACES_RESERVED  # held for the family until it answers
+            self.updated_at = now
+            return []
         if not self._waiting_for_places():
             return []  # a repeated answer
         if unit_price_pence != self.unit_price_pence:
@@ -327,6 +421,11 @@ class Booking:
         return self._advance(now, PROVIDERS, "places reserved", timeouts)
 
     def reservation_refused(self, reason: str, now: datetime.datetime) -> Events:
+        if self.status == OFFERED and self.places_state == PLACES_PENDING:
+            # the places were taken (first come) before providers could hold them
+            self._move(EXPIRED, now, PROVIDERS, "the places offered were taken: {}".format(
+                reason), reason="sold_out")
+            return [self.undone_event()]
         if not self._waiting_for_places():
             return []
         known = reason if reason in REJECTION_REASONS else "slot_not_bookable"
@@ -520,6 +619,10 @@ class Booking:
             return Event(ev.BOOKING_REJECTED, dict(self.facts(), booking_id=self.id,
                                                    reason=self.reason,
                                                    officer_reason=self.decline_reason))
+        if self.status == EXPIRED and self.was_offer:
+            return Event(ev.BOOKING_OFFER_EXPIRED, dict(self.facts(), booking_id=self.id,
+                                                        slot_id=self.slot_id,
+                                                        reason=self.reason))
         if self.status == EXPIRED:
             return Event(ev.BOOKING_EXPIRED, dict(self.facts(), booking_id=self.id))
         return Event(ev.BOOKING_CANCELLED, dict(self.facts(), booking_id=self.id,

@@ -5,7 +5,7 @@ reading only the fields it uses."""
 from seibiant_common.contracts import budgets, payloads, providers
 from seibiant_common.types import utcnow
 
-from . import application, balloting
+from . import application, balloting, waitlisting
 
 
 def _react(service, event, reaction, *reads):
@@ -27,8 +27,16 @@ def places_reserved(service, event):
 
 
 def reservation_refused(service, event):
-    _react(service, event, lambda booking, answer, now: booking.reservation_refused(
-        answer["reason"], now), "reason")
+    answer = payloads.load(event, "booking_id", "reason")
+    with service.db.unit_of_work() as uow:
+        if uow.seen(event):
+            return
+        now = utcnow()
+        booking = application.react(uow, answer["booking_id"],
+                                    lambda booking: booking.reservation_refused(
+                                        answer["reason"], now))
+        if booking is not None:  # an offer whose places were taken: back in line
+            waitlisting.offer_answered(uow, booking, now)
 
 
 def slot_withdrawn(service, event):
@@ -36,7 +44,20 @@ def slot_withdrawn(service, event):
     with service.db.unit_of_work() as uow:
         if uow.seen(event):
             return
-        application.slot_withdrawn(uow, now=utcnow(), **fact)
+        now = utcnow()
+        for booking in application.slot_withdrawn(uow, now=now, **fact):
+            waitlisting.offer_answered(uow, booking, now)
+
+
+def places_released(service, event):
+    """A booking's places came free: the first in the slot's waiting line are offered them
+    (waitlisting.py; each release once)."""
+    fact = payloads.load(event, "booking_id", "slot_id", "places")
+    with service.db.unit_of_work() as uow:
+        if uow.seen(event):
+            return
+        waitlisting.places_released(uow, fact["booking_id"], fact["slot_id"], fact["places"],
+                                    utcnow(), service.timeouts)
 
 
 # --- what bookings knows of providers' slots -----------------------------------------------
@@ -94,6 +115,7 @@ EVENT_HANDLERS = {
     (providers.SERVICE, providers.PLACES_RESERVED): places_reserved,
     (providers.SERVICE, providers.RESERVATION_REFUSED): reservation_refused,
     (providers.SERVICE, providers.SLOT_WITHDRAWN): slot_withdrawn,
+    (providers.SERVICE, providers.PLACES_RELEASED): places_released,
     (providers.SERVICE, providers.SLOTS_PUBLISHED): slots_published,
     (providers.SERVICE, providers.PROVIDER_APPROVED): provider_approved,
     (providers.SERVICE, providers.PROVIDER_SUSPENDED): provider_suspended,

@@ -10,7 +10,7 @@ from seibiant_common.plumbing_tables import add_plumbing_tables
 from seibiant_common.types import UtcDateTime
 
 from . import ballots as ballot_domain
-from . import domain
+from . import domain, waiting
 
 
 class Base(DeclarativeBase):
@@ -46,6 +46,7 @@ bookings = sa.Table(
     sa.Column("approval_deadline", UtcDateTime, nullable=True),
     sa.Column("final_amount_pence", sa.BigInteger, nullable=True),
     sa.Column("booked_by", sa.String(64), nullable=True),  # a referrer, for the family
+    sa.Column("offer_expires_at", UtcDateTime, nullable=True),  # a waiting list's offer
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("family_id", "idempotency_key", name="uq_bookings_family_key"),
@@ -61,6 +62,7 @@ sa.Index("ix_bookings_slot", bookings.c.slot_id, bookings.c.status)
 # The timers' scans.
 sa.Index("ix_bookings_step_deadline", bookings.c.status, bookings.c.step_deadline)
 sa.Index("ix_bookings_approval_deadline", bookings.c.status, bookings.c.approval_deadline)
+sa.Index("ix_bookings_offer_expires_at", bookings.c.status, bookings.c.offer_expires_at)
 
 booking_transitions = sa.Table(
     "booking_transitions", Base.metadata,
@@ -151,6 +153,45 @@ ballot_applications = sa.Table(
     sa.CheckConstraint("places > 0", name="ck_ballot_applications_places"),
 )
 
+# Waiting lists of full slots (waiting.py): one row per slot with a list, whose lock joins
+# and offers take in turn (and which gives each joiner the next position), the families in
+# line, and the releases already offered (each release of places is offered once, however
+# often providers announces it).
+waiting_lists = sa.Table(
+    "waiting_lists", Base.metadata,
+    sa.Column("slot_id", sa.String(64), primary_key=True),
+    sa.Column("next_position", sa.Integer, nullable=False),
+)
+
+waiting_list_entries = sa.Table(
+    "waiting_list_entries", Base.metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("slot_id", sa.String(64), sa.ForeignKey("waiting_lists.slot_id"),
+              nullable=False),
+    sa.Column("family_id", sa.String(64), nullable=False),
+    sa.Column("council", sa.String(64), nullable=True),
+    sa.Column("places", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("joined_at", UtcDateTime, nullable=False),
+    sa.Column("left_at", UtcDateTime, nullable=True),
+    sa.Column("booked_by", sa.String(64), nullable=True),
+    sa.Column("booking_id", sa.String(32), nullable=True),
+    sa.UniqueConstraint("slot_id", "family_id", name="uq_waiting_list_entries_family"),
+    sa.UniqueConstraint("slot_id", "position", name="uq_waiting_list_entries_position"),
+    sa.CheckConstraint("places > 0", name="ck_waiting_list_entries_places"),
+)
+sa.Index("ix_waiting_list_entries_booking", waiting_list_entries.c.booking_id)
+
+waiting_releases = sa.Table(
+    "waiting_releases", Base.metadata,
+    sa.Column("booking_id", sa.String(64), primary_key=True),  # whose places came free
+    sa.Column("slot_id", sa.String(64), nullable=False),
+    sa.Column("places", sa.Integer, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+
+Base.registry.map_imperatively(waiting.Entry, waiting_list_entries)
 Base.registry.map_imperatively(ballot_domain.Ballot, ballots)
 Base.registry.map_imperatively(ballot_domain.Application, ballot_applications)
 Base.registry.map_imperatively(domain.Transition, booking_transitions)

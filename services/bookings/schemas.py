@@ -25,6 +25,18 @@ class ApplySchema(bodies.ApplySchema):
     slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class JoinWaitingListSchema(bodies.JoinWaitingListSchema):
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class WaitingListSchema(bodies.WaitingListQuery):
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class AcceptOfferSchema(bodies.AcceptOfferSchema):
+    booking_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class SlotIdSchema(Schema):
     slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -75,11 +87,13 @@ class SlotSchema(Schema):
     status = fields.String(required=True)
     # how its places are given (a ballot's: balloting.py)
     capacity = fields.Integer(strict=True, load_default=None)
+    remaining = fields.Integer(strict=True, load_default=None)  # places not reserved
     allocation = fields.String(load_default="first_come")
     applications_close_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 booking_schema = BookingSchema()
 application_schema = records.ApplicationSchema()
+waiting_entry_schema = records.WaitingEntrySchema()
 ballot_schema = records.BallotSchema()
 page_schema = BookingPageSchema()

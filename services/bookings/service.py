@@ -34,6 +34,18 @@ may never do the thing is Forbidden):
   `Conflict("applications_closed")`. The timer draws each ballot once its applications close
   (`BALLOT_TIMER_SECONDS`): the winners' bookings go through the saga, the others are told
   (`ballot_lost`).
+- Waiting lists (`waitlisting.py`): `join_waiting_list(actor, slot_id, places,
+  family_id=None)` a family (or a referrer for a carer, gifted only) on a first-come slot
+  with fewer than `places` left -> `{entry, created}` (`Conflict("places_available")` when it
+  has enough: book it; `Conflict("by_ballot")` for a ballot slot; an unknown slot NotFound);
+  `leave_waiting_list(actor, slot_id, family_id=None)` -> the entry (an offer it held is
+  declined); `get_waiting_place(actor, slot_id, family_id=None)` -> the entry with its
+  `place_in_line`. Places released on a slot (providers' `places_released`) are offered
+  down its line: a booking `offered` (`booking_offered`; providers reserves its places) with
+  `offer_expires_at` (`WAITING_LIST_OFFER_HOURS`); `accept_offer(actor, booking_id,
+  budget_id=None)` makes it `requested` (the saga as usual: funds, approval, allowance);
+  cancelling it declines it; the timer expires the unanswered ones (`booking_offer_expired`:
+  the places go back, and on down the line).
 
 A booking: `{id, status, reason, slot_id, offer_id, places, total_pence, budget_id,
 created_at, updated_at, family_id, provider_id, council, category, unit_price_pence,
@@ -44,8 +56,10 @@ Events emitted: booking_requested (answered by providers and budgets at once),
 booking_awaiting_approval `{booking_id, approval_deadline}`, booking_confirmed,
 booking_rejected `{booking_id, reason}`, booking_cancelled `{booking_id, by}` (`by` is the
 user id of whoever cancelled, or `system` when the provider withdrew the slot),
-booking_expired, booking_completed. Handled: providers' places_reserved,
-reservation_refused, slot_withdrawn, and slots_published, provider_approved,
+booking_expired, booking_completed; a waiting list's booking_offered `{booking_id, slot_id,
+places, offer_expires_at}` and booking_offer_expired `{booking_id, slot_id, reason}`.
+Handled: providers' places_reserved, reservation_refused, slot_withdrawn, places_released
+(offered down the slot's waiting list), and slots_published, provider_approved,
 provider_suspended (what bookings knows of slots, so a request needs no `get_slot`);
 budgets' funds_held, approval_required, spend_approved, spend_declined, hold_refused
 (`handlers.EVENT_HANDLERS` says which use case answers each). Timeouts: see `dependencies.py`.
@@ -60,7 +74,7 @@ from seibiant_common.rpc import rpc
 from seibiant_common.timers import timer
 from seibiant_common.types import utcnow
 
-from . import application, balloting, domain, models, schemas
+from . import application, balloting, domain, models, schemas, waitlisting
 from .dependencies import ProvidersSlots, SagaSettings, TimerSchedule
 from .handlers import EVENT_HANDLERS
 
@@ -108,7 +122,9 @@ class BookingsService:
         actor = schemas.parse(schemas.ActorSchema(), actor)
         booking_id = schemas.parse(schemas.BookingIdSchema(), {"booking_id": booking_id})
         with self.db.unit_of_work() as uow:
-            booking = application.cancel_booking(uow, actor, booking_id["booking_id"], utcnow())
+            now = utcnow()
+            booking = application.cancel_booking(uow, actor, booking_id["booking_id"], now)
+            waitlisting.offer_answered(uow, booking, now)  # an offer declined
         return schemas.booking_schema.dump(booking)
 
     @rpc
@@ -176,6 +192,55 @@ class BookingsService:
         with self.db.unit_of_work() as uow:
             return schemas.ballot_schema.dump(balloting.record(uow, actor, data["slot_id"]))
 
+    # --- waiting lists ------------------------------------------------------------------
+
+    @rpc
+    def join_waiting_list(self, actor, slot_id, places, family_id=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        data = schemas.parse(schemas.JoinWaitingListSchema(), {
+            "slot_id": slot_id, "places": places, "family_id": family_id})
+        # how many places are left is providers' to say: asked outside any transaction
+        answer = self.slots.get(data["slot_id"])
+        if answer is None:
+            raise NotFound("no such slot")
+        waitlisting.refuse_ballot_slot(answer)
+        if not answer["bookable"]:
+            raise Conflict("slot_not_bookable", "this slot cannot be booked")
+        with self.db.unit_of_work() as uow:
+            application.remember_slot(uow, answer)
+            entry, created = waitlisting.join(uow, actor, data["slot_id"], data["places"],
+                                              data["family_id"], answer["remaining"] or 0,
+                                              utcnow())
+        return {"entry": schemas.waiting_entry_schema.dump(entry), "created": created}
+
+    @rpc
+    def leave_waiting_list(self, actor, slot_id, family_id=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        data = schemas.parse(schemas.WaitingListSchema(), {"slot_id": slot_id,
+                                                           "family_id": family_id})
+        with self.db.unit_of_work() as uow:
+            return schemas.waiting_entry_schema.dump(waitlisting.leave(
+                uow, actor, data["slot_id"], data["family_id"], utcnow()))
+
+    @rpc
+    def get_waiting_place(self, actor, slot_id, family_id=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        data = schemas.parse(schemas.WaitingListSchema(), {"slot_id": slot_id,
+                                                           "family_id": family_id})
+        with self.db.unit_of_work() as uow:
+            return schemas.waiting_entry_schema.dump(waitlisting.place(
+                uow, actor, data["slot_id"], data["family_id"]))
+
+    @rpc
+    def accept_offer(self, actor, booking_id, budget_id=None):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        data = schemas.parse(schemas.AcceptOfferSchema(), {"booking_id": booking_id,
+                                                           "budget_id": budget_id})
+        with self.db.unit_of_work() as uow:
+            booking = waitlisting.accept(uow, actor, data["booking_id"], data["budget_id"],
+                                         utcnow(), self.timeouts)
+            return schemas.booking_schema.dump(booking)
+
     # --- queries ------------------------------------------------------------------------
 
     @rpc
@@ -218,6 +283,14 @@ class BookingsService:
                 if done < application.TIMER_BATCH:
                     self.schedule.next_look = domain.next_look(
                         looked_at, application.earliest_deadline(uow), self.timeouts)
+
+    @timer("WAITING_LIST_TIMER_SECONDS", 5)
+    def expire_offers(self):
+        """Offers not answered in time expire; their places go on down the line."""
+        done = waitlisting.EXPIRY_BATCH
+        while done == waitlisting.EXPIRY_BATCH:  # a full batch: there may be more
+            with self.db.unit_of_work() as uow:
+                done = waitlisting.expire_due(uow, utcnow())
 
     @timer("BALLOT_TIMER_SECONDS", 5)
     def draw_ballots(self):

@@ -1,5 +1,6 @@
 """The booking lifecycle of docs/api-v1.md as data: which status may follow which.
 
+    offered           -> requested | expired | cancelled   (a waiting list's offer)
     requested         -> awaiting_approval | confirmed | rejected | cancelled
     awaiting_approval -> confirmed | rejected | expired | cancelled
     confirmed         -> completed | cancelled
@@ -19,8 +20,10 @@ COMPLETED = "completed"
 REJECTED = "rejected"
 CANCELLED = "cancelled"
 EXPIRED = "expired"
+OFFERED = "offered"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
+    OFFERED: frozenset({REQUESTED, EXPIRED, CANCELLED}),
     REQUESTED: frozenset({AWAITING_APPROVAL, CONFIRMED, REJECTED, CANCELLED}),
     AWAITING_APPROVAL: frozenset({CONFIRMED, REJECTED, EXPIRED, CANCELLED}),
     CONFIRMED: frozenset({COMPLETED, CANCELLED}),

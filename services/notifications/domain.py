@@ -58,6 +58,8 @@ MESSAGES = (
     Message(bookings.BOOKING_CANCELLED, PROVIDER, "booking_cancelled_provider"),
     Message(bookings.BOOKING_EXPIRED, FAMILY, "booking_expired"),
     Message(bookings.BOOKING_COMPLETED, FAMILY, "feedback_request"),
+    Message(bookings.BOOKING_OFFERED, FAMILY, "waiting_offer"),
+    Message(bookings.BOOKING_OFFER_EXPIRED, FAMILY, "waiting_offer_expired"),
     Message(DAY_BEFORE, FAMILY, "reminder_family"),
     Message(DAY_BEFORE, PROVIDER, "reminder_provider"),
     Message(APPROVAL_WAITED, OFFICERS, "approval_reminder"),

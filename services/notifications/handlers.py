@@ -56,6 +56,8 @@ EVENT_HANDLERS = {
     (bookings.SERVICE, bookings.BOOKING_CANCELLED): tell,
     (bookings.SERVICE, bookings.BOOKING_EXPIRED): tell,
     (bookings.SERVICE, bookings.BOOKING_COMPLETED): tell,  # asks the family how it went
+    (bookings.SERVICE, bookings.BOOKING_OFFERED): tell,  # a waiting list's offer
+    (bookings.SERVICE, bookings.BOOKING_OFFER_EXPIRED): tell,
     # a home swap's steps, each told to its families (domain.MESSAGES)
     (staycation.SERVICE, staycation.SWAP_PROPOSED): tell,
     (staycation.SERVICE, staycation.SWAP_AGREED): tell,

@@ -84,6 +84,8 @@ def words(language, facts, base_url):
         "places": facts.get("places") or 1,
         "amount": fmt.money(facts.get("amount_pence")),
         "deadline": fmt.when(facts.get("approval_deadline")),
+        "answer_by": fmt.when(facts.get("offer_expires_at")),  # a waiting list's offer
+        "places_taken": facts.get("reason") == "sold_out",
         "reasons": [fmt.label(labels.APPROVAL_REASONS, reason)
                     for reason in facts.get("reasons") or ()],
         "reason": fmt.label(labels.BOOKING_REASONS, facts.get("reason")) or "",

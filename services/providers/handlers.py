@@ -17,7 +17,8 @@ def booking_requested(service, event):
 
 
 def booking_ended(service, event):
-    """booking_rejected, booking_cancelled, booking_expired: the places go back."""
+    """booking_rejected, booking_cancelled, booking_expired, booking_offer_expired: the
+    places go back."""
     request = payloads.load(event, "booking_id")
     with service.db.unit_of_work() as uow:
         if uow.seen(event):
@@ -27,5 +28,8 @@ def booking_ended(service, event):
 
 EVENT_HANDLERS = {
     (bookings.SERVICE, bookings.BOOKING_REQUESTED): booking_requested,
+    # a waiting list's offer holds its places as a request would
+    (bookings.SERVICE, bookings.BOOKING_OFFERED): booking_requested,
     **{(bookings.SERVICE, ended): booking_ended for ended in bookings.ENDED},
+    (bookings.SERVICE, bookings.BOOKING_OFFER_EXPIRED): booking_ended,
 }

@@ -29,8 +29,9 @@ RPC (docs/contracts.md, "providers"); `actor` is `{user_id, role, council, provi
 Events published: places_reserved, reservation_refused, places_released, slots_published,
 slot_withdrawn, provider_approved, provider_suspended, searches_made (about once a second,
 the searches answered meanwhile: `dependencies.SearchRecords`). Handled:
-bookings.booking_requested (reserve) and bookings.booking_rejected / booking_cancelled /
-booking_expired (release), as `handlers.EVENT_HANDLERS` says.
+bookings.booking_requested and booking_offered (a waiting list's offer: reserve) and
+bookings.booking_rejected / booking_cancelled / booking_expired / booking_offer_expired
+(release), as `handlers.EVENT_HANDLERS` says.
 """
 import os
 

@@ -39,6 +39,11 @@ BOTH, FUNDS, PLACES = "both", "funds", "places"
 def booking_in(status, waiting=None, price_pence=1500, budget_id="budget-1"):
     """A booking in `status` (and, when requested, `waiting` for the answers named: BOTH
     unless given), got there the saga's way."""
+    if status == "offered":  # a waiting list's offer, its places held
+        booking, _ = domain.Booking.offer("booking-1", FAMILY["user_id"], "powys", "key-1",
+                                          slot(price_pence), 2, NOW, TIMEOUTS)
+        booking.places_reserved(price_pence, NOW, TIMEOUTS)
+        return booking
     booking = new(price_pence, budget_id)
     if status == "rejected":
         booking.reservation_refused("sold_out", NOW)

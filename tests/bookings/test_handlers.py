@@ -10,7 +10,7 @@ from seibiant_common.contracts import bookings as booking_events
 from seibiant_common.contracts import budgets, providers
 from seibiant_common.errors import Conflict
 from seibiant_common.outbox import envelope
-from services.bookings import application, handlers, models
+from services.bookings import application, handlers, models, waitlisting
 from tests.handler_support import Service
 
 from .factories import FAMILY, OFFICER, TIMEOUTS
@@ -47,7 +47,7 @@ def test_the_table_answers_providers_and_budgets_and_every_row_is_tested_here():
     assert set(handlers.EVENT_HANDLERS) == {
         (providers.SERVICE, event_type) for event_type in (
             providers.PLACES_RESERVED, providers.RESERVATION_REFUSED, providers.SLOT_WITHDRAWN,
-            providers.SLOTS_PUBLISHED, providers.PROVIDER_APPROVED,
+            providers.PLACES_RELEASED, providers.SLOTS_PUBLISHED, providers.PROVIDER_APPROVED,
             providers.PROVIDER_SUSPENDED)} | {
         (budgets.SERVICE, event_type) for event_type in (
             budgets.FUNDS_HELD, budgets.APPROVAL_REQUIRED, budgets.SPEND_APPROVED,
@@ -192,3 +192,62 @@ def test_a_providers_latest_decision_says_whether_its_slots_take_bookings(servic
                  provider_id="provider-1")
     assert bookable(service) is True
     assert service.emitted() == []
+
+
+# --- waiting lists (waitlisting.py) --------------------------------------------------------
+
+def join(service, family_id, places=1, remaining=0):
+    actor = dict(FAMILY, user_id=family_id)
+    with service.unit_of_work() as uow:
+        return waitlisting.join(uow, actor, "slot-1", places, None, remaining, NOW)[0]
+
+
+def released(service, booking_id, places=1):
+    return service.hear(providers.SERVICE, providers.PLACES_RELEASED, booking_id=booking_id,
+                        slot_id="slot-1", places=places)
+
+
+def offers(service):
+    return [(payload["family_id"], payload["booking_id"])
+            for event_type, payload in service.emitted()
+            if event_type == booking_events.BOOKING_OFFERED]
+
+
+def test_places_released_are_offered_to_the_first_in_line_once_per_release(service):
+    publish_slot(service)
+    for family in ("family-a", "family-b", "family-c"):
+        join(service, family)
+    event = released(service, "gone-1")
+    [(family, offer_id)] = offers(service)
+    assert family == "family-a"
+    service.handle(providers.SERVICE, providers.PLACES_RELEASED, event)  # redelivered
+    released(service, "gone-1")  # announced again by providers (a new event)
+    assert len(offers(service)) == 1
+    with service.unit_of_work() as uow:
+        offer = application._locked(uow, offer_id)
+        assert (offer.status, offer.places) == ("offered", 1)
+        mine = waitlisting.place(uow, dict(FAMILY, user_id="family-b"), "slot-1", None)
+    assert (mine["status"], mine["place_in_line"]) == ("waiting", 1)
+    released(service, "gone-2")
+    assert [family for family, _ in offers(service)] == ["family-a", "family-b"]
+
+
+def test_a_release_on_a_slot_nobody_waits_for_offers_nothing(service):
+    publish_slot(service)
+    released(service, "gone-1")
+    assert offers(service) == []
+
+
+def test_an_offer_whose_places_were_taken_first_puts_its_family_back_in_line(service):
+    publish_slot(service)
+    join(service, "family-a")
+    released(service, "gone-1")
+    [(_, offer_id)] = offers(service)
+    service.hear(providers.SERVICE, providers.RESERVATION_REFUSED, booking_id=offer_id,
+                 slot_id="slot-1", reason="sold_out")
+    with service.unit_of_work() as uow:
+        mine = waitlisting.place(uow, dict(FAMILY, user_id="family-a"), "slot-1", None)
+        assert application._locked(uow, offer_id).status == "expired"
+    assert (mine["status"], mine["place_in_line"]) == ("waiting", 1)
+    types = [event_type for event_type, _ in service.emitted()]
+    assert types[-1] == booking_events.BOOKING_OFFER_EXPIRED

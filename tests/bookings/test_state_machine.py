@@ -21,13 +21,15 @@ ALLOWED = {
     ("awaiting_approval", "expired"),
     ("confirmed", "completed"), ("confirmed", "cancelled"),
     ("requested", "cancelled"), ("awaiting_approval", "cancelled"),
+    # a waiting list's offer (docs/contracts.md, "Waiting lists")
+    ("offered", "requested"), ("offered", "expired"), ("offered", "cancelled"),
 }
 EVERY_PAIR = list(itertools.product(sm.STATUSES, sm.STATUSES))
 
 
 def test_the_statuses_are_those_of_the_api():
     assert set(sm.STATUSES) == {"requested", "awaiting_approval", "confirmed", "completed",
-                                "rejected", "cancelled", "expired"}
+                                "rejected", "cancelled", "expired", "offered"}
     assert sm.FINAL == {"completed", "rejected", "cancelled", "expired"}
 
 
@@ -40,8 +42,9 @@ def test_the_table_has_every_status_of_the_vocabulary_and_no_other():
 def test_cancellable_and_live_agree_with_the_table():
     assert vocabularies.CANCELLABLE == {status for status, following in sm.TRANSITIONS.items()
                                         if sm.CANCELLED in following}
-    # live: the saga has still to answer (not yet confirmed, nothing final)
-    assert vocabularies.LIVE == vocabularies.CANCELLABLE - {sm.CONFIRMED}
+    # live: the saga has still to answer (not yet confirmed, nothing final); an offer waits
+    # for its family, not for the saga
+    assert vocabularies.LIVE == vocabularies.CANCELLABLE - {sm.CONFIRMED, sm.OFFERED}
 
 
 @pytest.mark.parametrize("from_status,to_status", sorted(ALLOWED))
@@ -104,6 +107,11 @@ SAGA = [
     Case("confirmed", None, lambda b: b.complete(PROVIDER, None, LATER), "completed",
          "provider-user-1", at=LATER),
     Case("confirmed", None, lambda b: b.cancel(FAMILY, NOW), "cancelled", "family-1"),
+    Case("offered", None, lambda b: b.accept(FAMILY, "budget-1", None, NOW, TIMEOUTS),
+         "requested", "family-1"),
+    Case("offered", None, lambda b: b.offer_timed_out(NOW + TIMEOUTS.offer), "expired",
+         "system", at=NOW + TIMEOUTS.offer),
+    Case("offered", None, lambda b: b.cancel(FAMILY, NOW), "cancelled", "family-1"),
 ]
 
 

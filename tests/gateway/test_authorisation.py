@@ -116,6 +116,16 @@ def matrix(w):
          expect(403, officer=201, other_officer=201)),
         ("GET", "/feedback/responses", None,
          expect(403, family=200, other_family=200, **officers)),
+        # waiting lists: the slot has 1 place left, so it is full for 2; a referrer must
+        # name a carer of theirs (422 on family_id); only an offer is accepted (409)
+        ("POST", "/slots/{}/waiting-list".format(w.slot["id"]), {"places": 2},
+         expect(403, family=201, other_family=201, referrer=422)),
+        ("GET", "/slots/{}/waiting-list".format(w.slot["id"]), None,
+         expect(403, family=200, other_family=200, referrer=422)),
+        ("DELETE", "/slots/{}/waiting-list".format(w.slot["id"]), None,
+         expect(403, family=204, other_family=204, referrer=422)),
+        ("POST", "/bookings/{}/accept".format(K), {},
+         expect(403, family=409, other_family=404, referrer=404)),
         # last: the allowed calls change the booking (the family cancels it first)
         ("POST", "/bookings/{}/cancel".format(C), {},
          expect(403, other_family=404, other_provider=404, family=200, provider=409)),

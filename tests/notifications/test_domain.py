@@ -99,7 +99,7 @@ FACTS = {"booking_id": "abcdef1234567890", "title": "Seaside cottage",
          "amount_pence": 12000, "reasons": ["over_auto_approve_limit"], "reason": "declined",
          "officer_reason": "Too far", "family_name": "Teulu Jones", "cancelled_by": "provider",
          "category": "overnight_stay", "approval_deadline": "2031-06-04T09:00:00+00:00",
-         **SWAP, "recipient_id": "bryn"}
+         "offer_expires_at": "2031-06-05T16:30:00+00:00", **SWAP, "recipient_id": "bryn"}
 
 
 @pytest.mark.parametrize("template", sorted({m.template for m in domain.MESSAGES}))
@@ -140,3 +140,17 @@ def test_a_decision_ends_the_approvals_reminders_and_an_undone_booking_all():
     for ended in ("booking_rejected", "booking_cancelled", "booking_expired"):
         assert domain.reminders_ended_by(ended) == domain.REMINDERS
     assert domain.reminders_ended_by("booking_requested") == ()
+
+
+def test_a_waiting_lists_offer_says_until_when_and_its_end_why_in_both_languages():
+    offered = templates.render("waiting_offer", "en", FACTS, "https://seibiant.example")
+    assert offered.subject == "A place is offered to you: answer by Thursday 5 June 2031, 17:30"
+    assert "https://seibiant.example/bookings/abcdef1234567890" in offered.body
+    welsh = templates.render("waiting_offer", "cy", FACTS, "https://seibiant.example")
+    assert welsh.subject.startswith("Mae lle yn cael ei gynnig i chi: atebwch erbyn Dydd Iau")
+    lapsed = templates.render("waiting_offer_expired", "en", dict(FACTS, reason=None),
+                              "https://seibiant.example")
+    assert "not accepted in time" in lapsed.body and "keep your place" not in lapsed.body
+    taken = templates.render("waiting_offer_expired", "cy", dict(FACTS, reason="sold_out"),
+                             "https://seibiant.example")
+    assert "Rydych yn cadw eich lle ar y rhestr aros." in taken.body

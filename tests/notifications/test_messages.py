@@ -219,3 +219,22 @@ def test_a_family_that_gave_a_mobile_gets_a_text_message_through_gov_uk_notify(
                                and m["event_type"] == "booking_confirmed"], 30,
                       message="the text marked sent")
     assert sent[0]["to"] == mobile
+
+
+def test_a_family_on_a_waiting_list_is_told_in_welsh_a_place_is_offered_and_until_when(
+        notified, council):
+    officer = notified.officer(council)
+    booked, waiting_address = notified.family(officer), address("waiting")
+    waiting = notified.family(officer, waiting_address, language="cy")
+    provider = notified.provider(officer, council)
+    _offer, slot = notified.slot(provider, council, capacity=1)
+    booking = notified.book(booked, slot)
+    booked.wait_for_booking(booking["id"], ("confirmed",))
+    waiting.post("/slots/{}/waiting-list".format(slot["id"]), {"places": 1})
+    booked.post("/bookings/{}/cancel".format(booking["id"]), {})
+    [offered] = notified.wait_for_mail(waiting_address, "Mae lle yn cael ei gynnig i chi")
+    entry = waiting.get("/slots/{}/waiting-list".format(slot["id"]))
+    assert entry["status"] == "offered"
+    text = text_of(offered)
+    assert "http://seibiant.test/bookings/" + entry["booking_id"] in text
+    assert "atebwch erbyn" in offered["Subject"]

@@ -123,8 +123,34 @@ def places_reserved(slot, places=2, booking_id="booking-1"):
 
 def test_the_table_answers_the_request_and_every_end_of_a_booking():
     assert set(handlers.EVENT_HANDLERS) == {(bookings.SERVICE, event_type) for event_type in (
-        bookings.BOOKING_REQUESTED, *bookings.ENDED)}
+        bookings.BOOKING_REQUESTED, bookings.BOOKING_OFFERED, *bookings.ENDED,
+        bookings.BOOKING_OFFER_EXPIRED)}
     assert set(bookings.ENDED) == set(ENDINGS)
+
+
+def booking_offered(service, slot_id, places=2, booking_id="offer-1"):
+    return service.hear(bookings.SERVICE, bookings.BOOKING_OFFERED, booking_id,
+                        booking_id=booking_id, slot_id=slot_id, places=places,
+                        offer_expires_at=start_in(1))
+
+
+def test_a_waiting_lists_offer_holds_its_places_as_a_request_would(service, slot):
+    booking_offered(service, slot["id"], places=2)
+    assert service.emitted()[2:] == [places_reserved(slot, 2, booking_id="offer-1")]
+    assert reservation(service, "offer-1") == ("reserved", None, 2)
+    assert remaining(service, slot["id"]) == 1
+    # more than remain: refused as sold out (the first come took them)
+    booking_offered(service, slot["id"], places=2, booking_id="offer-2")
+    assert reservation(service, "offer-2") == ("refused", "sold_out", 2)
+
+
+def test_an_offer_that_expired_gives_its_places_back(service, slot):
+    booking_offered(service, slot["id"], places=2)
+    service.hear(bookings.SERVICE, bookings.BOOKING_OFFER_EXPIRED, "offer-1",
+                 booking_id="offer-1", slot_id=slot["id"], reason=None)
+    assert service.emitted()[3:] == [(events.PLACES_RELEASED, {
+        "booking_id": "offer-1", "slot_id": slot["id"], "places": 2})]
+    assert remaining(service, slot["id"]) == 3
 
 
 def test_an_officers_approval_and_suspension_are_announced_once_each_and_audited(service):
