@@ -129,9 +129,15 @@ def world(api, request):
     council is a slug of the test's own (the API takes any slug; no other test sees it),
     or, parametrized indirectly, a council area the forms offer: a test given one must be
     the only one of the session to use it."""
+    return make_world(api, getattr(request, "param", None))
+
+
+def make_world(api, council=None):
+    """`world`'s council, officer and family, for a fixture of a wider scope (a module's
+    tests that only read what it holds may share one)."""
     suffix = uuid.uuid4().hex[:8]
     admin = api.token("admin", ADMIN_PASSWORD)
-    council = getattr(request, "param", None) or "council-" + suffix
+    council = council or "council-" + suffix
     officer = {"username": "officer-" + suffix, "password": "officer-password-1",
                "display_name": "Olwen Officer"}
     api.post(admin, "/officers", dict(officer, council=council))
