@@ -215,7 +215,7 @@ def family_cancels(person, booking_url, world_family_name, shots):
         person.page.reload()
         return cancelled in person.page.locator("main").inner_text()
 
-    wait_until(released, 20, interval=0.3, message="the hold's release on the statement")
+    wait_until(released, 20, interval=0.2, message="the hold's release on the statement")
     person.check(shots and "family-statement-cancelled")
     expect(person.page.locator("main table")).to_contain_text(
         WELSH_TITLE if person.words.language == "cy" else "Hotel break with dinner")
