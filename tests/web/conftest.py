@@ -165,6 +165,7 @@ class Pages:
 
     def __init__(self):
         self.checked = []
+        self.screenshots = None  # the names to write (a set), or None: every one asked for
 
     def check(self, page, screenshot=None):
         page.wait_for_load_state("load")
@@ -175,7 +176,7 @@ class Pages:
             "{} ({}): {}".format(v["id"], v["impact"], [n["target"] for n in v["nodes"]])
             for v in blocking))
         self.checked.append(page.url)
-        if screenshot:
+        if screenshot and (self.screenshots is None or screenshot in self.screenshots):
             os.makedirs(SCREENSHOTS, exist_ok=True)
             page.screenshot(path=os.path.join(SCREENSHOTS, screenshot + ".png"),
                             full_page=True)
