@@ -28,6 +28,7 @@ ADMIN_PASSWORD = "web-test-admin-password"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
 TIMEOUT_MS = 15000
+STOP_SECONDS = 3
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +88,9 @@ def _run_system(tmp_path_factory, amqp_uri):
                    .status_code == 200, 60, interval=0.2, message="the gateway's health")
         yield base_url
     finally:
-        stop_all(processes)
+        # tidying only (no test asserts this stop): SIGKILL whatever is still running after
+        # STOP_SECONDS, not after stop_all's 15 s
+        stop_all(processes, STOP_SECONDS)
         mail.stop()
 
 
