@@ -114,7 +114,7 @@ class RabbitNode:
             # a process group of its own: Erlang starts helpers that must stop with it
             self.process = subprocess.Popen([server], env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, process_group=0)
-        wait_until(self.answers, timeout, interval=0.5,
+        wait_until(self.answers, timeout, interval=0.1,
                    message="RabbitMQ node {} (log: {})".format(self.name, self.log_path))
         return self
 
@@ -232,7 +232,7 @@ def prepare_broker(seconds: float) -> str | None:
         subprocess.run(["rabbitmq-plugins", "-q", "enable", "rabbitmq_management"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     try:
-        wait_until(management_overview, seconds, interval=0.5,
+        wait_until(management_overview, seconds, interval=0.2,
                    message="RabbitMQ's management API on " + RABBIT_MANAGEMENT)
     except TimeoutError as error:
         return "{} (enable it: rabbitmq-plugins enable rabbitmq_management)".format(error)

@@ -185,7 +185,7 @@ class Run:
                 b["held_pence"] == pence_held[i] for i, b in budgets.items())
 
         # the compensations of the last rejections may still be on their way
-        wait_until(agree, 30, interval=0.5, message="providers and budgets to agree")
+        wait_until(agree, 30, interval=0.1, message="providers and budgets to agree")
         slots, budgets = ledgers()
         for slot_id, slot in slots.items():
             taken = slot["capacity"] - slot["remaining"]

@@ -251,7 +251,7 @@ def test_after_a_break_the_family_gives_feedback_once_and_the_provider_sees_it_a
     # the window closes WINDOW_SECONDS after the break ends: the provider reads no more
     profile = "/bookings/{}/profile".format(ids[0])
     wait_until(lambda: status(world.provider, "GET", profile) == 404, WINDOW_SECONDS + 10,
-               interval=0.5, message="the sharing window to close")
+               interval=0.1, message="the sharing window to close")
     count = len(reads(world))
     assert status(world.provider, "GET", profile) == 404
     assert len(reads(world)) == count

@@ -169,7 +169,7 @@ def test_after_the_break_the_family_is_asked_how_it_went(notified, council):
             if refused.status != 409:
                 raise
             return None
-    wait_until(completed, 30, interval=0.5, message="the break to start and be completed")
+    wait_until(completed, 30, interval=0.1, message="the break to start and be completed")
     [asked] = notified.wait_for_mail(family_address, "Sut oedd eich seibiant?")
     text = text_of(asked)
     assert "Rhowch eich adborth ar dudalen yr archeb:" in text

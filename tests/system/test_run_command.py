@@ -1,4 +1,4 @@
-"""The run command as a newcomer uses it, and the gateway's health check naming what is down."""
+"""The run command as a newcomer uses it (the health checks: test_health_command.py)."""
 import contextlib
 import os
 import signal
@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from gateway.client import Client
-from devtools.processes import (ROOT, SERVICE_MODULES, ServiceProcess,
-                                        listening_sockets, stop_all, wait_until)
+from devtools.processes import (ROOT, SERVICE_MODULES, listening_sockets, process_counts,
+                                service_processes, wait_until)
 from devtools.sandbox import CONSUMER_POLL_SECONDS, consumers
 
 
@@ -68,10 +68,10 @@ def run_command(env, tmp_path):
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     pids = [run.pid]
     try:
-        wait_until(lambda: health(env).status_code == 200, 30, interval=0.2,
+        wait_until(lambda: health(env).status_code == 200, 30, interval=0.05,
                    message="health 200")
         assert time.monotonic() - started < 30
-        wait_until(lambda: "Ctrl-C stops it" in output_path.read_text(), 60, interval=0.2,
+        wait_until(lambda: "Ctrl-C stops it" in output_path.read_text(), 60, interval=0.05,
                    message="the demo data and the running line")
         with open("/proc/{0}/task/{0}/children".format(run.pid)) as children:
             pids += [int(pid) for pid in children.read().split()]
@@ -100,22 +100,19 @@ def run_command(env, tmp_path):
         sock.listen()
 
 
-def test_run_command_is_healthy_within_30_seconds_and_stops_everything_on_ctrl_c(
+def test_run_command_is_healthy_within_30_seconds_shares_work_and_stops_everything_on_ctrl_c(
         amqp_uri, tmp_path):
-    env = system_env(amqp_uri, tmp_path)
-    with run_command(env, tmp_path) as (output_path, pids):
-        assert health(env).json()["status"] == "ok"
-        assert len(pids) == 1 + len(SERVICE_MODULES) + 1  # and the mail sink
-        assert "Mail is caught by a local SMTP sink on 127.0.0.1:{}".format(
-            env["SMTP_PORT"]) in output_path.read_text()
-
-
-def test_processes_setting_runs_several_processes_of_a_service_that_share_the_work(
-        amqp_uri, tmp_path):
+    """One run (the system starts once for the module): healthy within 30 s, the mail sink,
+    several processes of a service sharing the work (SEIBIANT_PROCESSES), everything stopped
+    on Ctrl-C. Without the setting each service runs one process (the test below)."""
     env = dict(system_env(amqp_uri, tmp_path), SEIBIANT_PROCESSES="bookings:2, gateway:2")
     with run_command(env, tmp_path) as (output_path, pids):
+        assert health(env).json()["status"] == "ok"
         assert len(pids) == 1 + len(SERVICE_MODULES) + 1 + 2  # the sink, and two more
-        assert "Started bookings-2, gateway-2 (SEIBIANT_PROCESSES)." in output_path.read_text()
+        output = output_path.read_text()
+        assert "Mail is caught by a local SMTP sink on 127.0.0.1:{}".format(
+            env["SMTP_PORT"]) in output
+        assert "Started bookings-2, gateway-2 (SEIBIANT_PROCESSES)." in output
         wait_until(lambda: consumers(amqp_uri, "rpc-bookings") == 2, 30,
                    message="two bookings processes consuming its RPC queue")
         host, port = env["GATEWAY_ADDRESS"].split(":")
@@ -134,6 +131,13 @@ def test_processes_setting_runs_several_processes_of_a_service_that_share_the_wo
     assert "starting services" in (tmp_path / "log" / "bookings-2.log").read_text()
 
 
+@pytest.mark.parametrize("setting", [None, "", " , "])
+def test_without_the_processes_setting_each_service_runs_one_process(setting):
+    counts = process_counts(setting)
+    assert counts == dict.fromkeys(SERVICE_MODULES, 1)
+    assert len(service_processes(counts)) == len(SERVICE_MODULES)
+
+
 @pytest.mark.parametrize("setting, bad_part", [
     ("bookings:0", "'bookings:0'"), ("bookings:two", "'bookings:two'"),
     ("bookngs:2", "'bookngs:2'"), ("budgets:2,bookings", "'bookings'"),
@@ -149,20 +153,3 @@ def test_a_bad_processes_setting_is_refused_naming_the_setting_and_its_bad_part(
     assert run.returncode == 1, run.stderr
     assert "SEIBIANT_PROCESSES: {} ".format(bad_part) in run.stderr, run.stderr
     assert not (tmp_path / "log").exists()  # nothing was started
-
-
-def test_health_names_the_service_that_is_down(amqp_uri, tmp_path):
-    env = quick_stop_env(amqp_uri, tmp_path)
-    processes = {name: ServiceProcess(name, env=env).start() for name in SERVICE_MODULES}
-    try:
-        wait_until(lambda: health(env).status_code == 200, 30, interval=0.2,
-                   message="health 200")
-        processes["bookings"].kill()
-        response = health(env)
-        assert response.status_code == 503
-        assert response.json()["down"] == ["bookings"]
-    finally:
-        stop_all(list(processes.values()))
-    # each log went to the SEIBIANT_LOG_DIR it was given, none into the checkout's var/log
-    for name in SERVICE_MODULES:
-        assert "starting services" in (tmp_path / "log" / (name + ".log")).read_text()

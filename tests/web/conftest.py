@@ -28,6 +28,7 @@ ADMIN_PASSWORD = "web-test-admin-password"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
 TIMEOUT_MS = 15000
+STOP_SECONDS = 3
 # The live system's folder (its databases and logs), for a test that must move time on in a
 # service's own database (a swap's stays into the past, for the timer to complete it).
 SYSTEM = {}
@@ -91,7 +92,9 @@ def _run_system(tmp_path_factory, amqp_uri):
                    .status_code == 200, 60, interval=0.2, message="the gateway's health")
         yield base_url
     finally:
-        stop_all(processes)
+        # tidying only (no test asserts this stop): SIGKILL whatever is still running after
+        # STOP_SECONDS, not after stop_all's 15 s
+        stop_all(processes, STOP_SECONDS)
         mail.stop()
 
 
@@ -133,9 +136,15 @@ def world(api, request):
     council is a slug of the test's own (the API takes any slug; no other test sees it),
     or, parametrized indirectly, a council area the forms offer: a test given one must be
     the only one of the session to use it."""
+    return make_world(api, getattr(request, "param", None))
+
+
+def make_world(api, council=None):
+    """`world`'s council, officer and family, for a fixture of a wider scope (a module's
+    tests that only read what it holds may share one)."""
     suffix = uuid.uuid4().hex[:8]
     admin = api.token("admin", ADMIN_PASSWORD)
-    council = getattr(request, "param", None) or "council-" + suffix
+    council = council or "council-" + suffix
     officer = {"username": "officer-" + suffix, "password": "officer-password-1",
                "display_name": "Olwen Officer"}
     api.post(admin, "/officers", dict(officer, council=council))
@@ -163,6 +172,7 @@ class Pages:
 
     def __init__(self):
         self.checked = []
+        self.screenshots = None  # the names to write (a set), or None: every one asked for
 
     def check(self, page, screenshot=None):
         page.wait_for_load_state("load")
@@ -173,7 +183,7 @@ class Pages:
             "{} ({}): {}".format(v["id"], v["impact"], [n["target"] for n in v["nodes"]])
             for v in blocking))
         self.checked.append(page.url)
-        if screenshot:
+        if screenshot and (self.screenshots is None or screenshot in self.screenshots):
             os.makedirs(SCREENSHOTS, exist_ok=True)
             page.screenshot(path=os.path.join(SCREENSHOTS, screenshot + ".png"),
                             full_page=True)

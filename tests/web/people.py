@@ -12,7 +12,9 @@ from devtools.processes import wait_until
 
 MAX_TABS = 200
 # The tab stops of the page in order (positive tabindex is not used here), a radio group
-# counting once; the distance from the focused one to `target`, or null when unsure.
+# counting once; the distance from the focused one to `target`, or null when unsure. When
+# `target` comes before the focused one: the distance to just past the last stop (out of the
+# page, or round to its first stop), which the Tabs must go through to come back round.
 TABS_TO = """target => {
   if (target === document.activeElement) return 0;
   const visible = el => el.getClientRects().length > 0 &&
@@ -31,7 +33,8 @@ TABS_TO = """target => {
   }
   const from = stops.indexOf(document.activeElement);
   const to = stops.indexOf(target);
-  return (to < 0 || to <= from) ? null : to - from;
+  if (to < 0) return null;
+  return to <= from ? stops.length - from : to - from;
 }"""
 
 

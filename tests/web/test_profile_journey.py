@@ -12,12 +12,15 @@ from devtools.processes import wait_until
 from .people import Person
 from .test_journeys import choose_language
 
-START_IN_SECONDS = 40  # time enough to book before the break starts, then to deliver it
+# The break starts this long after its slot is published, which is just before the family
+# opens its booking form: time enough to book (a few pages) before it starts; then the
+# provider waits for it to start, to deliver it.
+START_IN_SECONDS = 20
 
 
-def a_provider_with_a_break_soon(api, world):
-    """An approved provider of the world's council and a slot starting shortly (set up
-    through the API: their pages are another journey's)."""
+def a_provider_with_an_offer(api, world):
+    """An approved provider of the world's council and its offer (set up through the API:
+    their pages are another journey's): (its account, its token, the offer)."""
     suffix = world["suffix"]
     account = {"username": "provider-" + suffix, "password": "provider-password-1"}
     provider = api.post(None, "/providers", dict(
@@ -29,12 +32,16 @@ def a_provider_with_a_break_soon(api, world):
     offer = api.post(token, "/offers", {"title": "Noson ar y fferm", "category":
                                         "overnight_stay", "price_pence": 2000,
                                         "region": world["council"]})
+    return account, token, offer
+
+
+def a_break_soon(api, token, offer, start_in_seconds=START_IN_SECONDS):
+    """A slot of `offer` starting `start_in_seconds` from now, for five seconds."""
     start = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
-        seconds=START_IN_SECONDS)
-    slot = api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
+        seconds=start_in_seconds)
+    return api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
         "start": start.isoformat(), "end": (start + datetime.timedelta(seconds=5)).isoformat(),
         "capacity": 2}]})["items"][0]
-    return account, offer, slot
 
 
 def reload_until(person, text, timeout=20):
@@ -42,14 +49,14 @@ def reload_until(person, text, timeout=20):
     def shows():
         person.page.reload()
         return text in person.page.locator("main").inner_text()
-    wait_until(shows, timeout, interval=0.5, message=text)
+    wait_until(shows, timeout, interval=0.2, message=text)
     person.check()
 
 
 def test_a_family_shares_only_what_it_chose_and_stops_sharing(live_system, api, world,
                                                                new_page, pages):
     base_url = live_system
-    account, offer, slot = a_provider_with_a_break_soon(api, world)
+    account, token, offer = a_provider_with_an_offer(api, world)
     family = Person(new_page("cy-GB"), pages, language="cy")
     family.sign_in(base_url, world["family"]["username"], world["family"]["password"])
     choose_language(family, "cy")
@@ -67,6 +74,7 @@ def test_a_family_shares_only_what_it_chose_and_stops_sharing(live_system, api, 
     family.sees("Your profile is saved.")
 
     # book, sharing only Cerys's needs and how she communicates
+    slot = a_break_soon(api, token, offer)
     family.open("{}/breaks/{}/slots/{}/book".format(base_url, offer["id"], slot["id"]))
     family.choose_radio("share", "chosen")
     family.tick('input[name="share_people"]')

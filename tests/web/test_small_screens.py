@@ -1,11 +1,25 @@
 """Phone-sized screens in a real browser: tables scroll inside themselves, a search's results
-come before its filters, and a keyboard reaches them without going through every filter."""
+come before its filters, and a keyboard reaches them without going through every filter.
+The tests only read: they share one world with one booking (made once for the module)."""
+import pytest
 import requests
 
-from .conftest import AXE_SCRIPT, Pages
+from .conftest import AXE_SCRIPT, Pages, make_world
 from .people import Person
 
 from devtools.processes import wait_until
+
+
+@pytest.fixture(scope="module")
+def world(api):
+    return make_world(api)
+
+
+@pytest.fixture(scope="module")
+def offer(api, world):
+    """A provider approved, its offer, and a booking of it confirmed (a hold in the
+    history)."""
+    return _a_booking(api, world)
 
 
 def _a_booking(api, world):
@@ -37,8 +51,7 @@ def _sign_in(page, base_url, world):
                                   world["family"]["password"])
 
 
-def test_tables_and_the_search_fit_a_phone(live_system, world, api, browser, pages):
-    _a_booking(api, world)
+def test_tables_and_the_search_fit_a_phone(live_system, world, offer, browser, pages):
     for width in (320, 375):
         context = browser.new_context(viewport={"width": width, "height": 740})
         context.add_init_script(script=AXE_SCRIPT)
@@ -61,8 +74,7 @@ def test_tables_and_the_search_fit_a_phone(live_system, world, api, browser, pag
             context.close()
 
 
-def test_a_keyboard_reaches_the_results_without_the_filters(live_system, world, api, browser):
-    offer = _a_booking(api, world)
+def test_a_keyboard_reaches_the_results_without_the_filters(live_system, world, offer, browser):
     context = browser.new_context(viewport={"width": 1024, "height": 900})
     context.add_init_script(script=AXE_SCRIPT)
     page = context.new_page()
@@ -83,8 +95,7 @@ def test_a_keyboard_reaches_the_results_without_the_filters(live_system, world, 
         context.close()
 
 
-def test_the_officers_pages_fit_a_phone(live_system, world, api, browser, pages):
-    _a_booking(api, world)  # a provider approved, a booking and a hold in the history
+def test_the_officers_pages_fit_a_phone(live_system, world, offer, browser, pages):
     context = browser.new_context(viewport={"width": 320, "height": 740})
     context.add_init_script(script=AXE_SCRIPT)
     page = context.new_page()
