@@ -516,6 +516,38 @@ def list_provider_offers(service, call, provider_id):
     return service.providers.list_offers(call.actor, provider_id, **call.query)
 
 
+@api("GET", "/providers/<provider_id>/impact", "What a donor gave: gifted places and "
+     "nights given, carers reached, by year and offer, and carers' feedback",
+     roles=ADMIN + OFFICER + PROVIDER + REFERRER, response=s.ImpactSchema, tag="providers",
+     description="For the provider itself, the officers and referrers of a council it "
+     "serves (its regions), and an admin; anyone else's provider is not found. Counted by "
+     "insight from the events (a booking made: confirmed, not cancelled, its places not "
+     "given back; a year is the break's start's, UTC; a place of a two-night break is two "
+     "nights). No carer is named; a figure of 1 to 4 carers is \"fewer than 5\", and "
+     "fewer than 5 feedbacks show only that.")
+def get_provider_impact(service, call, provider_id):
+    return impact_of(service, call.actor, provider_id)
+
+
+def impact_of(service, actor, provider_id):
+    """A provider's impact (insight's figures, families' feedback, the offers' titles)."""
+    # an unknown provider and another's are the same 404
+    provider = service.providers.get_provider(provider_id)
+    found = service.insight.get_impact(actor, provider_id, provider["regions"])
+    feedback = service.families.gifted_feedback(found.pop("booking_ids"))
+    titles = {}
+    for year in found["years"]:
+        for row in year["offers"]:
+            if row["offer_id"] not in titles:
+                titles[row["offer_id"]] = _offer_title(service, row["offer_id"])
+            row["title"] = titles[row["offer_id"]]
+    return dict(found, provider_name=provider["name"], feedback=feedback)
+
+
+def _offer_title(service, offer_id):
+    return service.providers.get_offer(offer_id)["title"]
+
+
 @api("POST", "/offers", "An offer of the (approved) provider; price 0 is a gifted break",
      roles=PROVIDER, body=s.CreateOfferSchema, response=s.OfferSchema, status=201,
      location="/offers/{id}", tag="offers")

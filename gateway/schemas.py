@@ -595,6 +595,26 @@ class InsightSchema(Schema):
     provider = fields.List(fields.Nested(ProviderRow))
 
 
+ImpactFigures = dict(places_offered=fields.Integer(), places_given=Figure(),
+                     nights_given=Figure(), carers_reached=Figure())
+ImpactOfferRow = figures("ImpactOfferRow", offer_id=fields.String(),
+                         title=fields.String(allow_none=True), **ImpactFigures)
+ImpactYear = figures("ImpactYear", year=fields.Integer(),
+                     offers=fields.List(fields.Nested(ImpactOfferRow)), **ImpactFigures)
+ImpactTotal = figures("ImpactTotal", **ImpactFigures)
+
+
+class ImpactSchema(Schema):
+    """What a donor gave: its gifted places by year (newest first) and offer, and the
+    feedback carers left on them; no carer named, groupings of 1 to 4 carers "fewer than
+    5"."""
+    provider_id = fields.String(required=True)
+    provider_name = fields.String(allow_none=True)
+    years = fields.List(fields.Nested(ImpactYear))
+    total = fields.Nested(ImpactTotal)
+    feedback = fields.Nested(records.GiftedFeedbackSchema)
+
+
 class ProfileReadSchema(records.ProfileReadSchema):
     reader_name = fields.String(allow_none=True)  # the gateway joins it in
 

@@ -17,6 +17,11 @@ class IdSchema(Schema):
     id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class BookingIdsSchema(Schema):
+    booking_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                              required=True, validate=validate.Length(max=100000))
+
+
 class ProviderIdsSchema(Schema):
     provider_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
                                required=True, validate=validate.Length(max=200))
@@ -46,6 +51,7 @@ shared_schema = records.SharedProfileSchema()
 consent_schema = ConsentSchema()
 feedback_schema = records.FeedbackSchema()
 provider_feedback_schema = records.ProviderFeedbackSchema()
+gifted_feedback_schema = records.GiftedFeedbackSchema()
 response_schema = ResponseSchema()
 ratings_schema = records.ProviderRatingSchema(many=True)
 read_page_schema = page_schema_of(records.ProfileReadSchema)()

@@ -54,6 +54,9 @@ MESSAGES = (
     Message(bookings.BOOKING_CANCELLED, PROVIDER, "booking_cancelled_provider"),
     Message(bookings.BOOKING_EXPIRED, FAMILY, "booking_expired"),
     Message(bookings.BOOKING_COMPLETED, FAMILY, "feedback_request"),
+    # a ballot's winners hear of their booking as anyone does (booking_requested, then
+    # booking_confirmed or not_booked); the others are told they were not drawn
+    Message(bookings.BALLOT_LOST, FAMILY, "ballot_lost"),
     Message(DAY_BEFORE, FAMILY, "reminder_family"),
     Message(DAY_BEFORE, PROVIDER, "reminder_provider"),
     Message(APPROVAL_WAITED, OFFICERS, "approval_reminder"),
@@ -167,8 +170,15 @@ def occasion_id(occasion: str, booking_id: str) -> str:
     """Each occasion happens once to a booking, though its event may be announced again
     (bookings repeats booking_requested to a late step, and an undone booking's event;
     budgets answers a repeated request again): so the booking, not the event, identifies it,
-    and a repeat finds its messages recorded."""
+    and a repeat finds its messages recorded. (An occasion with no booking, a ballot lost,
+    is identified by its application: `subject_of`.)"""
     return "{}:{}".format(occasion, booking_id)
+
+
+def subject_of(fact: Fact) -> str:
+    """What an occasion happens to: its booking, or a ballot's application when there is no
+    booking (ballot_lost)."""
+    return fact.get("booking_id") or fact["application_id"]
 
 
 

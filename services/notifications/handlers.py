@@ -33,7 +33,7 @@ def tell(service, uow, event):
     acknowledged once they are (a failed send fails the event: it is tried again)."""
     fact = payloads.load(event)
     occasion = event["event_type"]
-    occasion_id = domain.occasion_id(occasion, fact["booking_id"])
+    occasion_id = domain.occasion_id(occasion, domain.subject_of(fact))
     application.record(uow, occasion, occasion_id, fact, service.delivery, utcnow())
     application.schedule(uow, occasion, fact, event["payload"], payloads.occurred_at(event),
                          service.reminder_times, utcnow())
@@ -56,4 +56,5 @@ EVENT_HANDLERS = {
     (bookings.SERVICE, bookings.BOOKING_CANCELLED): tell,
     (bookings.SERVICE, bookings.BOOKING_EXPIRED): tell,
     (bookings.SERVICE, bookings.BOOKING_COMPLETED): tell,  # asks the family how it went
+    (bookings.SERVICE, bookings.BALLOT_LOST): tell,  # not drawn: told they keep priority
 }

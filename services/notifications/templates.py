@@ -90,6 +90,8 @@ def words(language, facts, base_url):
         "link": "{}/bookings/{}".format(base_url, booking_id),
         "approvals_link": "{}/officer/approvals".format(base_url),
         "search_link": "{}/breaks".format(base_url),
+        "outcome": facts.get("outcome"),
+        "ballot_link": "{}/ballots/{}".format(base_url, facts.get("slot_id")),
     }
 
 
