@@ -1,6 +1,6 @@
 """What donors gave (`GET /providers/{id}/impact`), on the live system: a known sequence of
-gifted bookings (one cancelled, beside a priced offer) gives exact figures by year and offer, counted
-by insight from the events; a grouping of fewer than 5 carers shows "fewer than 5", and no
+gifted bookings (one cancelled, beside a priced offer) gives exact figures by year and
+offer, counted by insight from the events; a grouping of fewer than 5 carers shows "fewer than 5", and no
 carer is named anywhere in the answer."""
 import datetime
 import json
@@ -34,7 +34,8 @@ def test_a_donors_impact_counts_the_gifts_made_by_year_and_offer_naming_nobody(w
     made = [world.book(carer, two_nights["id"], None) for carer in carers[:5]]
     made += [world.book(carer, lunch["id"], None) for carer in carers[:2]]
     undone = world.book(carers[5], two_nights["id"], None, places=2)
-    for carer, booking in zip(carers[:5] + carers[:2] + [carers[5]], made + [undone]):
+    for carer, booking in zip(carers[:5] + carers[:2] + [carers[5]], made + [undone],
+                              strict=True):
         assert carer.wait_for_booking(booking["id"], {"confirmed"})["status"] == "confirmed"
     carers[5].post("/bookings/{}/cancel".format(undone["id"]), {})
     carers[5].wait_for_booking(undone["id"], {"cancelled"})
