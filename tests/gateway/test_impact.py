@@ -1,7 +1,7 @@
 """What donors gave (`GET /providers/{id}/impact`), on the live system: a known sequence of
 gifted bookings (one cancelled, beside a priced offer) gives exact figures by year and
-offer, counted by insight from the events; a grouping of fewer than 5 carers shows "fewer than 5", and no
-carer is named anywhere in the answer."""
+offer, counted by insight from the events; a grouping of fewer than 5 carers shows "fewer
+than 5", and no carer is named anywhere in the answer."""
 import datetime
 import json
 
