@@ -15,6 +15,7 @@ from .changes import BookingWaiters, wakes_waiting_requests
 from .dependencies import Accounts, Idempotency
 # modules, not classes: `nameko run` would take any class here with entrypoints for a service
 from .web import bookings as booking_pages
+from .web import ballots as ballot_pages
 from .web import everyone, family, files, messages, officer, provider, referrer
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
@@ -22,7 +23,8 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
                      booking_pages.BookingPages, provider.ProviderPages, officer.OfficerPages,
-                     referrer.ReferrerPages, messages.MessagesPages, files.Files):
+                     referrer.ReferrerPages, ballot_pages.BallotPages, messages.MessagesPages,
+                     files.Files):
     name = "gateway"
 
     db = Database(models.PLUMBING_TABLES, MIGRATIONS)

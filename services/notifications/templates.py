@@ -91,7 +91,8 @@ def words(language, facts, base_url):
         "approvals_link": "{}/officer/approvals".format(base_url),
         "search_link": "{}/breaks".format(base_url),
         "outcome": facts.get("outcome"),
-        "ballot_link": "{}/ballots/{}".format(base_url, facts.get("slot_id")),
+        "ballot_link": "{}/breaks/{}/slots/{}/ballot".format(
+            base_url, facts.get("offer_id"), facts.get("slot_id")),
     }
 
 

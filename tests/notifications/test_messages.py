@@ -262,7 +262,8 @@ def test_a_carer_not_drawn_in_a_ballot_is_told_in_welsh_that_they_keep_their_pri
     assert "ni chawsoch le y tro hwn" in text
     assert "Rydych yn cadw eich blaenoriaeth" in text
     assert "Beth: " + offer["title"] in text
-    assert "http://seibiant.test/ballots/" + slot["id"] in text
+    assert "http://seibiant.test/breaks/{}/slots/{}/ballot".format(
+        offer["id"], slot["id"]) in text
     assert "ballot" not in lost["Subject"] and "priority" not in text
     loser = carers[loser_address]
     record = loser.get("/slots/{}/ballot".format(slot["id"]))
