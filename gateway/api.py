@@ -284,7 +284,8 @@ def get_gifted_allowance(service, call):
 # ---- ballots -----------------------------------------------------------------------------
 
 @api("POST", "/slots/<slot_id>/applications", "Apply for places on a ballot slot (a "
-     "family; again: the places asked change)", roles=FAMILY, body=s.ApplySchema,
+     "family, or a referrer for a carer of their centre with `family_id`; again: the places "
+     "asked change)", roles=FAMILY + REFERRER, body=s.ApplySchema,
      response=s.ApplicationSchema, status=201, location="/slots/{slot_id}/ballot",
      tag="ballots", responses={
          200: "applied again: the application with the places now asked",
@@ -296,8 +297,10 @@ def get_gifted_allowance(service, call):
      "the winners' bookings go through the saga as any other (the gifted allowance "
      "included), the others are told. `places` is at most the slot's capacity.")
 def apply_for_places(service, call, slot_id):
-    _require_verified(call)
-    answer = service.bookings.apply_for_places(call.actor, slot_id, call.body["places"])
+    if call.actor["role"] == "family":
+        _require_verified(call)
+    answer = service.bookings.apply_for_places(_booking_actor(service, call), slot_id,
+                                               call.body["places"], call.body["family_id"])
     if answer["created"]:
         return answer["application"]
     return Response(json.dumps(s.ApplicationSchema().dump(answer["application"])),
@@ -305,10 +308,12 @@ def apply_for_places(service, call, slot_id):
 
 
 @api("DELETE", "/slots/<slot_id>/applications", "Withdraw one's application before the "
-     "close", roles=FAMILY, status=204, tag="ballots",
+     "close (a referrer: their carer's, `?family_id=`)", roles=FAMILY + REFERRER,
+     query=s.WithdrawQuery, status=204, tag="ballots",
      responses={404: "no application of yours", 409: "`applications_closed`"})
 def withdraw_application(service, call, slot_id):
-    service.bookings.withdraw_application(call.actor, slot_id)
+    service.bookings.withdraw_application(_booking_actor(service, call), slot_id,
+                                          call.query["family_id"])
     return Response(status=204)
 
 

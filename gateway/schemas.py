@@ -286,6 +286,12 @@ class CreateBookingSchema(Strict):
 
 class ApplySchema(Strict):
     places = WholeNumber(minimum=1, maximum=100, required=True)
+    # a referrer applies for a carer of their centre; a carer applies for themselves
+    family_id = Id(load_default=None, allow_none=True)
+
+
+class WithdrawQuery(Strict):
+    family_id = Id(load_default=None, allow_none=True)
 
 
 class CancelBookingSchema(Strict):

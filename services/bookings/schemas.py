@@ -37,6 +37,15 @@ class ApplySchema(Schema):
     slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     places = fields.Integer(required=True, strict=True,
                             validate=validate.Range(min=1, max=MAX_PLACES))
+    # a referrer's carer (the family applies for itself)
+    family_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
+
+
+class WithdrawSchema(Schema):
+    slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    family_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
 
 
 class SlotIdSchema(Schema):

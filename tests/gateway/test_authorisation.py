@@ -126,12 +126,13 @@ def matrix(w):
          expect(200, family=403, other_family=403, other_officer=404, other_provider=404)),
         # a ballot: families apply and withdraw; its record is the provider's, officers',
         # referrers', admins' and its entrants' (both families applied before it is read)
+        # (a referrer applies naming a carer of their centre: naming none is 422)
         ("POST", "/slots/{}/applications".format(w.ballot_slot["id"]), {"places": 1},
-         expect(403, family=201, other_family=201)),
+         expect(403, family=201, other_family=201, referrer=422)),
         ("GET", "/slots/{}/ballot".format(w.ballot_slot["id"]), None,
          expect(200, other_provider=404)),
         ("DELETE", "/slots/{}/applications".format(w.ballot_slot["id"]), None,
-         expect(403, family=204, other_family=204)),
+         expect(403, family=204, other_family=204, referrer=422)),
         # last: the allowed calls change the booking (the family cancels it first)
         ("POST", "/bookings/{}/cancel".format(C), {},
          expect(403, other_family=404, other_provider=404, family=200, provider=409)),
