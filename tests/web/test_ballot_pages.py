@@ -1,5 +1,6 @@
 """A ballot in a real browser: two carers (one in Welsh, one with the keyboard alone) apply
-for the one place of a gifted slot given by ballot, one withdraws and applies again; after
+for the one place of a gifted slot given by ballot, one withdraws and applies again, and a
+referrer applies for a third carer (who has had a gift this year, so is drawn last); after
 the close, one is told they have a place (with their booking) and the other that they were
 not drawn and keep their priority. The provider reads the draw's record and what its gifted
 breaks gave carers. Every page is checked with axe, in English and Welsh, and at 320 px."""
@@ -24,11 +25,11 @@ def ballot_centre(api, world):
         organisation="Credu"))
     referrer_token = api.token(referrer["username"], referrer["password"])
     carers = []
-    for name, language in (("Gwen Lewis", "cy"), ("Alun Owen", "en")):
+    for name, language in (("Gwen Lewis", "cy"), ("Alun Owen", "en"), ("Mair Price", "en")):
         carer = {"username": "carer-" + uuid.uuid4().hex[:8], "password": "carer-password-1",
                  "display_name": name, "language": language}
-        api.post(referrer_token, "/carers", dict(
-            carer, needs=[], consent_statement="Agreed in person at the centre."))
+        carer["id"] = api.post(referrer_token, "/carers", dict(
+            carer, needs=[], consent_statement="Agreed in person at the centre."))["id"]
         carers.append(carer)
     provider = {"username": "cafe-" + suffix, "password": "cafe-password-1"}
     answer = api.post(None, "/providers", dict(provider, name="Caffi " + suffix,
@@ -41,6 +42,13 @@ def ballot_centre(api, world):
     offer = api.post(token, "/offers", {"title": "Tea for a carer " + suffix,
                                         "category": "hospitality_meal", "price_pence": 0,
                                         "region": world["council"]})
+    # the third carer has had a gifted break this year: drawn after the two who have not
+    api.allow_gifts(world, 2)
+    [first_come] = api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": "2099-07-01T11:00:00+00:00", "end": "2099-07-01T13:00:00+00:00",
+        "capacity": 1}]})["items"]
+    api.post(referrer_token, "/bookings", {"slot_id": first_come["id"], "places": 1,
+                                           "family_id": carers[2]["id"]}, status=202)
     close = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
         seconds=CLOSE_SECONDS)
     [slot] = api.post(token, "/offers/{}/slots".format(offer["id"]), {"slots": [{
@@ -54,7 +62,16 @@ def test_carers_apply_in_a_ballot_and_see_whether_they_were_drawn(
         live_system, world, api, new_page, pages, browser):
     referrer, provider, carers, offer, slot = ballot_centre(api, world)
     ballot_page = "{}/breaks/{}/slots/{}/ballot".format(live_system, offer["id"], slot["id"])
-    welsh_carer, english_carer = carers
+    welsh_carer, english_carer, gifted_carer = carers
+
+    # the referrer applies for the carer who has had a gift, from the carer's page
+    worker = Person(new_page(), pages, "en", keyboard=True)
+    worker.sign_in(live_system, referrer["username"], referrer["password"])
+    worker.open("{}/referrer/carers/{}".format(live_system, gifted_carer["id"]))
+    worker.submit('form[action="/referrer/carers/{}/apply"]:has(input[value="{}"])'.format(
+        gifted_carer["id"], slot["id"]))
+    worker.sees("You have applied in the ballot for them. They will be told after the draw "
+                "whether they have a place.")
 
     gwen = Person(new_page("cy"), pages, "cy")
     gwen.sign_in(live_system, welsh_carer["username"], welsh_carer["password"])
@@ -93,6 +110,9 @@ def test_carers_apply_in_a_ballot_and_see_whether_they_were_drawn(
     record = requests.get(live_system + "/api/v1/slots/{}/ballot".format(slot["id"]),
                           timeout=10, headers={"Authorization": "Bearer " + token}).json()
     winner = next(entry for entry in record["entries"] if entry["outcome"] == "won")
+    # priority honoured: a carer with no gift this year before the one with a gift
+    assert [e["gifts"] for e in record["entries"]] == [0, 0, 1]
+    assert record["entries"][2]["display_name"] == gifted_carer["display_name"]
     people = {welsh_carer["display_name"]: gwen, english_carer["display_name"]: alun}
     won = people.pop(winner["display_name"])
     [lost] = people.values()
@@ -113,8 +133,6 @@ def test_carers_apply_in_a_ballot_and_see_whether_they_were_drawn(
     for carer in carers:
         owner.sees(carer["display_name"])
     # and to the carers' own referrer
-    worker = Person(new_page(), pages, "en")
-    worker.sign_in(live_system, referrer["username"], referrer["password"])
     worker.open(ballot_page)
     worker.sees("How the ballot was drawn")
     worker.sees(welsh_carer["display_name"])
