@@ -6,8 +6,8 @@ import uuid
 from seibiant_common.vocabularies import CARE_NEEDS
 
 from .. import errors
-from ..api import apply_for_places, get_gifted_allowance, list_carers, list_self_referrals, refer_carer, \
-    refer_oneself, request_booking, search_offers, sign_in, verify_carer
+from ..api import apply_for_places, get_gifted_allowance, list_carers, list_self_referrals, \
+    refer_carer, refer_oneself, request_booking, search_offers, sign_in, verify_carer
 from .forms import FormErrors, Messages, Reader
 from .i18n import LANGUAGES, N_
 from .pages import REFERRER, Pages, Redirect, page
