@@ -84,7 +84,7 @@ def test_a_keyboard_reaches_the_results_without_the_filters(live_system, world, 
 
 
 def test_the_officers_pages_fit_a_phone(live_system, world, api, browser, pages):
-    _a_booking(api, world)  # a provider approved, a booking and a hold in the history
+    offer = _a_booking(api, world)  # a provider approved, a booking and a hold in the history
     context = browser.new_context(viewport={"width": 320, "height": 740})
     context.add_init_script(script=AXE_SCRIPT)
     page = context.new_page()
@@ -96,7 +96,8 @@ def test_the_officers_pages_fit_a_phone(live_system, world, api, browser, pages)
                      "/officer/families/new", "/officer/families/{}/budgets/new".format(family),
                      "/officer/budgets/{}/adjust".format(budget),
                      "/officer/budgets/{}/suspend".format(budget),
-                     "/officer/providers/approved"):
+                     "/officer/providers/approved",
+                     "/providers/{}/impact".format(offer["provider_id"])):
             page.goto(live_system + path)
             pages.check(page)
             wide = page.evaluate("document.documentElement.scrollWidth")
