@@ -29,7 +29,7 @@ MAX_PEOPLE = 20
 # A provider's average rating is shown to families searching once this many have given it
 # (fewer would be no more than one family's say, and might tell who said it).
 MIN_REVIEWS_SHOWN = 5
-FEWER_THAN_5 = "fewer than 5"  # the small-group rule of insight (issue 17)
+FEWER_THAN_5 = "fewer than 5"  # insight's small-group rule (services/insight/domain.py)
 
 # A booking's statuses as families hears of them, by how far along they are: an event that
 # arrives late (they travel on different queues) never moves a booking back.
