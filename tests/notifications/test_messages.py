@@ -245,7 +245,7 @@ def test_a_carer_not_drawn_in_a_ballot_is_told_in_welsh_that_they_keep_their_pri
         "title": "Pryd " + uuid.uuid4().hex[:6], "category": "hospitality_meal",
         "price_pence": 0, "region": council, "accessibility": [], "supports_needs": [],
         "description": "A meal."})
-    close = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3)
+    close = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6)
     [slot] = provider.post("/offers/{}/slots".format(offer["id"]), {"slots": [{
         "start": "2031-06-20T10:00:00+00:00", "end": "2031-06-20T14:00:00+00:00",
         "capacity": 1, "allocation": "ballot",
