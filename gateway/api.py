@@ -290,7 +290,7 @@ def join_waiting_list(service, call, slot_id):
 
 @api("GET", "/slots/<slot_id>/waiting-list", "One's place on a slot's waiting list (a "
      "family's own; a referrer's carer with `family_id`)", roles=FAMILY + REFERRER,
-     query=s.WaitingListQuery, response=s.WaitingEntrySchema, tag="waiting lists",
+     query=s.CarerQuery, response=s.WaitingEntrySchema, tag="waiting lists",
      responses={404: "not on this slot's list"})
 def get_waiting_place(service, call, slot_id):
     return service.bookings.get_waiting_place(_booking_actor(service, call), slot_id,
@@ -298,7 +298,7 @@ def get_waiting_place(service, call, slot_id):
 
 
 @api("DELETE", "/slots/<slot_id>/waiting-list", "Leave a slot's waiting list (an offer "
-     "held is declined)", roles=FAMILY + REFERRER, query=s.WaitingListQuery, status=204,
+     "held is declined)", roles=FAMILY + REFERRER, query=s.CarerQuery, status=204,
      tag="waiting lists", responses={404: "not on this slot's list"})
 def leave_waiting_list(service, call, slot_id):
     service.bookings.leave_waiting_list(_booking_actor(service, call), slot_id,
@@ -333,7 +333,7 @@ def set_gifted_allowance(service, call, council):
 
 @api("GET", "/gifted-allowance", "A carer's gifted breaks: the council's allowance, used "
      "and left (a family's own; a referrer's carer with `family_id`)",
-     roles=FAMILY + REFERRER, query=s.GiftedAllowanceQuery,
+     roles=FAMILY + REFERRER, query=s.CarerQuery,
      response=s.GiftedAllowanceAnswerSchema, tag="carers")
 def get_gifted_allowance(service, call):
     return service.bookings.get_gifted_allowance(_booking_actor(service, call),
@@ -343,7 +343,8 @@ def get_gifted_allowance(service, call):
 # ---- ballots -----------------------------------------------------------------------------
 
 @api("POST", "/slots/<slot_id>/applications", "Apply for places on a ballot slot (a "
-     "family; again: the places asked change)", roles=FAMILY, body=s.ApplySchema,
+     "family, or a referrer for a carer of their centre with `family_id`; again: the places "
+     "asked change)", roles=FAMILY + REFERRER, body=s.ApplySchema,
      response=s.ApplicationSchema, status=201, location="/slots/{slot_id}/ballot",
      tag="ballots", responses={
          200: "applied again: the application with the places now asked",
@@ -355,8 +356,10 @@ def get_gifted_allowance(service, call):
      "the winners' bookings go through the saga as any other (the gifted allowance "
      "included), the others are told. `places` is at most the slot's capacity.")
 def apply_for_places(service, call, slot_id):
-    _require_verified(call)
-    answer = service.bookings.apply_for_places(call.actor, slot_id, call.body["places"])
+    if call.actor["role"] == "family":
+        _require_verified(call)
+    answer = service.bookings.apply_for_places(_booking_actor(service, call), slot_id,
+                                               call.body["places"], call.body["family_id"])
     if answer["created"]:
         return answer["application"]
     return Response(json.dumps(s.ApplicationSchema().dump(answer["application"])),
@@ -364,10 +367,12 @@ def apply_for_places(service, call, slot_id):
 
 
 @api("DELETE", "/slots/<slot_id>/applications", "Withdraw one's application before the "
-     "close", roles=FAMILY, status=204, tag="ballots",
+     "close (a referrer: their carer's, `?family_id=`)", roles=FAMILY + REFERRER,
+     query=s.CarerQuery, status=204, tag="ballots",
      responses={404: "no application of yours", 409: "`applications_closed`"})
 def withdraw_application(service, call, slot_id):
-    service.bookings.withdraw_application(call.actor, slot_id)
+    service.bookings.withdraw_application(_booking_actor(service, call), slot_id,
+                                          call.query["family_id"])
     return Response(status=204)
 
 
@@ -573,6 +578,38 @@ def get_provider(service, call, provider_id):
      "slots here: `GET /offers/{offer_id}` has them.")
 def list_provider_offers(service, call, provider_id):
     return service.providers.list_offers(call.actor, provider_id, **call.query)
+
+
+@api("GET", "/providers/<provider_id>/impact", "What a donor gave: gifted places and "
+     "nights given, carers reached, by year and offer, and carers' feedback",
+     roles=ADMIN + OFFICER + PROVIDER + REFERRER, response=s.ImpactSchema, tag="providers",
+     description="For the provider itself, the officers and referrers of a council it "
+     "serves (its regions), and an admin; anyone else's provider is not found. Counted by "
+     "insight from the events (a booking made: confirmed, not cancelled, its places not "
+     "given back; a year is the break's start's, UTC; a place of a two-night break is two "
+     "nights). No carer is named; a figure of 1 to 4 carers is \"fewer than 5\", and "
+     "fewer than 5 feedbacks show only that.")
+def get_provider_impact(service, call, provider_id):
+    return impact_of(service, call.actor, provider_id)
+
+
+def impact_of(service, actor, provider_id):
+    """A provider's impact (insight's figures, families' feedback, the offers' titles)."""
+    # an unknown provider and another's are the same 404
+    provider = service.providers.get_provider(provider_id)
+    found = service.insight.get_impact(actor, provider_id, provider["regions"])
+    feedback = service.families.gifted_feedback(found.pop("booking_ids"))
+    titles = {}
+    for year in found["years"]:
+        for row in year["offers"]:
+            if row["offer_id"] not in titles:
+                titles[row["offer_id"]] = _offer_title(service, row["offer_id"])
+            row["title"] = titles[row["offer_id"]]
+    return dict(found, provider_name=provider["name"], feedback=feedback)
+
+
+def _offer_title(service, offer_id):
+    return service.providers.get_offer(offer_id)["title"]
 
 
 @api("POST", "/offers", "An offer of the (approved) provider; price 0 is a gifted break",

@@ -31,7 +31,7 @@ from seibiant_common.contracts.staycation_payloads import (  # noqa: F401 (the A
 )
 from seibiant_common.contracts.bookings_payloads import (  # noqa: F401 (the API takes them)
     AcceptOfferSchema, ApplySchema, CompleteBookingSchema, CreateBookingSchema,
-    GiftedAllowanceQuery, GiftedAllowanceSchema, JoinWaitingListSchema, WaitingListQuery,
+    CarerQuery, GiftedAllowanceSchema, JoinWaitingListSchema,
 )
 from seibiant_common import schemas as records
 from seibiant_common.fields import (  # noqa: F401 (the fields of every schema below)
@@ -390,6 +390,26 @@ class InsightSchema(Schema):
     cancellations = fields.List(fields.Nested(CancellationRow))
     approvals = fields.Nested(ApprovalTimes)
     provider = fields.List(fields.Nested(ProviderRow))
+
+
+ImpactFigures = dict(places_offered=fields.Integer(), places_given=Figure(),
+                     nights_given=Figure(), carers_reached=Figure())
+ImpactOfferRow = figures("ImpactOfferRow", offer_id=fields.String(),
+                         title=fields.String(allow_none=True), **ImpactFigures)
+ImpactYear = figures("ImpactYear", year=fields.Integer(),
+                     offers=fields.List(fields.Nested(ImpactOfferRow)), **ImpactFigures)
+ImpactTotal = figures("ImpactTotal", **ImpactFigures)
+
+
+class ImpactSchema(Schema):
+    """What a donor gave: its gifted places by year (newest first) and offer, and the
+    feedback carers left on them; no carer named, groupings of 1 to 4 carers "fewer than
+    5"."""
+    provider_id = fields.String(required=True)
+    provider_name = fields.String(allow_none=True)
+    years = fields.List(fields.Nested(ImpactYear))
+    total = fields.Nested(ImpactTotal)
+    feedback = fields.Nested(records.GiftedFeedbackSchema)
 
 
 class ProfileReadSchema(records.ProfileReadSchema):

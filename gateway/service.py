@@ -15,6 +15,7 @@ from .changes import BookingWaiters, wakes_waiting_requests
 from .dependencies import Accounts, Idempotency
 # modules, not classes: `nameko run` would take any class here with entrypoints for a service
 from .web import bookings as booking_pages
+from .web import ballots as ballot_pages
 from .web import (everyone, family, files, messages, officer, provider, referrer, staycation,
                   waiting)
 
@@ -23,7 +24,7 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 class GatewayService(api.Api, everyone.EveryonePages, family.FamilyPages,
                      booking_pages.BookingPages, provider.ProviderPages, officer.OfficerPages,
-                     referrer.ReferrerPages, messages.MessagesPages,
+                     referrer.ReferrerPages, ballot_pages.BallotPages, messages.MessagesPages,
                      staycation.StaycationPages, waiting.WaitingPages, files.Files):
     name = "gateway"
 

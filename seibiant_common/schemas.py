@@ -434,6 +434,16 @@ class ProviderFeedbackSchema(Schema):
     responses = fields.List(fields.Nested(FeedbackResponseSchema))
 
 
+class GiftedFeedbackSchema(Schema):
+    """Carers' feedback on a provider's gifted breaks (its impact), no carer named: below 5
+    of them, `count` is "fewer than 5" and the rest null or empty."""
+    count = fields.Raw()  # a whole number, or "fewer than 5"
+    average_rating = fields.Float(allow_none=True)
+    average_rested = fields.Float(allow_none=True)
+    would_book_again_count = fields.Integer(allow_none=True)
+    items = fields.List(fields.Nested(FeedbackItemSchema))  # newest first
+
+
 class ProviderRatingSchema(Schema):
     provider_id = fields.String()
     count = fields.Integer()

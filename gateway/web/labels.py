@@ -126,6 +126,12 @@ PROVIDER_STATUSES = {
     "suspended": N_("Suspended"),
 }
 
+BALLOT_OUTCOMES = {
+    "won": N_("Given a place"),
+    "lost": N_("Not drawn"),
+    "allowance_used": N_("Passed over: no gifted break left"),
+}
+
 BOOKING_STATUSES = {
     "requested": N_("Requested"),
     "awaiting_approval": N_("Waiting for approval"),

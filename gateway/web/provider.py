@@ -6,11 +6,11 @@ from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, CARE_NEEDS, CAT
 
 from .. import errors
 from ..api import create_offer, get_insight, get_offer, get_provider, get_provider_feedback, \
-    list_provider_offers, publish_slots, register_provider, sign_in
+    get_provider_impact, list_provider_offers, publish_slots, register_provider, sign_in
 from . import charts, labels
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_, TIMEZONE
-from .pages import PROVIDER, REFUSAL, Pages, Redirect, page
+from .pages import OFFICER, PROVIDER, REFERRER, REFUSAL, Pages, Redirect, page
 from .sessions import CSRF_FIELD
 
 
@@ -101,6 +101,13 @@ class ProviderPages(Pages):
                           offers=self._own_offers(ctx), bookings=self._bookings(ctx),
                           figures=figures, chart=figures and provider_chart(ctx.fmt, figures),
                           feedback=feedback)
+
+    @page("GET", "/providers/<provider_id>/impact", roles=PROVIDER + OFFICER + REFERRER)
+    def web_provider_impact(self, ctx, provider_id):
+        """What a donor gave: the provider's own page, and its councils' officers' and
+        referrers' (the API says who may see it)."""
+        impact = self.operation(ctx, get_provider_impact, provider_id=provider_id)
+        return ctx.render("provider/impact.html", impact=impact)
 
     OFFER = Messages({
         "title": (N_("Enter a title"), N_("Enter a title, up to 200 characters")),

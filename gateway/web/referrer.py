@@ -6,8 +6,8 @@ import uuid
 from seibiant_common.vocabularies import CARE_NEEDS
 
 from .. import errors
-from ..api import get_gifted_allowance, list_carers, list_self_referrals, refer_carer, \
-    refer_oneself, request_booking, search_offers, sign_in, verify_carer
+from ..api import apply_for_places, get_gifted_allowance, list_carers, list_self_referrals, \
+    refer_carer, refer_oneself, request_booking, search_offers, sign_in, verify_carer
 from .forms import FormErrors, Messages, Reader
 from .i18n import LANGUAGES, N_
 from .pages import REFERRER, Pages, Redirect, page
@@ -116,6 +116,22 @@ class ReferrerPages(Pages):
             ctx.flash(next(iter(refused.errors.values())))
             raise Redirect("/referrer/carers/{}".format(family_id))
         raise Redirect("/bookings/{}".format(booking["id"]))
+
+    @page("POST", "/referrer/carers/<family_id>/apply", roles=REFERRER)
+    def web_apply_for(self, ctx, family_id):
+        """One place of a ballot slot asked for on the carer's behalf (the carer may change
+        how many on the ballot's page)."""
+        form = ctx.request.form
+        try:
+            self.operation(ctx, apply_for_places, messages=self.BOOK, keep_form=True,
+                           body={"places": 1, "family_id": family_id},
+                           slot_id=form.get("slot_id", ""))
+        except FormErrors as refused:
+            ctx.flash(next(iter(refused.errors.values())))
+            raise Redirect("/referrer/carers/{}".format(family_id))
+        ctx.flash(N_("You have applied in the ballot for them. They will be told after the "
+                     "draw whether they have a place."))
+        raise Redirect("/referrer/carers/{}".format(family_id))
 
     JOIN = Messages({
         "council": (N_("Enter your council area"),

@@ -136,6 +136,8 @@ class CreateBookingSchema(Strict):
 
 class ApplySchema(Strict):
     places = WholeNumber(minimum=1, maximum=MAX_PLACES, required=True)
+    # a referrer applies for a carer of their centre; a carer applies for themselves
+    family_id = Id(load_default=None, allow_none=True)
 
 
 class JoinWaitingListSchema(Strict):
@@ -143,8 +145,10 @@ class JoinWaitingListSchema(Strict):
     family_id = Id(allow_none=True, load_default=None)  # a referrer's carer (gifted slots)
 
 
-class WaitingListQuery(Strict):
-    family_id = Id(allow_none=True, load_default=None)  # a referrer's carer; else one's own
+class CarerQuery(Strict):
+    """Whose gifted allowance, waiting place or ballot application: a referrer's carer, or
+    without it the family's own."""
+    family_id = Id(allow_none=True, load_default=None)
 
 
 class AcceptOfferSchema(Strict):
@@ -157,7 +161,3 @@ class CompleteBookingSchema(Strict):
 
 class GiftedAllowanceSchema(Strict):
     breaks_per_12_months = WholeNumber(maximum=MAX_GIFTS_A_YEAR, required=True)
-
-
-class GiftedAllowanceQuery(Strict):
-    family_id = Id(load_default=None)  # a referrer's carer; a family's own without it

@@ -71,11 +71,12 @@ def _own_application(uow, slot_id, family_id):
         ballot_applications.c.family_id == family_id)).scalar()
 
 
-def apply(uow, actor, slot_id, places, now):
-    """A carer applies for `places` (again: the places asked change) -> (application view,
-    created), or None when bookings knows nothing of the slot yet."""
+def apply(uow, actor, slot_id, places, now, family_id=None):
+    """A carer applies for `places` (again: the places asked change), or their referrer for
+    them (`family_id`) -> (application view, created), or None when bookings knows nothing
+    of the slot yet."""
     with wire_errors():
-        family_id = ballots.applicant(actor)
+        family_id = ballots.applicant(actor, family_id)
     ballot = _ballot(uow, slot_id, lock=True)
     if ballot is None:
         return None
@@ -94,10 +95,11 @@ def apply(uow, actor, slot_id, places, now):
     return application_view(application_, ballot), created
 
 
-def withdraw(uow, actor, slot_id, now):
-    """A carer withdraws their application before the close; none is NotFound."""
+def withdraw(uow, actor, slot_id, now, family_id=None):
+    """A carer (or their referrer, `family_id`) withdraws their application before the
+    close; none is NotFound."""
     with wire_errors():
-        family_id = ballots.applicant(actor)
+        family_id = ballots.applicant(actor, family_id)
     ballot = _ballot(uow, slot_id, lock=True)
     application_ = None if ballot is None else _own_application(uow, slot_id, family_id)
     if application_ is None or application_.status != ballots.APPLIED:

@@ -91,10 +91,20 @@ class Application:
         self.status, self.withdrawn_at = WITHDRAWN, now
 
 
-def applicant(actor: Actor) -> str:
-    """Who applies: a family (a carer) for itself."""
-    require_role(actor.get("role"), "family")
-    return str(actor["user_id"])
+def applicant(actor: Actor, family_id: Optional[str] = None) -> str:
+    """Whose application it is: a family's (a carer's) own, or, for a referrer, one of the
+    carers of their centre (`carer_ids`, as the gateway vouches for them), as for bookings
+    made on a carer's behalf."""
+    require_role(actor.get("role"), "family", "referrer")
+    if actor["role"] == "family":
+        if family_id not in (None, actor["user_id"]):
+            raise Invalid({"family_id": ["a carer applies for themselves"]})
+        return str(actor["user_id"])
+    if family_id is None:
+        raise Invalid({"family_id": ["required: the carer you apply for"]})
+    if family_id not in actor.get("carer_ids", ()):
+        raise Invalid({"family_id": ["not a carer of your centre"]})
+    return family_id
 
 
 # --- the draw ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from seibiant_common.contracts import bookings_payloads as bodies
-from seibiant_common.contracts.bookings_payloads import GiftedAllowanceQuery  # noqa: F401
+from seibiant_common.contracts.bookings_payloads import CarerQuery  # noqa: F401
 from seibiant_common.contracts.families_payloads import ShareProfile
 from seibiant_common.schemas import ActorSchema, PageSchema, parse  # noqa: F401 (schemas.*)
 from seibiant_common import schemas as records
@@ -29,7 +29,8 @@ class JoinWaitingListSchema(bodies.JoinWaitingListSchema):
     slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
-class WaitingListSchema(bodies.WaitingListQuery):
+class SlotForCarerSchema(bodies.CarerQuery):
+    """A slot, and a referrer's carer (the family itself without it)."""
     slot_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 

@@ -26,8 +26,10 @@ may never do the thing is Forbidden):
   `{council, breaks_per_12_months}`; `get_gifted_allowance(actor, family_id=None)`: a
   family's own, a referrer's carer's -> `{council, breaks_per_12_months, used, left}`.
   Bookings owns the allowance: it knows each family's gifted bookings.
-- Ballots (`balloting.py`): `apply_for_places(actor, slot_id, places)` a family ->
-  `{application, created}`; `withdraw_application(actor, slot_id)` -> the application;
+- Ballots (`balloting.py`): `apply_for_places(actor, slot_id, places, family_id=None)` a
+  family (or a referrer for a carer of their centre, `family_id`) ->
+  `{application, created}`; `withdraw_application(actor, slot_id, family_id=None)` -> the
+  application;
   `get_ballot(actor, slot_id)` -> the record (seed, entrants in order, outcome; who is named
   as `ballots.names` says). A ballot slot's `request_booking` is `Conflict("by_ballot")`;
   applying to a first-come slot `Conflict("not_a_ballot")`, after the close
@@ -151,18 +153,20 @@ class BookingsService:
     @rpc
     def get_gifted_allowance(self, actor, family_id=None):
         actor = schemas.parse(schemas.ActorSchema(), actor)
-        query = schemas.parse(schemas.GiftedAllowanceQuery(), {"family_id": family_id})
+        query = schemas.parse(schemas.CarerQuery(), {"family_id": family_id})
         with self.db.unit_of_work() as uow:
             return application.gifted_allowance(uow, actor, query["family_id"], utcnow())
 
     # --- ballots ------------------------------------------------------------------------
 
     @rpc
-    def apply_for_places(self, actor, slot_id, places):
+    def apply_for_places(self, actor, slot_id, places, family_id=None):
         actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.ApplySchema(), {"slot_id": slot_id, "places": places})
+        data = schemas.parse(schemas.ApplySchema(), {"slot_id": slot_id, "places": places,
+                                                     "family_id": family_id})
         with self.db.unit_of_work() as uow:
-            applied = balloting.apply(uow, actor, data["slot_id"], data["places"], utcnow())
+            applied = balloting.apply(uow, actor, data["slot_id"], data["places"], utcnow(),
+                                      data["family_id"])
         if applied is None:  # a slot bookings has not heard of yet: ask providers
             answer = self.slots.get(data["slot_id"])
             if answer is None:
@@ -171,19 +175,20 @@ class BookingsService:
                 application.remember_slot(uow, answer)
                 balloting.slot_answered(uow, answer)
                 applied = balloting.apply(uow, actor, data["slot_id"], data["places"],
-                                          utcnow())
+                                          utcnow(), data["family_id"])
             if applied is None:
                 raise Conflict("not_a_ballot", "this slot is booked first come")
         view, created = applied
         return {"application": schemas.application_schema.dump(view), "created": created}
 
     @rpc
-    def withdraw_application(self, actor, slot_id):
+    def withdraw_application(self, actor, slot_id, family_id=None):
         actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.SlotIdSchema(), {"slot_id": slot_id})
+        data = schemas.parse(schemas.SlotForCarerSchema(), {"slot_id": slot_id,
+                                                        "family_id": family_id})
         with self.db.unit_of_work() as uow:
             return schemas.application_schema.dump(
-                balloting.withdraw(uow, actor, data["slot_id"], utcnow()))
+                balloting.withdraw(uow, actor, data["slot_id"], utcnow(), data["family_id"]))
 
     @rpc
     def get_ballot(self, actor, slot_id):
@@ -216,7 +221,7 @@ class BookingsService:
     @rpc
     def leave_waiting_list(self, actor, slot_id, family_id=None):
         actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.WaitingListSchema(), {"slot_id": slot_id,
+        data = schemas.parse(schemas.SlotForCarerSchema(), {"slot_id": slot_id,
                                                            "family_id": family_id})
         with self.db.unit_of_work() as uow:
             return schemas.waiting_entry_schema.dump(waitlisting.leave(
@@ -225,7 +230,7 @@ class BookingsService:
     @rpc
     def get_waiting_place(self, actor, slot_id, family_id=None):
         actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.WaitingListSchema(), {"slot_id": slot_id,
+        data = schemas.parse(schemas.SlotForCarerSchema(), {"slot_id": slot_id,
                                                            "family_id": family_id})
         with self.db.unit_of_work() as uow:
             return schemas.waiting_entry_schema.dump(waitlisting.place(

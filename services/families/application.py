@@ -172,6 +172,14 @@ def provider_feedback(uow, actor, provider_id):
     return result
 
 
+def gifted_feedback(uow, booking_ids):
+    """The feedback on these bookings (a provider's gifted ones, as insight counts them),
+    shown by `domain.gifted_feedback`."""
+    found = uow.session.execute(sa.select(Feedback).where(
+        feedback.c.booking_id.in_(booking_ids))).scalars().all() if booking_ids else []
+    return domain.gifted_feedback(found)
+
+
 def provider_ratings(uow, provider_ids):
     """The average ratings of those of `provider_ids` with enough reviews to show."""
     rows = uow.session.execute(

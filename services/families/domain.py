@@ -29,6 +29,7 @@ MAX_PEOPLE = 20
 # A provider's average rating is shown to families searching once this many have given it
 # (fewer would be no more than one family's say, and might tell who said it).
 MIN_REVIEWS_SHOWN = 5
+FEWER_THAN_5 = "fewer than 5"  # insight's small-group rule (services/insight/domain.py)
 
 # A booking's statuses as families hears of them, by how far along they are: an event that
 # arrives late (they travel on different queues) never moves a booking back.
@@ -278,6 +279,15 @@ def summary(feedbacks: Sequence[Feedback]) -> dict[str, Any]:
                    "would_book_again": f.would_book_again, "at": f.given_at}
                   for f in sorted(feedbacks, key=lambda f: f.given_at, reverse=True)],
     }
+
+
+def gifted_feedback(feedbacks: Sequence[Feedback]) -> dict[str, Any]:
+    """Carers' feedback on the gifted breaks a provider gave (its impact), no carer named;
+    fewer than 5 of them show only that (their averages and words could say who)."""
+    if 0 < len(feedbacks) < MIN_REVIEWS_SHOWN:
+        return {"count": FEWER_THAN_5, "average_rating": None, "average_rested": None,
+                "would_book_again_count": None, "items": []}
+    return summary(feedbacks)
 
 
 def public_rating(provider_id: str, count: int,

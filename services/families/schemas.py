@@ -13,6 +13,11 @@ from seibiant_common.schemas import (  # noqa: F401 (used as schemas.*)
 )
 
 
+class BookingIdsSchema(Schema):
+    booking_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                              required=True, validate=validate.Length(max=100000))
+
+
 class ProviderIdsSchema(Schema):
     provider_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
                                required=True, validate=validate.Length(max=200))
@@ -42,6 +47,7 @@ shared_schema = records.SharedProfileSchema()
 consent_schema = ConsentSchema()
 feedback_schema = records.FeedbackSchema()
 provider_feedback_schema = records.ProviderFeedbackSchema()
+gifted_feedback_schema = records.GiftedFeedbackSchema()
 response_schema = ResponseSchema()
 ratings_schema = records.ProviderRatingSchema(many=True)
 read_page_schema = page_schema_of(records.ProfileReadSchema)()

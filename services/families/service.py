@@ -16,6 +16,10 @@ the actor's to see is NotFound, a role that may never do the thing Forbidden):
   admin.
 - `provider_ratings(provider_ids)` -> `[{provider_id, count, average_rating}]` of those with
   at least 5 reviews (what search shows families).
+- `gifted_feedback(booking_ids)` -> `{count, average_rating, average_rested,
+  would_book_again_count, items}` of those bookings (the gateway's, from insight's impact:
+  a provider's gifted bookings made), no carer named; `count` "fewer than 5" (and nothing
+  else) below 5.
 - `post_response(actor, data)`, `list_responses(actor, provider_id=None, limit, cursor)`:
   officers post "you said, we did"; the council's families and officers read it.
 
@@ -144,6 +148,13 @@ class FamiliesService:
         with self.db.unit_of_work() as uow:
             return schemas.provider_feedback_schema.dump(
                 application.provider_feedback(uow, actor, provider_id))
+
+    @rpc
+    def gifted_feedback(self, booking_ids):
+        ids = schemas.parse(schemas.BookingIdsSchema(), {"booking_ids": booking_ids})
+        with self.db.unit_of_work() as uow:
+            return schemas.gifted_feedback_schema.dump(
+                application.gifted_feedback(uow, ids["booking_ids"]))
 
     @rpc
     def provider_ratings(self, provider_ids):

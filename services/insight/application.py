@@ -11,7 +11,7 @@ import json
 import sqlalchemy as sa
 
 from seibiant_common.contracts import bookings, budgets, payloads, providers
-from seibiant_common.errors import wire_errors
+from seibiant_common.errors import NotFound, wire_errors
 from seibiant_common.sql import upsert
 from seibiant_common.types import utcnow
 
@@ -310,6 +310,36 @@ def provider(connection, scope, window):
                      "places_booked": domain.shown(places, families),
                      "places_cancelled": domain.shown(gone, gone_families)})
     return rows
+
+
+@wire_errors()
+def impact(uow, actor, provider_id, provider_councils):
+    """What a provider gave as gifted breaks (`domain.impact`), and the gifted bookings made
+    (`booking_ids`, for the gateway to ask families for their feedback: never shown); NotFound
+    for whoever may not see it."""
+    if not domain.may_see_impact(actor, provider_id, provider_councils):
+        raise NotFound("no such provider's impact")
+    connection = uow.session.connection()
+    free = published_slots.c.price_pence == 0
+    mine = published_slots.c.provider_id == provider_id
+    rows = connection.execute(
+        sa.select(booking_facts.c.booking_id, published_slots.c.offer_id,
+                  booking_facts.c.family_id, booking_facts.c.places,
+                  published_slots.c.starts_at, published_slots.c.ends_at)
+        .select_from(booking_facts.join(published_slots,
+                                        published_slots.c.slot_id == booking_facts.c.slot_id))
+        .where(mine, free, BOOKED, booking_facts.c.family_id.is_not(None))
+        .order_by(booking_facts.c.booking_id)).all()
+    offered = connection.execute(
+        sa.select(published_slots.c.offer_id, published_slots.c.capacity,
+                  published_slots.c.starts_at).where(mine, free)).all()
+    answer = domain.impact(
+        [domain.Gift(row.offer_id, row.family_id, row.places or 1, row.starts_at, row.ends_at)
+         for row in rows],
+        [domain.Offered(row.offer_id, row.capacity, row.starts_at) for row in offered])
+    answer["provider_id"] = provider_id
+    answer["booking_ids"] = [row.booking_id for row in rows]
+    return answer
 
 
 TABLE_QUERIES = {

@@ -137,7 +137,8 @@ def slots_of(fields: Mapping[str, Any]) -> list[PublishedSlot]:
     return [PublishedSlot(slot_id=slot["id"], offer_id=fields["offer_id"],
                           provider_id=fields["provider_id"], region=fields["region"],
                           category=fields["category"], price_pence=fields["price_pence"],
-                          starts_at=slot["start"], month=month_of(slot["start"]),
+                          starts_at=slot["start"], ends_at=slot.get("end"),
+                          month=month_of(slot["start"]),
                           # a slot published before slots carried it: one place at least
                           capacity=slot["capacity"] or 1)
             for slot in fields["slots"]]
@@ -242,3 +243,81 @@ def approval_times(waits: Sequence[datetime.timedelta], families: int,
             "declined": shown(declined, families),
             "median_hours": None if small or not hours else round(percentile(hours, 0.5), 1),
             "p90_hours": None if small or not hours else round(percentile(hours, 0.9), 1)}
+
+
+# --- what a donor gave (a provider's impact) ------------------------------------------------
+
+def may_see_impact(actor: Mapping[str, Any], provider_id: str,
+                   provider_councils: Iterable[str]) -> bool:
+    """A provider's impact is its own, its councils' officers' and referrers' (the councils
+    it serves, its regions), and an admin's; anyone else's is not found (a family is
+    WrongRole)."""
+    role = actor.get("role")
+    if role == "family":
+        raise WrongRole("families do not see providers' impact")
+    if role == "provider":
+        return actor.get("provider_id") == provider_id
+    if role in ("officer", "referrer"):
+        return actor.get("council") in set(provider_councils)
+    return role == "admin"
+
+
+def nights_of(start: datetime.datetime, end: datetime.datetime | None) -> int:
+    """The nights a break spans: the UTC days from its start to its end (0 for a day out, and
+    for a slot heard published before its end was kept)."""
+    if end is None:
+        return 0
+    return max(0, (end.astimezone(datetime.timezone.utc).date()
+                   - start.astimezone(datetime.timezone.utc).date()).days)
+
+
+@dataclasses.dataclass(frozen=True)
+class Gift:
+    """One gifted booking that was made (confirmed, not cancelled, not given back)."""
+    offer_id: str
+    family_id: str
+    places: int
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Offered:
+    """A gifted slot published: its places."""
+    offer_id: str
+    places: int
+    starts_at: datetime.datetime
+
+
+def impact(gifts: Sequence[Gift], offered: Sequence[Offered]) -> dict[str, Any]:
+    """A provider's gifted places: `years` (newest first), each with its totals and its
+    `offers`; and `total`. A year is the break's start's (UTC). Places given and nights given
+    count the places of bookings made (a place of a two-night break is two nights); carers
+    reached are the distinct carers. Each figure of a grouping of 1 to 4 carers is "fewer
+    than 5"; places offered name nobody and are shown as they are."""
+    def figures(chosen: Sequence[Gift], offered_places: int) -> dict[str, Any]:
+        carers = len({gift.family_id for gift in chosen})
+        return {"places_offered": offered_places,
+                "places_given": shown(sum(gift.places for gift in chosen), carers),
+                "nights_given": shown(sum(gift.places * nights_of(gift.starts_at, gift.ends_at)
+                                          for gift in chosen), carers),
+                "carers_reached": shown(carers, carers)}
+
+    def year(moment: datetime.datetime) -> int:
+        return moment.astimezone(datetime.timezone.utc).year
+
+    years = sorted({year(g.starts_at) for g in gifts} | {year(o.starts_at) for o in offered},
+                   reverse=True)
+    answer = []
+    for each in years:
+        in_year = [g for g in gifts if year(g.starts_at) == each]
+        offered_in_year = [o for o in offered if year(o.starts_at) == each]
+        offers = sorted({g.offer_id for g in in_year} | {o.offer_id for o in offered_in_year})
+        answer.append(dict(
+            figures(in_year, sum(o.places for o in offered_in_year)), year=each,
+            offers=[dict(figures([g for g in in_year if g.offer_id == offer_id],
+                                 sum(o.places for o in offered_in_year
+                                     if o.offer_id == offer_id)), offer_id=offer_id)
+                    for offer_id in offers]))
+    return {"years": answer, "total": figures(gifts, sum(o.places for o in offered))}
+

@@ -64,6 +64,8 @@ published_slots = sa.Table(
     sa.Column("starts_at", UtcDateTime, nullable=False),
     sa.Column("month", sa.String(7), nullable=False),
     sa.Column("capacity", sa.Integer, nullable=False),
+    # null for a slot projected before its end was kept (a rebuild fills it in)
+    sa.Column("ends_at", UtcDateTime, nullable=True),
 )
 sa.Index("ix_published_slots_region", published_slots.c.region, published_slots.c.starts_at)
 sa.Index("ix_published_slots_provider", published_slots.c.provider_id,

@@ -18,3 +18,9 @@ class WindowSchema(Schema):
 class TableSchema(WindowSchema):
     table = fields.String(required=True, validate=validate.OneOf(TABLES))
 
+
+
+class ImpactSchema(Schema):
+    provider_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    provider_councils = fields.List(fields.String(validate=validate.Length(max=64)),
+                                    required=True)

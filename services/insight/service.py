@@ -8,6 +8,11 @@ RPC (docs/contracts.md, "insight"); `actor` is `{user_id, role, council, provide
   <table>: rows}`: an officer its council's tables, an admin every council's, a provider its
   own (`provider`); a family is Forbidden. Tables and rows: `domain` and docs/api-v1.md.
 - `get_insight_csv(actor, table, first_day=None, last_day=None)` -> one table as CSV text
+- `get_impact(actor, provider_id, provider_councils)` -> `{provider_id, years, total,
+  booking_ids}`: the gifted places a provider gave (`domain.impact`), for the provider, the
+  officers and referrers of `provider_councils` (its regions, as providers says them) and
+  admins; NotFound for others, a family is Forbidden. `booking_ids` are the gifted bookings
+  made, for the gateway to ask families for their feedback (never shown)
 - `rebuild()` -> `{events}`: the projections made again from the kept events (an operator's
   command: `python -m services.insight.rebuild`)
 
@@ -56,6 +61,14 @@ class InsightService:
                                 {"table": table, "from": first_day, "to": last_day})
         with self.db.unit_of_work() as uow:
             return application.csv_table(uow, actor, **request)
+
+    @rpc
+    def get_impact(self, actor, provider_id, provider_councils):
+        actor = schemas.parse(schemas.ActorSchema(), actor)
+        request = schemas.parse(schemas.ImpactSchema(), {
+            "provider_id": provider_id, "provider_councils": provider_councils})
+        with self.db.unit_of_work() as uow:
+            return application.impact(uow, actor, **request)
 
     @rpc
     def rebuild(self):

@@ -60,6 +60,9 @@ MESSAGES = (
     Message(bookings.BOOKING_COMPLETED, FAMILY, "feedback_request"),
     Message(bookings.BOOKING_OFFERED, FAMILY, "waiting_offer"),
     Message(bookings.BOOKING_OFFER_EXPIRED, FAMILY, "waiting_offer_expired"),
+    # a ballot's winners hear of their booking as anyone does (booking_requested, then
+    # booking_confirmed or not_booked); the others are told they were not drawn
+    Message(bookings.BALLOT_LOST, FAMILY, "ballot_lost"),
     Message(DAY_BEFORE, FAMILY, "reminder_family"),
     Message(DAY_BEFORE, PROVIDER, "reminder_provider"),
     Message(APPROVAL_WAITED, OFFICERS, "approval_reminder"),
@@ -201,11 +204,13 @@ def message_id(occasion_id: str, recipient_id: str, channel: str, domain: str) -
 
 
 def subject_of(occasion: str, fact: Fact) -> str:
-    """What an occasion happens once to: a booking, a swap (each of its steps once), or a
-    swap's message."""
+    """What an occasion happens once to: a booking, a swap (each of its steps once), a
+    swap's message, or a ballot's application when there is no booking (ballot_lost)."""
     if occasion == staycation.SWAP_MESSAGE_POSTED:
         return str(fact["message_id"])
-    return str(fact["swap_id"] if occasion in SWAP_STEPS else fact["booking_id"])
+    if occasion in SWAP_STEPS:
+        return str(fact["swap_id"])
+    return str(fact.get("booking_id") or fact["application_id"])
 
 
 SWAP_STEPS = (staycation.SWAP_PROPOSED, staycation.SWAP_AGREED, staycation.SWAP_DECLINED,
@@ -216,9 +221,9 @@ def occasion_id(occasion: str, booking_id: str) -> str:
     """Each occasion happens once to a booking, though its event may be announced again
     (bookings repeats booking_requested to a late step, and an undone booking's event;
     budgets answers a repeated request again): so the booking, not the event, identifies it,
-    and a repeat finds its messages recorded."""
+    and a repeat finds its messages recorded. (An occasion with no booking, a ballot lost,
+    is identified by its application: `subject_of`.)"""
     return "{}:{}".format(occasion, booking_id)
-
 
 
 # --- the timer's occasions ------------------------------------------------------------------

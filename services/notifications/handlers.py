@@ -65,4 +65,5 @@ EVENT_HANDLERS = {
     (staycation.SERVICE, staycation.SWAP_CANCELLED): tell,
     (staycation.SERVICE, staycation.SWAP_COMPLETED): tell,  # invites the families' reviews
     (staycation.SERVICE, staycation.SWAP_MESSAGE_POSTED): tell,
+    (bookings.SERVICE, bookings.BALLOT_LOST): tell,  # not drawn: told they keep priority
 }

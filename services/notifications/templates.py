@@ -95,6 +95,9 @@ def words(language, facts, base_url):
         "link": "{}/bookings/{}".format(base_url, booking_id),
         "approvals_link": "{}/officer/approvals".format(base_url),
         "search_link": "{}/breaks".format(base_url),
+        "outcome": facts.get("outcome"),
+        "ballot_link": "{}/breaks/{}/slots/{}/ballot".format(
+            base_url, facts.get("offer_id"), facts.get("slot_id")),
         **swap_words(fmt, facts, base_url),
     }
 

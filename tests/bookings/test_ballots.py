@@ -97,11 +97,22 @@ def test_applications_are_taken_until_the_close_for_at_most_the_slots_places():
     assert "places" in too_many.value.errors
 
 
-def test_only_a_family_applies():
-    assert ballots.applicant({"role": "family", "user_id": "carer-1"}) == "carer-1"
-    for role in ("provider", "officer", "referrer", "admin"):
+def test_a_carer_applies_for_themselves_and_a_referrer_for_a_carer_of_their_centre():
+    carer = {"role": "family", "user_id": "carer-1"}
+    assert ballots.applicant(carer) == "carer-1"
+    assert ballots.applicant(carer, "carer-1") == "carer-1"
+    with pytest.raises(Invalid) as refused:
+        ballots.applicant(carer, "carer-2")
+    assert "family_id" in refused.value.errors
+    referrer = {"role": "referrer", "user_id": "r", "carer_ids": ["carer-1"]}
+    assert ballots.applicant(referrer, "carer-1") == "carer-1"
+    for someone in (None, "carer-2"):  # nobody named, or another centre's carer
+        with pytest.raises(Invalid) as refused:
+            ballots.applicant(referrer, someone)
+        assert "family_id" in refused.value.errors
+    for role in ("provider", "officer", "admin"):
         with pytest.raises(WrongRole):
-            ballots.applicant({"role": role, "user_id": "someone"})
+            ballots.applicant({"role": role, "user_id": "someone"}, "carer-1")
 
 
 def test_who_sees_the_record_and_whose_names():

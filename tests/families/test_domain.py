@@ -179,3 +179,18 @@ def test_only_officers_answer_feedback_and_they_must_say_something():
         domain.Response.post(officer, None, "   ", NOW)
     with pytest.raises(WrongRole):
         domain.Response.post(FAMILY, None, "x", NOW)
+
+
+def test_feedback_on_a_donors_gifts_shows_only_fewer_than_5_below_5_and_names_nobody():
+    at = datetime.datetime(2030, 5, 1, tzinfo=datetime.timezone.utc)
+    four = [domain.Feedback("b{}".format(n), "f{}".format(n), "p1", "powys", 5, 4,
+                            "Lovely", True, at) for n in range(4)]
+    assert domain.gifted_feedback(four) == {
+        "count": "fewer than 5", "average_rating": None, "average_rested": None,
+        "would_book_again_count": None, "items": []}
+    five = four + [domain.Feedback("b9", "f9", "p1", "powys", 3, 2, None, False, at)]
+    shown = domain.gifted_feedback(five)
+    assert (shown["count"], shown["average_rating"], shown["would_book_again_count"]) == (
+        5, 4.6, 4)
+    assert len(shown["items"]) == 5 and "f0" not in repr(shown["items"])
+    assert domain.gifted_feedback([])["count"] == 0

@@ -26,6 +26,11 @@ def world(api):
     world.family.wait_for_booking(world.booking["id"], {"confirmed"})
     world.to_cancel = world.book(world.family, world.slot["id"], world.budget["id"])
     world.family.wait_for_booking(world.to_cancel["id"], {"confirmed"})
+    # a gifted slot given by ballot, whose applications close long after the test
+    gift = world.new_offer(world.provider, "hospitality_meal", 0, "powys")
+    world.ballot_slot = world.provider.post("/offers/{}/slots".format(gift["id"]), {"slots": [{
+        "start": "2098-01-02T10:00:00Z", "end": "2098-01-02T12:00:00Z", "capacity": 2,
+        "allocation": "ballot", "applications_close_at": "2098-01-01T10:00:00Z"}]})["items"][0]
     return world
 
 
@@ -126,6 +131,18 @@ def matrix(w):
          expect(403, family=204, other_family=204, referrer=422)),
         ("POST", "/bookings/{}/accept".format(K), {},
          expect(403, family=409, other_family=404, referrer=404)),
+        # what a donor gave: the provider, its councils' officers and referrers, an admin
+        ("GET", "/providers/{}/impact".format(P), None,
+         expect(200, family=403, other_family=403, other_officer=404, other_provider=404)),
+        # a ballot: families apply and withdraw; its record is the provider's, officers',
+        # referrers', admins' and its entrants' (both families applied before it is read)
+        # (a referrer applies naming a carer of their centre: naming none is 422)
+        ("POST", "/slots/{}/applications".format(w.ballot_slot["id"]), {"places": 1},
+         expect(403, family=201, other_family=201, referrer=422)),
+        ("GET", "/slots/{}/ballot".format(w.ballot_slot["id"]), None,
+         expect(200, other_provider=404)),
+        ("DELETE", "/slots/{}/applications".format(w.ballot_slot["id"]), None,
+         expect(403, family=204, other_family=204, referrer=422)),
         # last: the allowed calls change the booking (the family cancels it first)
         ("POST", "/bookings/{}/cancel".format(C), {},
          expect(403, other_family=404, other_provider=404, family=200, provider=409)),

@@ -12,7 +12,7 @@ from devtools.processes import wait_until
 from .test_carers import CarersWorld
 from .world import soon
 
-CLOSE_SECONDS = 8  # long enough to apply and be refused a few times; the draw follows it
+CLOSE_SECONDS = 12  # long enough to apply and be refused a few times; the draw follows it
 
 
 class BallotWorld(CarersWorld):
@@ -56,8 +56,23 @@ def test_a_ballot_from_application_to_draw_with_no_leak(world):
     apply(far, slot, expect=[200])  # applying again after a withdrawal: the same one
 
     # only families apply; bad input names its field; nothing but a ballot takes them
-    for someone in (world.gift_provider, world.council_officer, world.referrer, world.admin):
+    for someone in (world.gift_provider, world.council_officer, world.admin):
         apply(someone, slot, expect=[403])
+    # a referrer applies only for a carer of their centre, naming them
+    assert "family_id" in apply(world.referrer, slot, expect=[422]).json()["errors"]
+    assert "family_id" in world.other_centre.request(
+        "POST", "/slots/{}/applications".format(slot["id"]),
+        json={"places": 1, "family_id": mine.user_id}, expect=[422]).json()["errors"]
+    for_them = world.refer()
+    made = world.referrer.request("POST", "/slots/{}/applications".format(slot["id"]),
+                                  json={"places": 1, "family_id": for_them.user_id},
+                                  expect=[201]).json()
+    assert made["family_id"] == for_them.user_id
+    assert ballot(for_them, slot).json()["mine"]["id"] == made["id"]  # theirs
+    world.other_centre.request("DELETE", "/slots/{}/applications".format(slot["id"]),
+                               params={"family_id": for_them.user_id}, expect=[422])
+    world.referrer.request("DELETE", "/slots/{}/applications".format(slot["id"]),
+                           params={"family_id": for_them.user_id}, expect=[204])
     for places in (0, 3, "1"):
         assert "places" in apply(mine, slot, places, expect=[422]).json()["errors"]
     first_come = world.gift_slot()

@@ -67,3 +67,48 @@ def test_a_bookings_facts_are_the_same_whatever_order_its_events_came_in():
             facts.learn(event_type, fields, AT)
         seen.add(tuple(getattr(facts, name) for name in domain.BOOKING_FACTS))
     assert len(seen) == 1
+
+
+def test_a_donors_impact_counts_places_nights_and_carers_by_year_and_offer():
+    def at(year, month, day, hour=10):
+        return datetime.datetime(year, month, day, hour, tzinfo=datetime.timezone.utc)
+    stay, meal = "offer-stay", "offer-meal"
+    gifts = [domain.Gift(stay, "carer-{}".format(n), 1, at(2030, 6, 1), at(2030, 6, 3))
+             for n in range(5)]
+    gifts += [domain.Gift(stay, "carer-0", 2, at(2031, 1, 5), at(2031, 1, 6)),
+              domain.Gift(meal, "carer-1", 1, at(2030, 7, 1), at(2030, 7, 1, 14)),
+              domain.Gift(meal, "carer-9", 1, at(2030, 7, 1), None)]  # end never heard
+    offered = [domain.Offered(stay, 10, at(2030, 6, 1)), domain.Offered(meal, 4, at(2030, 7, 1)),
+               domain.Offered(stay, 3, at(2031, 1, 5))]
+    answer = domain.impact(gifts, offered)
+    fewer = domain.FEWER_THAN_5
+    assert [year["year"] for year in answer["years"]] == [2031, 2030]  # newest first
+    new, old = answer["years"]
+    assert {k: old[k] for k in ("places_offered", "places_given", "nights_given",
+                                "carers_reached")} == {
+        "places_offered": 14, "places_given": 7, "nights_given": 10, "carers_reached": 6}
+    assert old["offers"] == [
+        {"offer_id": meal, "places_offered": 4, "places_given": fewer, "nights_given": fewer,
+         "carers_reached": fewer},
+        {"offer_id": stay, "places_offered": 10, "places_given": 5, "nights_given": 10,
+         "carers_reached": 5}]
+    assert (new["places_given"], new["nights_given"], new["carers_reached"]) == (
+        fewer, fewer, fewer)
+    assert answer["total"] == {"places_offered": 17, "places_given": 9, "nights_given": 12,
+                               "carers_reached": 6}
+    assert domain.impact([], []) == {"years": [], "total": {
+        "places_offered": 0, "places_given": 0, "nights_given": 0, "carers_reached": 0}}
+
+
+def test_a_donors_impact_is_its_own_and_its_councils_officers_and_referrers():
+    def actor(role, council=None, provider_id=None):
+        return {"user_id": "u", "role": role, "council": council, "provider_id": provider_id}
+    councils = ["powys", "ceredigion"]
+    assert domain.may_see_impact(actor("provider", provider_id="p1"), "p1", councils)
+    assert not domain.may_see_impact(actor("provider", provider_id="p2"), "p1", councils)
+    for role in ("officer", "referrer"):
+        assert domain.may_see_impact(actor(role, "ceredigion"), "p1", councils)
+        assert not domain.may_see_impact(actor(role, "flintshire"), "p1", councils)
+    assert domain.may_see_impact(actor("admin"), "p1", councils)
+    with pytest.raises(WrongRole):
+        domain.may_see_impact(actor("family", "powys"), "p1", councils)

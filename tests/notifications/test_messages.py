@@ -2,6 +2,7 @@
 server (aiosmtpd) receives the mail, sent by the notifications service (a process) from the
 events of the real services."""
 import datetime
+import uuid
 
 import pytest
 
@@ -9,7 +10,7 @@ from gateway.client import ApiError
 from gateway.web.rendering import booking_reference
 from devtools.processes import wait_until
 
-from .conftest import address, html_of, text_of
+from .conftest import PASSWORD, address, html_of, text_of
 
 
 @pytest.fixture(scope="module")
@@ -238,3 +239,56 @@ def test_a_family_on_a_waiting_list_is_told_in_welsh_a_place_is_offered_and_unti
     text = text_of(offered)
     assert "http://seibiant.test/bookings/" + entry["booking_id"] in text
     assert "atebwch erbyn" in offered["Subject"]
+
+
+def test_a_carer_not_drawn_in_a_ballot_is_told_in_welsh_that_they_keep_their_priority(
+        notified):
+    council = "council-ballot-" + uuid.uuid4().hex[:6]
+    officer = notified.officer(council)
+    username = "referrer-" + uuid.uuid4().hex[:8]
+    notified.admin.post("/referrers", {
+        "username": username, "password": PASSWORD, "display_name": "Gweithiwr",
+        "council": council, "organisation": "Canolfan Gofalwyr"})
+    referrer = notified.anonymous.signed_in(username, PASSWORD)
+    carers = {}
+    for _ in range(2):
+        carer_address = address("gofalwr")
+        name = "carer-" + uuid.uuid4().hex[:8]
+        referrer.post("/carers", {
+            "username": name, "password": PASSWORD, "display_name": "Gofalwr " + name,
+            "needs": [], "language": "cy", "email": carer_address,
+            "consent_statement": "Agreed on the phone."})
+        carers[carer_address] = notified.anonymous.signed_in(name, PASSWORD)
+    provider = notified.provider(officer, council)
+    offer = provider.post("/offers", {
+        "title": "Pryd " + uuid.uuid4().hex[:6], "category": "hospitality_meal",
+        "price_pence": 0, "region": council, "accessibility": [], "supports_needs": [],
+        "description": "A meal."})
+    close = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6)
+    [slot] = provider.post("/offers/{}/slots".format(offer["id"]), {"slots": [{
+        "start": "2031-06-20T10:00:00+00:00", "end": "2031-06-20T14:00:00+00:00",
+        "capacity": 1, "allocation": "ballot",
+        "applications_close_at": close.isoformat()}]})["items"]
+    for carer in carers.values():
+        carer.post("/slots/{}/applications".format(slot["id"]), {"places": 1})
+
+    subject = "Mae'r balot ar gyfer eich seibiant wedi'i dynnu"
+    told = wait_until(lambda: [(a, m) for a in carers for m in notified.mails(a)
+                               if m["Subject"] == subject], 40, interval=0.2,
+                      message="the carer not drawn told")
+    [(loser_address, lost)] = told
+    text = text_of(lost)
+    assert "ni chawsoch le y tro hwn" in text
+    assert "Rydych yn cadw eich blaenoriaeth" in text
+    assert "Beth: " + offer["title"] in text
+    assert "http://seibiant.test/breaks/{}/slots/{}/ballot".format(
+        offer["id"], slot["id"]) in text
+    assert "ballot" not in lost["Subject"] and "priority" not in text
+    loser = carers[loser_address]
+    record = loser.get("/slots/{}/ballot".format(slot["id"]))
+    assert record["mine"]["outcome"] == "lost"
+    assert loser.get("/me/notifications")["items"][0]["event_type"] == "ballot_lost"
+    # the winner is told of their booking as anyone is, and not that they lost
+    [winner_address] = set(carers) - {loser_address}
+    notified.wait_for_mail(winner_address, "Mae eich cais i archebu gennym")
+    assert not [m for m in notified.mails(winner_address) if m["Subject"] == subject]

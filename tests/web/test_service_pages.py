@@ -189,3 +189,20 @@ def test_the_published_pages_pass_axe_in_both_languages_and_on_a_phone(live_syst
                 wide = page.evaluate("document.documentElement.scrollWidth")
                 assert wide <= width, "{} is {} px wide at {} px".format(address, wide, width)
     assert len(pages.checked) == 16
+
+
+def test_the_ballot_and_impact_pages_refuse_as_the_services_own_pages(live_system, world):
+    family, _home = _signed_in(live_system, world["family"]["username"],
+                               world["family"]["password"])
+    # a family sees no donor's impact: the service's page, not a bare answer
+    refused = family.get(live_system + "/providers/{}/impact".format("0" * 32), timeout=10)
+    assert refused.status_code == 403 and '<html lang="en"' in refused.text
+    assert "<h1" in refused.text and 'href="/"' in refused.text
+    missing = family.get(live_system + "/breaks/{}/slots/{}/ballot".format("0" * 32, "1" * 32),
+                         timeout=10)
+    assert missing.status_code == 404 and "Page not found" in missing.text
+    # a family cannot send the ballot's forms of a slot that is no ballot, or none
+    html = family.get(live_system + "/family", timeout=10).text
+    posted = family.post(live_system + "/breaks/{}/slots/{}/ballot/apply".format(
+        "0" * 32, "1" * 32), data={"places": "1", "csrf_token": csrf_of(html)}, timeout=10)
+    assert posted.status_code == 404

@@ -107,7 +107,8 @@ def test_the_officers_pages_fit_a_phone(live_system, world, offer, browser, page
                      "/officer/families/new", "/officer/families/{}/budgets/new".format(family),
                      "/officer/budgets/{}/adjust".format(budget),
                      "/officer/budgets/{}/suspend".format(budget),
-                     "/officer/providers/approved"):
+                     "/officer/providers/approved",
+                     "/providers/{}/impact".format(offer["provider_id"])):
             page.goto(live_system + path)
             pages.check(page)
             wide = page.evaluate("document.documentElement.scrollWidth")
