@@ -279,8 +279,8 @@ def test_the_provider_may_cancel_but_not_once_the_break_has_started():
         booking.cancel(PROVIDER, booking.slot_start)
     assert refused.value.code == "already_started"
     events = booking.cancel(PROVIDER, NOW)
-    assert events == [told(booking, "booking_cancelled", {"booking_id": "booking-1",
-                                                  "by": "provider-user-1", "offer_declined": False})]
+    assert events == [told(booking, "booking_cancelled", {
+        "booking_id": "booking-1", "by": "provider-user-1", "offer_declined": False})]
 
 
 def test_completion_charges_all_or_less_but_never_more_and_not_before_the_start():
