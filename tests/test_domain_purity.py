@@ -14,7 +14,7 @@ import pytest
 from devtools.processes import ROOT
 
 DOMAIN_MODULES = ["services.bookings.domain", "services.bookings.state_machine",
-                  "services.bookings.ballots",
+                  "services.bookings.ballots", "services.bookings.waiting",
                   "services.budgets.domain", "services.budgets.statements",
                   "services.budgets.monitoring",
                   "services.providers.domain", "services.families.domain",

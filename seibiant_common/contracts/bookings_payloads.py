@@ -64,6 +64,9 @@ class BookingRejected(BookingFacts):
 class BookingCancelled(BookingFacts):
     booking_id = ident()
     by = text()  # a user id, or `system` when the provider withdrew the slot
+    # a waiting list's offer the family declined (never a booking: nobody is told, nothing
+    # is counted as cancelled); added within version 1, absent before: False
+    offer_declined = fields.Boolean(load_default=False)
 
 
 class BookingCompleted(BookingFacts):

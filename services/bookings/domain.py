@@ -626,4 +626,5 @@ class Booking:
         if self.status == EXPIRED:
             return Event(ev.BOOKING_EXPIRED, dict(self.facts(), booking_id=self.id))
         return Event(ev.BOOKING_CANCELLED, dict(self.facts(), booking_id=self.id,
-                                                by=self.transitions[-1].by))
+                                                by=self.transitions[-1].by,
+                                                offer_declined=self.was_offer))

@@ -36,7 +36,7 @@ READS = {
         "break_start"),
     (bookings.SERVICE, bookings.BOOKING_CONFIRMED): ("booking_id",),
     (bookings.SERVICE, bookings.BOOKING_REJECTED): ("booking_id", "reason"),
-    (bookings.SERVICE, bookings.BOOKING_CANCELLED): ("booking_id",),
+    (bookings.SERVICE, bookings.BOOKING_CANCELLED): ("booking_id", "offer_declined"),
     (bookings.SERVICE, bookings.BOOKING_EXPIRED): ("booking_id",),
     (budgets.SERVICE, budgets.APPROVAL_REQUIRED): ("booking_id",),
     (budgets.SERVICE, budgets.SPEND_APPROVED): ("booking_id",),
@@ -73,7 +73,7 @@ def project(uow, event, at):
     elif event_type == providers.SLOTS_PUBLISHED:
         for slot in domain.slots_of(fields):
             session.merge(slot)  # the same slot again (a retried publication) is one slot
-    else:
+    elif not fields.get("offer_declined"):  # a declined offer was never a booking made
         _facts(uow, fields["booking_id"]).learn(event_type, fields, at)
 
 

@@ -106,7 +106,7 @@ def facts(uow, fact):
 def record(uow, occasion, occasion_id, fact, delivery, now):
     """Records every message `occasion` calls for (MESSAGES), once: what is recorded already
     stays as it was. Returns how many it recorded now."""
-    lines = domain.messages_for(occasion)
+    lines = domain.messages_for(occasion, fact)
     if not lines:
         return 0
     known = set(uow.session.execute(sa.select(

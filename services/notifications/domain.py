@@ -79,7 +79,12 @@ MESSAGES = (
 )
 
 
-def messages_for(occasion: str) -> list[Message]:
+def messages_for(occasion: str, fact: Fact) -> list[Message]:
+    """What `occasion` calls for. An offer the family declined (`booking_cancelled` with
+    `offer_declined`) calls for nothing: the family declined it on its page, and the provider
+    never had a booking."""
+    if fact.get("offer_declined"):
+        return []
     return [message for message in MESSAGES if message.occasion == occasion]
 
 

@@ -233,8 +233,9 @@ def test_who_cancelled_is_said_by_role_for_a_statement():
     assert booking_in("confirmed").cancelled_by is None
     for actor, role in ((FAMILY, "family"), (PROVIDER, "provider")):
         booking = booking_in("confirmed")
-        booking.cancel(actor, NOW)
+        [cancelled] = booking.cancel(actor, NOW)
         assert booking.cancelled_by == role
+        assert cancelled.payload["offer_declined"] is False  # a booking, not an offer
     withdrawn = booking_in("confirmed")
     withdrawn.slot_withdrawn(NOW)
     assert withdrawn.cancelled_by == "system"
@@ -266,7 +267,7 @@ def test_the_undone_events_carry_the_contract_payloads():
     assert booking_in("rejected").undone_event().payload == dict(
         facts, booking_id="booking-1", reason="sold_out", officer_reason=None)
     assert booking_in("cancelled").undone_event().payload == dict(
-        facts, booking_id="booking-1", by="family-1")
+        facts, booking_id="booking-1", by="family-1", offer_declined=False)
     assert booking_in("expired").undone_event().payload == dict(facts, booking_id="booking-1")
 
 
@@ -278,8 +279,8 @@ def test_the_provider_may_cancel_but_not_once_the_break_has_started():
         booking.cancel(PROVIDER, booking.slot_start)
     assert refused.value.code == "already_started"
     events = booking.cancel(PROVIDER, NOW)
-    assert events == [told(booking, "booking_cancelled", {"booking_id": "booking-1",
-                                                  "by": "provider-user-1"})]
+    assert events == [told(booking, "booking_cancelled", {
+        "booking_id": "booking-1", "by": "provider-user-1", "offer_declined": False})]
 
 
 def test_completion_charges_all_or_less_but_never_more_and_not_before_the_start():
@@ -307,7 +308,7 @@ def test_a_withdrawn_slot_cancels_a_live_booking_by_the_system():
     events = booking.slot_withdrawn(NOW)
     assert booking.status == "cancelled"
     assert events == [told(booking, "booking_cancelled",
-                           {"booking_id": "booking-1", "by": "system"})]
+                           {"booking_id": "booking-1", "by": "system", "offer_declined": False})]
 
 
 # --- time -------------------------------------------------------------------------------

@@ -185,11 +185,12 @@ def test_an_offer_whose_places_were_taken_first_expires_sold_out():
 def test_declining_an_offer_cancels_it_by_the_family():
     booking, _ = offer()
     [event] = booking.cancel(FAMILY, NOW)
-    assert (booking.status, booking.cancelled_by, event.type) == (
-        "cancelled", "family", ev.BOOKING_CANCELLED)
+    assert (booking.status, booking.cancelled_by, event.type, event.payload["offer_declined"]) \
+        == ("cancelled", "family", ev.BOOKING_CANCELLED, True)
     booking, _ = offer()
     [event] = booking.decline_offer("family-1", NOW)
     assert booking.status == "cancelled" and booking.decline_offer("family-1", NOW) == []
+    assert event.payload["offer_declined"] is True
 
 
 def test_an_offer_is_no_gift_counted_until_accepted():

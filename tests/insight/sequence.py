@@ -121,6 +121,9 @@ def known_sequence():
             MAY)
     seq.add(providers.SERVICE, providers.PLACES_RELEASED,
             {"booking_id": "b6", "slot_id": "s1", "places": 1}, MAY)
+    # A waiting list's offer of those places, declined: never a booking, so no cancellation.
+    seq.add(bookings.SERVICE, bookings.BOOKING_CANCELLED, {
+        "booking_id": "offer-1", "by": "fam7", "offer_declined": True}, MAY)
     # Two families take gifted places; one Flintshire family books in Flintshire.
     seq.book("g-1", "fam1", "g1", G1, "o2", "p2", "hospitality_meal", 0, places=2)
     seq.book("g-2", "fam2", "g1", G1, "o2", "p2", "hospitality_meal", 0, places=2)

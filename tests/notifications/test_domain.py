@@ -87,7 +87,11 @@ def test_each_family_reads_its_own_stay_first_and_each_step_and_message_is_one_o
     assert domain.subject_of("swap_agreed", SWAP) == "s1"
     assert domain.subject_of("swap_message_posted", dict(SWAP, message_id="m1")) == "m1"
     assert domain.subject_of("booking_confirmed", {"booking_id": "b1"}) == "b1"
-    assert domain.messages_for("swap_agreed") == [
+    # a declined waiting list's offer is told to no one; a cancelled booking to both
+    assert domain.messages_for("booking_cancelled", {"offer_declined": True}) == []
+    assert [m.audience for m in domain.messages_for(
+        "booking_cancelled", {"offer_declined": False})] == [domain.FAMILY, domain.PROVIDER]
+    assert domain.messages_for("swap_agreed", SWAP) == [
         domain.Message("swap_agreed", domain.PROPOSER, "swap_agreed"),
         domain.Message("swap_agreed", domain.PARTNER, "swap_agreed")]
 
