@@ -342,7 +342,7 @@ class OfficerPages(Pages):
 
     # ---- the family's verification for home swaps (docs/staycation.md) -------------------
 
-    def _swap_verification(self, ctx, family_id, step):
+    def _family_swap_verification(self, ctx, family_id, step):
         family = self.operation(ctx, get_user, user_id=family_id)
         if family.get("role") != "family" or step not in ("verify", "withdraw"):
             raise errors.not_found()
@@ -351,11 +351,11 @@ class OfficerPages(Pages):
 
     @page("GET", "/officer/families/<family_id>/swaps/<step>", roles=OFFICER)
     def web_family_swaps_ask(self, ctx, family_id, step):
-        return self._swap_verification(ctx, family_id, step)
+        return self._family_swap_verification(ctx, family_id, step)
 
     @page("POST", "/officer/families/<family_id>/swaps/<step>", roles=OFFICER)
     def web_family_swaps(self, ctx, family_id, step):
-        return self._swap_verification(ctx, family_id, step)
+        return self._family_swap_verification(ctx, family_id, step)
 
     # The officers' changes to a budget, each a question page of its own: (template
     # values, the operation, the form's words).

@@ -103,7 +103,7 @@ class ReferrerPages(Pages):
                           offers=offers, idempotency_key=uuid.uuid4().hex,
                           verification=self.verification_of(ctx, family_id))
 
-    def _swap_verification(self, ctx, family_id, step):
+    def _carer_swap_verification(self, ctx, family_id, step):
         """A carer of the centre's verification for home swaps (docs/staycation.md)."""
         carer = self._carer(ctx, family_id)  # another centre's carer is not found
         if step not in ("verify", "withdraw"):
@@ -113,11 +113,11 @@ class ReferrerPages(Pages):
 
     @page("GET", "/referrer/carers/<family_id>/swaps/<step>", roles=REFERRER)
     def web_carer_swaps_ask(self, ctx, family_id, step):
-        return self._swap_verification(ctx, family_id, step)
+        return self._carer_swap_verification(ctx, family_id, step)
 
     @page("POST", "/referrer/carers/<family_id>/swaps/<step>", roles=REFERRER)
     def web_carer_swaps(self, ctx, family_id, step):
-        return self._swap_verification(ctx, family_id, step)
+        return self._carer_swap_verification(ctx, family_id, step)
 
     BOOK = Messages({"slot_id": (N_("Choose a time"), N_("Choose a time"))})
 
