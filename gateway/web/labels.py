@@ -87,6 +87,8 @@ SWAP_CONFLICTS = {
     "swap_ended": N_("This swap has ended."),
     "not_completed": N_("You can review a swap once it is over."),
     "review_given": N_("You have reviewed this swap already. Thank you."),
+    "may_not_verify": N_("Only an officer of the family's council or its carers' centre can "
+                         "verify it for home swaps, or withdraw its verification."),
 }
 
 PROVIDER_KINDS = {

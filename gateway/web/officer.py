@@ -1,5 +1,6 @@
 """Council officers' pages: approving spends and providers, their families' budgets (made,
 topped up, adjusted, suspended and reinstated here, with the budget's history) and profiles,
+its verification for home swaps (given or withdrawn, each confirmed first),
 families' feedback with the council's "you said, we did", the monitoring return with the
 surpluses to reclaim, and the commissioning insight (with its CSV downloads, which providers
 use for their own figures)."""
@@ -337,7 +338,24 @@ class OfficerPages(Pages):
         bookings = [dict(booking, family=family) for booking in self._bookings(ctx)
                     if booking["family_id"] == family_id]
         return ctx.render("officer/family.html", family=family, budgets=budgets,
-                          bookings=bookings)
+                          bookings=bookings, verification=self.verification_of(ctx, family_id))
+
+    # ---- the family's verification for home swaps (docs/staycation.md) -------------------
+
+    def _family_swap_verification(self, ctx, family_id, step):
+        family = self.operation(ctx, get_user, user_id=family_id)
+        if family.get("role") != "family" or step not in ("verify", "withdraw"):
+            raise errors.not_found()
+        return self.verification_step(ctx, family, step,
+                                      "/officer/families/{}".format(family_id))
+
+    @page("GET", "/officer/families/<family_id>/swaps/<step>", roles=OFFICER)
+    def web_family_swaps_ask(self, ctx, family_id, step):
+        return self._family_swap_verification(ctx, family_id, step)
+
+    @page("POST", "/officer/families/<family_id>/swaps/<step>", roles=OFFICER)
+    def web_family_swaps(self, ctx, family_id, step):
+        return self._family_swap_verification(ctx, family_id, step)
 
     # The officers' changes to a budget, each a question page of its own: (template
     # values, the operation, the form's words).

@@ -1,6 +1,7 @@
 """Referrers' pages: the carers of their centre, referring a carer, verifying carers who
 asked to join, and booking a gifted break on a carer's behalf; and the page where a carer
-asks to join."""
+asks to join. A carer's page has its "Home swaps" section: the centre verifies the carer's
+family for home swaps, or withdraws it, each confirmed first."""
 import uuid
 
 from seibiant_common.vocabularies import CARE_NEEDS
@@ -99,7 +100,24 @@ class ReferrerPages(Pages):
         offers = self.operation(ctx, search_offers, query={
             "max_price_pence": "0", "region": carer["council"], "limit": "20"})["items"]
         return ctx.render("referrer/carer.html", carer=carer, gifts=gifts, bookings=bookings,
-                          offers=offers, idempotency_key=uuid.uuid4().hex)
+                          offers=offers, idempotency_key=uuid.uuid4().hex,
+                          verification=self.verification_of(ctx, family_id))
+
+    def _carer_swap_verification(self, ctx, family_id, step):
+        """A carer of the centre's verification for home swaps (docs/staycation.md)."""
+        carer = self._carer(ctx, family_id)  # another centre's carer is not found
+        if step not in ("verify", "withdraw"):
+            raise errors.not_found()
+        return self.verification_step(ctx, carer, step,
+                                      "/referrer/carers/{}".format(family_id))
+
+    @page("GET", "/referrer/carers/<family_id>/swaps/<step>", roles=REFERRER)
+    def web_carer_swaps_ask(self, ctx, family_id, step):
+        return self._carer_swap_verification(ctx, family_id, step)
+
+    @page("POST", "/referrer/carers/<family_id>/swaps/<step>", roles=REFERRER)
+    def web_carer_swaps(self, ctx, family_id, step):
+        return self._carer_swap_verification(ctx, family_id, step)
 
     BOOK = Messages({"slot_id": (N_("Choose a time"), N_("Choose a time"))})
 

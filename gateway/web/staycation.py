@@ -6,6 +6,10 @@ cancel), the partner's address once agreed, and reviews once it is over.
 The rules are staycation's: these pages turn forms into the API's bodies and its refusals
 into words (`labels.SWAP_CONFLICTS`), and offer only what a rule would allow (no "Accept" for
 the family who proposed, no "List your home" before the family is verified).
+
+The officers' and referrers' "Home swaps" section of a family's page, and its two steps
+(verify, withdraw: each confirmed on a page of its own), are here too: `verification_of`,
+`verification_step`, used by gateway/web/officer.py and gateway/web/referrer.py.
 """
 import datetime
 
@@ -15,10 +19,11 @@ from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, ADAPTATIONS, CA
 
 from .. import errors
 from ..api import accept_swap, cancel_swap, change_home, decline_swap, get_home, \
-    get_my_profile, get_my_swap_verification, get_swap, get_swap_needs, home_matches, \
-    home_reviews, list_home, list_my_homes, list_swap_messages, list_swaps, \
-    post_swap_message, propose_swap, put_swap_needs, review_swap, set_home_availability, \
-    withdraw_home
+    get_my_profile, get_my_swap_verification, get_swap, get_swap_needs, \
+    get_swap_verification, home_matches, home_reviews, list_home, list_my_homes, \
+    list_swap_messages, list_swaps, post_swap_message, propose_swap, put_swap_needs, \
+    review_swap, set_home_availability, verify_for_swaps, withdraw_home, \
+    withdraw_swap_verification
 from . import labels
 from .forms import FormErrors, Messages, Reader
 from .i18n import N_, ZONE
@@ -56,6 +61,57 @@ class StaycationPages(Pages):
         except service_errors.Conflict as refused:
             raise FormErrors({REFUSAL: labels.SWAP_CONFLICTS.get(refused.code) or N_(
                 "We could not do that. Check the details and try again.")})
+
+    # ---- an officer's or referrer's verification of a family (the "Home swaps" section) ----
+
+    def verification_of(self, ctx, family_id):
+        """The family's swap verification, for its officer's or referrer's page. Before
+        staycation has the family's council (told by the accounts' event) an officer's
+        read is not found: the family is not verified yet."""
+        try:
+            return self.operation(ctx, get_swap_verification, family_id=family_id)
+        except (errors.Problem, service_errors.NotFound) as missing:
+            if isinstance(missing, errors.Problem) and missing.status != 404:
+                raise
+            return {"family_id": family_id, "verified": False, "verified_by": None,
+                    "verified_by_role": None, "verified_at": None}
+
+    VERIFY = Messages({"confirm": (
+        N_("Confirm that you know the family and have checked that it is safe for them to "
+           "swap homes"),
+        N_("Confirm that you know the family and have checked that it is safe for them to "
+           "swap homes"))})
+    VERIFIED = {"verify": N_("%(name)s is verified for home swaps. They can list their home "
+                             "and propose swaps."),
+                "withdraw": N_("%(name)s is no longer verified for home swaps. Their listed "
+                               "homes are paused until they are verified again.")}
+
+    def verification_step(self, ctx, family, step, back):
+        """GET: the step's confirmation page; POST: the step (`verify` needs the box
+        ticked), then back to the family's page (`back`) with what was done."""
+        path = "{}/swaps/{}".format(back, step)
+        context = dict(family=family, step=step, back=back, path=path,
+                       verification=self.verification_of(ctx, family["id"]))
+        if ctx.request.method != "POST":
+            return ctx.render("staycation/verification.html", **context)
+        if step == "verify" and ctx.request.form.get("confirm") != "yes":
+            return ctx.render("staycation/verification.html", status=422,
+                              errors={"confirm": self.VERIFY.missing("confirm")}, **context)
+        try:
+            self._swap_operation(ctx, verify_for_swaps if step == "verify"
+                                 else withdraw_swap_verification,
+                                 body={} if step == "verify" else None,
+                                 family_id=family["id"])
+        except FormErrors as refused:
+            return ctx.render("staycation/verification.html", status=409,
+                              errors=refused.errors, **context)
+        except (errors.Problem, service_errors.NotFound) as missing:
+            if step != "withdraw" or (isinstance(missing, errors.Problem)
+                                      and missing.status != 404):
+                raise
+            raise Redirect(back + "#home-swaps")  # not verified (withdrawn already)
+        ctx.flash(self.VERIFIED[step], name=family["display_name"])
+        raise Redirect(back + "#home-swaps")
 
     def _verified(self, ctx):
         return self.operation(ctx, get_my_swap_verification)["verified"]

@@ -83,7 +83,8 @@ def test_a_referrer_refers_a_carer_who_signs_in_and_books_a_gifted_break(
     try:
         Person(phone, pages).sign_in(live_system, referrer["username"], referrer["password"])
         carer_page = phone.locator("main td a").first.get_attribute("href")
-        for path in ("/referrer", carer_page, "/referrer/carers/new",
+        for path in ("/referrer", carer_page, carer_page + "/swaps/verify",
+                     carer_page + "/swaps/withdraw", "/referrer/carers/new",
                      "/referrer/self-referrals", "/bookings"):
             phone.goto(live_system + path)
             pages.check(phone)

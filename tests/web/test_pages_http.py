@@ -922,3 +922,133 @@ def test_a_swap_is_proposed_declined_or_cancelled_and_a_home_withdrawn_from_the_
              status=200, method="DELETE")
     paused = bob.get(live_system + "/swaps", timeout=10).text
     assert "your home is paused" in paused and "Your family needs to be verified" in paused
+
+
+def _browser_of(live_system, username, password):
+    """A browser signed in to the pages: (it, a CSRF token of its session)."""
+    browser = requests.Session()
+    html = browser.get(live_system + "/sign-in", timeout=10).text
+    home = browser.post(live_system + "/sign-in", timeout=10, data={
+        "username": username, "password": password, "csrf_token": csrf_of(html)})
+    assert home.status_code == 200
+    return browser, csrf_of(home.text)
+
+
+def _verified_on_swaps(live_system, username, password):
+    family, _csrf = _browser_of(live_system, username, password)
+    start = family.get(live_system + "/swaps", timeout=10).text
+    return ("Your family needs to be verified first" not in start
+            and 'href="/swaps/homes/new"' in start)
+
+
+def test_an_officer_verifies_a_family_for_swaps_and_withdraws_it_each_asked_first(
+        live_system, world, api):
+    officer, csrf = _browser_of(live_system, world["officer"]["username"],
+                                world["officer"]["password"])
+    family_page = live_system + "/officer/families/" + world["family_id"]
+    page = officer.get(family_page, timeout=10).text
+    section = page[page.index('id="home-swaps"'):]
+    assert "Not verified for home swaps" in section
+    assert 'href="/officer/families/{}/swaps/verify"'.format(world["family_id"]) in section
+    assert "swaps/withdraw" not in section
+    ask = officer.get(family_page + "/swaps/verify", timeout=10)
+    assert ask.status_code == 200
+    assert "Verify Ffion Family for home swaps" in ask.text and 'name="confirm"' in ask.text
+    # not ticked: said beside the box, and nothing is verified
+    unticked = officer.post(family_page + "/swaps/verify", timeout=10,
+                            data={"csrf_token": csrf}, allow_redirects=False)
+    assert unticked.status_code == 422 and "govuk-error-summary" in unticked.text
+    assert 'href="#confirm"' in unticked.text
+    assert "Confirm that you know the family and have checked" in unticked.text
+    assert not _verified_on_swaps(live_system, world["family"]["username"],
+                                  world["family"]["password"])
+    # ticked (once staycation knows the family's council from the accounts' event)
+    wait_until(lambda: officer.post(
+        family_page + "/swaps/verify", timeout=10, allow_redirects=False,
+        data={"csrf_token": csrf, "confirm": "yes"}).status_code == 302,
+        20, interval=0.2, message="the family to be verified from the page")
+    page = officer.get(family_page, timeout=10).text
+    assert "Ffion Family is verified for home swaps." in page
+    section = page[page.index('id="home-swaps"'):]
+    assert "Verified for home swaps" in section and "Verified by you on" in section
+    answer = requests.get(
+        "{}/api/v1/families/{}/swap-verification".format(live_system, world["family_id"]),
+        timeout=10, headers={"Authorization": "Bearer " + world["officer_token"]}).json()
+    assert answer["verified"] and answer["verified_by_role"] == "officer"
+    assert _verified_on_swaps(live_system, world["family"]["username"],
+                              world["family"]["password"])
+    # withdrawing asks first, in Welsh too, and says what it pauses
+    officer.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/", "csrf_token": csrf})
+    welsh = officer.get(family_page + "/swaps/withdraw", timeout=10).text
+    assert "Ydych chi'n siŵr eich bod am dynnu dilysiad cyfnewid cartrefi Ffion Family" \
+        in welsh.replace("&#39;", "'")
+    officer.post(live_system + "/language", timeout=10, data={
+        "language": "en", "next": "/", "csrf_token": csrf})
+    ask = officer.get(family_page + "/swaps/withdraw", timeout=10).text
+    assert "Are you sure you want to withdraw" in ask and "will be paused" in ask
+    assert 'href="/officer/families/{}#home-swaps"'.format(world["family_id"]) in ask
+    withdrawn = officer.post(family_page + "/swaps/withdraw", timeout=10,
+                             data={"csrf_token": csrf})
+    assert withdrawn.status_code == 200
+    assert "Ffion Family is no longer verified for home swaps." in withdrawn.text
+    assert "Not verified for home swaps" in withdrawn.text
+    assert not _verified_on_swaps(live_system, world["family"]["username"],
+                                  world["family"]["password"])
+    # withdrawing again: nothing to withdraw, back to the family's page
+    again = officer.post(family_page + "/swaps/withdraw", timeout=10,
+                         data={"csrf_token": csrf}, allow_redirects=False)
+    assert again.status_code == 302 and again.headers["Location"].endswith("#home-swaps")
+    assert officer.get(family_page + "/swaps/other", timeout=10).status_code == 404
+
+
+def test_a_referrer_verifies_a_carer_of_their_centre_and_no_other_centre_or_council_can(
+        live_system, world, api):
+    admin = api.token("admin", ADMIN_PASSWORD)
+    suffix = world["suffix"]
+    ours = {"username": "referrer-" + suffix, "password": "referrer-password-1"}
+    theirs = {"username": "elsewhere-" + suffix, "password": "referrer-password-1"}
+    api.post(admin, "/referrers", dict(ours, display_name="Rhys Referrer",
+                                       council=world["council"], organisation="Credu"))
+    api.post(admin, "/referrers", dict(theirs, display_name="Eira Elsewhere",
+                                       council=world["council"], organisation="Another"))
+    stranger = {"username": "stranger-" + suffix, "password": "officer-password-1",
+                "display_name": "Sam Stranger"}
+    api.post(admin, "/officers", dict(stranger, council="other-" + suffix))
+    carer = {"username": "carer-" + suffix, "password": "carer-password-1",
+             "display_name": "Cerys Carer", "needs": ["dementia"],
+             "consent_statement": "They agreed."}
+    carer_id = api.post(api.token(ours["username"], ours["password"]), "/carers", carer)["id"]
+    # another centre of the council, and an officer of another council, see nothing of it
+    for person, base in ((theirs, "/referrer/carers/"), (stranger, "/officer/families/")):
+        browser, csrf = _browser_of(live_system, person["username"], person["password"])
+        for path in ("", "/swaps/verify", "/swaps/withdraw"):
+            assert browser.get(live_system + base + carer_id + path,
+                               timeout=10).status_code == 404, (person, path)
+        for path in ("/swaps/verify", "/swaps/withdraw"):
+            assert browser.post(live_system + base + carer_id + path, timeout=10, data={
+                "csrf_token": csrf, "confirm": "yes"}).status_code == 404, (person, path)
+    assert not _verified_on_swaps(live_system, carer["username"], carer["password"])
+    # the carer's own centre verifies it from the carer's page
+    referrer, csrf = _browser_of(live_system, ours["username"], ours["password"])
+    carer_page = live_system + "/referrer/carers/" + carer_id
+    section = referrer.get(carer_page, timeout=10).text
+    section = section[section.index('id="home-swaps"'):]
+    assert "Not verified for home swaps" in section
+    assert 'href="/referrer/carers/{}/swaps/verify"'.format(carer_id) in section
+    ask = referrer.get(carer_page + "/swaps/verify", timeout=10).text
+    assert "Verify Cerys Carer for home swaps" in ask
+    assert 'action="/referrer/carers/{}/swaps/verify"'.format(carer_id) in ask
+    verified = referrer.post(carer_page + "/swaps/verify", timeout=10,
+                             data={"csrf_token": csrf, "confirm": "yes"})
+    assert verified.status_code == 200 and urlsplit(verified.url).path == \
+        "/referrer/carers/" + carer_id
+    assert "Cerys Carer is verified for home swaps." in verified.text
+    assert "Verified by you on" in verified.text
+    assert 'href="/referrer/carers/{}/swaps/withdraw"'.format(carer_id) in verified.text
+    assert _verified_on_swaps(live_system, carer["username"], carer["password"])
+    # the other centre still cannot withdraw it; the family stays verified
+    browser, other_csrf = _browser_of(live_system, theirs["username"], theirs["password"])
+    assert browser.post(carer_page + "/swaps/withdraw", timeout=10, data={
+        "csrf_token": other_csrf}).status_code == 404
+    assert _verified_on_swaps(live_system, carer["username"], carer["password"])
