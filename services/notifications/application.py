@@ -3,7 +3,7 @@ from the other services' events, recording the messages an occasion calls for, a
 what is recorded and not yet sent.
 
 Recording and sending are steps: the messages are recorded (unique per occasion, person and
-channel) and claimed for `domain.CLAIM` by a conditional update (two senders, in one instance
+channel) and claimed for `delivery.claim` by a conditional update (two senders, in one instance
 or two, never send the same one at once) in one transaction, the event's (which a batch of
 events shares); then sent with no transaction open (a SQLite transaction held across a send
 would stall the process), and marked sent together in one more. The event is acknowledged
@@ -140,8 +140,8 @@ def record(uow, occasion, occasion_id, fact, delivery, now):
 
 # --- sending ------------------------------------------------------------------------------
 
-def claim(uow, occasion_id, at):
-    """The occasion's pending messages, each now held by this sender until `at + CLAIM` (a
+def claim(uow, occasion_id, at, hold=domain.CLAIM):
+    """The occasion's pending messages, each now held by this sender until `at + hold` (a
     conditional update: two senders, in one instance or two, never hold the same one), and
     how many of its pending messages another sender holds. In the caller's transaction: the
     one that recorded them, for an event."""
@@ -154,7 +154,7 @@ def claim(uow, occasion_id, at):
     claimed = uow.session.scalars(table.update().where(
         table.c.id.in_(pending), table.c.status == domain.PENDING,
         sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < at))
-        .values(claimed_until=at + domain.CLAIM).returning(table.c.id)).all()
+        .values(claimed_until=at + hold).returning(table.c.id)).all()
     messages = uow.session.scalars(sa.select(SentMessage).where(
         table.c.id.in_(claimed)).order_by(table.c.id)).all() if claimed else []
     return messages, len(pending) - len(claimed)
@@ -190,7 +190,7 @@ def send(db, delivery, occasion_id, messages, held, now):
 def deliver(db, delivery, occasion_id, now):
     """Claims and sends the occasion's pending messages (`claim`, then `send`)."""
     with db.unit_of_work() as uow:
-        messages, held = claim(uow, occasion_id, now())
+        messages, held = claim(uow, occasion_id, now(), delivery.claim)
     send(db, delivery, occasion_id, messages, held, now)
 
 

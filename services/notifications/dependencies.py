@@ -6,6 +6,8 @@ Settings (nameko config keys, filled from the environment by config.yaml):
   upgrade the connection), `SMTP_TIMEOUT_SECONDS` (10): the mail server;
 - `PUBLIC_URL` (http://127.0.0.1:8000): where the links in messages point (the gateway's web
   pages);
+- `NOTIFICATIONS_CLAIM_SECONDS` (60): how long a sender holds a message it is sending, longer
+  than `SMTP_TIMEOUT_SECONDS`: after a crash, another sends it once the claim has lapsed;
 - `NOTIFICATIONS_TIMER_SECONDS` (30): how often the timer looks for reminders due and
   messages left pending; `NOTIFICATIONS_DAY_BEFORE_SECONDS` (24 h before a break),
   `NOTIFICATIONS_APPROVAL_WAITED_SECONDS` (24 h after a spend began to wait) and
@@ -80,8 +82,9 @@ class TextMessages:
 class Delivery:
     """What the use cases need to send: a sender per channel, and the words' settings."""
 
-    def __init__(self, senders, base_url, domain_name):
+    def __init__(self, senders, base_url, domain_name, claim=domain.CLAIM):
         self.senders = senders
+        self.claim = claim  # how long a sender holds a message it is sending
         self.base_url = base_url.rstrip("/")
         self.domain = domain_name
         self.sms_on = domain.SMS in senders
@@ -120,7 +123,9 @@ class Senders(DependencyProvider):
         self.delivery = Delivery(senders, setting(config, "PUBLIC_URL",
                                                   "http://127.0.0.1:8000", str),
                                  email.utils.parseaddr(sender)[1].rpartition("@")[2]
-                                 or "localhost")
+                                 or "localhost", datetime.timedelta(seconds=setting(
+                                     config, "NOTIFICATIONS_CLAIM_SECONDS",
+                                     domain.CLAIM.total_seconds(), float)))
 
     def get_dependency(self, worker_ctx):
         return self.delivery

@@ -196,8 +196,9 @@ class SentMessage:
         self.sent_at = None
 
 
-# How long a sender holds a message it is sending: longer than a send may take (the SMTP
-# timeout), so that only a sender that died lets it go to another.
+# How long a sender holds a message it is sending, unless set (NOTIFICATIONS_CLAIM_SECONDS):
+# longer than a send may take (the SMTP timeout), so that only a sender that died lets it go
+# to another.
 CLAIM = datetime.timedelta(seconds=60)
 
 

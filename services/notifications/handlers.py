@@ -37,7 +37,7 @@ def tell(service, uow, event):
     application.record(uow, occasion, occasion_id, fact, service.delivery, utcnow())
     application.schedule(uow, occasion, fact, event["payload"], payloads.occurred_at(event),
                          service.reminder_times, utcnow())
-    messages, held = application.claim(uow, occasion_id, utcnow())
+    messages, held = application.claim(uow, occasion_id, utcnow(), service.delivery.claim)
     if messages or held:
         return functools.partial(application.send, service.db, service.delivery, occasion_id,
                                  messages, held, utcnow)

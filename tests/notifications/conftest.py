@@ -94,6 +94,8 @@ class Notified:
             "AMQP_URI": amqp_uri, "SEIBIANT_LOG_DIR": str(directory / "log"),
             "NOTIFICATIONS_DATABASE_URL": "sqlite:///{}".format(directory / "notifications.db"),
             "SMTP_HOST": mail.host, "SMTP_PORT": str(mail.port),
+            # a send held by a process killed in the middle is sent again 3 s on, not 60
+            "SMTP_TIMEOUT_SECONDS": "2", "NOTIFICATIONS_CLAIM_SECONDS": "3",
             "SMTP_FROM": "Seibiant <seibiant@example.org>", "PUBLIC_URL": "http://seibiant.test",
             "OUTBOX_SWEEP_SECONDS": "0.2", "NOTIFICATIONS_EVENT_MAX_ATTEMPTS": "12",
             "NOTIFICATIONS_EVENT_RETRY_BACKOFF_MS": "200",
