@@ -423,14 +423,18 @@ def decide_spend(uow, actor, booking_id, approve, reason):
     return hold, budget
 
 
-def pending_approvals(uow, actor, limit, cursor, booking_ids=None):
+def _approvals(actor, status):
+    """(hold, budget) pairs of the officer's council whose approval's status is `status`."""
     _require(domain.may_manage_budgets(actor))
-    query = (sa.select(Hold, Budget).select_from(holds)
-             .join(approvals, approvals.c.hold_id == holds.c.id)
-             .join(budgets, budgets.c.id == approvals.c.budget_id)
-             .options(contains_eager(Hold.approval))
-             .where(approvals.c.council == actor["council"],
-                    approvals.c.status == domain.PENDING))
+    return (sa.select(Hold, Budget).select_from(holds)
+            .join(approvals, approvals.c.hold_id == holds.c.id)
+            .join(budgets, budgets.c.id == approvals.c.budget_id)
+            .options(contains_eager(Hold.approval))
+            .where(approvals.c.council == actor["council"], status))
+
+
+def pending_approvals(uow, actor, limit, cursor, booking_ids=None):
+    query = _approvals(actor, approvals.c.status == domain.PENDING)
     if booking_ids is not None:
         query = query.where(approvals.c.booking_id.in_(booking_ids))
     # (hold, budget) pairs awaiting an officer of the council, oldest request first
@@ -441,12 +445,6 @@ def pending_approvals(uow, actor, limit, cursor, booking_ids=None):
 def decided_approvals(uow, actor, limit, cursor):
     """The spends officers of the council decided (approved or declined; not the automatic
     approvals), latest decision first."""
-    _require(domain.may_manage_budgets(actor))
-    query = (sa.select(Hold, Budget).select_from(holds)
-             .join(approvals, approvals.c.hold_id == holds.c.id)
-             .join(budgets, budgets.c.id == approvals.c.budget_id)
-             .options(contains_eager(Hold.approval))
-             .where(approvals.c.council == actor["council"],
-                    approvals.c.status.in_((domain.APPROVED, domain.DECLINED))))
+    query = _approvals(actor, approvals.c.status.in_((domain.APPROVED, domain.DECLINED)))
     return keyset_page(uow.session, query, (approvals.c.decided_at, approvals.c.hold_id),
                        limit, cursor, descending=True)
