@@ -51,13 +51,13 @@ class SlotLookup:
         self._providers = providers
 
     def get(self, slot_id):
-        """The slot as providers describe it now (`schemas.SlotSchema`), or None if there is
+        """The slot as providers describe it now (`schemas.SlotAnswerSchema`), or None if there is
         no such slot; `Unavailable` if providers does not answer in time."""
         try:
             data = self._providers.get_slot(slot_id)
         except NotFound:
             return None
-        return schemas.SlotSchema().load(data)
+        return schemas.SlotAnswerSchema().load(data)
 
 
 class ProvidersSlots(TimedRpcProxy):

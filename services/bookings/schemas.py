@@ -71,7 +71,7 @@ class BookingSchema(records.BookingSchema):
 BookingPageSchema = page_schema_of(BookingSchema)
 
 
-class SlotSchema(Schema):
+class SlotAnswerSchema(Schema):
     """The part of providers' get_slot answer a booking needs."""
 
     class Meta:
