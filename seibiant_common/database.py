@@ -3,7 +3,7 @@ work with the outbox, and the periodic outbox sweep."""
 import contextlib
 import logging
 import os
-from typing import Any, ContextManager
+from typing import Any, Callable, ContextManager
 
 import eventlet
 from eventlet.semaphore import Semaphore
@@ -93,6 +93,14 @@ class DatabaseAccess:
             correlation_id=ctx.data.get("correlation_id"),
             call_id_stack=ctx.call_id_stack,
         )
+
+    def in_batches(self, step: Callable[[UnitOfWork], int], batch: int) -> None:
+        """A timer's work: `step` (which does at most `batch` of what is due and says how
+        many) in a unit of work of its own, again while it did a full batch."""
+        done = batch
+        while done == batch:
+            with self.unit_of_work() as uow:
+                done = step(uow)
 
     def ping(self) -> bool:
         with self._store.engine.connect() as connection:

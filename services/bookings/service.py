@@ -292,15 +292,11 @@ class BookingsService:
     @timer("WAITING_LIST_TIMER_SECONDS", 5)
     def expire_offers(self):
         """Offers not answered in time expire; their places go on down the line."""
-        done = waitlisting.EXPIRY_BATCH
-        while done == waitlisting.EXPIRY_BATCH:  # a full batch: there may be more
-            with self.db.unit_of_work() as uow:
-                done = waitlisting.expire_due(uow, utcnow())
+        self.db.in_batches(lambda uow: waitlisting.expire_due(uow, utcnow()),
+                           waitlisting.EXPIRY_BATCH)
 
     @timer("BALLOT_TIMER_SECONDS", 5)
     def draw_ballots(self):
         """Each ballot whose applications have closed is drawn, once (balloting.py)."""
-        drawn = balloting.DRAW_BATCH
-        while drawn == balloting.DRAW_BATCH:  # a full batch: there may be more
-            with self.db.unit_of_work() as uow:
-                drawn = balloting.draw_due(uow, utcnow(), self.timeouts)
+        self.db.in_batches(lambda uow: balloting.draw_due(uow, utcnow(), self.timeouts),
+                           balloting.DRAW_BATCH)

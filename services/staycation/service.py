@@ -200,10 +200,8 @@ class StaycationService:
     @timer("SWAP_TIMER_SECONDS", 60)
     def complete_swaps(self):
         """Agreed swaps whose last stay has ended are completed, once each."""
-        done = application.COMPLETE_BATCH
-        while done == application.COMPLETE_BATCH:  # a full batch: there may be more
-            with self.db.unit_of_work() as uow:
-                done = application.complete_due(uow, utcnow())
+        self.db.in_batches(lambda uow: application.complete_due(uow, utcnow()),
+                           application.COMPLETE_BATCH)
 
     # --- messages and reviews -----------------------------------------------------------
 
