@@ -764,8 +764,7 @@ def decline_spend(service, call, booking_id):
      "(docs/api-v1.md).")
 def get_insight(service, call):
     query = call.query
-    days = (query["from_"] and query["from_"].isoformat(),
-            query["to"] and query["to"].isoformat())
+    days = (query["from_"], query["to"])
     wanted = query["format"] or call.request.accept_mimetypes.best_match(
         ["application/json", "text/csv"], default="application/json")
     if wanted not in ("csv", "text/csv"):

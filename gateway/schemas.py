@@ -44,7 +44,7 @@ from seibiant_common.schemas import (  # noqa: F401 (the API answers them as the
     ProfileSchema, ProviderFeedbackSchema, ProviderRatingSchema, ProviderSchema,
     SentMessageSchema, SharedProfileSchema, SlotListSchema, SlotSchema, StatementSchema,
     SwapMessageSchema, SwapNeedsSchema, SwapReviewSchema, SwapReviewsSchema, SwapSchema,
-    SwapVerificationSchema, Timestamp, WaitingEntrySchema, day_in_span, page_schema_of,
+    SwapVerificationSchema, Timestamp, WaitingEntrySchema, page_schema_of,
 )
 from seibiant_common.vocabularies import (
     ACCESSIBILITY_FEATURES, BOOKING_STATUSES, CARE_NEEDS, CATEGORIES,
@@ -239,8 +239,8 @@ INSIGHT_TABLES = ("unmet_demand", "supply_and_demand", "spend_by_kind", "spend_b
 
 class InsightQuery(Strict):
     """The days of the figures, both included; `table` picks the CSV's table."""
-    from_ = fields.Date(data_key="from", validate=day_in_span, load_default=None)
-    to = fields.Date(validate=day_in_span, load_default=None)
+    from_ = Day(data_key="from", load_default=None)
+    to = Day(load_default=None)
     table = fields.String(validate=validate.OneOf(INSIGHT_TABLES), load_default=None)
     format = fields.String(validate=validate.OneOf(("json", "csv")), load_default=None)
 
