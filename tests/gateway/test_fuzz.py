@@ -43,7 +43,7 @@ def world(api):
 
 def _listed_home(world, family):
     """A verified family's home, free for a week in a month (staycation's ids are real)."""
-    world.officer.post("/families/{}/swap-verification".format(family.user_id), {})
+    world.verify_for_swaps(family)
     home = family.post("/homes", {"title": "Fuzz home", "region": "powys", "sleeps": 2,
                                   "bedrooms": 1, "address": "1 Fuzz Street"})
     start = datetime.date.today() + datetime.timedelta(days=30)

@@ -33,7 +33,7 @@ def home(world, who, **features):
     client.request("PUT", "/me/swap-needs", json={
         "needs": ["physical_disability"] if who == "family" else ["autism"],
         "must_haves": []})
-    world.officer.post("/families/{}/swap-verification".format(client.user_id), {})
+    world.verify_for_swaps(client)
     made = client.post("/homes", {"title": "Home of " + who, "region": "powys", "sleeps": 4,
                                   "bedrooms": 2, "address": ADDRESS[who], **features})
     client.request("PUT", "/homes/{}/availability".format(made["id"]), json={

@@ -4,6 +4,7 @@ a referrer of a carers' centre."""
 import datetime
 import uuid
 
+from devtools.processes import wait_until
 from gateway.client import Client
 
 from .conftest import ADMIN_PASSWORD
@@ -100,3 +101,13 @@ class World:
         if budget_id:
             body["budget_id"] = budget_id
         return family.post("/bookings", body, headers=headers)
+
+    def verify_for_swaps(self, family):
+        """The family verified for swaps by its officer, once staycation has
+        heard the family's council from the accounts' event (before, the officer is not
+        yet known as the family's: 409 `may_not_verify`)."""
+        path = "/families/{}/swap-verification".format(family.user_id)
+        response = wait_until(lambda: (lambda answer: answer.status_code != 409 and answer)(
+            self.officer.request("POST", path, json={}, expect=[200, 409])), 30,
+            interval=0.05, message="staycation to know the family's council")
+        return response.json()
