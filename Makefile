@@ -52,12 +52,18 @@ lint: $(INSTALLED)
 test-unit: $(INSTALLED)
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
+# Two test processes (pytest-xdist), each given whole files: most of the suite waits on the
+# broker, the services and the browser rather than the CPU. A file's systems (module- and
+# package-wide fixtures) start once in the process that runs it; every test already has its
+# own virtual host, databases and ports. `make test TEST_PROCESSES=0` runs it in one.
+TEST_PROCESSES ?= 2
+
 test: install lint broker-management
 	@# the web pages' browser tests drive Debian's Chromium (Playwright's own download cannot be had)
 	@# and the README's curl walk-through is run as written, with jq
 	@test -x /usr/bin/chromium -a -x "$$(command -v jq)" -a -x "$$(command -v curl)" || \
 		{ apt-get update -q && apt-get install -y -q chromium chromium-driver jq curl; }
-	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q $(PYTEST_ARGS)
+	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # The benchmark (docs/performance.md): a table on stdout and bench/results/latest.json (a few minutes).
 bench: install broker-management

@@ -1,7 +1,49 @@
 # eventlet must patch the standard library before anything imports it, or nameko
 # containers hang under pytest.
+import os
+import threading
+import time
+
 import eventlet
 
+
+def xdist_worker_queue_of_real_threads():
+    """In a pytest-xdist worker (`make test` runs two), the queue of tests to run is filled by
+    execnet's receiver, a real thread started before this module, and emptied by the tests'
+    green main thread: a green lock or event (as threading's are once patched) set from a real
+    thread never wakes the hub, and the worker hangs. So its lock stays a real one, and its
+    event a flag that the main thread polls without blocking the hub (the services a
+    module started in-process go on running meanwhile)."""
+    from execnet.gateway_base import MainThreadOnlyExecModel
+
+    class PolledEvent:
+        def __init__(self):
+            self.flag = False  # one assignment at a time, under the interpreter's lock
+
+        def set(self):
+            self.flag = True
+
+        def clear(self):
+            self.flag = False
+
+        def is_set(self):
+            return self.flag
+
+        def wait(self, timeout=None):
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while not self.flag:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+                eventlet.sleep(0.005)
+            return True
+
+    MainThreadOnlyExecModel.RLock = MainThreadOnlyExecModel.Lock = \
+        lambda _self, lock=threading.RLock: lock()
+    MainThreadOnlyExecModel.Event = lambda _self: PolledEvent()
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    xdist_worker_queue_of_real_threads()
 eventlet.monkey_patch()
 
 import sys  # noqa: E402

@@ -2,6 +2,7 @@
 officer each, families with budgets, approved and pending providers with offers and slots, and
 a referrer of a carers' centre."""
 import datetime
+import sqlite3
 import uuid
 
 from devtools.processes import wait_until
@@ -16,6 +17,17 @@ def soon(days, hours=10):
     day = datetime.datetime.now(datetime.timezone.utc).replace(
         hour=0, minute=0, second=0, microsecond=0) + datetime.timedelta(days=days)
     return (day + datetime.timedelta(hours=hours)).isoformat()
+
+
+def close_ballot_applications(bookings_database, slot_id):
+    """Moves the close of a ballot's applications into the past in bookings' own SQLite file
+    (its path, or its `sqlite:///` URL): a test applies with no clock to race, and the ballot
+    timer draws at its next turn."""
+    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+    with sqlite3.connect(str(bookings_database).removeprefix("sqlite:///")) as db:
+        moved = db.execute("UPDATE ballots SET applications_close_at = ? WHERE slot_id = ?",
+                           (past.strftime("%Y-%m-%d %H:%M:%S.%f"), slot_id)).rowcount
+    assert moved == 1
 
 
 def unique(name):

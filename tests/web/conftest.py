@@ -80,6 +80,7 @@ def _run_system(tmp_path_factory, amqp_uri):
            "SEIBIANT_ADMIN_PASSWORD": ADMIN_PASSWORD,
            "SEIBIANT_TOKEN_SECRET": "web-test-secret-" + uuid.uuid4().hex,
            "OUTBOX_SWEEP_SECONDS": "0.2", "SWAP_TIMER_SECONDS": "0.5",
+           "BALLOT_TIMER_SECONDS": "0.5",
            "CONSUMER_POLL_SECONDS": str(sandbox.CONSUMER_POLL_SECONDS)}
     for name in SERVICE_MODULES:
         env[name.upper() + "_DATABASE_URL"] = "sqlite:///{}".format(folder / (name + ".db"))

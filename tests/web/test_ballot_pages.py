@@ -5,12 +5,12 @@ the close, one is told they have a place (with their booking) and the other that
 not drawn and keep their priority. The provider reads the draw's record and what its gifted
 breaks gave carers. Every page is checked with axe, in English and Welsh, and at 320 px."""
 import datetime
-import sqlite3
 import uuid
 
 import requests
 
 from devtools.processes import wait_until
+from tests.gateway.world import close_ballot_applications
 
 from .conftest import ADMIN_PASSWORD, AXE_SCRIPT, SYSTEM
 from .people import Person
@@ -18,15 +18,7 @@ from .people import Person
 # Far enough for the pages before the close on any machine: the test then closes the
 # applications itself, moving the close into the past in bookings' own database.
 CLOSE_SECONDS = 3600
-DRAW_SECONDS = 60  # the ballot timer's period (5 s here) and the saga of the winner's booking
-
-
-def close_applications(slot_id):
-    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
-    with sqlite3.connect(str(SYSTEM["folder"] / "bookings.db")) as db:
-        moved = db.execute("UPDATE ballots SET applications_close_at = ? WHERE slot_id = ?",
-                           (past.strftime("%Y-%m-%d %H:%M:%S.%f"), slot_id)).rowcount
-    assert moved == 1
+DRAW_SECONDS = 60  # the ballot timer's period (0.5 s here) and the saga of the winner's booking
 
 
 def ballot_centre(api, world):
@@ -114,7 +106,7 @@ def test_carers_apply_in_a_ballot_and_see_whether_they_were_drawn(
     owner.open(ballot_page)
     owner.sees("Carers are applying. The draw happens when applications close.")
 
-    close_applications(slot["id"])
+    close_ballot_applications(SYSTEM["folder"] / "bookings.db", slot["id"])
     token = api.token(provider["username"], provider["password"])
     wait_until(lambda: requests.get(
         live_system + "/api/v1/slots/{}/ballot".format(slot["id"]), timeout=10,
