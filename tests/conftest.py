@@ -1,6 +1,7 @@
 # eventlet must patch the standard library before anything imports it, or nameko
 # containers hang under pytest.
 import os
+import sys
 import threading
 import time
 
@@ -42,11 +43,14 @@ def xdist_worker_queue_of_real_threads():
     MainThreadOnlyExecModel.Event = lambda _self: PolledEvent()
 
 
-if os.environ.get("PYTEST_XDIST_WORKER"):
+# (a pytest that a test runs inherits the variable, not execnet's gateway)
+if os.environ.get("PYTEST_XDIST_WORKER") and "execnet" in sys.modules:
     xdist_worker_queue_of_real_threads()
 eventlet.monkey_patch()
 
-import sys  # noqa: E402
+import contextlib  # noqa: E402
+import fcntl  # noqa: E402
+
 from urllib.parse import urlsplit  # noqa: E402
 
 import psycopg2  # noqa: E402
@@ -229,3 +233,46 @@ def start_service(service_config):
     yield start
     for container in reversed(containers):
         container.stop()
+
+
+# A test marked `alone` times the whole system against the machine's two cores (`make run`
+# healthy within 30 s, stopped within 5 s): while it runs, the other test process waits. Two
+# files all the processes of the run lock (flock): each test holds `room` shared, and an
+# `alone` one holds it exclusive; `gate`, held by an `alone` test from before it waits for
+# the room, keeps new tests out meanwhile, so that it is not starved. Set-up and tear-down
+# are inside: a module's first test starts its system, its last one stops it.
+def lock_file(config, name):
+    """In the run's temporary folder, the parent of each process's own (pytest keeps the last
+    few runs' and removes the rest)."""
+    return os.path.join(os.path.dirname(config.option.basetemp), name + ".lock")
+
+
+def take(lock, mode):
+    """flock without blocking the hub: the services a module runs in-process go on."""
+    while True:
+        try:
+            return fcntl.flock(lock, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            eventlet.sleep(0.05)
+
+
+@contextlib.contextmanager
+def share_of_the_machine(config, alone):
+    with open(lock_file(config, "gate"), "a") as gate, \
+            open(lock_file(config, "room"), "a") as room:
+        take(gate, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        try:
+            take(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            if not alone:
+                fcntl.flock(gate, fcntl.LOCK_UN)
+        yield  # closing the files lets go of both
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item):
+    if not hasattr(item.config, "workerinput"):  # one process: alone already
+        yield
+        return
+    with share_of_the_machine(item.config, item.get_closest_marker("alone") is not None):
+        yield

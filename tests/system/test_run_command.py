@@ -100,6 +100,7 @@ def run_command(env, tmp_path):
         sock.listen()
 
 
+@pytest.mark.alone
 def test_run_command_is_healthy_within_30_seconds_shares_work_and_stops_everything_on_ctrl_c(
         amqp_uri, tmp_path):
     """One run (the system starts once for the module): healthy within 30 s, the mail sink,
