@@ -223,10 +223,11 @@ def build_world(base_url, families):
 
 def book_until_confirmed(family, budget_id, slot_id):
     """One booking through the API: (seconds from request to confirmed, status, requests
-    after the POST). Each GET waits at the gateway until the status changes (`?wait=`)."""
+    after the POST). The POST waits at the gateway until the booking has left `requested`
+    (`Prefer: wait`), and so would each GET after it until the status changes (`?wait=`)."""
     sent = datetime.datetime.now(datetime.timezone.utc)
     booking = family.post("/bookings", {"slot_id": slot_id, "places": 1, "budget_id": budget_id},
-                          headers={"Idempotency-Key": uuid.uuid4().hex})
+                          headers={"Idempotency-Key": uuid.uuid4().hex, "Prefer": "wait=25"})
     polls = 0
     deadline = time.monotonic() + 30
     while booking["status"] == "requested" and time.monotonic() < deadline:

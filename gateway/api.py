@@ -22,7 +22,7 @@ from seibiant_common.types import utcnow
 
 from . import accounts, errors, openapi
 from . import schemas as s
-from .changes import WaitingApiEntrypoint
+from .changes import BookingRequestEntrypoint, WaitingApiEntrypoint
 from .http import PUBLIC, SERVICE, api
 
 log = logging.getLogger(__name__)
@@ -650,14 +650,18 @@ def get_offer(service, call, offer_id):
      roles=FAMILY + REFERRER, body=s.CreateBookingSchema, response=s.BookingSchema,
      status=202, location="/bookings/{id}", tag="bookings", idempotency=SERVICE,
      responses={403: "`not_verified`: a self-referred carer no referrer has verified yet"},
+     entrypoint_class=BookingRequestEntrypoint,
      description="Send an `Idempotency-Key` header: the same key with the same body "
      "answers the same booking (as it stands now); with another body, 409. The bookings "
      "service keeps these keys. A referrer books a gifted break for one of their carers "
      "with `family_id`; a gifted booking past the council's allowance is rejected "
-     "`allowance_used`.")
+     "`allowance_used`. With `Prefer: wait=N` (N up to 30 seconds) the answer comes once "
+     "the booking has left `requested`, or after N seconds as it is then "
+     "(`Preference-Applied: wait=N`): one request for the outcome.")
 def request_booking(service, call):
-    # Without a key from the caller, a fresh one: the request is simply not repeatable.
-    key = call.idempotency_key or uuid.uuid4().hex
+    # Without a key from the caller, a fresh one: the request is simply not repeatable (but
+    # answered again with the same key after a `Prefer: wait`, gateway.changes).
+    key = call.once("key", lambda: call.idempotency_key or uuid.uuid4().hex)
     _require_verified(call)
     return _for_caller(call, service.bookings.request_booking(
         _booking_actor(service, call), key, call.body))
@@ -672,7 +676,8 @@ def request_booking(service, call):
      "then: one request instead of polling.")
 def get_booking(service, call, booking_id):
     booking = service.bookings.get_booking(_booking_actor(service, call), booking_id)
-    family = service.accounts.get_user(booking["family_id"])  # who booked, by name
+    # who booked, by name
+    family = call.once("family", lambda: service.accounts.get_user(booking["family_id"]))
     return dict(_for_caller(call, booking), family_name=family and family["display_name"])
 
 

@@ -87,6 +87,18 @@ class Call:
         self.body = body
         self.idempotency_key = idempotency_key
 
+    def once(self, name, read):
+        return read_once(self.request, name, read)
+
+
+def read_once(request, name, read):
+    """`read()`, once per request: a request answered after a wait (gateway.changes) is run
+    again, and what cannot have changed meanwhile is not read again."""
+    remembered = request.__dict__.setdefault("seibiant_read_once", {})
+    if name not in remembered:
+        remembered[name] = read()
+    return remembered[name]
+
 
 def api(method, path, summary, roles=SIGNED_IN, query=None, body=None, response=None,
         status=200, location=None, description=None, responses=None, tag=None,
@@ -125,7 +137,9 @@ def _run(service, operation, fn, request, path_values):
             raise errors.not_found()  # an id that cannot exist
     user = actor = None
     if operation.roles != PUBLIC:
-        user, actor = service.accounts.authorise(request, operation.roles)
+        # a request run again after a wait was authorised when it came, as a long one is
+        user, actor = read_once(request, "caller",
+                                lambda: service.accounts.authorise(request, operation.roles))
     query = load_query(operation.query, request.args) if operation.query else {}
     if not operation.query and request.args:
         raise errors.invalid({name: ["Unknown field."] for name in request.args})

@@ -52,7 +52,7 @@ from seibiant_common.vocabularies import (
 
 ROLES = ("admin", "officer", "family", "provider", "referrer")
 PROVIDER_STATUSES = ("pending", "approved", "suspended")
-MAX_WAIT_SECONDS = 30  # the longest `GET /bookings/{id}?wait=N`
+MAX_WAIT_SECONDS = 30  # the longest `GET /bookings/{id}?wait=N` or `Prefer: wait=N`
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
 # A mobile a text message can reach: a UK 07 number or an international one, as people write
 # it (spaces, hyphens and brackets allowed; GOV.UK Notify reads the same forms).

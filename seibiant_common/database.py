@@ -3,7 +3,7 @@ work with the outbox, and the periodic outbox sweep."""
 import contextlib
 import logging
 import os
-from typing import Any, Callable, ContextManager
+from typing import Any, Callable, ContextManager, Iterator
 
 import eventlet
 from eventlet.semaphore import Semaphore
@@ -14,6 +14,7 @@ from nameko.standalone.events import get_event_exchange
 from nameko.containers import WorkerContext
 from sqlalchemy import Table, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.orm import Session
 
 from .config import database_url, setting
 from .migrations import upgrade
@@ -70,12 +71,26 @@ class Store:
         # publish) would let another block the whole process on the file lock. So within a
         # process, SQLite units of work take turns.
         self._sqlite_lock = Semaphore(1) if self.dialect == "sqlite" else None
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def write_lock(self) -> ContextManager[Any]:
         return self._sqlite_lock if self._sqlite_lock else contextlib.nullcontext()
 
     def unit_of_work(self, **context: Any) -> UnitOfWork:
         return UnitOfWork(self, **context)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only: on PostgreSQL each statement is its own snapshot, with
+        no BEGIN and COMMIT around it (two round trips fewer on what every request reads,
+        such as its token). Nothing it changes is kept. SQLite reads in a unit of work, whose
+        BEGIN IMMEDIATE an autocommit connection would leave open."""
+        if self.dialect == "sqlite":
+            with self.unit_of_work() as uow:
+                yield uow.session
+            return
+        with Session(bind=self._reader, expire_on_commit=False) as session:
+            yield session
 
 
 class DatabaseAccess:
