@@ -659,12 +659,16 @@ def get_offer(service, call, offer_id):
      "the booking has left `requested`, or after N seconds as it is then "
      "(`Preference-Applied: wait=N`): one request for the outcome.")
 def request_booking(service, call):
-    # Without a key from the caller, a fresh one: the request is simply not repeatable (but
-    # answered again with the same key after a `Prefer: wait`, gateway.changes).
-    key = call.once("key", lambda: call.idempotency_key or uuid.uuid4().hex)
     _require_verified(call)
-    return _for_caller(call, service.bookings.request_booking(
-        _booking_actor(service, call), key, call.body))
+    actor = _booking_actor(service, call)
+    made = call.once("made", dict)
+    if made:  # run again after a `Prefer: wait` (gateway.changes): the booking as it is now
+        return _for_caller(call, service.bookings.get_booking(actor, made["id"]))
+    # Without a key from the caller, a fresh one: the request is simply not repeatable.
+    key = call.idempotency_key or uuid.uuid4().hex
+    booking = service.bookings.request_booking(actor, key, call.body)
+    made["id"] = booking["id"]
+    return _for_caller(call, booking)
 
 
 @api("GET", "/bookings/<booking_id>", "A booking",

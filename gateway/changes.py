@@ -145,8 +145,8 @@ class WaitsForChange:
 class WaitsForNewBooking:
     """Mixed into the HTTP entrypoint that requests a booking (202 with the booking's JSON):
     with `Prefer: wait=N` it answers once the booking has left `requested`, or after N
-    seconds, as it is then. The request is made again for that answer: the same key (which
-    the operation keeps for the whole request) answers the same booking as it stands."""
+    seconds, as it is then. The operation runs again for that answer, and reads the booking
+    it made (`Call.once`)."""
 
     waiters = Waiters()
 

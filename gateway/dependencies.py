@@ -104,8 +104,8 @@ class AccountsAccess:
         """(user, actor) of the bearer token; 401 without a valid one (or a signed-out one),
         403 for another role."""
         claims = self._claims(request)
-        with self._read() as session:
-            user = accounts.token_user(session, claims)
+        with self._read() as reading:
+            user = accounts.token_user(reading.session, claims)
         if user is None:
             raise errors.unauthenticated("the token is invalid or has expired")
         if user["role"] not in roles:
@@ -130,32 +130,32 @@ class AccountsAccess:
             return user
 
     def get_user(self, user_id):
-        with self._read() as session:
-            return accounts.get_user(session, user_id)
+        with self._read() as reading:
+            return accounts.get_user(reading.session, user_id)
 
     def centre_carers(self, referrer, limit, cursor):
-        with self._read() as session:
-            return accounts.centre_carers(session, referrer, limit, cursor)
+        with self._read() as reading:
+            return accounts.centre_carers(reading.session, referrer, limit, cursor)
 
     def centre_carer_ids(self, referrer):
-        with self._read() as session:
-            return accounts.centre_carer_ids(session, referrer)
+        with self._read() as reading:
+            return accounts.centre_carer_ids(reading.session, referrer)
 
     def self_referrals(self, council, limit, cursor):
-        with self._read() as session:
-            return accounts.self_referrals(session, council, limit, cursor)
+        with self._read() as reading:
+            return accounts.self_referrals(reading.session, council, limit, cursor)
 
     def verify_carer(self, referrer, family_id):
         with self._unit() as uow:
             return accounts.verify_carer(uow.session, referrer, family_id)
 
     def family_in_council(self, family_id, council):
-        with self._read() as session:
-            return accounts.family_in_council(session, family_id, council)
+        with self._read() as reading:
+            return accounts.family_in_council(reading.session, family_id, council)
 
     def list_users(self, council, role, limit, cursor):
-        with self._read() as session:
-            return accounts.list_users(session, council, role, limit, cursor)
+        with self._read() as reading:
+            return accounts.list_users(reading.session, council, role, limit, cursor)
 
     def link_provider(self, user_id, provider_id):
         with self._unit() as uow:

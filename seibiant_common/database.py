@@ -80,17 +80,25 @@ class Store:
         return UnitOfWork(self, **context)
 
     @contextlib.contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A session for reads only: on PostgreSQL each statement is its own snapshot, with
-        no BEGIN and COMMIT around it (two round trips fewer on what every request reads,
-        such as its token). Nothing it changes is kept. SQLite reads in a unit of work, whose
+    def reading(self) -> Iterator["Reading"]:
+        """Work that only reads: on PostgreSQL each statement is its own snapshot, with no
+        BEGIN and COMMIT around it (two round trips fewer on what every request reads, such
+        as its token). Nothing it changes is kept. SQLite reads in a unit of work, whose
         BEGIN IMMEDIATE an autocommit connection would leave open."""
         if self.dialect == "sqlite":
             with self.unit_of_work() as uow:
-                yield uow.session
+                yield Reading(uow.session)
             return
         with Session(bind=self._reader, expire_on_commit=False) as session:
-            yield session
+            yield Reading(session)
+
+
+class Reading:
+    """What a read-only use case gets in place of a unit of work: its `session`, and
+    nothing to emit."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
 
 class DatabaseAccess:
@@ -108,6 +116,9 @@ class DatabaseAccess:
             correlation_id=ctx.data.get("correlation_id"),
             call_id_stack=ctx.call_id_stack,
         )
+
+    def reading(self) -> ContextManager[Reading]:
+        return self._store.reading()
 
     def in_batches(self, step: Callable[[UnitOfWork], int], batch: int) -> None:
         """A timer's work: `step` (which does at most `batch` of what is due and says how

@@ -252,8 +252,8 @@ class BookingsService:
     def get_booking(self, actor, booking_id):
         actor = schemas.parse(schemas.ActorSchema(), actor)
         booking_id = schemas.parse(schemas.BookingIdSchema(), {"booking_id": booking_id})
-        with self.db.unit_of_work() as uow:
-            booking = application.get_booking(uow, actor, booking_id["booking_id"])
+        with self.db.reading() as reading:
+            booking = application.get_booking(reading, actor, booking_id["booking_id"])
             return schemas.booking_schema.dump(booking)
 
     @rpc
