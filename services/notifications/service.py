@@ -48,8 +48,8 @@ class NotificationsService:
 
     @rpc
     def list_sent(self, actor, limit=50, cursor=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        query = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             return schemas.page_schema.dump(application.list_sent(uow, actor, **query))
 
