@@ -627,7 +627,7 @@ def publish_slots(service, call, offer_id):
 
 
 @api("GET", "/offers", "Search offers; each carries its slots in the window",
-     query=s.OffersQuery, response=s.OfferPageSchema, tag="offers")
+     query=s.OffersQuery, response=s.OfferPageSchema, tag="offers", passed_on=True)
 def search_offers(service, call):
     filters = dict(call.query)
     limit, cursor = filters.pop("limit"), filters.pop("cursor")
@@ -639,7 +639,7 @@ def search_offers(service, call):
 
 
 @api("GET", "/offers/<offer_id>", "One offer with its future slots",
-     response=s.OfferSchema, tag="offers")
+     response=s.OfferSchema, tag="offers", passed_on=True)
 def get_offer(service, call, offer_id):
     return service.providers.get_offer(offer_id)
 
