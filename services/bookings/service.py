@@ -291,12 +291,15 @@ class BookingsService:
 
     @timer("WAITING_LIST_TIMER_SECONDS", 5)
     def expire_offers(self):
-        """Offers not answered in time expire; their places go on down the line."""
+        """Offers not answered in time expire; their places go on down the line. Reads only
+        once one may have expired."""
         self.db.in_batches(lambda uow: waitlisting.expire_due(uow, utcnow()),
-                           waitlisting.EXPIRY_BATCH)
+                           waitlisting.EXPIRY_BATCH,
+                           (waitlisting.EXPIRY, waitlisting.soonest_expiry))
 
     @timer("BALLOT_TIMER_SECONDS", 5)
     def draw_ballots(self):
-        """Each ballot whose applications have closed is drawn, once (balloting.py)."""
+        """Each ballot whose applications have closed is drawn, once (balloting.py). Reads
+        only once one may have closed."""
         self.db.in_batches(lambda uow: balloting.draw_due(uow, utcnow(), self.timeouts),
-                           balloting.DRAW_BATCH)
+                           balloting.DRAW_BATCH, (balloting.DRAWS, balloting.soonest_close))
