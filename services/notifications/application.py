@@ -106,35 +106,38 @@ def facts(uow, fact):
 def record(uow, occasion, occasion_id, fact, delivery, now):
     """Records every message `occasion` calls for (MESSAGES), once: what is recorded already
     stays as it was. Returns how many it recorded now."""
-    lines = domain.messages_for(occasion, fact)
-    if not lines:
+    # who is told, by what address, first: for people with no address to tell them at,
+    # nothing more is read
+    to_tell = [(line, recipient, channel, address)
+               for line in domain.messages_for(occasion, fact)
+               for recipient in recipients(uow, line, fact)
+               for channel, address in recipient.addresses(delivery.sms_on)]
+    if not to_tell:
         return 0
     known = set(uow.session.execute(sa.select(
         models.sent_messages.c.recipient_id, models.sent_messages.c.channel).where(
         models.sent_messages.c.occasion_id == occasion_id)).all())
     words = facts(uow, fact)
     recorded = 0
-    for line in lines:
-        for recipient in recipients(uow, line, fact):
-            for channel, address in recipient.addresses(delivery.sms_on):
-                if (recipient.account_id, channel) in known:
-                    continue
-                known.add((recipient.account_id, channel))
-                rendered = templates.render(line.template, recipient.language,
-                                            dict(words, recipient_id=recipient.account_id),
-                                            delivery.base_url)
-                uow.session.add(SentMessage(
-                    id=uuid.uuid4().hex, occasion_id=occasion_id,
-                    recipient_id=recipient.account_id, channel=channel, to=address,
-                    subject=rendered.subject,
-                    body=rendered.body if channel == domain.EMAIL else rendered.text_message,
-                    html=rendered.html if channel == domain.EMAIL else None,
-                    language=recipient.language, event_type=occasion,
-                    template=line.template, booking_id=fact.get("booking_id"),
-                    message_id=domain.message_id(occasion_id, recipient.account_id, channel,
-                                                 delivery.domain),
-                    now=now))
-                recorded += 1
+    for line, recipient, channel, address in to_tell:
+        if (recipient.account_id, channel) in known:
+            continue
+        known.add((recipient.account_id, channel))
+        rendered = templates.render(line.template, recipient.language,
+                                    dict(words, recipient_id=recipient.account_id),
+                                    delivery.base_url)
+        uow.session.add(SentMessage(
+            id=uuid.uuid4().hex, occasion_id=occasion_id,
+            recipient_id=recipient.account_id, channel=channel, to=address,
+            subject=rendered.subject,
+            body=rendered.body if channel == domain.EMAIL else rendered.text_message,
+            html=rendered.html if channel == domain.EMAIL else None,
+            language=recipient.language, event_type=occasion,
+            template=line.template, booking_id=fact.get("booking_id"),
+            message_id=domain.message_id(occasion_id, recipient.account_id, channel,
+                                         delivery.domain),
+            now=now))
+        recorded += 1
     return recorded
 
 
