@@ -156,12 +156,14 @@ class WaitsForNewBooking:
             return super().handle_request(request)
         started = time.monotonic()
         response = super().handle_request(request)
-        if _status(response, ok=202) == "requested":
+        status = _status(response, ok=202)
+        if status == "requested":
             booking_id = json.loads(response.get_data())["id"]
             with self.waiters.waiting(booking_id, since=started) as changed:
                 changed.wait(timeout=started + seconds - time.monotonic())
             response = super().handle_request(request)
-        response.headers["Preference-Applied"] = "wait={}".format(seconds)
+        if status is not None:  # a refusal is answered at once, no preference applied
+            response.headers["Preference-Applied"] = "wait={}".format(seconds)
         return response
 
 
