@@ -85,7 +85,7 @@ def listen_forever(engine: Engine, checked: CheckedTokens) -> None:
                 connection.poll()
                 while connection.notifies:
                     checked.forget(connection.notifies.pop(0).payload)
-        except psycopg2.Error:
+        except Exception:  # the connection, or its socket: listen again (a stop kills it)
             log.warning("lost the connection that hears accounts' changes: reading every "
                         "token's user until it is back", exc_info=True)
         finally:
