@@ -88,11 +88,11 @@ def test_a_change_through_one_gateway_is_seen_at_once_by_the_other_that_remember
     assert first_checked.user(_jti(token)) is not None  # remembered by the first
     changed = second.call("PATCH", "/me", token=token, json={"language": "cy"})
     assert changed.status_code == 200, changed.text
-    wait_until(lambda: first.get("/me", token=token).json()["language"] == "cy", 2,
+    wait_until(lambda: first.get("/me", token=token).json()["language"] == "cy", 5,
                message="the first gateway to hear the change")
     # signed out through the second: refused by the first, which remembered the token
     assert second.call("DELETE", "/auth/token", token=token).status_code == 204
-    wait_until(lambda: first.get("/me", token=token).status_code == 401, 2,
+    wait_until(lambda: first.get("/me", token=token).status_code == 401, 5,
                message="the first gateway to hear the sign-out")
 
 
