@@ -351,6 +351,7 @@ def family_swaps(uow, actor, family_id, referrer_knows, limit, cursor):
     officer of its council, a referrer who knows it): what an officer needs to choose a
     swap to read for safeguarding, never its messages, addresses or contacts."""
     _verifier(actor)
+    _cursor_read(cursor)
     family = uow.session.get(Family, family_id) or Family(family_id)
     if not domain.may_verify(actor, family.council, referrer_knows):
         raise NotFound("no such family")
