@@ -923,6 +923,19 @@ def get_swap_verification(service, call, family_id):
                                                _knows(service, call, family_id))
 
 
+@api("GET", "/families/<family_id>/swaps", "The swaps a family takes part in, newest first: "
+     "for an officer of its council or a referrer of its centre", roles=OFFICER + REFERRER,
+     query=s.PageQuery, response=s.FamilySwapPageSchema, tag="staycation",
+     description="`family_stay`: when the family stays in the other home; `guest_stay`: "
+     "when the other family stays in theirs. No messages, addresses or contacts (an "
+     "officer reads the messages through `GET /swaps/{id}/safeguarding-messages`). Anyone "
+     "else: 404.")
+def list_family_swaps(service, call, family_id):
+    return service.staycation.list_family_swaps(call.actor, family_id,
+                                                _knows(service, call, family_id),
+                                                **call.query)
+
+
 @api("GET", "/me/swap-verification", "Whether the family itself is verified for swaps, by "
      "whom and when", roles=FAMILY, response=s.SwapVerificationSchema, tag="staycation")
 def get_my_swap_verification(service, call):

@@ -562,6 +562,18 @@ class SwapSchema(Schema):
     partner = fields.Nested(SwapPartnerSchema, allow_none=True)
 
 
+class FamilySwapSchema(Schema):
+    """A swap a family takes part in, as its officer (or a referrer who knows it) sees it:
+    when the family stays away (`family_stay`) and when the other family stays in its home
+    (`guest_stay`); nothing of the messages, the homes' addresses or the other family."""
+    id = fields.String()
+    status = fields.String(validate=validate.OneOf(
+        ("proposed", "agreed", "declined", "cancelled", "completed")))
+    family_stay = fields.Nested(DayRangeSchema)
+    guest_stay = fields.Nested(DayRangeSchema)
+    proposed_at = Timestamp()
+
+
 class SwapVerificationSchema(Schema):
     """Whether a family is verified for swaps, by whom and when."""
     family_id = fields.String()

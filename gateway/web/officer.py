@@ -341,8 +341,10 @@ class OfficerPages(Pages):
                                                budget_id=budget["id"])["items"]
         bookings = [dict(booking, family=family) for booking in self._bookings(ctx)
                     if booking["family_id"] == family_id]
+        swaps, more_swaps = self.swaps_of(ctx, family_id)
         return ctx.render("officer/family.html", family=family, budgets=budgets,
-                          bookings=bookings, verification=self.verification_of(ctx, family_id))
+                          bookings=bookings, verification=self.verification_of(ctx, family_id),
+                          swaps=swaps, more_swaps=more_swaps)
 
     # ---- the family's verification for home swaps (docs/staycation.md) -------------------
 
@@ -381,9 +383,12 @@ class OfficerPages(Pages):
 
     @page("GET", "/officer/families/<family_id>/swap-messages", roles=OFFICER)
     def web_safeguarding_ask(self, ctx, family_id):
-        """Asks which swap and why, before the messages are read (and the read recorded)."""
+        """Asks which swap and why, before the messages are read (and the read recorded);
+        a swap chosen from the family's list comes with its reference (`?swap_id=`)."""
+        swap_id = ctx.request.args.get("swap_id", "")
         return ctx.render("staycation/safeguarding.html",
-                          family=self._safeguarding_family(ctx, family_id))
+                          family=self._safeguarding_family(ctx, family_id),
+                          values={"swap_id": swap_id} if PATH_ID.fullmatch(swap_id) else {})
 
     @page("POST", "/officer/families/<family_id>/swap-messages", roles=OFFICER)
     def web_safeguarding_read(self, ctx, family_id):

@@ -11,7 +11,9 @@ that may never do the thing Forbidden, a state that forbids it Conflict with its
   `get_my_verification(actor)`: a family's own.
 - `list_home(actor, data)`, `change_home`, `set_availability`, `withdraw_home`,
   `get_home`, `list_my_homes`, `home_matches(actor, home_id, from, to)`, `home_reviews`.
-- `propose_swap`, `accept_swap`, `decline_swap`, `cancel_swap`, `get_swap`, `list_my_swaps`.
+- `propose_swap`, `accept_swap`, `decline_swap`, `cancel_swap`, `get_swap`, `list_my_swaps`;
+  `list_family_swaps(actor, family_id, referrer_knows=False, limit, cursor)`: a family's
+  swaps (no messages, addresses or contacts) for those who may verify it.
 - `post_message`, `list_messages`, `safeguarding_messages` (officers; recorded),
   `review_swap`.
 
@@ -196,6 +198,15 @@ class StaycationService:
         query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             return schemas.swap_page_schema.dump(application.my_swaps(uow, actor, **query))
+
+    @rpc
+    def list_family_swaps(self, actor, family_id, referrer_knows=False, limit=50,
+                          cursor=None):
+        actor, family_id = _actor(actor), _id(family_id)
+        query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            return schemas.family_swap_page_schema.dump(application.family_swaps(
+                uow, actor, family_id, bool(referrer_knows), **query))
 
     @timer("SWAP_TIMER_SECONDS", 60)
     def complete_swaps(self):

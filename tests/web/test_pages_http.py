@@ -1091,6 +1091,62 @@ def test_an_officer_reads_a_swaps_messages_for_safeguarding_giving_a_reason_reco
     assert len(_safeguarding_reads(swap["id"])) == 2
 
 
+def test_an_officer_chooses_a_swap_from_the_familys_list_to_read_for_safeguarding(
+        live_system, world, api):
+    _ann, _csrf, ann_home = _swap_family(live_system, api, world, "ana", {}, "7 Hoist Row")
+    _bob, _csrf, bob_home = _swap_family(live_system, api, world, "ben", {}, "8 Ramp Road")
+    ann = api.token("ana-" + world["suffix"], "ana-password-1")
+    today = datetime.date.today()
+    swap = api.post(ann, "/swaps", {
+        "my_home_id": ann_home["id"], "their_home_id": bob_home["id"],
+        "my_stay": {"start_date": (today + datetime.timedelta(days=22)).isoformat(),
+                    "end_date": (today + datetime.timedelta(days=25)).isoformat()},
+        "their_stay": {"start_date": (today + datetime.timedelta(days=30)).isoformat(),
+                       "end_date": (today + datetime.timedelta(days=32)).isoformat()}})
+    api.post(ann, "/swaps/{}/messages".format(swap["id"]), {"text": "Is there a hoist?"})
+    officer, csrf = _browser_of(live_system, world["officer"]["username"],
+                                world["officer"]["password"])
+    family_page = "/officer/families/" + ann_home["family_id"]
+    page = officer.get(live_system + family_page, timeout=10).text
+    section = page[page.index('id="home-swaps"'):]
+    # the family's swap listed, nothing of its messages or addresses, with its read
+    start = section.index('id="family-swaps"')
+    listed = section[start:section.index("</section>", start)]
+    link = "{}/swap-messages?swap_id={}".format(family_page, swap["id"])
+    assert 'href="{}"'.format(link) in listed and "Read its messages" in listed
+    assert 'govuk-tag--yellow">Proposed</strong>' in listed
+    assert "Is there a hoist?" not in listed
+    assert "Hoist Row" not in page and "Ramp Road" not in page
+    assert 'href="{}/swap-messages"'.format(family_page) in section  # by reference, still
+    # the read starts with the reference filled in; the officer still gives the reason
+    ask = officer.get(live_system + link, timeout=10).text
+    assert 'value="{}"'.format(swap["id"]) in ask and 'name="reason"' in ask
+    assert _safeguarding_reads(swap["id"]) == []  # nothing read by the link alone
+    read = live_system + family_page + "/swap-messages"
+    no_reason = officer.post(read, timeout=10, data={"swap_id": swap["id"], "csrf_token": csrf})
+    assert no_reason.status_code == 422
+    assert "Enter why you need to read the messages" in no_reason.text
+    done = officer.post(read, timeout=10, data={
+        "swap_id": swap["id"], "reason": "A worry about the stay.", "csrf_token": csrf})
+    assert done.status_code == 200 and "Is there a hoist?" in done.text
+    officer_id = requests.get(live_system + "/api/v1/me", timeout=10, headers={
+        "Authorization": "Bearer " + world["officer_token"]}).json()["id"]
+    assert _safeguarding_reads(swap["id"]) == [(officer_id, "A worry about the stay.")]
+    # a reference that cannot be one is not filled in
+    odd = officer.get(live_system + family_page + "/swap-messages?swap_id=%22%3E%3Cb%3E",
+                      timeout=10).text
+    assert "<b>" not in odd and 'value="&#34;' not in odd
+    # in Welsh; and a family with no swaps says so
+    officer.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/", "csrf_token": csrf})
+    welsh = officer.get(live_system + family_page, timeout=10).text
+    assert i18n.Formatter("cy").gettext("Read its messages") in welsh
+    officer.post(live_system + "/language", timeout=10, data={
+        "language": "en", "next": "/", "csrf_token": csrf})
+    none = officer.get(live_system + "/officer/families/" + world["family_id"], timeout=10).text
+    assert "They have not proposed or been asked for a swap." in none
+
+
 def test_a_referrer_verifies_a_carer_of_their_centre_and_no_other_centre_or_council_can(
         live_system, world, api):
     admin = api.token("admin", ADMIN_PASSWORD)

@@ -4,7 +4,8 @@ adapted homes, each finds the other as a two-way match, one proposes, they write
 other, the other accepts, both see the other's address, and once the swap is over (its stays
 moved into the past in staycation's own database, for its timer to complete it) both review
 it and the reviews are on the home's page; their officer reads the swap's messages for
-safeguarding. Every page is checked with axe; the main ones fit a 320 px screen."""
+safeguarding, choosing it from the family's swaps. Every page is checked with axe; the main
+ones fit a 320 px screen."""
 import datetime
 import sqlite3
 
@@ -197,9 +198,10 @@ def test_two_families_swap_homes_from_matching_to_reviews(live_system, world, ap
         officer.sign_in(live_system, world["officer"]["username"],
                         world["officer"]["password"])
         officer.open(live_system + "/officer/families/" + world["family_id"])
-        officer.activate('#home-swaps ~ p a[href$="/swap-messages"]')
+        fits()  # with the family's swaps listed
+        officer.activate('a[href$="/swap-messages?swap_id={}"]'.format(swap_id))
         fits()
-        officer.fill("#swap_id", swap_id)
+        expect(officer.page.locator("#swap_id")).to_have_value(swap_id)  # chosen, not typed
         officer.fill("#reason", "Ann asked us to check the messages.")
         officer.submit("main form")
         officer.sees("Is the garden fenced?")

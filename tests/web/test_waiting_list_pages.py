@@ -1,5 +1,6 @@
 """A waiting list in a real browser, in Welsh and with the keyboard alone: a family finds a
-gifted break full, joins its waiting list (a wrong number first), sees its place in line;
+gifted break full, joins its waiting list (a wrong number first), sees its place in line
+(and a booking of its refused as the time filled links to that list);
 when a place comes free it is offered, and the family accepts it on the booking's page
 before its time is up. A referrer does the same for a carer of their centre from the carer's
 page: joins, leaves, declines and accepts an offer for them. Every page is checked with axe,
@@ -97,6 +98,36 @@ def test_a_family_joins_a_full_breaks_waiting_list_and_accepts_the_place_offered
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 320
     context.close()
 
+
+
+def test_a_familys_booking_refused_as_the_time_filled_links_to_its_waiting_list(
+        live_system, world, api):
+    offer, slot, _other_token, _booked = full_gifted_slot(api, world)
+    token = api.token(world["family"]["username"], world["family"]["password"])
+    asked = api.post(token, "/bookings", {"slot_id": slot["id"], "places": 1}, status=202)
+    refused = wait_until(lambda: (lambda b: b if b["status"] != "requested" else None)(
+        _get(api, token, "/bookings/" + asked["id"])), 20, interval=0.2,
+        message="the booking to be decided")
+    assert refused["status"] == "rejected" and refused["reason"] == "sold_out"
+    family, home = _signed_in(live_system, world["family"]["username"],
+                              world["family"]["password"])
+    waiting_path = "/breaks/{}/slots/{}/waiting-list".format(offer["id"], slot["id"])
+    page = family.get(live_system + "/bookings/" + refused["id"], timeout=10).text
+    assert "There were not enough places left." in page
+    assert 'href="{}"'.format(waiting_path) in page
+    assert "Join the waiting list of this time: if a place comes free, it may be offered " \
+        "to you" in page
+    ask = family.get(live_system + waiting_path, timeout=10).text
+    assert "This time is full. Join the waiting list, and if a place comes free it may be " \
+        "offered to you." in ask
+    # in Welsh too
+    family.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/", "csrf_token": csrf_of(home.text)})
+    welsh = family.get(live_system + "/bookings/" + refused["id"], timeout=10).text
+    assert i18n.Formatter("cy").gettext(
+        "Join the waiting list of this time: if a place comes free, it may be offered to "
+        "you").replace("'", "&#39;") in welsh
+    assert 'href="{}"'.format(waiting_path) in welsh
 
 
 def test_a_family_declines_the_place_offered_and_leaves_the_list(live_system, world, api):
