@@ -22,7 +22,7 @@ from seibiant_common.types import utcnow
 
 from . import accounts, errors, openapi
 from . import schemas as s
-from .changes import WaitingApiEntrypoint
+from .changes import BookingRequestEntrypoint, WaitingApiEntrypoint
 from .http import PUBLIC, SERVICE, api
 
 log = logging.getLogger(__name__)
@@ -627,7 +627,7 @@ def publish_slots(service, call, offer_id):
 
 
 @api("GET", "/offers", "Search offers; each carries its slots in the window",
-     query=s.OffersQuery, response=s.OfferPageSchema, tag="offers")
+     query=s.OffersQuery, response=s.OfferPageSchema, tag="offers", passed_on=True)
 def search_offers(service, call):
     filters = dict(call.query)
     limit, cursor = filters.pop("limit"), filters.pop("cursor")
@@ -639,7 +639,7 @@ def search_offers(service, call):
 
 
 @api("GET", "/offers/<offer_id>", "One offer with its future slots",
-     response=s.OfferSchema, tag="offers")
+     response=s.OfferSchema, tag="offers", passed_on=True)
 def get_offer(service, call, offer_id):
     return service.providers.get_offer(offer_id)
 
@@ -650,17 +650,25 @@ def get_offer(service, call, offer_id):
      roles=FAMILY + REFERRER, body=s.CreateBookingSchema, response=s.BookingSchema,
      status=202, location="/bookings/{id}", tag="bookings", idempotency=SERVICE,
      responses={403: "`not_verified`: a self-referred carer no referrer has verified yet"},
+     entrypoint_class=BookingRequestEntrypoint,
      description="Send an `Idempotency-Key` header: the same key with the same body "
      "answers the same booking (as it stands now); with another body, 409. The bookings "
      "service keeps these keys. A referrer books a gifted break for one of their carers "
      "with `family_id`; a gifted booking past the council's allowance is rejected "
-     "`allowance_used`.")
+     "`allowance_used`. With `Prefer: wait=N` (N up to 30 seconds) the answer comes once "
+     "the booking has left `requested`, or after N seconds as it is then "
+     "(`Preference-Applied: wait=N`): one request for the outcome.")
 def request_booking(service, call):
+    _require_verified(call)
+    actor = _booking_actor(service, call)
+    made = call.once("made", dict)
+    if made:  # run again after a `Prefer: wait` (gateway.changes): the booking as it is now
+        return _for_caller(call, service.bookings.get_booking(actor, made["id"]))
     # Without a key from the caller, a fresh one: the request is simply not repeatable.
     key = call.idempotency_key or uuid.uuid4().hex
-    _require_verified(call)
-    return _for_caller(call, service.bookings.request_booking(
-        _booking_actor(service, call), key, call.body))
+    booking = service.bookings.request_booking(actor, key, call.body)
+    made["id"] = booking["id"]
+    return _for_caller(call, booking)
 
 
 @api("GET", "/bookings/<booking_id>", "A booking",
@@ -672,7 +680,8 @@ def request_booking(service, call):
      "then: one request instead of polling.")
 def get_booking(service, call, booking_id):
     booking = service.bookings.get_booking(_booking_actor(service, call), booking_id)
-    family = service.accounts.get_user(booking["family_id"])  # who booked, by name
+    # who booked, by name
+    family = call.once("family", lambda: service.accounts.get_user(booking["family_id"]))
     return dict(_for_caller(call, booking), family_name=family and family["display_name"])
 
 
@@ -912,6 +921,19 @@ def withdraw_swap_verification(service, call, family_id):
 def get_swap_verification(service, call, family_id):
     return service.staycation.get_verification(call.actor, family_id,
                                                _knows(service, call, family_id))
+
+
+@api("GET", "/families/<family_id>/swaps", "The swaps a family takes part in, newest first: "
+     "for an officer of its council or a referrer of its centre", roles=OFFICER + REFERRER,
+     query=s.PageQuery, response=s.FamilySwapPageSchema, tag="staycation",
+     description="`family_stay`: when the family stays in the other home; `guest_stay`: "
+     "when the other family stays in theirs. No messages, addresses or contacts (an "
+     "officer reads the messages through `GET /swaps/{id}/safeguarding-messages`). Anyone "
+     "else: 404.")
+def list_family_swaps(service, call, family_id):
+    return service.staycation.list_family_swaps(call.actor, family_id,
+                                                _knows(service, call, family_id),
+                                                **call.query)
 
 
 @api("GET", "/me/swap-verification", "Whether the family itself is verified for swaps, by "

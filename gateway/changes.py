@@ -1,4 +1,6 @@
-"""Waiting for a booking to change without holding a worker: `GET /bookings/{id}?wait=N&status=S`.
+"""Waiting for a booking to change without holding a worker: `GET /bookings/{id}?wait=N&status=S`,
+and `POST /bookings` with `Prefer: wait=N` (RFC 7240), which answers once the new booking has
+left `requested`.
 
 Each gateway instance hears bookings' status events on queues of its own (nameko's BROADCAST
 handlers, not kept across restarts: a missed wake-up only means that a wait runs to its end)
@@ -8,7 +10,7 @@ no worker, no RPC and no database connection.
 """
 import json
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -16,26 +18,36 @@ from eventlet.event import Event
 from marshmallow import ValidationError
 from nameko.events import BROADCAST, EventHandler
 from nameko.extensions import DependencyProvider, SharedExtension
+from werkzeug.http import parse_dict_header
 from werkzeug.wrappers import Request, Response
 
 from seibiant_common.contracts import bookings as booking_events
 from seibiant_common.messaging import ResilientQueueConsumer
 
 from .http import ApiEntrypoint
-from .schemas import BookingWaitQuery
+from .schemas import MAX_WAIT_SECONDS, BookingWaitQuery
 
 WAIT_QUERY = BookingWaitQuery()
 
 
+REMEMBERED_CHANGES = 10_000
+
+
 class Waiters(SharedExtension):
-    """The requests of this gateway instance waiting on each booking."""
+    """The requests of this gateway instance waiting on each booking, and when the latest
+    bookings last changed (a new booking's change may come before its request listens)."""
 
     def setup(self) -> None:
         self._waiting: dict[str, set[Event]] = defaultdict(set)
+        self._changed: OrderedDict[str, float] = OrderedDict()
 
     @contextmanager
-    def waiting(self, booking_id: str) -> Iterator[Event]:
+    def waiting(self, booking_id: str, since: float | None = None) -> Iterator[Event]:
+        """An event set when the booking changes (at once if it changed after `since`)."""
         event = Event()
+        changed = self._changed.get(booking_id)
+        if since is not None and changed is not None and changed >= since:
+            event.send()
         self._waiting[booking_id].add(event)
         try:
             yield event
@@ -46,6 +58,10 @@ class Waiters(SharedExtension):
                 del self._waiting[booking_id]
 
     def wake(self, booking_id: str) -> None:
+        self._changed[booking_id] = time.monotonic()
+        self._changed.move_to_end(booking_id)
+        if len(self._changed) > REMEMBERED_CHANGES:
+            self._changed.popitem(last=False)
         for event in self._waiting.get(booking_id, ()):
             if not event.ready():
                 event.send()
@@ -83,8 +99,19 @@ def wait_asked(request: Request) -> tuple[int, str] | None:
     return (asked["wait"], asked["status"]) if "wait" in asked else None
 
 
-def _status(response: Response) -> str | None:
-    if response.status_code != 200:
+def wait_preferred(request: Request) -> int | None:
+    """The seconds of a `Prefer: wait=N` header (at most MAX_WAIT_SECONDS), or None. A
+    preference is a hint (RFC 7240): one that cannot be read is ignored, not refused."""
+    preferences = parse_dict_header(",".join(request.headers.getlist("Prefer")))
+    try:
+        seconds = int(preferences.get("wait") or "")
+    except ValueError:
+        return None
+    return min(seconds, MAX_WAIT_SECONDS) if seconds > 0 else None
+
+
+def _status(response: Response, ok: int = 200) -> str | None:
+    if response.status_code != ok:
         return None
     return json.loads(response.get_data()).get("status")
 
@@ -115,5 +142,34 @@ class WaitsForChange:
                 return super().handle_request(request)
 
 
+class WaitsForNewBooking:
+    """Mixed into the HTTP entrypoint that requests a booking (202 with the booking's JSON):
+    with `Prefer: wait=N` it answers once the booking has left `requested`, or after N
+    seconds, as it is then. The operation runs again for that answer, and reads the booking
+    it made (`Call.once`)."""
+
+    waiters = Waiters()
+
+    def handle_request(self, request: Request) -> Response:
+        seconds = wait_preferred(request)
+        if seconds is None:
+            return super().handle_request(request)
+        started = time.monotonic()
+        response = super().handle_request(request)
+        status = _status(response, ok=202)
+        if status == "requested":
+            booking_id = json.loads(response.get_data())["id"]
+            with self.waiters.waiting(booking_id, since=started) as changed:
+                changed.wait(timeout=started + seconds - time.monotonic())
+            response = super().handle_request(request)
+        if status is not None:  # a refusal is answered at once, no preference applied
+            response.headers["Preference-Applied"] = "wait={}".format(seconds)
+        return response
+
+
 class WaitingApiEntrypoint(WaitsForChange, ApiEntrypoint):
+    pass
+
+
+class BookingRequestEntrypoint(WaitsForNewBooking, ApiEntrypoint):
     pass

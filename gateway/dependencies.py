@@ -6,6 +6,7 @@ import datetime
 import ipaddress
 import os
 
+import eventlet
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
 from nameko.exceptions import ConfigurationError
@@ -17,6 +18,7 @@ from seibiant_common.config import StartupRefused, setting
 from seibiant_common.database import Database
 
 from . import accounts, passwords, tokens
+from .checked_tokens import TOKEN, USER, CheckedTokens, announce, listen_forever
 from . import errors
 
 DEV_SECRET_HINT = ("set SEIBIANT_TOKEN_SECRET to a random string of at least {} characters, "
@@ -61,6 +63,9 @@ class AccountsAccess:
     def _unit(self):
         return self._store.unit_of_work()
 
+    def _read(self):
+        return self._store.reading()
+
     def sign_in(self, username, password, request):
         """A token answer, or a Problem (401 for any bad credentials, 429 when rate limited or
         when the gateway is busy hashing). An unknown username costs the same hash as a known
@@ -101,8 +106,14 @@ class AccountsAccess:
         """(user, actor) of the bearer token; 401 without a valid one (or a signed-out one),
         403 for another role."""
         claims = self._claims(request)
-        with self._unit() as uow:
-            user = accounts.token_user(uow.session, claims)
+        checked = self._provider.checked_tokens
+        user = checked.user(claims["jti"])
+        if user is None:
+            changes = checked.changes
+            with self._read() as reading:
+                user = accounts.token_user(reading.session, claims)
+            if user is not None:
+                checked.remember(claims["jti"], user, changes)
         if user is None:
             raise errors.unauthenticated("the token is invalid or has expired")
         if user["role"] not in roles:
@@ -113,8 +124,8 @@ class AccountsAccess:
         """Revokes the request's bearer token (until it would have expired anyway)."""
         claims = self._claims(request)
         expires_at = datetime.datetime.fromtimestamp(claims["exp"], datetime.timezone.utc)
-        with self._unit() as uow:
-            accounts.revoke_token(uow.session, claims["jti"], expires_at)
+        self._changing(TOKEN + claims["jti"],
+                       lambda uow: accounts.revoke_token(uow.session, claims["jti"], expires_at))
 
     def create_user(self, created_by, password, **fields):
         """The new user (with `referral`, a carer); raises accounts.UsernameTaken."""
@@ -127,47 +138,56 @@ class AccountsAccess:
             return user
 
     def get_user(self, user_id):
-        with self._unit() as uow:
-            return accounts.get_user(uow.session, user_id)
+        with self._read() as reading:
+            return accounts.get_user(reading.session, user_id)
 
     def centre_carers(self, referrer, limit, cursor):
-        with self._unit() as uow:
-            return accounts.centre_carers(uow.session, referrer, limit, cursor)
+        with self._read() as reading:
+            return accounts.centre_carers(reading.session, referrer, limit, cursor)
 
     def centre_carer_ids(self, referrer):
-        with self._unit() as uow:
-            return accounts.centre_carer_ids(uow.session, referrer)
+        with self._read() as reading:
+            return accounts.centre_carer_ids(reading.session, referrer)
 
     def self_referrals(self, council, limit, cursor):
-        with self._unit() as uow:
-            return accounts.self_referrals(uow.session, council, limit, cursor)
+        with self._read() as reading:
+            return accounts.self_referrals(reading.session, council, limit, cursor)
 
     def verify_carer(self, referrer, family_id):
-        with self._unit() as uow:
-            return accounts.verify_carer(uow.session, referrer, family_id)
+        return self._changing(USER + family_id, lambda uow: accounts.verify_carer(
+            uow.session, referrer, family_id))
 
     def family_in_council(self, family_id, council):
-        with self._unit() as uow:
-            return accounts.family_in_council(uow.session, family_id, council)
+        with self._read() as reading:
+            return accounts.family_in_council(reading.session, family_id, council)
 
     def list_users(self, council, role, limit, cursor):
-        with self._unit() as uow:
-            return accounts.list_users(uow.session, council, role, limit, cursor)
+        with self._read() as reading:
+            return accounts.list_users(reading.session, council, role, limit, cursor)
 
     def link_provider(self, user_id, provider_id):
-        with self._unit() as uow:
-            accounts.announce(uow, accounts.link_provider(uow.session, user_id, provider_id))
+        self._changing(USER + user_id, lambda uow: accounts.announce(
+            uow, accounts.link_provider(uow.session, user_id, provider_id)))
 
     def delete_user(self, user_id):
-        with self._unit() as uow:
-            accounts.delete_user(uow.session, user_id)
+        self._changing(USER + user_id, lambda uow: accounts.delete_user(uow.session, user_id))
 
     def update_user(self, user_id, **changes):
         """The person's own changes (language, contact details, channels), announced."""
-        with self._unit() as uow:
+        def change(uow):
             user = accounts.update_user(uow.session, user_id, **changes)
             accounts.announce(uow, user)
             return user
+        return self._changing(USER + user_id, change)
+
+    def _changing(self, change, work):
+        """`work(uow)`'s answer; what it changes of a token's user is announced to every
+        gateway process in its transaction, and forgotten here as soon as it commits."""
+        with self._unit() as uow:
+            answer = work(uow)
+            announce(uow.session, change)
+        self._provider.checked_tokens.forget(change)
+        return answer
 
 
 class Accounts(DependencyProvider):
@@ -176,7 +196,9 @@ class Accounts(DependencyProvider):
     required), TOKEN_TTL_SECONDS (3600), PASSWORD_COST (scrypt n, 16384),
     LOGIN_MAX_FAILURES (5) per username and LOGIN_MAX_FAILURES_PER_ADDRESS (20) per client
     address within LOGIN_WINDOW_SECONDS (900), TRUSTED_PROXY_HOPS (0: how many proxies in
-    front append to X-Forwarded-For), PASSWORD_HASHES_AT_ONCE (2: more is a 429)."""
+    front append to X-Forwarded-For), PASSWORD_HASHES_AT_ONCE (2: more is a 429),
+    CHECKED_TOKENS_SECONDS (60: how long a checked token's user is remembered at most, 0
+    never; gateway.checked_tokens)."""
 
     def setup(self):
         config = self.container.config
@@ -197,6 +219,8 @@ class Accounts(DependencyProvider):
         self.window = datetime.timedelta(
             seconds=setting(config, "LOGIN_WINDOW_SECONDS", 900, int))
         self.trusted_proxy_hops = setting(config, "TRUSTED_PROXY_HOPS", 0, int)
+        self.checked_tokens = CheckedTokens(
+            setting(config, "CHECKED_TOKENS_SECONDS", 60.0, float))
         # scrypt takes a core and 16 MiB for tens of milliseconds: without a bound, a crowd
         # of sign-ins starves every other request of the gateway
         self._hashing = Semaphore(setting(config, "PASSWORD_HASHES_AT_ONCE", 2, int))
@@ -224,6 +248,16 @@ class Accounts(DependencyProvider):
 
         with self.store.unit_of_work() as uow:
             accounts.set_admin_password(uow.session, password_hash_for)
+        self._listener = None
+        if self.store.dialect == "postgresql":
+            self._listener = eventlet.spawn(listen_forever, self.store.engine,
+                                            self.checked_tokens)
+
+    def stop(self):
+        if self._listener is not None:
+            self._listener.kill()
+
+    kill = stop
 
     def get_dependency(self, worker_ctx):
         return AccountsAccess(self)

@@ -53,7 +53,8 @@ OPERATIONS = []  # every declared operation, in declaration order, for the OpenA
 
 class Operation:
     def __init__(self, method, path, summary, roles, query, body, response, status,
-                 location, description, responses, tag, content_types, idempotency):
+                 location, description, responses, tag, content_types, idempotency,
+                 passed_on=False):
         self.method = method
         self.path = path
         self.summary = summary
@@ -70,6 +71,9 @@ class Operation:
         # who honours an Idempotency-Key: GATEWAY (its records), SERVICE (the key is passed
         # on, as to bookings), or None (not repeatable, as signing in)
         self.idempotency = idempotency if method == "POST" else None
+        # the service's answer is in its wire form already (the shared record schema dumped
+        # it), so it goes out as it came: `response` documents it
+        self.passed_on = passed_on
 
     @property
     def rule(self):
@@ -87,16 +91,29 @@ class Call:
         self.body = body
         self.idempotency_key = idempotency_key
 
+    def once(self, name, read):
+        return read_once(self.request, name, read)
+
+
+def read_once(request, name, read):
+    """`read()`, once per request: a request answered after a wait (gateway.changes) is run
+    again, and what cannot have changed meanwhile is not read again."""
+    remembered = request.__dict__.setdefault("seibiant_read_once", {})
+    if name not in remembered:
+        remembered[name] = read()
+    return remembered[name]
+
 
 def api(method, path, summary, roles=SIGNED_IN, query=None, body=None, response=None,
         status=200, location=None, description=None, responses=None, tag=None,
-        content_types=(), idempotency=GATEWAY, entrypoint_class=None):
+        content_types=(), idempotency=GATEWAY, entrypoint_class=None, passed_on=False):
     """Declares an operation; the decorated method is `fn(self, call, **path_values)` and
-    returns a dict (dumped through `response`) or a werkzeug Response. `entrypoint_class`
+    returns a dict (dumped through `response`, unless `passed_on`: a service's answer
+    already in wire form) or a werkzeug Response. `entrypoint_class`
     is an ApiEntrypoint subclass for an operation that handles its requests its own way."""
     operation = Operation(method, path, summary, roles, query, body, response, status,
                           location, description, responses or {}, tag, content_types,
-                          idempotency)
+                          idempotency, passed_on)
     OPERATIONS.append(operation)
 
     def decorate(fn):
@@ -125,7 +142,9 @@ def _run(service, operation, fn, request, path_values):
             raise errors.not_found()  # an id that cannot exist
     user = actor = None
     if operation.roles != PUBLIC:
-        user, actor = service.accounts.authorise(request, operation.roles)
+        # a request run again after a wait was authorised when it came, as a long one is
+        user, actor = read_once(request, "caller",
+                                lambda: service.accounts.authorise(request, operation.roles))
     query = load_query(operation.query, request.args) if operation.query else {}
     if not operation.query and request.args:
         raise errors.invalid({name: ["Unknown field."] for name in request.args})
@@ -156,7 +175,8 @@ def _run(service, operation, fn, request, path_values):
 def render(operation, result, path_values):
     if isinstance(result, Response):
         return result
-    body = operation.response.dump(result) if operation.response else result
+    dump = operation.response and not operation.passed_on
+    body = operation.response.dump(result) if dump else result
     headers = {}
     if operation.location:
         headers["Location"] = PREFIX + operation.location.format_map(dict(body, **path_values))

@@ -40,8 +40,8 @@ from seibiant_common.fields import (  # noqa: F401 (the fields of every schema b
 )
 from seibiant_common.schemas import (  # noqa: F401 (the API answers them as they are)
     DEFAULT_PAGE, MAX_PAGE, ApplicationSchema, ApprovalSchema, BalanceSchema, BudgetSchema,
-    FeedbackResponseSchema, FeedbackSchema, HomeMatchesSchema, HomeSchema, MyHomeSchema,
-    ProfileSchema, ProviderFeedbackSchema, ProviderRatingSchema, ProviderSchema,
+    FamilySwapSchema, FeedbackResponseSchema, FeedbackSchema, HomeMatchesSchema, HomeSchema,
+    MyHomeSchema, ProfileSchema, ProviderFeedbackSchema, ProviderRatingSchema, ProviderSchema,
     SentMessageSchema, SharedProfileSchema, SlotListSchema, SlotSchema, StatementSchema,
     SwapMessageSchema, SwapNeedsSchema, SwapReviewSchema, SwapReviewsSchema, SwapSchema,
     SwapVerificationSchema, Timestamp, WaitingEntrySchema, page_schema_of,
@@ -52,7 +52,7 @@ from seibiant_common.vocabularies import (
 
 ROLES = ("admin", "officer", "family", "provider", "referrer")
 PROVIDER_STATUSES = ("pending", "approved", "suspended")
-MAX_WAIT_SECONDS = 30  # the longest `GET /bookings/{id}?wait=N`
+MAX_WAIT_SECONDS = 30  # the longest `GET /bookings/{id}?wait=N` or `Prefer: wait=N`
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
 # A mobile a text message can reach: a UK 07 number or an international one, as people write
 # it (spaces, hyphens and brackets allowed; GOV.UK Notify reads the same forms).
@@ -474,4 +474,5 @@ class EmptyBodySchema(Strict):
 
 HomePageSchema = page_schema_of(MyHomeSchema)
 SwapPageSchema = page_schema_of(SwapSchema)
+FamilySwapPageSchema = page_schema_of(FamilySwapSchema)
 SwapMessagePageSchema = page_schema_of(SwapMessageSchema)

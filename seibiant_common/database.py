@@ -1,9 +1,10 @@
 """The database dependency every service uses: its own engine, migrations on start, units of
 work with the outbox, and the periodic outbox sweep."""
 import contextlib
+import datetime
 import logging
 import os
-from typing import Any, Callable, ContextManager
+from typing import Any, Callable, ContextManager, Iterator
 
 import eventlet
 from eventlet.semaphore import Semaphore
@@ -14,10 +15,13 @@ from nameko.standalone.events import get_event_exchange
 from nameko.containers import WorkerContext
 from sqlalchemy import Table, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.orm import Session
 
 from .config import database_url, setting
 from .migrations import upgrade
 from .outbox import OutboxRelay, Statements, UnitOfWork
+from .timers import NextLook
+from .types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,8 @@ def make_engine(url: str | URL, pool_size: int = 10) -> Engine:
 class Store:
     """An engine with the service's outbox: what a unit of work and the relay need."""
 
-    def __init__(self, engine: Engine, outbox: Table, processed_events: Table) -> None:
+    def __init__(self, engine: Engine, outbox: Table, processed_events: Table,
+                 look_ceiling: datetime.timedelta = datetime.timedelta(minutes=10)) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.outbox = outbox
@@ -70,12 +75,42 @@ class Store:
         # publish) would let another block the whole process on the file lock. So within a
         # process, SQLite units of work take turns.
         self._sqlite_lock = Semaphore(1) if self.dialect == "sqlite" else None
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._look_ceiling = look_ceiling
+        self._next_looks: dict[str, NextLook] = {}
 
     def write_lock(self) -> ContextManager[Any]:
         return self._sqlite_lock if self._sqlite_lock else contextlib.nullcontext()
 
     def unit_of_work(self, **context: Any) -> UnitOfWork:
         return UnitOfWork(self, **context)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator["Reading"]:
+        """Work that only reads: on PostgreSQL each statement is its own snapshot, with no
+        BEGIN and COMMIT around it (two round trips fewer on what every request reads, such
+        as its token). Nothing it changes is kept. SQLite reads in a unit of work, whose
+        BEGIN IMMEDIATE an autocommit connection would leave open."""
+        if self.dialect == "sqlite":
+            with self.unit_of_work() as uow:
+                yield Reading(uow.session)
+            return
+        with Session(bind=self._reader, expire_on_commit=False) as session:
+            yield Reading(session)
+
+    def next_look(self, name: str) -> NextLook:
+        """When the timer reading what `name` makes due next needs to (this process's)."""
+        if name not in self._next_looks:
+            self._next_looks[name] = NextLook(self._look_ceiling)
+        return self._next_looks[name]
+
+
+class Reading:
+    """What a read-only use case gets in place of a unit of work: its `session`, and
+    nothing to emit."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
 
 class DatabaseAccess:
@@ -94,13 +129,31 @@ class DatabaseAccess:
             call_id_stack=ctx.call_id_stack,
         )
 
-    def in_batches(self, step: Callable[[UnitOfWork], int], batch: int) -> None:
+    def reading(self) -> ContextManager[Reading]:
+        return self._store.reading()
+
+    def next_look(self, name: str) -> NextLook:
+        return self._store.next_look(name)
+
+    def in_batches(self, step: Callable[[UnitOfWork], int], batch: int,
+                   due: tuple[str, Callable[[UnitOfWork], datetime.datetime | None]]
+                   | None = None) -> None:
         """A timer's work: `step` (which does at most `batch` of what is due and says how
-        many) in a unit of work of its own, again while it did a full batch."""
-        done = batch
+        many) in a unit of work of its own, again while it did a full batch. With `due`,
+        `(name, soonest)`: only once something may be due (`next_look(name)`: an idle tick
+        reads and commits nothing), and the last unit of work also reads when the next is
+        (`soonest`)."""
+        look, looked_at = (self.next_look(due[0]) if due else None), utcnow()
+        if look is not None and not look.due(looked_at):
+            return
+        done, found = batch, None
         while done == batch:
             with self.unit_of_work() as uow:
                 done = step(uow)
+                if due is not None and done < batch:
+                    found = due[1](uow)
+        if look is not None:
+            look.looked(looked_at, found)
 
     def ping(self) -> bool:
         with self._store.engine.connect() as connection:
@@ -130,7 +183,10 @@ class Database(DependencyProvider):
             make_psycopg_green()
         engine = make_engine(url, pool_size=int(config.get("max_workers", 10)) + 5)
         upgrade(engine, self.migrations_dir)
-        self.store = Store(engine, self.outbox, self.processed_events)
+        # how long a timer with nothing due waits before it reads anyway (what another
+        # instance made due, or left when it died): seibiant_common.timers.NextLook
+        self.store = Store(engine, self.outbox, self.processed_events, datetime.timedelta(
+            seconds=setting(config, "TIMER_CEILING_SECONDS", 600.0, float)))
         exchange = get_event_exchange(service_name, config)
         # Fail fast after a commit when the broker is away: the sweep publishes later.
         publisher = Publisher(config["AMQP_URI"], use_confirms=True, declare=[exchange],

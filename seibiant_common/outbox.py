@@ -102,6 +102,7 @@ class UnitOfWork:
         self._correlation_id = correlation_id
         self._call_id_stack = list(call_id_stack)
         self._emitted: list[Emitted] = []
+        self._due: list[tuple[str, datetime.datetime]] = []
         self.session: Session = None  # type: ignore[assignment]  # from __enter__ on
 
     def __enter__(self) -> "UnitOfWork":
@@ -122,6 +123,8 @@ class UnitOfWork:
                         handoff = relay.prepare(self.session, self._emitted)
                     self.session.commit()
                     committed = True
+                    for name, at in self._due:  # only now can a timer's read see them
+                        self._store.next_look(name).due_by(at)
                 else:
                     self.session.rollback()
             finally:
@@ -155,6 +158,11 @@ class UnitOfWork:
         self._emitted.append(Emitted(key[0], body["aggregate_id"], event_type, body, headers,
                                      new_aggregate))
         return body
+
+    def due_by(self, name: str, at: datetime.datetime) -> None:
+        """This unit of work makes something due at `at` that the timer of `name` does
+        (`Store.next_look`): it is told once the unit of work has committed."""
+        self._due.append((name, at))
 
     def handling(self, handler_name: str) -> None:
         """For a unit of work shared by a batch of events (`messaging.answering_in_batches`):

@@ -14,6 +14,7 @@ and may retry.
 `TimedRpcProxy` is the one RPC with a deadline: a service that does not answer in time is
 `errors.Unavailable` (a 503 at the gateway), wherever it is called from.
 """
+import functools
 import logging
 from typing import Any
 
@@ -21,6 +22,8 @@ import eventlet
 from kombu.message import Message
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
+                              LOGIN_METHOD_CONFIG_KEY, NON_PERSISTENT, SERIALIZER_CONFIG_KEY)
 
 from .config import setting
 from .errors import REFUSALS, Unavailable
@@ -29,6 +32,19 @@ from .messaging import (BROKER_ERRORS, ResilientQueueConsumer, dead_letter_queue
                         pass_on)
 
 log = logging.getLogger(__name__)
+
+
+class FleetingPublisher(Publisher):
+    """An RPC request or reply lives only as long as its caller waits for it: kept in memory
+    by the broker, not written to its disk (a broker restart loses it, and the caller times
+    out as it would anyway). Events stay persistent: the outbox publishes them."""
+
+    delivery_mode = NON_PERSISTENT
+
+
+class Reply(nameko_rpc.Responder):
+    # no confirm either: a reply the broker drops is a caller that times out
+    publisher_cls = functools.partial(FleetingPublisher, use_confirms=False)
 
 
 class ResilientRpcConsumer(nameko_rpc.RpcConsumer):
@@ -49,8 +65,15 @@ class ResilientRpcConsumer(nameko_rpc.RpcConsumer):
 
     def handle_result(self, message: Message, result: Any,
                       exc_info: ExcInfo | None) -> tuple[Any, ExcInfo | None]:
+        config = self.container.config
         try:
-            return super().handle_result(message, result, exc_info)
+            result, exc_info = Reply(
+                config[AMQP_URI_CONFIG_KEY], nameko_rpc.get_rpc_exchange(config),
+                config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+                ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                login_method=config.get(LOGIN_METHOD_CONFIG_KEY)).send_response(result, exc_info)
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
         except BROKER_ERRORS:
             log.warning("could not send an RPC reply (is the broker away?); the caller "
                         "will time out and the request will be delivered again",
@@ -72,6 +95,10 @@ class ResilientReplyListener(nameko_rpc.ReplyListener):
 
 class RpcProxy(nameko_rpc.RpcProxy):
     rpc_reply_listener = ResilientReplyListener()
+
+    def __init__(self, target_service: str, **options: Any) -> None:
+        # confirmed still: nameko tells an unknown service from the broker's answer
+        super().__init__(target_service, delivery_mode=NON_PERSISTENT, **options)
 
 
 class TimedMethod:

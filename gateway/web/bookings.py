@@ -1,5 +1,6 @@
-"""The pages of a booking, for its family, its provider and the family's officers: what the
-family shared of its profile (and stopping it), and the family's feedback after the break."""
+"""The pages of a booking, for its family, its provider, the family's officers and its
+referrer: what the family shared of its profile (and stopping it), the family's feedback after
+the break, and a waiting list's offer declined (by its family, or by a referrer for them)."""
 import datetime
 import json
 
@@ -11,7 +12,8 @@ from seibiant_common.vocabularies import CANCELLABLE, LIVE
 
 from .. import errors
 from ..api import cancel_booking, complete_booking, get_booking, get_booking_feedback, \
-    get_booking_profile, get_provider, give_feedback, withdraw_profile_consent
+    get_booking_profile, get_provider, give_feedback, leave_waiting_list, \
+    withdraw_profile_consent
 from .forms import FormErrors, Messages, Reader
 from .i18n import N_
 from .pages import FAMILY, OFFICER, PROVIDER, REFERRER, Pages, Redirect, WaitingPageEntrypoint, \
@@ -75,18 +77,23 @@ class BookingPages(Pages):
                                     "reason": reason, "html": html}),
                         mimetype="application/json")
 
-    @page("GET", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
+    @page("GET", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER + REFERRER)
     def web_cancel_confirm(self, ctx, booking_id):
-        """Asks before cancelling (a page of its own, so it works without JavaScript)."""
+        """Asks before cancelling (a page of its own, so it works without JavaScript); a
+        referrer only declines a waiting list's offer for their carer."""
         booking = self.operation(ctx, get_booking, booking_id=booking_id)
-        if booking["status"] not in CANCELLABLE:
+        if booking["status"] not in (("offered",) if ctx.user["role"] == "referrer"
+                                     else CANCELLABLE):
             raise Redirect("/bookings/{}".format(booking_id))
         booking["offer"] = self._offer(ctx, booking.get("offer_id"), {})
         return ctx.render("bookings/cancel.html", booking=booking)
 
-    @page("POST", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER)
+    @page("POST", "/bookings/<booking_id>/cancel", roles=FAMILY + PROVIDER + REFERRER)
     def web_cancel(self, ctx, booking_id):
-        offered = self.operation(ctx, get_booking, booking_id=booking_id)["status"] == "offered"
+        booking = self.operation(ctx, get_booking, booking_id=booking_id)
+        offered = booking["status"] == "offered"
+        if ctx.user["role"] == "referrer":
+            self._decline_for_carer(ctx, booking)
         self.operation(ctx, cancel_booking, body={}, booking_id=booking_id)
         if offered:  # a waiting list's offer, declined
             ctx.flash(N_("You declined the place. It goes to the next family on the waiting "
@@ -94,6 +101,20 @@ class BookingPages(Pages):
             raise Redirect("/bookings/{}".format(booking_id))
         ctx.flash(N_("The booking is cancelled. Any money held for it is back in the budget."))
         raise Redirect("/bookings/{}".format(booking_id))
+
+    def _decline_for_carer(self, ctx, booking):
+        """A referrer declines their carer's offer as the API lets them: the carer leaves
+        the slot's waiting list, and the offer they hold is declined with it."""
+        if booking["status"] == "offered":
+            try:
+                self.operation(ctx, leave_waiting_list, slot_id=booking["slot_id"],
+                               query={"family_id": booking["family_id"]})
+            except (errors.Problem, service_errors.NotFound):
+                pass  # answered already (or run out): the booking's page says how it stands
+            else:
+                ctx.flash(N_("You declined the place for them. It goes to the next family on "
+                             "the waiting list."))
+        raise Redirect("/bookings/{}".format(booking["id"]))
 
     @page("POST", "/bookings/<booking_id>/complete", roles=PROVIDER)
     def web_complete(self, ctx, booking_id):

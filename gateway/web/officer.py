@@ -1,12 +1,15 @@
 """Council officers' pages: approving spends and providers, their families' budgets (made,
 topped up, adjusted, suspended and reinstated here, with the budget's history) and profiles,
-its verification for home swaps (given or withdrawn, each confirmed first),
+its verification for home swaps (given or withdrawn, each confirmed first) and the
+safeguarding read of a swap's messages (with its reason, recorded),
 families' feedback with the council's "you said, we did", the monitoring return with the
 surpluses to reclaim, and the commissioning insight (with its CSV downloads, which providers
 use for their own figures)."""
 import datetime
 import uuid
 from urllib.parse import urlencode
+
+from marshmallow import ValidationError
 
 from seibiant_common import errors as service_errors
 from seibiant_common.vocabularies import CARE_NEEDS, CATEGORIES
@@ -15,8 +18,9 @@ from .. import errors
 from ..api import adjust, approve_provider, approve_spend, budget_history, create_budget, \
     create_family, decline_spend, get_budget, get_family_profile, get_insight, \
     get_provider_feedback, get_user, list_approvals, list_families, list_feedback_responses, \
-    list_providers, monitoring, post_feedback_response, reinstate_budget, suspend_budget, \
-    suspend_provider, top_up
+    list_providers, monitoring, post_feedback_response, reinstate_budget, \
+    safeguarding_swap_messages, suspend_budget, suspend_provider, top_up
+from ..http import PATH_ID
 from . import charts, labels
 from .forms import FormErrors, Messages, Reader, moment
 from .i18n import N_
@@ -337,8 +341,10 @@ class OfficerPages(Pages):
                                                budget_id=budget["id"])["items"]
         bookings = [dict(booking, family=family) for booking in self._bookings(ctx)
                     if booking["family_id"] == family_id]
+        swaps, more_swaps = self.swaps_of(ctx, family_id)
         return ctx.render("officer/family.html", family=family, budgets=budgets,
-                          bookings=bookings, verification=self.verification_of(ctx, family_id))
+                          bookings=bookings, verification=self.verification_of(ctx, family_id),
+                          swaps=swaps, more_swaps=more_swaps)
 
     # ---- the family's verification for home swaps (docs/staycation.md) -------------------
 
@@ -356,6 +362,77 @@ class OfficerPages(Pages):
     @page("POST", "/officer/families/<family_id>/swaps/<step>", roles=OFFICER)
     def web_family_swaps(self, ctx, family_id, step):
         return self._family_swap_verification(ctx, family_id, step)
+
+    # ---- a swap's messages read for safeguarding (docs/staycation.md) --------------------
+
+    SAFEGUARDING = Messages({
+        "swap_id": (N_("Enter the swap reference"),
+                    N_("Enter the swap reference as the family gave it: letters and digits, "
+                       "without spaces")),
+        "reason": (N_("Enter why you need to read the messages"),
+                   N_("Enter why you need to read the messages in up to 2000 characters")),
+    })
+    NO_SUCH_SWAP = N_("No swap of a family of your council has this reference. Check it with "
+                      "the family")
+
+    def _safeguarding_family(self, ctx, family_id):
+        family = self.operation(ctx, get_user, user_id=family_id)
+        if family.get("role") != "family":
+            raise errors.not_found()
+        return family
+
+    @page("GET", "/officer/families/<family_id>/swap-messages", roles=OFFICER)
+    def web_safeguarding_ask(self, ctx, family_id):
+        """Asks which swap and why, before the messages are read (and the read recorded);
+        a swap chosen from the family's list comes with its reference (`?swap_id=`)."""
+        swap_id = ctx.request.args.get("swap_id", "")
+        return ctx.render("staycation/safeguarding.html",
+                          family=self._safeguarding_family(ctx, family_id),
+                          values={"swap_id": swap_id} if PATH_ID.fullmatch(swap_id) else {})
+
+    @page("POST", "/officer/families/<family_id>/swap-messages", roles=OFFICER)
+    def web_safeguarding_read(self, ctx, family_id):
+        """The read, as the API makes it (`GET /swaps/{id}/safeguarding-messages`): staycation
+        records who, when and why with the answer. A page of messages after the first is
+        another read, with the same reason."""
+        family = self._safeguarding_family(ctx, family_id)
+        reader = Reader(ctx.request.form, self.SAFEGUARDING)
+        swap_id, cursor = reader.text("swap_id"), reader.text("cursor")
+        query = {"reason": reader.text("reason"), "limit": "200"}
+        if cursor:
+            query["cursor"] = cursor
+        try:
+            if not swap_id:
+                reader.errors["swap_id"] = self.SAFEGUARDING.missing("swap_id")
+            elif not PATH_ID.fullmatch(swap_id):
+                reader.errors["swap_id"] = self.SAFEGUARDING.wrong("swap_id")
+            try:  # the reason checked with the reference, so both are told at once
+                safeguarding_swap_messages.operation.query.load(query)
+            except ValidationError as invalid:
+                reader.errors.update(self.SAFEGUARDING.explain(
+                    invalid.normalized_messages(), query).errors)
+            reader.errors = self.SAFEGUARDING.ordered(reader.errors).errors
+            reader.check()
+            try:
+                read = self.operation(ctx, safeguarding_swap_messages, query=query,
+                                      messages=self.SAFEGUARDING, swap_id=swap_id)
+            except (errors.Problem, service_errors.NotFound) as missing:
+                if isinstance(missing, errors.Problem) and missing.status != 404:
+                    raise
+                raise FormErrors({"swap_id": self.NO_SUCH_SWAP})
+        except FormErrors as invalid:
+            return self._form_page(ctx, "staycation/safeguarding.html", invalid, family=family)
+        names = {}  # the families the officer may see, by name; others unnamed
+        for message in read["items"]:
+            if message["family_id"] not in names:
+                try:
+                    names[message["family_id"]] = self.operation(
+                        ctx, get_user, user_id=message["family_id"])["display_name"]
+                except (errors.Problem, service_errors.NotFound):
+                    names[message["family_id"]] = None
+        return ctx.render("staycation/safeguarding_messages.html", family=family,
+                          swap_id=swap_id, reason=query["reason"], messages=read["items"],
+                          next_cursor=read["next_cursor"], names=names)
 
     # The officers' changes to a budget, each a question page of its own: (template
     # values, the operation, the form's words).

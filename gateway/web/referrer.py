@@ -1,7 +1,8 @@
 """Referrers' pages: the carers of their centre, referring a carer, verifying carers who
-asked to join, and booking a gifted break on a carer's behalf; and the page where a carer
-asks to join. A carer's page has its "Home swaps" section: the centre verifies the carer's
-family for home swaps, or withdraws it, each confirmed first."""
+asked to join, and booking a gifted break on a carer's behalf (or, on a full time, joining its
+waiting list for them: `waiting.py`); and the page where a carer asks to join. A carer's page
+has its "Home swaps" section: the centre verifies the carer's family for home swaps, or
+withdraws it, each confirmed first."""
 import uuid
 
 from seibiant_common.vocabularies import CARE_NEEDS
@@ -99,9 +100,35 @@ class ReferrerPages(Pages):
                     if booking["family_id"] == family_id]
         offers = self.operation(ctx, search_offers, query={
             "max_price_pence": "0", "region": carer["council"], "limit": "20"})["items"]
+        # Where they are in line, or hold an offer: on the times of their bookings (a full
+        # time's booking, refused, leads to its waiting list; an offer is a booking).
+        waiting, seen = [], set()
+        for booking in bookings:
+            if booking["slot_id"] in seen or not booking.get("offer_id"):
+                continue
+            seen.add(booking["slot_id"])
+            place = self.waiting_place(ctx, booking["slot_id"], carer)
+            if place and place["status"] in ("waiting", "offered"):
+                waiting.append(dict(place, booking=booking))
         return ctx.render("referrer/carer.html", carer=carer, gifts=gifts, bookings=bookings,
-                          offers=offers, idempotency_key=uuid.uuid4().hex,
+                          offers=offers, waiting=waiting, idempotency_key=uuid.uuid4().hex,
                           verification=self.verification_of(ctx, family_id))
+
+    WAITING = "/referrer/carers/<family_id>/breaks/<offer_id>/slots/<slot_id>/waiting-list"
+
+    @page("GET", WAITING, roles=REFERRER)
+    def web_carer_waiting_list(self, ctx, family_id, offer_id, slot_id):
+        """A full gifted time's waiting list, for the carer: joining it for them, their
+        place in line, leaving it, and the offer to answer."""
+        return self.waiting_page(ctx, offer_id, slot_id, self._carer(ctx, family_id))
+
+    @page("POST", WAITING, roles=REFERRER)
+    def web_carer_join_waiting_list(self, ctx, family_id, offer_id, slot_id):
+        return self.join_waiting(ctx, offer_id, slot_id, self._carer(ctx, family_id))
+
+    @page("POST", WAITING + "/leave", roles=REFERRER)
+    def web_carer_leave_waiting_list(self, ctx, family_id, offer_id, slot_id):
+        return self.leave_waiting(ctx, offer_id, slot_id, self._carer(ctx, family_id))
 
     def _carer_swap_verification(self, ctx, family_id, step):
         """A carer of the centre's verification for home swaps (docs/staycation.md)."""

@@ -9,7 +9,8 @@ the family who proposed, no "List your home" before the family is verified).
 
 The officers' and referrers' "Home swaps" section of a family's page, and its two steps
 (verify, withdraw: each confirmed on a page of its own), are here too: `verification_of`,
-`verification_step`, used by gateway/web/officer.py and gateway/web/referrer.py.
+`verification_step`, used by gateway/web/officer.py and gateway/web/referrer.py; and
+`swaps_of`, the family's swaps its officer's section lists, each to read for safeguarding.
 """
 import datetime
 
@@ -20,9 +21,9 @@ from seibiant_common.vocabularies import ACCESSIBILITY_FEATURES, ADAPTATIONS, CA
 from .. import errors
 from ..api import accept_swap, cancel_swap, change_home, decline_swap, get_home, \
     get_my_profile, get_my_swap_verification, get_swap, get_swap_needs, \
-    get_swap_verification, home_matches, home_reviews, list_home, list_my_homes, \
-    list_swap_messages, list_swaps, post_swap_message, propose_swap, put_swap_needs, \
-    review_swap, set_home_availability, verify_for_swaps, withdraw_home, \
+    get_swap_verification, home_matches, home_reviews, list_family_swaps, list_home, \
+    list_my_homes, list_swap_messages, list_swaps, post_swap_message, propose_swap, \
+    put_swap_needs, review_swap, set_home_availability, verify_for_swaps, withdraw_home, \
     withdraw_swap_verification
 from . import labels
 from .forms import FormErrors, Messages, Reader
@@ -75,6 +76,21 @@ class StaycationPages(Pages):
                 raise
             return {"family_id": family_id, "verified": False, "verified_by": None,
                     "verified_by_role": None, "verified_at": None}
+
+    FAMILY_SWAPS = 50  # the newest; an older swap is read by its reference
+
+    def swaps_of(self, ctx, family_id):
+        """The newest swaps the family takes part in (`FAMILY_SWAPS` of them) and whether
+        there are more, for its officer's page. Before staycation has the family's council
+        none are found: nor could it have swapped."""
+        try:
+            found = self.operation(ctx, list_family_swaps, family_id=family_id,
+                                   query={"limit": str(self.FAMILY_SWAPS)})
+        except (errors.Problem, service_errors.NotFound) as missing:
+            if isinstance(missing, errors.Problem) and missing.status != 404:
+                raise
+            return [], False
+        return found["items"], found["next_cursor"] is not None
 
     VERIFY = Messages({"confirm": (
         N_("Confirm that you know the family and have checked that it is safe for them to "

@@ -23,6 +23,8 @@ from .ballots import Application, Ballot
 from .models import ballot_applications, ballots as ballot_rows, known_slots
 
 DRAW_BATCH = 20
+# What `uow.due_by` and `db.next_look` call the draw timer's work (a ballot is due as it closes).
+DRAWS = "ballot draws"
 
 
 # --- what bookings knows of ballot slots --------------------------------------------------
@@ -38,6 +40,8 @@ def slots_published(uow, offer_id, provider_id, slots):
         "capacity": slot["capacity"], "applications_close_at": slot["applications_close_at"],
         "slot_start": slot["start"], "seed": secrets.token_hex(16),
         "status": ballots.OPEN} for slot in found]).on_conflict_do_nothing())
+    for slot in found:
+        uow.due_by(DRAWS, slot["applications_close_at"])
 
 
 def slot_answered(uow, answer):
@@ -120,6 +124,12 @@ def application_view(application_, ballot):
 
 
 # --- the draw -----------------------------------------------------------------------------
+
+def soonest_close(uow):
+    """When the soonest ballot not drawn yet closes (None: there is none)."""
+    return uow.session.execute(sa.select(sa.func.min(ballot_rows.c.applications_close_at))
+                               .where(ballot_rows.c.status == ballots.OPEN)).scalar()
+
 
 def draw_due(uow, now, timeouts):
     """Draws the ballots whose applications have closed, claiming them with SKIP LOCKED (a

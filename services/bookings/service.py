@@ -102,8 +102,8 @@ class BookingsService:
 
     @rpc
     def request_booking(self, actor, idempotency_key, data):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        request = schemas.parse(schemas.RequestBookingSchema(),
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        request = schemas.parse(schemas.RequestBookingSchema,
                                 dict(data or {}, idempotency_key=idempotency_key)
                                 if isinstance(data, dict) else data)
         with self.db.unit_of_work() as uow:
@@ -121,8 +121,8 @@ class BookingsService:
 
     @rpc
     def cancel_booking(self, actor, booking_id):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        booking_id = schemas.parse(schemas.BookingIdSchema(), {"booking_id": booking_id})
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        booking_id = schemas.parse(schemas.BookingIdSchema, {"booking_id": booking_id})
         with self.db.unit_of_work() as uow:
             now = utcnow()
             booking = application.cancel_booking(uow, actor, booking_id["booking_id"], now)
@@ -131,8 +131,8 @@ class BookingsService:
 
     @rpc
     def complete_booking(self, actor, booking_id, final_amount_pence=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        request = schemas.parse(schemas.CompleteBookingSchema(), {
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        request = schemas.parse(schemas.CompleteBookingSchema, {
             "booking_id": booking_id, "final_amount_pence": final_amount_pence})
         with self.db.unit_of_work() as uow:
             booking = application.complete_booking(
@@ -143,8 +143,8 @@ class BookingsService:
 
     @rpc
     def set_gifted_allowance(self, actor, council, breaks_per_12_months):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.SetGiftedAllowanceSchema(), {
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.SetGiftedAllowanceSchema, {
             "council": council, "breaks_per_12_months": breaks_per_12_months})
         with self.db.unit_of_work() as uow:
             return application.set_gifted_allowance(uow, actor, data["council"],
@@ -152,8 +152,8 @@ class BookingsService:
 
     @rpc
     def get_gifted_allowance(self, actor, family_id=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        query = schemas.parse(schemas.CarerQuery(), {"family_id": family_id})
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        query = schemas.parse(schemas.CarerQuery, {"family_id": family_id})
         with self.db.unit_of_work() as uow:
             return application.gifted_allowance(uow, actor, query["family_id"], utcnow())
 
@@ -161,8 +161,8 @@ class BookingsService:
 
     @rpc
     def apply_for_places(self, actor, slot_id, places, family_id=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.ApplySchema(), {"slot_id": slot_id, "places": places,
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.ApplySchema, {"slot_id": slot_id, "places": places,
                                                      "family_id": family_id})
         with self.db.unit_of_work() as uow:
             applied = balloting.apply(uow, actor, data["slot_id"], data["places"], utcnow(),
@@ -183,8 +183,8 @@ class BookingsService:
 
     @rpc
     def withdraw_application(self, actor, slot_id, family_id=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.SlotForCarerSchema(), {"slot_id": slot_id,
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.SlotForCarerSchema, {"slot_id": slot_id,
                                                         "family_id": family_id})
         with self.db.unit_of_work() as uow:
             return schemas.application_schema.dump(
@@ -192,8 +192,8 @@ class BookingsService:
 
     @rpc
     def get_ballot(self, actor, slot_id):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.SlotIdSchema(), {"slot_id": slot_id})
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.SlotIdSchema, {"slot_id": slot_id})
         with self.db.unit_of_work() as uow:
             return schemas.ballot_schema.dump(balloting.record(uow, actor, data["slot_id"]))
 
@@ -201,8 +201,8 @@ class BookingsService:
 
     @rpc
     def join_waiting_list(self, actor, slot_id, places, family_id=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.JoinWaitingListSchema(), {
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.JoinWaitingListSchema, {
             "slot_id": slot_id, "places": places, "family_id": family_id})
         # how many places are left is providers' to say: asked outside any transaction
         answer = self.slots.get(data["slot_id"])
@@ -220,8 +220,8 @@ class BookingsService:
 
     @rpc
     def leave_waiting_list(self, actor, slot_id, family_id=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.SlotForCarerSchema(), {"slot_id": slot_id,
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.SlotForCarerSchema, {"slot_id": slot_id,
                                                            "family_id": family_id})
         with self.db.unit_of_work() as uow:
             return schemas.waiting_entry_schema.dump(waitlisting.leave(
@@ -229,8 +229,8 @@ class BookingsService:
 
     @rpc
     def get_waiting_place(self, actor, slot_id, family_id=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.SlotForCarerSchema(), {"slot_id": slot_id,
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.SlotForCarerSchema, {"slot_id": slot_id,
                                                            "family_id": family_id})
         with self.db.unit_of_work() as uow:
             return schemas.waiting_entry_schema.dump(waitlisting.place(
@@ -238,8 +238,8 @@ class BookingsService:
 
     @rpc
     def accept_offer(self, actor, booking_id, budget_id=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.AcceptOfferSchema(), {"booking_id": booking_id,
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.AcceptOfferSchema, {"booking_id": booking_id,
                                                            "budget_id": budget_id})
         with self.db.unit_of_work() as uow:
             booking = waitlisting.accept(uow, actor, data["booking_id"], data["budget_id"],
@@ -250,16 +250,16 @@ class BookingsService:
 
     @rpc
     def get_booking(self, actor, booking_id):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        booking_id = schemas.parse(schemas.BookingIdSchema(), {"booking_id": booking_id})
-        with self.db.unit_of_work() as uow:
-            booking = application.get_booking(uow, actor, booking_id["booking_id"])
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        booking_id = schemas.parse(schemas.BookingIdSchema, {"booking_id": booking_id})
+        with self.db.reading() as reading:
+            booking = application.get_booking(reading, actor, booking_id["booking_id"])
             return schemas.booking_schema.dump(booking)
 
     @rpc
     def list_bookings(self, actor, status=None, limit=50, cursor=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        query = schemas.parse(schemas.ListBookingsSchema(),
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        query = schemas.parse(schemas.ListBookingsSchema,
                               {"status": status, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             page = application.list_bookings(uow, actor, **query)
@@ -267,8 +267,8 @@ class BookingsService:
 
     @rpc
     def list_awaiting_approval(self, actor, limit=50, cursor=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        query = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             page = application.list_awaiting_approval(uow, actor, **query)
             return schemas.page_schema.dump(page)
@@ -291,12 +291,15 @@ class BookingsService:
 
     @timer("WAITING_LIST_TIMER_SECONDS", 5)
     def expire_offers(self):
-        """Offers not answered in time expire; their places go on down the line."""
+        """Offers not answered in time expire; their places go on down the line. Reads only
+        once one may have expired."""
         self.db.in_batches(lambda uow: waitlisting.expire_due(uow, utcnow()),
-                           waitlisting.EXPIRY_BATCH)
+                           waitlisting.EXPIRY_BATCH,
+                           (waitlisting.EXPIRY, waitlisting.soonest_expiry))
 
     @timer("BALLOT_TIMER_SECONDS", 5)
     def draw_ballots(self):
-        """Each ballot whose applications have closed is drawn, once (balloting.py)."""
+        """Each ballot whose applications have closed is drawn, once (balloting.py). Reads
+        only once one may have closed."""
         self.db.in_batches(lambda uow: balloting.draw_due(uow, utcnow(), self.timeouts),
-                           balloting.DRAW_BATCH)
+                           balloting.DRAW_BATCH, (balloting.DRAWS, balloting.soonest_close))

@@ -22,6 +22,8 @@ from .models import bookings, waiting_list_entries, waiting_lists, waiting_relea
 from .waiting import Entry
 
 EXPIRY_BATCH = 100
+# What `uow.due_by` and `db.next_look` call the expiry timer's work (an offer made is due then).
+EXPIRY = "waiting-list offers"
 
 
 def _lock_list(uow, slot_id, create=False):
@@ -143,6 +145,7 @@ def places_released(uow, booking_id, slot_id, places, now, timeouts):
         uow.session.flush()
         entry.offered(offer.id)
         payloads.emit_all(uow, offer_events, offer.id, new_aggregate=True)
+        uow.due_by(EXPIRY, offer.offer_expires_at)
         made.append(offer)
     return made
 
@@ -180,6 +183,12 @@ def accept(uow, actor, booking_id, budget_id, now, timeouts):
 
 
 # --- time -------------------------------------------------------------------------------
+
+def soonest_expiry(uow):
+    """When the soonest offer not answered yet expires (None: there is none)."""
+    return uow.session.execute(sa.select(sa.func.min(bookings.c.offer_expires_at)).where(
+        bookings.c.status == state_machine.OFFERED)).scalar()
+
 
 def expire_due(uow, now):
     """Offers not answered by their `offer_expires_at` expire (their places are released by

@@ -142,7 +142,7 @@ class BudgetsService:
             council, statements.RECLAIM_WEEKS))
 
     def _actor(self, actor):
-        return schemas.parse(schemas.ActorSchema(), actor)
+        return schemas.parse(schemas.ActorSchema, actor)
 
     @rpc
     def health(self):
@@ -154,8 +154,8 @@ class BudgetsService:
     @rpc
     def create_budget(self, actor, data, idempotency_key=None):
         actor = self._actor(actor)
-        data = schemas.parse(schemas.CreateBudgetSchema(), data)
-        key = schemas.parse(schemas.IdempotencyKeySchema(),
+        data = schemas.parse(schemas.CreateBudgetSchema, data)
+        key = schemas.parse(schemas.IdempotencyKeySchema,
                             {"idempotency_key": idempotency_key})["idempotency_key"]
         return BUDGET.dump(app.transact(self.db,
             lambda uow: app.create_budget(uow, actor, data, key)))
@@ -163,14 +163,14 @@ class BudgetsService:
     @rpc
     def get_budget(self, actor, budget_id):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.BudgetRefSchema(), {"budget_id": budget_id})
+        args = schemas.parse(schemas.BudgetRefSchema, {"budget_id": budget_id})
         with self.db.unit_of_work() as uow:
             return BUDGET.dump(app.get_budget(uow, actor, **args))
 
     @rpc
     def list_budgets(self, actor, family_id=None, limit=50, cursor=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.ListBudgetsSchema(),
+        args = schemas.parse(schemas.ListBudgetsSchema,
                              {"family_id": family_id, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             page = app.list_budgets(uow, actor, args["family_id"], args["limit"],
@@ -180,7 +180,7 @@ class BudgetsService:
     @rpc
     def get_statement(self, actor, budget_id):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.BudgetRefSchema(), {"budget_id": budget_id})
+        args = schemas.parse(schemas.BudgetRefSchema, {"budget_id": budget_id})
         with self.db.unit_of_work() as uow:
             budget, entries = app.get_statement(uow, actor, **args)
         return schemas.StatementSchema().dump({
@@ -191,7 +191,7 @@ class BudgetsService:
     @rpc
     def get_statement_csv(self, actor, budget_id):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.BudgetRefSchema(), {"budget_id": budget_id})
+        args = schemas.parse(schemas.BudgetRefSchema, {"budget_id": budget_id})
         with self.db.unit_of_work() as uow:
             _, entries = app.get_statement(uow, actor, **args)
         return statements.statement_csv(entries)
@@ -199,7 +199,7 @@ class BudgetsService:
     @rpc
     def get_monitoring_summary(self, actor, budget_id, as_of=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.MonitoringQuerySchema(),
+        args = schemas.parse(schemas.MonitoringQuerySchema,
                              {"budget_id": budget_id, "as_of": as_of})
         with self.db.unit_of_work() as uow:
             summary = app.monitoring_summary(uow, actor, reclaim_weeks=self._reclaim_weeks,
@@ -209,7 +209,7 @@ class BudgetsService:
     @rpc
     def get_monitoring_return(self, actor, as_of=None, limit=50, cursor=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.MonitoringReturnQuerySchema(),
+        args = schemas.parse(schemas.MonitoringReturnQuerySchema,
                              {"as_of": as_of, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             page = app.monitoring_return(uow, actor, args["as_of"], args["limit"],
@@ -219,7 +219,7 @@ class BudgetsService:
     @rpc
     def get_monitoring_csv(self, actor, as_of=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.MonitoringReturnQuerySchema(), {"as_of": as_of})
+        args = schemas.parse(schemas.MonitoringReturnQuerySchema, {"as_of": as_of})
         with self.db.unit_of_work() as uow:
             summaries = app.whole_monitoring_return(uow, actor, args["as_of"],
                                                     self._reclaim_weeks)
@@ -228,7 +228,7 @@ class BudgetsService:
     @rpc
     def top_up(self, actor, budget_id, amount_pence, reason, idempotency_key=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.TopUpSchema(), {
+        args = schemas.parse(schemas.TopUpSchema, {
             "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason,
             "idempotency_key": idempotency_key})
         return BUDGET.dump(app.transact(self.db, lambda uow: app.top_up(uow, actor, **args)))
@@ -236,7 +236,7 @@ class BudgetsService:
     @rpc
     def adjust(self, actor, budget_id, amount_pence, reason, idempotency_key=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.AdjustSchema(), {
+        args = schemas.parse(schemas.AdjustSchema, {
             "budget_id": budget_id, "amount_pence": amount_pence, "reason": reason,
             "idempotency_key": idempotency_key})
         return BUDGET.dump(app.transact(self.db, lambda uow: app.adjust(uow, actor, **args)))
@@ -244,21 +244,21 @@ class BudgetsService:
     @rpc
     def suspend(self, actor, budget_id, reason):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.SuspendSchema(), {"budget_id": budget_id,
+        args = schemas.parse(schemas.SuspendSchema, {"budget_id": budget_id,
                                                        "reason": reason})
         return BUDGET.dump(app.transact(self.db, lambda uow: app.suspend(uow, actor, **args)))
 
     @rpc
     def reinstate(self, actor, budget_id, reason=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.ReinstateSchema(), {"budget_id": budget_id,
+        args = schemas.parse(schemas.ReinstateSchema, {"budget_id": budget_id,
                                                          "reason": reason})
         return BUDGET.dump(app.transact(self.db, lambda uow: app.reinstate(uow, actor, **args)))
 
     @rpc
     def get_history(self, actor, budget_id):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.BudgetRefSchema(), {"budget_id": budget_id})
+        args = schemas.parse(schemas.BudgetRefSchema, {"budget_id": budget_id})
         with self.db.unit_of_work() as uow:
             budget, items = app.history(uow, actor, **args)
         return schemas.HistorySchema().dump({"budget": budget, "items": items})
@@ -268,7 +268,7 @@ class BudgetsService:
     @rpc
     def hold_funds(self, booking_id, budget_id, family_id, amount_pence, category,
                    break_start, break_end):
-        request = domain.HoldRequest(**schemas.parse(schemas.HoldFundsSchema(), {
+        request = domain.HoldRequest(**schemas.parse(schemas.HoldFundsSchema, {
             "booking_id": booking_id, "budget_id": budget_id, "family_id": family_id,
             "amount_pence": amount_pence, "category": category, "break_start": break_start,
             "break_end": break_end}))
@@ -277,13 +277,13 @@ class BudgetsService:
 
     @rpc
     def capture_funds(self, booking_id, amount_pence=None):
-        args = schemas.parse(schemas.CaptureFundsSchema(), {"booking_id": booking_id,
+        args = schemas.parse(schemas.CaptureFundsSchema, {"booking_id": booking_id,
                                                             "amount_pence": amount_pence})
         return _resolution(*app.transact(self.db, lambda uow: app.capture_funds(uow, **args)))
 
     @rpc
     def release_funds(self, booking_id):
-        args = schemas.parse(schemas.ReleaseFundsSchema(), {"booking_id": booking_id})
+        args = schemas.parse(schemas.ReleaseFundsSchema, {"booking_id": booking_id})
         return _resolution(*app.transact(self.db,
             lambda uow: app.release_funds(uow, args["booking_id"], "released on request")))
 
@@ -292,7 +292,7 @@ class BudgetsService:
     @rpc
     def approve_spend(self, actor, booking_id, reason=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.ApproveSpendSchema(), {"booking_id": booking_id,
+        args = schemas.parse(schemas.ApproveSpendSchema, {"booking_id": booking_id,
                                                             "reason": reason})
         hold, budget = app.transact(self.db,
             lambda uow: app.decide_spend(uow, actor, approve=True, **args))
@@ -301,7 +301,7 @@ class BudgetsService:
     @rpc
     def decline_spend(self, actor, booking_id, reason):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.DeclineSpendSchema(), {"booking_id": booking_id,
+        args = schemas.parse(schemas.DeclineSpendSchema, {"booking_id": booking_id,
                                                             "reason": reason})
         hold, budget = app.transact(self.db,
             lambda uow: app.decide_spend(uow, actor, approve=False, **args))
@@ -310,7 +310,7 @@ class BudgetsService:
     @rpc
     def list_pending_approvals(self, actor, limit=50, cursor=None, booking_ids=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.PendingApprovalsQuerySchema(), {
+        args = schemas.parse(schemas.PendingApprovalsQuerySchema, {
             "limit": limit, "cursor": cursor, "booking_ids": booking_ids})
         with self.db.unit_of_work() as uow:
             page = app.pending_approvals(uow, actor, args["limit"], args["cursor"],
@@ -322,7 +322,7 @@ class BudgetsService:
     @rpc
     def list_decided_approvals(self, actor, limit=50, cursor=None):
         actor = self._actor(actor)
-        args = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        args = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             page = app.decided_approvals(uow, actor, args["limit"], args["cursor"])
         return schemas.ApprovalPageSchema().dump({

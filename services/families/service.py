@@ -77,21 +77,21 @@ class FamiliesService:
 
     @rpc
     def get_my_profile(self, actor):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
+        actor = schemas.parse(schemas.ActorSchema, actor)
         with self.db.unit_of_work() as uow:
             return _profile(application.my_profile(uow, actor))
 
     @rpc
     def put_my_profile(self, actor, data):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.ProfileBodySchema(), data)
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.ProfileBodySchema, data)
         with self.db.unit_of_work() as uow:
             return _profile(application.write_profile(uow, actor, data, utcnow()))
 
     @rpc
     def get_family_profile(self, actor, family_id):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        family_id = schemas.parse(schemas.IdSchema(), {"id": family_id})["id"]
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        family_id = schemas.parse(schemas.IdSchema, {"id": family_id})["id"]
         with self.db.unit_of_work() as uow:  # the answer and its read record together
             return _profile(application.family_profile(uow, actor, family_id, utcnow()))
 
@@ -99,24 +99,24 @@ class FamiliesService:
 
     @rpc
     def get_booking_profile(self, actor, booking_id):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        booking_id = schemas.parse(schemas.IdSchema(), {"id": booking_id})["id"]
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        booking_id = schemas.parse(schemas.IdSchema, {"id": booking_id})["id"]
         with self.db.unit_of_work() as uow:  # the answer and its read record together
             return schemas.shared_schema.dump(application.booking_profile(
                 uow, actor, booking_id, utcnow(), self.sharing_days))
 
     @rpc
     def withdraw_consent(self, actor, booking_id):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        booking_id = schemas.parse(schemas.IdSchema(), {"id": booking_id})["id"]
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        booking_id = schemas.parse(schemas.IdSchema, {"id": booking_id})["id"]
         with self.db.unit_of_work() as uow:
             return schemas.consent_schema.dump(
                 application.withdraw_consent(uow, actor, booking_id, utcnow()))
 
     @rpc
     def list_profile_reads(self, actor, limit=50, cursor=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        query = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             return schemas.read_page_schema.dump(
                 application.profile_reads_of(uow, actor, **query))
@@ -125,9 +125,9 @@ class FamiliesService:
 
     @rpc
     def give_feedback(self, actor, booking_id, data):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        booking_id = schemas.parse(schemas.IdSchema(), {"id": booking_id})["id"]
-        data = schemas.parse(schemas.FeedbackBodySchema(), data)
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        booking_id = schemas.parse(schemas.IdSchema, {"id": booking_id})["id"]
+        data = schemas.parse(schemas.FeedbackBodySchema, data)
         with self.db.unit_of_work() as uow:
             return schemas.feedback_schema.dump(
                 application.give_feedback(uow, actor, booking_id, data, utcnow()))
@@ -135,46 +135,46 @@ class FamiliesService:
     @rpc
     def get_booking_feedback(self, actor, booking_id):
         """The family's feedback on its booking, or None when it has given none."""
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        booking_id = schemas.parse(schemas.IdSchema(), {"id": booking_id})["id"]
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        booking_id = schemas.parse(schemas.IdSchema, {"id": booking_id})["id"]
         with self.db.unit_of_work() as uow:
             given = application.feedback_of_booking(uow, actor, booking_id)
             return None if given is None else schemas.feedback_schema.dump(given)
 
     @rpc
     def get_provider_feedback(self, actor, provider_id):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        provider_id = schemas.parse(schemas.IdSchema(), {"id": provider_id})["id"]
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        provider_id = schemas.parse(schemas.IdSchema, {"id": provider_id})["id"]
         with self.db.unit_of_work() as uow:
             return schemas.provider_feedback_schema.dump(
                 application.provider_feedback(uow, actor, provider_id))
 
     @rpc
     def gifted_feedback(self, booking_ids):
-        ids = schemas.parse(schemas.BookingIdsSchema(), {"booking_ids": booking_ids})
+        ids = schemas.parse(schemas.BookingIdsSchema, {"booking_ids": booking_ids})
         with self.db.unit_of_work() as uow:
             return schemas.gifted_feedback_schema.dump(
                 application.gifted_feedback(uow, ids["booking_ids"]))
 
     @rpc
     def provider_ratings(self, provider_ids):
-        ids = schemas.parse(schemas.ProviderIdsSchema(), {"provider_ids": provider_ids})
+        ids = schemas.parse(schemas.ProviderIdsSchema, {"provider_ids": provider_ids})
         with self.db.unit_of_work() as uow:
             return schemas.ratings_schema.dump(
                 application.provider_ratings(uow, ids["provider_ids"]))
 
     @rpc
     def post_response(self, actor, data):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        data = schemas.parse(schemas.FeedbackResponseBodySchema(), data)
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        data = schemas.parse(schemas.FeedbackResponseBodySchema, data)
         with self.db.unit_of_work() as uow:
             return schemas.response_schema.dump(application.post_response(
                 uow, actor, data["provider_id"], data["text"], utcnow()))
 
     @rpc
     def list_responses(self, actor, provider_id=None, limit=50, cursor=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        query = schemas.parse(schemas.ResponsesQuerySchema(), {
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        query = schemas.parse(schemas.ResponsesQuerySchema, {
             "provider_id": provider_id, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             return schemas.response_page_schema.dump(

@@ -79,12 +79,16 @@ def project(uow, event, at):
 
 def _facts(uow, booking_id):
     """The booking's facts, locked (made empty first if this is its first event heard, by
-    whichever of two handlers gets there first)."""
+    whichever of two handlers gets there first). Locked once per unit of work: a batch
+    often brings several events of one booking."""
     session = uow.session
-    session.execute(upsert(session, booking_facts).values(booking_id=booking_id)
-                    .on_conflict_do_nothing(index_elements=[booking_facts.c.booking_id]))
-    return session.execute(sa.select(BookingFacts).where(
-        booking_facts.c.booking_id == booking_id).with_for_update()).scalar_one()
+    locked = session.info.setdefault("locked_facts", {})
+    if booking_id not in locked:
+        session.execute(upsert(session, booking_facts).values(booking_id=booking_id)
+                        .on_conflict_do_nothing(index_elements=[booking_facts.c.booking_id]))
+        locked[booking_id] = session.execute(sa.select(BookingFacts).where(
+            booking_facts.c.booking_id == booking_id).with_for_update()).scalar_one()
+    return locked[booking_id]
 
 
 @wire_errors()

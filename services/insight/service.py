@@ -49,23 +49,23 @@ class InsightService:
 
     @rpc
     def get_insight(self, actor, first_day=None, last_day=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        window = schemas.parse(schemas.WindowSchema(), {"from": first_day, "to": last_day})
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        window = schemas.parse(schemas.WindowSchema, {"from": first_day, "to": last_day})
         with self.db.unit_of_work() as uow:
             return application.report(uow, actor, **window)
 
     @rpc
     def get_insight_csv(self, actor, table, first_day=None, last_day=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        request = schemas.parse(schemas.TableSchema(),
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        request = schemas.parse(schemas.TableSchema,
                                 {"table": table, "from": first_day, "to": last_day})
         with self.db.unit_of_work() as uow:
             return application.csv_table(uow, actor, **request)
 
     @rpc
     def get_impact(self, actor, provider_id, provider_councils):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        request = schemas.parse(schemas.ImpactSchema(), {
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        request = schemas.parse(schemas.ImpactSchema, {
             "provider_id": provider_id, "provider_councils": provider_councils})
         with self.db.unit_of_work() as uow:
             return application.impact(uow, actor, **request)

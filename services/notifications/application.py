@@ -106,35 +106,38 @@ def facts(uow, fact):
 def record(uow, occasion, occasion_id, fact, delivery, now):
     """Records every message `occasion` calls for (MESSAGES), once: what is recorded already
     stays as it was. Returns how many it recorded now."""
-    lines = domain.messages_for(occasion, fact)
-    if not lines:
+    # who is told, by what address, first: for people with no address to tell them at,
+    # nothing more is read
+    to_tell = [(line, recipient, channel, address)
+               for line in domain.messages_for(occasion, fact)
+               for recipient in recipients(uow, line, fact)
+               for channel, address in recipient.addresses(delivery.sms_on)]
+    if not to_tell:
         return 0
     known = set(uow.session.execute(sa.select(
         models.sent_messages.c.recipient_id, models.sent_messages.c.channel).where(
         models.sent_messages.c.occasion_id == occasion_id)).all())
     words = facts(uow, fact)
     recorded = 0
-    for line in lines:
-        for recipient in recipients(uow, line, fact):
-            for channel, address in recipient.addresses(delivery.sms_on):
-                if (recipient.account_id, channel) in known:
-                    continue
-                known.add((recipient.account_id, channel))
-                rendered = templates.render(line.template, recipient.language,
-                                            dict(words, recipient_id=recipient.account_id),
-                                            delivery.base_url)
-                uow.session.add(SentMessage(
-                    id=uuid.uuid4().hex, occasion_id=occasion_id,
-                    recipient_id=recipient.account_id, channel=channel, to=address,
-                    subject=rendered.subject,
-                    body=rendered.body if channel == domain.EMAIL else rendered.text_message,
-                    html=rendered.html if channel == domain.EMAIL else None,
-                    language=recipient.language, event_type=occasion,
-                    template=line.template, booking_id=fact.get("booking_id"),
-                    message_id=domain.message_id(occasion_id, recipient.account_id, channel,
-                                                 delivery.domain),
-                    now=now))
-                recorded += 1
+    for line, recipient, channel, address in to_tell:
+        if (recipient.account_id, channel) in known:
+            continue
+        known.add((recipient.account_id, channel))
+        rendered = templates.render(line.template, recipient.language,
+                                    dict(words, recipient_id=recipient.account_id),
+                                    delivery.base_url)
+        uow.session.add(SentMessage(
+            id=uuid.uuid4().hex, occasion_id=occasion_id,
+            recipient_id=recipient.account_id, channel=channel, to=address,
+            subject=rendered.subject,
+            body=rendered.body if channel == domain.EMAIL else rendered.text_message,
+            html=rendered.html if channel == domain.EMAIL else None,
+            language=recipient.language, event_type=occasion,
+            template=line.template, booking_id=fact.get("booking_id"),
+            message_id=domain.message_id(occasion_id, recipient.account_id, channel,
+                                         delivery.domain),
+            now=now))
+        recorded += 1
     return recorded
 
 
@@ -182,7 +185,8 @@ def send(db, delivery, occasion_id, messages, held, now):
                 uow.session.execute(table.update().where(table.c.id == message_id).values(
                     attempts=table.c.attempts + 1, claimed_until=None, **done))
     unsent = held + sum(1 for _id, done in outcomes if "sent_at" not in done)
-    if unsent:
+    if unsent:  # the timer's, once the event's retries may have given up
+        db.next_look(TIMER).due_by(now() + PENDING_GRACE)
         raise NotDelivered("{} of {} messages of {} not sent yet; they stay pending".format(
             unsent, held + len(messages), occasion_id))
 
@@ -197,6 +201,8 @@ def deliver(db, delivery, occasion_id, now):
 # --- the timer's occasions ---------------------------------------------------------------
 
 TIMER_BATCH = 50
+# What `uow.due_by` and `db.next_look` call the timer's work (seibiant_common.timers.NextLook).
+TIMER = "reminders and pending messages"
 # A message still pending this long after it was recorded has lost its event's retries (or
 # was a reminder's): the timer sends it.
 PENDING_GRACE = datetime.timedelta(seconds=30)
@@ -211,7 +217,7 @@ def _insert_absent(uow, table):
 def schedule(uow, occasion, fact, wire, occurred_at, times, now):
     """The reminders an event about a booking schedules, and those it makes pointless: once
     each per booking, whatever order the events come in (a reminder ended before it was
-    scheduled is never scheduled)."""
+    scheduled is never scheduled); the timer hears of them once they are committed."""
     table = models.reminders
     booking_id = fact.get("booking_id")  # none of a swap's: no reminders
     for ended in domain.reminders_ended_by(occasion):
@@ -223,12 +229,19 @@ def schedule(uow, occasion, fact, wire, occurred_at, times, now):
     for reminder, due_at in domain.reminders_of(occasion, fact, occurred_at, times).items():
         uow.session.execute(_insert_absent(uow, table).values(
             occasion=reminder, booking_id=booking_id, due_at=due_at, fact=wire))
+        uow.due_by(TIMER, due_at)
 
 
-def remind(db, delivery, now):
+def remind(db, delivery, now, looking=False):
     """The timer: records the messages of the reminders now due (claimed with SKIP LOCKED,
     so two instances never take the same), then sends what is pending: those, and any message
-    whose event gave up (dead-lettered) or whose sender died. Returns the occasions it sent."""
+    whose event gave up (dead-lettered) or whose sender died. Returns the occasions it sent.
+    `looking`: only once something may be due (`db.next_look(TIMER)`: an idle tick reads
+    nothing), and it learns when that is next."""
+    looked_at = now()
+    next_look = db.next_look(TIMER) if looking else None
+    if next_look is not None and not next_look.due(looked_at):
+        return []
     table = models.reminders
     with db.unit_of_work() as uow:
         due = uow.session.execute(sa.select(table).where(
@@ -249,12 +262,33 @@ def remind(db, delivery, now):
             sent.c.status == domain.PENDING, sent.c.created_at < now() - PENDING_GRACE,
             sa.or_(sent.c.claimed_until.is_(None), sent.c.claimed_until < now()))
             .group_by(sent.c.occasion_id).limit(TIMER_BATCH)).all()
+        soonest = _soonest_due(uow, occasions) if next_look is not None else None
     for occasion_id in dict.fromkeys(occasions):
         try:
             deliver(db, delivery, occasion_id, now)
         except NotDelivered as error:
             log.warning("%s; the timer tries again", error)
+            soonest = looked_at  # at the next tick
+    if next_look is not None:
+        next_look.looked(looked_at, soonest)
     return occasions
+
+
+def _soonest_due(uow, sending):
+    """When the timer may next have something to do, in one statement: the soonest reminder
+    not done, and the soonest pending message (but those it is sending now) that it may
+    take: once its event's retries may have given up, or once another sender's claim lapses
+    (an early look, if its grace is not over yet, only looks again)."""
+    reminders, sent = models.reminders, models.sent_messages
+    pending = [sent.c.status == domain.PENDING, sent.c.occasion_id.notin_(sending)]
+    reminder, recorded, claimed = uow.session.execute(sa.select(
+        sa.select(sa.func.min(reminders.c.due_at)).where(reminders.c.done_at.is_(None))
+        .scalar_subquery(),
+        sa.select(sa.func.min(sent.c.created_at)).where(
+            sent.c.claimed_until.is_(None), *pending).scalar_subquery(),
+        sa.select(sa.func.min(sent.c.claimed_until)).where(*pending).scalar_subquery())).one()
+    found = [reminder, recorded + PENDING_GRACE if recorded else None, claimed]
+    return min((at for at in found if at is not None), default=None)
 
 
 # --- what was sent ------------------------------------------------------------------------

@@ -8,9 +8,11 @@ Settings (nameko config keys, filled from the environment by config.yaml):
   pages);
 - `NOTIFICATIONS_CLAIM_SECONDS` (60): how long a sender holds a message it is sending, longer
   than `SMTP_TIMEOUT_SECONDS`: after a crash, another sends it once the claim has lapsed;
-- `NOTIFICATIONS_TIMER_SECONDS` (30): how often the timer looks for reminders due and
-  messages left pending; `NOTIFICATIONS_DAY_BEFORE_SECONDS` (24 h before a break),
-  `NOTIFICATIONS_APPROVAL_WAITED_SECONDS` (24 h after a spend began to wait) and
+- `NOTIFICATIONS_TIMER_SECONDS` (30): how often the timer may look for reminders due and
+  messages left pending: it reads only once the soonest it knows of is due, or this process
+  has made one due, or `TIMER_CEILING_SECONDS` (600) after its last read (what another
+  instance scheduled, or left when it died); `NOTIFICATIONS_DAY_BEFORE_SECONDS` (24 h
+  before a break), `NOTIFICATIONS_APPROVAL_WAITED_SECONDS` (24 h after a spend began to wait) and
   `NOTIFICATIONS_APPROVAL_EXPIRING_SECONDS` (12 h before its approval expires): when the
   reminders come;
 - `NOTIFY_API_KEY` (none: text messages are off, and the start-up log says so),

@@ -13,8 +13,8 @@ people it tells), providers' slots_published and provider_approved (offers' titl
 providers' contact), and the occasions of `domain.MESSAGES`: bookings' booking_requested,
 booking_confirmed, booking_rejected, booking_cancelled, booking_expired and budgets'
 approval_required, and booking_awaiting_approval, which with booking_confirmed schedules the
-timer's reminders (`handlers.EVENT_HANDLERS`), in batches. Timer: `remind`. Settings:
-`dependencies.py`.
+timer's reminders (`handlers.EVENT_HANDLERS`), in batches. Timer: `remind`, which reads only
+once something may be due. Settings: `dependencies.py`.
 """
 import os
 
@@ -48,12 +48,13 @@ class NotificationsService:
 
     @rpc
     def list_sent(self, actor, limit=50, cursor=None):
-        actor = schemas.parse(schemas.ActorSchema(), actor)
-        query = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        actor = schemas.parse(schemas.ActorSchema, actor)
+        query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             return schemas.page_schema.dump(application.list_sent(uow, actor, **query))
 
     @timer("NOTIFICATIONS_TIMER_SECONDS", 30)
     def remind(self):
-        """The reminders now due, and what is still pending (safe with two instances)."""
-        application.remind(self.db, self.delivery, utcnow)
+        """The reminders now due, and what is still pending (safe with two instances), once
+        something may be due."""
+        application.remind(self.db, self.delivery, utcnow, looking=True)

@@ -53,10 +53,11 @@ offer_out = schemas.OfferSchema()
 offer_with_slots_out = schemas.OfferWithSlotsSchema()
 slot_out = schemas.SlotSchema()
 reservation_out = schemas.ReservationSchema()
+search_page_out = schemas.SearchPageSchema()
 
 
 def actor_in(actor):
-    return parse(schemas.ActorSchema(), actor)
+    return parse(schemas.ActorSchema, actor)
 
 
 @answering(EVENT_HANDLERS)  # the events providers hears, and what answers each
@@ -76,7 +77,7 @@ class ProvidersService:
 
     @rpc
     def register_provider(self, data):
-        data = parse(schemas.RegisterProviderSchema(), data)
+        data = parse(schemas.RegisterProviderSchema, data)
         with self.db.unit_of_work() as uow:
             provider = application.register_provider(uow, data)
         return provider_out.dump(provider)
@@ -93,7 +94,7 @@ class ProvidersService:
     def suspend_provider(self, actor, provider_id, reason):
         actor = actor_in(actor)
         provider_id = load_id("provider_id", provider_id)
-        reason = parse(schemas.SuspendProviderSchema(), {"reason": reason})["reason"]
+        reason = parse(schemas.SuspendProviderSchema, {"reason": reason})["reason"]
         with self.db.unit_of_work() as uow:
             provider = application.decide_provider(uow, actor, provider_id, "suspend", reason)
         return provider_out.dump(provider)
@@ -108,7 +109,7 @@ class ProvidersService:
     @rpc
     def list_providers(self, actor, status=None, limit=50, cursor=None):
         actor = actor_in(actor)
-        query = parse(schemas.ListProvidersSchema(),
+        query = parse(schemas.ListProvidersSchema,
                      {"status": status, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             page = application.list_providers(uow, actor, **query)
@@ -119,7 +120,7 @@ class ProvidersService:
     @rpc
     def create_offer(self, actor, data):
         actor = actor_in(actor)
-        data = parse(schemas.CreateOfferSchema(), data)
+        data = parse(schemas.CreateOfferSchema, data)
         with self.db.unit_of_work() as uow:
             offer = application.create_offer(uow, actor, data)
         return offer_out.dump(offer)
@@ -128,7 +129,7 @@ class ProvidersService:
     def list_offers(self, actor, provider_id, limit=50, cursor=None):
         actor = actor_in(actor)
         provider_id = load_id("provider_id", provider_id)
-        page = parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        page = parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             found = application.list_offers(uow, actor, provider_id, **page)
         return schemas.OfferPageSchema().dump(found)
@@ -136,15 +137,15 @@ class ProvidersService:
     @rpc
     def get_offer(self, offer_id):
         offer_id = load_id("offer_id", offer_id)
-        with self.db.unit_of_work() as uow:
-            offer = application.get_offer(uow, offer_id)
+        with self.db.reading() as reading:
+            offer = application.get_offer(reading, offer_id)
         return offer_with_slots_out.dump(offer)
 
     @rpc
     def publish_slots(self, actor, offer_id, data):
         actor = actor_in(actor)
         offer_id = load_id("offer_id", offer_id)
-        data = parse(schemas.PublishSlotsSchema(), data)
+        data = parse(schemas.PublishSlotsSchema, data)
         with self.db.unit_of_work() as uow:
             slots = application.publish_slots(uow, actor, offer_id, data)
         return schemas.SlotListSchema().dump(slots)
@@ -153,7 +154,7 @@ class ProvidersService:
     def change_capacity(self, actor, slot_id, capacity):
         actor = actor_in(actor)
         slot_id = load_id("slot_id", slot_id)
-        capacity = parse(schemas.ChangeCapacitySchema(), {"capacity": capacity})["capacity"]
+        capacity = parse(schemas.ChangeCapacitySchema, {"capacity": capacity})["capacity"]
         with self.db.unit_of_work() as uow:
             slot = application.change_capacity(uow, actor, slot_id, capacity)
         return slot_out.dump(slot)
@@ -169,25 +170,25 @@ class ProvidersService:
     @rpc
     def get_slot(self, slot_id):
         slot_id = load_id("slot_id", slot_id)
-        with self.db.unit_of_work() as uow:
-            slot = application.get_slot(uow, slot_id)
+        with self.db.reading() as reading:
+            slot = application.get_slot(reading, slot_id)
         return schemas.SlotDetailSchema().dump(slot)
 
     @rpc
     def search(self, filters, limit=50, cursor=None, searcher_council=None):
-        filters = parse(schemas.SearchSchema(), filters or {})
-        page = parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
-        council = parse(schemas.SearcherSchema(), {"council": searcher_council})["council"]
-        with self.db.unit_of_work() as uow:
-            found = search(uow, filters, record=self.searches, searcher_council=council,
+        filters = parse(schemas.SearchSchema, filters or {})
+        page = parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
+        council = parse(schemas.SearcherSchema, {"council": searcher_council})["council"]
+        with self.db.reading() as reading:
+            found = search(reading, filters, record=self.searches, searcher_council=council,
                            **page)
-        return schemas.SearchPageSchema().dump(found)
+        return search_page_out.dump(found)
 
     # --- places ------------------------------------------------------------------------
 
     @rpc
     def reserve_places(self, booking_id, slot_id, places):
-        request = parse(schemas.ReservePlacesSchema(),
+        request = parse(schemas.ReservePlacesSchema,
                        {"booking_id": booking_id, "slot_id": slot_id, "places": places})
         with self.db.unit_of_work() as uow:
             reservation = application.reserve_places(uow, **request)
@@ -195,7 +196,7 @@ class ProvidersService:
 
     @rpc
     def release_places(self, booking_id):
-        request = parse(schemas.ReleasePlacesSchema(), {"booking_id": booking_id})
+        request = parse(schemas.ReleasePlacesSchema, {"booking_id": booking_id})
         with self.db.unit_of_work() as uow:
             reservation = application.release_places(uow, **request)
         return reservation_out.dump(reservation)

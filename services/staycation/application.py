@@ -346,6 +346,21 @@ def my_swaps(uow, actor, limit, cursor):
                        descending=True, view=lambda swap: swap_view(uow, actor, swap))
 
 
+def family_swaps(uow, actor, family_id, referrer_knows, limit, cursor):
+    """The swaps a family takes part in, newest first, for those who may verify it (an
+    officer of its council, a referrer who knows it): what an officer needs to choose a
+    swap to read for safeguarding, never its messages, addresses or contacts."""
+    _verifier(actor)
+    _cursor_read(cursor)
+    family = uow.session.get(Family, family_id) or Family(family_id)
+    if not domain.may_verify(actor, family.council, referrer_knows):
+        raise NotFound("no such family")
+    query = sa.select(Swap).where(sa.or_(swaps.c.proposer_family_id == family_id,
+                                         swaps.c.partner_family_id == family_id))
+    return keyset_page(uow.session, query, (swaps.c.proposed_at, swaps.c.id), limit, cursor,
+                       descending=True, view=lambda swap: swap.seen_by(family_id))
+
+
 # --- messages and reviews -------------------------------------------------------------------
 
 def post_message(uow, actor, swap_id, text, now):

@@ -380,6 +380,17 @@ class Swap:
         return (self.partner_family_id if family_id == self.proposer_family_id
                 else self.proposer_family_id)
 
+    def seen_by(self, family_id: str) -> dict[str, Any]:
+        """The swap as one of its families takes part in it: when it stays away and when
+        the other stays in its home (no home, family or address named)."""
+        away, hosting = ((self.proposer_stay_start, self.proposer_stay_end),
+                         (self.partner_stay_start, self.partner_stay_end))
+        if family_id != self.proposer_family_id:
+            away, hosting = hosting, away
+        return {"id": self.id, "status": self.status, "proposed_at": self.proposed_at,
+                "family_stay": {"start_date": away[0], "end_date": away[1]},
+                "guest_stay": {"start_date": hosting[0], "end_date": hosting[1]}}
+
     def accept(self, actor: Mapping[str, Any], verified: bool, homes: Sequence[Home],
                taken: Iterable[tuple[str, datetime.date, datetime.date]],
                now: datetime.datetime) -> list[Event]:

@@ -11,7 +11,9 @@ that may never do the thing Forbidden, a state that forbids it Conflict with its
   `get_my_verification(actor)`: a family's own.
 - `list_home(actor, data)`, `change_home`, `set_availability`, `withdraw_home`,
   `get_home`, `list_my_homes`, `home_matches(actor, home_id, from, to)`, `home_reviews`.
-- `propose_swap`, `accept_swap`, `decline_swap`, `cancel_swap`, `get_swap`, `list_my_swaps`.
+- `propose_swap`, `accept_swap`, `decline_swap`, `cancel_swap`, `get_swap`, `list_my_swaps`;
+  `list_family_swaps(actor, family_id, referrer_knows=False, limit, cursor)`: a family's
+  swaps (no messages, addresses or contacts) for those who may verify it.
 - `post_message`, `list_messages`, `safeguarding_messages` (officers; recorded),
   `review_swap`.
 
@@ -34,11 +36,11 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 
 def _id(value):
-    return schemas.parse(schemas.IdSchema(), {"id": value})["id"]
+    return schemas.parse(schemas.IdSchema, {"id": value})["id"]
 
 
 def _actor(actor):
-    return schemas.parse(schemas.ActorSchema(), actor)
+    return schemas.parse(schemas.ActorSchema, actor)
 
 
 def _home(home, own):
@@ -61,7 +63,7 @@ class StaycationService:
 
     @rpc
     def put_my_needs(self, actor, data):
-        actor, data = _actor(actor), schemas.parse(schemas.NeedsInSchema(), data)
+        actor, data = _actor(actor), schemas.parse(schemas.NeedsInSchema, data)
         with self.db.unit_of_work() as uow:
             return schemas.needs_schema.dump(application.put_my_needs(uow, actor, data))
 
@@ -105,7 +107,7 @@ class StaycationService:
 
     @rpc
     def list_home(self, actor, data):
-        actor, data = _actor(actor), schemas.parse(schemas.HomeInSchema(), data)
+        actor, data = _actor(actor), schemas.parse(schemas.HomeInSchema, data)
         with self.db.unit_of_work() as uow:
             return _home(application.list_home(uow, actor, data, utcnow()), True)
 
@@ -119,7 +121,7 @@ class StaycationService:
     @rpc
     def set_availability(self, actor, home_id, data):
         actor, home_id = _actor(actor), _id(home_id)
-        data = schemas.parse(schemas.AvailabilityInSchema(), data)
+        data = schemas.parse(schemas.AvailabilityInSchema, data)
         with self.db.unit_of_work() as uow:
             return _home(application.set_availability(
                 uow, actor, home_id, data["ranges"], utcnow()), True)
@@ -139,14 +141,14 @@ class StaycationService:
     @rpc
     def list_my_homes(self, actor, limit=50, cursor=None):
         actor = _actor(actor)
-        query = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             return schemas.homes_schema.dump(application.my_homes(uow, actor, **query))
 
     @rpc
     def home_matches(self, actor, home_id, start, end):
         actor = _actor(actor)
-        query = schemas.parse(schemas.MatchesQuerySchema(),
+        query = schemas.parse(schemas.MatchesQuerySchema,
                               {"home_id": home_id, "from": start, "to": end})
         with self.db.unit_of_work() as uow:
             return schemas.matches_schema.dump({"items": application.matches(
@@ -169,7 +171,7 @@ class StaycationService:
 
     @rpc
     def propose_swap(self, actor, data):
-        actor, data = _actor(actor), schemas.parse(schemas.SwapInSchema(), data)
+        actor, data = _actor(actor), schemas.parse(schemas.SwapInSchema, data)
         with self.db.unit_of_work() as uow:
             swap = application.propose(uow, actor, data, utcnow())
             return schemas.swap_schema.dump(application.swap_view(uow, actor, swap))
@@ -193,9 +195,18 @@ class StaycationService:
     @rpc
     def list_my_swaps(self, actor, limit=50, cursor=None):
         actor = _actor(actor)
-        query = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             return schemas.swap_page_schema.dump(application.my_swaps(uow, actor, **query))
+
+    @rpc
+    def list_family_swaps(self, actor, family_id, referrer_knows=False, limit=50,
+                          cursor=None):
+        actor, family_id = _actor(actor), _id(family_id)
+        query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
+        with self.db.unit_of_work() as uow:
+            return schemas.family_swap_page_schema.dump(application.family_swaps(
+                uow, actor, family_id, bool(referrer_knows), **query))
 
     @timer("SWAP_TIMER_SECONDS", 60)
     def complete_swaps(self):
@@ -208,7 +219,7 @@ class StaycationService:
     @rpc
     def post_message(self, actor, swap_id, data):
         actor, swap_id = _actor(actor), _id(swap_id)
-        data = schemas.parse(schemas.MessageInSchema(), data)
+        data = schemas.parse(schemas.MessageInSchema, data)
         with self.db.unit_of_work() as uow:
             return schemas.message_schema.dump(
                 application.post_message(uow, actor, swap_id, data["text"], utcnow()))
@@ -216,7 +227,7 @@ class StaycationService:
     @rpc
     def list_messages(self, actor, swap_id, limit=50, cursor=None):
         actor, swap_id = _actor(actor), _id(swap_id)
-        query = schemas.parse(schemas.PageSchema(), {"limit": limit, "cursor": cursor})
+        query = schemas.parse(schemas.PageSchema, {"limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:
             return schemas.message_page_schema.dump(
                 application.messages_of(uow, actor, swap_id, **query))
@@ -224,7 +235,7 @@ class StaycationService:
     @rpc
     def safeguarding_messages(self, actor, swap_id, reason, limit=50, cursor=None):
         actor, swap_id = _actor(actor), _id(swap_id)
-        query = schemas.parse(schemas.SafeguardingInSchema(),
+        query = schemas.parse(schemas.SafeguardingInSchema,
                               {"reason": reason, "limit": limit, "cursor": cursor})
         with self.db.unit_of_work() as uow:  # the answer and its record together
             return schemas.message_page_schema.dump(application.safeguarding_read(
@@ -233,7 +244,7 @@ class StaycationService:
     @rpc
     def review_swap(self, actor, swap_id, data):
         actor, swap_id = _actor(actor), _id(swap_id)
-        data = schemas.parse(schemas.ReviewInSchema(), data)
+        data = schemas.parse(schemas.ReviewInSchema, data)
         with self.db.unit_of_work() as uow:
             return schemas.review_schema.dump(
                 application.review(uow, actor, swap_id, data, utcnow()))

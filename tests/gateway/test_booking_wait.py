@@ -109,3 +109,81 @@ def test_waiting_on_someone_elses_booking_is_not_found_at_once(world):
     started = time.monotonic()
     answer = wait_for_change(world.other_family, booking["id"], "confirmed", 10)
     assert answer.status_code == 404 and time.monotonic() - started < 5
+
+
+# ---- POST /bookings with `Prefer: wait=N` ---------------------------------------------------
+
+def book_waiting(family, slot_id, budget_id, prefer, key=None):
+    headers = {"Prefer": prefer}
+    if key:
+        headers["Idempotency-Key"] = key
+    return family.request("POST", "/bookings", json={"slot_id": slot_id, "places": 1,
+                                                     "budget_id": budget_id},
+                          headers=headers, expect=range(200, 600))
+
+
+def own_bookings(family):
+    return [booking["id"] for booking in family.get("/bookings", params={"limit": 100})["items"]]
+
+
+def test_a_post_preferring_to_wait_answers_the_confirmed_booking_in_one_request(world):
+    family = world.new_family(world.officer)
+    budget = world.new_budget(world.officer, family.user_id)
+    slot = world.new_slots(world.provider, world.offer["id"], 5, days=(next(DAYS),))[0]
+    started = time.monotonic()
+    # no Idempotency-Key: the gateway's own key answers the same booking after the wait
+    answer = book_waiting(family, slot["id"], budget["id"], "wait=30")
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["status"] == "confirmed"
+    assert answer.headers["Preference-Applied"] == "wait=30"
+    assert answer.headers["Location"].endswith("/bookings/" + answer.json()["id"])
+    assert time.monotonic() - started < 15  # woken by booking_confirmed
+    assert own_bookings(family) == [answer.json()["id"]]  # one booking, not two
+    assert family.get("/bookings/" + answer.json()["id"])["status"] == "confirmed"
+
+
+def test_a_post_preferring_to_wait_answers_as_soon_as_the_booking_awaits_approval(world):
+    family = world.new_family(world.officer)
+    budget = world.new_budget(world.officer, family.user_id, limit=1000)
+    slot = world.new_slots(world.provider, world.offer["id"], 5, days=(next(DAYS),))[0]
+    answer = book_waiting(family, slot["id"], budget["id"], "respond-async, wait=20",
+                          key="prefer-approval")
+    assert answer.json()["status"] == "awaiting_approval", answer.text
+    # the same key again: the same booking as it stands, at once (it is no longer requested)
+    started = time.monotonic()
+    again = book_waiting(family, slot["id"], budget["id"], "wait=20", key="prefer-approval")
+    assert again.json() == answer.json() and time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("prefer", ["wait=soon", "wait=0", "wait=-3", "wait", "return=minimal"])
+def test_a_preference_the_gateway_cannot_read_is_ignored_not_refused(world, prefer):
+    family = world.new_family(world.officer)
+    budget = world.new_budget(world.officer, family.user_id)
+    slot = world.new_slots(world.provider, world.offer["id"], 5, days=(next(DAYS),))[0]
+    answer = book_waiting(family, slot["id"], budget["id"], prefer)
+    assert answer.status_code == 202 and "Preference-Applied" not in answer.headers
+    assert answer.json()["status"] == "requested"  # answered at once, as without the header
+
+
+def test_a_refused_request_preferring_to_wait_is_refused_at_once(world):
+    started = time.monotonic()
+    answer = book_waiting(world.family, "slot-unknown", world.budget["id"], "wait=30")
+    assert answer.status_code == 422 and list(answer.json()["errors"]) == ["slot_id"]
+    assert time.monotonic() - started < 5 and "Preference-Applied" not in answer.headers
+
+
+def test_a_change_heard_before_its_request_listens_still_wakes_it():
+    """A new booking can change (booking_confirmed heard) before the POST that made it
+    starts to wait for it: the waiters remember when each booking last changed."""
+    waiters = Waiters()
+    waiters.setup()
+    before = time.monotonic()
+    waiters.wake("booking-1")
+    with waiters.waiting("booking-1", since=before) as changed:
+        assert changed.ready()
+    with waiters.waiting("booking-1", since=time.monotonic()) as changed:
+        assert not changed.ready()  # a change before `since` is not this request's
+        waiters.wake("booking-1")
+        assert changed.ready()
+    with waiters.waiting("booking-2", since=before) as changed:
+        assert not changed.ready()

@@ -6,6 +6,8 @@ import socket
 
 import pytest
 
+from gateway import schemas as s
+
 from gateway.client import ApiError
 from gateway.http import ApiServer
 from gateway.service import GatewayService
@@ -169,6 +171,17 @@ def test_search_filters_offers(world):
     assert world.family.get("/offers", params={"region": "powys",
                                                "max_price_pence": 100,
                                                "category": "overnight_stay"})["items"] == []
+
+
+def test_offers_passed_on_as_providers_answered_them_are_what_the_api_documents(world):
+    """Search answers and an offer's page go out as providers wrote them (not dumped again
+    at the gateway: they are large), in the shape the API documents."""
+    page = world.family.get("/offers", params={"region": "powys"})
+    assert page["items"] and s.OfferPageSchema().validate(page) == {}
+    assert all(offer["slots"] is not None for offer in page["items"])
+    offer = world.family.get("/offers/" + world.offer["id"])
+    assert offer["slots"] and s.OfferSchema().validate(offer) == {}
+    assert set(offer) <= set(s.OfferSchema().fields)
 
 
 def test_providers_register_are_approved_and_show_a_public_profile(world):

@@ -115,7 +115,7 @@ def _list_path(world, operation):
     """The list's path with a real provider, or an id of nothing: a bad cursor is refused
     before what it lists is looked for; a safeguarding read gives its reason."""
     path = operation.path.replace("<provider_id>", world.provider.provider_id)
-    path = path.replace("<swap_id>", "no-such-swap")
+    path = path.replace("<swap_id>", "no-such-swap").replace("<family_id>", "no-such-family")
     return path + ("?reason=checking" if "safeguarding" in path else "")
 
 

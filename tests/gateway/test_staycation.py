@@ -1,7 +1,8 @@
 """Staycation over real HTTP against the live services: two verified families list adapted
 homes, find each other as a two-way match, propose, write, agree and see each other's
-address; the address appears in no other answer (every GET route, every role); unverified
-families are refused with the reason; a role that may not is refused."""
+address; the address appears in no other answer (every GET route, every role); their officer
+lists a family's swaps, another council's finds nothing; unverified families are refused with
+the reason; a role that may not is refused."""
 import datetime
 
 import pytest
@@ -100,7 +101,7 @@ def test_the_journey_and_the_address_only_for_the_agreed_partner(world):
             path + "/safeguarding-messages?reason=check",
             "/homes/matches?home_id={}&from={}&to={}".format(world.home["id"], day(0), day(9)),
             "/families/{}/swap-verification".format(world.family.user_id),
-            "/me/swap-verification"]
+            "/families/{}/swaps".format(world.family.user_id), "/me/swap-verification"]
     seen = set()
     for role in ("admin", "officer", "other_officer", "family", "other_family", "far_family",
                  "provider", "referrer", "anonymous"):
@@ -116,6 +117,24 @@ def test_the_journey_and_the_address_only_for_the_agreed_partner(world):
         ("other_family", "/homes/" + world.other_home["id"], "other_family"),
         ("family", "/swaps", "other_family"), ("family", path, "other_family"),
         ("other_family", "/swaps", "family"), ("other_family", path, "family")}
+
+
+def test_an_officer_lists_a_familys_swaps_and_another_councils_officer_finds_nothing(world):
+    """After the journey: the family's agreed swap, for its officer, with no message,
+    address or contact; another council's officer, and a referrer who does not know the
+    family, are answered 404."""
+    path = "/families/{}/swaps".format(world.family.user_id)
+    [swap] = world.officer.get(path)["items"]
+    assert set(swap) == {"id", "status", "family_stay", "guest_stay", "proposed_at"}
+    assert swap["status"] == "agreed"
+    assert swap["family_stay"] == {"start_date": day(2), "end_date": day(5)}
+    assert world.officer.get("/families/{}/swaps".format(world.other_family.user_id))[
+        "items"][0]["id"] == swap["id"]
+    assert world.officer.get(path, params={"limit": 1})["next_cursor"] is None
+    for stranger in (world.other_officer, world.referrer):
+        assert refused(lambda: stranger.get(path), 404)["status"] == 404
+    refused(lambda: world.family.get(path), 403)
+    refused(lambda: world.officer.get(path, params={"cursor": "nonsense"}), 422)
 
 
 def test_who_may_call_the_staycation_routes(world):
@@ -144,7 +163,7 @@ def test_every_staycation_route_refuses_the_roles_it_does_not_name(world):
     """The matrix of every staycation route by role: no token 401, a role the route does not
     name 403 (what is not the caller's is 404: test_who_may_call_the_staycation_routes).
     Last of the module: it withdraws the home and the family's verification."""
-    assert len(STAYCATION) == 24
+    assert len(STAYCATION) == 25
     ids = {"family_id": world.family.user_id, "home_id": world.home["id"],
            "swap_id": "no-such-swap"}
     clients = {"admin": world.admin, "officer": world.officer, "family": world.family,

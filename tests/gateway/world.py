@@ -22,7 +22,7 @@ def soon(days, hours=10):
 def close_ballot_applications(bookings_database, slot_id):
     """Moves the close of a ballot's applications into the past in bookings' own SQLite file
     (its path, or its `sqlite:///` URL): a test applies with no clock to race, and the ballot
-    timer draws at its next turn."""
+    timer draws at its next read (within TIMER_CEILING_SECONDS, short in the tests)."""
     past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
     with sqlite3.connect(str(bookings_database).removeprefix("sqlite:///")) as db:
         moved = db.execute("UPDATE ballots SET applications_close_at = ? WHERE slot_id = ?",

@@ -2,8 +2,9 @@
 claimers of its timer at once (green threads in one process, as two containers would be:
 psycopg2 is green under eventlet, so their transactions truly overlap) share the reminders
 now due (SELECT ... FOR UPDATE SKIP LOCKED) and race for the messages left pending (each
-claimed by a conditional update); a real SMTP server counts what arrives. No broker: the
-events are handed to the service's own handlers."""
+claimed by a conditional update); a real SMTP server counts what arrives. And an idle timer
+reads nothing, so commits nothing, until something is due (its clock is the test's). No
+broker: the events are handed to the service's own handlers."""
 import datetime
 import email
 import email.policy
@@ -13,6 +14,7 @@ import types
 import eventlet
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 from eventlet.support.psycopg2_patcher import make_psycopg_green
 
 from devtools import sandbox
@@ -44,7 +46,9 @@ def service(make_database_url, tmp_path, monkeypatch):
     # small batches, so that the claimers take the due reminders in turns, not one takes all
     monkeypatch.setattr(application, "TIMER_BATCH", 5)
     yield types.SimpleNamespace(
-        db=Store(engine, *models.PLUMBING_TABLES), mail=mail,
+        # an idle timer reads at least every two hours (the idle test's clock runs one)
+        db=Store(engine, *models.PLUMBING_TABLES, look_ceiling=datetime.timedelta(hours=2)),
+        mail=mail,
         delivery=Delivery({domain.EMAIL: mailer}, "http://seibiant.test", "example.org"),
         reminder_times=domain.ReminderTimes(day_before=DAY, approval_waited=DAY,
                                             approval_expiring=DAY))
@@ -117,3 +121,56 @@ def test_four_claimers_of_the_timer_send_each_reminder_and_each_pending_message_
     assert attempts == 2 and undone == 0  # the confirmations: refused once, then sent once
     ids = mail_ids(service.mail.folder)
     assert len(ids) == len(set(ids)) == 2 * FAMILIES
+
+
+def know_family(service, family_id, now):
+    hear(service, gateway.SERVICE, gateway.ACCOUNT_DETAILS_CHANGED, family_id,
+         account_id=family_id, role="family", council="powys", provider_id=None,
+         display_name="Teulu", language="en", email="{}@families.example".format(family_id),
+         mobile=None, notify_by=["email"], changed_at=now)
+
+
+def confirm(service, booking_id, family_id, slot_start):
+    hear(service, bookings.SERVICE, bookings.BOOKING_CONFIRMED, booking_id,
+         booking_id=booking_id, family_id=family_id, council="powys", slot_start=slot_start,
+         slot_end=slot_start + DAY, places=1)
+
+
+def test_an_idle_timer_reads_and_commits_nothing_until_a_reminder_is_due(service):
+    now = utcnow()
+    service.mail.start()
+    know_family(service, "family-a", now)
+    confirm(service, "booking-a", "family-a", now + DAY + datetime.timedelta(hours=1))
+    statements, commits = [], []
+    event.listen(service.db.engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+    event.listen(service.db.engine, "commit", lambda connection: commits.append(connection))
+
+    def tick(minutes):
+        application.remind(service.db, service.delivery,
+                           lambda: now + datetime.timedelta(minutes=minutes), looking=True)
+
+    tick(0)  # a process's first tick reads: booking-a's reminder is due in an hour
+    assert commits and len(mail_ids(service.mail.folder)) == 1  # booking-a's confirmation
+    read = len(statements), len(commits)
+    for half_minutes in range(1, 60):  # idle for half an hour of ticks
+        tick(half_minutes / 2)
+    assert (len(statements), len(commits)) == read
+
+    # booking-b's reminder, due in 40 minutes, wakes the timer then (this process heard it)
+    confirm(service, "booking-b", "family-a", now + DAY + datetime.timedelta(minutes=40))
+    assert len(mail_ids(service.mail.folder)) == 2
+    read = len(statements), len(commits)
+    for half_minutes in range(60, 80):
+        tick(half_minutes / 2)
+    assert (len(statements), len(commits)) == read
+    tick(40)
+    assert len(commits) > read[1] and len(mail_ids(service.mail.folder)) == 3
+
+    read = len(statements), len(commits)
+    for half_minutes in range(81, 120):
+        tick(half_minutes / 2)
+    assert (len(statements), len(commits)) == read
+    tick(60)  # booking-a's reminder
+    ids = mail_ids(service.mail.folder)
+    assert len(ids) == len(set(ids)) == 4

@@ -1,9 +1,10 @@
 """The staycation service on the real broker and PostgreSQL (two instances): verification
 first, two-way matches, a swap from proposal to agreement with the address shown only to the
-agreed partner, messages and their recorded safeguarding read, a withdrawn verification
-pausing listings, the double-acceptance race, the completion timer (two instances' timers
-complete each ended swap once) and reviews (refused before completion, one per family and
-swap even at once, hidden until both reviewed or 14 days passed)."""
+agreed partner, messages and their recorded safeguarding read, a family's swaps for its
+officer (nothing for another council's), a withdrawn verification pausing listings, the
+double-acceptance race, the completion timer (two instances' timers complete each ended swap
+once) and reviews (refused before completion, one per family and swap even at once, hidden
+until both reviewed or 14 days passed)."""
 import datetime
 import json
 
@@ -149,6 +150,43 @@ def test_a_withdrawn_verification_pauses_the_family_listings(staycation):
     assert refused.value.code == "not_verified"
     rpc.verify_family(OFFICER, "bob")
     assert rpc.list_my_homes(family("bob"))["items"][0]["status"] == "listed"
+
+
+def test_a_familys_swaps_newest_first_only_for_its_councils_officer_or_a_referrer_who_knows(
+        staycation):
+    rpc, _ = staycation
+    ann, bob, cat = listed(rpc, "ann"), listed(rpc, "bob"), listed(rpc, "cat")
+    first = rpc.propose_swap(family("ann"), {"my_home_id": ann["id"], "their_home_id": bob["id"],
+                                             "my_stay": stay(1, 4), "their_stay": stay(6, 9)})
+    rpc.post_message(family("ann"), first["id"], {"text": "Is the garden fenced?"})
+    second = rpc.propose_swap(family("cat"), {"my_home_id": cat["id"],
+                                              "their_home_id": ann["id"],
+                                              "my_stay": stay(11, 13), "their_stay": stay(14, 16)})
+    rpc.decline_swap(family("ann"), second["id"])
+    found = rpc.list_family_swaps(OFFICER, "ann")
+    # newest first; each stay as ann takes part in it: away, or hosting the other family
+    assert found == {"next_cursor": None, "items": [
+        {"id": second["id"], "status": "declined", "proposed_at": second["proposed_at"],
+         "family_stay": stay(14, 16), "guest_stay": stay(11, 13)},
+        {"id": first["id"], "status": "proposed", "proposed_at": first["proposed_at"],
+         "family_stay": stay(1, 4), "guest_stay": stay(6, 9)}]}
+    assert "Secret" not in json.dumps(found) and "garden" not in json.dumps(found)
+    paged = rpc.list_family_swaps(OFFICER, "ann", limit=1)
+    assert [s["id"] for s in paged["items"]] == [second["id"]]
+    assert [s["id"] for s in rpc.list_family_swaps(
+        OFFICER, "ann", limit=1, cursor=paged["next_cursor"])["items"]] == [first["id"]]
+    assert [s["id"] for s in rpc.list_family_swaps(OFFICER, "bob")["items"]] == [first["id"]]
+    # a referrer the gateway says knows the family sees them too; anyone else nothing
+    referrer = {"user_id": "referrer-1", "role": "referrer", "council": "cardiff",
+                "provider_id": None}
+    assert len(rpc.list_family_swaps(referrer, "ann", True)["items"]) == 2
+    for stranger, family_id in (({**OFFICER, "council": "powys"}, "ann"), (referrer, "ann"),
+                                (OFFICER, "a-family-staycation-never-heard-of")):
+        with pytest.raises(NotFound):
+            rpc.list_family_swaps(stranger, family_id)
+    for role in (family("ann"), {**OFFICER, "role": "provider"}):
+        with pytest.raises(Forbidden):
+            rpc.list_family_swaps(role, "ann")
 
 
 def test_racing_acceptances_of_one_home_and_dates_agree_exactly_one(staycation):

@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import re
+import sqlite3
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from seibiant_common import times
 from devtools.processes import wait_until
 from gateway.web.sessions import COOKIE_NAME, Session, SessionCodec
 
-from .conftest import ADMIN_PASSWORD
+from .conftest import ADMIN_PASSWORD, SYSTEM
 
 
 def csrf_of(html):
@@ -1000,6 +1001,150 @@ def test_an_officer_verifies_a_family_for_swaps_and_withdraws_it_each_asked_firs
                          data={"csrf_token": csrf}, allow_redirects=False)
     assert again.status_code == 302 and again.headers["Location"].endswith("#home-swaps")
     assert officer.get(family_page + "/swaps/other", timeout=10).status_code == 404
+
+
+def _safeguarding_reads(swap_id):
+    with sqlite3.connect(str(SYSTEM["folder"] / "staycation.db")) as db:
+        return db.execute("SELECT officer_id, reason FROM safeguarding_reads WHERE swap_id = ? "
+                          "ORDER BY at", (swap_id,)).fetchall()
+
+
+def test_an_officer_reads_a_swaps_messages_for_safeguarding_giving_a_reason_recorded(
+        live_system, world, api):
+    _ann, _csrf, ann_home = _swap_family(live_system, api, world, "ann", {}, "5 Hoist Row")
+    _bob, _csrf, bob_home = _swap_family(live_system, api, world, "bob", {}, "6 Ramp Road")
+    ann = api.token("ann-" + world["suffix"], "ann-password-1")
+    stay = {"start_date": (datetime.date.today() + datetime.timedelta(days=22)).isoformat(),
+            "end_date": (datetime.date.today() + datetime.timedelta(days=25)).isoformat()}
+    swap = api.post(ann, "/swaps", {"my_home_id": ann_home["id"],
+                                    "their_home_id": bob_home["id"],
+                                    "my_stay": stay, "their_stay": stay})
+    api.post(ann, "/swaps/{}/messages".format(swap["id"]), {"text": "Is the garden fenced?"})
+    # the family finds the reference on its swap's page
+    assert swap["id"] in _ann.get(live_system + "/swaps/" + swap["id"], timeout=10).text
+    officer, csrf = _browser_of(live_system, world["officer"]["username"],
+                                world["officer"]["password"])
+    family_page = "/officer/families/" + ann_home["family_id"]
+    page = officer.get(live_system + family_page, timeout=10).text
+    section = page[page.index('id="home-swaps"'):]
+    assert 'href="{}/swap-messages"'.format(family_page) in section
+    ask = officer.get(live_system + family_page + "/swap-messages", timeout=10).text
+    assert "Read a swap's messages for safeguarding" in ask.replace("&#39;", "'")
+    assert 'name="swap_id"' in ask and 'name="reason"' in ask
+    assert "Your name, the time and your reason are recorded with every read." in ask
+    read = live_system + family_page + "/swap-messages"
+    # every error named beside its field, and nothing read
+    for form, errors in (
+            ({}, {"swap_id": "Enter the swap reference",
+                  "reason": "Enter why you need to read the messages"}),
+            ({"swap_id": "not a reference", "reason": "   "},
+             {"swap_id": "Enter the swap reference as the family gave it",
+              "reason": "Enter why you need to read the messages"}),
+            ({"swap_id": swap["id"], "reason": "x" * 2001},
+             {"reason": "Enter why you need to read the messages in up to 2000 characters"}),
+            ({"swap_id": "a" * 32, "reason": "A concern"},
+             {"swap_id": "No swap of a family of your council has this reference."})):
+        refused = officer.post(read, timeout=10, data=dict(form, csrf_token=csrf))
+        assert refused.status_code == 422, (form, refused.status_code)
+        assert "govuk-error-summary" in refused.text
+        for field, words in errors.items():
+            assert 'href="#{}"'.format(field) in refused.text, (form, field)
+            assert words in refused.text, (form, words)
+        if "swap_id" not in errors:
+            assert 'value="{}"'.format(swap["id"]) in refused.text  # the answer kept
+    assert _safeguarding_reads(swap["id"]) == []
+    # read: the messages, named, and the read recorded as the API records it
+    done = officer.post(read, timeout=10, data={
+        "swap_id": swap["id"], "reason": "The family told us of a concern.", "csrf_token": csrf})
+    assert done.status_code == 200
+    assert "Is the garden fenced?" in done.text and "<strong>Ann</strong>" in done.text
+    assert "The family told us of a concern." in done.text
+    officer_id = requests.get(live_system + "/api/v1/me", timeout=10, headers={
+        "Authorization": "Bearer " + world["officer_token"]}).json()["id"]
+    assert _safeguarding_reads(swap["id"]) == [(officer_id, "The family told us of a concern.")]
+    api_read = requests.get(
+        "{}/api/v1/swaps/{}/safeguarding-messages".format(live_system, swap["id"]),
+        params={"reason": "Checked through the API."}, timeout=10,
+        headers={"Authorization": "Bearer " + world["officer_token"]})
+    assert api_read.status_code == 200
+    assert _safeguarding_reads(swap["id"])[1] == (officer_id, "Checked through the API.")
+    # in Welsh too; and an officer of another council reads nothing of it
+    officer.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/", "csrf_token": csrf})
+    welsh = officer.post(read, timeout=10, data={"csrf_token": csrf})
+    assert i18n.Formatter("cy").gettext("Enter the swap reference") in welsh.text
+    stranger = {"username": "far-" + world["suffix"], "password": "officer-password-1",
+                "display_name": "Sam Stranger"}
+    api.post(api.token("admin", ADMIN_PASSWORD), "/officers",
+             dict(stranger, council="far-" + world["suffix"]))
+    far, far_csrf = _browser_of(live_system, stranger["username"], stranger["password"])
+    assert far.get(live_system + family_page + "/swap-messages",
+                   timeout=10).status_code == 404
+    theirs = api.post(api.token(stranger["username"], stranger["password"]), "/families", {
+        "username": "far-family-" + world["suffix"], "password": "family-password-1",
+        "display_name": "Fay Far"})
+    refused = far.post(live_system + "/officer/families/{}/swap-messages".format(theirs["id"]),
+                       timeout=10, data={"swap_id": swap["id"], "reason": "Curious.",
+                                         "csrf_token": far_csrf})
+    assert refused.status_code == 422 and "Is the garden fenced?" not in refused.text
+    assert "No swap of a family of your council has this reference." in refused.text
+    assert len(_safeguarding_reads(swap["id"])) == 2
+
+
+def test_an_officer_chooses_a_swap_from_the_familys_list_to_read_for_safeguarding(
+        live_system, world, api):
+    _ann, _csrf, ann_home = _swap_family(live_system, api, world, "ana", {}, "7 Hoist Row")
+    _bob, _csrf, bob_home = _swap_family(live_system, api, world, "ben", {}, "8 Ramp Road")
+    ann = api.token("ana-" + world["suffix"], "ana-password-1")
+    today = datetime.date.today()
+    swap = api.post(ann, "/swaps", {
+        "my_home_id": ann_home["id"], "their_home_id": bob_home["id"],
+        "my_stay": {"start_date": (today + datetime.timedelta(days=22)).isoformat(),
+                    "end_date": (today + datetime.timedelta(days=25)).isoformat()},
+        "their_stay": {"start_date": (today + datetime.timedelta(days=30)).isoformat(),
+                       "end_date": (today + datetime.timedelta(days=32)).isoformat()}})
+    api.post(ann, "/swaps/{}/messages".format(swap["id"]), {"text": "Is there a hoist?"})
+    officer, csrf = _browser_of(live_system, world["officer"]["username"],
+                                world["officer"]["password"])
+    family_page = "/officer/families/" + ann_home["family_id"]
+    page = officer.get(live_system + family_page, timeout=10).text
+    section = page[page.index('id="home-swaps"'):]
+    # the family's swap listed, nothing of its messages or addresses, with its read
+    start = section.index('id="family-swaps"')
+    listed = section[start:section.index("</section>", start)]
+    link = "{}/swap-messages?swap_id={}".format(family_page, swap["id"])
+    assert 'href="{}"'.format(link) in listed and "Read its messages" in listed
+    assert 'govuk-tag--yellow">Proposed</strong>' in listed
+    assert "Is there a hoist?" not in listed
+    assert "Hoist Row" not in page and "Ramp Road" not in page
+    assert 'href="{}/swap-messages"'.format(family_page) in section  # by reference, still
+    # the read starts with the reference filled in; the officer still gives the reason
+    ask = officer.get(live_system + link, timeout=10).text
+    assert 'value="{}"'.format(swap["id"]) in ask and 'name="reason"' in ask
+    assert _safeguarding_reads(swap["id"]) == []  # nothing read by the link alone
+    read = live_system + family_page + "/swap-messages"
+    no_reason = officer.post(read, timeout=10, data={"swap_id": swap["id"], "csrf_token": csrf})
+    assert no_reason.status_code == 422
+    assert "Enter why you need to read the messages" in no_reason.text
+    done = officer.post(read, timeout=10, data={
+        "swap_id": swap["id"], "reason": "A worry about the stay.", "csrf_token": csrf})
+    assert done.status_code == 200 and "Is there a hoist?" in done.text
+    officer_id = requests.get(live_system + "/api/v1/me", timeout=10, headers={
+        "Authorization": "Bearer " + world["officer_token"]}).json()["id"]
+    assert _safeguarding_reads(swap["id"]) == [(officer_id, "A worry about the stay.")]
+    # a reference that cannot be one is not filled in
+    odd = officer.get(live_system + family_page + "/swap-messages?swap_id=%22%3E%3Cb%3E",
+                      timeout=10).text
+    assert "<b>" not in odd and 'value="&#34;' not in odd
+    # in Welsh; and a family with no swaps says so
+    officer.post(live_system + "/language", timeout=10, data={
+        "language": "cy", "next": "/", "csrf_token": csrf})
+    welsh = officer.get(live_system + family_page, timeout=10).text
+    assert i18n.Formatter("cy").gettext("Read its messages") in welsh
+    officer.post(live_system + "/language", timeout=10, data={
+        "language": "en", "next": "/", "csrf_token": csrf})
+    none = officer.get(live_system + "/officer/families/" + world["family_id"], timeout=10).text
+    assert "They have not proposed or been asked for a swap." in none
 
 
 def test_a_referrer_verifies_a_carer_of_their_centre_and_no_other_centre_or_council_can(

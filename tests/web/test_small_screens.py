@@ -111,6 +111,7 @@ def test_the_officers_pages_fit_a_phone(live_system, world, offer, browser, page
                      "/officer/budgets/{}/suspend".format(budget),
                      "/officer/families/{}/swaps/verify".format(family),
                      "/officer/families/{}/swaps/withdraw".format(family),
+                     "/officer/families/{}/swap-messages".format(family),
                      "/officer/providers/approved",
                      "/providers/{}/impact".format(offer["provider_id"])):
             page.goto(live_system + path)

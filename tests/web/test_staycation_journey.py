@@ -3,8 +3,9 @@ verified families (one in English with a mouse, one in Welsh with the keyboard a
 adapted homes, each finds the other as a two-way match, one proposes, they write to each
 other, the other accepts, both see the other's address, and once the swap is over (its stays
 moved into the past in staycation's own database, for its timer to complete it) both review
-it and the reviews are on the home's page. Every page is checked with axe; the main ones fit
-a 320 px screen."""
+it and the reviews are on the home's page; their officer reads the swap's messages for
+safeguarding, choosing it from the family's swaps. Every page is checked with axe; the main
+ones fit a 320 px screen."""
 import datetime
 import sqlite3
 
@@ -181,5 +182,30 @@ def test_two_families_swap_homes_from_matching_to_reviews(live_system, world, ap
             pages.check(phone)
             wide = phone.evaluate("document.documentElement.scrollWidth")
             assert wide <= 320, "{} is {} px wide at 320 px".format(path, wide)
+    finally:
+        context.close()
+
+    # their officer reads the swap's messages for safeguarding, on a phone
+    context = browser.new_context(viewport={"width": 320, "height": 740})
+    context.add_init_script(script=AXE_SCRIPT)
+    officer = Person(context.new_page(), pages)
+
+    def fits():
+        wide = officer.page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 320, "{} is {} px wide at 320 px".format(officer.page.url, wide)
+
+    try:
+        officer.sign_in(live_system, world["officer"]["username"],
+                        world["officer"]["password"])
+        officer.open(live_system + "/officer/families/" + world["family_id"])
+        fits()  # with the family's swaps listed
+        officer.activate('a[href$="/swap-messages?swap_id={}"]'.format(swap_id))
+        fits()
+        expect(officer.page.locator("#swap_id")).to_have_value(swap_id)  # chosen, not typed
+        officer.fill("#reason", "Ann asked us to check the messages.")
+        officer.submit("main form")
+        officer.sees("Is the garden fenced?")
+        officer.sees("Yes, all round.")
+        fits()
     finally:
         context.close()
