@@ -50,7 +50,6 @@ eventlet.monkey_patch()
 
 import contextlib  # noqa: E402
 import fcntl  # noqa: E402
-
 from urllib.parse import urlsplit  # noqa: E402
 
 import psycopg2  # noqa: E402
