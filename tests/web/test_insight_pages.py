@@ -40,9 +40,15 @@ def _demand_and_a_booking(api, world):
                                     headers=headers, timeout=10).json()["status"] == "confirmed",
                20, interval=0.2, message="the booking to be confirmed")
     officer = api.token(world["officer"]["username"], world["officer"]["password"])
-    wait_until(lambda: requests.get(api.base_url + "/api/v1/insight", timeout=10, headers={
-        "Authorization": "Bearer " + officer}).json()["supply_and_demand"], 20, interval=0.2,
-        message="the insight figures")
+
+    def figures():
+        answer = requests.get(api.base_url + "/api/v1/insight", timeout=10, headers={
+            "Authorization": "Bearer " + officer}).json()
+        # providers writes the searches it recorded about once a second, perhaps in two
+        # events: wait for all six, and for the booking
+        return answer["supply_and_demand"] and any(
+            row["searches"] == 6 for row in answer["unmet_demand"])
+    wait_until(figures, 20, interval=0.2, message="the insight figures")
     return provider
 
 
