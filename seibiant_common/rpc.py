@@ -4,10 +4,11 @@ nameko's own let a failure to publish a reply, or to ack a message on a connecti
 has just closed, escape from the worker, which kills the whole container: a RabbitMQ restart
 while any RPC is in flight takes the service down with it. These log the loss instead and
 keep running. A refusal (`errors.REFUSALS`) is an expected exception of every entrypoint,
-which `logs.RefusalsAtInfo` logs as INFO without a traceback. Nothing else changes: an
-unacknowledged request is delivered again once the broker is back (every RPC that changes
-state must be idempotent or refuse a repeat), and a caller that missed its reply times out
-and may retry.
+which `logs.RefusalsAtInfo` logs as INFO without a traceback. A request not yet
+acknowledged when its consumer's connection drops is delivered again (every RPC that changes
+state must be idempotent or refuse a repeat); requests and replies are not persistent
+(`FleetingPublisher`), so a broker restart loses those in flight, and a caller that missed
+its reply times out and may retry.
 
     from seibiant_common.rpc import RpcProxy, TimedRpcProxy, rpc
 
