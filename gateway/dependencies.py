@@ -221,6 +221,7 @@ class Accounts(DependencyProvider):
         self.trusted_proxy_hops = setting(config, "TRUSTED_PROXY_HOPS", 0, int)
         self.checked_tokens = CheckedTokens(
             setting(config, "CHECKED_TOKENS_SECONDS", 60.0, float))
+        self._listener = None  # started with the rest (start), on PostgreSQL
         # scrypt takes a core and 16 MiB for tens of milliseconds: without a bound, a crowd
         # of sign-ins starves every other request of the gateway
         self._hashing = Semaphore(setting(config, "PASSWORD_HASHES_AT_ONCE", 2, int))
@@ -248,7 +249,6 @@ class Accounts(DependencyProvider):
 
         with self.store.unit_of_work() as uow:
             accounts.set_admin_password(uow.session, password_hash_for)
-        self._listener = None
         if self.store.dialect == "postgresql":
             self._listener = eventlet.spawn(listen_forever, self.store.engine,
                                             self.checked_tokens)
