@@ -599,17 +599,11 @@ def impact_of(service, actor, provider_id):
     provider = service.providers.get_provider(provider_id)
     found = service.insight.get_impact(actor, provider_id, provider["regions"])
     feedback = service.families.gifted_feedback(found.pop("booking_ids"))
-    titles = {}
-    for year in found["years"]:
-        for row in year["offers"]:
-            if row["offer_id"] not in titles:
-                titles[row["offer_id"]] = _offer_title(service, row["offer_id"])
-            row["title"] = titles[row["offer_id"]]
+    rows = [row for year in found["years"] for row in year["offers"]]
+    titles = service.providers.get_offer_titles(sorted({row["offer_id"] for row in rows}))
+    for row in rows:
+        row["title"] = titles.get(row["offer_id"])
     return dict(found, provider_name=provider["name"], feedback=feedback)
-
-
-def _offer_title(service, offer_id):
-    return service.providers.get_offer(offer_id)["title"]
 
 
 @api("POST", "/offers", "An offer of the (approved) provider; price 0 is a gifted break",

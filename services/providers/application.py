@@ -222,6 +222,12 @@ def list_offers(uow, actor, provider_id, limit, cursor):
 
 
 @wire_errors()
+def offer_titles(uow, offer_ids):
+    """`{offer_id: title}` of the offers that exist among `offer_ids` (titles are public)."""
+    return dict(uow.session.execute(
+        sa.select(offers.c.id, offers.c.title).where(offers.c.id.in_(offer_ids))).all())
+
+
 def get_offer(uow, offer_id):
     """An offer with its future open slots (sold-out ones too, with no places remaining)."""
     offer = uow.session.get(Offer, offer_id)

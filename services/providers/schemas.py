@@ -173,6 +173,11 @@ class ReservationSchema(Schema):
     slot_end = fields.AwareDateTime(allow_none=True)
 
 
+class OfferIdsSchema(Schema):
+    # a provider's offers over the years of its impact: many, but never without bound
+    offer_ids = fields.List(ident(), required=True, validate=validate.Length(max=10_000))
+
+
 @functools.lru_cache(maxsize=None)
 def _id_schema(name):
     return Schema.from_dict({name: ident(required=True)})()

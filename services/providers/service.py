@@ -9,8 +9,9 @@ RPC (docs/contracts.md, "providers"); `actor` is `{user_id, role, council, provi
   an officer of a council the provider serves
 - `get_provider(provider_id)`; `list_providers(actor, status=None, limit=50, cursor=None)`
 - `create_offer(actor, data)` (an approved provider), `get_offer(offer_id)` (with its future
-  slots); `list_offers(actor, provider_id, limit=50, cursor=None)`: a provider's offers for
-  itself, an officer of a council it serves or an admin
+  slots), `get_offer_titles(offer_ids)` -> `{offer_id: title}` of those that exist;
+  `list_offers(actor, provider_id, limit=50, cursor=None)`: a provider's offers for itself,
+  an officer of a council it serves or an admin
 - `publish_slots(actor, offer_id, data)`: `{slots: [{start, end, capacity}]}` or
   `{pattern: {start_date, weekdays, start_time, end_time, nights, weeks, capacity,
   time_zone}}` (UTC, or the clocks of `time_zone`)
@@ -140,6 +141,12 @@ class ProvidersService:
         with self.db.reading() as reading:
             offer = application.get_offer(reading, offer_id)
         return offer_with_slots_out.dump(offer)
+
+    @rpc
+    def get_offer_titles(self, offer_ids):
+        offer_ids = parse(schemas.OfferIdsSchema, {"offer_ids": offer_ids})["offer_ids"]
+        with self.db.reading() as reading:
+            return application.offer_titles(reading, offer_ids)
 
     @rpc
     def publish_slots(self, actor, offer_id, data):

@@ -230,6 +230,13 @@ def test_slots_are_published_in_bulk_and_by_pattern(world_of):
     assert [s["start"] for s in shown["slots"]] == sorted(s["start"] for s in shown["slots"])
     with pytest.raises(NotFound):
         rpc.get_offer("no-such-offer")
+    # titles of many offers in one call (a donor's impact page): those that exist, only
+    assert rpc.get_offer_titles([offer["id"], "no-such-offer"]) == {offer["id"]: offer["title"]}
+    assert rpc.get_offer_titles([]) == {}
+    with pytest.raises(InvalidInput, match="offer_ids"):
+        rpc.get_offer_titles(["x" * 65])
+    with pytest.raises(InvalidInput, match="offer_ids"):
+        rpc.get_offer_titles("o-1")
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
