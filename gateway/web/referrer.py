@@ -93,7 +93,8 @@ class ReferrerPages(Pages):
 
     @page("GET", "/referrer/carers/<family_id>", roles=REFERRER)
     def web_carer(self, ctx, family_id):
-        """A carer: their gifted breaks left, their bookings, and gifted breaks to book."""
+        """A carer: their gifted breaks left, their bookings, their home swaps (without their
+        messages), and gifted breaks to book."""
         carer = self._carer(ctx, family_id)
         gifts = self.operation(ctx, get_gifted_allowance, query={"family_id": family_id})
         bookings = [dict(booking, family=carer) for booking in self._bookings(ctx)
@@ -110,9 +111,11 @@ class ReferrerPages(Pages):
             place = self.waiting_place(ctx, booking["slot_id"], carer)
             if place and place["status"] in ("waiting", "offered"):
                 waiting.append(dict(place, booking=booking))
+        swaps, more_swaps = self.swaps_of(ctx, family_id)
         return ctx.render("referrer/carer.html", carer=carer, gifts=gifts, bookings=bookings,
                           offers=offers, waiting=waiting, idempotency_key=uuid.uuid4().hex,
-                          verification=self.verification_of(ctx, family_id))
+                          verification=self.verification_of(ctx, family_id),
+                          swaps=swaps, more_swaps=more_swaps)
 
     WAITING = "/referrer/carers/<family_id>/breaks/<offer_id>/slots/<slot_id>/waiting-list"
 

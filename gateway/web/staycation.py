@@ -10,7 +10,8 @@ the family who proposed, no "List your home" before the family is verified).
 The officers' and referrers' "Home swaps" section of a family's page, and its two steps
 (verify, withdraw: each confirmed on a page of its own), are here too: `verification_of`,
 `verification_step`, used by gateway/web/officer.py and gateway/web/referrer.py; and
-`swaps_of`, the family's swaps its officer's section lists, each to read for safeguarding.
+`swaps_of`, the family's swaps the section lists (an officer's, each to read for
+safeguarding).
 """
 import datetime
 
@@ -81,8 +82,8 @@ class StaycationPages(Pages):
 
     def swaps_of(self, ctx, family_id):
         """The newest swaps the family takes part in (`FAMILY_SWAPS` of them) and whether
-        there are more, for its officer's page. Before staycation has the family's council
-        none are found: nor could it have swapped."""
+        there are more, for its officer's or referrer's page. Before staycation has the
+        family's council none are found: nor could it have swapped."""
         try:
             found = self.operation(ctx, list_family_swaps, family_id=family_id,
                                    query={"limit": str(self.FAMILY_SWAPS)})

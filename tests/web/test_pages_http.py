@@ -1197,3 +1197,28 @@ def test_a_referrer_verifies_a_carer_of_their_centre_and_no_other_centre_or_coun
     assert browser.post(carer_page + "/swaps/withdraw", timeout=10, data={
         "csrf_token": other_csrf}).status_code == 404
     assert _verified_on_swaps(live_system, carer["username"], carer["password"])
+    # the carer proposes a swap: their centre sees it listed on the carer's page, with
+    # nothing of its messages and no safeguarding read (an officer's)
+    _other, _csrf, other_home = _swap_family(live_system, api, world, "owen", {}, "9 Lift Lane")
+    carer_token = api.token(carer["username"], carer["password"])
+    carer_home = api.post(carer_token, "/homes", {"title": "Cerys's home", "region": "powys",
+                                                  "sleeps": 2, "bedrooms": 1,
+                                                  "address": "3 Quiet Close"})
+    today = datetime.date.today()
+    api.post(carer_token, "/homes/{}/availability".format(carer_home["id"]), {"ranges": [{
+        "start_date": (today + datetime.timedelta(days=20)).isoformat(),
+        "end_date": (today + datetime.timedelta(days=30)).isoformat()}]},
+        status=200, method="PUT")
+    swap = api.post(carer_token, "/swaps", {
+        "my_home_id": carer_home["id"], "their_home_id": other_home["id"],
+        "their_stay": {"start_date": (today + datetime.timedelta(days=22)).isoformat(),
+                       "end_date": (today + datetime.timedelta(days=24)).isoformat()},
+        "my_stay": {"start_date": (today + datetime.timedelta(days=22)).isoformat(),
+                    "end_date": (today + datetime.timedelta(days=24)).isoformat()}})
+    api.post(carer_token, "/swaps/{}/messages".format(swap["id"]), {"text": "Hello there"})
+    page = referrer.get(carer_page, timeout=10).text
+    section = page[page.index('id="family-swaps"'):page.index("</section>",
+                                                              page.index('id="family-swaps"'))]
+    assert 'govuk-tag--yellow">Proposed</strong>' in section
+    assert "Hello there" not in page and "Lift Lane" not in page and "Quiet Close" not in page
+    assert "swap-messages" not in page and "Read its messages" not in page
