@@ -820,21 +820,38 @@ def _swap_family(live_system, api, world, name, features, address):
         "{}/api/v1/families/{}/swap-verification".format(live_system, family_id), json={},
         timeout=10, headers={"Authorization": "Bearer " + token}).status_code == 200,
         20, interval=0.2, message="the family to be verified")
-    family_token = api.token(account["username"], account["password"])
-    home = api.post(family_token, "/homes", {"title": name.title() + "'s home",
-                                             "region": "powys", "sleeps": 3, "bedrooms": 1,
-                                             "address": address, **features})
-    start = datetime.date.today() + datetime.timedelta(days=20)
-    api.post(family_token, "/homes/{}/availability".format(home["id"]), {"ranges": [{
-        "start_date": start.isoformat(),
-        "end_date": (start + datetime.timedelta(days=30)).isoformat()}]},
-        status=200, method="PUT")
+    home = _listed_home(api, api.token(account["username"], account["password"]),
+                        name.title() + "'s home", address, **features)
     browser = requests.Session()
     html = browser.get(live_system + "/sign-in", timeout=10).text
     signed_in = browser.post(live_system + "/sign-in", timeout=10, data={
         "username": account["username"], "password": account["password"],
         "csrf_token": csrf_of(html)})
     return browser, csrf_of(signed_in.text), home
+
+
+def _listed_home(api, token, title, address, **features):
+    """A home of the (verified) family of `token`, listed and free from day 20 to 50."""
+    home = api.post(token, "/homes", {"title": title, "region": "powys", "sleeps": 3,
+                                      "bedrooms": 1, "address": address, **features})
+    start = datetime.date.today() + datetime.timedelta(days=20)
+    api.post(token, "/homes/{}/availability".format(home["id"]), {"ranges": [{
+        "start_date": start.isoformat(),
+        "end_date": (start + datetime.timedelta(days=30)).isoformat()}]},
+        status=200, method="PUT")
+    return home
+
+
+def _propose(api, token, my_home, their_home, my_days, their_days):
+    """A swap proposed by the family of `token`: each stay from day to day from today."""
+    today = datetime.date.today()
+
+    def stay(days):
+        return {"start_date": (today + datetime.timedelta(days=days[0])).isoformat(),
+                "end_date": (today + datetime.timedelta(days=days[1])).isoformat()}
+    return api.post(token, "/swaps", {"my_home_id": my_home["id"],
+                                      "their_home_id": their_home["id"],
+                                      "my_stay": stay(my_days), "their_stay": stay(their_days)})
 
 
 def _dates(prefix, day):
@@ -1014,11 +1031,7 @@ def test_an_officer_reads_a_swaps_messages_for_safeguarding_giving_a_reason_reco
     _ann, _csrf, ann_home = _swap_family(live_system, api, world, "ann", {}, "5 Hoist Row")
     _bob, _csrf, bob_home = _swap_family(live_system, api, world, "bob", {}, "6 Ramp Road")
     ann = api.token("ann-" + world["suffix"], "ann-password-1")
-    stay = {"start_date": (datetime.date.today() + datetime.timedelta(days=22)).isoformat(),
-            "end_date": (datetime.date.today() + datetime.timedelta(days=25)).isoformat()}
-    swap = api.post(ann, "/swaps", {"my_home_id": ann_home["id"],
-                                    "their_home_id": bob_home["id"],
-                                    "my_stay": stay, "their_stay": stay})
+    swap = _propose(api, ann, ann_home, bob_home, (22, 25), (22, 25))
     api.post(ann, "/swaps/{}/messages".format(swap["id"]), {"text": "Is the garden fenced?"})
     # the family finds the reference on its swap's page
     assert swap["id"] in _ann.get(live_system + "/swaps/" + swap["id"], timeout=10).text
@@ -1096,13 +1109,7 @@ def test_an_officer_chooses_a_swap_from_the_familys_list_to_read_for_safeguardin
     _ann, _csrf, ann_home = _swap_family(live_system, api, world, "ana", {}, "7 Hoist Row")
     _bob, _csrf, bob_home = _swap_family(live_system, api, world, "ben", {}, "8 Ramp Road")
     ann = api.token("ana-" + world["suffix"], "ana-password-1")
-    today = datetime.date.today()
-    swap = api.post(ann, "/swaps", {
-        "my_home_id": ann_home["id"], "their_home_id": bob_home["id"],
-        "my_stay": {"start_date": (today + datetime.timedelta(days=22)).isoformat(),
-                    "end_date": (today + datetime.timedelta(days=25)).isoformat()},
-        "their_stay": {"start_date": (today + datetime.timedelta(days=30)).isoformat(),
-                       "end_date": (today + datetime.timedelta(days=32)).isoformat()}})
+    swap = _propose(api, ann, ann_home, bob_home, (22, 25), (30, 32))
     api.post(ann, "/swaps/{}/messages".format(swap["id"]), {"text": "Is there a hoist?"})
     officer, csrf = _browser_of(live_system, world["officer"]["username"],
                                 world["officer"]["password"])
@@ -1201,20 +1208,8 @@ def test_a_referrer_verifies_a_carer_of_their_centre_and_no_other_centre_or_coun
     # nothing of its messages and no safeguarding read (an officer's)
     _other, _csrf, other_home = _swap_family(live_system, api, world, "owen", {}, "9 Lift Lane")
     carer_token = api.token(carer["username"], carer["password"])
-    carer_home = api.post(carer_token, "/homes", {"title": "Cerys's home", "region": "powys",
-                                                  "sleeps": 2, "bedrooms": 1,
-                                                  "address": "3 Quiet Close"})
-    today = datetime.date.today()
-    api.post(carer_token, "/homes/{}/availability".format(carer_home["id"]), {"ranges": [{
-        "start_date": (today + datetime.timedelta(days=20)).isoformat(),
-        "end_date": (today + datetime.timedelta(days=30)).isoformat()}]},
-        status=200, method="PUT")
-    swap = api.post(carer_token, "/swaps", {
-        "my_home_id": carer_home["id"], "their_home_id": other_home["id"],
-        "their_stay": {"start_date": (today + datetime.timedelta(days=22)).isoformat(),
-                       "end_date": (today + datetime.timedelta(days=24)).isoformat()},
-        "my_stay": {"start_date": (today + datetime.timedelta(days=22)).isoformat(),
-                    "end_date": (today + datetime.timedelta(days=24)).isoformat()}})
+    carer_home = _listed_home(api, carer_token, "Cerys's home", "3 Quiet Close")
+    swap = _propose(api, carer_token, carer_home, other_home, (22, 24), (22, 24))
     api.post(carer_token, "/swaps/{}/messages".format(swap["id"]), {"text": "Hello there"})
     page = referrer.get(carer_page, timeout=10).text
     section = page[page.index('id="family-swaps"'):page.index("</section>",
