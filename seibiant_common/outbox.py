@@ -69,6 +69,15 @@ class Statements:
 
     def __init__(self, outbox: sa.Table, processed_events: sa.Table, dialect: str) -> None:
         self.emit = outbox.insert()
+        # PostgreSQL: the INSERT also returns the aggregate's earlier unsent rows (a subquery
+        # of RETURNING sees the table as it was before the statement): no read at the commit
+        self.emit_reads_earlier = dialect == "postgresql"
+        if self.emit_reads_earlier:
+            older = outbox.alias("older")
+            self.emit = self.emit.returning(outbox.c.seq, sa.select(sa.func.coalesce(
+                sa.func.array_agg(older.c.seq), sa.literal_column("'{}'::bigint[]")))
+                .where(older.c.aggregate_id == sa.bindparam("of_aggregate"),
+                       older.c.sent_at.is_(None)).scalar_subquery())
         self.seen = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
             processed_events).on_conflict_do_nothing()
         self.mark_sent = (outbox.update()
@@ -79,15 +88,36 @@ class Statements:
                           .where(outbox.c.sent_at.is_(None),
                                  outbox.c.aggregate_id.in_(
                                      sa.bindparam("aggregates", expanding=True))))
+        # PostgreSQL: the same, each carrying the marks in a WITH (every part of a statement
+        # sees one snapshot, so rows marked there still read as unsent: they are the unit of
+        # work's own). A round trip fewer per unit of work that marks (docs/performance.md).
+        # Written out, because an UPDATE built by SQLAlchemy would also SET every outbox
+        # column the outer statement has a parameter for (event_id, say).
+        self.marking: dict[str, Any] = {}
+        if dialect == "postgresql":
+            marks = sa.text(
+                "UPDATE {} SET sent_at = :marked_at WHERE seq = ANY(:seqs) AND sent_at IS NULL"
+                .format(outbox.name)).bindparams(
+                sa.bindparam("marked_at", type_=outbox.c.sent_at.type)).columns().cte("marked")
+            self.marking = {name: getattr(self, name).add_cte(marks)
+                            for name in ("emit", "seen", "unsent_of")}
+
+    def carrying(self, name: str, marks: set[int]) -> tuple[Any, dict[str, Any]] | None:
+        """Statement `name` carrying `marks`, and the parameters they add; None where the
+        dialect cannot (the caller marks them with `mark_sent`)."""
+        if not marks or name not in self.marking:
+            return None
+        return self.marking[name], {"seqs": sorted(marks), "marked_at": utcnow()}
 
 
 class Emitted:
-    """An outbox row this unit of work wrote, kept in memory to publish after commit."""
+    """An outbox row this unit of work wrote, kept in memory to publish after commit, with
+    the earlier unsent rows of its aggregate when it was written (None: not read yet)."""
 
     def __init__(self, seq: int, aggregate_id: str, event_type: str, body: dict[str, Any],
-                 headers: dict[str, Any], new_aggregate: bool) -> None:
+                 headers: dict[str, Any], earlier: set[int] | None) -> None:
         self.seq, self.aggregate_id, self.event_type = seq, aggregate_id, event_type
-        self.body, self.headers, self.new_aggregate = body, headers, new_aggregate
+        self.body, self.headers, self.earlier = body, headers, earlier
 
 
 class UnitOfWork:
@@ -103,6 +133,8 @@ class UnitOfWork:
         self._call_id_stack = list(call_id_stack)
         self._emitted: list[Emitted] = []
         self._due: list[tuple[str, datetime.datetime]] = []
+        # the relay's marks its first outbox statement carried (`_plumbing`), once taken
+        self._carried: set[int] | None = None
         self.session: Session = None  # type: ignore[assignment]  # from __enter__ on
 
     def __enter__(self) -> "UnitOfWork":
@@ -120,7 +152,8 @@ class UnitOfWork:
             try:
                 if exc_type is None:
                     if relay is not None:
-                        handoff = relay.prepare(self.session, self._emitted)
+                        handoff = relay.prepare(self.session, self._emitted,
+                                                self._carried or set())
                     self.session.commit()
                     committed = True
                     for name, at in self._due:  # only now can a timer's read see them
@@ -137,7 +170,22 @@ class UnitOfWork:
         finally:  # even for a worker killed on the way: no lock or mark is left behind
             if handoff is not None:
                 handoff.finish(committed)
+            elif self._carried and relay is not None:  # rolled back, or prepare failed
+                relay.unmarked(self._carried)
         return False
+
+    def _plumbing(self, name: str) -> tuple[Any, dict[str, Any]]:
+        """The outbox statement `name` (of `Statements`) and any parameters it adds. The
+        first this unit of work sends carries the marks of what the process published since
+        the last unit of work took them, where the dialect can: a round trip fewer than
+        marking them at the commit."""
+        relay, statements = self._store.relay, self._store.statements
+        if self._carried is None and relay is not None and name in statements.marking:
+            self._carried = relay.take_marks()
+            carrying = statements.carrying(name, self._carried)
+            if carrying is not None:
+                return carrying
+        return getattr(statements, name), {}
 
     def emit(self, event_type: str, payload: dict[str, Any], aggregate_id: object,
              schema_version: int = 1, new_aggregate: bool = False) -> dict[str, Any]:
@@ -149,14 +197,23 @@ class UnitOfWork:
         headers: dict[str, Any] = {"nameko.call_id_stack": self._call_id_stack}
         if self._correlation_id:
             headers["nameko.correlation_id"] = self._correlation_id
-        result = cast(sa.CursorResult[Any], self.session.execute(self._store.statements.emit, {
-            "event_id": body["event_id"], "aggregate_id": body["aggregate_id"],
-            "event_type": event_type, "body": json.dumps(body), "headers": json.dumps(headers),
-            "created_at": utcnow()}))
-        key = result.inserted_primary_key
-        assert key is not None  # the INSERT of one row
-        self._emitted.append(Emitted(key[0], body["aggregate_id"], event_type, body, headers,
-                                     new_aggregate))
+        statement, marks = self._plumbing("emit")
+        reads_earlier = self._store.statements.emit_reads_earlier
+        result = cast(sa.CursorResult[Any], self.session.execute(statement, dict(
+            marks, event_id=body["event_id"], aggregate_id=body["aggregate_id"],
+            event_type=event_type, body=json.dumps(body), headers=json.dumps(headers),
+            created_at=utcnow(), **({"of_aggregate": body["aggregate_id"]}
+                                    if reads_earlier else {}))))
+        earlier: set[int] | None = None
+        if reads_earlier:
+            seq, older = cast(tuple[int, list[int]], tuple(result.one()))
+            earlier = set(older)
+        else:
+            key = result.inserted_primary_key
+            assert key is not None  # the INSERT of one row
+            seq = key[0]
+        self._emitted.append(Emitted(seq, body["aggregate_id"], event_type, body, headers,
+                                     set() if new_aggregate else earlier))
         return body
 
     def due_by(self, name: str, at: datetime.datetime) -> None:
@@ -172,9 +229,10 @@ class UnitOfWork:
     def seen(self, event: Mapping[str, Any], handler: str | None = None) -> bool:
         """Records that this handler applied `event`; True if it already had (do nothing then).
         The mark commits or rolls back with the handler's own changes."""
-        result = cast(sa.CursorResult[Any], self.session.execute(self._store.statements.seen, {
+        statement, marks = self._plumbing("seen")
+        result = cast(sa.CursorResult[Any], self.session.execute(statement, {
             "event_id": event["event_id"], "handler": handler or self._handler_name,
-            "processed_at": utcnow()}))
+            "processed_at": utcnow(), **marks}))
         return result.rowcount == 0
 
 
@@ -222,32 +280,57 @@ class OutboxRelay:
 
     # --- a unit of work's commit --------------------------------------------------------
 
-    def prepare(self, session: Session, emitted: list[Emitted]) -> Handoff:
+    def prepare(self, session: Session, emitted: list[Emitted], carried: set[int]) -> Handoff:
         """In the unit of work's transaction, just before its commit: mark sent what this
-        process published since, and find which of its own rows it may publish after the
-        commit without overtaking an earlier unsent row of the same aggregate."""
+        process published since (unless an earlier statement of it `carried` marks), and
+        find which of its own rows it may publish after the commit without overtaking an
+        earlier unsent row of the same aggregate."""
         locks: list[Semaphore] = []
         for stripe in sorted({zlib.crc32(row.aggregate_id.encode()) % ORDERING_STRIPES
                               for row in emitted}):  # released once published (Handoff)
             self._stripes[stripe].acquire()
             locks.append(self._stripes[stripe])
-        marks = self._take_marks()
+        marks = set() if carried else self.take_marks()
         try:
-            self._mark_sent(session, marks)
-            rows = self._publishable(session, emitted) if emitted else []
+            rows = self._publishable(session, emitted, marks)
         except BaseException:
             Handoff(self, marks, [], locks).finish(committed=False)
             raise
-        return Handoff(self, marks, rows, locks)
+        return Handoff(self, carried | marks, rows, locks)
 
-    def _publishable(self, session: Session, emitted: list[Emitted]) -> list[Emitted]:
-        own = {row.seq for row in emitted}
-        older = {row.aggregate_id for row in emitted if not row.new_aggregate}
-        earlier = session.execute(self._store.statements.unsent_of,
-                                  {"aggregates": sorted(older)}).all() if older else []
-        ours = own | self._published | self._stale | self._marking
-        waiting = {aggregate_id for aggregate_id, seq in earlier if seq not in ours}
+    def _publishable(self, session: Session, emitted: list[Emitted],
+                     marks: set[int]) -> list[Emitted]:
+        """Marks `marks` sent (with the read of earlier unsent rows where both are sent and
+        the dialect can) and returns the rows of `emitted` that may be published now."""
+        unread = sorted({row.aggregate_id for row in emitted if row.earlier is None})
+        earlier = self._unsent_of(session, unread, marks)
+        earlier += [(row.aggregate_id, seq) for row in emitted if row.earlier
+                    for seq in row.earlier]
+        waiting = self._waiting(emitted, earlier)
+        if waiting - set(unread):
+            # Read when written: an earlier row may have been one this process was still
+            # publishing then (another unit of work's, after its commit). Read again.
+            waiting = self._waiting(emitted, self._unsent_of(session, sorted(waiting), set()))
         return [row for row in emitted if row.aggregate_id not in waiting]
+
+    def _unsent_of(self, session: Session, aggregates: list[str],
+                   marks: set[int]) -> list[tuple[str, int]]:
+        """The unsent rows of `aggregates`, `(aggregate_id, seq)`; marks `marks` sent."""
+        statements = self._store.statements
+        carrying = statements.carrying("unsent_of", marks) if aggregates else None
+        if carrying is None:
+            self._mark_sent(session, marks)
+        if not aggregates:
+            return []
+        statement, parameters = carrying or (statements.unsent_of, {})
+        return [(row.aggregate_id, row.seq) for row in session.execute(
+            statement, dict(parameters, aggregates=aggregates))]
+
+    def _waiting(self, emitted: list[Emitted], earlier: list[tuple[str, int]]) -> set[str]:
+        """The aggregates of `emitted` with an earlier unsent row that is not this
+        process's (published, being marked, or written by this unit of work)."""
+        ours = {row.seq for row in emitted} | self._published | self._stale | self._marking
+        return {aggregate_id for aggregate_id, seq in earlier if seq not in ours}
 
     def publish_committed(self, rows: list[Emitted]) -> None:
         """Right after a commit. A failure here is not the caller's failure: the state
@@ -262,7 +345,9 @@ class OutboxRelay:
 
     # --- marks --------------------------------------------------------------------------
 
-    def _take_marks(self) -> set[int]:
+    def take_marks(self) -> set[int]:
+        """What this process published and nobody has marked sent: the caller's to mark, in
+        its transaction (`marked` once it committed, `unmarked` if not)."""
         marks = self._published | self._stale
         self._published, self._stale = set(), set()
         self._marking |= marks

@@ -12,7 +12,7 @@ import logging
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload
 
 from seibiant_common.contracts import payloads
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound, wire_errors
@@ -32,15 +32,15 @@ TIMER_BATCH = 200
 
 
 # Built once: SQLAlchemy reuses their cache keys (the saga's hot path, docs/performance.md).
-# A booking's history is read only if a change of status appends to it: an answer that
-# changes no status (the first of the saga's two) costs no statement for it.
+# A booking's history (a handful of rows) comes in the same statement: the answer that
+# confirms appends to it, and a read of its own would be a round trip more.
 LOCKED = (sa.select(Booking).where(bookings.c.id == sa.bindparam("booking_id"))
-          .options(lazyload(Booking.transitions)).with_for_update())
+          .options(joinedload(Booking.transitions)).with_for_update(of=bookings))
 ADD_TRANSITIONS = booking_transitions.insert()
 
 
 def _locked(uow, booking_id):
-    return uow.session.execute(LOCKED, {"booking_id": booking_id}).scalar_one_or_none()
+    return uow.session.execute(LOCKED, {"booking_id": booking_id}).unique().scalar_one_or_none()
 
 
 # --- requests ---------------------------------------------------------------------------

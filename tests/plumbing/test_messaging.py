@@ -235,6 +235,31 @@ def test_an_event_waits_for_an_earlier_unpublished_event_of_its_aggregate(
     assert [body["payload"]["text"] for body in spy.bodies()] == ["unrelated", "first", "second"]
 
 
+def test_an_event_whose_earlier_row_another_instance_sent_meanwhile_goes_out_at_once(
+        start_service, make_database_url, service_config, amqp_uri):
+    """On PostgreSQL an event's INSERT also reads its aggregate's earlier unsent rows. One
+    another instance then sends and marks before this commit is read again there: the event
+    is published at once, not left to the sweep (none runs here)."""
+    notes_url = make_database_url("postgresql", "notes")
+    notes = start_service(NotesService, DATABASES={"notes": notes_url},
+                          OUTBOX_SWEEP_SECONDS=3600)
+    spy = Spy(amqp_uri, service_config)
+    store = store_of(notes)
+    other = envelope("note_added", {"note_id": "same", "text": "first"}, "same", None)
+    with store.engine.begin() as connection:  # another instance's row, not yet sent
+        seq = connection.execute(OUTBOX.insert().values(
+            event_id=other["event_id"], aggregate_id="same", event_type="note_added",
+            body=json.dumps(other), headers="{}", created_at=utcnow())).inserted_primary_key[0]
+    with store.unit_of_work() as uow:
+        uow.emit("note_added", {"note_id": "same", "text": "second"}, "same")
+        assert uow._emitted[0].earlier == {seq}  # read with the INSERT
+        with store.engine.begin() as connection:  # the other instance has sent it now
+            connection.execute(OUTBOX.update().where(OUTBOX.c.seq == seq)
+                               .values(sent_at=utcnow()))
+    # published with the broker's confirm before the unit of work ended
+    assert [body["payload"]["text"] for body in spy.bodies()] == ["second"]
+
+
 def start_batches(start_service, make_database_url, **settings):
     """The notes service and the batched listener on PostgreSQL; the listener's commits."""
     databases = {"notes": make_database_url("postgresql", "notes"),
