@@ -3,8 +3,9 @@ relay that moves committed events to RabbitMQ with publisher confirms.
 
 One transaction per unit of work: right after its commit the unit of work publishes the
 events it wrote (from memory, no second transaction) and the relay remembers them as
-published; the next unit of work of the process marks them sent inside its own transaction,
-and the periodic sweep marks what no unit of work came to mark within a sweep interval and
+published; the next unit of work of the process marks them sent inside its own transaction
+(on PostgreSQL within the first outbox statement it sends: `Statements.marking`), and the
+periodic sweep marks what no unit of work came to mark within a sweep interval and
 publishes what nobody published (a crash after commit, a broker outage, an aggregate whose
 earlier event was not yet out).
 
