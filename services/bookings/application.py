@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from seibiant_common.contracts import payloads
 from seibiant_common.errors import Conflict, Forbidden, InvalidInput, NotFound, wire_errors
 from seibiant_common.paging import keyset_page
-from seibiant_common.sql import upsert
+from seibiant_common.sql import insert_absent, upsert
 
 from . import ballots, domain, state_machine
 from .domain import Booking
@@ -122,11 +122,9 @@ def _new_booking(uow, actor, request, slot, now, timeouts):
         if earlier is None:
             raise
         return earlier
-    inserted = uow.session.execute(
-        upsert(uow.session, bookings)
-        .values({column.name: getattr(booking, column.name) for column in bookings.c})
-        .on_conflict_do_nothing(index_elements=[bookings.c.family_id,
-                                                bookings.c.idempotency_key]))
+    inserted = insert_absent(uow.session, bookings, {
+        column.name: getattr(booking, column.name) for column in bookings.c},
+        ("family_id", "idempotency_key"))
     if inserted.rowcount == 0:
         # an earlier request with this key (maybe another worker's, just committed)
         return earlier_request(uow, actor, request)

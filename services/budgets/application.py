@@ -20,7 +20,7 @@ from seibiant_common.errors import Forbidden, NotFound, wire_errors
 from seibiant_common.fingerprints import fingerprint
 from seibiant_common.paging import keyset_page
 from seibiant_common.schemas import MAX_PAGE
-from seibiant_common.sql import upsert
+from seibiant_common.sql import insert_absent
 from seibiant_common.types import utcnow
 
 from . import domain, statements
@@ -122,19 +122,20 @@ def _hold_for_booking(session, booking_id, lock=False):
     return session.scalars(query).one_or_none()
 
 
+ADD_APPROVAL = approvals.insert()
+
+
 def _insert_hold(session, hold, council):
     """Inserts a new hold and its approval, in one statement for the hold, unless the booking
     has a hold already (another worker's, committed since it was looked for): False then, and
     nothing is written."""
     with session.no_autoflush:  # what the hold did to the budget is written only if it is
-        inserted = session.execute(
-            upsert(session, holds).values({column.name: getattr(hold, column.name)
-                                           for column in holds.c})
-            .on_conflict_do_nothing(index_elements=[holds.c.booking_id]))
+        inserted = insert_absent(session, holds, {column.name: getattr(hold, column.name)
+                                                  for column in holds.c}, ("booking_id",))
     if inserted.rowcount == 0:
         return False
     if hold.approval is not None:
-        session.execute(approvals.insert().values(
+        session.execute(ADD_APPROVAL, dict(
             hold_id=hold.id, booking_id=hold.booking_id, budget_id=hold.budget_id,
             council=council, **{name: getattr(hold.approval, name) for name in APPROVAL_FIELDS}))
     return True

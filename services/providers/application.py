@@ -13,7 +13,7 @@ from seibiant_common.contracts import payloads
 from seibiant_common.contracts import providers as events
 from seibiant_common.errors import Conflict, NotFound, wire_errors
 from seibiant_common.paging import keyset_page
-from seibiant_common.sql import upsert
+from seibiant_common.sql import insert_absent
 from seibiant_common.types import utcnow
 
 from . import domain
@@ -357,6 +357,16 @@ def _answer_release(uow, reservation):
             "places": reservation.places}, reservation.booking_id)
 
 
+# Built once, so SQLAlchemy reuses its cache key (the saga's hot path): the slot, locked,
+# with its offer, its provider's status and the booking's earlier outcome.
+SLOT_TO_RESERVE = (
+    sa.select(Slot, Offer, providers.c.status, Reservation).select_from(slots)
+    .join(offers, offers.c.id == slots.c.offer_id)
+    .join(providers, providers.c.id == offers.c.provider_id)
+    .outerjoin(Reservation, reservations.c.booking_id == sa.bindparam("booking_id"))
+    .where(slots.c.id == sa.bindparam("slot_id")).with_for_update(of=slots))
+
+
 @wire_errors()
 def reserve_places(uow, booking_id, slot_id, places):
     """Reserves a booking's places, or refuses them with a reason. The outcome is stored once;
@@ -366,12 +376,8 @@ def reserve_places(uow, booking_id, slot_id, places):
     session = uow.session
     # The slot's row lock makes reservations of one slot take turns (on SQLite the whole
     # unit of work does); the booking's earlier outcome comes with the slot, in one statement.
-    row = session.execute(
-        sa.select(Slot, Offer, providers.c.status, Reservation).select_from(slots)
-        .join(offers, offers.c.id == slots.c.offer_id)
-        .join(providers, providers.c.id == offers.c.provider_id)
-        .outerjoin(Reservation, reservations.c.booking_id == booking_id)
-        .where(slots.c.id == slot_id).with_for_update(of=slots)).first()
+    row = session.execute(SLOT_TO_RESERVE, {"slot_id": slot_id,
+                                            "booking_id": booking_id}).first()
     earlier = row.Reservation if row is not None else session.get(Reservation, booking_id)
     if earlier is not None:
         _answer_reservation(uow, earlier)
@@ -380,9 +386,9 @@ def reserve_places(uow, booking_id, slot_id, places):
     reservation = Reservation.answer(booking_id=booking_id, slot_id=slot_id, places=places,
                                      slot=slot, offer=offer, provider_status=provider_status,
                                      now=now)
-    inserted = session.execute(upsert(session, reservations).values(
-        {column.key: getattr(reservation, column.key) for column in reservations.c})
-        .on_conflict_do_nothing(index_elements=[reservations.c.booking_id]))
+    inserted = insert_absent(session, reservations, {
+        column.key: getattr(reservation, column.key) for column in reservations.c},
+        ("booking_id",))
     if inserted.rowcount == 0:
         # The same booking's request of another worker committed while this one waited for
         # the slot's lock (after this statement's snapshot): answer with its outcome.
