@@ -95,20 +95,36 @@ class Statements:
         # Written out, because an UPDATE built by SQLAlchemy would also SET every outbox
         # column the outer statement has a parameter for (event_id, say).
         self.marking: dict[str, Any] = {}
+        self._marks: Any = None
+        self._with_seen: dict[int, tuple[Any, Any, Any]] = {}
         if dialect == "postgresql":
-            marks = sa.text(
+            self._marks = marks = sa.text(
                 "UPDATE {} SET sent_at = :marked_at WHERE seq = ANY(:seqs) AND sent_at IS NULL"
                 .format(outbox.name)).bindparams(
                 sa.bindparam("marked_at", type_=outbox.c.sent_at.type)).columns().cte("marked")
             self.marking = {name: getattr(self, name).add_cte(marks)
                             for name in ("emit", "seen", "unsent_of")}
 
-    def carrying(self, name: str, marks: set[int]) -> tuple[Any, dict[str, Any]] | None:
-        """Statement `name` carrying `marks`, and the parameters they add; None where the
-        dialect cannot (the caller marks them with `mark_sent`)."""
-        if not marks or name not in self.marking:
+    def with_seen(self, query: Any) -> tuple[Any, Any] | None:
+        """PostgreSQL: `query` with the `seen` mark in a WITH and a last column `fresh`
+        (the mark is new), plain and carrying marks; built once per query. None elsewhere."""
+        if self._marks is None:
             return None
-        return self.marking[name], {"seqs": sorted(marks), "marked_at": utcnow()}
+        built = self._with_seen.get(id(query))
+        if built is None or built[0] is not query:
+            mark = self.seen.values(
+                event_id=sa.bindparam("seen_event"), handler=sa.bindparam("seen_by"),
+                processed_at=sa.bindparam("seen_at")).returning(
+                self.seen.table.c.event_id).cte("seen_mark")
+            plain = query.add_cte(mark).add_columns(
+                sa.exists(sa.select(mark.c.event_id)).label("fresh"))
+            built = self._with_seen[id(query)] = (query, plain, plain.add_cte(self._marks))
+        return built[1], built[2]
+
+    @staticmethod
+    def marks_of(marks: set[int]) -> dict[str, Any]:
+        """The parameters a statement of `marking` takes for `marks`."""
+        return {"seqs": sorted(marks), "marked_at": utcnow()}
 
 
 class Emitted:
@@ -175,18 +191,22 @@ class UnitOfWork:
                 relay.unmarked(self._carried)
         return False
 
-    def _plumbing(self, name: str) -> tuple[Any, dict[str, Any]]:
-        """The outbox statement `name` (of `Statements`) and any parameters it adds. The
-        first this unit of work sends carries the marks of what the process published since
-        the last unit of work took them, where the dialect can: a round trip fewer than
-        marking them at the commit."""
+    def _carry(self) -> dict[str, Any]:
+        """The first outbox statement this unit of work sends carries the marks of what the
+        process published since the last unit of work took them, where the dialect can (a
+        round trip fewer than marking them at the commit): their parameters, or {} if there
+        are none to carry."""
         relay, statements = self._store.relay, self._store.statements
-        if self._carried is None and relay is not None and name in statements.marking:
-            self._carried = relay.take_marks()
-            carrying = statements.carrying(name, self._carried)
-            if carrying is not None:
-                return carrying
-        return getattr(statements, name), {}
+        if self._carried is not None or relay is None or not statements.marking:
+            return {}
+        self._carried = relay.take_marks()
+        return statements.marks_of(self._carried) if self._carried else {}
+
+    def _plumbing(self, name: str) -> tuple[Any, dict[str, Any]]:
+        """The outbox statement `name` (of `Statements`), carrying marks (`_carry`) with the
+        parameters they add."""
+        statements, marks = self._store.statements, self._carry()
+        return (statements.marking[name] if marks else getattr(statements, name)), marks
 
     def emit(self, event_type: str, payload: dict[str, Any], aggregate_id: object,
              schema_version: int = 1, new_aggregate: bool = False) -> dict[str, Any]:
@@ -235,6 +255,25 @@ class UnitOfWork:
             "event_id": event["event_id"], "handler": handler or self._handler_name,
             "processed_at": utcnow(), **marks}))
         return result.rowcount == 0
+
+    def first_unless_seen(self, event: Mapping[str, Any], query: Any,
+                          parameters: dict[str, Any]) -> tuple[bool, Any]:
+        """`seen(event)` and the first row of `query` (a statement built once) unless the
+        event was applied already, in one round trip on PostgreSQL: `(True, None)` if it
+        was, else `(False, row)` (row None if the query found nothing; an event about
+        nothing found reads as not seen)."""
+        combined = self._store.statements.with_seen(query)
+        if combined is None:
+            seen = self.seen(event)
+            row = self.session.execute(query, parameters).unique().first()
+            return (True, None) if seen and row is not None else (False, row)
+        marks = self._carry()
+        row = self.session.execute(combined[1] if marks else combined[0], dict(
+            parameters, **marks, seen_event=event["event_id"], seen_by=self._handler_name,
+            seen_at=utcnow())).unique().first()
+        if row is None:
+            return False, None
+        return (False, tuple(row)[:-1]) if row[-1] else (True, None)
 
 
 class Handoff:
@@ -318,12 +357,13 @@ class OutboxRelay:
                    marks: set[int]) -> list[tuple[str, int]]:
         """The unsent rows of `aggregates`, `(aggregate_id, seq)`; marks `marks` sent."""
         statements = self._store.statements
-        carrying = statements.carrying("unsent_of", marks) if aggregates else None
-        if carrying is None:
+        carried = bool(aggregates and marks and statements.marking)
+        if not carried:
             self._mark_sent(session, marks)
         if not aggregates:
             return []
-        statement, parameters = carrying or (statements.unsent_of, {})
+        statement, parameters = ((statements.marking["unsent_of"], statements.marks_of(marks))
+                                 if carried else (statements.unsent_of, {}))
         return [(row.aggregate_id, row.seq) for row in session.execute(
             statement, dict(parameters, aggregates=aggregates))]
 

@@ -285,10 +285,18 @@ def slot_withdrawn_known(uow, slot_id, offer_id, provider_id):
 
 # --- the saga's answers -----------------------------------------------------------------
 
-def react(uow, booking_id, reaction):
-    """Applies `reaction(booking)` (a domain method returning events) to a locked booking.
-    An answer about a booking this service never made is logged and dropped."""
-    booking = _locked(uow, booking_id)
+def react(uow, booking_id, reaction, event=None):
+    """Applies `reaction(booking)` (a domain method returning events) to a locked booking,
+    and with `event` (the answer heard) only once per event: its `seen` mark and the lock
+    are one statement (`UnitOfWork.first_unless_seen`). An answer about a booking this
+    service never made is logged and dropped."""
+    if event is None:
+        booking = _locked(uow, booking_id)
+    else:
+        seen, row = uow.first_unless_seen(event, LOCKED, {"booking_id": booking_id})
+        if seen:
+            return None
+        booking = row[0] if row is not None else None
     if booking is None:
         log.warning("saga answer for an unknown booking %s ignored", booking_id)
         return None

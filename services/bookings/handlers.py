@@ -13,10 +13,8 @@ def _react(service, event, reaction, *reads):
     event (an answer to a step the booking has left changes nothing)."""
     answer = payloads.load(event, "booking_id", *reads)
     with service.db.unit_of_work() as uow:
-        if uow.seen(event):
-            return
         application.react(uow, answer["booking_id"],
-                          lambda booking: reaction(booking, answer, utcnow()))
+                          lambda booking: reaction(booking, answer, utcnow()), event)
 
 
 # --- the saga: providers' answers ----------------------------------------------------------
@@ -29,12 +27,10 @@ def places_reserved(service, event):
 def reservation_refused(service, event):
     answer = payloads.load(event, "booking_id", "reason")
     with service.db.unit_of_work() as uow:
-        if uow.seen(event):
-            return
         now = utcnow()
         booking = application.react(uow, answer["booking_id"],
                                     lambda booking: booking.reservation_refused(
-                                        answer["reason"], now))
+                                        answer["reason"], now), event)
         if booking is not None:  # an offer whose places were taken: back in line
             waitlisting.offer_answered(uow, booking, now)
 

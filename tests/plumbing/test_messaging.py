@@ -4,6 +4,7 @@ import json
 import time
 from collections import defaultdict
 
+import pytest
 import sqlalchemy as sa
 from kombu import Connection, Queue
 from nameko.standalone.events import event_dispatcher, get_event_exchange
@@ -258,6 +259,26 @@ def test_an_event_whose_earlier_row_another_instance_sent_meanwhile_goes_out_at_
                                .values(sent_at=utcnow()))
     # published with the broker's confirm before the unit of work ended
     assert [body["payload"]["text"] for body in spy.bodies()] == ["second"]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_first_unless_seen_reads_a_row_once_per_event(start_service, make_database_url, kind):
+    """The saga's answers mark the event seen and lock their row in one statement on
+    PostgreSQL (two on SQLite): the row the first time, nothing for the same event again."""
+    notes_url = make_database_url(kind, "notes")
+    store = store_of(start_service(NotesService, DATABASES={"notes": notes_url}))
+    with store.engine.begin() as connection:
+        connection.execute(received.insert().values(event_id="row", text="a note"))
+    query = sa.select(received.c.text).where(received.c.event_id == sa.bindparam("key"))
+    event = {"event_id": "an-answer"}
+
+    def first(event, key="row"):
+        with store.unit_of_work(handler_name="notes.test") as uow:
+            return uow.first_unless_seen(event, query, {"key": key})
+    assert first(event) == (False, ("a note",))
+    assert first(event) == (True, None)  # the same event again
+    assert first({"event_id": "another"}, key="nothing") == (False, None)
+    assert first({"event_id": "another"}, key="nothing") == (False, None)  # still nothing
 
 
 def start_batches(start_service, make_database_url, **settings):
